@@ -1,0 +1,66 @@
+#pragma once
+// The analysis engine: the one place both live and replay feed frames into. It owns the decoder
+// state and all counters; time comes only from the frames.
+#include <cstdint>
+#include <map>
+#include <vector>
+
+#include "analysis/anomaly.h"
+#include "analysis/frame.h"
+#include "analysis/message_counters.h"
+#include "analysis/packet_decoder.h"
+#include "analysis/report.h"
+#include "analysis/sip_message.h"
+
+namespace sipmon {
+
+struct EngineConfig {
+  // Only payloads to or from these ports are examined; empty means any port (SIP is then
+  // recognized by content alone).
+  std::vector<std::uint16_t> ports;
+};
+
+class Engine final : public FrameSink, private PayloadSink {
+ public:
+  explicit Engine(EngineConfig config = {});
+
+  void on_frame(const Frame& frame) override;
+
+  // A snapshot of everything counted so far (allocates; not for the per-packet path).
+  Report report() const;
+
+  const AnomalyCounters& anomalies() const { return anomalies_; }
+
+ private:
+  // Ordered by precedence: a frame takes the highest outcome among its payloads.
+  enum class FrameOutcome : std::uint8_t { none, non_sip, malformed, keepalive, sip };
+
+  void on_payload(const Payload& payload) override;
+  void on_sip_message(const Payload& payload, const SipMessage& message);
+  void record_frame_anomaly(Anomaly anomaly);
+  bool port_selected(std::uint16_t src, std::uint16_t dst) const;
+
+  EngineConfig config_;
+  std::array<bool, 65536> port_selected_{};
+  PacketDecoder decoder_;
+  MessageCounters messages_;
+  AnomalyCounters anomalies_;
+  SipMessage scratch_;  // reused for every message: parsing allocates nothing
+
+  std::uint64_t packets_ = 0;
+  std::uint64_t bytes_ = 0;
+  std::int64_t first_ts_ns_ = 0;
+  std::int64_t last_ts_ns_ = 0;
+  std::uint64_t sip_messages_ = 0;
+  std::uint64_t keepalives_ = 0;
+  // Every frame lands in exactly one of these five.
+  std::uint64_t sip_packets_ = 0;
+  std::uint64_t keepalive_packets_ = 0;
+  std::uint64_t non_sip_packets_ = 0;
+  std::uint64_t malformed_packets_ = 0;
+  std::uint64_t unsupported_packets_ = 0;
+  std::map<std::uint32_t, std::uint64_t> unsupported_link_types_;  // few entries: one per file at most
+  FrameOutcome current_outcome_ = FrameOutcome::none;
+};
+
+}  // namespace sipmon

@@ -1,0 +1,49 @@
+#pragma once
+// Network layer: IPv4 and IPv6 (with its extension-header chain) down to the transport payload.
+#include <array>
+#include <cstdint>
+
+#include "analysis/anomaly.h"
+#include "analysis/bytes.h"
+#include "analysis/link_decoder.h"
+
+namespace sipmon {
+
+// An IPv4 address is kept in the first four bytes; `family` says which.
+struct IpAddress {
+  std::array<std::uint8_t, 16> bytes{};
+  std::uint8_t family = 4;  // 4 or 6
+
+  friend bool operator==(const IpAddress&, const IpAddress&) = default;
+};
+
+namespace ip_protocol {
+inline constexpr std::uint8_t kIcmp = 1;
+inline constexpr std::uint8_t kIpInIp = 4;
+inline constexpr std::uint8_t kTcp = 6;
+inline constexpr std::uint8_t kUdp = 17;
+inline constexpr std::uint8_t kIpv6InIp = 41;
+inline constexpr std::uint8_t kGre = 47;
+inline constexpr std::uint8_t kEsp = 50;
+inline constexpr std::uint8_t kIcmpv6 = 58;
+inline constexpr std::uint8_t kSctp = 132;
+}  // namespace ip_protocol
+
+struct IpPacket {
+  Anomaly anomaly = Anomaly::none;  // none: the fields below are valid
+  IpAddress src;
+  IpAddress dst;
+  std::uint8_t protocol = 0;       // transport protocol after all extension headers
+  bool is_fragment = false;        // a piece of a larger datagram (not an atomic fragment)
+  std::uint32_t fragment_id = 0;
+  std::uint32_t fragment_offset = 0;  // bytes
+  bool more_fragments = false;
+  bool truncated = false;          // the capture holds less than the IP length says (snap length)
+  Bytes payload;                   // transport header onwards, trimmed to the IP length
+};
+
+IpPacket decode_ipv4(Bytes packet);
+IpPacket decode_ipv6(Bytes packet);
+IpPacket decode_ip(NetworkProtocol protocol, Bytes packet);
+
+}  // namespace sipmon

@@ -1,0 +1,129 @@
+#include "analysis/link_decoder.h"
+
+#include "analysis/frame.h"
+
+namespace sipmon {
+namespace {
+
+constexpr std::uint16_t kEthertypeIpv4 = 0x0800;
+constexpr std::uint16_t kEthertypeIpv6 = 0x86dd;
+constexpr std::uint16_t kEthertypeVlan = 0x8100;     // 802.1Q
+constexpr std::uint16_t kEthertypeQinQ = 0x88a8;     // 802.1ad service tag
+constexpr std::uint16_t kEthertypeQinQOld = 0x9100;  // pre-standard QinQ
+constexpr std::uint16_t kEthertypeQinQOld2 = 0x9200;
+// Real networks rarely stack more than two tags; a longer chain is more likely garbage than
+// traffic, and the bound keeps the loop finite on crafted input.
+constexpr int kMaxVlanTags = 8;
+
+constexpr std::size_t kEthernetHeader = 14;
+constexpr std::size_t kSllHeader = 16;
+constexpr std::size_t kSll2Header = 20;
+constexpr std::size_t kNullHeader = 4;
+
+// BSD address families as written by the capturing host (AF_INET6 differs between BSDs).
+constexpr std::uint32_t kAfInet = 2;
+constexpr std::uint32_t kAfInet6Bsd = 24;
+constexpr std::uint32_t kAfInet6FreeBsd = 28;
+constexpr std::uint32_t kAfInet6Darwin = 30;
+constexpr std::uint32_t kAfInet6Linux = 10;
+
+LinkResult fail(Anomaly anomaly) {
+  LinkResult result;
+  result.anomaly = anomaly;
+  return result;
+}
+
+bool is_vlan(std::uint16_t type) {
+  return type == kEthertypeVlan || type == kEthertypeQinQ || type == kEthertypeQinQOld ||
+         type == kEthertypeQinQOld2;
+}
+
+LinkResult from_family(std::uint32_t family, Bytes frame) {
+  LinkResult result{.network = frame.subspan(kNullHeader)};
+  if (family == kAfInet) {
+    result.protocol = NetworkProtocol::ipv4;
+  } else if (family == kAfInet6Bsd || family == kAfInet6FreeBsd || family == kAfInet6Darwin ||
+             family == kAfInet6Linux) {
+    result.protocol = NetworkProtocol::ipv6;
+  } else {
+    return fail(Anomaly::non_ip_address_family);
+  }
+  return result;
+}
+
+}  // namespace
+
+LinkResult decode_ethertype_chain(Bytes frame, std::size_t type_offset) {
+  LinkResult result;
+  std::size_t offset = type_offset;
+  for (;;) {
+    if (frame.size() < offset + 2) return fail(Anomaly::truncated_link_header);
+    const std::uint16_t type = load_be16(frame.data() + offset);
+    if (is_vlan(type)) {
+      if (++result.vlan_tags > kMaxVlanTags) return fail(Anomaly::too_many_vlan_tags);
+      offset += 4;  // TCI (2) + next ethertype (2)
+      continue;
+    }
+    offset += 2;
+    if (type == kEthertypeIpv4) {
+      result.protocol = NetworkProtocol::ipv4;
+    } else if (type == kEthertypeIpv6) {
+      result.protocol = NetworkProtocol::ipv6;
+    } else {
+      return fail(Anomaly::non_ip_ethertype);
+    }
+    result.network = frame.subspan(offset);
+    return result;
+  }
+}
+
+LinkResult decode_link(std::uint32_t link_type, Bytes frame) {
+  switch (static_cast<LinkType>(link_type)) {
+    case LinkType::ethernet:
+      if (frame.size() < kEthernetHeader) return fail(Anomaly::truncated_link_header);
+      return decode_ethertype_chain(frame, 12);
+    case LinkType::linux_sll:
+      if (frame.size() < kSllHeader) return fail(Anomaly::truncated_link_header);
+      return decode_ethertype_chain(frame, 14);
+    case LinkType::linux_sll2: {
+      if (frame.size() < kSll2Header) return fail(Anomaly::truncated_link_header);
+      // SLL2 puts the protocol first; the rest of the 20-byte header is interface metadata.
+      const std::uint16_t type = load_be16(frame.data());
+      if (is_vlan(type)) {
+        // The tag's TCI follows the header; the next ethertype follows the TCI.
+        LinkResult tagged = decode_ethertype_chain(frame, kSll2Header + 2);
+        ++tagged.vlan_tags;
+        return tagged;
+      }
+      LinkResult result{.network = frame.subspan(kSll2Header)};
+      if (type == kEthertypeIpv4) {
+        result.protocol = NetworkProtocol::ipv4;
+      } else if (type == kEthertypeIpv6) {
+        result.protocol = NetworkProtocol::ipv6;
+      } else {
+        return fail(Anomaly::non_ip_ethertype);
+      }
+      return result;
+    }
+    case LinkType::null_bsd: {
+      if (frame.size() < kNullHeader) return fail(Anomaly::truncated_link_header);
+      // Written in the capturing host's byte order, which the file does not record: the family
+      // is a small number, so whichever order gives one is right.
+      std::uint32_t family = load_le32(frame.data());
+      if (family > 0xffff) family = load_be32(frame.data());
+      return from_family(family, frame);
+    }
+    case LinkType::loop:
+      if (frame.size() < kNullHeader) return fail(Anomaly::truncated_link_header);
+      return from_family(load_be32(frame.data()), frame);
+    case LinkType::raw:
+      return LinkResult{.protocol = NetworkProtocol::unknown_ip, .network = frame};
+    case LinkType::ipv4:
+      return LinkResult{.protocol = NetworkProtocol::ipv4, .network = frame};
+    case LinkType::ipv6:
+      return LinkResult{.protocol = NetworkProtocol::ipv6, .network = frame};
+  }
+  return fail(Anomaly::unsupported_link_type);
+}
+
+}  // namespace sipmon

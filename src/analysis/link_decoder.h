@@ -1,0 +1,26 @@
+#pragma once
+// Link layer: strips whatever the capture put in front of the network header (Ethernet with any
+// number of VLAN tags, Linux cooked v1/v2, BSD null/loop, or nothing) and says which network
+// protocol follows.
+#include <cstdint>
+
+#include "analysis/anomaly.h"
+#include "analysis/bytes.h"
+
+namespace sipmon {
+
+enum class NetworkProtocol : std::uint8_t { ipv4, ipv6, unknown_ip /* raw link: decide by nibble */ };
+
+struct LinkResult {
+  Anomaly anomaly = Anomaly::none;  // none: network points at the network header
+  NetworkProtocol protocol = NetworkProtocol::unknown_ip;
+  std::uint16_t vlan_tags = 0;      // how many 802.1Q/802.1ad tags were stripped
+  Bytes network;
+};
+
+// Ethernet-family ethertype chain starting at `type_offset` (shared by Ethernet and SLL headers).
+LinkResult decode_ethertype_chain(Bytes frame, std::size_t type_offset);
+
+LinkResult decode_link(std::uint32_t link_type, Bytes frame);
+
+}  // namespace sipmon

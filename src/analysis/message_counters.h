@@ -1,0 +1,47 @@
+#pragma once
+// Wire counts: requests by method, responses by status code. Fixed-size tables, filled once;
+// extension methods are kept by their own spelling up to a bound so a flood of junk tokens
+// cannot grow memory.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "analysis/sip_method.h"
+
+namespace sipmon {
+
+class MessageCounters {
+ public:
+  // How many distinct extension-method spellings are kept; later ones go to kOverflowMethod.
+  static constexpr std::size_t kMaxExtensionMethods = 64;
+  static constexpr std::size_t kMaxMethodLength = 32;
+  static constexpr std::string_view kOverflowMethod = "(other)";
+
+  void count_request(Method method, std::string_view token);
+  void count_response(std::uint16_t status_code);
+
+  std::map<std::string, std::uint64_t> requests() const;
+  std::map<std::string, std::uint64_t> responses() const;
+  std::uint64_t request_total() const { return request_total_; }
+  std::uint64_t response_total() const { return response_total_; }
+  std::uint64_t extension_overflow() const { return overflow_; }
+
+ private:
+  struct ExtensionMethod {
+    std::array<char, kMaxMethodLength> name{};
+    std::uint8_t length = 0;
+    std::uint64_t count = 0;
+  };
+
+  std::array<std::uint64_t, kKnownMethodCount> known_{};
+  std::array<ExtensionMethod, kMaxExtensionMethods> extensions_{};
+  std::size_t extension_count_ = 0;
+  std::uint64_t overflow_ = 0;
+  std::array<std::uint64_t, 1000> codes_{};  // status codes are three digits (100-999 on the wire)
+  std::uint64_t request_total_ = 0;
+  std::uint64_t response_total_ = 0;
+};
+
+}  // namespace sipmon

@@ -1,0 +1,56 @@
+// sipmon's entry point: parses the command line and hands over to one command. All logic lives
+// in the libraries; exceptions stop here and become exit codes.
+#include <exception>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/exit_codes.h"
+#include "cli/replay_command.h"
+#include "sipmon/version.h"
+
+int main(int argc, char** argv) {
+  using namespace sipmon;
+  CLI::App app{"sipmon: SIP traffic analyzer (RFC 3261 transactions and dialogs, RFC 6076 metrics)", "sipmon"};
+  app.set_version_flag("--version", std::string("sipmon ") + kVersion);
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  sipmon replay capture.pcap --json      # JSON report of a recorded capture\n"
+      "  sipmon live -i eth0                     # live capture, Prometheus /metrics\n"
+      "  sipmon check capture.pcap --baseline base.json --expect 'rfc6076.ser>=95'\n"
+      "Run 'sipmon COMMAND --help' for a command's options.\n"
+      "Exit codes: 0 success, 1 a check failed, 2 usage or input error.");
+
+  ReplayOptions replay_options;
+  CLI::App* replay = add_replay_command(app, replay_options);
+  CLI::App* live = app.add_subcommand("live", "Capture on network interfaces and serve Prometheus metrics");
+  live->allow_extras()->footer("Example:\n  sipmon live -i eth0 --listen :9160");
+  CLI::App* check = app.add_subcommand("check", "Replay captures and gate on a baseline report or thresholds");
+  check->allow_extras()->footer("Example:\n  sipmon check capture.pcap --baseline base.json --expect 'rfc6076.ser>=95'");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "sipmon: " << e.what() << "\nRun 'sipmon --help' for usage.\n";
+    return kExitUsage;
+  }
+
+  try {
+    if (replay->parsed()) return run_replay(replay_options);
+    if (live->parsed() || check->parsed()) {
+      std::cerr << "sipmon: '" << (live->parsed() ? "live" : "check") << "' is not yet available in this version\n";
+      return kExitUsage;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "sipmon: error: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  return kExitUsage;
+}

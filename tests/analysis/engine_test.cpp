@@ -1,0 +1,69 @@
+#include <catch2/catch.hpp>
+
+#include "analysis/engine.h"
+#include "support/frame_builder.h"
+
+using namespace sipmon;
+using namespace sipmon::test;
+
+namespace {
+
+constexpr std::string_view kInvite =
+    "INVITE sip:bob@example.com SIP/2.0\r\n"
+    "Via: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds\r\n"
+    "Max-Forwards: 70\r\n"
+    "To: Bob <sip:bob@example.com>\r\n"
+    "From: Alice <sip:alice@example.com>;tag=1928301774\r\n"
+    "Call-ID: a84b4c76e66710@pc33.example.com\r\n"
+    "CSeq: 314159 INVITE\r\n"
+    "Content-Length: 0\r\n"
+    "\r\n";
+
+}  // namespace
+
+TEST_CASE("engine counts a request, a response, a keep-alive and non-SIP payloads once each", "[engine]") {
+  Engine engine;
+  const auto invite = sip_udp_frame(kInvite);
+  const auto ok = sip_udp_frame(
+      "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds\r\n"
+      "To: Bob <sip:bob@example.com>;tag=a6c85cf\r\nFrom: Alice <sip:alice@example.com>;tag=1928301774\r\n"
+      "Call-ID: a84b4c76e66710@pc33.example.com\r\nCSeq: 314159 INVITE\r\nContent-Length: 0\r\n\r\n");
+  const auto keepalive = sip_udp_frame("\r\n\r\n");
+  const auto dns = sip_udp_frame("\x12\x34\x01\x00", UdpSpec{.src_port = 53, .dst_port = 53});
+  for (const auto* bytes : {&invite, &ok, &keepalive, &dns}) engine.on_frame(make_frame(*bytes, LinkType::ethernet, 1));
+
+  const Report report = engine.report();
+  CHECK(report.capture.packets == 4);
+  CHECK(report.capture.sip_messages == 2);
+  CHECK(report.capture.keepalives == 1);
+  CHECK(report.capture.non_sip == 1);
+  CHECK(report.capture.non_sip_by_reason.at("payload_not_sip") == 1);
+  CHECK(report.capture.malformed == 0);
+  CHECK(report.requests.at("INVITE") == 1);
+  CHECK(report.responses.at("200") == 1);
+}
+
+TEST_CASE("engine's port filter leaves SIP on other ports out and says so", "[engine]") {
+  Engine engine(EngineConfig{.ports = {5080}});
+  const auto invite = sip_udp_frame(kInvite);
+  engine.on_frame(make_frame(invite));
+  const Report report = engine.report();
+  CHECK(report.capture.sip_messages == 0);
+  CHECK(report.capture.non_sip_by_reason.at("port_filtered") == 1);
+}
+
+TEST_CASE("every frame lands in exactly one outcome", "[engine]") {
+  Engine engine;
+  const auto invite = sip_udp_frame(kInvite);
+  std::vector<std::uint8_t> truncated(invite.begin(), invite.begin() + 20);
+  engine.on_frame(make_frame(invite));
+  engine.on_frame(make_frame(truncated));
+  engine.on_frame(make_frame(invite, static_cast<LinkType>(147)));
+  const Report report = engine.report();
+  const auto& c = report.capture;
+  CHECK(c.packets == 3);
+  CHECK(c.sip_packets + c.keepalives + c.non_sip + c.unsupported_link + 1 /* truncated */ == c.packets);
+  CHECK(c.malformed_by_reason.at("truncated_ipv4_header") == 1);
+  CHECK(c.unsupported_link == 1);
+  CHECK(c.unsupported_link_by_type.at("147") == 1);
+}

@@ -1,0 +1,32 @@
+#pragma once
+// Builds frames byte by byte for tests: Ethernet (optionally VLAN-tagged), Linux cooked, raw IP;
+// IPv4 or IPv6; UDP. Checksums are left zero: the decoders never verify them (captures taken
+// on the sending host carry offloaded, i.e. wrong, checksums).
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "analysis/frame.h"
+
+namespace sipmon::test {
+
+struct UdpSpec {
+  bool ipv6 = false;
+  std::uint16_t src_port = 5060;
+  std::uint16_t dst_port = 5060;
+  std::uint8_t src_last_octet = 1;  // 10.0.0.x or 2001:db8::x
+  std::uint8_t dst_last_octet = 2;
+};
+
+std::vector<std::uint8_t> udp_ip_packet(std::string_view payload, const UdpSpec& spec = {});
+std::vector<std::uint8_t> ethernet(const std::vector<std::uint8_t>& ip_packet, bool ipv6,
+                                   const std::vector<std::uint16_t>& vlan_tpids = {});
+std::vector<std::uint8_t> linux_sll(const std::vector<std::uint8_t>& ip_packet, bool ipv6);
+std::vector<std::uint8_t> linux_sll2(const std::vector<std::uint8_t>& ip_packet, bool ipv6);
+
+// Convenience: an Ethernet/IPv4/UDP frame carrying `payload`.
+std::vector<std::uint8_t> sip_udp_frame(std::string_view payload, const UdpSpec& spec = {});
+
+Frame make_frame(const std::vector<std::uint8_t>& bytes, LinkType link = LinkType::ethernet, std::int64_t ts_ns = 0);
+
+}  // namespace sipmon::test
