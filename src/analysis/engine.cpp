@@ -6,7 +6,10 @@
 
 namespace sipmon {
 
-Engine::Engine(EngineConfig config) : config_(std::move(config)) {
+Engine::Engine(EngineConfig config)
+    : config_(std::move(config)),
+      clock_(config_.wall_clock ? std::unique_ptr<Clock>(new WallClock) : std::unique_ptr<Clock>(new PacketClock)),
+      calls_(config_.calls) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
 }
 
@@ -23,6 +26,8 @@ void Engine::on_frame(const Frame& frame) {
   }
   ++packets_;
   bytes_ += frame.wire_len;
+  clock_->observe_packet(frame.ts_ns);
+  calls_.advance(clock_->now_ns());
 
   current_outcome_ = FrameOutcome::none;
   const Anomaly anomaly = decoder_.decode(frame, *this);
@@ -47,6 +52,8 @@ void Engine::on_frame(const Frame& frame) {
       break;
   }
 }
+
+void Engine::tick() { calls_.advance(clock_->now_ns()); }
 
 void Engine::record_frame_anomaly(Anomaly anomaly) {
   anomalies_.add(anomaly);
@@ -96,7 +103,7 @@ void Engine::on_payload(const Payload& payload) {
   }
 }
 
-void Engine::on_sip_message(const Payload& /*payload*/, const SipMessage& message) {
+void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   ++sip_messages_;
   if (message.is_request) {
     messages_.count_request(message.method_id, message.method);
@@ -104,6 +111,7 @@ void Engine::on_sip_message(const Payload& /*payload*/, const SipMessage& messag
     messages_.count_response(message.status_code);
   }
   if (message.defect != Anomaly::none) anomalies_.add(message.defect);
+  if (message.defect == Anomaly::none) calls_.on_message(message, payload.ts_ns);
 }
 
 Report Engine::report() const {
@@ -142,6 +150,7 @@ Report Engine::report() const {
   }
   report.requests = messages_.requests();
   report.responses = messages_.responses();
+  calls_.fill(report);
   return report;
 }
 

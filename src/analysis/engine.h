@@ -3,9 +3,12 @@
 // state and all counters; time comes only from the frames.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "analysis/anomaly.h"
+#include "analysis/call_tracker.h"
+#include "analysis/clock.h"
 #include "analysis/frame.h"
 #include "analysis/message_counters.h"
 #include "analysis/packet_decoder.h"
@@ -18,6 +21,10 @@ struct EngineConfig {
   // Only payloads to or from these ports are examined; empty means any port (SIP is then
   // recognized by content alone).
   std::vector<std::uint16_t> ports;
+  // Session attempts, registrations and dialogs: table caps and timers.
+  CallTrackerConfig calls = {};
+  // Expiry (Timer B, session expiry) runs on packet time in replay, on the wall clock live.
+  bool wall_clock = false;
 };
 
 class Engine final : public FrameSink, private PayloadSink {
@@ -25,6 +32,9 @@ class Engine final : public FrameSink, private PayloadSink {
   explicit Engine(EngineConfig config = {});
 
   void on_frame(const Frame& frame) override;
+  // Runs the expiry of calls without a frame: live mode calls it periodically so that a silent
+  // network still times out attempts and expires dialogs (a no-op on packet time).
+  void tick();
 
   // A snapshot of everything counted so far (allocates; not for the per-packet path).
   Report report() const;
@@ -46,6 +56,8 @@ class Engine final : public FrameSink, private PayloadSink {
   MessageCounters messages_;
   AnomalyCounters anomalies_;
   SipMessage scratch_;  // reused for every message: parsing allocates nothing
+  std::unique_ptr<Clock> clock_;
+  CallTracker calls_;
 
   std::uint64_t packets_ = 0;
   std::uint64_t bytes_ = 0;

@@ -69,12 +69,19 @@ struct Rfc6076Report {
   DelayHistogram rrd;         // first REGISTER -> 2xx (challenge round-trip included)
 };
 
+// Confirmed dialogs: established = terminated + expired + evicted + active.
 struct DialogCounts {
   std::uint64_t established = 0;
   std::uint64_t terminated = 0;
   std::uint64_t active = 0;  // at the end of the input
   std::uint64_t expired = 0;
   std::uint64_t evicted = 0;
+  std::uint64_t early = 0;  // early dialogs created (1xx with a To-tag); not in the identity above
+  // How terminated dialogs ended (they sum to terminated):
+  std::uint64_t terminated_bye_2xx = 0;
+  std::uint64_t terminated_bye_error = 0;       // BYE answered >= 300
+  std::uint64_t terminated_bye_unanswered = 0;  // no final response to the BYE within 32 s
+  std::uint64_t terminated_error_response = 0;  // 481/408 to an in-dialog request
 };
 
 struct RetransmissionCounts {

@@ -122,7 +122,12 @@ Json report_to_json(const Report& report) {
                            {"terminated", d->terminated},
                            {"active", d->active},
                            {"expired", d->expired},
-                           {"evicted", d->evicted}};
+                           {"evicted", d->evicted},
+                           {"early", d->early},
+                           {"terminated_bye_2xx", d->terminated_bye_2xx},
+                           {"terminated_bye_error", d->terminated_bye_error},
+                           {"terminated_bye_unanswered", d->terminated_bye_unanswered},
+                           {"terminated_error_response", d->terminated_error_response}};
   }
   json["table_evictions"] = counts(report.table_evictions);
   return json;

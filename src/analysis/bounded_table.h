@@ -1,0 +1,162 @@
+#pragma once
+// A hash table with a hard capacity, O(1) operations and an age order, for per-call state that
+// an attacker can create at will (a flood of INVITEs with random Call-IDs).
+//
+// - Storage is reserved once, at construction, with calloc: the kernel hands out zero pages only
+//   when they are first written, so memory grows with the entries actually used and never past
+//   the cap (docs/metrics.md has the measured figures).
+// - Entries are kept on an age list: insert() and touch() make an entry the youngest. When the
+//   table is full, insert() hands the oldest entry to the caller's eviction callback (to count
+//   it and undo its links) and reuses its slot: what operators expect, and O(1).
+// - The index is open addressing with linear probing on CallKey::lo and backward-shift deletion
+//   (no tombstones, so probe chains never degrade); it has at least twice as many slots as the
+//   capacity.
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <type_traits>
+
+#include "analysis/call_key.h"
+
+namespace sipmon {
+
+template <typename Value>
+class BoundedTable {
+  // Nodes live in calloc'd memory (implicitly created aggregates) and are never destroyed.
+  static_assert(std::is_trivially_copyable_v<Value> && std::is_trivially_destructible_v<Value>);
+
+ public:
+  using Index = std::uint32_t;
+  static constexpr Index kNone = 0xffffffffu;
+
+  explicit BoundedTable(std::size_t capacity)
+      : capacity_(static_cast<Index>(capacity == 0 ? 1 : (capacity >= kNone / 4 ? kNone / 4 : capacity))),
+        mask_(index_size(capacity_) - 1),
+        nodes_(static_cast<Node*>(std::calloc(capacity_, sizeof(Node)))),
+        index_(static_cast<Index*>(std::calloc(mask_ + 1, sizeof(Index)))) {
+    if (!nodes_ || !index_) throw std::bad_alloc();
+  }
+  BoundedTable(const BoundedTable&) = delete;
+  BoundedTable& operator=(const BoundedTable&) = delete;
+
+  std::size_t capacity() const { return capacity_; }
+  std::size_t size() const { return size_; }
+
+  Index find(const CallKey& key) const {
+    for (Index slot = static_cast<Index>(key.lo) & mask_;; slot = (slot + 1) & mask_) {
+      const Index stored = index_[slot];
+      if (stored == 0) return kNone;
+      if (nodes_[stored - 1].key == key) return stored - 1;
+    }
+  }
+
+  // `key` must not be present. When the table is full, on_evict(index) is called for the oldest
+  // entry before it is removed and its slot reused.
+  template <typename OnEvict>
+  Index insert(const CallKey& key, OnEvict&& on_evict) {
+    if (size_ == capacity_) {
+      const Index victim = head_;
+      on_evict(victim);
+      erase(victim);
+    }
+    Index node;
+    if (free_ != kNone) {
+      node = free_;
+      free_ = nodes_[node].next;
+    } else {
+      node = used_++;
+    }
+    nodes_[node].key = key;
+    nodes_[node].value = Value{};
+    nodes_[node].live = true;
+    link_tail(node);
+    Index slot = static_cast<Index>(key.lo) & mask_;
+    while (index_[slot] != 0) slot = (slot + 1) & mask_;
+    index_[slot] = node + 1;
+    ++size_;
+    return node;
+  }
+
+  void erase(Index node) {
+    Index slot = static_cast<Index>(nodes_[node].key.lo) & mask_;
+    while (index_[slot] != node + 1) slot = (slot + 1) & mask_;
+    // Backward-shift: move later members of the probe chain into the hole so that every entry
+    // stays reachable from its home slot without tombstones.
+    for (Index next = (slot + 1) & mask_; index_[next] != 0; next = (next + 1) & mask_) {
+      const Index home = static_cast<Index>(nodes_[index_[next] - 1].key.lo) & mask_;
+      // Move if `home` is not cyclically within (slot, next].
+      const bool home_in_range = slot <= next ? (slot < home && home <= next) : (slot < home || home <= next);
+      if (!home_in_range) {
+        index_[slot] = index_[next];
+        slot = next;
+      }
+    }
+    index_[slot] = 0;
+    unlink(node);
+    nodes_[node].live = false;
+    nodes_[node].next = free_;
+    free_ = node;
+    --size_;
+  }
+
+  // Makes `node` the youngest entry.
+  void touch(Index node) {
+    if (tail_ == node) return;
+    unlink(node);
+    link_tail(node);
+  }
+
+  Index oldest() const { return head_; }
+  Index younger(Index node) const { return nodes_[node].next; }
+  bool live(Index node) const { return node < used_ && nodes_[node].live; }
+
+  const CallKey& key(Index node) const { return nodes_[node].key; }
+  Value& operator[](Index node) { return nodes_[node].value; }
+  const Value& operator[](Index node) const { return nodes_[node].value; }
+
+ private:
+  struct Node {
+    CallKey key;
+    Index prev;  // age list (free list uses next)
+    Index next;
+    bool live;
+    Value value;
+  };
+  struct FreeDeleter {
+    void operator()(void* p) const { std::free(p); }
+  };
+
+  static Index index_size(Index capacity) {
+    Index size = 16;
+    while (size < 2 * static_cast<std::uint64_t>(capacity)) size <<= 1;
+    return size;
+  }
+
+  void link_tail(Index node) {
+    nodes_[node].prev = tail_;
+    nodes_[node].next = kNone;
+    if (tail_ != kNone) nodes_[tail_].next = node;
+    tail_ = node;
+    if (head_ == kNone) head_ = node;
+  }
+
+  void unlink(Index node) {
+    const Index prev = nodes_[node].prev;
+    const Index next = nodes_[node].next;
+    (prev != kNone ? nodes_[prev].next : head_) = next;
+    (next != kNone ? nodes_[next].prev : tail_) = prev;
+  }
+
+  Index capacity_;
+  Index mask_;
+  std::unique_ptr<Node[], FreeDeleter> nodes_;
+  std::unique_ptr<Index[], FreeDeleter> index_;
+  Index used_ = 0;  // nodes [0, used_) have been handed out at least once
+  Index free_ = kNone;
+  Index head_ = kNone;  // oldest
+  Index tail_ = kNone;  // youngest
+  Index size_ = 0;
+};
+
+}  // namespace sipmon

@@ -1,0 +1,53 @@
+#pragma once
+// Calls and registrations: routes each SIP message to the session-attempt, registration and
+// dialog trackers, and makes them agree (an attempt's outcome ends the early dialogs of its
+// forks; the 2xx that establishes an attempt marks its dialog for SCR). Fills the report's
+// rfc6076, dialogs and table_evictions.
+#include <cstdint>
+
+#include "analysis/dialog_tracker.h"
+#include "analysis/registration_tracker.h"
+#include "analysis/report.h"
+#include "analysis/session_tracker.h"
+#include "analysis/sip_message.h"
+
+namespace sipmon {
+
+struct CallTrackerConfig {
+  // Defaults: a million-INVITE flood stays far below 256 MiB with every table full
+  // (docs/metrics.md, "Memory").
+  std::size_t max_dialogs = 1u << 20;
+  std::size_t max_session_attempts = 1u << 19;
+  std::size_t max_registration_attempts = 1u << 19;
+  std::int64_t timer_b_ns = 32'000'000'000;  // RFC 3261 Timer B = 64*T1
+  // Dialogs without a session timer: 12 h, the default dialog lifetime of Kamailio's and
+  // OpenSIPS' dialog modules.
+  std::int64_t default_session_expires_ns = 12LL * 3600 * 1'000'000'000;
+  std::int64_t early_dialog_timeout_ns = 180'000'000'000;  // RFC 3261 Timer C (> 3 min)
+};
+
+class CallTracker {
+ public:
+  explicit CallTracker(const CallTrackerConfig& config = {});
+
+  // A message without defects, with its packet timestamp.
+  void on_message(const SipMessage& message, std::int64_t ts_ns);
+  // Runs every deadline that `now_ns` (from the engine's clock) has passed.
+  void advance(std::int64_t now_ns);
+  // rfc6076, dialogs and table_evictions. Attempts undecided at this moment are pending: the
+  // clock has already timed out every older one.
+  void fill(Report& report) const;
+
+  const SessionTracker& sessions() const { return sessions_; }
+  const RegistrationTracker& registrations() const { return registrations_; }
+  const DialogTracker& dialogs() const { return dialogs_; }
+
+ private:
+  void on_invite_response(const SipMessage& response, std::int64_t ts_ns);
+
+  DialogTracker dialogs_;  // first: the session tracker ends early dialogs through it
+  SessionTracker sessions_;
+  RegistrationTracker registrations_;
+};
+
+}  // namespace sipmon

@@ -1,0 +1,43 @@
+#pragma once
+// The one notion of "now" that expiry (Timer B, session expiry, BYE timeouts) runs on. Delays are
+// always measured between packet timestamps; only deciding that something has NOT happened needs
+// a clock: packet time in replay (so a replay gives the same answer however fast it runs), the
+// wall clock in live mode (so a dialog expires even when the network falls silent).
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <limits>
+
+namespace sipmon {
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Called for every frame. Never moves time backwards: frames of merged files, or of a live
+  // capture's several CPUs, arrive slightly out of order.
+  virtual void observe_packet(std::int64_t ts_ns) = 0;
+  // Nanoseconds since the Unix epoch; INT64_MIN until the first packet (packet clock).
+  virtual std::int64_t now_ns() const = 0;
+};
+
+// Replay: time is the latest packet timestamp seen.
+class PacketClock final : public Clock {
+ public:
+  void observe_packet(std::int64_t ts_ns) override { now_ = std::max(now_, ts_ns); }
+  std::int64_t now_ns() const override { return now_; }
+
+ private:
+  std::int64_t now_ = std::numeric_limits<std::int64_t>::min();
+};
+
+// Live capture: the system's real-time clock, which is what the kernel stamps packets with.
+class WallClock final : public Clock {
+ public:
+  void observe_packet(std::int64_t /*ts_ns*/) override {}
+  std::int64_t now_ns() const override {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+}  // namespace sipmon

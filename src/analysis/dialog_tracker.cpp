@@ -1,0 +1,278 @@
+#include "analysis/dialog_tracker.h"
+
+#include "analysis/call_key.h"
+#include "analysis/session_timer.h"
+
+namespace sipmon {
+namespace {
+
+constexpr std::uint32_t kNil = 0xffffffffu;
+constexpr std::int64_t kNsPerSecond = 1'000'000'000;
+
+std::int64_t floor_seconds(std::int64_t ns) { return ns >= 0 ? ns / kNsPerSecond : -((-ns + kNsPerSecond - 1) / kNsPerSecond); }
+
+CallKey key_of(const SipMessage& message) { return dialog_key(message.call_id, message.from_tag, message.to_tag); }
+
+}  // namespace
+
+DialogTracker::DialogTracker(std::size_t max_dialogs, DialogTimers timers)
+    : table_(max_dialogs), timers_(timers), wheel_(kWheelSlots, kNil) {}
+
+// --- timing wheel -------------------------------------------------------------------------------
+
+void DialogTracker::schedule(Table::Index index, std::int64_t deadline_ns) {
+  unschedule(index);
+  Dialog& d = table_[index];
+  d.deadline = deadline_ns;
+  std::int64_t second = floor_seconds(deadline_ns);
+  if (wheel_started_ && second <= wheel_cursor_s_) second = wheel_cursor_s_ + 1;  // already due
+  const auto slot = static_cast<std::uint32_t>(static_cast<std::uint64_t>(second) & (kWheelSlots - 1));
+  d.wheel_slot = slot;
+  d.wheel_prev = kNil;
+  d.wheel_next = wheel_[slot];
+  if (d.wheel_next != kNil) table_[d.wheel_next].wheel_prev = index;
+  wheel_[slot] = index;
+}
+
+void DialogTracker::unschedule(Table::Index index) {
+  Dialog& d = table_[index];
+  if (d.wheel_slot == kNil) return;
+  (d.wheel_prev != kNil ? table_[d.wheel_prev].wheel_next : wheel_[d.wheel_slot]) = d.wheel_next;
+  if (d.wheel_next != kNil) table_[d.wheel_next].wheel_prev = d.wheel_prev;
+  d.wheel_slot = kNil;
+}
+
+void DialogTracker::advance(std::int64_t now_ns) {
+  const std::int64_t now_s = floor_seconds(now_ns);
+  if (!wheel_started_) {
+    wheel_started_ = true;
+    wheel_cursor_s_ = now_s - 1;
+  }
+  // Every deadline in a second before now_s is before now_ns: fire those slots, whole.
+  const std::int64_t target = now_s - 1;
+  if (target <= wheel_cursor_s_) return;
+  const std::int64_t steps = std::min<std::int64_t>(target - wheel_cursor_s_, kWheelSlots);
+  for (std::int64_t step = 1; step <= steps; ++step) {
+    const auto slot = static_cast<std::uint32_t>(static_cast<std::uint64_t>(wheel_cursor_s_ + step) & (kWheelSlots - 1));
+    for (std::uint32_t index = wheel_[slot]; index != kNil;) {
+      const std::uint32_t next = table_[index].wheel_next;
+      if (table_[index].deadline < now_ns) fire(index);  // later ones wrapped around: not yet
+      index = next;
+    }
+  }
+  wheel_cursor_s_ = target;
+}
+
+// --- table --------------------------------------------------------------------------------------
+
+DialogTracker::Table::Index DialogTracker::create(const CallKey& key) {
+  const Table::Index index = table_.insert(key, [this](Table::Index victim) {
+    Dialog& old = table_[victim];
+    unschedule(victim);
+    switch (old.state) {
+      case State::confirmed:
+      case State::terminating:
+        ++tally_.evicted;
+        --active_;
+        ++tally_.evicted_live;
+        break;
+      case State::early:
+      case State::orphan_bye:
+        ++tally_.evicted_live;
+        break;
+      case State::ended:
+        break;  // only a duplicate filter: nothing is lost
+    }
+  });
+  Dialog& d = table_[index];
+  d = Dialog{};
+  d.wheel_slot = kNil;
+  d.wheel_prev = d.wheel_next = kNil;
+  return index;
+}
+
+void DialogTracker::erase(Table::Index index) {
+  unschedule(index);
+  table_.erase(index);
+}
+
+void DialogTracker::end_early_dialog(DialogRef dialog) {
+  if (!dialog.valid() || !table_.live(dialog.index)) return;
+  if (static_cast<std::uint32_t>(table_.key(dialog.index).lo) != dialog.check) return;  // slot reused
+  if (table_[dialog.index].state == State::early) erase(dialog.index);
+}
+
+// --- events -------------------------------------------------------------------------------------
+
+DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int64_t ts_ns,
+                                            std::uint32_t proposed_session_expires, bool establishes_attempt) {
+  const std::uint16_t status = response.status_code;
+  if (response.to_tag.empty() || status == 100) return {};  // no dialog without the callee's tag
+  const CallKey key = key_of(response);
+  Table::Index index = table_.find(key);
+  if (status < 200) {
+    if (index == Table::kNone) {
+      index = create(key);
+      table_[index].state = State::early;
+      ++tally_.early;
+    } else if (table_[index].state != State::early) {
+      return {};  // a provisional response to a re-INVITE
+    }
+    table_.touch(index);
+    schedule(index, ts_ns + timers_.early_timeout_ns);
+    return DialogRef{index, static_cast<std::uint32_t>(key.lo)};
+  }
+  if (status < 300) {
+    if (index == Table::kNone) {
+      index = create(key);  // an INVITE never seen: the dialog is real all the same
+      confirm(index, response, ts_ns, proposed_session_expires, establishes_attempt);
+    } else if (table_[index].state == State::early) {
+      confirm(index, response, ts_ns, proposed_session_expires, establishes_attempt);
+    } else if (table_[index].state == State::confirmed && response.cseq_number != table_[index].refresh_cseq) {
+      // 2xx to a re-INVITE. A repeated 2xx has the same CSeq; CSeq is not compared by size
+      // because each side of a dialog numbers its own requests.
+      refresh(index, response, ts_ns);
+    }
+    return {};
+  }
+  if (index == Table::kNone) return {};
+  Dialog& d = table_[index];
+  if (d.state == State::early) {
+    erase(index);  // the INVITE failed on this branch
+  } else if (d.state == State::confirmed && (status == 481 || status == 408)) {
+    end_confirmed(index, &DialogTally::error_response, ts_ns);
+  }
+  return {};
+}
+
+void DialogTracker::confirm(Table::Index index, const SipMessage& response, std::int64_t ts_ns, std::uint32_t proposed,
+                            bool establishes_attempt) {
+  Dialog& d = table_[index];
+  d.state = State::confirmed;
+  d.confirmed_ts = ts_ns;
+  d.completes_attempt = establishes_attempt;
+  d.proposed_interval = proposed;
+  ++tally_.established;
+  ++active_;
+  refresh(index, response, ts_ns);
+}
+
+void DialogTracker::refresh(Table::Index index, const SipMessage& response, std::int64_t ts_ns) {
+  Dialog& d = table_[index];
+  d.refresh_cseq = response.cseq_number;
+  // RFC 4028 §7.2/§8.1: the 2xx says which interval is in force; a 2xx without Session-Expires
+  // from a UAS that does not support the timer leaves the requester's proposal in force; with
+  // neither, the session timer is not used and only the configured default can end the dialog.
+  std::int64_t interval_ns = timers_.default_session_expires_ns;
+  if (const auto granted = session_interval(response)) {
+    interval_ns = static_cast<std::int64_t>(*granted) * kNsPerSecond;
+  } else if (d.proposed_interval != 0) {
+    interval_ns = static_cast<std::int64_t>(d.proposed_interval) * kNsPerSecond;
+  }
+  d.proposed_interval = 0;
+  table_.touch(index);
+  schedule(index, ts_ns + interval_ns);
+}
+
+void DialogTracker::on_in_dialog_request(const SipMessage& request, std::int64_t ts_ns) {
+  const CallKey key = key_of(request);
+  Table::Index index = table_.find(key);
+  if (request.method_id == Method::bye) {
+    on_bye(index, key, request, ts_ns);
+    return;
+  }
+  if (index == Table::kNone) return;
+  Dialog& d = table_[index];
+  if (d.state != State::confirmed) return;
+  table_.touch(index);
+  if (request.method_id == Method::invite || request.method_id == Method::update) {
+    d.proposed_interval = session_interval(request).value_or(0);
+  }
+}
+
+void DialogTracker::on_bye(Table::Index index, const CallKey& key, const SipMessage& bye, std::int64_t ts_ns) {
+  if (index != Table::kNone) {
+    Dialog& d = table_[index];
+    if (d.state == State::confirmed) {
+      tally_.sdt.observe(static_cast<double>(ts_ns - d.confirmed_ts) * 1e-9);
+      d.state = State::terminating;
+      d.bye_ts = ts_ns;
+      d.bye_cseq = bye.cseq_number;
+      table_.touch(index);
+      schedule(index, ts_ns + timers_.timer_b_ns);
+      return;
+    }
+    if (d.state != State::early) return;  // a repeated BYE, or the other side's BYE in a glare
+    erase(index);  // a BYE in an early dialog: only its SDD is measured
+  }
+  // A BYE for a dialog whose start was not captured (or an early one): RFC 6076 SDD still applies.
+  index = create(key);
+  Dialog& d = table_[index];
+  d.state = State::orphan_bye;
+  d.bye_ts = ts_ns;
+  d.bye_cseq = bye.cseq_number;
+  schedule(index, ts_ns + timers_.timer_b_ns);
+}
+
+void DialogTracker::on_in_dialog_response(const SipMessage& response, std::int64_t ts_ns) {
+  const Table::Index index = table_.find(key_of(response));
+  if (index == Table::kNone) return;
+  Dialog& d = table_[index];
+  const std::uint16_t status = response.status_code;
+  if (status < 200) return;
+  if (response.cseq_method_id == Method::bye) {
+    if ((d.state != State::terminating && d.state != State::orphan_bye) || response.cseq_number != d.bye_cseq) return;
+    tally_.sdd.observe(static_cast<double>(ts_ns - d.bye_ts) * 1e-9);
+    if (d.state == State::terminating) {
+      if (status < 300) {
+        if (d.completes_attempt) ++tally_.completed;
+        end_confirmed(index, &DialogTally::bye_2xx, ts_ns);
+      } else {
+        end_confirmed(index, &DialogTally::bye_error, ts_ns);
+      }
+      return;
+    }
+    d.state = State::ended;
+    schedule(index, ts_ns + timers_.timer_b_ns);
+    return;
+  }
+  if (d.state != State::confirmed) return;
+  if (response.cseq_method_id == Method::update && status < 300 && response.cseq_number != d.refresh_cseq) {
+    refresh(index, response, ts_ns);
+  } else if (status == 481 || status == 408) {
+    end_confirmed(index, &DialogTally::error_response, ts_ns);
+  }
+}
+
+void DialogTracker::end_confirmed(Table::Index index, std::uint64_t DialogTally::*reason, std::int64_t ts_ns) {
+  ++(tally_.*reason);
+  ++tally_.terminated;
+  --active_;
+  table_[index].state = State::ended;
+  schedule(index, ts_ns + timers_.timer_b_ns);
+}
+
+void DialogTracker::fire(Table::Index index) {
+  Dialog& d = table_[index];
+  switch (d.state) {
+    case State::confirmed:
+      ++tally_.expired;  // neither refreshed nor ended within the session interval
+      --active_;
+      break;
+    case State::terminating:
+      ++tally_.sdd_timeouts;
+      ++tally_.bye_unanswered;
+      ++tally_.terminated;
+      --active_;
+      break;
+    case State::orphan_bye:
+      ++tally_.sdd_timeouts;
+      break;
+    case State::early:  // no new provisional for Timer C and no final response seen
+    case State::ended:
+      break;
+  }
+  erase(index);
+}
+
+}  // namespace sipmon

@@ -1,0 +1,84 @@
+#include "analysis/registration_tracker.h"
+
+#include "analysis/call_key.h"
+
+namespace sipmon {
+
+RegistrationTracker::RegistrationTracker(std::size_t max_attempts, std::int64_t timer_b_ns)
+    : table_(max_attempts), timer_b_ns_(timer_b_ns) {}
+
+void RegistrationTracker::set_deadline(Table::Index index, std::int64_t deadline) {
+  // Every deadline is "event time + Timer B": the age list stays ordered by deadline.
+  table_[index].deadline = deadline;
+  table_.touch(index);
+}
+
+void RegistrationTracker::start(Table::Index index, std::uint32_t cseq, std::int64_t ts_ns) {
+  table_[index] = Attempt{ts_ns, ts_ns + timer_b_ns_, cseq, State::waiting};
+  ++tally_.attempts;
+  ++undecided_;
+}
+
+void RegistrationTracker::on_register(const SipMessage& request, std::int64_t ts_ns) {
+  const CallKey key = registration_key(request.call_id);
+  Table::Index index = table_.find(key);
+  if (index == Table::kNone) {
+    index = table_.insert(key, [this](Table::Index victim) {
+      if (table_[victim].state == State::decided) return;
+      ++tally_.evicted;
+      --undecided_;
+    });
+    start(index, request.cseq_number, ts_ns);
+    return;
+  }
+  Attempt& attempt = table_[index];
+  if (request.cseq_number <= attempt.cseq) return;  // retransmission or a second proxy leg
+  if (attempt.state == State::decided) {
+    table_.touch(index);
+    start(index, request.cseq_number, ts_ns);  // a refresh or a new try: a new attempt
+    return;
+  }
+  // The retry after a challenge (or a new transaction before the first was answered): the same
+  // attempt, its first REGISTER still the start of the RRD, with a new Timer B.
+  attempt.cseq = request.cseq_number;
+  attempt.state = State::waiting;
+  set_deadline(index, ts_ns + timer_b_ns_);
+}
+
+void RegistrationTracker::on_register_response(const SipMessage& response, std::int64_t ts_ns) {
+  const Table::Index index = table_.find(registration_key(response.call_id));
+  if (index == Table::kNone) return;
+  Attempt& attempt = table_[index];
+  const std::uint16_t status = response.status_code;
+  if (attempt.state != State::waiting || response.cseq_number != attempt.cseq || status < 200) return;
+  if (status == 401 || status == 407) {
+    attempt.state = State::challenged;
+    set_deadline(index, ts_ns + timer_b_ns_);
+    return;
+  }
+  if (status < 300) {
+    ++tally_.succeeded;
+    tally_.rrd.observe(static_cast<double>(ts_ns - attempt.first_ts) * 1e-9);  // challenge round-trip included
+  } else {
+    ++tally_.ineffective;
+  }
+  attempt.state = State::decided;
+  --undecided_;
+  set_deadline(index, ts_ns + timer_b_ns_);  // kept one Timer B to recognize late copies
+}
+
+void RegistrationTracker::advance(std::int64_t now_ns) {
+  for (Table::Index index = table_.oldest(); index != Table::kNone; index = table_.oldest()) {
+    Attempt& attempt = table_[index];
+    if (attempt.deadline >= now_ns) return;
+    if (attempt.state != State::decided) {
+      // No final response (timeout), or a challenge never answered: the 401/407 stands.
+      if (attempt.state == State::waiting) ++tally_.timeouts;
+      ++tally_.ineffective;
+      --undecided_;
+    }
+    table_.erase(index);
+  }
+}
+
+}  // namespace sipmon

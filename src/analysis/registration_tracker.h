@@ -1,0 +1,59 @@
+#pragma once
+// RFC 6076 registration attempts (§4.1 RRD, §4.7 IRA). A REGISTER and its authenticated retry
+// (same Call-ID, higher CSeq, after a 401/407) are one attempt; a REGISTER with a higher CSeq
+// after the previous attempt was decided (a refresh, or a new try after a failure) is a new one.
+// Retransmissions and copies of a REGISTER seen on two proxy legs have the same CSeq.
+//
+// Every attempt ends in exactly one of: succeeded (2xx), ineffective (a final response >= 300
+// other than an answered challenge, or no final response within Timer B), pending (undecided at
+// the end of the input), evicted (dropped undecided because the table was full).
+#include <cstdint>
+
+#include "analysis/bounded_table.h"
+#include "analysis/delay_histogram.h"
+#include "analysis/sip_message.h"
+
+namespace sipmon {
+
+struct RegistrationTally {
+  std::uint64_t attempts = 0;
+  std::uint64_t succeeded = 0;
+  std::uint64_t ineffective = 0;
+  std::uint64_t timeouts = 0;  // also in ineffective
+  std::uint64_t evicted = 0;
+  DelayHistogram rrd;
+};
+
+class RegistrationTracker {
+ public:
+  RegistrationTracker(std::size_t max_attempts, std::int64_t timer_b_ns);
+
+  void on_register(const SipMessage& request, std::int64_t ts_ns);
+  void on_register_response(const SipMessage& response, std::int64_t ts_ns);
+  void advance(std::int64_t now_ns);
+
+  const RegistrationTally& tally() const { return tally_; }
+  std::uint64_t pending() const { return undecided_; }
+  std::size_t size() const { return table_.size(); }
+  std::size_t capacity() const { return table_.capacity(); }
+
+ private:
+  enum class State : std::uint8_t { waiting, challenged, decided };
+  struct Attempt {
+    std::int64_t first_ts;
+    std::int64_t deadline;
+    std::uint32_t cseq;
+    State state;
+  };
+  using Table = BoundedTable<Attempt>;
+
+  void start(Table::Index index, std::uint32_t cseq, std::int64_t ts_ns);
+  void set_deadline(Table::Index index, std::int64_t deadline);
+
+  Table table_;
+  std::int64_t timer_b_ns_;
+  RegistrationTally tally_;
+  std::uint64_t undecided_ = 0;
+};
+
+}  // namespace sipmon

@@ -1,0 +1,166 @@
+#include "analysis/session_tracker.h"
+
+#include "analysis/call_key.h"
+#include "analysis/session_timer.h"
+
+namespace sipmon {
+namespace {
+
+bool is_ineffective(std::uint16_t status) {  // RFC 6076 §4.8
+  return status == 408 || status == 500 || status == 503 || status == 504;
+}
+
+bool is_effective_failure(std::uint16_t status) {  // RFC 6076 §4.2: the called party answered
+  return status == 480 || status == 486 || status == 600 || status == 603;
+}
+
+bool is_challenge(std::uint16_t status) { return status == 401 || status == 407; }
+
+}  // namespace
+
+SessionTracker::SessionTracker(std::size_t max_attempts, std::int64_t timer_b_ns, EarlyDialogEnder* ender)
+    : table_(max_attempts), timer_b_ns_(timer_b_ns), ender_(ender) {}
+
+void SessionTracker::set_deadline(Table::Index index, std::int64_t deadline) {
+  // Every deadline is "event time + Timer B", so moving the entry to the young end keeps the age
+  // list ordered by deadline and advance() only ever looks at the oldest entry.
+  table_[index].deadline = deadline;
+  table_.touch(index);
+}
+
+void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts_ns) {
+  const CallKey key = attempt_key(invite.call_id, invite.from_tag);
+  Table::Index index = table_.find(key);
+  if (index != Table::kNone) {
+    Attempt& attempt = table_[index];
+    // Same or lower CSeq: a retransmission, the same INVITE on another proxy leg or fork branch.
+    if (invite.cseq_number <= attempt.cseq) return;
+    if (attempt.state != State::decided) {
+      // A new INVITE transaction continues the attempt: the authenticated retry after a 401/407
+      // (or one whose challenge was not captured). Its own Timer B starts now.
+      attempt.cseq = invite.cseq_number;
+      attempt.state = State::waiting;
+      set_deadline(index, ts_ns + timer_b_ns_);
+      return;
+    }
+    // A decided attempt followed by a new initial INVITE with the same Call-ID and From-tag (after
+    // a 3xx, RFC 3261 §8.1.3.4): a new attempt in the same slot.
+    table_.touch(index);
+  } else {
+    index = table_.insert(key, [this](Table::Index victim) {
+      Attempt& old = table_[victim];
+      if (old.state == State::decided) return;  // only a duplicate filter: nothing is lost
+      ++tally_.evicted;
+      --undecided_;
+      end_early_dialogs(old);
+    });
+  }
+  Attempt& attempt = table_[index];
+  attempt = Attempt{};
+  attempt.first_ts = ts_ns;
+  attempt.deadline = ts_ns + timer_b_ns_;
+  attempt.cseq = invite.cseq_number;
+  attempt.state = State::waiting;
+  if (const auto se = session_interval(invite)) attempt.proposed_session_expires = *se;
+  ++tally_.attempts;
+  ++undecided_;
+}
+
+SessionTracker::ResponseResult SessionTracker::on_invite_response(const SipMessage& response, std::int64_t ts_ns) {
+  ResponseResult result;
+  const Table::Index index = table_.find(attempt_key(response.call_id, response.from_tag));
+  if (index == Table::kNone) return result;  // an INVITE never seen (or a re-INVITE): no attempt
+  Attempt& attempt = table_[index];
+  result.attempt = index;
+  result.proposed_session_expires = attempt.proposed_session_expires;
+  // Only the latest transaction of an undecided attempt counts; anything else repeats a response
+  // already used (retransmission, second proxy leg, a later fork branch) or answers a superseded
+  // transaction.
+  if (attempt.state != State::waiting || response.cseq_number != attempt.cseq) return result;
+  const std::uint16_t status = response.status_code;
+  if (status < 200) {
+    if (status != 100 && attempt.provisional_ts == 0) attempt.provisional_ts = ts_ns;
+    return result;
+  }
+  if (is_challenge(status)) {
+    attempt.state = State::challenged;  // decided by the retry, or failed if none comes in time
+    set_deadline(index, ts_ns + timer_b_ns_);
+    return result;
+  }
+  result.decided = true;
+  result.established = status < 300;
+  result.early_dialogs = attempt.early;
+  decide(index, status, ts_ns);
+  return result;
+}
+
+void SessionTracker::decide(Table::Index index, std::uint16_t status, std::int64_t ts_ns) {
+  Attempt& attempt = table_[index];
+  const double since_invite = static_cast<double>(ts_ns - attempt.first_ts) * 1e-9;
+  if (status < 300) {
+    ++tally_.established;
+    ++tally_.effective;
+    // RFC 6076 §4.3.1: up to the first provisional that tells the caller something (not 100),
+    // or to the 2xx when none came first.
+    const std::int64_t answer_ts = attempt.provisional_ts != 0 ? attempt.provisional_ts : ts_ns;
+    tally_.srd.observe(static_cast<double>(answer_ts - attempt.first_ts) * 1e-9);
+  } else if (status < 400) {
+    ++tally_.redirected;
+  } else if (status == 487) {
+    ++tally_.cancelled;  // the caller's CANCEL: its delay measures the caller's patience, not setup
+  } else {
+    if (is_ineffective(status)) {
+      ++tally_.ineffective;
+    } else {
+      ++tally_.failed;
+      if (is_effective_failure(status)) ++tally_.effective;
+    }
+    if (status != 402) tally_.srd_failed.observe(since_invite);  // §4.3.2 leaves out 401/402/407
+  }
+  attempt.state = State::decided;
+  attempt.early_count = 0;
+  --undecided_;
+  // Kept for one more Timer B so that late copies of the final response are recognized.
+  set_deadline(index, ts_ns + timer_b_ns_);
+}
+
+void SessionTracker::add_early_dialog(AttemptId attempt, DialogRef dialog) {
+  if (attempt == kNoAttempt || !table_.live(attempt)) return;
+  Attempt& a = table_[attempt];
+  if (a.state != State::waiting || a.early_count == kMaxEarlyDialogs) return;
+  for (std::uint8_t i = 0; i < a.early_count; ++i) {
+    if (a.early[i].index == dialog.index && a.early[i].check == dialog.check) return;
+  }
+  a.early[a.early_count++] = dialog;
+}
+
+void SessionTracker::end_early_dialogs(Attempt& attempt) {
+  if (ender_ != nullptr) {
+    for (std::uint8_t i = 0; i < attempt.early_count; ++i) ender_->end_early_dialog(attempt.early[i]);
+  }
+  attempt.early_count = 0;
+}
+
+void SessionTracker::time_out(Table::Index index) {
+  Attempt& attempt = table_[index];
+  if (attempt.state == State::waiting) {
+    ++tally_.timeouts;  // as a locally generated 408 would: ineffective
+    ++tally_.ineffective;
+  } else if (attempt.state == State::challenged) {
+    ++tally_.failed;  // the 401/407 stands as the final answer
+  }
+  if (attempt.state != State::decided) {
+    --undecided_;
+    end_early_dialogs(attempt);
+  }
+  table_.erase(index);
+}
+
+void SessionTracker::advance(std::int64_t now_ns) {
+  for (Table::Index index = table_.oldest(); index != Table::kNone; index = table_.oldest()) {
+    if (table_[index].deadline >= now_ns) return;
+    time_out(index);
+  }
+}
+
+}  // namespace sipmon

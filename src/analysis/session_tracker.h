@@ -1,0 +1,101 @@
+#pragma once
+// RFC 6076 session attempts: one per initial INVITE (no To-tag), identified by Call-ID and
+// From-tag, however many retransmissions, forked branches or proxy legs carry it. The attempt's
+// outcome is the first final response of its latest INVITE transaction; a 401/407 followed by
+// an authenticated INVITE (higher CSeq) continues the same attempt. No final response within
+// Timer B (32 s) of the latest INVITE, by the clock, is a timeout.
+//
+// Every attempt ends in exactly one of: established, redirected, cancelled, ineffective
+// (408/500/503/504/timeout), failed (any other final >= 400, or a challenge never answered),
+// pending (undecided at the end of the input), evicted (dropped undecided because the table was
+// full). docs/metrics.md explains each choice.
+#include <array>
+#include <cstdint>
+
+#include "analysis/bounded_table.h"
+#include "analysis/delay_histogram.h"
+#include "analysis/dialog_ref.h"
+#include "analysis/sip_message.h"
+
+namespace sipmon {
+
+struct SessionTally {
+  std::uint64_t attempts = 0;
+  std::uint64_t established = 0;
+  std::uint64_t redirected = 0;
+  std::uint64_t effective = 0;  // 2xx, 480, 486, 600, 603 (overlaps established and failed)
+  std::uint64_t ineffective = 0;
+  std::uint64_t cancelled = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t timeouts = 0;  // also in ineffective
+  std::uint64_t evicted = 0;   // undecided attempts dropped because the table was full
+  DelayHistogram srd;
+  DelayHistogram srd_failed;
+};
+
+// Called for the early dialogs of an attempt that ends by timing out (the other endings are
+// reported to the caller of on_invite_response).
+class EarlyDialogEnder {
+ public:
+  virtual ~EarlyDialogEnder() = default;
+  virtual void end_early_dialog(DialogRef dialog) = 0;
+};
+
+class SessionTracker {
+ public:
+  using AttemptId = std::uint32_t;
+  static constexpr AttemptId kNoAttempt = 0xffffffffu;
+  static constexpr std::size_t kMaxEarlyDialogs = 4;  // forks beyond this end by their own timer
+
+  SessionTracker(std::size_t max_attempts, std::int64_t timer_b_ns, EarlyDialogEnder* ender = nullptr);
+
+  // An INVITE without a To-tag (the caller filters re-INVITEs out).
+  void on_initial_invite(const SipMessage& invite, std::int64_t ts_ns);
+
+  struct ResponseResult {
+    AttemptId attempt = kNoAttempt;  // the attempt the response belongs to, if any
+    bool decided = false;        // this response decided the attempt's outcome
+    bool established = false;    // ... as established (first 2xx)
+    std::uint32_t proposed_session_expires = 0;  // from the INVITE, 0 when it had none
+    std::array<DialogRef, kMaxEarlyDialogs> early_dialogs{};  // to end, when decided
+  };
+  // A response whose CSeq method is INVITE, before the dialog tracker sees it.
+  ResponseResult on_invite_response(const SipMessage& response, std::int64_t ts_ns);
+  // Remembers an early dialog created by a provisional response to this attempt.
+  void add_early_dialog(AttemptId attempt, DialogRef dialog);
+
+  // Times out attempts whose deadline has passed and forgets decided ones after their linger.
+  void advance(std::int64_t now_ns);
+
+  const SessionTally& tally() const { return tally_; }
+  std::uint64_t pending() const { return undecided_; }
+  std::size_t size() const { return table_.size(); }
+  std::size_t capacity() const { return table_.capacity(); }
+
+ private:
+  enum class State : std::uint8_t { waiting, challenged, decided };
+  struct Attempt {
+    std::int64_t first_ts;        // the attempt's first INVITE
+    std::int64_t provisional_ts;  // first non-100 provisional response, 0 when none yet
+    std::int64_t deadline;        // Timer B of the latest transaction, or end of the linger
+    std::uint32_t cseq;           // CSeq of the latest INVITE transaction
+    std::uint32_t proposed_session_expires;
+    State state;
+    std::uint8_t early_count;
+    std::array<DialogRef, kMaxEarlyDialogs> early;
+  };
+  using Table = BoundedTable<Attempt>;
+
+  void decide(Table::Index index, std::uint16_t status, std::int64_t ts_ns);
+  void time_out(Table::Index index);
+  void end_early_dialogs(Attempt& attempt);
+  void set_deadline(Table::Index index, std::int64_t deadline);
+
+  Table table_;
+  std::int64_t timer_b_ns_;
+  EarlyDialogEnder* ender_;
+  SessionTally tally_;
+  std::uint64_t undecided_ = 0;
+};
+
+}  // namespace sipmon
