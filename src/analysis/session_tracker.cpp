@@ -79,7 +79,10 @@ SessionTracker::ResponseResult SessionTracker::on_invite_response(const SipMessa
   if (attempt.state != State::waiting || response.cseq_number != attempt.cseq) return result;
   const std::uint16_t status = response.status_code;
   if (status < 200) {
-    if (status != 100 && attempt.provisional_ts == 0) attempt.provisional_ts = ts_ns;
+    if (status != 100 && !attempt.has_provisional) {
+      attempt.has_provisional = true;
+      attempt.provisional_ts = ts_ns;
+    }
     return result;
   }
   if (is_challenge(status)) {
@@ -102,7 +105,7 @@ void SessionTracker::decide(Table::Index index, std::uint16_t status, std::int64
     ++tally_.effective;
     // RFC 6076 §4.3.1: up to the first provisional that tells the caller something (not 100),
     // or to the 2xx when none came first.
-    const std::int64_t answer_ts = attempt.provisional_ts != 0 ? attempt.provisional_ts : ts_ns;
+    const std::int64_t answer_ts = attempt.has_provisional ? attempt.provisional_ts : ts_ns;
     tally_.srd.observe(static_cast<double>(answer_ts - attempt.first_ts) * 1e-9);
   } else if (status < 400) {
     ++tally_.redirected;

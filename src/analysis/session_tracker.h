@@ -76,11 +76,12 @@ class SessionTracker {
   enum class State : std::uint8_t { waiting, challenged, decided };
   struct Attempt {
     std::int64_t first_ts;        // the attempt's first INVITE
-    std::int64_t provisional_ts;  // first non-100 provisional response, 0 when none yet
+    std::int64_t provisional_ts;  // first non-100 provisional response, when has_provisional
     std::int64_t deadline;        // Timer B of the latest transaction, or end of the linger
     std::uint32_t cseq;           // CSeq of the latest INVITE transaction
     std::uint32_t proposed_session_expires;
     State state;
+    bool has_provisional;
     std::uint8_t early_count;
     std::array<DialogRef, kMaxEarlyDialogs> early;
   };

@@ -1,0 +1,307 @@
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "support/sip_builder.h"
+
+using namespace sipmon;
+using namespace sipmon::test;
+
+namespace {
+
+const SessionCounts& sessions(const Report& report) { return report.rfc6076->sessions; }
+
+// Every attempt ends in exactly one outcome (docs/metrics.md).
+void check_partition(const Report& report) {
+  const SessionCounts& s = sessions(report);
+  const auto evicted = report.table_evictions.count("session_attempts") ? report.table_evictions.at("session_attempts") : 0;
+  CHECK(s.attempts == s.established + s.redirected + s.cancelled + s.ineffective + s.failed + s.pending + evicted);
+}
+
+}  // namespace
+
+TEST_CASE("an answered call is one established attempt; SRD runs to the first non-100 provisional", "[sessions]") {
+  const CallIds caller;
+  const CallIds dialog = answered(caller, "callee-tag");
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1))
+      .at(100.010, response(100, "INVITE", caller, 1))
+      .at(100.250, response(180, "INVITE", dialog, 1))
+      .at(103.0, response(200, "INVITE", dialog, 1))
+      .at(103.01, request("ACK", dialog, 1));
+  const Report report = script.report();
+  CHECK(sessions(report).attempts == 1);
+  CHECK(sessions(report).established == 1);
+  CHECK(sessions(report).effective == 1);
+  CHECK(sessions(report).pending == 0);
+  // 100.250 - 100.0: the 100 Trying does not stop the SRD, the 180 does.
+  CHECK(report.rfc6076->srd.count() == 1);
+  CHECK(report.rfc6076->srd.max() == Approx(0.250));
+  CHECK(report.rfc6076->srd_failed.count() == 0);
+  check_partition(report);
+}
+
+TEST_CASE("without a provisional, SRD runs to the 2xx", "[sessions]") {
+  const CallIds caller;
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1)).at(100.5, response(200, "INVITE", answered(caller, "t"), 1));
+  CHECK(script.report().rfc6076->srd.max() == Approx(0.5));
+}
+
+TEST_CASE("retransmitted INVITEs and repeated responses are one attempt with one outcome", "[sessions]") {
+  const CallIds caller;
+  const CallIds dialog = answered(caller, "callee-tag");
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1))
+      .at(100.5, request("INVITE", caller, 1))
+      .at(101.5, request("INVITE", caller, 1))
+      .at(101.8, response(180, "INVITE", dialog, 1))
+      .at(101.9, response(200, "INVITE", dialog, 1))
+      .at(102.4, response(200, "INVITE", dialog, 1));
+  const Report report = script.report();
+  CHECK(sessions(report).attempts == 1);
+  CHECK(sessions(report).established == 1);
+  // Measured from the first copy: 101.8 - 100.0.
+  CHECK(report.rfc6076->srd.count() == 1);
+  CHECK(report.rfc6076->srd.max() == Approx(1.8));
+  CHECK(report.dialogs->established == 1);
+}
+
+TEST_CASE("the same INVITE seen on two proxy legs (other Via branch) is one attempt", "[sessions]") {
+  const CallIds caller;
+  const CallIds dialog = answered(caller, "callee-tag");
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1, {}, "inbound"))
+      .at(100.001, request("INVITE", caller, 1, {}, "outbound"))
+      .at(100.100, response(486, "INVITE", dialog, 1, {}, "outbound"))
+      .at(100.101, response(486, "INVITE", dialog, 1, {}, "inbound"));
+  const Report report = script.report();
+  CHECK(sessions(report).attempts == 1);
+  CHECK(sessions(report).failed == 1);
+  CHECK(sessions(report).effective == 1);
+  CHECK(report.rfc6076->srd_failed.count() == 1);
+  check_partition(report);
+}
+
+TEST_CASE("an INVITE challenged with 407 and re-sent with credentials is one attempt", "[sessions]") {
+  const CallIds caller;
+  const CallIds dialog = answered(caller, "callee-tag");
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1))
+      .at(100.002, response(407, "INVITE", answered(caller, "challenger"), 1))
+      .at(100.003, request("ACK", answered(caller, "challenger"), 1))
+      .at(100.010, request("INVITE", caller, 2, "Proxy-Authorization: Digest username=\"alice\"\r\n"))
+      .at(100.020, response(100, "INVITE", caller, 2))
+      .at(100.300, response(180, "INVITE", dialog, 2))
+      .at(101.000, response(200, "INVITE", dialog, 2));
+  const Report report = script.report();
+  CHECK(sessions(report).attempts == 1);
+  CHECK(sessions(report).established == 1);
+  CHECK(sessions(report).failed == 0);
+  // From the attempt's first INVITE, challenge round-trip included: 100.300 - 100.0.
+  CHECK(report.rfc6076->srd.max() == Approx(0.300));
+  CHECK(report.rfc6076->srd_failed.count() == 0);
+  check_partition(report);
+}
+
+TEST_CASE("a challenge never answered with credentials fails once its Timer B passes, pending before", "[sessions]") {
+  const CallIds caller;
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1)).at(100.1, response(401, "INVITE", answered(caller, "c"), 1));
+  CHECK(sessions(script.report()).pending == 1);
+  script.until(132.0);
+  CHECK(sessions(script.report()).pending == 1);
+  script.until(132.2);
+  const Report report = script.report();
+  CHECK(sessions(report).pending == 0);
+  CHECK(sessions(report).failed == 1);
+  CHECK(sessions(report).timeouts == 0);
+  CHECK(sessions(report).ineffective == 0);
+  CHECK(report.rfc6076->srd_failed.count() == 0);  // RFC 6076 §4.3.2 leaves 401/407 out
+  check_partition(report);
+}
+
+TEST_CASE("re-INVITEs are not attempts", "[sessions]") {
+  const CallIds caller;
+  const CallIds dialog = answered(caller, "callee-tag");
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1))
+      .at(100.1, response(200, "INVITE", dialog, 1))
+      .at(110.0, request("INVITE", dialog, 2))
+      .at(110.1, response(200, "INVITE", dialog, 2))
+      .at(120.0, request("INVITE", reversed(dialog), 1))  // from the callee, in its own CSeq space
+      .at(120.1, response(491, "INVITE", reversed(dialog), 1));
+  const Report report = script.report();
+  CHECK(sessions(report).attempts == 1);
+  CHECK(sessions(report).established == 1);
+  CHECK(sessions(report).failed == 0);
+  CHECK(report.dialogs->established == 1);
+  CHECK(report.dialogs->active == 1);
+}
+
+TEST_CASE("a 200 OK for an INVITE never seen creates no attempt but confirms a dialog", "[sessions]") {
+  const CallIds dialog = answered(CallIds{}, "callee-tag");
+  CallScript script;
+  script.at(100.0, response(200, "INVITE", dialog, 1));
+  const Report report = script.report();
+  CHECK(sessions(report).attempts == 0);
+  CHECK(sessions(report).established == 0);
+  CHECK(report.dialogs->established == 1);
+  CHECK(report.rfc6076->srd.count() == 0);
+}
+
+TEST_CASE("no final response within 32 s is a timeout; younger is pending", "[sessions]") {
+  const CallIds first{.call_id = "lost@example.test"};
+  const CallIds second{.call_id = "young@example.test"};
+  CallScript script;
+  script.at(100.0, request("INVITE", first, 1))
+      .at(100.5, request("INVITE", first, 1))
+      .at(110.0, request("INVITE", second, 1))
+      .at(110.2, response(100, "INVITE", second, 1));
+  script.until(131.9);
+  CHECK(sessions(script.report()).pending == 2);
+  CHECK(sessions(script.report()).timeouts == 0);
+  script.until(132.1);  // 32.1 s after the first INVITE (not the retransmission): Timer B fired
+  const Report report = script.report();
+  CHECK(sessions(report).timeouts == 1);
+  CHECK(sessions(report).ineffective == 1);
+  CHECK(sessions(report).pending == 1);
+  check_partition(report);
+  // A final response after the timeout changes nothing.
+  script.at(133.0, response(200, "INVITE", answered(first, "late"), 1));
+  CHECK(sessions(script.report()).established == 0);
+}
+
+TEST_CASE("each final response class lands in its outcome", "[sessions]") {
+  struct Case {
+    std::uint16_t status;
+    std::uint64_t SessionCounts::*outcome;
+    bool effective;
+    bool srd_failed;
+  };
+  const Case cases[] = {
+      {200, &SessionCounts::established, true, false}, {302, &SessionCounts::redirected, false, false},
+      {487, &SessionCounts::cancelled, false, false},  {408, &SessionCounts::ineffective, false, true},
+      {500, &SessionCounts::ineffective, false, true}, {503, &SessionCounts::ineffective, false, true},
+      {504, &SessionCounts::ineffective, false, true}, {480, &SessionCounts::failed, true, true},
+      {486, &SessionCounts::failed, true, true},       {600, &SessionCounts::failed, true, true},
+      {603, &SessionCounts::failed, true, true},       {404, &SessionCounts::failed, false, true},
+      {488, &SessionCounts::failed, false, true},      {502, &SessionCounts::failed, false, true},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.status);
+    const CallIds caller;
+    CallScript script;
+    script.at(100.0, request("INVITE", caller, 1)).at(100.5, response(c.status, "INVITE", answered(caller, "t"), 1));
+    const Report report = script.report();
+    CHECK(sessions(report).attempts == 1);
+    CHECK(sessions(report).*c.outcome == 1);
+    CHECK(sessions(report).effective == (c.effective ? 1u : 0u));
+    CHECK(report.rfc6076->srd_failed.count() == (c.srd_failed ? 1u : 0u));
+    check_partition(report);
+  }
+}
+
+TEST_CASE("a new INVITE after a redirect (same Call-ID and From-tag, higher CSeq) is a new attempt", "[sessions]") {
+  const CallIds caller;
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1))
+      .at(100.1, response(302, "INVITE", answered(caller, "redirector"), 1))
+      .at(100.2, request("INVITE", caller, 2))
+      .at(100.3, response(200, "INVITE", answered(caller, "callee"), 2));
+  const Report report = script.report();
+  CHECK(sessions(report).attempts == 2);
+  CHECK(sessions(report).redirected == 1);
+  CHECK(sessions(report).established == 1);
+  check_partition(report);
+}
+
+TEST_CASE("a forked INVITE: one attempt, early dialogs per branch, all ended by the failure", "[sessions][dialogs]") {
+  const CallIds caller;
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1))
+      .at(100.1, response(180, "INVITE", answered(caller, "branch-a"), 1))
+      .at(100.2, response(183, "INVITE", answered(caller, "branch-b"), 1));
+  CHECK(script.tracker().dialogs().size() == 2);
+  script.at(105.0, response(486, "INVITE", answered(caller, "branch-a"), 1));
+  const Report report = script.report();
+  CHECK(sessions(report).attempts == 1);
+  CHECK(sessions(report).failed == 1);
+  CHECK(report.dialogs->early == 2);
+  CHECK(report.dialogs->established == 0);
+  CHECK(script.tracker().dialogs().size() == 0);  // branch-b ended with the attempt, not by a timer
+}
+
+TEST_CASE("a forked INVITE answered by two branches: one established attempt, two dialogs", "[sessions][dialogs]") {
+  const CallIds caller;
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1))
+      .at(100.1, response(180, "INVITE", answered(caller, "branch-a"), 1))
+      .at(100.2, response(180, "INVITE", answered(caller, "branch-b"), 1))
+      .at(101.0, response(200, "INVITE", answered(caller, "branch-a"), 1))
+      .at(101.1, response(200, "INVITE", answered(caller, "branch-b"), 1));
+  const Report report = script.report();
+  CHECK(sessions(report).attempts == 1);
+  CHECK(sessions(report).established == 1);
+  CHECK(report.dialogs->established == 2);
+  CHECK(report.dialogs->active == 2);
+  check_partition(report);
+}
+
+TEST_CASE("SCR counts attempts established and then ended by a BYE answered 2xx", "[sessions][dialogs]") {
+  CallScript script;
+  const CallIds a{.call_id = "a"}, b{.call_id = "b"}, c{.call_id = "c"};
+  // a: answered, BYE 200 -> completed. b: answered, BYE 481 -> not completed.
+  // c: 200 for an INVITE never seen, BYE 200 -> a dialog, but no attempt to complete.
+  script.at(100.0, request("INVITE", a, 1)).at(100.1, response(200, "INVITE", answered(a, "x"), 1));
+  script.at(100.0, request("INVITE", b, 1)).at(100.1, response(200, "INVITE", answered(b, "x"), 1));
+  script.at(100.1, response(200, "INVITE", answered(c, "x"), 1));
+  script.at(110.0, request("BYE", answered(a, "x"), 2)).at(110.1, response(200, "BYE", answered(a, "x"), 2));
+  script.at(110.0, request("BYE", reversed(answered(b, "x")), 1)).at(110.1, response(481, "BYE", reversed(answered(b, "x")), 1));
+  script.at(110.0, request("BYE", answered(c, "x"), 2)).at(110.1, response(200, "BYE", answered(c, "x"), 2));
+  const Report report = script.report();
+  CHECK(sessions(report).attempts == 2);
+  CHECK(sessions(report).completed == 1);
+  CHECK(report.dialogs->terminated_bye_2xx == 2);
+  CHECK(report.dialogs->terminated_bye_error == 1);
+}
+
+TEST_CASE("a random-Call-ID INVITE flood stays within the attempt table's cap, every eviction counted", "[sessions][flood]") {
+  CallTrackerConfig config;
+  config.max_session_attempts = 1000;
+  CallTracker tracker(config);
+  std::mt19937_64 random(42);
+  std::string call_id(24, 'x');
+  SipMessage invite;
+  invite.is_request = true;
+  invite.method_id = Method::invite;
+  invite.cseq_method_id = Method::invite;
+  invite.cseq_number = 1;
+  invite.from_tag = "flood";
+  constexpr std::uint64_t kFlood = 1'000'000;
+  const std::int64_t start = seconds(1000);
+  for (std::uint64_t i = 0; i < kFlood; ++i) {
+    const std::uint64_t r = random();
+    for (std::size_t j = 0; j < 16; ++j) call_id[j] = "0123456789abcdef"[(r >> (4 * j)) & 15];
+    invite.call_id = call_id;
+    const std::int64_t ts = start + static_cast<std::int64_t>(i) * 10'000;  // 100,000 per second: 10 s
+    tracker.advance(ts);
+    tracker.on_message(invite, ts);
+  }
+  Report report;
+  tracker.fill(report);
+  CHECK(tracker.sessions().size() == 1000);
+  CHECK(tracker.sessions().capacity() == 1000);
+  CHECK(report.rfc6076->sessions.attempts == kFlood);
+  CHECK(report.rfc6076->sessions.pending == 1000);
+  CHECK(report.table_evictions.at("session_attempts") == kFlood - 1000);
+  // The survivors time out 32 s after their INVITE; evictions do not change.
+  tracker.advance(start + seconds(10 + 33));
+  Report later;
+  tracker.fill(later);
+  CHECK(later.rfc6076->sessions.pending == 0);
+  CHECK(later.rfc6076->sessions.timeouts == 1000);
+  CHECK(later.table_evictions.at("session_attempts") == kFlood - 1000);
+  CHECK(tracker.sessions().size() == 0);
+  check_partition(later);
+}
