@@ -42,6 +42,8 @@ class BoundedTable {
 
   std::size_t capacity() const { return capacity_; }
   std::size_t size() const { return size_; }
+  // Address space reserved at construction: the most this table can ever occupy.
+  std::size_t reserved_bytes() const { return std::size_t{capacity_} * sizeof(Node) + (std::size_t{mask_} + 1) * sizeof(Index); }
 
   Index find(const CallKey& key) const {
     for (Index slot = static_cast<Index>(key.lo) & mask_;; slot = (slot + 1) & mask_) {

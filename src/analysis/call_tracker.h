@@ -41,6 +41,10 @@ class CallTracker {
   const SessionTracker& sessions() const { return sessions_; }
   const RegistrationTracker& registrations() const { return registrations_; }
   const DialogTracker& dialogs() const { return dialogs_; }
+  // The most the three tables can ever occupy (their caps); the timing wheel adds 256 KiB.
+  std::size_t reserved_bytes() const {
+    return sessions_.reserved_bytes() + registrations_.reserved_bytes() + dialogs_.reserved_bytes();
+  }
 
  private:
   void on_invite_response(const SipMessage& response, std::int64_t ts_ns);

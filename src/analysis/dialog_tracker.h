@@ -66,6 +66,7 @@ class DialogTracker final : public EarlyDialogEnder {
   std::uint64_t active() const { return active_; }
   std::size_t size() const { return table_.size(); }
   std::size_t capacity() const { return table_.capacity(); }
+  std::size_t reserved_bytes() const { return table_.reserved_bytes(); }
 
  private:
   enum class State : std::uint8_t {

@@ -36,6 +36,7 @@ class RegistrationTracker {
   std::uint64_t pending() const { return undecided_; }
   std::size_t size() const { return table_.size(); }
   std::size_t capacity() const { return table_.capacity(); }
+  std::size_t reserved_bytes() const { return table_.reserved_bytes(); }
 
  private:
   enum class State : std::uint8_t { waiting, challenged, decided };

@@ -1,0 +1,125 @@
+// Memory under a flood: N INVITEs with random Call-IDs (optionally each answered by a 180 or a
+// 200 with a random To-tag, to fill the dialog table too) replayed through a default-configured
+// Engine, frame by frame, through the real decoders and parser. Prints the process' maximum
+// resident set size (getrusage) before and after, the table fill and the evictions.
+// docs/metrics.md ("Memory") records the figures.
+//
+//   sipmon_flood_memory [invite|ringing|answered|register] [count]   (defaults: invite 1000000)
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "analysis/engine.h"
+
+using namespace sipmon;
+
+namespace {
+
+long max_rss_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;  // KiB on Linux
+}
+
+// Ethernet + IPv4 + UDP around a payload, 127.0.0.1 -> 127.0.0.1, port 5060 both ways.
+std::vector<std::uint8_t> frame_bytes(const std::string& payload) {
+  std::vector<std::uint8_t> f(14 + 20 + 8 + payload.size(), 0);
+  f[12] = 0x08;  // EtherType IPv4
+  std::uint8_t* ip = f.data() + 14;
+  const std::size_t ip_len = 20 + 8 + payload.size();
+  ip[0] = 0x45;
+  ip[2] = static_cast<std::uint8_t>(ip_len >> 8);
+  ip[3] = static_cast<std::uint8_t>(ip_len);
+  ip[8] = 64;
+  ip[9] = 17;  // UDP
+  ip[12] = ip[16] = 127;
+  ip[15] = ip[19] = 1;
+  std::uint8_t* udp = ip + 20;
+  udp[0] = udp[2] = 0x13;  // 5060
+  udp[1] = udp[3] = 0xc4;
+  udp[4] = static_cast<std::uint8_t>((8 + payload.size()) >> 8);
+  udp[5] = static_cast<std::uint8_t>(8 + payload.size());
+  std::memcpy(udp + 8, payload.data(), payload.size());
+  return f;
+}
+
+std::string hex(std::mt19937_64& random) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string s(16, '0');
+  const std::uint64_t r = random();
+  for (std::size_t i = 0; i < 16; ++i) s[i] = kDigits[(r >> (4 * i)) & 15];
+  return s;
+}
+
+std::string message(const std::string& start, const std::string& call_id, const std::string& to_tag,
+                    const std::string& cseq_method = "INVITE") {
+  return start + "\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK" + call_id +
+         "\r\nFrom: <sip:flood@127.0.0.1>;tag=f" + call_id.substr(0, 8) + "\r\nTo: <sip:victim@127.0.0.1>" +
+         (to_tag.empty() ? "" : ";tag=" + to_tag) + "\r\nCall-ID: " + call_id +
+         "@flood\r\nCSeq: 1 " + cseq_method + "\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "invite";
+  const std::uint64_t count = argc > 2 ? std::stoull(argv[2]) : 1'000'000;
+  if (mode != "invite" && mode != "ringing" && mode != "answered" && mode != "register") {
+    std::fprintf(stderr, "usage: %s [invite|ringing|answered|register] [count]\n", argv[0]);
+    return 2;
+  }
+  const long rss_start = max_rss_kib();
+  Engine engine;
+  const long rss_engine = max_rss_kib();
+
+  std::mt19937_64 random(1);
+  const std::int64_t t0 = 1'800'000'000LL * 1'000'000'000LL;
+  const std::int64_t step = 10'000;  // 100,000 INVITEs per second of packet time
+  std::uint64_t messages = 0;
+  const auto wall_start = std::chrono::steady_clock::now();
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::string call_id = hex(random);
+    const std::int64_t ts = t0 + static_cast<std::int64_t>(i) * step;
+    const auto invite = frame_bytes(mode == "register"
+                                        ? message("REGISTER sip:127.0.0.1 SIP/2.0", call_id, "", "REGISTER")
+                                        : message("INVITE sip:victim@127.0.0.1 SIP/2.0", call_id, ""));
+    engine.on_frame(Frame{ts, static_cast<std::uint32_t>(LinkType::ethernet), static_cast<std::uint32_t>(invite.size()), invite});
+    ++messages;
+    if (mode == "ringing" || mode == "answered") {
+      const auto answer =
+          frame_bytes(message(mode == "ringing" ? "SIP/2.0 180 Ringing" : "SIP/2.0 200 OK", call_id, hex(random)));
+      engine.on_frame(Frame{ts + 1000, static_cast<std::uint32_t>(LinkType::ethernet), static_cast<std::uint32_t>(answer.size()), answer});
+      ++messages;
+    }
+  }
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  const Report report = engine.report();
+  const long rss_end = max_rss_kib();
+
+  std::printf("mode %s, %llu requests, %llu messages, %.1f s of packet time\n", mode.c_str(),
+              static_cast<unsigned long long>(count), static_cast<unsigned long long>(messages),
+              static_cast<double>(count) * static_cast<double>(step) * 1e-9);
+  std::printf("max RSS: start %.1f MiB, engine built %.1f MiB, after flood %.1f MiB\n", rss_start / 1024.0,
+              rss_engine / 1024.0, rss_end / 1024.0);
+  std::printf("registration attempts %llu, pending %llu\n",
+              static_cast<unsigned long long>(report.rfc6076->registrations.attempts),
+              static_cast<unsigned long long>(report.rfc6076->registrations.pending));
+  std::printf("attempts %llu, pending %llu, dialogs early %llu established %llu active %llu\n",
+              static_cast<unsigned long long>(report.rfc6076->sessions.attempts),
+              static_cast<unsigned long long>(report.rfc6076->sessions.pending),
+              static_cast<unsigned long long>(report.dialogs->early),
+              static_cast<unsigned long long>(report.dialogs->established),
+              static_cast<unsigned long long>(report.dialogs->active));
+  for (const auto& [table, evicted] : report.table_evictions) {
+    std::printf("evicted from %s: %llu\n", table.c_str(), static_cast<unsigned long long>(evicted));
+  }
+  std::printf("reserved by the default caps (the most the tables can occupy): %.1f MiB\n",
+              static_cast<double>(CallTracker(CallTrackerConfig{}).reserved_bytes()) / (1024.0 * 1024.0));
+  std::printf("%.0f ns per message (frame building included)\n", wall_s * 1e9 / static_cast<double>(messages));
+  return 0;
+}
