@@ -118,8 +118,14 @@ int main(int argc, char** argv) {
   for (const auto& [table, evicted] : report.table_evictions) {
     std::printf("evicted from %s: %llu\n", table.c_str(), static_cast<unsigned long long>(evicted));
   }
-  std::printf("reserved by the default caps (the most the tables can occupy): %.1f MiB\n",
-              static_cast<double>(CallTracker(CallTrackerConfig{}).reserved_bytes()) / (1024.0 * 1024.0));
+  const CallTracker defaults{CallTrackerConfig{}};
+  constexpr double kMiB = 1024.0 * 1024.0;
+  std::printf("reserved by the default caps (the most the tables can occupy): %.1f MiB "
+              "(attempts %zu: %.1f, registrations %zu: %.1f, dialogs %zu: %.1f)\n",
+              static_cast<double>(defaults.reserved_bytes()) / kMiB, defaults.sessions().capacity(),
+              static_cast<double>(defaults.sessions().reserved_bytes()) / kMiB, defaults.registrations().capacity(),
+              static_cast<double>(defaults.registrations().reserved_bytes()) / kMiB, defaults.dialogs().capacity(),
+              static_cast<double>(defaults.dialogs().reserved_bytes()) / kMiB);
   std::printf("%.0f ns per message (frame building included)\n", wall_s * 1e9 / static_cast<double>(messages));
   return 0;
 }

@@ -1,5 +1,5 @@
 #pragma once
-// RFC 6076 registration attempts (§4.1 RRD, §4.7 IRA). A REGISTER and its authenticated retry
+// RFC 6076 registration attempts (§4.1 RRD, §4.2 IRA). A REGISTER and its authenticated retry
 // (same Call-ID, higher CSeq, after a 401/407) are one attempt; a REGISTER with a higher CSeq
 // after the previous attempt was decided (a refresh, or a new try after a failure) is a new one.
 // Retransmissions and copies of a REGISTER seen on two proxy legs have the same CSeq.

@@ -6,11 +6,11 @@
 namespace sipmon {
 namespace {
 
-bool is_ineffective(std::uint16_t status) {  // RFC 6076 §4.8
+bool is_ineffective(std::uint16_t status) {  // RFC 6076 §4.8 (ISA)
   return status == 408 || status == 500 || status == 503 || status == 504;
 }
 
-bool is_effective_failure(std::uint16_t status) {  // RFC 6076 §4.2: the called party answered
+bool is_effective_failure(std::uint16_t status) {  // RFC 6076 §4.7 (SEER): the called party answered
   return status == 480 || status == 486 || status == 600 || status == 603;
 }
 

@@ -71,7 +71,7 @@ Json delays(const DelayHistogram& h) {
 Json rfc6076_to_json(const Rfc6076Report& r) {
   const SessionCounts& s = r.sessions;
   const RegistrationCounts& g = r.registrations;
-  // RFC 6076 §4.1/§4.2: redirected attempts leave the SER and SEER denominators.
+  // RFC 6076 §4.6/§4.7: redirected attempts leave the SER and SEER denominators.
   const std::uint64_t not_redirected = s.attempts - std::min(s.redirected, s.attempts);
   return Json{
       {"session_attempts", s.attempts},
