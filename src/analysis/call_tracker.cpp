@@ -1,5 +1,7 @@
 #include "analysis/call_tracker.h"
 
+#include <limits>
+
 namespace sipmon {
 
 CallTracker::CallTracker(const CallTrackerConfig& config)
@@ -59,6 +61,7 @@ void CallTracker::on_invite_response(const SipMessage& response, std::int64_t ts
 }
 
 void CallTracker::advance(std::int64_t now_ns) {
+  if (now_ns == std::numeric_limits<std::int64_t>::min()) return;  // the packet clock before any packet
   sessions_.advance(now_ns);
   registrations_.advance(now_ns);
   dialogs_.advance(now_ns);

@@ -1,6 +1,7 @@
 #include "analysis/dialog_tracker.h"
 
 #include "analysis/call_key.h"
+#include "analysis/clock.h"
 #include "analysis/session_timer.h"
 
 namespace sipmon {
@@ -9,7 +10,7 @@ namespace {
 constexpr std::uint32_t kNil = 0xffffffffu;
 constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 
-std::int64_t floor_seconds(std::int64_t ns) { return ns >= 0 ? ns / kNsPerSecond : -((-ns + kNsPerSecond - 1) / kNsPerSecond); }
+std::int64_t floor_seconds(std::int64_t ns) { return ns / kNsPerSecond - (ns % kNsPerSecond < 0 ? 1 : 0); }
 
 CallKey key_of(const SipMessage& message) { return dialog_key(message.call_id, message.from_tag, message.to_tag); }
 
@@ -119,7 +120,7 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
       return {};  // a provisional response to a re-INVITE
     }
     table_.touch(index);
-    schedule(index, ts_ns + timers_.early_timeout_ns);
+    schedule(index, deadline_after(ts_ns, timers_.early_timeout_ns));
     return DialogRef{index, static_cast<std::uint32_t>(key.lo)};
   }
   if (status < 300) {
@@ -171,7 +172,7 @@ void DialogTracker::refresh(Table::Index index, const SipMessage& response, std:
   }
   d.proposed_interval = 0;
   table_.touch(index);
-  schedule(index, ts_ns + interval_ns);
+  schedule(index, deadline_after(ts_ns, interval_ns));
 }
 
 void DialogTracker::on_in_dialog_request(const SipMessage& request, std::int64_t ts_ns) {
@@ -194,12 +195,12 @@ void DialogTracker::on_bye(Table::Index index, const CallKey& key, const SipMess
   if (index != Table::kNone) {
     Dialog& d = table_[index];
     if (d.state == State::confirmed) {
-      tally_.sdt.observe(static_cast<double>(ts_ns - d.confirmed_ts) * 1e-9);
+      tally_.sdt.observe(seconds_between(d.confirmed_ts, ts_ns));
       d.state = State::terminating;
       d.bye_ts = ts_ns;
       d.bye_cseq = bye.cseq_number;
       table_.touch(index);
-      schedule(index, ts_ns + timers_.timer_b_ns);
+      schedule(index, deadline_after(ts_ns, timers_.timer_b_ns));
       return;
     }
     if (d.state != State::early) return;  // a repeated BYE, or the other side's BYE in a glare
@@ -211,7 +212,7 @@ void DialogTracker::on_bye(Table::Index index, const CallKey& key, const SipMess
   d.state = State::orphan_bye;
   d.bye_ts = ts_ns;
   d.bye_cseq = bye.cseq_number;
-  schedule(index, ts_ns + timers_.timer_b_ns);
+  schedule(index, deadline_after(ts_ns, timers_.timer_b_ns));
 }
 
 void DialogTracker::on_in_dialog_response(const SipMessage& response, std::int64_t ts_ns) {
@@ -222,7 +223,7 @@ void DialogTracker::on_in_dialog_response(const SipMessage& response, std::int64
   if (status < 200) return;
   if (response.cseq_method_id == Method::bye) {
     if ((d.state != State::terminating && d.state != State::orphan_bye) || response.cseq_number != d.bye_cseq) return;
-    tally_.sdd.observe(static_cast<double>(ts_ns - d.bye_ts) * 1e-9);
+    tally_.sdd.observe(seconds_between(d.bye_ts, ts_ns));
     if (d.state == State::terminating) {
       if (status < 300) {
         if (d.completes_attempt) ++tally_.completed;
@@ -233,7 +234,7 @@ void DialogTracker::on_in_dialog_response(const SipMessage& response, std::int64
       return;
     }
     d.state = State::ended;
-    schedule(index, ts_ns + timers_.timer_b_ns);
+    schedule(index, deadline_after(ts_ns, timers_.timer_b_ns));
     return;
   }
   if (d.state != State::confirmed) return;
@@ -249,7 +250,7 @@ void DialogTracker::end_confirmed(Table::Index index, std::uint64_t DialogTally:
   ++tally_.terminated;
   --active_;
   table_[index].state = State::ended;
-  schedule(index, ts_ns + timers_.timer_b_ns);
+  schedule(index, deadline_after(ts_ns, timers_.timer_b_ns));
 }
 
 void DialogTracker::fire(Table::Index index) {

@@ -1,6 +1,7 @@
 #include "analysis/registration_tracker.h"
 
 #include "analysis/call_key.h"
+#include "analysis/clock.h"
 
 namespace sipmon {
 
@@ -14,7 +15,7 @@ void RegistrationTracker::set_deadline(Table::Index index, std::int64_t deadline
 }
 
 void RegistrationTracker::start(Table::Index index, std::uint32_t cseq, std::int64_t ts_ns) {
-  table_[index] = Attempt{ts_ns, ts_ns + timer_b_ns_, cseq, State::waiting};
+  table_[index] = Attempt{ts_ns, deadline_after(ts_ns, timer_b_ns_), cseq, State::waiting};
   ++tally_.attempts;
   ++undecided_;
 }
@@ -42,7 +43,7 @@ void RegistrationTracker::on_register(const SipMessage& request, std::int64_t ts
   // attempt, its first REGISTER still the start of the RRD, with a new Timer B.
   attempt.cseq = request.cseq_number;
   attempt.state = State::waiting;
-  set_deadline(index, ts_ns + timer_b_ns_);
+  set_deadline(index, deadline_after(ts_ns, timer_b_ns_));
 }
 
 void RegistrationTracker::on_register_response(const SipMessage& response, std::int64_t ts_ns) {
@@ -53,18 +54,18 @@ void RegistrationTracker::on_register_response(const SipMessage& response, std::
   if (attempt.state != State::waiting || response.cseq_number != attempt.cseq || status < 200) return;
   if (status == 401 || status == 407) {
     attempt.state = State::challenged;
-    set_deadline(index, ts_ns + timer_b_ns_);
+    set_deadline(index, deadline_after(ts_ns, timer_b_ns_));
     return;
   }
   if (status < 300) {
     ++tally_.succeeded;
-    tally_.rrd.observe(static_cast<double>(ts_ns - attempt.first_ts) * 1e-9);  // challenge round-trip included
+    tally_.rrd.observe(seconds_between(attempt.first_ts, ts_ns));  // challenge round-trip included
   } else {
     ++tally_.ineffective;
   }
   attempt.state = State::decided;
   --undecided_;
-  set_deadline(index, ts_ns + timer_b_ns_);  // kept one Timer B to recognize late copies
+  set_deadline(index, deadline_after(ts_ns, timer_b_ns_));  // kept one Timer B to recognize late copies
 }
 
 void RegistrationTracker::advance(std::int64_t now_ns) {

@@ -1,6 +1,7 @@
 #include "analysis/session_tracker.h"
 
 #include "analysis/call_key.h"
+#include "analysis/clock.h"
 #include "analysis/session_timer.h"
 
 namespace sipmon {
@@ -40,7 +41,7 @@ void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts
       // (or one whose challenge was not captured). Its own Timer B starts now.
       attempt.cseq = invite.cseq_number;
       attempt.state = State::waiting;
-      set_deadline(index, ts_ns + timer_b_ns_);
+      set_deadline(index, deadline_after(ts_ns, timer_b_ns_));
       return;
     }
     // A decided attempt followed by a new initial INVITE with the same Call-ID and From-tag (after
@@ -58,7 +59,7 @@ void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts
   Attempt& attempt = table_[index];
   attempt = Attempt{};
   attempt.first_ts = ts_ns;
-  attempt.deadline = ts_ns + timer_b_ns_;
+  attempt.deadline = deadline_after(ts_ns, timer_b_ns_);
   attempt.cseq = invite.cseq_number;
   attempt.state = State::waiting;
   if (const auto se = session_interval(invite)) attempt.proposed_session_expires = *se;
@@ -87,7 +88,7 @@ SessionTracker::ResponseResult SessionTracker::on_invite_response(const SipMessa
   }
   if (is_challenge(status)) {
     attempt.state = State::challenged;  // decided by the retry, or failed if none comes in time
-    set_deadline(index, ts_ns + timer_b_ns_);
+    set_deadline(index, deadline_after(ts_ns, timer_b_ns_));
     return result;
   }
   result.decided = true;
@@ -99,14 +100,14 @@ SessionTracker::ResponseResult SessionTracker::on_invite_response(const SipMessa
 
 void SessionTracker::decide(Table::Index index, std::uint16_t status, std::int64_t ts_ns) {
   Attempt& attempt = table_[index];
-  const double since_invite = static_cast<double>(ts_ns - attempt.first_ts) * 1e-9;
+  const double since_invite = seconds_between(attempt.first_ts, ts_ns);
   if (status < 300) {
     ++tally_.established;
     ++tally_.effective;
     // RFC 6076 §4.3.1: up to the first provisional that tells the caller something (not 100),
     // or to the 2xx when none came first.
     const std::int64_t answer_ts = attempt.has_provisional ? attempt.provisional_ts : ts_ns;
-    tally_.srd.observe(static_cast<double>(answer_ts - attempt.first_ts) * 1e-9);
+    tally_.srd.observe(seconds_between(attempt.first_ts, answer_ts));
   } else if (status < 400) {
     ++tally_.redirected;
   } else if (status == 487) {
@@ -124,7 +125,7 @@ void SessionTracker::decide(Table::Index index, std::uint16_t status, std::int64
   attempt.early_count = 0;
   --undecided_;
   // Kept for one more Timer B so that late copies of the final response are recognized.
-  set_deadline(index, ts_ns + timer_b_ns_);
+  set_deadline(index, deadline_after(ts_ns, timer_b_ns_));
 }
 
 void SessionTracker::add_early_dialog(AttemptId attempt, DialogRef dialog) {
