@@ -77,8 +77,12 @@ SessionTracker::ResponseResult SessionTracker::on_invite_response(const SipMessa
   // Only the latest transaction of an undecided attempt counts; anything else repeats a response
   // already used (retransmission, second proxy leg, a later fork branch) or answers a superseded
   // transaction.
-  if (attempt.state != State::waiting || response.cseq_number != attempt.cseq) return result;
   const std::uint16_t status = response.status_code;
+  if (response.cseq_number != attempt.cseq) return result;
+  // A challenged attempt still takes a 2xx for the same transaction: a forking proxy's other
+  // branch answered while this one asked for credentials.
+  const bool forked_answer = attempt.state == State::challenged && status >= 200 && status < 300;
+  if (attempt.state != State::waiting && !forked_answer) return result;
   if (status < 200) {
     if (status != 100 && !attempt.has_provisional) {
       attempt.has_provisional = true;

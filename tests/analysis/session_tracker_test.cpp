@@ -305,3 +305,16 @@ TEST_CASE("a random-Call-ID INVITE flood stays within the attempt table's cap, e
   CHECK(tracker.sessions().size() == 0);
   check_partition(later);
 }
+
+TEST_CASE("a 2xx from another fork still establishes an attempt one branch challenged", "[sessions]") {
+  const CallIds caller;
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1))
+      .at(100.1, response(407, "INVITE", answered(caller, "proxy-b"), 1))
+      .at(100.5, response(200, "INVITE", answered(caller, "phone-a"), 1));
+  const Report report = script.report();
+  CHECK(sessions(report).attempts == 1);
+  CHECK(sessions(report).established == 1);
+  CHECK(sessions(report).failed == 0);
+  check_partition(report);
+}
