@@ -8,7 +8,8 @@ namespace sipmon {
 
 Engine::Engine(EngineConfig config)
     : config_(std::move(config)),
-      clock_(config_.wall_clock ? std::unique_ptr<Clock>(new WallClock) : std::unique_ptr<Clock>(new PacketClock)),
+      clock_(config_.wall_clock ? std::unique_ptr<Clock>(std::make_unique<WallClock>())
+                                : std::unique_ptr<Clock>(std::make_unique<PacketClock>())),
       calls_(config_.calls) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The analysis engine: the one place both live and replay feed frames into. It owns the decoder
-// state and all counters; time comes only from the frames.
+// state and all counters; time comes only from the frames (but for deciding that something did
+// not happen in live mode: see clock.h).
 #include <cstdint>
 #include <map>
 #include <memory>
