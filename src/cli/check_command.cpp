@@ -48,11 +48,14 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
       ->excludes(files);
   check->add_option("--baseline", options.baseline, "Baseline report (from 'replay --json') to compare with");
   check->add_option("--expect", options.expects,
-                    "Threshold 'PATH OP VALUE', OP one of >= <= > < == != (repeatable), e.g. 'rfc6076.ser>=95'");
+                    "Threshold 'PATH OP VALUE', OP one of >= <= > < == != (repeatable), e.g. 'rfc6076.ser>=95'")
+      ->allow_extra_args(false);  // one value per flag: a capture named after it stays a capture
   check->add_option("--tolerance", options.tolerances,
                     "Relative tolerance for ratios and delays: 0.1 for all (default 0.05), or PATH=0.05 for one "
-                    "path or section (repeatable)");
-  check->add_option("--ignore", options.ignores, "Leave this figure or section out of the comparison (repeatable)");
+                    "path or section (repeatable)")
+      ->allow_extra_args(false);
+  check->add_option("--ignore", options.ignores, "Leave this figure or section out of the comparison (repeatable)")
+      ->allow_extra_args(false);
   check->add_flag("--strict", options.strict, "Fail on improvements and new figures too");
   check->add_flag("--update-baseline", options.update_baseline,
                   "Write the current report to the --baseline file instead of comparing");

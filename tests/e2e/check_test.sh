@@ -188,6 +188,8 @@ check "a section gone since the baseline fails" eval 'rc_is 1 && out_has "missin
 packets=$(value "$WORK/base.json" 'r["capture"]["packets"]')
 run check "$ANSWERED" --expect "capture.packets==$packets" --expect "capture.packets >= $packets" --expect "responses.$code > 0"
 check "thresholds that hold pass without a baseline" eval 'rc_is 0 && out_has "3 thresholds (0 failed)"'
+run check --expect "capture.packets==$packets" "$ANSWERED" --ignore capture --tolerance 0.1
+check "a capture after --expect/--ignore/--tolerance stays a capture" rc_is 0
 run check "$ANSWERED" --expect "capture.packets > $packets"
 check "a threshold that does not hold fails (exit 1) and says why" eval 'rc_is 1 && out_has "capture.packets is $packets"'
 run check "$ANSWERED" --expect "responses.699 == 0"
