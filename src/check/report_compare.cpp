@@ -1,6 +1,8 @@
 #include "check/report_compare.h"
 
 #include <cmath>
+#include <iomanip>
+#include <sstream>
 #include <set>
 
 namespace sipmon {
@@ -13,6 +15,13 @@ std::string number(double value) {
   // Same formatting as the report (nlohmann's shortest round-trip form), after rounding the bound
   // to the report's own precision.
   return ReportJson(std::round(value * 1e6) / 1e6).dump();
+}
+
+// "5 %", "12.5 %": a tolerance as people write it.
+std::string percent(double tolerance) {
+  std::ostringstream text;
+  text << std::setprecision(6) << tolerance * 100 << " %";
+  return text.str();
 }
 
 struct Sides {
@@ -32,13 +41,13 @@ void compare_exact(FigureResult& result, Sides sides, const CompareOptions& opti
     result.allowed = number(b - slack) + " .. " + number(b + slack);
     if (at_most(std::fabs(sides.now.get<double>() - b), slack)) {
       result.verdict = Verdict::within_tolerance;
-      result.message = "changed within the tolerance of " + number(*tolerance * 100) + " %";
+      result.message = "changed within the tolerance of " + percent(*tolerance);
       return;
     }
     result.verdict = Verdict::changed;
     result.failed = true;
     result.message = "changed from " + format_figure(sides.baseline) + " to " + format_figure(sides.now) +
-                     ", beyond the tolerance of " + number(*tolerance * 100) + " %";
+                     ", beyond the tolerance of " + percent(*tolerance);
     return;
   }
   result.failed = true;
@@ -98,7 +107,7 @@ void compare_directed(FigureResult& result, Sides sides, const CompareOptions& o
     return;
   }
   const bool within = higher_better ? at_most(bound, n) : at_most(n, bound);
-  const std::string tolerance_text = number(tolerance * 100) + " %";
+  const std::string tolerance_text = percent(tolerance);
   if (within) {
     result.verdict = Verdict::within_tolerance;
     result.message = "worse (" + change + ") but within the tolerance of " + tolerance_text;

@@ -113,8 +113,8 @@ int run_check(const CheckOptions& options) {
   outcome.strict = options.strict;
   if (options.update_baseline) {
     if (auto written = write_file_atomically(options.baseline, current->text); !written) return input_error(written.error());
-    std::cerr << "sipmon: baseline " << options.baseline << " written from " << current->name << " ("
-              << current->figures.size() << " figures); no comparison made\n";
+    std::cerr << "sipmon: baseline " << options.baseline << " written from " << current->name
+              << "; no comparison made\n";
   } else if (baseline) {
     auto comparison = compare_reports(*baseline, *current, compare_options);
     if (!comparison) return input_error(comparison.error());
@@ -122,7 +122,10 @@ int run_check(const CheckOptions& options) {
   }
   for (const Threshold& threshold : thresholds) outcome.thresholds.push_back(evaluate_threshold(threshold, *current));
 
-  std::cout << render_check_table(outcome, options.verbose) << render_check_summary(outcome) << std::flush;
+  // A bare --update-baseline checked nothing: a summary of zero figures would only be noise.
+  if (outcome.comparison || !outcome.thresholds.empty()) {
+    std::cout << render_check_table(outcome, options.verbose) << render_check_summary(outcome) << std::flush;
+  }
   int status = outcome.passed() ? kExitOk : kExitCheckFailed;
   if (!options.junit.empty()) {
     if (auto written = write_file_atomically(options.junit, render_junit(outcome)); !written) {
