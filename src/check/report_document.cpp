@@ -1,5 +1,6 @@
 #include "check/report_document.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -15,7 +16,36 @@ namespace {
 // stack of the recursive flattening below.
 constexpr int kMaxDepth = 32;
 // Reports are kilobytes; a baseline this large is a wrong file, not a report to load into memory.
-constexpr std::streamoff kMaxReportBytes = 64 * 1024 * 1024;
+constexpr std::streamoff kMaxReportBytes = 16 * 1024 * 1024;
+
+// The deepest bracket nesting of a JSON text, found by a scan that allocates nothing: a file of
+// millions of '[' is turned away before the parser builds millions of nodes for it.
+int nesting_depth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') ++i;  // skip the escaped character
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// The parser quotes the bytes it stopped at; a binary file must not send them to the terminal.
+std::string printable(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  return text;
+}
 
 bool flatten(const ReportJson& node, std::string& path, int depth, std::vector<Figure>& out) {
   if (depth > kMaxDepth) return false;
@@ -57,6 +87,9 @@ const Figure* ReportDocument::first_figure_under(std::string_view path) const {
 }
 
 Expected<ReportDocument> parse_report_document(std::string text, std::string name) {
+  if (nesting_depth(text) > kMaxDepth) {
+    return make_error(ErrorKind::input, name + ": not a sipmon report (nested more than 32 levels deep)");
+  }
   ReportJson json;
   try {
     json = ReportJson::parse(text);
@@ -64,7 +97,7 @@ Expected<ReportDocument> parse_report_document(std::string text, std::string nam
     // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 1: ...".
     std::string what = e.what();
     if (const std::size_t at = what.find("] "); at != std::string::npos) what = what.substr(at + 2);
-    return make_error(ErrorKind::input, name + ": not a JSON report: " + what);
+    return make_error(ErrorKind::input, name + ": not a JSON report: " + printable(what));
   }
   if (!json.is_object() || !json.contains("schema_version")) {
     return make_error(ErrorKind::input, name + ": not a sipmon report (no schema_version; write one with 'sipmon replay --json')");

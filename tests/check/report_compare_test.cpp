@@ -269,6 +269,15 @@ TEST_CASE("reports that are not reports are errors naming the file", "[check][co
   REQUIRE_FALSE(too_deep);
   CHECK_THAT(too_deep.error().message, Catch::Contains("nested"));
 
+  // Brackets inside strings are text, not nesting.
+  auto quoted = parse_report_document("{\"schema_version\": 1, \"s\": \"" + std::string(100, '[') + "\\\"{\"}", "q.json");
+  REQUIRE(quoted);
+  CHECK(quoted->find("s")->get<std::string>() == std::string(100, '[') + "\"{");
+
+  auto binary = parse_report_document(std::string("\x01\xff\xfe{", 4), "bin.json");
+  REQUIRE_FALSE(binary);
+  for (const char c : binary.error().message) CHECK((c >= 0x20 && c < 0x7f));
+
   auto missing = load_report_document("/nonexistent/base.json");
   REQUIRE_FALSE(missing);
   CHECK_THAT(missing.error().message, Catch::StartsWith("/nonexistent/base.json: cannot read"));
