@@ -72,31 +72,67 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
   return check;
 }
 
-int run_check(const CheckOptions& options) {
-  // Everything the command line can get wrong is reported before any capture is read.
+namespace {
+
+// What the command line asks for, validated: thresholds parsed, tolerances and ignores applied.
+struct CheckPlan {
+  std::vector<Threshold> thresholds;
+  CompareOptions compare;
+};
+
+// Everything the command line can get wrong is reported before any capture is read.
+Expected<CheckPlan> plan_check(const CheckOptions& options) {
   if (options.input.files.empty() && options.report.empty()) {
-    return input_error({ErrorKind::usage, "check: give capture files to replay, or --report REPORT.json"});
+    return make_error(ErrorKind::usage, "check: give capture files to replay, or --report REPORT.json");
   }
   if (options.baseline.empty() && options.expects.empty()) {
-    return input_error({ErrorKind::usage, "check: nothing to check: give --baseline REPORT.json and/or --expect 'PATH OP VALUE'"});
+    return make_error(ErrorKind::usage, "check: nothing to check: give --baseline REPORT.json and/or --expect 'PATH OP VALUE'");
   }
   if (options.update_baseline && options.baseline.empty()) {
-    return input_error({ErrorKind::usage, "check: --update-baseline needs --baseline FILE to write"});
+    return make_error(ErrorKind::usage, "check: --update-baseline needs --baseline FILE to write");
   }
-  std::vector<Threshold> thresholds;
+  CheckPlan plan;
+  plan.compare.strict = options.strict;
   for (const std::string& spec : options.expects) {
     auto threshold = parse_threshold(spec);
-    if (!threshold) return input_error(threshold.error());
-    thresholds.push_back(std::move(*threshold));
+    if (!threshold) return tl::unexpected(threshold.error());
+    plan.thresholds.push_back(std::move(*threshold));
   }
-  CompareOptions compare_options;
-  compare_options.strict = options.strict;
   for (const std::string& spec : options.tolerances) {
-    if (auto added = add_tolerance_spec(compare_options, spec); !added) return input_error(added.error());
+    if (auto added = add_tolerance_spec(plan.compare, spec); !added) return tl::unexpected(added.error());
   }
   for (const std::string& spec : options.ignores) {
-    if (auto added = add_ignore_spec(compare_options, spec); !added) return input_error(added.error());
+    if (auto added = add_ignore_spec(plan.compare, spec); !added) return tl::unexpected(added.error());
   }
+  return plan;
+}
+
+// Prints the verdict, writes the JUnit file, and picks the exit code.
+int report_outcome(const CheckOutcome& outcome, const CheckOptions& options) {
+  // A bare --update-baseline checked nothing: a summary of zero figures would only be noise.
+  if (outcome.comparison || !outcome.thresholds.empty()) {
+    std::cout << render_check_table(outcome, options.verbose) << render_check_summary(outcome) << std::flush;
+  }
+  int status = outcome.passed() ? kExitOk : kExitCheckFailed;
+  if (!options.junit.empty()) {
+    if (auto written = write_file_atomically(options.junit, render_junit(outcome)); !written) {
+      status = input_error(written.error());
+    }
+  }
+  // A threshold on a path that names no figure is a mistake in the job, never a pass or a fail.
+  for (const ThresholdResult& result : outcome.thresholds) {
+    if (result.outcome != ThresholdOutcome::error) continue;
+    std::cerr << "sipmon: --expect '" << result.threshold.text() << "': " << result.message << "\n";
+    status = kExitUsage;
+  }
+  return status;
+}
+
+}  // namespace
+
+int run_check(const CheckOptions& options) {
+  auto plan = plan_check(options);
+  if (!plan) return input_error(plan.error());
 
   // The baseline is read first: a wrong path should not wait for a long replay to be reported.
   std::optional<ReportDocument> baseline;
@@ -113,33 +149,14 @@ int run_check(const CheckOptions& options) {
   outcome.strict = options.strict;
   if (options.update_baseline) {
     if (auto written = write_file_atomically(options.baseline, current->text); !written) return input_error(written.error());
-    std::cerr << "sipmon: baseline " << options.baseline << " written from " << current->name
-              << "; no comparison made\n";
+    std::cerr << "sipmon: baseline " << options.baseline << " written from " << current->name << "; no comparison made\n";
   } else if (baseline) {
-    auto comparison = compare_reports(*baseline, *current, compare_options);
+    auto comparison = compare_reports(*baseline, *current, plan->compare);
     if (!comparison) return input_error(comparison.error());
     outcome.comparison = std::move(*comparison);
   }
-  for (const Threshold& threshold : thresholds) outcome.thresholds.push_back(evaluate_threshold(threshold, *current));
-
-  // A bare --update-baseline checked nothing: a summary of zero figures would only be noise.
-  if (outcome.comparison || !outcome.thresholds.empty()) {
-    std::cout << render_check_table(outcome, options.verbose) << render_check_summary(outcome) << std::flush;
-  }
-  int status = outcome.passed() ? kExitOk : kExitCheckFailed;
-  if (!options.junit.empty()) {
-    if (auto written = write_file_atomically(options.junit, render_junit(outcome)); !written) {
-      std::cerr << "sipmon: " << written.error().message << "\n";
-      status = kExitUsage;
-    }
-  }
-  if (outcome.threshold_errors()) {
-    for (const ThresholdResult& result : outcome.thresholds) {
-      if (result.outcome == ThresholdOutcome::error) std::cerr << "sipmon: --expect '" << result.threshold.text() << "': " << result.message << "\n";
-    }
-    status = kExitUsage;
-  }
-  return status;
+  for (const Threshold& threshold : plan->thresholds) outcome.thresholds.push_back(evaluate_threshold(threshold, *current));
+  return report_outcome(outcome, options);
 }
 
 }  // namespace sipmon
