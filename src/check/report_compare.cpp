@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <iomanip>
-#include <sstream>
 #include <set>
+#include <sstream>
 
 namespace sipmon {
 namespace {

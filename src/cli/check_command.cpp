@@ -85,6 +85,9 @@ Expected<CheckPlan> plan_check(const CheckOptions& options) {
   if (options.input.files.empty() && options.report.empty()) {
     return make_error(ErrorKind::usage, "check: give capture files to replay, or --report REPORT.json");
   }
+  if (!options.report.empty() && !options.input.ports.empty()) {
+    return make_error(ErrorKind::usage, "check: --ports applies to replayed captures, not to a stored --report");
+  }
   if (options.baseline.empty() && options.expects.empty()) {
     return make_error(ErrorKind::usage, "check: nothing to check: give --baseline REPORT.json and/or --expect 'PATH OP VALUE'");
   }

@@ -225,6 +225,8 @@ run check --baseline "$WORK/base.json"
 check "no captures and no --report is a usage error" rc_is 2
 run check "$ANSWERED" --report "$WORK/base.json" --baseline "$WORK/base.json"
 check "captures and --report together are a usage error" rc_is 2
+run check --report "$WORK/base.json" --ports 5060 --baseline "$WORK/base.json"
+check "--ports with a stored --report is a usage error" eval 'rc_is 2 && err_has "--ports"'
 run check "$WORK/no.pcap" --baseline "$WORK/base.json"
 check "a missing capture is an input error" eval 'rc_is 2 && err_has "no.pcap"'
 run check "$ANSWERED" --baseline "$WORK/base.json" --tolerance fast
