@@ -26,9 +26,15 @@ Row figure_row(const FigureResult& figure) {
 Row threshold_row(const ThresholdResult& result) {
   std::string verdict;
   switch (result.outcome) {
-    case ThresholdOutcome::passed: verdict = "ok: threshold " + result.threshold.text(); break;
-    case ThresholdOutcome::failed: verdict = "FAIL: threshold: " + result.message; break;
-    case ThresholdOutcome::error: verdict = "ERROR: threshold: " + result.message; break;
+    case ThresholdOutcome::passed:
+      verdict = "ok: threshold " + result.threshold.text();
+      break;
+    case ThresholdOutcome::failed:
+      verdict = "FAIL: threshold: " + result.message;
+      break;
+    case ThresholdOutcome::error:
+      verdict = "ERROR: threshold: " + result.message;
+      break;
   }
   return Row{result.threshold.path, "-", shown(result.value),
              std::string(threshold_op_text(result.threshold.op)) + " " + result.threshold.value_text, verdict};
@@ -55,7 +61,8 @@ std::string render_check_table(const CheckOutcome& outcome, bool verbose) {
 
   std::array<std::size_t, 4> widths{};
   for (const Row& row : rows) {
-    for (std::size_t column = 0; column < widths.size(); ++column) widths[column] = std::max(widths[column], row[column].size());
+    for (std::size_t column = 0; column < widths.size(); ++column)
+      widths[column] = std::max(widths[column], row[column].size());
   }
   std::string text;
   for (const Row& row : rows) {
@@ -78,10 +85,11 @@ std::string render_check_summary(const CheckOutcome& outcome) {
   if (!outcome.baseline_name.empty() && outcome.comparison) text += " with " + outcome.baseline_name;
   text += ", " + std::to_string(regressions) + " regressions, " + std::to_string(improvements) + " improvements";
   if (outcome.strict && outcome.comparison && outcome.comparison->failures > regressions) {
-    text += " (--strict: " + std::to_string(outcome.comparison->failures - regressions) + " improvements or new figures fail)";
+    text += " (--strict: " + std::to_string(outcome.comparison->failures - regressions) +
+            " improvements or new figures fail)";
   }
-  text += ", " + std::to_string(outcome.thresholds.size()) + " thresholds (" + std::to_string(outcome.failed_thresholds()) +
-          " failed";
+  text += ", " + std::to_string(outcome.thresholds.size()) + " thresholds (" +
+          std::to_string(outcome.failed_thresholds()) + " failed";
   if (outcome.threshold_errors()) text += ", " + std::to_string(outcome.threshold_errors()) + " errors";
   text += ")\n";
   return text;

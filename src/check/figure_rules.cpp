@@ -12,8 +12,12 @@ constexpr std::array<std::string_view, 5> kHigherBetterRatios{"ser", "seer", "sc
 constexpr std::array<std::string_view, 2> kLowerBetterRatios{"isa", "ira"};
 constexpr std::array<std::string_view, 5> kDelayStatistics{"mean", "p50", "p90", "p99", "max"};
 constexpr std::array<std::string_view, 6> kCountMaps{
-    "requests", "responses", "capture.non_sip_by_reason", "capture.malformed_by_reason",
-    "capture.unsupported_link_by_type", "table_evictions",
+    "requests",
+    "responses",
+    "capture.non_sip_by_reason",
+    "capture.malformed_by_reason",
+    "capture.unsupported_link_by_type",
+    "table_evictions",
 };
 constexpr std::string_view kRfc6076 = "rfc6076.";
 
@@ -58,10 +62,14 @@ FigureKind classify_figure(std::string_view path) {
 
 std::string_view figure_kind_name(FigureKind kind) {
   switch (kind) {
-    case FigureKind::metadata: return "metadata";
-    case FigureKind::exact: return "count";
-    case FigureKind::higher_better: return "ratio";
-    case FigureKind::lower_better: return "lower-is-better";
+    case FigureKind::metadata:
+      return "metadata";
+    case FigureKind::exact:
+      return "count";
+    case FigureKind::higher_better:
+      return "ratio";
+    case FigureKind::lower_better:
+      return "lower-is-better";
   }
   return "count";
 }

@@ -22,7 +22,8 @@ void add_case(Suite& suite, std::string_view classname, std::string_view name, s
   if (element == "failure") ++suite.failures;
   if (element == "error") ++suite.errors;
   suite.cases += ">\n      <" + std::string(element) + " type=\"" + xml_escape(type) + "\" message=\"" +
-                 xml_escape(message) + "\">" + xml_escape(detail) + "</" + std::string(element) + ">\n    </testcase>\n";
+                 xml_escape(message) + "\">" + xml_escape(detail) + "</" + std::string(element) +
+                 ">\n    </testcase>\n";
 }
 
 std::string shown(const std::optional<ReportJson>& value) { return value ? format_figure(*value) : "(absent)"; }
@@ -40,11 +41,21 @@ std::string xml_escape(std::string_view text) {
   out.reserve(text.size());
   for (const char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // Control characters other than tab, LF, CR are not allowed in XML 1.0, even escaped.
         if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
@@ -63,8 +74,8 @@ std::string render_junit(const CheckOutcome& outcome) {
     Suite suite;
     suite.name = "baseline " + outcome.baseline_name;
     for (const FigureResult& figure : outcome.comparison->figures) {
-      const std::string detail = "baseline " + shown(figure.baseline) + ", now " + shown(figure.now) + ", allowed " +
-                                 figure.allowed;
+      const std::string detail =
+          "baseline " + shown(figure.baseline) + ", now " + shown(figure.now) + ", allowed " + figure.allowed;
       add_case(suite, "sipmon.check.baseline", figure.path, figure.failed ? "failure" : "",
                verdict_name(figure.verdict), figure.path + ": " + figure.message, detail);
     }
@@ -80,11 +91,12 @@ std::string render_junit(const CheckOutcome& outcome) {
           add_case(suite, "sipmon.check.threshold", result.threshold.text(), "", "", "", "");
           break;
         case ThresholdOutcome::failed:
-          add_case(suite, "sipmon.check.threshold", result.threshold.text(), "failure", "threshold", result.message, detail);
+          add_case(suite, "sipmon.check.threshold", result.threshold.text(), "failure", "threshold", result.message,
+                   detail);
           break;
         case ThresholdOutcome::error:
-          add_case(suite, "sipmon.check.threshold", result.threshold.text(), "error", "invalid threshold", result.message,
-                   detail);
+          add_case(suite, "sipmon.check.threshold", result.threshold.text(), "error", "invalid threshold",
+                   result.message, detail);
           break;
       }
     }

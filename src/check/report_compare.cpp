@@ -77,7 +77,8 @@ void compare_directed(FigureResult& result, Sides sides, const CompareOptions& o
   if (sides.baseline.is_null() || sides.now.is_null()) {
     // A ratio is null when its denominator is zero, a delay when nothing was measured: the
     // traffic changed shape, which no tolerance covers.
-    result.allowed = sides.baseline.is_null() ? "null" : (higher_better ? ">= " : "<= ") + format_figure(sides.baseline);
+    result.allowed =
+        sides.baseline.is_null() ? "null" : (higher_better ? ">= " : "<= ") + format_figure(sides.baseline);
     result.verdict = Verdict::null_changed;
     result.failed = true;
     result.message = sides.baseline.is_null()
@@ -160,15 +161,24 @@ std::optional<ReportJson> lookup(const ReportDocument& report, const std::string
 
 std::string_view verdict_name(Verdict verdict) {
   switch (verdict) {
-    case Verdict::equal: return "equal";
-    case Verdict::within_tolerance: return "within tolerance";
-    case Verdict::improved: return "improved";
-    case Verdict::new_figure: return "new";
-    case Verdict::regressed: return "regressed";
-    case Verdict::changed: return "changed";
-    case Verdict::null_changed: return "null changed";
-    case Verdict::missing: return "missing";
-    case Verdict::type_changed: return "type changed";
+    case Verdict::equal:
+      return "equal";
+    case Verdict::within_tolerance:
+      return "within tolerance";
+    case Verdict::improved:
+      return "improved";
+    case Verdict::new_figure:
+      return "new";
+    case Verdict::regressed:
+      return "regressed";
+    case Verdict::changed:
+      return "changed";
+    case Verdict::null_changed:
+      return "null changed";
+    case Verdict::missing:
+      return "missing";
+    case Verdict::type_changed:
+      return "type changed";
   }
   return "changed";
 }

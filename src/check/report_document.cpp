@@ -26,8 +26,10 @@ int nesting_depth(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;  // skip the escaped character
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;  // skip the escaped character
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -100,7 +102,8 @@ Expected<ReportDocument> parse_report_document(std::string text, std::string nam
     return make_error(ErrorKind::input, name + ": not a JSON report: " + printable(what));
   }
   if (!json.is_object() || !json.contains("schema_version")) {
-    return make_error(ErrorKind::input, name + ": not a sipmon report (no schema_version; write one with 'sipmon replay --json')");
+    return make_error(ErrorKind::input,
+                      name + ": not a sipmon report (no schema_version; write one with 'sipmon replay --json')");
   }
   const ReportJson& version = json["schema_version"];
   if (!version.is_number_integer() || version.get<std::int64_t>() < 1 || version.get<std::int64_t>() > 1'000'000) {
@@ -123,7 +126,8 @@ Expected<ReportDocument> parse_report_document(std::string text, std::string nam
 
 Expected<ReportDocument> load_report_document(const std::string& path) {
   std::error_code ignored;
-  if (std::filesystem::is_directory(path, ignored)) return make_error(ErrorKind::input, path + ": is a directory, not a report");
+  if (std::filesystem::is_directory(path, ignored))
+    return make_error(ErrorKind::input, path + ": is a directory, not a report");
   std::ifstream file(path, std::ios::binary);
   if (!file) return make_error(ErrorKind::input, path + ": cannot read: " + std::strerror(errno));
   file.seekg(0, std::ios::end);

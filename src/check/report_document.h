@@ -24,8 +24,8 @@ struct ReportDocument {
   std::string name;  // file name, or a description such as "the current traffic"
   std::string text;  // as read, so that --update-baseline can write it back unchanged
   int schema_version = 0;
-  std::vector<Figure> figures;                  // report order
-  std::map<std::string, std::size_t> by_path;   // path -> index in figures
+  std::vector<Figure> figures;                 // report order
+  std::map<std::string, std::size_t> by_path;  // path -> index in figures
 
   const ReportJson* find(std::string_view path) const;
   // The first figure (in path order) under `path`, when `path` names a section, not a figure.

@@ -29,12 +29,18 @@ Error syntax_error(std::string_view spec, std::string_view why) {
 
 bool holds(double figure, ThresholdOp op, double value) {
   switch (op) {
-    case ThresholdOp::greater_equal: return figure >= value;
-    case ThresholdOp::less_equal: return figure <= value;
-    case ThresholdOp::greater: return figure > value;
-    case ThresholdOp::less: return figure < value;
-    case ThresholdOp::equal: return figure == value;
-    case ThresholdOp::not_equal: return figure != value;
+    case ThresholdOp::greater_equal:
+      return figure >= value;
+    case ThresholdOp::less_equal:
+      return figure <= value;
+    case ThresholdOp::greater:
+      return figure > value;
+    case ThresholdOp::less:
+      return figure < value;
+    case ThresholdOp::equal:
+      return figure == value;
+    case ThresholdOp::not_equal:
+      return figure != value;
   }
   return false;
 }
@@ -63,17 +69,20 @@ Expected<Threshold> parse_threshold(std::string_view spec) {
     }
   }
   if (op_length == 0) {
-    return tl::unexpected(syntax_error(spec, spec[at] == '=' ? "'=' is not an operator, use '=='" : "unknown operator"));
+    return tl::unexpected(
+        syntax_error(spec, spec[at] == '=' ? "'=' is not an operator, use '=='" : "unknown operator"));
   }
   const std::string_view path = trim(spec.substr(0, at));
   const std::string_view value = trim(spec.substr(at + op_length));
   if (path.empty()) return tl::unexpected(syntax_error(spec, "no path before the operator"));
-  if (!is_valid_figure_path(path)) return tl::unexpected(syntax_error(spec, "'" + std::string(path) + "' is not a dotted report path"));
+  if (!is_valid_figure_path(path))
+    return tl::unexpected(syntax_error(spec, "'" + std::string(path) + "' is not a dotted report path"));
   if (value.empty()) return tl::unexpected(syntax_error(spec, "no value after the operator"));
   // A leading '+' is not accepted by from_chars; allow it since people write "+5".
   const std::string_view digits = value.front() == '+' ? value.substr(1) : value;
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), threshold.value);
-  if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() || !std::isfinite(threshold.value)) {
+  if (digits.empty() || error != std::errc() || end != digits.data() + digits.size() ||
+      !std::isfinite(threshold.value)) {
     return tl::unexpected(syntax_error(spec, "'" + std::string(value) + "' is not a number"));
   }
   threshold.path = path;

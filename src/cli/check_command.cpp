@@ -43,16 +43,19 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
   CLI::Option* files =
       check->add_option("files", options.input.files, "Capture files (pcap or pcapng), as for 'replay'")
           ->check(CLI::ExistingFile);
-  check->add_option("--report", options.report,
-                    "Check this stored JSON report (from 'replay --json') instead of replaying captures")
+  check
+      ->add_option("--report", options.report,
+                   "Check this stored JSON report (from 'replay --json') instead of replaying captures")
       ->excludes(files);
   check->add_option("--baseline", options.baseline, "Baseline report (from 'replay --json') to compare with");
-  check->add_option("--expect", options.expects,
-                    "Threshold 'PATH OP VALUE', OP one of >= <= > < == != (repeatable), e.g. 'rfc6076.ser>=95'")
+  check
+      ->add_option("--expect", options.expects,
+                   "Threshold 'PATH OP VALUE', OP one of >= <= > < == != (repeatable), e.g. 'rfc6076.ser>=95'")
       ->allow_extra_args(false);  // one value per flag: a capture named after it stays a capture
-  check->add_option("--tolerance", options.tolerances,
-                    "Relative tolerance for ratios and delays: 0.1 for all (default 0.05), or PATH=0.05 for one "
-                    "path or section (repeatable)")
+  check
+      ->add_option("--tolerance", options.tolerances,
+                   "Relative tolerance for ratios and delays: 0.1 for all (default 0.05), or PATH=0.05 for one "
+                   "path or section (repeatable)")
       ->allow_extra_args(false);
   check->add_option("--ignore", options.ignores, "Leave this figure or section out of the comparison (repeatable)")
       ->allow_extra_args(false);
@@ -89,7 +92,8 @@ Expected<CheckPlan> plan_check(const CheckOptions& options) {
     return make_error(ErrorKind::usage, "check: --ports applies to replayed captures, not to a stored --report");
   }
   if (options.baseline.empty() && options.expects.empty()) {
-    return make_error(ErrorKind::usage, "check: nothing to check: give --baseline REPORT.json and/or --expect 'PATH OP VALUE'");
+    return make_error(ErrorKind::usage,
+                      "check: nothing to check: give --baseline REPORT.json and/or --expect 'PATH OP VALUE'");
   }
   if (options.update_baseline && options.baseline.empty()) {
     return make_error(ErrorKind::usage, "check: --update-baseline needs --baseline FILE to write");
@@ -151,14 +155,17 @@ int run_check(const CheckOptions& options) {
   outcome.baseline_name = options.baseline;
   outcome.strict = options.strict;
   if (options.update_baseline) {
-    if (auto written = write_file_atomically(options.baseline, current->text); !written) return input_error(written.error());
-    std::cerr << "sipmon: baseline " << options.baseline << " written from " << current->name << "; no comparison made\n";
+    if (auto written = write_file_atomically(options.baseline, current->text); !written)
+      return input_error(written.error());
+    std::cerr << "sipmon: baseline " << options.baseline << " written from " << current->name
+              << "; no comparison made\n";
   } else if (baseline) {
     auto comparison = compare_reports(*baseline, *current, plan->compare);
     if (!comparison) return input_error(comparison.error());
     outcome.comparison = std::move(*comparison);
   }
-  for (const Threshold& threshold : plan->thresholds) outcome.thresholds.push_back(evaluate_threshold(threshold, *current));
+  for (const Threshold& threshold : plan->thresholds)
+    outcome.thresholds.push_back(evaluate_threshold(threshold, *current));
   return report_outcome(outcome, options);
 }
 

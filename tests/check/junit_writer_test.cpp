@@ -46,8 +46,9 @@ TEST_CASE("JUnit has one test case per compared figure and per threshold, with f
   CHECK(occurrences(xml, "<failure ") == 2);  // responses.200 and responses.503 == 0
   CHECK(occurrences(xml, "<error ") == 1);    // rfc6076.nope
   CHECK_THAT(xml, Catch::Contains("tests=\"" + std::to_string(figures + 3) + "\" failures=\"2\" errors=\"1\">"));
-  CHECK_THAT(xml, Catch::Contains("name=\"responses.200\">\n      <failure type=\"changed\" message=\"responses.200: count "
-                                  "changed from 18 to 17 (counts must match exactly)\">baseline 18, now 17, allowed == 18"));
+  CHECK_THAT(xml,
+             Catch::Contains("name=\"responses.200\">\n      <failure type=\"changed\" message=\"responses.200: count "
+                             "changed from 18 to 17 (counts must match exactly)\">baseline 18, now 17, allowed == 18"));
   CHECK_THAT(xml, Catch::Contains("name=\"rfc6076.ser &gt;= 95\"/>"));
   CHECK_THAT(xml, Catch::Contains("<testsuite name=\"baseline base&lt;1&gt;.json\""));
   CHECK_THAT(xml, Catch::Contains("no figure rfc6076.nope"));

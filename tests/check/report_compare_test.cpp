@@ -76,7 +76,8 @@ TEST_CASE("any change of a count fails, whatever the tolerance", "[check][compar
     REQUIRE(figure);
     CHECK(figure->failed);
     CHECK(figure->verdict == Verdict::changed);
-    CHECK_THAT(figure->message, Catch::Contains("from " + std::to_string(before) + " to " + std::to_string(before + 1)));
+    CHECK_THAT(figure->message,
+               Catch::Contains("from " + std::to_string(before) + " to " + std::to_string(before + 1)));
   }
 }
 
@@ -115,7 +116,8 @@ TEST_CASE("a higher-is-better ratio fails only when worse beyond the tolerance",
   CHECK(find(better, "rfc6076.seer")->verdict == Verdict::improved);
 }
 
-TEST_CASE("lower-is-better ratios and every delay statistic fail when they rise beyond the tolerance", "[check][compare]") {
+TEST_CASE("lower-is-better ratios and every delay statistic fail when they rise beyond the tolerance",
+          "[check][compare]") {
   for (const char* pointer : {"/rfc6076/isa", "/rfc6076/srd/mean", "/rfc6076/srd/p50", "/rfc6076/srd/p90",
                               "/rfc6076/srd/p99", "/rfc6076/srd/max", "/rfc6076/sdt/p90", "/rfc6076/srd_failed/max"}) {
     INFO(pointer);
@@ -246,7 +248,8 @@ TEST_CASE("a different schema version is an input error naming the baseline", "[
   auto comparison = compare_reports(document(future, "base.json"), document(full_report_json()), CompareOptions{});
   REQUIRE_FALSE(comparison);
   CHECK(comparison.error().kind == ErrorKind::input);
-  CHECK_THAT(comparison.error().message, Catch::StartsWith("base.json: schema_version 2") && Catch::Contains("--update-baseline"));
+  CHECK_THAT(comparison.error().message,
+             Catch::StartsWith("base.json: schema_version 2") && Catch::Contains("--update-baseline"));
 }
 
 TEST_CASE("reports that are not reports are errors naming the file", "[check][compare]") {
@@ -270,7 +273,8 @@ TEST_CASE("reports that are not reports are errors naming the file", "[check][co
   CHECK_THAT(too_deep.error().message, Catch::Contains("nested"));
 
   // Brackets inside strings are text, not nesting.
-  auto quoted = parse_report_document("{\"schema_version\": 1, \"s\": \"" + std::string(100, '[') + "\\\"{\"}", "q.json");
+  auto quoted =
+      parse_report_document("{\"schema_version\": 1, \"s\": \"" + std::string(100, '[') + "\\\"{\"}", "q.json");
   REQUIRE(quoted);
   CHECK(quoted->find("s")->get<std::string>() == std::string(100, '[') + "\"{");
 

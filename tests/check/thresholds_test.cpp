@@ -8,9 +8,12 @@ using namespace sipmon::test;
 
 TEST_CASE("thresholds parse with or without spaces, for every operator", "[check][thresholds]") {
   const std::vector<std::pair<std::string, ThresholdOp>> cases{
-      {"rfc6076.ser>=95", ThresholdOp::greater_equal}, {"rfc6076.ser >= 95", ThresholdOp::greater_equal},
-      {"  rfc6076.ser<=95  ", ThresholdOp::less_equal}, {"rfc6076.ser > 95", ThresholdOp::greater},
-      {"rfc6076.ser<95", ThresholdOp::less},           {"rfc6076.ser == 95", ThresholdOp::equal},
+      {"rfc6076.ser>=95", ThresholdOp::greater_equal},
+      {"rfc6076.ser >= 95", ThresholdOp::greater_equal},
+      {"  rfc6076.ser<=95  ", ThresholdOp::less_equal},
+      {"rfc6076.ser > 95", ThresholdOp::greater},
+      {"rfc6076.ser<95", ThresholdOp::less},
+      {"rfc6076.ser == 95", ThresholdOp::equal},
       {"rfc6076.ser!= 95", ThresholdOp::not_equal},
   };
   for (const auto& [spec, op] : cases) {
