@@ -62,8 +62,8 @@ std::string message(const std::string& start, const std::string& call_id, const 
                     const std::string& cseq_method = "INVITE") {
   return start + "\r\nVia: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bK" + call_id +
          "\r\nFrom: <sip:flood@127.0.0.1>;tag=f" + call_id.substr(0, 8) + "\r\nTo: <sip:victim@127.0.0.1>" +
-         (to_tag.empty() ? "" : ";tag=" + to_tag) + "\r\nCall-ID: " + call_id +
-         "@flood\r\nCSeq: 1 " + cseq_method + "\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
+         (to_tag.empty() ? "" : ";tag=" + to_tag) + "\r\nCall-ID: " + call_id + "@flood\r\nCSeq: 1 " + cseq_method +
+         "\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
 }
 
 }  // namespace
@@ -97,15 +97,16 @@ int main(int argc, char** argv) {
   for (std::uint64_t i = 0; i < count; ++i) {
     const std::string call_id = hex(random);
     const std::int64_t ts = t0 + static_cast<std::int64_t>(i) * step;
-    const auto invite = frame_bytes(mode == "register"
-                                        ? message("REGISTER sip:127.0.0.1 SIP/2.0", call_id, "", "REGISTER")
-                                        : message("INVITE sip:victim@127.0.0.1 SIP/2.0", call_id, ""));
+    const auto invite =
+        frame_bytes(mode == "register" ? message("REGISTER sip:127.0.0.1 SIP/2.0", call_id, "", "REGISTER")
+                                       : message("INVITE sip:victim@127.0.0.1 SIP/2.0", call_id, ""));
     feed(Frame{ts, static_cast<std::uint32_t>(LinkType::ethernet), static_cast<std::uint32_t>(invite.size()), invite});
     ++messages;
     if (mode == "ringing" || mode == "answered") {
       const auto answer =
           frame_bytes(message(mode == "ringing" ? "SIP/2.0 180 Ringing" : "SIP/2.0 200 OK", call_id, hex(random)));
-      feed(Frame{ts + 1000, static_cast<std::uint32_t>(LinkType::ethernet), static_cast<std::uint32_t>(answer.size()), answer});
+      feed(Frame{ts + 1000, static_cast<std::uint32_t>(LinkType::ethernet), static_cast<std::uint32_t>(answer.size()),
+                 answer});
       ++messages;
     }
   }
@@ -132,12 +133,13 @@ int main(int argc, char** argv) {
   }
   const CallTracker defaults{CallTrackerConfig{}};
   constexpr double kMiB = 1024.0 * 1024.0;
-  std::printf("reserved by the default caps (the most the tables can occupy): %.1f MiB "
-              "(attempts %zu: %.1f, registrations %zu: %.1f, dialogs %zu: %.1f)\n",
-              static_cast<double>(defaults.reserved_bytes()) / kMiB, defaults.sessions().capacity(),
-              static_cast<double>(defaults.sessions().reserved_bytes()) / kMiB, defaults.registrations().capacity(),
-              static_cast<double>(defaults.registrations().reserved_bytes()) / kMiB, defaults.dialogs().capacity(),
-              static_cast<double>(defaults.dialogs().reserved_bytes()) / kMiB);
+  std::printf(
+      "reserved by the default caps (the most the tables can occupy): %.1f MiB "
+      "(attempts %zu: %.1f, registrations %zu: %.1f, dialogs %zu: %.1f)\n",
+      static_cast<double>(defaults.reserved_bytes()) / kMiB, defaults.sessions().capacity(),
+      static_cast<double>(defaults.sessions().reserved_bytes()) / kMiB, defaults.registrations().capacity(),
+      static_cast<double>(defaults.registrations().reserved_bytes()) / kMiB, defaults.dialogs().capacity(),
+      static_cast<double>(defaults.dialogs().reserved_bytes()) / kMiB);
   // Decoding, parsing, counting and call tracking; includes two clock reads per frame (~40 ns).
   std::printf("%.0f ns per message in Engine::on_frame\n", engine_s * 1e9 / static_cast<double>(messages));
   return 0;

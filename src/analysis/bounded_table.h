@@ -45,7 +45,9 @@ class BoundedTable {
   std::size_t capacity() const { return capacity_; }
   std::size_t size() const { return size_; }
   // Address space reserved at construction: the most this table can ever occupy.
-  std::size_t reserved_bytes() const { return std::size_t{capacity_} * sizeof(Node) + (std::size_t{mask_} + 1) * sizeof(Slot); }
+  std::size_t reserved_bytes() const {
+    return std::size_t{capacity_} * sizeof(Node) + (std::size_t{mask_} + 1) * sizeof(Slot);
+  }
 
   Index find(const CallKey& key) const {
     const auto low = static_cast<std::uint32_t>(key.lo);
@@ -129,8 +131,8 @@ class BoundedTable {
     Value value;
   };
   struct Slot {
-    Index node;          // entry number + 1; 0: empty
-    std::uint32_t low;   // low 32 bits of the entry's key: its home slot and a first filter
+    Index node;         // entry number + 1; 0: empty
+    std::uint32_t low;  // low 32 bits of the entry's key: its home slot and a first filter
   };
   struct FreeDeleter {
     void operator()(void* p) const { std::free(p); }

@@ -33,7 +33,8 @@ constexpr std::uint64_t avalanche(std::uint64_t x) {
 // ("ab", "c") and ("a", "bc") differ.
 class Hasher {
  public:
-  explicit Hasher(std::uint64_t domain) : a_(process_seed() ^ domain), b_(~process_seed() + domain * 0x9e3779b97f4a7c15ULL) {}
+  explicit Hasher(std::uint64_t domain)
+      : a_(process_seed() ^ domain), b_(~process_seed() + domain * 0x9e3779b97f4a7c15ULL) {}
 
   void add(std::string_view text) {
     word(text.size());

@@ -5,8 +5,8 @@
 namespace sipmon {
 
 CallTracker::CallTracker(const CallTrackerConfig& config)
-    : dialogs_(config.max_dialogs, DialogTimers{config.timer_b_ns, config.default_session_expires_ns,
-                                                config.early_dialog_timeout_ns}),
+    : dialogs_(config.max_dialogs,
+               DialogTimers{config.timer_b_ns, config.default_session_expires_ns, config.early_dialog_timeout_ns}),
       sessions_(config.max_session_attempts, config.timer_b_ns, &dialogs_),
       registrations_(config.max_registration_attempts, config.timer_b_ns) {}
 
@@ -50,8 +50,8 @@ void CallTracker::on_message(const SipMessage& message, std::int64_t ts_ns) {
 
 void CallTracker::on_invite_response(const SipMessage& response, std::int64_t ts_ns) {
   const SessionTracker::ResponseResult attempt = sessions_.on_invite_response(response, ts_ns);
-  const DialogRef early = dialogs_.on_invite_response(response, ts_ns, attempt.proposed_session_expires,
-                                                      attempt.established);
+  const DialogRef early =
+      dialogs_.on_invite_response(response, ts_ns, attempt.proposed_session_expires, attempt.established);
   if (early.valid()) sessions_.add_early_dialog(attempt.attempt, early);
   // The INVITE transaction is over: the forks that did not answer are over too (a later 2xx from
   // one of them creates its dialog anyway).

@@ -44,14 +44,17 @@ class WallClock final : public Clock {
 // arithmetic would be undefined behaviour.
 inline std::int64_t deadline_after(std::int64_t ts_ns, std::int64_t delta_ns) {
   std::int64_t out;
-  if (__builtin_add_overflow(ts_ns, delta_ns, &out)) return delta_ns > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+  if (__builtin_add_overflow(ts_ns, delta_ns, &out))
+    return delta_ns > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
   return out;
 }
 
 // Seconds from `from_ns` to `to_ns`, exact to the nanosecond for any realistic delay, and defined
 // (modular) for absurd ones.
 inline double seconds_between(std::int64_t from_ns, std::int64_t to_ns) {
-  return static_cast<double>(static_cast<std::int64_t>(static_cast<std::uint64_t>(to_ns) - static_cast<std::uint64_t>(from_ns))) * 1e-9;
+  return static_cast<double>(
+             static_cast<std::int64_t>(static_cast<std::uint64_t>(to_ns) - static_cast<std::uint64_t>(from_ns))) *
+         1e-9;
 }
 
 }  // namespace sipmon

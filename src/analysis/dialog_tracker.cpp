@@ -54,7 +54,8 @@ void DialogTracker::advance(std::int64_t now_ns) {
   if (target <= wheel_cursor_s_) return;
   const std::int64_t steps = std::min<std::int64_t>(target - wheel_cursor_s_, kWheelSlots);
   for (std::int64_t step = 1; step <= steps; ++step) {
-    const auto slot = static_cast<std::uint32_t>(static_cast<std::uint64_t>(wheel_cursor_s_ + step) & (kWheelSlots - 1));
+    const auto slot =
+        static_cast<std::uint32_t>(static_cast<std::uint64_t>(wheel_cursor_s_ + step) & (kWheelSlots - 1));
     for (std::uint32_t index = wheel_[slot]; index != kNil;) {
       const std::uint32_t next = table_[index].wheel_next;
       if (table_[index].deadline < now_ns) fire(index);  // later ones wrapped around: not yet
@@ -204,7 +205,7 @@ void DialogTracker::on_bye(Table::Index index, const CallKey& key, const SipMess
       return;
     }
     if (d.state != State::early) return;  // a repeated BYE, or the other side's BYE in a glare
-    erase(index);  // a BYE in an early dialog: only its SDD is measured
+    erase(index);                         // a BYE in an early dialog: only its SDD is measured
   }
   // A BYE for a dialog whose start was not captured (or an early one): RFC 6076 SDD still applies.
   index = create(key);

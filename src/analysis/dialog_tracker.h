@@ -52,7 +52,7 @@ class DialogTracker final : public EarlyDialogEnder {
   // that established a session attempt (it then counts for SCR). Returns the early dialog this
   // provisional response created or refreshed, for the attempt to end it if the INVITE fails.
   DialogRef on_invite_response(const SipMessage& response, std::int64_t ts_ns, std::uint32_t proposed_session_expires,
-                                bool establishes_attempt);
+                               bool establishes_attempt);
   // A request with a To-tag: BYE, re-INVITE, UPDATE, or any other in-dialog request.
   void on_in_dialog_request(const SipMessage& request, std::int64_t ts_ns);
   // A response with a To-tag to a request other than INVITE, CANCEL or REGISTER.

@@ -53,10 +53,10 @@ class SessionTracker {
   void on_initial_invite(const SipMessage& invite, std::int64_t ts_ns);
 
   struct ResponseResult {
-    AttemptId attempt = kNoAttempt;  // the attempt the response belongs to, if any
-    bool decided = false;        // this response decided the attempt's outcome
-    bool established = false;    // ... as established (first 2xx)
-    std::uint32_t proposed_session_expires = 0;  // from the INVITE, 0 when it had none
+    AttemptId attempt = kNoAttempt;                           // the attempt the response belongs to, if any
+    bool decided = false;                                     // this response decided the attempt's outcome
+    bool established = false;                                 // ... as established (first 2xx)
+    std::uint32_t proposed_session_expires = 0;               // from the INVITE, 0 when it had none
     std::array<DialogRef, kMaxEarlyDialogs> early_dialogs{};  // to end, when decided
   };
   // A response whose CSeq method is INVITE, before the dialog tracker sees it.

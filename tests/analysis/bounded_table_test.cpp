@@ -53,9 +53,8 @@ TEST_CASE("random inserts and erases agree with a reference map, even with colli
         reference.erase(n);
       }
     } else {
-      const auto index = table.insert(k, [&](BoundedTable<std::uint64_t>::Index victim) {
-        REQUIRE(reference.erase(table.key(victim).hi) == 1);
-      });
+      const auto index = table.insert(
+          k, [&](BoundedTable<std::uint64_t>::Index victim) { REQUIRE(reference.erase(table.key(victim).hi) == 1); });
       table[index] = n * 3;
       reference[n] = n * 3;
     }

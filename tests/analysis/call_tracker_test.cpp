@@ -26,8 +26,8 @@ void check_invariants(const Report& report) {
   REQUIRE(g.attempts == g.succeeded + g.ineffective + g.pending + evicted("registration_attempts"));
   REQUIRE(g.timeouts <= g.ineffective);
   REQUIRE(d.established == d.terminated + d.expired + d.evicted + d.active);
-  REQUIRE(d.terminated == d.terminated_bye_2xx + d.terminated_bye_error + d.terminated_bye_unanswered +
-                              d.terminated_error_response);
+  REQUIRE(d.terminated ==
+          d.terminated_bye_2xx + d.terminated_bye_error + d.terminated_bye_unanswered + d.terminated_error_response);
   REQUIRE(report.rfc6076->rrd.count() == g.succeeded);
   REQUIRE(report.rfc6076->srd.count() == s.established);
 }
@@ -44,7 +44,7 @@ TEST_CASE("random message soup: every count identity holds at every step, tables
 
   const std::array<std::string_view, 3> call_ids = {"c0", "c1", "c2"};
   const std::array<std::string_view, 3> tags = {"", "t0", "t1"};
-  const std::array<Method, 8> methods = {Method::invite, Method::invite, Method::bye,  Method::register_,
+  const std::array<Method, 8> methods = {Method::invite, Method::invite, Method::bye,    Method::register_,
                                          Method::update, Method::ack,    Method::cancel, Method::info};
   const std::array<std::uint16_t, 16> statuses = {100, 180, 183, 200, 200, 202, 302, 401,
                                                   407, 408, 481, 486, 487, 500, 503, 603};

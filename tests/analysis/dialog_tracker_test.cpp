@@ -15,8 +15,8 @@ const DialogCounts& dialogs(const Report& report) { return *report.dialogs; }
 void check_identity(const Report& report) {
   const DialogCounts& d = dialogs(report);
   CHECK(d.established == d.terminated + d.expired + d.evicted + d.active);
-  CHECK(d.terminated == d.terminated_bye_2xx + d.terminated_bye_error + d.terminated_bye_unanswered +
-                            d.terminated_error_response);
+  CHECK(d.terminated ==
+        d.terminated_bye_2xx + d.terminated_bye_error + d.terminated_bye_unanswered + d.terminated_error_response);
 }
 
 // An answered call at t: INVITE, 180, 200 (with `extra` headers), ACK.

@@ -24,7 +24,9 @@ using Json = nlohmann::ordered_json;
 namespace {
 
 std::string sample(const std::string& name) { return std::string(SIPMON_SOURCE_DIR) + "/samples/" + name + ".pcap"; }
-std::string test_data(const std::string& name) { return std::string(SIPMON_SOURCE_DIR) + "/tests/data/" + name + ".pcap"; }
+std::string test_data(const std::string& name) {
+  return std::string(SIPMON_SOURCE_DIR) + "/tests/data/" + name + ".pcap";
+}
 
 Report replay(const std::vector<std::string>& paths) {
   auto source = PcapFileSource::open(paths);
@@ -65,7 +67,8 @@ class Timeline final : public FrameSink, private PayloadSink {
     return out;
   }
   // Per call, first(b) - first(a), for calls that have both.
-  std::vector<double> delays(const std::function<bool(const Line&)>& a, const std::function<bool(const Line&)>& b) const {
+  std::vector<double> delays(const std::function<bool(const Line&)>& a,
+                             const std::function<bool(const Line&)>& b) const {
     const auto start = first(a);
     const auto end = first(b);
     std::vector<double> out;
@@ -78,8 +81,8 @@ class Timeline final : public FrameSink, private PayloadSink {
  private:
   void on_payload(const Payload& payload) override {
     SipMessage m;
-    if (parse_sip_message(std::string_view(reinterpret_cast<const char*>(payload.bytes.data()), payload.bytes.size()), m) !=
-        SipParseStatus::message) {
+    if (parse_sip_message(std::string_view(reinterpret_cast<const char*>(payload.bytes.data()), payload.bytes.size()),
+                          m) != SipParseStatus::message) {
       return;
     }
     lines_.push_back(Line{static_cast<double>(payload.ts_ns) * 1e-9, m.is_request,
@@ -362,9 +365,9 @@ TEST_CASE("call-lost: SIPp dropping 10% of messages moves no count", "[rfc6076][
 }
 
 TEST_CASE("all samples replayed together add up: counts merge across files", "[rfc6076][samples]") {
-  const Report report = replay({sample("call-answered"), sample("call-busy"), sample("call-redirect"),
-                                sample("call-cancel"), sample("call-407-answered"), sample("call-503"),
-                                sample("register-401"), sample("register-403")});
+  const Report report =
+      replay({sample("call-answered"), sample("call-busy"), sample("call-redirect"), sample("call-cancel"),
+              sample("call-407-answered"), sample("call-503"), sample("register-401"), sample("register-403")});
   const SessionCounts& s = report.rfc6076->sessions;
   // attempts 3 + 2 + 2 + 2 + 2 + 2 = 13; established 3 + 2 = 5; redirected 2; effective 5 + 2 (486);
   // ineffective 2 (503); completed 5.

@@ -14,7 +14,8 @@ const SessionCounts& sessions(const Report& report) { return report.rfc6076->ses
 // Every attempt ends in exactly one outcome (docs/metrics.md).
 void check_partition(const Report& report) {
   const SessionCounts& s = sessions(report);
-  const auto evicted = report.table_evictions.count("session_attempts") ? report.table_evictions.at("session_attempts") : 0;
+  const auto evicted =
+      report.table_evictions.count("session_attempts") ? report.table_evictions.at("session_attempts") : 0;
   CHECK(s.attempts == s.established + s.redirected + s.cancelled + s.ineffective + s.failed + s.pending + evicted);
 }
 
@@ -257,7 +258,8 @@ TEST_CASE("SCR counts attempts established and then ended by a BYE answered 2xx"
   script.at(100.0, request("INVITE", b, 1)).at(100.1, response(200, "INVITE", answered(b, "x"), 1));
   script.at(100.1, response(200, "INVITE", answered(c, "x"), 1));
   script.at(110.0, request("BYE", answered(a, "x"), 2)).at(110.1, response(200, "BYE", answered(a, "x"), 2));
-  script.at(110.0, request("BYE", reversed(answered(b, "x")), 1)).at(110.1, response(481, "BYE", reversed(answered(b, "x")), 1));
+  script.at(110.0, request("BYE", reversed(answered(b, "x")), 1))
+      .at(110.1, response(481, "BYE", reversed(answered(b, "x")), 1));
   script.at(110.0, request("BYE", answered(c, "x"), 2)).at(110.1, response(200, "BYE", answered(c, "x"), 2));
   const Report report = script.report();
   CHECK(sessions(report).attempts == 2);
@@ -266,7 +268,8 @@ TEST_CASE("SCR counts attempts established and then ended by a BYE answered 2xx"
   CHECK(report.dialogs->terminated_bye_error == 1);
 }
 
-TEST_CASE("a random-Call-ID INVITE flood stays within the attempt table's cap, every eviction counted", "[sessions][flood]") {
+TEST_CASE("a random-Call-ID INVITE flood stays within the attempt table's cap, every eviction counted",
+          "[sessions][flood]") {
   CallTrackerConfig config;
   config.max_session_attempts = 1000;
   CallTracker tracker(config);

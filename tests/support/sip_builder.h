@@ -21,7 +21,8 @@ class BuiltMessage {
  public:
   explicit BuiltMessage(std::string text) : text_(std::make_unique<std::string>(std::move(text))) {
     const SipParseStatus status = parse_sip_message(*text_, message_);
-    if (status != SipParseStatus::message || message_.defect != Anomaly::none) throw std::runtime_error("bad test message:\n" + *text_);
+    if (status != SipParseStatus::message || message_.defect != Anomaly::none)
+      throw std::runtime_error("bad test message:\n" + *text_);
   }
   const SipMessage& operator*() const { return message_; }
   const SipMessage* operator->() const { return &message_; }
@@ -43,10 +44,10 @@ inline std::string common_headers(const CallIds& ids, std::uint32_t cseq, std::s
 }
 
 // `extra`: further header lines, each ending in CRLF.
-inline BuiltMessage request(std::string_view method, const CallIds& ids, std::uint32_t cseq, std::string_view extra = {},
-                            std::string_view branch = "b1") {
-  return BuiltMessage(std::string(method) + " sip:bob@example.test SIP/2.0\r\n" + common_headers(ids, cseq, method, branch) +
-                      std::string(extra) + "Content-Length: 0\r\n\r\n");
+inline BuiltMessage request(std::string_view method, const CallIds& ids, std::uint32_t cseq,
+                            std::string_view extra = {}, std::string_view branch = "b1") {
+  return BuiltMessage(std::string(method) + " sip:bob@example.test SIP/2.0\r\n" +
+                      common_headers(ids, cseq, method, branch) + std::string(extra) + "Content-Length: 0\r\n\r\n");
 }
 
 inline BuiltMessage response(std::uint16_t status, std::string_view method, const CallIds& ids, std::uint32_t cseq,
