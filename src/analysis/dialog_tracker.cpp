@@ -14,6 +14,10 @@ std::int64_t floor_seconds(std::int64_t ns) { return ns / kNsPerSecond - (ns % k
 
 CallKey key_of(const SipMessage& message) { return dialog_key(message.call_id, message.from_tag, message.to_tag); }
 
+// Which side of the dialog sent the request (a response carries its request's From): the two tags
+// differ, so their order names the side without storing them.
+bool from_low_tag(const SipMessage& message) { return message.from_tag < message.to_tag; }
+
 }  // namespace
 
 DialogTracker::DialogTracker(std::size_t max_dialogs, DialogTimers timers)
@@ -130,10 +134,8 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
       confirm(index, response, ts_ns, proposed_session_expires, establishes_attempt);
     } else if (table_[index].state == State::early) {
       confirm(index, response, ts_ns, proposed_session_expires, establishes_attempt);
-    } else if (table_[index].state == State::confirmed && response.cseq_number != table_[index].refresh_cseq) {
-      // 2xx to a re-INVITE. A repeated 2xx has the same CSeq; CSeq is not compared by size
-      // because each side of a dialog numbers its own requests.
-      refresh(index, response, ts_ns);
+    } else if (table_[index].state == State::confirmed && !answers_refresh(table_[index], response)) {
+      refresh(index, response, ts_ns);  // 2xx to a re-INVITE (not a repeated 2xx)
     }
     return {};
   }
@@ -162,6 +164,7 @@ void DialogTracker::confirm(Table::Index index, const SipMessage& response, std:
 void DialogTracker::refresh(Table::Index index, const SipMessage& response, std::int64_t ts_ns) {
   Dialog& d = table_[index];
   d.refresh_cseq = response.cseq_number;
+  d.refresh_from_low = from_low_tag(response);
   // RFC 4028 §7.2/§8.1: the 2xx says which interval is in force; a 2xx without Session-Expires
   // from a UAS that does not support the timer leaves the requester's proposal in force; with
   // neither, the session timer is not used and only the configured default can end the dialog.
@@ -200,6 +203,7 @@ void DialogTracker::on_bye(Table::Index index, const CallKey& key, const SipMess
       d.state = State::terminating;
       d.bye_ts = ts_ns;
       d.bye_cseq = bye.cseq_number;
+      d.bye_from_low = from_low_tag(bye);
       table_.touch(index);
       schedule(index, deadline_after(ts_ns, timers_.timer_b_ns));
       return;
@@ -213,6 +217,7 @@ void DialogTracker::on_bye(Table::Index index, const CallKey& key, const SipMess
   d.state = State::orphan_bye;
   d.bye_ts = ts_ns;
   d.bye_cseq = bye.cseq_number;
+  d.bye_from_low = from_low_tag(bye);
   schedule(index, deadline_after(ts_ns, timers_.timer_b_ns));
 }
 
@@ -223,7 +228,8 @@ void DialogTracker::on_in_dialog_response(const SipMessage& response, std::int64
   const std::uint16_t status = response.status_code;
   if (status < 200) return;
   if (response.cseq_method_id == Method::bye) {
-    if ((d.state != State::terminating && d.state != State::orphan_bye) || response.cseq_number != d.bye_cseq) return;
+    const bool answers_bye = response.cseq_number == d.bye_cseq && from_low_tag(response) == d.bye_from_low;
+    if ((d.state != State::terminating && d.state != State::orphan_bye) || !answers_bye) return;
     tally_.sdd.observe(seconds_between(d.bye_ts, ts_ns));
     if (d.state == State::terminating) {
       if (status < 300) {
@@ -239,11 +245,15 @@ void DialogTracker::on_in_dialog_response(const SipMessage& response, std::int64
     return;
   }
   if (d.state != State::confirmed) return;
-  if (response.cseq_method_id == Method::update && status < 300 && response.cseq_number != d.refresh_cseq) {
+  if (response.cseq_method_id == Method::update && status < 300 && !answers_refresh(d, response)) {
     refresh(index, response, ts_ns);
   } else if (status == 481 || status == 408) {
     end_confirmed(index, &DialogTally::error_response, ts_ns);
   }
+}
+
+bool DialogTracker::answers_refresh(const Dialog& d, const SipMessage& response) {
+  return response.cseq_number == d.refresh_cseq && from_low_tag(response) == d.refresh_from_low;
 }
 
 void DialogTracker::end_confirmed(Table::Index index, std::uint64_t DialogTally::*reason, std::int64_t ts_ns) {

@@ -80,7 +80,9 @@ class DialogTracker final : public EarlyDialogEnder {
     std::int64_t confirmed_ts;
     std::int64_t bye_ts;
     std::int64_t deadline;
-    std::uint32_t refresh_cseq;  // CSeq of the INVITE/UPDATE whose 2xx last confirmed or refreshed
+    // Requests are told apart by CSeq AND sender: each side numbers its own requests, so the
+    // callee's first re-INVITE may well carry the caller's INVITE's number.
+    std::uint32_t refresh_cseq;  // the INVITE/UPDATE whose 2xx last confirmed or refreshed
     std::uint32_t bye_cseq;
     std::uint32_t proposed_interval;  // Session-Expires of the pending re-INVITE/UPDATE
     std::uint32_t wheel_slot;
@@ -88,6 +90,8 @@ class DialogTracker final : public EarlyDialogEnder {
     std::uint32_t wheel_next;
     State state;
     bool completes_attempt;
+    bool refresh_from_low;  // sender of that INVITE/UPDATE: the side with the lower tag
+    bool bye_from_low;
   };
   using Table = BoundedTable<Dialog>;
 
@@ -96,6 +100,8 @@ class DialogTracker final : public EarlyDialogEnder {
                bool establishes_attempt);
   void refresh(Table::Index index, const SipMessage& response, std::int64_t ts_ns);
   void on_bye(Table::Index index, const CallKey& key, const SipMessage& bye, std::int64_t ts_ns);
+  // A 2xx repeating the one that last confirmed or refreshed the session.
+  static bool answers_refresh(const Dialog& d, const SipMessage& response);
   void end_confirmed(Table::Index index, std::uint64_t DialogTally::*reason, std::int64_t ts_ns);
   void fire(Table::Index index);
   void erase(Table::Index index);

@@ -282,3 +282,35 @@ TEST_CASE("a flood of provisional responses with random tags stays within the di
   CHECK(report.table_evictions.at("dialogs") == kFlood - 1000);
   CHECK(report.dialogs->evicted == 0);  // none of them was confirmed
 }
+
+TEST_CASE("the callee's re-INVITE with the caller's CSeq number still refreshes the session", "[dialogs]") {
+  const CallIds caller;
+  const CallIds callee_side = reversed(answered(caller, "callee-tag"));
+  CallScript script;
+  answer(script, caller, 100.0, "Session-Expires: 90\r\n");  // INVITE CSeq 1; expires at 190.1
+  // The callee numbers its own requests: its first re-INVITE is CSeq 1 too.
+  script.at(150.0, request("INVITE", callee_side, 1, "Session-Expires: 90\r\n"))
+      .at(150.1, response(200, "INVITE", callee_side, 1, "Session-Expires: 90\r\n"));
+  script.until(200.0);
+  CHECK(dialogs(script.report()).active == 1);  // refreshed to 240.1
+  script.until(241.5);
+  CHECK(dialogs(script.report()).expired == 1);
+}
+
+TEST_CASE("BYE glare: only the answer to the first BYE, from its sender's side, times it", "[dialogs]") {
+  const CallIds caller;
+  const CallIds dialog = answered(caller, "callee-tag");
+  CallScript script;
+  answer(script, caller, 100.0);
+  // Both sides hang up at once with the same CSeq number; the callee's BYE is answered first.
+  script.at(110.0, request("BYE", dialog, 2))
+      .at(110.01, request("BYE", reversed(dialog), 2))
+      .at(110.02, response(200, "BYE", reversed(dialog), 2));
+  CHECK(script.report().rfc6076->sdd.count() == 0);
+  script.at(110.5, response(200, "BYE", dialog, 2));
+  const Report report = script.report();
+  CHECK(report.rfc6076->sdd.count() == 1);
+  CHECK(report.rfc6076->sdd.max() == Approx(0.5));
+  CHECK(dialogs(report).terminated_bye_2xx == 1);
+  check_identity(report);
+}
