@@ -21,7 +21,7 @@ TEST_CASE("call keys: direction-independent dialogs, distinct fields stay distin
   CHECK(attempt_key("call", "tag") == attempt_key("call", "tag"));
 }
 
-TEST_CASE("a full table evicts the oldest entry; touch makes an entry young", "[table]") {
+TEST_CASE("a full table evicts the oldest entry, touch makes an entry young", "[table]") {
   BoundedTable<int> table(3);
   std::vector<std::uint64_t> evicted;
   auto on_evict = [&](BoundedTable<int>::Index i) { evicted.push_back(table.key(i).hi); };

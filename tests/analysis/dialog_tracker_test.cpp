@@ -141,7 +141,7 @@ TEST_CASE("a BYE for a dialog whose start was not captured is timed for SDD only
   CHECK(dialogs(report).terminated == 0);
 }
 
-TEST_CASE("Session-Expires in the 2xx sets the expiry; without a refresh the dialog expires", "[dialogs]") {
+TEST_CASE("Session-Expires in the 2xx sets the expiry, without a refresh the dialog expires", "[dialogs]") {
   const CallIds caller;
   CallScript script;
   answer(script, caller, 100.0, "Session-Expires: 90;refresher=uac\r\n");  // 2xx at 100.1, expires at 190.1
@@ -176,7 +176,7 @@ TEST_CASE("re-INVITE and UPDATE refresh the session", "[dialogs]") {
   CHECK(script.report().rfc6076->sessions.attempts == 1);  // neither refresh is an attempt
 }
 
-TEST_CASE("a re-INVITE that fails does not refresh; a repeated initial 2xx does not either", "[dialogs]") {
+TEST_CASE("a re-INVITE that fails does not refresh, a repeated initial 2xx does not either", "[dialogs]") {
   const CallIds caller;
   const CallIds dialog = answered(caller, "callee-tag");
   CallScript script;
@@ -197,7 +197,7 @@ TEST_CASE("Min-SE raises a smaller Session-Expires", "[dialogs]") {
   CHECK(dialogs(script.report()).expired == 1);
 }
 
-TEST_CASE("the INVITE's Session-Expires holds when the 2xx has none; the default when neither has", "[dialogs]") {
+TEST_CASE("the INVITE's Session-Expires holds when the 2xx has none, the default when neither has", "[dialogs]") {
   CallScript script(with_default_expiry(3600));
   answer(script, CallIds{.call_id = "proposed", .from_tag = "a"}, 100.0, {}, "Session-Expires: 300\r\n");
   answer(script, CallIds{.call_id = "plain", .from_tag = "a"}, 100.0);
@@ -224,7 +224,7 @@ TEST_CASE("a 481 to an in-dialog request ends the dialog", "[dialogs]") {
   check_identity(report);
 }
 
-TEST_CASE("an early dialog with no final response ends after Timer C; the attempt times out at 32 s", "[dialogs]") {
+TEST_CASE("an early dialog with no final response ends after Timer C, the attempt times out at 32 s", "[dialogs]") {
   const CallIds caller;
   CallTrackerConfig config;
   config.early_dialog_timeout_ns = seconds(180);

@@ -52,7 +52,7 @@ TEST_CASE("a REGISTER refused after the retry is one ineffective attempt", "[reg
   check_partition(report);
 }
 
-TEST_CASE("retransmitted REGISTERs are one attempt; a later refresh is a new one", "[registrations]") {
+TEST_CASE("retransmitted REGISTERs are one attempt, a later refresh is a new one", "[registrations]") {
   CallScript script;
   script.at(100.0, request("REGISTER", kUa, 1))
       .at(100.5, request("REGISTER", kUa, 1))
@@ -67,7 +67,7 @@ TEST_CASE("retransmitted REGISTERs are one attempt; a later refresh is a new one
   check_partition(report);
 }
 
-TEST_CASE("a REGISTER with no final response in 32 s times out; younger ones are pending", "[registrations]") {
+TEST_CASE("a REGISTER with no final response in 32 s times out, younger ones are pending", "[registrations]") {
   CallScript script;
   script.at(100.0, request("REGISTER", kUa, 1)).at(100.1, response(100, "REGISTER", kUa, 1));
   script.at(120.0, request("REGISTER", CallIds{.call_id = "reg-2", .from_tag = "ua", .to_tag = {}}, 1));

@@ -21,7 +21,7 @@ void check_partition(const Report& report) {
 
 }  // namespace
 
-TEST_CASE("an answered call is one established attempt; SRD runs to the first non-100 provisional", "[sessions]") {
+TEST_CASE("an answered call is one established attempt, SRD runs to the first non-100 provisional", "[sessions]") {
   const CallIds caller;
   const CallIds dialog = answered(caller, "callee-tag");
   CallScript script;
@@ -151,7 +151,7 @@ TEST_CASE("a 200 OK for an INVITE never seen creates no attempt but confirms a d
   CHECK(report.rfc6076->srd.count() == 0);
 }
 
-TEST_CASE("no final response within 32 s is a timeout; younger is pending", "[sessions]") {
+TEST_CASE("no final response within 32 s is a timeout, younger is pending", "[sessions]") {
   const CallIds first{.call_id = "lost@example.test"};
   const CallIds second{.call_id = "young@example.test"};
   CallScript script;
