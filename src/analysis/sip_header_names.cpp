@@ -64,6 +64,7 @@ constexpr std::size_t kMaxNameLength = 19;
 }  // namespace
 
 HeaderId header_id(std::string_view name) {
+  if (name.empty()) return HeaderId::other;
   if (name.size() == 1) {
     const char c = ascii_lower(name[0]);
     return (c >= 'a' && c <= 'z') ? kCompactTable[c - 'a'] : HeaderId::other;

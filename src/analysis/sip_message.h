@@ -36,9 +36,13 @@ struct SipMessage {
   std::string_view to_tag;
   std::string_view top_via;     // first value of the first Via header
   std::string_view via_branch;  // branch parameter of the top Via
+  std::string_view via_sent_by; // host[:port] of the top Via
   std::uint16_t via_count = 0;  // Via values over all Via header lines
   std::int64_t content_length = -1;  // -1: no Content-Length header
 
+  // Every header line, from the first after the start line to the one before the blank line:
+  // lets readers walk repeated headers (sip_fields.h) without the parser storing them all.
+  std::string_view header_block;
   std::string_view body;
   std::size_t wire_length = 0;  // start line through body: where the next message would begin
 

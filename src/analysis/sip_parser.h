@@ -21,8 +21,14 @@ bool looks_like_sip_start(std::string_view payload);
 SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool truncated = false);
 
 // Header-value helpers, exposed for the tracking layers and tests.
+// Value of parameter `lower_name` in ";a=1;b" (empty when absent or valueless; semicolons inside
+// quoted strings do not split).
 std::string_view header_param(std::string_view params, std::string_view lower_name);
+std::size_t next_param_separator(std::string_view text, std::size_t from);
+bool has_header_param(std::string_view params, std::string_view lower_name);
 std::string_view name_addr_tag(std::string_view from_or_to);
 std::string_view first_value(std::string_view header_value);
+// sent-by ("host[:port]") of one Via value, empty when the value has no "SIP/2.0/transport".
+std::string_view via_sent_by(std::string_view via_value);
 
 }  // namespace sipmon
