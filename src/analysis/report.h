@@ -31,6 +31,18 @@ struct CaptureReport {
   std::uint64_t unsupported_link = 0;  // packets
   std::map<std::string, std::uint64_t> unsupported_link_by_type;
   std::vector<ReadError> read_errors;  // damaged files: everything before the damage is counted
+  // The same message seen twice within the duplicate window in one transaction: one packet
+  // captured on two interfaces, not sent twice. Not counted as retransmissions.
+  std::uint64_t duplicate_messages = 0;
+  // Live entries dropped from a full state table, by table ("transactions").
+  std::map<std::string, std::uint64_t> table_evictions;
+};
+
+// Messages sent again by the transaction layer (RFC 3261 §17), over UDP. They are also in the
+// raw per-method and per-code counts.
+struct RetransmissionReport {
+  std::uint64_t requests = 0;
+  std::uint64_t responses = 0;
 };
 
 struct Report {
@@ -38,6 +50,7 @@ struct Report {
   CaptureReport capture;
   std::map<std::string, std::uint64_t> requests;   // method token -> count, retransmissions included
   std::map<std::string, std::uint64_t> responses;  // status code -> count, retransmissions included
+  RetransmissionReport retransmissions;
 };
 
 }  // namespace sipmon

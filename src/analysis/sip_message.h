@@ -49,6 +49,10 @@ struct SipMessage {
   // The first defect found. The message is still counted by method or code, but a message with
   // a defect in a mandatory header takes no part in transactions or dialogs.
   Anomaly defect = Anomaly::none;
+  // Call-ID, a well-formed CSeq (matching the request method), From, To and Via are all present:
+  // only then may the message take part in transactions and dialogs (whatever `defect` says about
+  // other flaws such as a short body).
+  bool mandatory_headers_ok = false;
 
   std::string_view header(HeaderId id) const { return headers[static_cast<std::size_t>(id)]; }
 };

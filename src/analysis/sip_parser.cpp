@@ -157,6 +157,8 @@ void parse_cseq(SipMessage& out) {
 }
 
 void check_mandatory_headers(SipMessage& out) {
+  const Anomaly earlier = out.defect;
+  out.defect = Anomaly::none;
   if (out.call_id.empty()) note_defect(out, Anomaly::sip_missing_call_id);
   if (out.header(HeaderId::cseq).empty()) {
     note_defect(out, Anomaly::sip_missing_cseq);
@@ -166,6 +168,8 @@ void check_mandatory_headers(SipMessage& out) {
   if (out.header(HeaderId::from).empty()) note_defect(out, Anomaly::sip_missing_from);
   if (out.header(HeaderId::to).empty()) note_defect(out, Anomaly::sip_missing_to);
   if (out.via_count == 0 || out.top_via.empty()) note_defect(out, Anomaly::sip_missing_via);
+  out.mandatory_headers_ok = out.defect == Anomaly::none;
+  if (earlier != Anomaly::none) out.defect = earlier;  // the first defect is the one reported
 }
 
 }  // namespace

@@ -39,6 +39,8 @@ Json capture_to_json(const CaptureReport& capture) {
       {"unsupported_link", capture.unsupported_link},
       {"unsupported_link_by_type", counts(capture.unsupported_link_by_type)},
       {"read_errors", read_errors},
+      {"duplicate_messages", capture.duplicate_messages},
+      {"table_evictions", counts(capture.table_evictions)},
   };
 }
 
@@ -51,6 +53,8 @@ Json report_to_json(const Report& report) {
       {"capture", capture_to_json(report.capture)},
       {"requests", counts(report.requests)},
       {"responses", counts(report.responses)},
+      {"retransmissions",
+       Json{{"requests", report.retransmissions.requests}, {"responses", report.retransmissions.responses}}},
   };
 }
 
