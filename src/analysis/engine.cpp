@@ -90,6 +90,10 @@ void Engine::on_payload(const Payload& payload) {
       anomalies_.add(Anomaly::sip_bad_start_line);
       settle(FrameOutcome::malformed);
       return;
+    case SipParseStatus::header_cut_short:
+      anomalies_.add(Anomaly::sip_header_cut_short);
+      settle(FrameOutcome::malformed);
+      return;
     case SipParseStatus::not_sip:
       anomalies_.add(Anomaly::payload_not_sip);
       settle(FrameOutcome::non_sip);

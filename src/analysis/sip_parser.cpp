@@ -53,11 +53,21 @@ StartLine parse_request_line(std::string_view line, SipMessage& out) {
   return StartLine::request;
 }
 
-StartLine parse_start_line(std::string_view line, SipMessage& out) {
+StartLine parse_start_line_text(std::string_view line, SipMessage& out) {
   if (istarts_with(line, "sip/")) {
     return istarts_with(line, kSipVersion) ? parse_status_line(line, out) : StartLine::broken;
   }
   return parse_request_line(line, out);
+}
+
+StartLine parse_start_line(std::string_view line, SipMessage& out) {
+  const StartLine kind = parse_start_line_text(line, out);
+  // A NUL cannot be in a start line (RFC 3261 §25.1 allows no control characters there); tshark
+  // does not take such a line for SIP, so it is not counted as a message.
+  if ((kind == StartLine::request || kind == StartLine::response) && line.find('\0') != std::string_view::npos) {
+    return StartLine::broken;
+  }
+  return kind;
 }
 
 bool is_keepalive(std::string_view payload) {
@@ -91,7 +101,9 @@ void note_defect(SipMessage& out, Anomaly anomaly) {
   if (out.defect == Anomaly::none) out.defect = anomaly;
 }
 
-// Reads the header block starting at `pos`; returns where the body begins.
+constexpr std::size_t kHeaderCutShort = std::string_view::npos;
+
+// Reads the header block starting at `pos`; returns where the body begins, or kHeaderCutShort.
 std::size_t parse_headers(std::string_view text, LineReader& lines, std::size_t pos, SipMessage& out) {
   const std::size_t block_start = pos;
   while (pos < text.size()) {
@@ -101,6 +113,10 @@ std::size_t parse_headers(std::string_view text, LineReader& lines, std::size_t 
       out.header_block = text.substr(block_start, pos - block_start);
       return next;  // the blank line that ends the headers
     }
+    // A header line that runs into the end of the payload without a line end: the message was
+    // cut inside its headers. tshark does not count such a message (its dissector throws), so to
+    // agree with it neither do we. (A cut inside a folded continuation line it does count.)
+    if (pos + line.size() == text.size()) return kHeaderCutShort;
     // Continuation lines (RFC 3261 §7.3.1: LWS folding) belong to this header's value.
     std::size_t value_end = pos + line.size();
     while (next < text.size() && (text[next] == ' ' || text[next] == '\t')) {
@@ -297,6 +313,7 @@ SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool
   if (kind == StartLine::broken) return SipParseStatus::bad_start_line;
 
   const std::size_t body_start = parse_headers(payload, lines, pos, out);
+  if (body_start == kHeaderCutShort) return SipParseStatus::header_cut_short;
 
   out.call_id = out.header(HeaderId::call_id);
   out.top_via = first_value(out.header(HeaderId::via));

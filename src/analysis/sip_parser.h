@@ -11,6 +11,9 @@ enum class SipParseStatus {
   keepalive,       // nothing but CRLFs (RFC 5626 keep-alive)
   not_sip,         // no SIP start line
   bad_start_line,  // looks like SIP ("SIP/2.0 ..." or "... SIP/2.0") but the start line is broken
+  header_cut_short,  // a valid start line, but a header line runs into the end of the payload: the
+                     // message is not counted (tshark does not count it either); on a stream this
+                     // means "wait for more bytes"
 };
 
 // Does the payload begin with something that is a SIP start line? Cheap: used to recognize SIP by
