@@ -5,25 +5,24 @@
 #include <algorithm>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sipmon {
 
 // Splits text into lines ended by CRLF, a bare LF or a bare CR (RFC 3261 wants CRLF; tshark and
-// most stacks accept either alone, and so do we, so a sloppy sender is still counted). The position
-// of the next LF is cached so that a message with CR-only line ends is scanned once, not once per
-// line.
+// most stacks accept either alone, and so do we, so a sloppy sender is still counted). One pass
+// finds the first CR or LF, 16 bytes at a time where SSE2 is there (every x86-64): this runs over
+// every header byte of every message.
 class LineReader {
  public:
   explicit LineReader(std::string_view text) : text_(text) {}
 
   // The line starting at `pos` without its line end; `next` receives where the following line
   // starts.
-  std::string_view line_at(std::size_t pos, std::size_t& next) {
-    if (!lf_known_ || lf_ < pos) {
-      lf_ = find(pos, '\n', text_.size());
-      lf_known_ = true;
-    }
-    const std::size_t cr = find(pos, '\r', lf_);
-    std::size_t end = std::min(cr, lf_);
+  std::string_view line_at(std::size_t pos, std::size_t& next) const {
+    const std::size_t end = find_line_end(pos);
     if (end == text_.size()) {
       next = end;
     } else if (text_[end] == '\r' && end + 1 < text_.size() && text_[end + 1] == '\n') {
@@ -35,16 +34,25 @@ class LineReader {
   }
 
  private:
-  // Index of `c` in [pos, limit), or text size when absent.
-  std::size_t find(std::size_t pos, char c, std::size_t limit) const {
-    if (pos >= limit) return text_.size();
-    const void* hit = std::memchr(text_.data() + pos, c, limit - pos);
-    return hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - text_.data()) : text_.size();
+  // Index of the first CR or LF at or after `pos`, or the text size.
+  std::size_t find_line_end(std::size_t pos) const {
+    const char* data = text_.data();
+    const std::size_t size = text_.size();
+#if defined(__SSE2__)
+    const __m128i cr = _mm_set1_epi8('\r');
+    const __m128i lf = _mm_set1_epi8('\n');
+    while (pos + 16 <= size) {
+      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + pos));
+      const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, cr), _mm_cmpeq_epi8(chunk, lf)));
+      if (mask != 0) return pos + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+      pos += 16;
+    }
+#endif
+    while (pos < size && data[pos] != '\r' && data[pos] != '\n') ++pos;
+    return pos < size ? pos : size;
   }
 
   std::string_view text_;
-  std::size_t lf_ = 0;
-  bool lf_known_ = false;
 };
 
 }  // namespace sipmon

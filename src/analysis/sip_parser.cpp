@@ -74,9 +74,17 @@ bool is_keepalive(std::string_view payload) {
   return !payload.empty() && skip_leading_crlf(payload) == payload.size();
 }
 
-// Values in a comma-separated header list (quoted strings and <URIs> may hold commas).
-std::uint16_t count_values(std::string_view value) {
+// Values in a comma-separated header list (quoted strings and <URIs> may hold commas), and where
+// the first one ends: one pass serves both the Via count and the top Via.
+struct ValueScan {
   std::uint16_t count = 1;
+  std::size_t first_end = std::string_view::npos;
+};
+ValueScan scan_values(std::string_view value) {
+  ValueScan scan;
+  // Most Via lines hold one value: no comma at all settles it without the quote-aware walk.
+  if (std::memchr(value.data(), ',', value.size()) == nullptr) return scan;
+  std::uint16_t& count = scan.count;
   bool quoted = false;
   int angle = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
@@ -91,10 +99,11 @@ std::uint16_t count_values(std::string_view value) {
     } else if (c == '>') {
       if (angle > 0) --angle;
     } else if (c == ',' && angle == 0) {
-      ++count;
+      if (count == 1) scan.first_end = i;
+      if (count < 0xffff) ++count;
     }
   }
-  return count;
+  return scan;
 }
 
 void note_defect(SipMessage& out, Anomaly anomaly) {
@@ -134,9 +143,11 @@ std::size_t parse_headers(std::string_view text, LineReader& lines, std::size_t 
         const std::string_view value = trim(text.substr(pos + colon + 1, value_end - pos - colon - 1));
         std::string_view& slot = out.headers[static_cast<std::size_t>(id)];
         if (id == HeaderId::via) {
+          const ValueScan scan = scan_values(value);
           // Saturates: a 64 KB message of commas must not wrap the count around.
-          const std::uint32_t total = std::uint32_t{out.via_count} + count_values(value);
+          const std::uint32_t total = std::uint32_t{out.via_count} + scan.count;
           out.via_count = static_cast<std::uint16_t>(std::min<std::uint32_t>(total, 0xffff));
+          if (slot.empty()) out.top_via = trim(value.substr(0, scan.first_end));
         }
         if (slot.empty()) slot = value;
       }
@@ -229,6 +240,15 @@ std::string_view via_sent_by(std::string_view via) {
 // Index of the next ';' at or after `from` that is not inside a quoted string (a Reason's
 // text="a;b" must not split), or npos.
 std::size_t next_param_separator(std::string_view text, std::size_t from) {
+  if (from >= text.size()) return std::string_view::npos;
+  // Fast path: no quote before the next ';' (by far the common case), found with memchr.
+  const char* begin = text.data() + from;
+  const std::size_t rest = text.size() - from;
+  const void* semi = std::memchr(begin, ';', rest);
+  const std::size_t semi_len = semi ? static_cast<std::size_t>(static_cast<const char*>(semi) - begin) : rest;
+  if (std::memchr(begin, '"', semi_len) == nullptr) {
+    return semi ? from + semi_len : std::string_view::npos;
+  }
   bool quoted = false;
   for (std::size_t i = from; i < text.size(); ++i) {
     const char c = text[i];
@@ -316,7 +336,6 @@ SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool
   if (body_start == kHeaderCutShort) return SipParseStatus::header_cut_short;
 
   out.call_id = out.header(HeaderId::call_id);
-  out.top_via = first_value(out.header(HeaderId::via));
   out.via_branch = header_param(out.top_via, "branch");
   out.via_sent_by = via_sent_by(out.top_via);
   out.from_tag = name_addr_tag(out.header(HeaderId::from));
