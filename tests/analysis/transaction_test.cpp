@@ -147,7 +147,8 @@ TEST_CASE("RFC 2543 fallback: without the magic cookie, Call-ID, CSeq and From t
   const Report r = feed.report();
   CHECK(r.retransmissions.requests == 2);
   SipMessage parsed;
-  REQUIRE(parse_sip_message(render(old), parsed) == SipParseStatus::message);
+  const std::string text = render(old);  // the message views into this buffer
+  REQUIRE(parse_sip_message(text, parsed) == SipParseStatus::message);
   CHECK(transaction_key(parsed, {}, {}).rfc2543);
 }
 
@@ -232,4 +233,18 @@ TEST_CASE("the engine reports evictions of its transaction table", "[transaction
   }
   const Report r = feed.report();
   CHECK(r.capture.table_evictions.at("transactions") == 12);
+}
+
+TEST_CASE("ACK for a 2xx has its own branch: its own entry, re-sent when the 2xx is re-sent", "[transactions]") {
+  Feed feed;
+  Msg ack{.start_line = "ACK sip:b@10.0.0.2 SIP/2.0", .branch = "z9hG4bK-ack2xx", .cseq = "1 ACK", .to_tag = "tt"};
+  feed.send(invite(), 0, forward());
+  feed.send(response(200), 100 * kMs, backward());
+  feed.send(ack, 110 * kMs, forward());
+  feed.send(response(200), 600 * kMs, backward());  // the ACK was lost: the UAS re-sends the 2xx
+  feed.send(ack, 610 * kMs, forward());             // and the UAC core re-sends the same ACK
+  const Report r = feed.report();
+  CHECK(r.requests.at("ACK") == 2);
+  CHECK(r.retransmissions.responses == 1);
+  CHECK(r.retransmissions.requests == 1);
 }
