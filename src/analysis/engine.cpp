@@ -122,6 +122,10 @@ void Engine::track_transaction(const Payload& payload, const SipMessage& message
       .to_tag_hash = tag_hash(message.to_tag),
       .ts_ns = payload.ts_ns,
   });
+  // §9.2: a CANCEL is matched to the INVITE it cancels (same key but for the method).
+  if (event == TransactionEvent::first && message.is_request && message.method_id == Method::cancel) {
+    transactions_.cancel(cancelled_invite_key(message, payload.src, payload.dst), payload.ts_ns);
+  }
   // Only UDP carries SIP retransmissions (RFC 3261 §17.1.1.2: reliable transports do not need
   // them); a repeat on a stream is a transport artifact, left to the stream layer.
   if (payload.transport != Transport::udp) return;

@@ -33,6 +33,7 @@ class Engine final : public FrameSink, private PayloadSink {
   Report report() const;
 
   const AnomalyCounters& anomalies() const { return anomalies_; }
+  const TransactionTable& transactions() const { return transactions_; }
 
  private:
   // Ordered by precedence: a frame takes the highest outcome among its payloads.

@@ -68,7 +68,10 @@ std::string_view transaction_method(const SipMessage& message) {
 
 }  // namespace
 
-TransactionKey transaction_key(const SipMessage& message, const IpAddress& src, const IpAddress& dst) {
+namespace {
+
+TransactionKey key_with_method(const SipMessage& message, std::string_view method, const IpAddress& src,
+                               const IpAddress& dst) {
   FingerprintHasher hasher;
   const bool src_first = std::memcmp(src.bytes.data(), dst.bytes.data(), src.bytes.size()) <= 0;
   const IpAddress& low = src_first ? src : dst;
@@ -79,13 +82,23 @@ TransactionKey transaction_key(const SipMessage& message, const IpAddress& src, 
   hasher.add(message.via_branch);
   // sent-by is host[:port]; host names compare case-insensitively (RFC 3261 §19.1.4).
   hasher.add_lower(message.via_sent_by);
-  hasher.add(transaction_method(message));
+  hasher.add(method);
   if (!rfc3261) {
     hasher.add(message.call_id);
     hasher.add_u32(message.cseq_number);
     hasher.add(message.from_tag);
   }
   return hasher.finish(!rfc3261);
+}
+
+}  // namespace
+
+TransactionKey transaction_key(const SipMessage& message, const IpAddress& src, const IpAddress& dst) {
+  return key_with_method(message, transaction_method(message), src, dst);
+}
+
+TransactionKey cancelled_invite_key(const SipMessage& cancel, const IpAddress& src, const IpAddress& dst) {
+  return key_with_method(cancel, "INVITE", src, dst);
 }
 
 std::uint32_t tag_hash(std::string_view tag) {

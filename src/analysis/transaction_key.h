@@ -41,6 +41,10 @@ inline constexpr std::string_view kMagicCookie = "z9hG4bK";
 // left out: a server may answer from another port than the one the request went to.
 TransactionKey transaction_key(const SipMessage& message, const IpAddress& src, const IpAddress& dst);
 
+// The key of the INVITE a CANCEL cancels: a CANCEL copies the INVITE's Request-URI, Call-ID, From,
+// CSeq number and top Via (RFC 3261 §9.1), so only the method differs (§9.2 matching).
+TransactionKey cancelled_invite_key(const SipMessage& cancel, const IpAddress& src, const IpAddress& dst);
+
 // A short hash of a tag, to tell the 2xx of one fork from the 2xx of another.
 std::uint32_t tag_hash(std::string_view tag);
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <utility>
 
 namespace sipmon {
 
@@ -40,6 +41,40 @@ TransactionTable::Entry& TransactionTable::find_or_insert(const TransactionKey& 
   victim->last_ns = now;
   ++stats_.created;
   return *victim;
+}
+
+const TransactionTable::Entry* TransactionTable::find_live(const TransactionKey& key, std::int64_t now) const {
+  const std::size_t home = static_cast<std::size_t>(key.lo) & mask_;
+  for (std::size_t i = 0; i < kProbeWindow; ++i) {
+    const Entry& entry = entries_[(home + i) & mask_];
+    if (entry.key_hi == key.hi && entry.key_lo == key.lo) return live(entry, now) ? &entry : nullptr;
+  }
+  return nullptr;
+}
+
+TransactionTable::Entry* TransactionTable::find_live(const TransactionKey& key, std::int64_t now) {
+  return const_cast<Entry*>(std::as_const(*this).find_live(key, now));
+}
+
+bool TransactionTable::cancel(const TransactionKey& invite_key, std::int64_t ts_ns) {
+  now_ns_ = std::max(now_ns_, ts_ns);
+  Entry* invite = find_live(invite_key, now_ns_);
+  if (invite == nullptr) {
+    ++stats_.cancels_unmatched;
+    return false;
+  }
+  invite->flags |= kCancelled;
+  invite->last_ns = now_ns_;
+  ++stats_.cancels_matched;
+  return true;
+}
+
+std::optional<TransactionTable::State> TransactionTable::find(const TransactionKey& key) const {
+  const Entry* entry = find_live(key, now_ns_);
+  if (entry == nullptr) return std::nullopt;
+  return State{.request_seen = (entry->flags & kRequestSeen) != 0,
+               .cancelled = (entry->flags & kCancelled) != 0,
+               .final_code = entry->final_code};
 }
 
 TransactionEvent TransactionTable::repeat(std::int64_t& last_copy_ns, std::int64_t ts_ns) const {

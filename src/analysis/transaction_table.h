@@ -3,6 +3,7 @@
 // that expire by packet time. It decides, per message, whether the message starts or continues a
 // transaction and whether it repeats a message already seen in it (a retransmission).
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "analysis/transaction_key.h"
@@ -40,6 +41,8 @@ struct TransactionMessage {
 
 struct TransactionTableStats {
   std::uint64_t created = 0;
+  std::uint64_t cancels_matched = 0;    // CANCELs whose INVITE transaction is in the table
+  std::uint64_t cancels_unmatched = 0;  // ... and those whose INVITE was not seen (or is gone)
   std::uint64_t expired = 0;   // reused after the lifetime ran out (normal end)
   std::uint64_t evicted = 0;   // dropped while still live because the table was full there
 };
@@ -49,6 +52,18 @@ class TransactionTable {
   explicit TransactionTable(TransactionTableConfig config = {});
 
   TransactionEvent observe(const TransactionMessage& message);
+
+  // A CANCEL seen for the first time: marks the live INVITE transaction `invite_key` as cancelled.
+  // Returns whether that INVITE was found.
+  bool cancel(const TransactionKey& invite_key, std::int64_t ts_ns);
+
+  // What is known about a live transaction, for the layers above (dialogs, metrics).
+  struct State {
+    bool request_seen = false;
+    bool cancelled = false;
+    std::uint16_t final_code = 0;  // 0: no final response yet
+  };
+  std::optional<State> find(const TransactionKey& key) const;
 
   const TransactionTableStats& stats() const { return stats_; }
   std::size_t capacity() const { return entries_.size(); }
@@ -72,6 +87,9 @@ class TransactionTable {
   static_assert(sizeof(Entry) <= 56, "keep entries small: the table is sized once for the worst case");
   static constexpr std::uint8_t kRequestSeen = 1;
   static constexpr std::uint8_t kAckSeen = 2;
+  static constexpr std::uint8_t kCancelled = 4;
+  Entry* find_live(const TransactionKey& key, std::int64_t now);
+  const Entry* find_live(const TransactionKey& key, std::int64_t now) const;
 
   bool live(const Entry& entry, std::int64_t now) const {
     return (entry.key_hi | entry.key_lo) != 0 && now - entry.last_ns <= config_.lifetime_ns;

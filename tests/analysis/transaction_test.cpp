@@ -248,3 +248,35 @@ TEST_CASE("ACK for a 2xx has its own branch: its own entry, re-sent when the 2xx
   CHECK(r.retransmissions.responses == 1);
   CHECK(r.retransmissions.requests == 1);
 }
+
+TEST_CASE("a CANCEL is matched to the INVITE it cancels", "[transactions]") {
+  Engine engine;
+  auto send = [&](const Msg& m, std::int64_t ts, UdpSpec spec) {
+    const auto bytes = sip_udp_frame(render(m), spec);
+    engine.on_frame(make_frame(bytes, LinkType::ethernet, ts));
+  };
+  Msg cancel{.start_line = "CANCEL sip:b@x SIP/2.0", .cseq = "1 CANCEL"};
+  Msg stray = cancel;
+  stray.branch = "z9hG4bK-never-invited";
+  send(invite(), 0, forward());
+  send(cancel, 100 * kMs, forward());
+  send(cancel, 600 * kMs, forward());  // a retransmitted CANCEL does not cancel twice
+  send(stray, 700 * kMs, forward());
+  CHECK(engine.transactions().stats().cancels_matched == 1);
+  CHECK(engine.transactions().stats().cancels_unmatched == 1);
+
+  const std::string text = render(invite());
+  SipMessage parsed;
+  REQUIRE(parse_sip_message(text, parsed) == SipParseStatus::message);
+  // frame_builder's default addresses: 10.0.0.1 -> 10.0.0.2.
+  IpAddress a, b;
+  a.bytes[0] = b.bytes[0] = 10;
+  a.bytes[3] = 1;
+  b.bytes[3] = 2;
+  const auto state = engine.transactions().find(transaction_key(parsed, a, b));
+  REQUIRE(state.has_value());
+  CHECK(state->request_seen);
+  CHECK(state->cancelled);
+  CHECK(state->final_code == 0);
+  CHECK(transaction_key(parsed, a, b) == transaction_key(parsed, b, a));  // either direction
+}
