@@ -11,6 +11,7 @@
 #include "analysis/packet_decoder.h"
 #include "analysis/report.h"
 #include "analysis/sip_message.h"
+#include "analysis/transaction_table.h"
 
 namespace sipmon {
 
@@ -18,6 +19,8 @@ struct EngineConfig {
   // Only payloads to or from these ports are examined; empty means any port (SIP is then
   // recognized by content alone).
   std::vector<std::uint16_t> ports;
+  // Size and time windows of the transaction table (allocated once, when the engine is built).
+  TransactionTableConfig transactions{};
 };
 
 class Engine final : public FrameSink, private PayloadSink {
@@ -30,6 +33,7 @@ class Engine final : public FrameSink, private PayloadSink {
   Report report() const;
 
   const AnomalyCounters& anomalies() const { return anomalies_; }
+  const TransactionTable& transactions() const { return transactions_; }
 
  private:
   // Ordered by precedence: a frame takes the highest outcome among its payloads.
@@ -37,6 +41,7 @@ class Engine final : public FrameSink, private PayloadSink {
 
   void on_payload(const Payload& payload) override;
   void on_sip_message(const Payload& payload, const SipMessage& message);
+  void track_transaction(const Payload& payload, const SipMessage& message);
   void record_frame_anomaly(Anomaly anomaly);
   bool port_selected(std::uint16_t src, std::uint16_t dst) const;
 
@@ -46,6 +51,10 @@ class Engine final : public FrameSink, private PayloadSink {
   MessageCounters messages_;
   AnomalyCounters anomalies_;
   SipMessage scratch_;  // reused for every message: parsing allocates nothing
+  TransactionTable transactions_;
+  std::uint64_t retransmitted_requests_ = 0;
+  std::uint64_t retransmitted_responses_ = 0;
+  std::uint64_t duplicate_messages_ = 0;
 
   std::uint64_t packets_ = 0;
   std::uint64_t bytes_ = 0;

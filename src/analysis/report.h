@@ -34,6 +34,9 @@ struct CaptureReport {
   std::uint64_t unsupported_link = 0;  // packets
   std::map<std::string, std::uint64_t> unsupported_link_by_type;
   std::vector<ReadError> read_errors;  // damaged files: everything before the damage is counted
+  // The same message seen twice within the duplicate window in one transaction: one packet
+  // captured on two interfaces, not sent twice. Not counted as retransmissions.
+  std::uint64_t duplicate_messages = 0;
 };
 
 // RFC 6076 counts. Ratios are not stored: they are derived from these numerators and
@@ -78,6 +81,8 @@ struct DialogCounts {
   std::uint64_t evicted = 0;
 };
 
+// Messages sent again by the transaction layer (RFC 3261 §17), over UDP. They are also in the
+// raw per-method and per-code counts.
 struct RetransmissionCounts {
   std::uint64_t requests = 0;
   std::uint64_t responses = 0;

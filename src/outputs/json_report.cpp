@@ -42,6 +42,7 @@ Json capture_to_json(const CaptureReport& capture) {
       {"unsupported_link", capture.unsupported_link},
       {"unsupported_link_by_type", counts(capture.unsupported_link_by_type)},
       {"read_errors", read_errors},
+      {"duplicate_messages", capture.duplicate_messages},
   };
 }
 
