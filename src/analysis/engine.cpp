@@ -101,7 +101,7 @@ void Engine::on_sip_message(const Payload& /*payload*/, const SipMessage& messag
   if (message.is_request) {
     messages_.count_request(message.method_id, message.method);
   } else {
-    messages_.count_response(message.status_code);
+    messages_.count_response(message.status_code, message.cseq_method_id);
   }
   if (message.defect != Anomaly::none) anomalies_.add(message.defect);
 }
@@ -142,6 +142,7 @@ Report Engine::report() const {
   }
   report.requests = messages_.requests();
   report.responses = messages_.responses();
+  report.responses_by_method = messages_.responses_by_method();
   return report;
 }
 

@@ -87,6 +87,9 @@ struct Report {
   CaptureReport capture;
   std::map<std::string, std::uint64_t> requests;   // method token -> count, retransmissions included
   std::map<std::string, std::uint64_t> responses;  // status code -> count, retransmissions included
+  // CSeq method ("INVITE", ..., or "other" for extension methods and a missing CSeq) -> status
+  // code -> count; the same responses as above, split by the request they answer.
+  std::map<std::string, std::map<std::string, std::uint64_t>> responses_by_method;
   // Filled by the layers that compute them; absent (and left out of the JSON) until then, so a
   // report never shows a zero that nothing measured.
   std::optional<RetransmissionCounts> retransmissions;

@@ -41,6 +41,7 @@ TEST_CASE("engine counts a request, a response, a keep-alive and non-SIP payload
   CHECK(report.capture.malformed == 0);
   CHECK(report.requests.at("INVITE") == 1);
   CHECK(report.responses.at("200") == 1);
+  CHECK(report.responses_by_method.at("INVITE").at("200") == 1);  // the 200's CSeq says INVITE
 }
 
 TEST_CASE("engine's port filter leaves SIP on other ports out and says so", "[engine]") {
