@@ -23,11 +23,15 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
                      "Only look at UDP/TCP payloads to or from these ports (comma-separated); "
                      "default: any port, SIP recognized by content")
       ->delimiter(',');
+  add_metrics_options(*replay, options.metrics, MetricsCommand::replay);
   replay->footer(
       "Examples:\n"
       "  sipmon replay samples/call-answered.pcap            # short summary\n"
       "  sipmon replay a.pcap b.pcapng --json > report.json   # merged by time, JSON on stdout\n"
-      "  sipmon replay trunk.pcap --ports 5060,5080 --out r.json");
+      "  sipmon replay trunk.pcap --ports 5060,5080 --out r.json\n"
+      "  sipmon replay a.pcap --prom-file /var/lib/node_exporter/sipmon.prom\n"
+      "  sipmon replay a.pcap --push http://127.0.0.1:9091 --grouping instance=sbc1\n"
+      "  sipmon replay a.pcap --listen 127.0.0.1:9160     # then serve the figures until Ctrl-C");
   return replay;
 }
 
@@ -38,6 +42,14 @@ int run_replay(const ReplayOptions& options) {
     return kExitUsage;
   }
   for (const std::string& warning : source->warnings()) std::cerr << "sipmon: warning: " << warning << "\n";
+
+  // Before the input is read: a busy --listen port or a bad --push URL fails at start-up.
+  if (options.metrics.listen_requested) block_termination_signals();
+  auto metrics = MetricsOutputs::start(options.metrics);
+  if (!metrics) {
+    std::cerr << "sipmon: " << metrics.error().message << "\n";
+    return kExitUsage;
+  }
 
   Engine engine(EngineConfig{.ports = options.ports});
   source->run(engine);
@@ -58,6 +70,18 @@ int run_replay(const ReplayOptions& options) {
     }
   }
   std::cout << (options.json ? render_json_report(report) : render_text_summary(report)) << std::flush;
+
+  (*metrics)->metrics().update(report);
+  for (auto written : {(*metrics)->write_prom_file(), (*metrics)->push()}) {
+    if (!written) {
+      std::cerr << "sipmon: " << written.error().message << "\n";
+      status = kExitUsage;
+    }
+  }
+  if ((*metrics)->listening()) {
+    std::cerr << "sipmon: serving " << (*metrics)->listen_url() << " until interrupted (SIGINT/SIGTERM)\n";
+    wait_for_termination_signal();
+  }
   return status;
 }
 

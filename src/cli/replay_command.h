@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/metrics_options.h"
+
 namespace sipmon {
 
 struct ReplayOptions {
@@ -12,6 +14,7 @@ struct ReplayOptions {
   bool json = false;
   std::string out;
   std::vector<std::uint16_t> ports;
+  MetricsOptions metrics;  // --listen, --push, --prom-file, --compat
 };
 
 CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options);
