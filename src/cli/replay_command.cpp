@@ -72,7 +72,8 @@ int run_replay(const ReplayOptions& options) {
   std::cout << (options.json ? render_json_report(report) : render_text_summary(report)) << std::flush;
 
   (*metrics)->metrics().update(report);
-  for (auto written : {(*metrics)->write_prom_file(), (*metrics)->push()}) {
+  // Push first, so that the exposition file records a failed push in sipmon_push_failures_total.
+  for (auto written : {(*metrics)->push(), (*metrics)->write_prom_file()}) {
     if (!written) {
       std::cerr << "sipmon: " << written.error().message << "\n";
       status = kExitUsage;
