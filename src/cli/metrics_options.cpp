@@ -3,7 +3,11 @@
 #include <signal.h>
 
 #include <charconv>
+#include <condition_variable>
 #include <cstring>
+#include <iostream>
+#include <mutex>
+#include <thread>
 
 #include <CivetServer.h>  // CivetCallbacks, which the Exposer accepts
 #include <civetweb.h>
@@ -159,6 +163,21 @@ struct MetricsOutputs::Servers {
   std::unique_ptr<prometheus::Exposer> exposer;
   std::string push_url;
   std::unique_ptr<prometheus::Gateway> gateway;
+
+  std::mutex push_mutex;  // one push at a time (the periodic thread and a final push)
+  std::mutex stop_mutex;
+  std::condition_variable stop_requested_cv;
+  bool stop_requested = false;
+  std::thread push_thread;
+
+  ~Servers() {
+    {
+      const std::lock_guard lock(stop_mutex);
+      stop_requested = true;
+    }
+    stop_requested_cv.notify_all();
+    if (push_thread.joinable()) push_thread.join();
+  }
 };
 
 MetricsOutputs::MetricsOutputs(const MetricsOptions& options, PrometheusMetricsOptions metrics_options)
@@ -213,12 +232,36 @@ bool MetricsOutputs::pushing() const { return servers_->gateway != nullptr; }
 
 Expected<void> MetricsOutputs::push() {
   if (!servers_->gateway) return {};
+  const std::lock_guard lock(servers_->push_mutex);
   const int status = servers_->gateway->Push();
   if (status >= 200 && status < 300) return {};
   metrics_.add_push_failures(1);
   const std::string why = status < 0 ? "cannot connect or send (curl error " + std::to_string(-status) + ")"
                                      : "HTTP status " + std::to_string(status);
   return make_error(ErrorKind::io, "--push " + servers_->push_url + ": push failed: " + why);
+}
+
+void MetricsOutputs::start_periodic_push() {
+  if (!servers_->gateway || servers_->push_thread.joinable()) return;
+  servers_->push_thread = std::thread([this] {
+    Servers& servers = *servers_;
+    std::unique_lock lock(servers.stop_mutex);
+    while (!servers.stop_requested_cv.wait_for(lock, push_interval(), [&servers] { return servers.stop_requested; })) {
+      lock.unlock();
+      if (auto pushed = push(); !pushed) std::cerr << "sipmon: " << pushed.error().message << "\n";
+      lock.lock();
+    }
+  });
+}
+
+Expected<void> MetricsOutputs::stop_periodic_push() {
+  {
+    const std::lock_guard lock(servers_->stop_mutex);
+    servers_->stop_requested = true;
+  }
+  servers_->stop_requested_cv.notify_all();
+  if (servers_->push_thread.joinable()) servers_->push_thread.join();
+  return push();
 }
 
 Expected<void> MetricsOutputs::write_prom_file() {

@@ -10,8 +10,8 @@
 //   block_termination_signals();                  // before any thread starts (only if it waits)
 //   auto outputs = MetricsOutputs::start(opts);   // binds --listen: a busy port fails here
 //   ... feed the engine; outputs->metrics().update(engine.report()) whenever figures change ...
-//   outputs->push();                              // replay: once at the end; live: every
-//                                                 // push_interval and once on SIGTERM/SIGINT
+//   outputs->push();                              // replay: once at the end
+//   outputs->start_periodic_push(); ... outputs->stop_periodic_push();   // live
 //   outputs->write_prom_file();                   // replay
 //   if (outputs->listening()) wait_for_termination_signal();
 #include <chrono>
@@ -76,6 +76,12 @@ class MetricsOutputs {
   Expected<void> push();
   // Writes --prom-file atomically. No-op without it.
   Expected<void> write_prom_file();
+
+  // `live`: pushes every push_interval() on a thread of its own until stop_periodic_push(), which
+  // makes one last push (call it after the last update(), on SIGTERM/SIGINT). A failed push is
+  // logged on stderr and counted; the capture never waits for the gateway. No-op without --push.
+  void start_periodic_push();
+  Expected<void> stop_periodic_push();
 
  private:
   MetricsOutputs(const MetricsOptions& options, PrometheusMetricsOptions metrics_options);

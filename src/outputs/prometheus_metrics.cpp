@@ -317,14 +317,17 @@ void PrometheusMetrics::State::update(const Report& report) {
     if (const auto it = by_reason.find(std::string(anomaly_name(anomaly))); it != by_reason.end()) anomalies[i].set(it->second);
   }
 
+  // Table names come from sipmon's code; past kMaxTables (a bug) they are summed under "other".
+  std::map<std::string_view, std::uint64_t> evictions_by_label;
   for (const auto& [table, count] : report.table_evictions) {
-    auto it = evictions.find(table);
+    const bool known = evictions.contains(table) || evictions.size() + evictions_by_label.size() < kMaxTables;
+    evictions_by_label[known ? std::string_view(table) : kOther] += count;
+  }
+  for (const auto& [label, count] : evictions_by_label) {
+    auto it = evictions.find(label);
     if (it == evictions.end()) {
-      const std::string label = evictions.size() < kMaxTables ? table : std::string(kOther);
-      it = evictions.find(label);
-      if (it == evictions.end()) {
-        it = evictions.emplace(label, CounterSlot{&evictions_family->Add({{"table", label}}), 0}).first;
-      }
+      const std::string name(label);
+      it = evictions.emplace(name, CounterSlot{&evictions_family->Add({{"table", name}}), 0}).first;
     }
     it->second.set(count);
   }
@@ -406,21 +409,23 @@ void PrometheusMetrics::update(const Report& report) {
   state_->update(report);
 }
 
-void PrometheusMetrics::update_capture_drops(std::string_view reason, std::uint64_t total) {
+void PrometheusMetrics::update_capture_drops(const std::map<std::string, std::uint64_t>& totals_by_reason) {
   const std::lock_guard lock(state_->mutex);
   State& s = *state_;
   if (s.capture_drops_family == nullptr) {
     s.capture_drops_family = &counter_family(*s.registry, "sipmon_capture_drops_total",
                                              "Packets the live capture lost before analysis, by reason.");
   }
-  const std::string_view label = capture_drop_label(reason);
-  auto it = s.capture_drops.find(label);
-  if (it == s.capture_drops.end()) {
-    it = s.capture_drops
-             .emplace(std::string(label), CounterSlot{&s.capture_drops_family->Add({{"reason", std::string(label)}}), 0})
-             .first;
+  std::map<std::string_view, std::uint64_t> by_label;
+  for (const auto& [reason, total] : totals_by_reason) by_label[capture_drop_label(reason)] += total;
+  for (const auto& [label, total] : by_label) {
+    auto it = s.capture_drops.find(label);
+    if (it == s.capture_drops.end()) {
+      const std::string name(label);
+      it = s.capture_drops.emplace(name, CounterSlot{&s.capture_drops_family->Add({{"reason", name}}), 0}).first;
+    }
+    it->second.set(total);
   }
-  it->second.set(total);
 }
 
 void PrometheusMetrics::add_push_failures(std::uint64_t n) {

@@ -15,6 +15,7 @@
 // pushes may run at any time on other threads (prometheus-cpp metrics are atomic and its
 // registry locks itself).
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,9 +52,9 @@ class PrometheusMetrics {
   // than the last one applied is ignored (counters are monotonic).
   void update(const Report& report);
 
-  // Packets the live capture lost before the engine saw them, as an absolute total per reason
-  // ("ring_buffer_full", "truncated", "socket_drops"; others become "other").
-  void update_capture_drops(std::string_view reason, std::uint64_t total);
+  // Packets the live capture lost before the engine saw them: absolute totals by reason
+  // ("ring_buffer_full", "truncated", "socket_drops"; others are summed under "other").
+  void update_capture_drops(const std::map<std::string, std::uint64_t>& totals_by_reason);
 
   // Pushes to the Pushgateway that failed (the family appears with the first call; 0 is allowed).
   void add_push_failures(std::uint64_t n);

@@ -125,8 +125,7 @@ TEST_CASE("families nothing measured are left out until their section appears", 
   report.rfc6076->registrations.ineffective = 1;
   report.dialogs = DialogCounts{.established = 6, .terminated = 2, .active = 4};
   metrics.update(report);
-  metrics.update_capture_drops("ring_buffer_full", 9);
-  metrics.update_capture_drops("socket_drops", 1);
+  metrics.update_capture_drops({{"ring_buffer_full", 9}, {"socket_drops", 1}, {"x", 2}, {"y", 3}});
   text = metrics.render();
   CHECK(sample(text, R"(sipmon_sip_retransmissions_total{kind="request"})") == 2);
   CHECK(sample(text, R"(sipmon_sip_retransmissions_total{kind="response"})") == 1);
@@ -138,6 +137,7 @@ TEST_CASE("families nothing measured are left out until their section appears", 
   CHECK(sample(text, "sipmon_dialogs_active") == 4);
   CHECK(sample(text, R"(sipmon_capture_drops_total{reason="ring_buffer_full"})") == 9);
   CHECK(sample(text, R"(sipmon_capture_drops_total{reason="socket_drops"})") == 1);
+  CHECK(sample(text, R"(sipmon_capture_drops_total{reason="other"})") == 5);  // unknown reasons summed
 
   report.dialogs->active = 1;  // a gauge follows the value down
   metrics.update(report);
