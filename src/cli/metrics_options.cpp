@@ -1,6 +1,11 @@
 #include "cli/metrics_options.h"
 
+#include <netdb.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <charconv>
 #include <condition_variable>
@@ -66,6 +71,31 @@ int answer_healthz(mg_connection* connection) {
             "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\n"
             "Connection: close\r\n\r\nok\n");
   return 200;
+}
+
+// civetweb only says that it could not bind. Binding the same address once more here recovers
+// the reason ("Address already in use") for the message.
+std::string bind_failure_reason(const std::string& host_port) {
+  const auto colon = host_port.rfind(':');
+  std::string host = host_port.substr(0, colon);
+  const std::string port = host_port.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  if (const int error = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); error != 0) return gai_strerror(error);
+  std::string reason = "cannot listen";
+  const int fd = ::socket(found->ai_family, found->ai_socktype, found->ai_protocol);
+  if (fd >= 0) {
+    const int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as civetweb does
+    if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) reason = std::strerror(errno);
+    ::close(fd);
+  }
+  freeaddrinfo(found);
+  return reason;
 }
 
 }  // namespace
@@ -213,11 +243,11 @@ Expected<std::unique_ptr<MetricsOutputs>> MetricsOutputs::start(const MetricsOpt
     servers.callbacks.begin_request = answer_healthz;
     try {
       servers.exposer = std::make_unique<prometheus::Exposer>(*address, 2, &servers.callbacks);
-    } catch (const std::exception& e) {
-      return make_error(ErrorKind::usage, "--listen " + *address + ": cannot listen (address in use or not local?): " + e.what());
+    } catch (const std::exception&) {
+      servers.exposer.reset();
     }
-    if (servers.exposer->GetListeningPorts().empty()) {
-      return make_error(ErrorKind::usage, "--listen " + *address + ": cannot listen (address in use or not local?)");
+    if (!servers.exposer || servers.exposer->GetListeningPorts().empty()) {
+      return make_error(ErrorKind::usage, "--listen " + *address + ": cannot serve metrics there: " + bind_failure_reason(*address));
     }
     servers.exposer->RegisterCollectable(outputs->metrics_.registry(), "/metrics");
   }

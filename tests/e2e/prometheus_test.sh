@@ -125,7 +125,8 @@ check "--listen: /metrics serves the replay's figures" \
 
 timeout 30 "$SIPMON" replay "$SAMPLES/call-answered.pcap" --listen "127.0.0.1:$LISTEN" >/dev/null 2>"$TMP/busy.err"
 check "--listen on a busy port exits 2" test $? -eq 2
-check "--listen on a busy port says which address" grep -q "127.0.0.1:$LISTEN" "$TMP/busy.err"
+check "--listen on a busy port says which address, and why" \
+  grep -q "127.0.0.1:$LISTEN.*in use" "$TMP/busy.err"
 
 PROM=$(free_port)
 mkdir -p "$TMP/tsdb"
