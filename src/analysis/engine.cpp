@@ -8,6 +8,7 @@ namespace sipmon {
 
 Engine::Engine(EngineConfig config) : config_(std::move(config)) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
+  if (config_.peers) peer_counters_ = std::make_unique<PeerCounters>();
 }
 
 bool Engine::port_selected(std::uint16_t src, std::uint16_t dst) const {
@@ -96,12 +97,17 @@ void Engine::on_payload(const Payload& payload) {
   }
 }
 
-void Engine::on_sip_message(const Payload& /*payload*/, const SipMessage& message) {
+void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   ++sip_messages_;
   if (message.is_request) {
     messages_.count_request(message.method_id, message.method);
   } else {
     messages_.count_response(message.status_code, message.cseq_method_id);
+  }
+  if (peer_counters_) {
+    const std::size_t peer = config_.peers->peer_of(payload.src, payload.dst);
+    if (message.is_request) peer_counters_->count_request(peer, message.method_id);
+    else peer_counters_->count_response(peer, message.status_code);
   }
   if (message.defect != Anomaly::none) anomalies_.add(message.defect);
 }
@@ -144,6 +150,7 @@ Report Engine::report() const {
   report.requests = messages_.requests();
   report.responses = messages_.responses();
   report.responses_by_method = messages_.responses_by_method();
+  if (peer_counters_) report.peers = peer_counters_->report(*config_.peers);
   return report;
 }
 

@@ -83,6 +83,13 @@ struct RetransmissionCounts {
   std::uint64_t responses = 0;
 };
 
+// One peer's wire counts (--peers): request method ("other" for extensions) and status code ->
+// count, retransmissions included.
+struct PeerCounts {
+  std::map<std::string, std::uint64_t> requests;
+  std::map<std::string, std::uint64_t> responses;
+};
+
 struct Report {
   static constexpr int kSchemaVersion = 1;
   CaptureReport capture;
@@ -98,6 +105,8 @@ struct Report {
   std::optional<DialogCounts> dialogs;
   // Table name -> entries turned away or dropped because a bounded table was full.
   std::map<std::string, std::uint64_t> table_evictions;
+  // Peer name (and "other") -> counts; empty unless a peers file was given.
+  std::map<std::string, PeerCounts> peers;
 };
 
 }  // namespace sipmon

@@ -128,6 +128,10 @@ void add_metrics_options(CLI::App& command, MetricsOptions& options, MetricsComm
                        "Write the metrics in the Prometheus text format to this file (atomically), for "
                        "node_exporter's textfile collector");
   }
+  command.add_option("--peers", options.peers_file,
+                     "Also count requests and responses per peer: a file of 'NAME CIDR...' lines "
+                     "(docs/prometheus.md); other addresses count as 'other'")
+      ->check(CLI::ExistingFile);
   command.add_option("--compat", options.compat, "Also export the metric names of another exporter (docs/prometheus.md)")
       ->check(CLI::IsMember({"sip-exporter"}));
 }
@@ -219,6 +223,12 @@ Expected<std::unique_ptr<MetricsOutputs>> MetricsOutputs::start(const MetricsOpt
   std::unique_ptr<MetricsOutputs> outputs(
       new MetricsOutputs(options, PrometheusMetricsOptions{.compat_sip_exporter = options.compat == "sip-exporter"}));
   Servers& servers = *outputs->servers_;
+
+  if (!options.peers_file.empty()) {
+    auto peers = PeerTable::load(options.peers_file);
+    if (!peers) return tl::unexpected(peers.error());
+    outputs->peers_ = std::make_shared<const PeerTable>(std::move(*peers));
+  }
 
   if (!options.push_url.empty()) {
     auto target = parse_push_url(options.push_url);

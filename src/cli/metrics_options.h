@@ -4,6 +4,7 @@
 //   --push URL        Pushgateway, with --job and repeatable --grouping KEY=VALUE
 //   --prom-file FILE  exposition file for node_exporter's textfile collector (replay)
 //   --compat sip-exporter
+//   --peers FILE      per-peer request/response counts (the engine counts them; see EngineConfig)
 // All three read the one registry of PrometheusMetrics.
 //
 // How a command uses it:
@@ -23,6 +24,7 @@
 #include <CLI/CLI.hpp>
 
 #include "analysis/error.h"
+#include "analysis/peer_table.h"
 #include "outputs/prometheus_metrics.h"
 
 namespace sipmon {
@@ -39,6 +41,7 @@ struct MetricsOptions {
   double push_interval_s = 15;        // live only
   std::string prom_file;
   std::string compat;  // "" or "sip-exporter"
+  std::string peers_file;
 };
 
 enum class MetricsCommand { replay, live };
@@ -64,6 +67,8 @@ class MetricsOutputs {
   ~MetricsOutputs();
 
   PrometheusMetrics& metrics() { return metrics_; }
+  // The --peers table for EngineConfig::peers, or null.
+  std::shared_ptr<const PeerTable> peers() const { return peers_; }
 
   bool listening() const;
   std::string listen_url() const;  // "http://ADDR/metrics", for the log
@@ -89,6 +94,7 @@ class MetricsOutputs {
   struct Servers;
   MetricsOptions options_;
   PrometheusMetrics metrics_;
+  std::shared_ptr<const PeerTable> peers_;
   std::unique_ptr<Servers> servers_;
 };
 

@@ -51,7 +51,7 @@ int run_replay(const ReplayOptions& options) {
     return kExitUsage;
   }
 
-  Engine engine(EngineConfig{.ports = options.ports});
+  Engine engine(EngineConfig{.ports = options.ports, .peers = (*metrics)->peers()});
   source->run(engine);
 
   Report report = engine.report();

@@ -128,6 +128,13 @@ Json report_to_json(const Report& report) {
                            {"evicted", d->evicted}};
   }
   json["table_evictions"] = counts(report.table_evictions);
+  if (!report.peers.empty()) {
+    Json peers = Json::object();
+    for (const auto& [name, peer] : report.peers) {
+      peers[name] = Json{{"requests", counts(peer.requests)}, {"responses", counts(peer.responses)}};
+    }
+    json["peers"] = peers;
+  }
   return json;
 }
 

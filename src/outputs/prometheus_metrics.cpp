@@ -35,6 +35,9 @@ constexpr std::size_t kMethodSlots = kKnownMethodCount + 1;     // known methods
 // Table names come from sipmon's own code, not the wire; the bound only guards against a bug
 // turning them into an open set.
 constexpr std::size_t kMaxTables = 32;
+// Peer names come from the --peers file (PeerTable allows 32 and "other"); the bound guards the
+// registry against any other source of names.
+constexpr std::size_t kMaxPeerLabels = 64;
 
 constexpr std::array<std::string_view, 3> kCaptureDropReasons = {"ring_buffer_full", "truncated", "socket_drops"};
 
@@ -246,6 +249,12 @@ struct PrometheusMetrics::State {
   std::map<std::string, CounterSlot, std::less<>> capture_drops;
   Counter* push_failures = nullptr;
 
+  // --peers: created with the first report that carries peers.
+  Family<Counter>* peer_requests_family = nullptr;
+  Family<Counter>* peer_responses_family = nullptr;
+  std::map<std::string, std::array<CounterSlot, kMethodSlots>, std::less<>> peer_requests;
+  std::map<std::string, std::array<CounterSlot, kCodeSlots>, std::less<>> peer_responses;
+
   std::optional<CompatMetrics> compat;
 
   explicit State(PrometheusMetricsOptions opts) : options(opts) {
@@ -273,6 +282,7 @@ struct PrometheusMetrics::State {
   }
 
   void update(const Report& report);
+  void update_peers(const std::map<std::string, PeerCounts>& peers);
   void update_compat(const Report& report, const std::array<std::uint64_t, kMethodSlots>& requests_by_slot,
                      const std::array<std::uint64_t, kCodeSlots>& codes);
 };
@@ -356,7 +366,49 @@ void PrometheusMetrics::State::update(const Report& report) {
     dialogs_active->Set(static_cast<double>(report.dialogs->active));
   }
 
+  if (!report.peers.empty()) update_peers(report.peers);
   if (compat) update_compat(report, request_counts, code_counts);
+}
+
+void PrometheusMetrics::State::update_peers(const std::map<std::string, PeerCounts>& peers) {
+  if (peer_requests_family == nullptr) {
+    peer_requests_family = &counter_family(*registry, "sipmon_peer_sip_requests_total",
+                                           "SIP requests by peer (--peers: the source's network, else the "
+                                           "destination's) and method, retransmissions included.");
+    peer_responses_family = &counter_family(*registry, "sipmon_peer_sip_responses_total",
+                                            "SIP responses by peer (--peers) and status code, retransmissions included.");
+  }
+  // Sum per bounded label first: names past the bound share "other".
+  std::map<std::string_view, std::array<std::uint64_t, kMethodSlots>> requests_by_peer;
+  std::map<std::string_view, std::array<std::uint64_t, kCodeSlots>> responses_by_peer;
+  for (const auto& [name, counts] : peers) {
+    const bool known = peer_requests.contains(name) || peer_requests.size() + requests_by_peer.size() < kMaxPeerLabels;
+    const std::string_view label = known ? std::string_view(name) : kOther;
+    auto& requests_of_peer = requests_by_peer[label];
+    for (const auto& [method, n] : counts.requests) requests_of_peer[method_slot(method)] += n;
+    auto& responses_of_peer = responses_by_peer[label];
+    for (const auto& [code, n] : counts.responses) responses_of_peer[code_slot(code)] += n;
+  }
+  for (const auto& [label, counts] : requests_by_peer) {
+    auto& slots = peer_requests.try_emplace(std::string(label)).first->second;
+    for (std::size_t m = 0; m < kMethodSlots; ++m) {
+      if (counts[m] == 0) continue;
+      if (slots[m].counter == nullptr) {
+        slots[m].counter = &peer_requests_family->Add({{"peer", std::string(label)}, {"method", method_slot_label(m)}});
+      }
+      slots[m].set(counts[m]);
+    }
+  }
+  for (const auto& [label, counts] : responses_by_peer) {
+    auto& slots = peer_responses.try_emplace(std::string(label)).first->second;
+    for (std::size_t c = 0; c < kCodeSlots; ++c) {
+      if (counts[c] == 0) continue;
+      if (slots[c].counter == nullptr) {
+        slots[c].counter = &peer_responses_family->Add({{"peer", std::string(label)}, {"code", code_slot_label(c)}});
+      }
+      slots[c].set(counts[c]);
+    }
+  }
 }
 
 void PrometheusMetrics::State::update_compat(const Report& report,

@@ -111,6 +111,24 @@ check "--compat sip-exporter: sip_exporter_200_total equals the 200s" \
 check "--compat sip-exporter: sipmon's own names are still there" \
   same "$(expo "$TMP/compat.prom" sipmon_sip_requests_total method=INVITE)" "$(json "$TMP/report.json" 'r["requests"]["INVITE"]')"
 
+# --- --peers -------------------------------------------------------------------------------------
+# The samples were recorded on loopback: every message is the "lo" peer's, none is "other".
+printf '# test peers\nlo 127.0.0.0/8 ::1\nnowhere 192.0.2.0/24\n' >"$TMP/peers.txt"
+timeout 60 "$SIPMON" replay "${CAPTURES[@]}" --peers "$TMP/peers.txt" --prom-file "$TMP/peers.prom" \
+  --out "$TMP/peers.json" >/dev/null 2>&1
+check "--peers: promtool check metrics is clean" promtool check metrics <"$TMP/peers.prom"
+check "--peers: the loopback peer has every request" \
+  same "$(expo "$TMP/peers.prom" sipmon_peer_sip_requests_total peer=lo)" "$(json "$TMP/report.json" 'sum(r["requests"].values())')"
+check "--peers: the loopback peer has every response" \
+  same "$(expo "$TMP/peers.prom" sipmon_peer_sip_responses_total peer=lo)" "$(json "$TMP/report.json" 'sum(r["responses"].values())')"
+check "--peers: an unused peer has no series, and the JSON lists it empty" \
+  test "$(expo "$TMP/peers.prom" sipmon_peer_sip_requests_total peer=nowhere)" = absent -a \
+  "$(json "$TMP/peers.json" 'len(r["peers"]["nowhere"]["requests"])')" = 0
+printf 'other 10.0.0.0/8\n' >"$TMP/bad-peers.txt"
+timeout 30 "$SIPMON" replay "$SAMPLES/call-answered.pcap" --peers "$TMP/bad-peers.txt" >/dev/null 2>"$TMP/bad-peers.err"
+check "--peers: a bad file is an input error naming the line (exit 2)" \
+  test $? -eq 2 -a "$(grep -c "bad-peers.txt:1:" "$TMP/bad-peers.err")" -ge 1
+
 # --- --listen, and a real Prometheus scraping it ----------------------------------------------
 LISTEN=$(free_port)
 timeout 300 "$SIPMON" replay "${CAPTURES[@]}" --listen "127.0.0.1:$LISTEN" >/dev/null 2>"$TMP/listen.err" &

@@ -211,3 +211,19 @@ TEST_CASE("the exposition is deterministic and names the build", "[prometheus]")
   CHECK(a.render() == b.render());
   CHECK(a.render().find("sipmon_build_info{version=\"") != std::string::npos);
 }
+
+TEST_CASE("per-peer families appear with --peers, bounded like the others", "[prometheus][peers]") {
+  PrometheusMetrics metrics;
+  Report report;
+  metrics.update(report);
+  CHECK_FALSE(has_family(metrics.render(), "sipmon_peer_sip_requests_total"));
+  report.peers["carrier_a"] = PeerCounts{.requests = {{"INVITE", 4}, {"FOO", 1}}, .responses = {{"503", 2}, {"999", 1}}};
+  report.peers["other"] = PeerCounts{.requests = {{"OPTIONS", 1}}, .responses = {}};
+  metrics.update(report);
+  const std::string text = metrics.render();
+  CHECK(sample(text, R"(sipmon_peer_sip_requests_total{method="INVITE",peer="carrier_a"})") == 4);
+  CHECK(sample(text, R"(sipmon_peer_sip_requests_total{method="other",peer="carrier_a"})") == 1);
+  CHECK(sample(text, R"(sipmon_peer_sip_requests_total{method="OPTIONS",peer="other"})") == 1);
+  CHECK(sample(text, R"(sipmon_peer_sip_responses_total{code="503",peer="carrier_a"})") == 2);
+  CHECK(sample(text, R"(sipmon_peer_sip_responses_total{code="other",peer="carrier_a"})") == 1);
+}
