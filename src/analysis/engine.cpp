@@ -105,7 +105,7 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
     messages_.count_response(message.status_code, message.cseq_method_id);
   }
   if (peer_counters_) {
-    const std::size_t peer = config_.peers->peer_of(payload.src, payload.dst);
+    const std::size_t peer = peer_counters_->peer_of(*config_.peers, payload.src, payload.dst);
     if (message.is_request) peer_counters_->count_request(peer, message.method_id);
     else peer_counters_->count_response(peer, message.status_code);
   }

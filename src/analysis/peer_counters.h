@@ -15,6 +15,14 @@ namespace sipmon {
 
 class PeerCounters {
  public:
+  // The peer of a message (PeerTable::peer_of), through a small direct-mapped cache of addresses:
+  // a capture sees few distinct addresses, and a prefix scan per message would not fit the
+  // per-message budget with a long peers file.
+  std::size_t peer_of(const PeerTable& table, const IpAddress& src, const IpAddress& dst) {
+    const std::size_t from = cached_lookup(table, src);
+    return from != table.other_index() ? from : cached_lookup(table, dst);
+  }
+
   void count_request(std::size_t peer, Method method) {
     ++requests_[peer][std::min(static_cast<std::size_t>(method), kKnownMethodCount)];
   }
@@ -26,6 +34,16 @@ class PeerCounters {
   std::map<std::string, PeerCounts> report(const PeerTable& table) const;
 
  private:
+  struct CacheEntry {
+    IpAddress address;
+    std::uint8_t peer = 0;
+    bool valid = false;
+  };
+  static constexpr std::size_t kCacheSize = 1024;  // power of two
+
+  std::size_t cached_lookup(const PeerTable& table, const IpAddress& address);
+  std::array<CacheEntry, kCacheSize> cache_{};
+
   static constexpr std::size_t kSlots = PeerTable::kMaxPeers + 1;  // peers, then "other"
   std::array<std::array<std::uint64_t, kKnownMethodCount + 1>, kSlots> requests_{};
   std::array<std::array<std::uint64_t, 1000>, kSlots> codes_{};
