@@ -10,6 +10,7 @@
 // How a command uses it:
 //   block_termination_signals();                  // before any thread starts (only if it waits)
 //   auto outputs = MetricsOutputs::start(opts);   // binds --listen: a busy port fails here
+//   Engine engine(EngineConfig{..., .peers = outputs->peers()});
 //   ... feed the engine; outputs->metrics().update(engine.report()) whenever figures change ...
 //   outputs->push();                              // replay: once at the end
 //   outputs->start_periodic_push(); ... outputs->stop_periodic_push();   // live
