@@ -13,7 +13,8 @@ namespace {
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > 32 || name == PeerTable::kOtherName) return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+           c == '-';
   });
 }
 
@@ -40,7 +41,8 @@ Expected<PeerTable> PeerTable::parse(std::string_view text, std::string_view ori
     std::string name;
     if (!(words >> name)) continue;
     if (!valid_name(name)) {
-      return make_error(ErrorKind::input, where + "bad peer name '" + name + "' (1-32 of A-Z a-z 0-9 _ . -, not 'other')");
+      return make_error(ErrorKind::input,
+                        where + "bad peer name '" + name + "' (1-32 of A-Z a-z 0-9 _ . -, not 'other')");
     }
     if (std::find(table.names_.begin(), table.names_.end(), name) != table.names_.end()) {
       return make_error(ErrorKind::input, where + "peer '" + name + "' is named twice");
@@ -74,7 +76,8 @@ Expected<PeerTable> PeerTable::parse(std::string_view text, std::string_view ori
       }
       prefix.length = static_cast<std::uint8_t>(length);
       // Host bits are ignored (192.0.2.7/24 is 192.0.2.0/24), as most routers read it.
-      for (unsigned bit = length; bit < 128; ++bit) prefix.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+      for (unsigned bit = length; bit < 128; ++bit)
+        prefix.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
       if (table.prefixes_.size() == kMaxPrefixes) {
         return make_error(ErrorKind::input, where + "more than " + std::to_string(kMaxPrefixes) + " prefixes");
       }

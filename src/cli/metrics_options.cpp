@@ -51,11 +51,13 @@ Expected<prometheus::Labels> grouping_labels(const std::vector<std::string>& pai
     const std::string key = pair.substr(0, eq);
     const std::string value = eq == std::string::npos ? "" : pair.substr(eq + 1);
     if (eq == std::string::npos || !valid_label_name(key) || key == "job") {
-      return make_error(ErrorKind::usage, "--grouping " + pair + ": expected KEY=VALUE with KEY a label name other than job");
+      return make_error(ErrorKind::usage,
+                        "--grouping " + pair + ": expected KEY=VALUE with KEY a label name other than job");
     }
     // The value becomes a URL path segment (prometheus-cpp does not encode it).
     if (value.empty() || value.find_first_of("/?#% ") != std::string::npos) {
-      return make_error(ErrorKind::usage, "--grouping " + pair + ": the value must be non-empty, without '/', '?', '#', '%' or spaces");
+      return make_error(ErrorKind::usage,
+                        "--grouping " + pair + ": the value must be non-empty, without '/', '?', '#', '%' or spaces");
     }
     labels[key] = value;
   }
@@ -117,7 +119,9 @@ void add_metrics_options(CLI::App& command, MetricsOptions& options, MetricsComm
                      std::string("Push the metrics to this Pushgateway (http://HOST[:PORT], default port 9091)") +
                          (kind == MetricsCommand::replay ? " once at the end" : " every --push-interval and on exit"));
   command.add_option("--job", options.job, "Pushgateway job name")->capture_default_str();
-  command.add_option("--grouping", options.grouping, "Pushgateway grouping label KEY=VALUE (repeatable), e.g. instance=sbc1")
+  command
+      .add_option("--grouping", options.grouping,
+                  "Pushgateway grouping label KEY=VALUE (repeatable), e.g. instance=sbc1")
       ->allow_extra_args(false);
   if (kind == MetricsCommand::live) {
     command.add_option("--push-interval", options.push_interval_s, "Seconds between pushes")
@@ -128,11 +132,13 @@ void add_metrics_options(CLI::App& command, MetricsOptions& options, MetricsComm
                        "Write the metrics in the Prometheus text format to this file (atomically), for "
                        "node_exporter's textfile collector");
   }
-  command.add_option("--peers", options.peers_file,
-                     "Also count requests and responses per peer: a file of 'NAME CIDR...' lines "
-                     "(docs/prometheus.md); other addresses count as 'other'")
+  command
+      .add_option("--peers", options.peers_file,
+                  "Also count requests and responses per peer: a file of 'NAME CIDR...' lines "
+                  "(docs/prometheus.md); other addresses count as 'other'")
       ->check(CLI::ExistingFile);
-  command.add_option("--compat", options.compat, "Also export the metric names of another exporter (docs/prometheus.md)")
+  command
+      .add_option("--compat", options.compat, "Also export the metric names of another exporter (docs/prometheus.md)")
       ->check(CLI::IsMember({"sip-exporter"}));
 }
 
@@ -143,23 +149,27 @@ Expected<std::string> listen_address(std::string_view text) {
   std::string port;
   if (text.front() == '[') {  // [v6] or [v6]:port
     const auto close = text.find(']');
-    if (close == std::string_view::npos) return make_error(ErrorKind::usage, "--listen " + std::string(text) + ": missing ']'");
+    if (close == std::string_view::npos)
+      return make_error(ErrorKind::usage, "--listen " + std::string(text) + ": missing ']'");
     host = text.substr(0, close + 1);
     const std::string_view rest = text.substr(close + 1);
-    if (!rest.empty() && rest.front() != ':') return make_error(ErrorKind::usage, "--listen " + std::string(text) + ": expected [ADDRESS]:PORT");
+    if (!rest.empty() && rest.front() != ':')
+      return make_error(ErrorKind::usage, "--listen " + std::string(text) + ": expected [ADDRESS]:PORT");
     port = rest.empty() ? default_port : std::string(rest.substr(1));
   } else if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
     if (host.find(':') != std::string::npos) {
-      return make_error(ErrorKind::usage, "--listen " + std::string(text) + ": write IPv6 addresses in brackets, [::1]:9160");
+      return make_error(ErrorKind::usage,
+                        "--listen " + std::string(text) + ": write IPv6 addresses in brackets, [::1]:9160");
     }
     if (host.empty()) host = "0.0.0.0";
   } else {
     host = text;
     port = default_port;
   }
-  if (!valid_port(port)) return make_error(ErrorKind::usage, "--listen " + std::string(text) + ": bad port '" + port + "'");
+  if (!valid_port(port))
+    return make_error(ErrorKind::usage, "--listen " + std::string(text) + ": bad port '" + port + "'");
   if (host.find_first_of("/,") != std::string::npos) {
     return make_error(ErrorKind::usage, "--listen " + std::string(text) + ": expected HOST:PORT");
   }
@@ -257,7 +267,8 @@ Expected<std::unique_ptr<MetricsOutputs>> MetricsOutputs::start(const MetricsOpt
       servers.exposer.reset();
     }
     if (!servers.exposer || servers.exposer->GetListeningPorts().empty()) {
-      return make_error(ErrorKind::usage, "--listen " + *address + ": cannot serve metrics there: " + bind_failure_reason(*address));
+      return make_error(ErrorKind::usage,
+                        "--listen " + *address + ": cannot serve metrics there: " + bind_failure_reason(*address));
     }
     servers.exposer->RegisterCollectable(outputs->metrics_.registry(), "/metrics");
   }

@@ -75,7 +75,9 @@ class MetricsOutputs {
   std::string listen_url() const;  // "http://ADDR/metrics", for the log
   bool pushing() const;
   bool writes_prom_file() const { return !options_.prom_file.empty(); }
-  std::chrono::duration<double> push_interval() const { return std::chrono::duration<double>(options_.push_interval_s); }
+  std::chrono::duration<double> push_interval() const {
+    return std::chrono::duration<double>(options_.push_interval_s);
+  }
 
   // One push of the whole registry. A failure is counted in sipmon_push_failures_total and its
   // error names the URL; nothing else is affected. No-op without --push.

@@ -137,17 +137,20 @@ struct Rfc6076Metrics {
                          "Session attempts ended by a 3xx; they leave the SER and SEER denominators.");
     effective = counter("sipmon_session_attempts_effective_total",
                         "Session attempts ended by 200, 480, 486, 600 or 603 (RFC 6076 SEER numerator).");
-    ineffective = counter("sipmon_session_attempts_ineffective_total",
-                          "Session attempts ended by 408, 500, 503, 504 or no final response (RFC 6076 ISA numerator).");
+    ineffective =
+        counter("sipmon_session_attempts_ineffective_total",
+                "Session attempts ended by 408, 500, 503, 504 or no final response (RFC 6076 ISA numerator).");
     completed = counter("sipmon_sessions_completed_total",
                         "Established sessions ended by a BYE answered with a 2xx (RFC 6076 SCR numerator).");
     cancelled = counter("sipmon_sessions_cancelled_total", "Session attempts ended by a CANCEL (487).");
     failed = counter("sipmon_sessions_failed_total", "Session attempts ended by any other final failure.");
     timeouts = counter("sipmon_session_timeouts_total",
                        "Session attempts with no final response within 32 s (Timer B); also ineffective.");
-    registration_attempts = counter("sipmon_registration_attempts_total",
-                                    "Registration attempts: initial REGISTERs, authenticated retries not counted again.");
-    registrations_succeeded = counter("sipmon_registrations_succeeded_total", "Registration attempts answered with a 2xx.");
+    registration_attempts =
+        counter("sipmon_registration_attempts_total",
+                "Registration attempts: initial REGISTERs, authenticated retries not counted again.");
+    registrations_succeeded =
+        counter("sipmon_registrations_succeeded_total", "Registration attempts answered with a 2xx.");
     registrations_ineffective = counter("sipmon_registrations_ineffective_total",
                                         "Registration attempts that failed or timed out (RFC 6076 IRA numerator).");
     registration_timeouts = counter("sipmon_registration_timeouts_total",
@@ -159,12 +162,12 @@ struct Rfc6076Metrics {
                                  "the failure final response (failure).");
     srd_success.histogram = &srd.Add({{"outcome", "success"}}, delay_bounds());
     srd_failure.histogram = &srd.Add({{"outcome", "failure"}}, delay_bounds());
-    sdd.histogram = &histogram_family(r, "sipmon_session_disconnect_delay_seconds",
-                                      "RFC 6076 SDD: BYE to its final response.")
-                         .Add({}, delay_bounds());
-    sdt.histogram = &histogram_family(r, "sipmon_session_duration_seconds",
-                                      "RFC 6076 SDT: 2xx to the INVITE until the BYE.")
-                         .Add({}, delay_bounds());
+    sdd.histogram =
+        &histogram_family(r, "sipmon_session_disconnect_delay_seconds", "RFC 6076 SDD: BYE to its final response.")
+             .Add({}, delay_bounds());
+    sdt.histogram =
+        &histogram_family(r, "sipmon_session_duration_seconds", "RFC 6076 SDT: 2xx to the INVITE until the BYE.")
+             .Add({}, delay_bounds());
     rrd.histogram = &histogram_family(r, "sipmon_registration_request_delay_seconds",
                                       "RFC 6076 RRD: first REGISTER to its 2xx, authentication round-trip included.")
                          .Add({}, delay_bounds());
@@ -224,7 +227,8 @@ std::string_view method_label(std::string_view token) {
 std::string_view code_label(std::string_view code) { return parse_code(code) ? code : kOther; }
 
 std::string_view capture_drop_label(std::string_view reason) {
-  const bool known = std::find(kCaptureDropReasons.begin(), kCaptureDropReasons.end(), reason) != kCaptureDropReasons.end();
+  const bool known =
+      std::find(kCaptureDropReasons.begin(), kCaptureDropReasons.end(), reason) != kCaptureDropReasons.end();
   return known ? reason : kOther;
 }
 
@@ -259,8 +263,8 @@ struct PrometheusMetrics::State {
 
   explicit State(PrometheusMetricsOptions opts) : options(opts) {
     prometheus::Registry& r = *registry;
-    auto& requests_family = counter_family(r, "sipmon_sip_requests_total",
-                                           "SIP requests on the wire by method, retransmissions included.");
+    auto& requests_family =
+        counter_family(r, "sipmon_sip_requests_total", "SIP requests on the wire by method, retransmissions included.");
     for (std::size_t i = 0; i < kMethodSlots; ++i) {
       requests[i].counter = &requests_family.Add({{"method", method_slot_label(i)}});
     }
@@ -323,8 +327,9 @@ void PrometheusMetrics::State::update(const Report& report) {
       continue;
     }
     const auto& by_reason = anomaly_class(anomaly) == AnomalyClass::malformed ? report.capture.malformed_by_reason
-                                                                             : report.capture.non_sip_by_reason;
-    if (const auto it = by_reason.find(std::string(anomaly_name(anomaly))); it != by_reason.end()) anomalies[i].set(it->second);
+                                                                              : report.capture.non_sip_by_reason;
+    if (const auto it = by_reason.find(std::string(anomaly_name(anomaly))); it != by_reason.end())
+      anomalies[i].set(it->second);
   }
 
   // Table names come from sipmon's code; past kMaxTables (a bug) they are summed under "other".
@@ -361,7 +366,8 @@ void PrometheusMetrics::State::update(const Report& report) {
 
   if (report.dialogs) {
     if (dialogs_active == nullptr) {
-      dialogs_active = &gauge_family(*registry, "sipmon_dialogs_active", "Dialogs established and not yet ended.").Add({});
+      dialogs_active =
+          &gauge_family(*registry, "sipmon_dialogs_active", "Dialogs established and not yet ended.").Add({});
     }
     dialogs_active->Set(static_cast<double>(report.dialogs->active));
   }
@@ -375,8 +381,9 @@ void PrometheusMetrics::State::update_peers(const std::map<std::string, PeerCoun
     peer_requests_family = &counter_family(*registry, "sipmon_peer_sip_requests_total",
                                            "SIP requests by peer (--peers: the source's network, else the "
                                            "destination's) and method, retransmissions included.");
-    peer_responses_family = &counter_family(*registry, "sipmon_peer_sip_responses_total",
-                                            "SIP responses by peer (--peers) and status code, retransmissions included.");
+    peer_responses_family =
+        &counter_family(*registry, "sipmon_peer_sip_responses_total",
+                        "SIP responses by peer (--peers) and status code, retransmissions included.");
   }
   // Sum per bounded label first: names past the bound share "other".
   std::map<std::string_view, std::array<std::uint64_t, kMethodSlots>> requests_by_peer;

@@ -75,7 +75,8 @@ TEST_CASE("peers: bad files are refused with the line that is wrong", "[peers]")
   CHECK_FALSE(error("bad\"name 10.0.0.0/8\n").empty());
   CHECK_FALSE(error(std::string(33, 'x') + " 10.0.0.0/8\n").empty());
   std::string many;
-  for (std::size_t i = 0; i <= PeerTable::kMaxPeers; ++i) many += "p" + std::to_string(i) + " 10.0.0." + std::to_string(i) + "\n";
+  for (std::size_t i = 0; i <= PeerTable::kMaxPeers; ++i)
+    many += "p" + std::to_string(i) + " 10.0.0." + std::to_string(i) + "\n";
   CHECK(error(many).find("more than") != std::string::npos);
   CHECK(error("").empty());  // an empty file is allowed: everything is "other"
 }

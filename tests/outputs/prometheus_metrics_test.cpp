@@ -168,7 +168,8 @@ TEST_CASE("delay histograms keep DelayHistogram's buckets exactly", "[prometheus
     cumulative += srd.bucket(i);
     CAPTURE(i);
     CHECK(success->histogram.bucket[i].cumulative_count == cumulative);
-    if (i < DelayHistogram::kBounds.size()) CHECK(success->histogram.bucket[i].upper_bound == DelayHistogram::kBounds[i]);
+    if (i < DelayHistogram::kBounds.size())
+      CHECK(success->histogram.bucket[i].upper_bound == DelayHistogram::kBounds[i]);
   }
   CHECK(failure->histogram.sample_count == 1);
 }
@@ -217,7 +218,8 @@ TEST_CASE("per-peer families appear with --peers, bounded like the others", "[pr
   Report report;
   metrics.update(report);
   CHECK_FALSE(has_family(metrics.render(), "sipmon_peer_sip_requests_total"));
-  report.peers["carrier_a"] = PeerCounts{.requests = {{"INVITE", 4}, {"FOO", 1}}, .responses = {{"503", 2}, {"999", 1}}};
+  report.peers["carrier_a"] =
+      PeerCounts{.requests = {{"INVITE", 4}, {"FOO", 1}}, .responses = {{"503", 2}, {"999", 1}}};
   report.peers["other"] = PeerCounts{.requests = {{"OPTIONS", 1}}, .responses = {}};
   metrics.update(report);
   const std::string text = metrics.render();
