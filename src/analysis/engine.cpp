@@ -9,6 +9,7 @@ namespace sipmon {
 
 Engine::Engine(EngineConfig config) : config_(std::move(config)), transactions_(config_.transactions) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
+  if (config_.peers) peer_counters_ = std::make_unique<PeerCounters>();
 }
 
 bool Engine::port_selected(std::uint16_t src, std::uint16_t dst) const {
@@ -107,7 +108,12 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   if (message.is_request) {
     messages_.count_request(message.method_id, message.method);
   } else {
-    messages_.count_response(message.status_code);
+    messages_.count_response(message.status_code, message.cseq_method_id);
+  }
+  if (peer_counters_) {
+    const std::size_t peer = peer_counters_->peer_of(*config_.peers, payload.src, payload.dst);
+    if (message.is_request) peer_counters_->count_request(peer, message.method_id);
+    else peer_counters_->count_response(peer, message.status_code);
   }
   if (message.defect != Anomaly::none) anomalies_.add(message.defect);
   if (message.mandatory_headers_ok) track_transaction(payload, message);
@@ -181,6 +187,8 @@ Report Engine::report() const {
   report.requests = messages_.requests();
   report.responses = messages_.responses();
   report.retransmissions = RetransmissionCounts{.requests = retransmitted_requests_, .responses = retransmitted_responses_};
+  report.responses_by_method = messages_.responses_by_method();
+  if (peer_counters_) report.peers = peer_counters_->report(*config_.peers);
   return report;
 }
 

@@ -3,12 +3,15 @@
 // state and all counters; time comes only from the frames.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "analysis/anomaly.h"
 #include "analysis/frame.h"
 #include "analysis/message_counters.h"
 #include "analysis/packet_decoder.h"
+#include "analysis/peer_counters.h"
+#include "analysis/peer_table.h"
 #include "analysis/report.h"
 #include "analysis/sip_message.h"
 #include "analysis/transaction_table.h"
@@ -21,6 +24,8 @@ struct EngineConfig {
   std::vector<std::uint16_t> ports;
   // Size and time windows of the transaction table (allocated once, when the engine is built).
   TransactionTableConfig transactions{};
+  // Optional (--peers): wire counts per named network as well.
+  std::shared_ptr<const PeerTable> peers = nullptr;
 };
 
 class Engine final : public FrameSink, private PayloadSink {
@@ -49,6 +54,7 @@ class Engine final : public FrameSink, private PayloadSink {
   std::array<bool, 65536> port_selected_{};
   PacketDecoder decoder_;
   MessageCounters messages_;
+  std::unique_ptr<PeerCounters> peer_counters_;  // only with config_.peers
   AnomalyCounters anomalies_;
   SipMessage scratch_;  // reused for every message: parsing allocates nothing
   TransactionTable transactions_;

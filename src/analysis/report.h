@@ -88,11 +88,21 @@ struct RetransmissionCounts {
   std::uint64_t responses = 0;
 };
 
+// One peer's wire counts (--peers): request method ("other" for extensions) and status code ->
+// count, retransmissions included.
+struct PeerCounts {
+  std::map<std::string, std::uint64_t> requests;
+  std::map<std::string, std::uint64_t> responses;
+};
+
 struct Report {
   static constexpr int kSchemaVersion = 1;
   CaptureReport capture;
   std::map<std::string, std::uint64_t> requests;   // method token -> count, retransmissions included
   std::map<std::string, std::uint64_t> responses;  // status code -> count, retransmissions included
+  // CSeq method ("INVITE", ..., or "other" for extension methods and a missing CSeq) -> status
+  // code -> count; the same responses as above, split by the request they answer.
+  std::map<std::string, std::map<std::string, std::uint64_t>> responses_by_method;
   // Filled by the layers that compute them; absent (and left out of the JSON) until then, so a
   // report never shows a zero that nothing measured.
   std::optional<RetransmissionCounts> retransmissions;
@@ -100,6 +110,8 @@ struct Report {
   std::optional<DialogCounts> dialogs;
   // Table name -> entries turned away or dropped because a bounded table was full.
   std::map<std::string, std::uint64_t> table_evictions;
+  // Peer name (and "other") -> counts; empty unless a peers file was given.
+  std::map<std::string, PeerCounts> peers;
 };
 
 }  // namespace sipmon
