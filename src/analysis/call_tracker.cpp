@@ -107,11 +107,11 @@ void CallTracker::fill(Report& report) const {
   dialogs.terminated_bye_unanswered = d.bye_unanswered;
   dialogs.terminated_error_response = d.error_response;
 
-  // Only entries whose loss loses information: dropping a decided attempt kept to recognize late
-  // copies of its answer is not counted.
-  if (s.evicted != 0) report.table_evictions["session_attempts"] += s.evicted;
-  if (g.evicted != 0) report.table_evictions["registration_attempts"] += g.evicted;
-  if (d.evicted_live != 0) report.table_evictions["dialogs"] += d.evicted_live;
+  // Every table is listed, 0 included. Only entries whose loss loses information count: dropping
+  // a decided attempt kept to recognize late copies of its answer is not an eviction.
+  report.table_evictions["session_attempts"] += s.evicted;
+  report.table_evictions["registration_attempts"] += g.evicted;
+  report.table_evictions["dialogs"] += d.evicted_live;
 }
 
 }  // namespace sipmon

@@ -88,7 +88,7 @@ TEST_CASE("random message soup: every count identity holds at every step, tables
   CHECK(report.dialogs->expired > 0);
   CHECK(report.dialogs->terminated_bye_2xx > 0);
   CHECK(report.rfc6076->registrations.succeeded > 0);
-  CHECK(report.table_evictions.count("session_attempts") == 1);
+  CHECK(report.table_evictions.at("session_attempts") > 0);
 }
 
 TEST_CASE("absurd timestamps neither overflow nor move time backwards", "[calls]") {

@@ -80,3 +80,13 @@ TEST_CASE("table caps come from the engine's configuration", "[engine][calls]") 
   CHECK(report.rfc6076->sessions.pending == 2);
   CHECK(report.table_evictions.at("session_attempts") == 2);
 }
+
+TEST_CASE("every call table is listed in table_evictions, with 0 when nothing was evicted", "[engine][calls]") {
+  Engine engine;
+  const auto frame = sip_udp_frame(invite("one"));
+  engine.on_frame(make_frame(frame, LinkType::ethernet, 100 * kSecond));
+  const Report report = engine.report();
+  CHECK(report.table_evictions.at("session_attempts") == 0);
+  CHECK(report.table_evictions.at("registration_attempts") == 0);
+  CHECK(report.table_evictions.at("dialogs") == 0);
+}
