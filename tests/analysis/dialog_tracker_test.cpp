@@ -37,14 +37,18 @@ CallTrackerConfig with_default_expiry(double s) {
 
 }  // namespace
 
-TEST_CASE("parse_delta_seconds reads RFC 4028 values", "[dialogs]") {
-  CHECK(parse_delta_seconds("1800") == 1800u);
-  CHECK(parse_delta_seconds(" 90;refresher=uac") == 90u);
-  CHECK(parse_delta_seconds("90 ; refresher=uas") == 90u);
-  CHECK_FALSE(parse_delta_seconds(""));
-  CHECK_FALSE(parse_delta_seconds("abc"));
-  CHECK_FALSE(parse_delta_seconds("90abc"));
-  CHECK_FALSE(parse_delta_seconds("99999999999"));
+TEST_CASE("the session interval: Session-Expires, raised to Min-SE, none when absent or 0", "[dialogs]") {
+  const CallIds ids = answered(CallIds{}, "t");
+  auto interval = [&](std::string_view headers) { return session_interval(*response(200, "INVITE", ids, 1, headers)); };
+  CHECK(interval("Session-Expires: 1800\r\n") == 1800u);
+  CHECK(interval("Session-Expires: 90;refresher=uac\r\n") == 90u);
+  CHECK(interval("x: 90\r\n") == 90u);  // compact form
+  CHECK(interval("Session-Expires: 60\r\nMin-SE: 120\r\n") == 120u);
+  CHECK(interval("Session-Expires: 600\r\nMin-SE: 120\r\n") == 600u);
+  CHECK_FALSE(interval(""));
+  CHECK_FALSE(interval("Min-SE: 120\r\n"));
+  CHECK_FALSE(interval("Session-Expires: 0\r\n"));
+  CHECK_FALSE(interval("Session-Expires: soon\r\n"));
 }
 
 TEST_CASE("early on 1xx with a To-tag, confirmed on 2xx, terminated by a BYE answered 2xx: SDT and SDD", "[dialogs]") {
