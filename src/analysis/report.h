@@ -15,6 +15,14 @@ struct ReadError {
   std::string message;
 };
 
+// Live capture only: what the capture layer (kernel filter or libpcap) counted before the engine.
+struct LiveCaptureReport {
+  std::string source;                           // "ebpf" or "pcap"
+  std::vector<std::string> interfaces;          // as given on the command line
+  std::map<std::string, std::uint64_t> kernel;  // counter name -> packets (seen, matched, copied, ...)
+  std::map<std::string, std::uint64_t> drops;   // reason -> packets lost or cut short before the engine
+};
+
 struct CaptureReport {
   std::vector<std::string> files;  // as given on the command line
   std::uint64_t packets = 0;
@@ -31,6 +39,7 @@ struct CaptureReport {
   std::uint64_t unsupported_link = 0;  // packets
   std::map<std::string, std::uint64_t> unsupported_link_by_type;
   std::vector<ReadError> read_errors;  // damaged files: everything before the damage is counted
+  std::optional<LiveCaptureReport> live;  // set by `sipmon live` only
 };
 
 struct Report {

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/exit_codes.h"
+#include "cli/live_command.h"
 #include "cli/replay_command.h"
 #include "sipmon/version.h"
 
@@ -24,8 +25,8 @@ int main(int argc, char** argv) {
 
   ReplayOptions replay_options;
   CLI::App* replay = add_replay_command(app, replay_options);
-  CLI::App* live = app.add_subcommand("live", "Capture on network interfaces and serve Prometheus metrics");
-  live->allow_extras()->footer("Example:\n  sipmon live -i eth0 --listen :9160");
+  LiveOptions live_options;
+  CLI::App* live = add_live_command(app, live_options);
   CLI::App* check = app.add_subcommand("check", "Replay captures and gate on a baseline report or thresholds");
   check->allow_extras()->footer("Example:\n  sipmon check capture.pcap --baseline base.json --expect 'rfc6076.ser>=95'");
 
@@ -44,8 +45,9 @@ int main(int argc, char** argv) {
 
   try {
     if (replay->parsed()) return run_replay(replay_options);
-    if (live->parsed() || check->parsed()) {
-      std::cerr << "sipmon: '" << (live->parsed() ? "live" : "check") << "' is not yet available in this version\n";
+    if (live->parsed()) return run_live(live_options);
+    if (check->parsed()) {
+      std::cerr << "sipmon: 'check' is not yet available in this version\n";
       return kExitUsage;
     }
   } catch (const std::exception& e) {

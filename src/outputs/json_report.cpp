@@ -23,7 +23,7 @@ Json capture_to_json(const CaptureReport& capture) {
   for (const ReadError& error : capture.read_errors) {
     read_errors.push_back(Json{{"file", error.file}, {"packet", error.packet}, {"error", error.message}});
   }
-  return Json{
+  Json json{
       {"files", capture.files},
       {"packets", capture.packets},
       {"bytes", capture.bytes},
@@ -40,6 +40,13 @@ Json capture_to_json(const CaptureReport& capture) {
       {"unsupported_link_by_type", counts(capture.unsupported_link_by_type)},
       {"read_errors", read_errors},
   };
+  if (capture.live) {
+    json["source"] = capture.live->source;
+    json["interfaces"] = capture.live->interfaces;
+    json["kernel"] = counts(capture.live->kernel);
+    json["drops"] = counts(capture.live->drops);
+  }
+  return json;
 }
 
 }  // namespace
