@@ -30,3 +30,22 @@ std::vector<std::uint8_t> sip_udp_frame(std::string_view payload, const UdpSpec&
 Frame make_frame(const std::vector<std::uint8_t>& bytes, LinkType link = LinkType::ethernet, std::int64_t ts_ns = 0);
 
 }  // namespace sipmon::test
+
+namespace sipmon::test {
+
+// A TCP segment (PSH|ACK, 20-byte header) carrying `payload`, in IPv4 or IPv6 per `spec`.
+std::vector<std::uint8_t> tcp_ip_packet(std::string_view payload, const UdpSpec& spec = {});
+
+// Splits an IPv4 packet (20-byte header, as udp_ip_packet builds) into fragments carrying at most
+// `fragment_payload` bytes each (rounded down to a multiple of 8); `id` is the datagram id.
+std::vector<std::vector<std::uint8_t>> ipv4_fragments(const std::vector<std::uint8_t>& packet,
+                                                      std::size_t fragment_payload, std::uint16_t id = 0x4242);
+
+// Splits an IPv6 packet (bare 40-byte header, as udp_ip_packet builds) with fragment headers.
+std::vector<std::vector<std::uint8_t>> ipv6_fragments(const std::vector<std::uint8_t>& packet,
+                                                      std::size_t fragment_payload, std::uint32_t id = 0x42424242);
+
+// Inserts a hop-by-hop and a destination-options header (8 bytes each) after the IPv6 header.
+std::vector<std::uint8_t> ipv6_with_extension_headers(const std::vector<std::uint8_t>& packet);
+
+}  // namespace sipmon::test
