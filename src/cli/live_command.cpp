@@ -155,7 +155,11 @@ int run_live(const LiveOptions& options) {
     return kExitUsage;
   }
 
-  // Block the stop signals before anything else so they arrive through signalfd, in the loop.
+  // Block the stop signals before anything else so they arrive through signalfd, in the loop. A
+  // shell starts background jobs with SIGINT ignored; an ignored signal is discarded, not queued,
+  // so restore the default disposition first (blocked, it still cannot kill the process).
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);

@@ -18,7 +18,7 @@ work=$(mktemp -d /tmp/sipmon-live-lo.XXXXXX)
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
+  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
 
