@@ -1,6 +1,9 @@
 #include "sources/bpf_skeleton.h"
 
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -29,6 +32,14 @@ tl::unexpected<LoadError> fail(ErrorKind kind, std::string message, bool permiss
 
 bool is_power_of_two(std::uint32_t value) { return value != 0 && (value & (value - 1)) == 0; }
 
+// libbpf narrates every failure (and the verifier log) on stderr. sipmon reports failures in one
+// line of its own; SIPMON_DEBUG_BPF=1 brings libbpf's account back for diagnosis.
+int libbpf_log(enum libbpf_print_level level, const char* format, va_list args) {
+  static const bool debug = std::getenv("SIPMON_DEBUG_BPF") != nullptr;
+  if (!debug || level == LIBBPF_DEBUG) return 0;
+  return std::vfprintf(stderr, format, args);
+}
+
 }  // namespace
 
 tl::expected<BpfSkeleton, LoadError> BpfSkeleton::load(const BpfFilterSettings& settings) {
@@ -42,6 +53,7 @@ tl::expected<BpfSkeleton, LoadError> BpfSkeleton::load(const BpfFilterSettings& 
   if (!is_power_of_two(settings.ringbuf_bytes) || settings.ringbuf_bytes < page) {
     return fail(ErrorKind::usage, "--ringbuf-size must be a power of two of at least " + std::to_string(page) + " bytes");
   }
+  libbpf_set_print(libbpf_log);
   const int cpus = libbpf_num_possible_cpus();
   if (cpus <= 0) return fail(ErrorKind::input, "cannot count the possible CPUs");
 
@@ -62,8 +74,11 @@ tl::expected<BpfSkeleton, LoadError> BpfSkeleton::load(const BpfFilterSettings& 
 
   if (int err = sipmon_bpf__load(skeleton); err != 0) {
     const int error_number = -err;
-    return fail(ErrorKind::input, std::string("cannot load the BPF program: ") + std::strerror(error_number),
-                error_number == EPERM || error_number == EACCES);
+    const bool permission = error_number == EPERM || error_number == EACCES;
+    return fail(ErrorKind::input,
+                std::string("cannot load the BPF program: ") + std::strerror(error_number) +
+                    (permission || std::getenv("SIPMON_DEBUG_BPF") ? "" : " (SIPMON_DEBUG_BPF=1 shows libbpf's log)"),
+                permission);
   }
   return owner;
 }
