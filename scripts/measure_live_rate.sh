@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Measures the highest call rate `sipmon live` captures on loopback without loss: SIPp calls at a
+# rising rate, tcpdump records the same traffic, and a step is lossless when the live report
+# counts exactly the frames of the recording (and the recording itself lost nothing). Bounded:
+# a fixed list of rates, SECONDS of calls each, stopping at the first loss.
+#
+#   sudo scripts/measure_live_rate.sh [build/sipmon]
+#   RATES="1000 2000 4000" SECONDS_PER_STEP=5 SOURCE=ebpf scripts/measure_live_rate.sh
+#
+# Not a test: figures depend on the machine and its load. Results go in docs/live.md.
+set -euo pipefail
+sipmon=${1:-${SIPMON:-build/sipmon}}
+rates=${RATES:-"500 1000 2000 3000 4000 5000 6000 8000 10000"}
+seconds=${SECONDS_PER_STEP:-5}
+source=${SOURCE:-ebpf}
+uas_port=${PORT_BASE:-27060}
+uac_port=$((uas_port + 1))
+ports="$uas_port,$uac_port"
+here=$(cd "$(dirname "$0")/.." && pwd)
+source "$here/tests/e2e/live_common.sh"
+require_root
+
+work=$(mktemp -d /tmp/sipmon-rate.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+printf "%-9s %-10s %-10s %-10s %-10s %-28s %s\n" "rate" "calls/s" "frames" "live" "tcpdump" "drops" "result"
+for rate in $rates; do
+  calls=$((rate * seconds))
+  rm -f "$work"/*
+  tcpdump -i lo -n -U -B 262144 -w "$work/rec.pcap" "udp port $uas_port or udp port $uac_port" 2>"$work/tcpdump.err" &
+  tcpdump_pid=$!; pids+=("$tcpdump_pid")
+  "$sipmon" live -i lo --ports "$ports" --source "$source" --ringbuf-size 64M --out "$work/live.json" \
+    >/dev/null 2>"$work/live.err" &
+  live_pid=$!; pids+=("$live_pid")
+  wait_for_line "$work/tcpdump.err" "listening on" 10
+  wait_for_line "$work/live.err" "capturing on" 10
+  sipp -sn uas -i 127.0.0.1 -p "$uas_port" -nostdin -timeout $((seconds * 4 + 30))s >/dev/null 2>&1 &
+  uas_pid=$!; pids+=("$uas_pid")
+  sleep 0.3
+  sipp -sn uac "127.0.0.1:$uas_port" -i 127.0.0.1 -p "$uac_port" -r "$rate" -m "$calls" -l $((rate * 4)) \
+    -nostdin -timeout $((seconds * 4 + 20))s >/dev/null 2>&1 || true
+  sleep 1
+  kill -INT "$uas_pid" 2>/dev/null || true
+  stop_and_wait "$live_pid" 20 || true
+  stop_and_wait "$tcpdump_pid" 20 || true
+  "$sipmon" replay "$work/rec.pcap" --ports "$ports" --json >"$work/replay.json"
+  line=$(python3 - "$work" "$rate" <<'PY'
+import json, re, sys
+work, rate = sys.argv[1], int(sys.argv[2])
+live = json.load(open(f"{work}/live.json"))
+replay = json.load(open(f"{work}/replay.json"))
+lc, rc = live["capture"], replay["capture"]
+text = open(f"{work}/tcpdump.err").read()
+m = re.search(r"^(\d+) packets dropped by kernel", text, re.M)
+tcpdump_dropped = int(m.group(1)) if m else -1
+drops = {k: v for k, v in lc["drops"].items() if v}
+invites = replay["requests"].get("INVITE", 0)
+from datetime import datetime
+def ts(text): return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+span = ts(rc["last_ts"]) - ts(rc["first_ts"]) if rc["first_ts"] else 0
+achieved = invites / span if span > 0 else 0
+same = lc["packets"] == rc["packets"] and lc["sip_messages"] == rc["sip_messages"] and live["requests"] == replay["requests"] and live["responses"] == replay["responses"]
+if tcpdump_dropped != 0:
+    verdict = "reference-lost"
+else:
+    verdict = "lossless" if same and not drops else "LOSS"
+print(f"{rate:<9} {achieved:<10.0f} {rc['packets']:<10} {lc['packets']:<10} {tcpdump_dropped:<10} {str(drops or '-'):<28} {verdict}")
+PY
+)
+  echo "$line"
+  [[ $line == *lossless* ]] || break
+done
