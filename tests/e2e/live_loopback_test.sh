@@ -35,10 +35,13 @@ wait_for_line "$work/pcap.err" "capturing on lo (pcap)" 10
 sipp -sn uas -i 127.0.0.1 -p "$uas_port" -nostdin -timeout 120s >"$work/uas.log" 2>&1 &
 uas_pid=$!; pids+=("$uas_pid")
 sleep 0.3
-sipp -sn uac "127.0.0.1:$uas_port" -i 127.0.0.1 -p "$uac_port" -r "$rate" -m "$calls" -nostdin -timeout 120s \
+timeout -k 5 120 sipp -sn uac "127.0.0.1:$uas_port" -i 127.0.0.1 -p "$uac_port" -r "$rate" -m "$calls" -nostdin -timeout 120s \
   >"$work/uac.log" 2>&1 || echo "note: SIPp uac exited with $? (failed calls are still traffic to count)"
 sleep 1  # last BYE/200 and any retransmission in flight
 kill -INT "$uas_pid" 2>/dev/null || true
+# Quiet now: let every capture catch up before stopping it (tcpdump exits on SIGINT without
+# reading what is still in its buffer, which would make the reference short).
+sleep 1
 
 status=0
 stop_and_wait "$ebpf_pid" 10 || status=$?

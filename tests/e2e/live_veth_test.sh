@@ -58,7 +58,7 @@ wait_for_line "$work/pcap.err" "capturing on va (pcap)" 10
 ip netns exec "$ns_a" sipp -sn uas -i 10.201.0.1 -p 5060 -nostdin -timeout 120s >"$work/uas.log" 2>&1 &
 uas_pid=$!; pids+=("$uas_pid")
 sleep 0.3
-in_b sipp -sn uac 10.201.0.1:5060 -i 10.201.0.2 -p 5061 -r "$rate" -m "$calls" -nostdin -timeout 120s \
+in_b timeout -k 5 120 sipp -sn uac 10.201.0.1:5060 -i 10.201.0.2 -p 5061 -r "$rate" -m "$calls" -nostdin -timeout 120s \
   >"$work/uac.log" 2>&1 || echo "note: SIPp uac exited with $?"
 # Large INVITEs: 4000 bytes over MTU 1500 -> 3 fragments each, IPv4 and IPv6.
 in_b python3 "$here/live_send_sip.py" --src 10.201.0.2 --dst 10.201.0.1 --count "$big" --size 4000
@@ -71,6 +71,9 @@ in_b python3 "$here/live_send_sip.py" --src 10.201.0.2 --dst 10.201.0.1 --count 
   --iface vb --vlan 200,300 --src-mac "$mac_b" --dst-mac "$mac_a"
 sleep 1
 kill -INT "$uas_pid" 2>/dev/null || true
+# Quiet now: let every capture catch up before stopping it (tcpdump exits on SIGINT without
+# reading what is still in its buffer, which would make the reference short).
+sleep 1
 
 for pid_name in ebpf_pid pcap_pid; do
   status=0
