@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/check_command.h"
 #include "cli/exit_codes.h"
 #include "cli/live_command.h"
 #include "cli/replay_command.h"
@@ -14,7 +15,8 @@ int main(int argc, char** argv) {
   using namespace sipmon;
   CLI::App app{"sipmon: SIP traffic analyzer (RFC 3261 transactions and dialogs, RFC 6076 metrics)", "sipmon"};
   app.set_version_flag("--version", std::string("sipmon ") + kVersion);
-  app.require_subcommand(1);
+  // No require_subcommand(): CLI11 would then report a missing command before an unknown
+  // option, and "sipmon --bogus" would not name --bogus. Checked after parsing instead.
   app.footer(
       "Examples:\n"
       "  sipmon replay capture.pcap --json      # JSON report of a recorded capture\n"
@@ -27,8 +29,8 @@ int main(int argc, char** argv) {
   CLI::App* replay = add_replay_command(app, replay_options);
   LiveOptions live_options;
   CLI::App* live = add_live_command(app, live_options);
-  CLI::App* check = app.add_subcommand("check", "Replay captures and gate on a baseline report or thresholds");
-  check->allow_extras()->footer("Example:\n  sipmon check capture.pcap --baseline base.json --expect 'rfc6076.ser>=95'");
+  CheckOptions check_options;
+  CLI::App* check = add_check_command(app, check_options);
 
   try {
     app.parse(argc, argv);
@@ -39,17 +41,18 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "sipmon: " << e.what() << "\nRun 'sipmon --help' for usage.\n";
+    std::cerr << "sipmon: " << e.what() << " (see 'sipmon --help')\n";
+    return kExitUsage;
+  }
+  if (app.get_subcommands().empty()) {
+    std::cerr << "sipmon: a command is required: replay, live or check (see 'sipmon --help')\n";
     return kExitUsage;
   }
 
   try {
     if (replay->parsed()) return run_replay(replay_options);
+    if (check->parsed()) return run_check(check_options);
     if (live->parsed()) return run_live(live_options);
-    if (check->parsed()) {
-      std::cerr << "sipmon: 'check' is not yet available in this version\n";
-      return kExitUsage;
-    }
   } catch (const std::exception& e) {
     std::cerr << "sipmon: error: " << e.what() << "\n";
     return kExitUsage;
