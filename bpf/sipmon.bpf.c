@@ -249,8 +249,10 @@ static __always_inline void emit(struct __sk_buff *skb, __u32 frame_len, int fra
 
 	__u64 size = sizeof(struct capture_event) + cap;
 	asm volatile("" : "+r"(size));
-	if (size > sizeof(struct scratch))
+	if (size > sizeof(struct scratch)) {
+		count(SIPMON_COUNTER_LOAD_FAILED);
 		return;
+	}
 	if (bpf_ringbuf_output(&events, slot, size, 0) < 0) {
 		count(SIPMON_COUNTER_RINGBUF_FULL);
 		return;

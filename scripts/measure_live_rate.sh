@@ -5,7 +5,7 @@
 # a fixed list of rates, SECONDS of calls each, stopping at the first loss.
 #
 #   sudo scripts/measure_live_rate.sh [build/sipmon]
-#   RATES="1000 2000 4000" SECONDS_PER_STEP=5 SOURCE=ebpf scripts/measure_live_rate.sh
+#   RATES="1000 2000 4000" SECONDS_PER_STEP=5 SOURCE=ebpf RINGBUF=8M scripts/measure_live_rate.sh
 #
 # Not a test: figures depend on the machine and its load. Results go in docs/live.md.
 set -euo pipefail
@@ -13,6 +13,7 @@ sipmon=${1:-${SIPMON:-build/sipmon}}
 rates=${RATES:-"1000 2000 3000 4000 5000 6000 8000 10000"}
 seconds=${SECONDS_PER_STEP:-5}
 source=${SOURCE:-ebpf}
+ringbuf=${RINGBUF:-64M}
 uas_port=${PORT_BASE:-27060}
 uac_port=$((uas_port + 1))
 ports="$uas_port,$uac_port"
@@ -36,7 +37,7 @@ for rate in $rates; do
   rm -f "$work"/*
   tcpdump -i lo -n -U -B 262144 -w "$work/rec.pcap" "udp port $uas_port or udp port $uac_port" 2>"$work/tcpdump.err" &
   tcpdump_pid=$!; pids+=("$tcpdump_pid")
-  "$sipmon" live -i lo --ports "$ports" --source "$source" --ringbuf-size 64M --out "$work/live.json" \
+  "$sipmon" live -i lo --ports "$ports" --source "$source" --ringbuf-size "$ringbuf" --out "$work/live.json" \
     >/dev/null 2>"$work/live.err" &
   live_pid=$!; pids+=("$live_pid")
   wait_for_line "$work/tcpdump.err" "listening on" 10

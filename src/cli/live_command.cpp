@@ -150,6 +150,18 @@ int run_live(const LiveOptions& options) {
       return kExitUsage;
     }
   }
+  for (std::size_t i = 0; i < options.interfaces.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (options.interfaces[i] == options.interfaces[j]) {
+        std::cerr << "sipmon: interface " << options.interfaces[i] << " given twice: its packets would count twice\n";
+        return kExitUsage;
+      }
+    }
+  }
+  if (options.report_interval_s > 0 && options.out.empty()) {
+    std::cerr << "sipmon: --report-interval rewrites the --out file: give --out too\n";
+    return kExitUsage;
+  }
   if (options.ringbuf_size > (1ull << 30)) {
     std::cerr << "sipmon: --ringbuf-size is limited to 1 GiB\n";
     return kExitUsage;

@@ -16,8 +16,7 @@ std::string missing_privileges_message(const std::string& what_failed) {
   return what_failed +
          ". Live capture needs CAP_BPF, CAP_NET_RAW and CAP_PERFMON (or root); "
          "the libpcap source (--source pcap) needs CAP_NET_RAW. Run as root, or grant them with "
-         "systemd (deploy/sipmon.service: AmbientCapabilities=CAP_BPF CAP_NET_RAW CAP_PERFMON) or "
-         "'setcap cap_bpf,cap_net_raw,cap_perfmon+ep sipmon'.";
+         "systemd (deploy/sipmon.service) or setcap (docs/live.md).";
 }
 
 Expected<void> drop_capabilities() {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sipmon live as an operator meets it: missing privileges give one clear message and exit 2;
 # with CAP_NET_RAW alone, --source auto falls back to libpcap with a warning and still counts
-# exactly; SIGTERM flushes the report (exit 0); --report-interval rewrites it while running;
+# exactly; CAP_BPF + CAP_NET_RAW run eBPF, and no capability is left once capture runs; SIGTERM flushes the report (exit 0); --report-interval rewrites it while running;
 # a forced loss (--snaplen shorter than the packets) is counted; bad options exit 2.
 # Loopback only, on ports nobody else uses (PORT, default 26060). Needs root.
 set -euo pipefail
@@ -45,6 +45,20 @@ grep -q "falling back to libpcap" "$work/fb.err" || fail "no fallback warning"
 [[ $(field "$work/fallback.json" "d['capture']['source']") == pcap ]] || fail "fallback report does not say pcap"
 [[ $(field "$work/fallback.json" "d['requests'].get('INVITE')") == 25 ]] || fail "fallback counted $(field "$work/fallback.json" "d['requests']"), expected 25 INVITEs"
 
+echo "--- CAP_BPF and CAP_NET_RAW are enough for eBPF; every capability is gone once capture runs"
+"${nobody[@]}" --inh-caps=-all,+bpf,+net_raw --ambient-caps=-all,+bpf,+net_raw \
+  "$SIPMON" live -i lo --ports "$port" --source ebpf --duration 4s --out "$work/minimal.json" >/dev/null 2>"$work/min.err" &
+min_pid=$!; pids+=("$min_pid")
+wait_for_line "$work/min.err" "capturing on lo (ebpf)" 10
+# (The bounding set shrinks only with CAP_SETPCAP, i.e. as root; with nothing permitted and
+# no_new_privs, nothing can be regained through it anyway.)
+grep -E "^(CapEff|CapPrm|CapAmb|NoNewPrivs)" "/proc/$min_pid/status" | tee "$work/min.status"
+[[ $(grep -cE ":\s*0000000000000000$" "$work/min.status") -eq 3 ]] || fail "capabilities left after set-up"
+grep -qE "^NoNewPrivs:\s*1$" "$work/min.status" || fail "no_new_privs not set"
+send --count 3
+wait "$min_pid" || fail "minimal-capability run exited with $?"
+[[ $(field "$work/minimal.json" "d['requests'].get('INVITE')") == 3 ]] || fail "minimal-capability run counted $(field "$work/minimal.json" "d['requests']")"
+
 echo "--- SIGTERM flushes the report; --report-interval rewrites it meanwhile"
 "$SIPMON" live -i lo --ports "$port" --out "$work/periodic.json" --report-interval 200ms >"$work/pr.out" 2>"$work/pr.err" &
 pr_pid=$!; pids+=("$pr_pid")
@@ -73,7 +87,7 @@ wait "$snap_pid" || fail "snaplen run exited with $?"
 [[ $(field "$work/snap.json" "d['capture']['kernel']['copied']") == 7 ]] || fail "copied: $(field "$work/snap.json" "d['capture']['kernel']")"
 
 echo "--- bad options exit 2"
-for args in "--ports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17" "--ringbuf-size 3M" "--snaplen 10" "--source xdp" "-i no-such-if0"; do
+for args in "-i lo" "--report-interval 5s" "--ports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17" "--ringbuf-size 3M" "--snaplen 10" "--source xdp" "-i no-such-if0"; do
   status=0
   # shellcheck disable=SC2086
   "$SIPMON" live -i lo $args --duration 1s >/dev/null 2>"$work/bad.err" || status=$?

@@ -51,7 +51,11 @@ ip netns exec "$ns_a" "$SIPMON" live -i va --ports "$ports" --source ebpf --out 
 ebpf_pid=$!; pids+=("$ebpf_pid")
 ip netns exec "$ns_a" "$SIPMON" live -i va --ports "$ports" --source pcap --out "$work/live-pcap.json" >"$work/pcap.out" 2>"$work/pcap.err" &
 pcap_pid=$!; pids+=("$pcap_pid")
+# Several interfaces at once: va and this namespace's loopback, one program, one ring buffer.
+ip netns exec "$ns_a" "$SIPMON" live -i va -i lo --ports "$ports" --source ebpf --out "$work/live-two.json" >"$work/two.out" 2>"$work/two.err" &
+two_pid=$!; pids+=("$two_pid")
 wait_for_line "$work/tcpdump.err" "listening on" 10
+wait_for_line "$work/two.err" "capturing on va,lo (ebpf)" 10
 wait_for_line "$work/ebpf.err" "capturing on va (ebpf)" 10
 wait_for_line "$work/pcap.err" "capturing on va (pcap)" 10
 
@@ -69,13 +73,16 @@ in_b python3 "$here/live_send_sip.py" --src 10.201.0.2 --dst 10.201.0.1 --count 
   --iface vb --vlan 100 --src-mac "$mac_b" --dst-mac "$mac_a"
 in_b python3 "$here/live_send_sip.py" --src 10.201.0.2 --dst 10.201.0.1 --count 10 --size 600 \
   --iface vb --vlan 200,300 --src-mac "$mac_b" --dst-mac "$mac_a"
+# Loopback traffic inside namespace A: only the two-interface capture sees it.
+loopback_messages=7
+ip netns exec "$ns_a" python3 "$here/live_send_sip.py" --src 127.0.0.1 --dst 127.0.0.1 --count "$loopback_messages" --size 500
 sleep 1
 kill -INT "$uas_pid" 2>/dev/null || true
 # Quiet now: let every capture catch up before stopping it (tcpdump exits on SIGINT without
 # reading what is still in its buffer, which would make the reference short).
 sleep 1
 
-for pid_name in ebpf_pid pcap_pid; do
+for pid_name in ebpf_pid pcap_pid two_pid; do
   status=0
   stop_and_wait "${!pid_name}" 10 || status=$?
   [[ $status -eq 0 ]] || { echo "FAIL: sipmon live ($pid_name) exited with $status" >&2; cat "$work"/*.err >&2; exit 1; }
@@ -100,10 +107,14 @@ tagged=$(tshark -n -r "$work/rec.pcap" -Y "vlan or ieee8021ad" | wc -l)
 big_invites=$(tshark -n -r "$work/rec.pcap" -d udp.port==5070,sip -Y 'sip.Method == "INVITE" and udp.length > 2000 and not icmp and not icmpv6' | wc -l)
 echo "recording: $fragments_v4 IPv4 fragments, $fragments_v6 IPv6 fragments, $tagged VLAN-tagged frames, $big_invites reassembled large INVITEs"
 
-python3 - "$work" "$fragments_v4" "$fragments_v6" "$tagged" "$big" "$big_invites" <<'PY'
+python3 - "$work" "$fragments_v4" "$fragments_v6" "$tagged" "$big" "$big_invites" "$loopback_messages" <<'PY'
 import json, sys
-work, v4, v6, tagged, big, big_invites = sys.argv[1], *map(int, sys.argv[2:])
+work, v4, v6, tagged, big, big_invites, loopback = sys.argv[1], *map(int, sys.argv[2:])
 failures = []
+one, two = (json.load(open(f"{work}/live-{name}.json")) for name in ("ebpf", "two"))
+for key in ("packets", "sip_messages"):
+    if two["capture"][key] != one["capture"][key] + loopback:
+        failures.append(f"-i va -i lo: {key} {two['capture'][key]} != {one['capture'][key]} (va) + {loopback} (lo)")
 if big_invites != 2 * big: failures.append(f"tshark reassembled {big_invites} large INVITEs, expected {2 * big}")
 # Each 4000-byte INVITE becomes 3 fragments.
 if v4 != 3 * big: failures.append(f"IPv4 fragments in the recording: {v4}, expected {3 * big}")
