@@ -233,9 +233,12 @@ static __always_inline void emit(struct __sk_buff *skb, __u32 frame_len, int fra
 	/* MAC-relative loads read only the linear part of the skb. Paged packets (large TCP sends,
 	 * NICs that receive into pages) only occur on live sockets, where skb->data is the MAC
 	 * header, so the plain load at offset 0 reads the same bytes through the fragments. */
-	if (load(skb, 0, slot->data, cap) < 0 && bpf_skb_load_bytes(skb, 0, slot->data, cap) < 0) {
-		count(SIPMON_COUNTER_LOAD_FAILED);
-		return;
+	if (load(skb, 0, slot->data, cap) < 0) {
+		if (bpf_skb_load_bytes(skb, 0, slot->data, cap) < 0) {
+			count(SIPMON_COUNTER_LOAD_FAILED);
+			return;
+		}
+		count(SIPMON_COUNTER_PAGED);
 	}
 	slot->event.ts_ns = bpf_ktime_get_ns();
 	slot->event.wire_len = frame_len;
