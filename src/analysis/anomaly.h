@@ -43,6 +43,7 @@ enum class AnomalyClass : std::uint8_t {
   X(payload_not_sip, non_sip)                                \
   /* SIP message (the message is still counted by method or code) */ \
   X(sip_bad_start_line, malformed)                           \
+  X(sip_header_cut_short, malformed)                         \
   X(sip_truncated_by_snaplen, malformed)                     \
   X(sip_headers_unterminated, malformed)                     \
   X(sip_header_without_colon, malformed)                     \

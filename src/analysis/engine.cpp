@@ -3,11 +3,13 @@
 #include <algorithm>
 
 #include "analysis/sip_parser.h"
+#include "analysis/transaction_key.h"
 
 namespace sipmon {
 
-Engine::Engine(EngineConfig config) : config_(std::move(config)) {
+Engine::Engine(EngineConfig config) : config_(std::move(config)), transactions_(config_.transactions) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
+  if (config_.peers) peer_counters_ = std::make_unique<PeerCounters>();
 }
 
 bool Engine::port_selected(std::uint16_t src, std::uint16_t dst) const {
@@ -89,6 +91,10 @@ void Engine::on_payload(const Payload& payload) {
       anomalies_.add(Anomaly::sip_bad_start_line);
       settle(FrameOutcome::malformed);
       return;
+    case SipParseStatus::header_cut_short:
+      anomalies_.add(Anomaly::sip_header_cut_short);
+      settle(FrameOutcome::malformed);
+      return;
     case SipParseStatus::not_sip:
       anomalies_.add(Anomaly::payload_not_sip);
       settle(FrameOutcome::non_sip);
@@ -96,14 +102,49 @@ void Engine::on_payload(const Payload& payload) {
   }
 }
 
-void Engine::on_sip_message(const Payload& /*payload*/, const SipMessage& message) {
+void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   ++sip_messages_;
+  // Raw counts include retransmissions and broken messages alike: that is what tshark counts.
   if (message.is_request) {
     messages_.count_request(message.method_id, message.method);
   } else {
-    messages_.count_response(message.status_code);
+    messages_.count_response(message.status_code, message.cseq_method_id);
+  }
+  if (peer_counters_) {
+    const std::size_t peer = peer_counters_->peer_of(*config_.peers, payload.src, payload.dst);
+    if (message.is_request) peer_counters_->count_request(peer, message.method_id);
+    else peer_counters_->count_response(peer, message.status_code);
   }
   if (message.defect != Anomaly::none) anomalies_.add(message.defect);
+  if (message.mandatory_headers_ok) track_transaction(payload, message);
+}
+
+void Engine::track_transaction(const Payload& payload, const SipMessage& message) {
+  const TransactionEvent event = transactions_.observe(TransactionMessage{
+      .key = transaction_key(message, payload.src, payload.dst),
+      .is_request = message.is_request,
+      .is_ack = message.is_request && message.method_id == Method::ack,
+      .status_code = message.status_code,
+      .to_tag_hash = tag_hash(message.to_tag),
+      .ts_ns = payload.ts_ns,
+  });
+  // §9.2: a CANCEL is matched to the INVITE it cancels (same key but for the method).
+  if (event == TransactionEvent::first && message.is_request && message.method_id == Method::cancel) {
+    transactions_.cancel(cancelled_invite_key(message, payload.src, payload.dst), payload.ts_ns);
+  }
+  // Only UDP carries SIP retransmissions (RFC 3261 §17.1.1.2: reliable transports do not need
+  // them); a repeat on a stream is a transport artifact, left to the stream layer.
+  if (payload.transport != Transport::udp) return;
+  switch (event) {
+    case TransactionEvent::first:
+      break;
+    case TransactionEvent::retransmission:
+      ++(message.is_request ? retransmitted_requests_ : retransmitted_responses_);
+      break;
+    case TransactionEvent::duplicate:
+      ++duplicate_messages_;
+      break;
+  }
 }
 
 Report Engine::report() const {
@@ -141,8 +182,13 @@ Report Engine::report() const {
   for (const auto& [link_type, count] : unsupported_link_types_) {
     capture.unsupported_link_by_type.emplace(std::to_string(link_type), count);
   }
+  capture.duplicate_messages = duplicate_messages_;
+  report.table_evictions.emplace("transactions", transactions_.stats().evicted);
   report.requests = messages_.requests();
   report.responses = messages_.responses();
+  report.retransmissions = RetransmissionCounts{.requests = retransmitted_requests_, .responses = retransmitted_responses_};
+  report.responses_by_method = messages_.responses_by_method();
+  if (peer_counters_) report.peers = peer_counters_->report(*config_.peers);
   return report;
 }
 

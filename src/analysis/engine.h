@@ -3,14 +3,18 @@
 // state and all counters; time comes only from the frames.
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <vector>
 
 #include "analysis/anomaly.h"
 #include "analysis/frame.h"
 #include "analysis/message_counters.h"
 #include "analysis/packet_decoder.h"
+#include "analysis/peer_counters.h"
+#include "analysis/peer_table.h"
 #include "analysis/report.h"
 #include "analysis/sip_message.h"
+#include "analysis/transaction_table.h"
 
 namespace sipmon {
 
@@ -18,6 +22,10 @@ struct EngineConfig {
   // Only payloads to or from these ports are examined; empty means any port (SIP is then
   // recognized by content alone).
   std::vector<std::uint16_t> ports;
+  // Size and time windows of the transaction table (allocated once, when the engine is built).
+  TransactionTableConfig transactions{};
+  // Optional (--peers): wire counts per named network as well.
+  std::shared_ptr<const PeerTable> peers = nullptr;
 };
 
 class Engine final : public FrameSink, private PayloadSink {
@@ -30,6 +38,7 @@ class Engine final : public FrameSink, private PayloadSink {
   Report report() const;
 
   const AnomalyCounters& anomalies() const { return anomalies_; }
+  const TransactionTable& transactions() const { return transactions_; }
 
  private:
   // Ordered by precedence: a frame takes the highest outcome among its payloads.
@@ -37,6 +46,7 @@ class Engine final : public FrameSink, private PayloadSink {
 
   void on_payload(const Payload& payload) override;
   void on_sip_message(const Payload& payload, const SipMessage& message);
+  void track_transaction(const Payload& payload, const SipMessage& message);
   void record_frame_anomaly(Anomaly anomaly);
   bool port_selected(std::uint16_t src, std::uint16_t dst) const;
 
@@ -44,8 +54,13 @@ class Engine final : public FrameSink, private PayloadSink {
   std::array<bool, 65536> port_selected_{};
   PacketDecoder decoder_;
   MessageCounters messages_;
+  std::unique_ptr<PeerCounters> peer_counters_;  // only with config_.peers
   AnomalyCounters anomalies_;
   SipMessage scratch_;  // reused for every message: parsing allocates nothing
+  TransactionTable transactions_;
+  std::uint64_t retransmitted_requests_ = 0;
+  std::uint64_t retransmitted_responses_ = 0;
+  std::uint64_t duplicate_messages_ = 0;
 
   std::uint64_t packets_ = 0;
   std::uint64_t bytes_ = 0;

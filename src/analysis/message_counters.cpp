@@ -29,9 +29,10 @@ void MessageCounters::count_request(Method method, std::string_view token) {
   ++overflow_;
 }
 
-void MessageCounters::count_response(std::uint16_t status_code) {
+void MessageCounters::count_response(std::uint16_t status_code, Method cseq_method) {
   ++response_total_;
-  if (status_code < codes_.size()) ++codes_[status_code];
+  const auto row = std::min(static_cast<std::size_t>(cseq_method), kKnownMethodCount);
+  if (status_code < codes_by_method_[row].size()) ++codes_by_method_[row][status_code];
 }
 
 std::map<std::string, std::uint64_t> MessageCounters::requests() const {
@@ -48,8 +49,21 @@ std::map<std::string, std::uint64_t> MessageCounters::requests() const {
 
 std::map<std::string, std::uint64_t> MessageCounters::responses() const {
   std::map<std::string, std::uint64_t> result;
-  for (std::size_t code = 0; code < codes_.size(); ++code) {
-    if (codes_[code] != 0) result.emplace(std::to_string(code), codes_[code]);
+  for (std::size_t code = 0; code < codes_by_method_[0].size(); ++code) {
+    std::uint64_t count = 0;
+    for (const auto& row : codes_by_method_) count += row[code];
+    if (count != 0) result.emplace(std::to_string(code), count);
+  }
+  return result;
+}
+
+std::map<std::string, std::map<std::string, std::uint64_t>> MessageCounters::responses_by_method() const {
+  std::map<std::string, std::map<std::string, std::uint64_t>> result;
+  for (std::size_t method = 0; method < codes_by_method_.size(); ++method) {
+    const auto& row = codes_by_method_[method];
+    for (std::size_t code = 0; code < row.size(); ++code) {
+      if (row[code] != 0) result[std::string(method_name(static_cast<Method>(method)))].emplace(std::to_string(code), row[code]);
+    }
   }
   return result;
 }

@@ -42,6 +42,9 @@ struct CaptureReport {
   std::uint64_t unsupported_link = 0;  // packets
   std::map<std::string, std::uint64_t> unsupported_link_by_type;
   std::vector<ReadError> read_errors;  // damaged files: everything before the damage is counted
+  // The same message seen twice within the duplicate window in one transaction: one packet
+  // captured on two interfaces, not sent twice. Not counted as retransmissions.
+  std::uint64_t duplicate_messages = 0;
   std::optional<LiveCaptureReport> live;  // set by `sipmon live` only
 };
 
@@ -87,9 +90,18 @@ struct DialogCounts {
   std::uint64_t evicted = 0;
 };
 
+// Messages sent again by the transaction layer (RFC 3261 §17), over UDP. They are also in the
+// raw per-method and per-code counts.
 struct RetransmissionCounts {
   std::uint64_t requests = 0;
   std::uint64_t responses = 0;
+};
+
+// One peer's wire counts (--peers): request method ("other" for extensions) and status code ->
+// count, retransmissions included.
+struct PeerCounts {
+  std::map<std::string, std::uint64_t> requests;
+  std::map<std::string, std::uint64_t> responses;
 };
 
 struct Report {
@@ -97,6 +109,9 @@ struct Report {
   CaptureReport capture;
   std::map<std::string, std::uint64_t> requests;   // method token -> count, retransmissions included
   std::map<std::string, std::uint64_t> responses;  // status code -> count, retransmissions included
+  // CSeq method ("INVITE", ..., or "other" for extension methods and a missing CSeq) -> status
+  // code -> count; the same responses as above, split by the request they answer.
+  std::map<std::string, std::map<std::string, std::uint64_t>> responses_by_method;
   // Filled by the layers that compute them; absent (and left out of the JSON) until then, so a
   // report never shows a zero that nothing measured.
   std::optional<RetransmissionCounts> retransmissions;
@@ -104,6 +119,8 @@ struct Report {
   std::optional<DialogCounts> dialogs;
   // Table name -> entries turned away or dropped because a bounded table was full.
   std::map<std::string, std::uint64_t> table_evictions;
+  // Peer name (and "other") -> counts; empty unless a peers file was given.
+  std::map<std::string, PeerCounts> peers;
 };
 
 }  // namespace sipmon

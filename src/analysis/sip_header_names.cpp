@@ -57,24 +57,55 @@ constexpr std::array<HeaderId, 26> make_compact_table() {
 }
 constexpr std::array<HeaderId, 26> kCompactTable = make_compact_table();
 
-// Full names bucketed by length and first letter would be faster still; a linear scan over the
-// names of the same length is already a handful of compares, and only for headers we keep.
 constexpr std::size_t kMaxNameLength = 19;
+constexpr std::size_t kMaxPerLength = 4;
+
+// Full names bucketed by length: a lookup compares against the one to three names of the same
+// length instead of scanning them all (this runs for every header line of every message).
+struct LengthBuckets {
+  std::array<std::array<std::uint8_t, kMaxPerLength>, kMaxNameLength + 1> ids{};
+  std::array<std::uint8_t, kMaxNameLength + 1> count{};
+};
+
+constexpr LengthBuckets make_length_buckets() {
+  LengthBuckets buckets{};
+  for (std::size_t i = 0; i < kHeaderNames.size(); ++i) {
+    const std::size_t length = kHeaderNames[i].lower.size();
+    buckets.ids[length][buckets.count[length]++] = static_cast<std::uint8_t>(i);
+  }
+  return buckets;
+}
+constexpr LengthBuckets kByLength = make_length_buckets();
+static_assert([] {
+  for (const auto count : kByLength.count) {
+    if (count > kMaxPerLength) return false;
+  }
+  return true;
+}());
+
+// Header names are letters and '-': setting bit 0x20 lower-cases a letter, and among the bytes that
+// can be in a line (no CR, no LF) only '-' itself maps to '-'. Cheaper than ascii_lower per byte.
+bool equals_name(std::string_view name, std::string_view lower) {
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (static_cast<char>(name[i] | 0x20) != lower[i]) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
 HeaderId header_id(std::string_view name) {
+  if (name.empty()) return HeaderId::other;
   if (name.size() == 1) {
     const char c = ascii_lower(name[0]);
     return (c >= 'a' && c <= 'z') ? kCompactTable[c - 'a'] : HeaderId::other;
   }
   if (name.size() > kMaxNameLength) return HeaderId::other;
   const char first = ascii_lower(name[0]);
-  for (std::size_t i = 0; i < kHeaderNames.size(); ++i) {
-    const std::string_view candidate = kHeaderNames[i].lower;
-    if (candidate.size() == name.size() && candidate[0] == first && iequals(name, candidate)) {
-      return static_cast<HeaderId>(i);
-    }
+  for (std::size_t i = 0; i < kByLength.count[name.size()]; ++i) {
+    const std::uint8_t id = kByLength.ids[name.size()][i];
+    const std::string_view candidate = kHeaderNames[id].lower;
+    if (candidate[0] == first && equals_name(name, candidate)) return static_cast<HeaderId>(id);
   }
   return HeaderId::other;
 }

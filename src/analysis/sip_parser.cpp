@@ -1,22 +1,15 @@
 #include "analysis/sip_parser.h"
 
+#include <algorithm>
 #include <cstring>
 
+#include "analysis/sip_lines.h"
 #include "analysis/text.h"
 
 namespace sipmon {
 namespace {
 
 constexpr std::string_view kSipVersion = "sip/2.0";
-
-// The line starting at `pos` without its CR/LF; `next` receives where the following line starts.
-std::string_view line_at(std::string_view text, std::size_t pos, std::size_t& next) {
-  const void* nl = std::memchr(text.data() + pos, '\n', text.size() - pos);
-  std::size_t end = nl ? static_cast<std::size_t>(static_cast<const char*>(nl) - text.data()) : text.size();
-  next = nl ? end + 1 : text.size();
-  if (end > pos && text[end - 1] == '\r') --end;
-  return text.substr(pos, end - pos);
-}
 
 std::size_t skip_leading_crlf(std::string_view text) {
   std::size_t pos = 0;
@@ -60,36 +53,38 @@ StartLine parse_request_line(std::string_view line, SipMessage& out) {
   return StartLine::request;
 }
 
-// RFC 3261's start-line grammar admits no control characters (a Reason-Phrase may hold UTF-8,
-// a Request-URI only escaped octets). A NUL or other control byte means a damaged or crafted
-// message, not SIP to be counted.
-bool has_control_characters(std::string_view line) {
-  for (const char c : line) {
-    const auto byte = static_cast<unsigned char>(c);
-    if ((byte < 0x20 && byte != '\t') || byte == 0x7f) return true;
-  }
-  return false;
-}
-
-StartLine parse_start_line(std::string_view line, SipMessage& out) {
-  if (has_control_characters(line)) {
-    // Still say "broken SIP" when the line otherwise has SIP's shape; otherwise it is not SIP.
-    const bool sip_shaped = istarts_with(line, "sip/") || line.find(" SIP/2.0") != std::string_view::npos;
-    return sip_shaped ? StartLine::broken : StartLine::not_sip;
-  }
+StartLine parse_start_line_text(std::string_view line, SipMessage& out) {
   if (istarts_with(line, "sip/")) {
     return istarts_with(line, kSipVersion) ? parse_status_line(line, out) : StartLine::broken;
   }
   return parse_request_line(line, out);
 }
 
+StartLine parse_start_line(std::string_view line, SipMessage& out) {
+  const StartLine kind = parse_start_line_text(line, out);
+  // A NUL cannot be in a start line (RFC 3261 §25.1 allows no control characters there); tshark
+  // does not take such a line for SIP, so it is not counted as a message.
+  if ((kind == StartLine::request || kind == StartLine::response) && line.find('\0') != std::string_view::npos) {
+    return StartLine::broken;
+  }
+  return kind;
+}
+
 bool is_keepalive(std::string_view payload) {
   return !payload.empty() && skip_leading_crlf(payload) == payload.size();
 }
 
-// Values in a comma-separated header list (quoted strings and <URIs> may hold commas).
-std::uint16_t count_values(std::string_view value) {
+// Values in a comma-separated header list (quoted strings and <URIs> may hold commas), and where
+// the first one ends: one pass serves both the Via count and the top Via.
+struct ValueScan {
   std::uint16_t count = 1;
+  std::size_t first_end = std::string_view::npos;
+};
+ValueScan scan_values(std::string_view value) {
+  ValueScan scan;
+  // Most Via lines hold one value: no comma at all settles it without the quote-aware walk.
+  if (std::memchr(value.data(), ',', value.size()) == nullptr) return scan;
+  std::uint16_t& count = scan.count;
   bool quoted = false;
   int angle = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
@@ -104,27 +99,38 @@ std::uint16_t count_values(std::string_view value) {
     } else if (c == '>') {
       if (angle > 0) --angle;
     } else if (c == ',' && angle == 0) {
-      ++count;
+      if (count == 1) scan.first_end = i;
+      if (count < 0xffff) ++count;
     }
   }
-  return count;
+  return scan;
 }
 
 void note_defect(SipMessage& out, Anomaly anomaly) {
   if (out.defect == Anomaly::none) out.defect = anomaly;
 }
 
-// Reads the header block starting at `pos`; returns where the body begins.
-std::size_t parse_headers(std::string_view text, std::size_t pos, SipMessage& out) {
+constexpr std::size_t kHeaderCutShort = std::string_view::npos;
+
+// Reads the header block starting at `pos`; returns where the body begins, or kHeaderCutShort.
+std::size_t parse_headers(std::string_view text, LineReader& lines, std::size_t pos, SipMessage& out) {
+  const std::size_t block_start = pos;
   while (pos < text.size()) {
     std::size_t next = 0;
-    const std::string_view line = line_at(text, pos, next);
-    if (line.empty()) return next;  // the blank line that ends the headers
+    const std::string_view line = lines.line_at(pos, next);
+    if (line.empty()) {
+      out.header_block = text.substr(block_start, pos - block_start);
+      return next;  // the blank line that ends the headers
+    }
+    // A header line that runs into the end of the payload without a line end: the message was
+    // cut inside its headers. tshark does not count such a message (its dissector throws), so to
+    // agree with it neither do we. (A cut inside a folded continuation line it does count.)
+    if (pos + line.size() == text.size()) return kHeaderCutShort;
     // Continuation lines (RFC 3261 §7.3.1: LWS folding) belong to this header's value.
     std::size_t value_end = pos + line.size();
     while (next < text.size() && (text[next] == ' ' || text[next] == '\t')) {
       std::size_t after = 0;
-      const std::string_view continuation = line_at(text, next, after);
+      const std::string_view continuation = lines.line_at(next, after);
       value_end = next + continuation.size();
       next = after;
     }
@@ -136,13 +142,20 @@ std::size_t parse_headers(std::string_view text, std::size_t pos, SipMessage& ou
       if (id != HeaderId::other) {
         const std::string_view value = trim(text.substr(pos + colon + 1, value_end - pos - colon - 1));
         std::string_view& slot = out.headers[static_cast<std::size_t>(id)];
-        if (id == HeaderId::via) out.via_count = static_cast<std::uint16_t>(out.via_count + count_values(value));
+        if (id == HeaderId::via) {
+          const ValueScan scan = scan_values(value);
+          // Saturates: a 64 KB message of commas must not wrap the count around.
+          const std::uint32_t total = std::uint32_t{out.via_count} + scan.count;
+          out.via_count = static_cast<std::uint16_t>(std::min<std::uint32_t>(total, 0xffff));
+          if (slot.empty()) out.top_via = trim(value.substr(0, scan.first_end));
+        }
         if (slot.empty()) slot = value;
       }
     }
     pos = next;
   }
   note_defect(out, Anomaly::sip_headers_unterminated);
+  out.header_block = text.substr(block_start);
   return text.size();
 }
 
@@ -171,6 +184,8 @@ void parse_cseq(SipMessage& out) {
 }
 
 void check_mandatory_headers(SipMessage& out) {
+  const Anomaly earlier = out.defect;
+  out.defect = Anomaly::none;
   if (out.call_id.empty()) note_defect(out, Anomaly::sip_missing_call_id);
   if (out.header(HeaderId::cseq).empty()) {
     note_defect(out, Anomaly::sip_missing_cseq);
@@ -180,6 +195,8 @@ void check_mandatory_headers(SipMessage& out) {
   if (out.header(HeaderId::from).empty()) note_defect(out, Anomaly::sip_missing_from);
   if (out.header(HeaderId::to).empty()) note_defect(out, Anomaly::sip_missing_to);
   if (out.via_count == 0 || out.top_via.empty()) note_defect(out, Anomaly::sip_missing_via);
+  out.mandatory_headers_ok = out.defect == Anomaly::none;
+  if (earlier != Anomaly::none) out.defect = earlier;  // the first defect is the one reported
 }
 
 }  // namespace
@@ -205,10 +222,52 @@ std::string_view first_value(std::string_view value) {
   return trim(value);
 }
 
+std::string_view via_sent_by(std::string_view via) {
+  // "SIP/2.0/UDP host:port;params": sent-by is what follows the protocol, up to the parameters.
+  std::size_t i = 0;
+  int slashes = 0;
+  while (i < via.size() && slashes < 2) {
+    if (via[i] == '/') ++slashes;
+    ++i;
+  }
+  while (i < via.size() && is_lws(via[i])) ++i;
+  while (i < via.size() && !is_lws(via[i]) && via[i] != ';') ++i;  // the transport token
+  const std::size_t start = i;
+  while (i < via.size() && via[i] != ';' && via[i] != ',') ++i;
+  return slashes == 2 ? trim(via.substr(start, i - start)) : std::string_view{};
+}
+
+// Index of the next ';' at or after `from` that is not inside a quoted string (a Reason's
+// text="a;b" must not split), or npos.
+std::size_t next_param_separator(std::string_view text, std::size_t from) {
+  if (from >= text.size()) return std::string_view::npos;
+  // Fast path: no quote before the next ';' (by far the common case), found with memchr.
+  const char* begin = text.data() + from;
+  const std::size_t rest = text.size() - from;
+  const void* semi = std::memchr(begin, ';', rest);
+  const std::size_t semi_len = semi ? static_cast<std::size_t>(static_cast<const char*>(semi) - begin) : rest;
+  if (std::memchr(begin, '"', semi_len) == nullptr) {
+    return semi ? from + semi_len : std::string_view::npos;
+  }
+  bool quoted = false;
+  for (std::size_t i = from; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '\\') ++i;
+      else if (c == '"') quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ';') {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
 std::string_view header_param(std::string_view params, std::string_view lower_name) {
-  std::size_t pos = params.find(';');
+  std::size_t pos = next_param_separator(params, 0);
   while (pos != std::string_view::npos) {
-    const std::size_t end = params.find(';', pos + 1);
+    const std::size_t end = next_param_separator(params, pos + 1);
     const std::string_view param = params.substr(pos + 1, end == std::string_view::npos ? std::string_view::npos : end - pos - 1);
     const std::size_t eq = param.find('=');
     if (iequals(trim(param.substr(0, eq)), lower_name)) {
@@ -217,6 +276,17 @@ std::string_view header_param(std::string_view params, std::string_view lower_na
     pos = end;
   }
   return {};
+}
+
+bool has_header_param(std::string_view params, std::string_view lower_name) {
+  std::size_t pos = next_param_separator(params, 0);
+  while (pos != std::string_view::npos) {
+    const std::size_t end = next_param_separator(params, pos + 1);
+    const std::string_view param = params.substr(pos + 1, end == std::string_view::npos ? std::string_view::npos : end - pos - 1);
+    if (iequals(trim(param.substr(0, param.find('='))), lower_name)) return true;
+    pos = end;
+  }
+  return false;
 }
 
 std::string_view name_addr_tag(std::string_view value) {
@@ -246,7 +316,8 @@ bool looks_like_sip_start(std::string_view payload) {
   if (start == payload.size()) return false;
   std::size_t next = 0;
   SipMessage scratch;
-  const StartLine kind = parse_start_line(line_at(payload, start, next), scratch);
+  LineReader lines(payload);
+  const StartLine kind = parse_start_line(lines.line_at(start, next), scratch);
   return kind == StartLine::request || kind == StartLine::response;
 }
 
@@ -256,15 +327,17 @@ SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool
   // RFC 3261 §7.5: CRLFs before a start line are to be ignored.
   const std::size_t start = skip_leading_crlf(payload);
   std::size_t pos = 0;
-  const StartLine kind = parse_start_line(line_at(payload, start, pos), out);
+  LineReader lines(payload);
+  const StartLine kind = parse_start_line(lines.line_at(start, pos), out);
   if (kind == StartLine::not_sip) return SipParseStatus::not_sip;
   if (kind == StartLine::broken) return SipParseStatus::bad_start_line;
 
-  const std::size_t body_start = parse_headers(payload, pos, out);
+  const std::size_t body_start = parse_headers(payload, lines, pos, out);
+  if (body_start == kHeaderCutShort) return SipParseStatus::header_cut_short;
 
   out.call_id = out.header(HeaderId::call_id);
-  out.top_via = first_value(out.header(HeaderId::via));
   out.via_branch = header_param(out.top_via, "branch");
+  out.via_sent_by = via_sent_by(out.top_via);
   out.from_tag = name_addr_tag(out.header(HeaderId::from));
   out.to_tag = name_addr_tag(out.header(HeaderId::to));
   check_mandatory_headers(out);

@@ -11,6 +11,9 @@ enum class SipParseStatus {
   keepalive,       // nothing but CRLFs (RFC 5626 keep-alive)
   not_sip,         // no SIP start line
   bad_start_line,  // looks like SIP ("SIP/2.0 ..." or "... SIP/2.0") but the start line is broken
+  header_cut_short,  // a valid start line, but a header line runs into the end of the payload: the
+                     // message is not counted (tshark does not count it either); on a stream this
+                     // means "wait for more bytes"
 };
 
 // Does the payload begin with something that is a SIP start line? Cheap: used to recognize SIP by
@@ -21,8 +24,14 @@ bool looks_like_sip_start(std::string_view payload);
 SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool truncated = false);
 
 // Header-value helpers, exposed for the tracking layers and tests.
+// Value of parameter `lower_name` in ";a=1;b" (empty when absent or valueless; semicolons inside
+// quoted strings do not split).
 std::string_view header_param(std::string_view params, std::string_view lower_name);
+std::size_t next_param_separator(std::string_view text, std::size_t from);
+bool has_header_param(std::string_view params, std::string_view lower_name);
 std::string_view name_addr_tag(std::string_view from_or_to);
 std::string_view first_value(std::string_view header_value);
+// sent-by ("host[:port]") of one Via value, empty when the value has no "SIP/2.0/transport".
+std::string_view via_sent_by(std::string_view via_value);
 
 }  // namespace sipmon

@@ -18,16 +18,30 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
   replay->add_flag("--json", options.json, "Print the JSON report (docs/report.md) on stdout instead of a summary");
   replay->add_option("--out", options.out, "Also write the JSON report to this file (atomically)");
   add_replay_input_options(*replay, options.input);
+  add_metrics_options(*replay, options.metrics, MetricsCommand::replay);
   replay->footer(
       "Examples:\n"
       "  sipmon replay samples/call-answered.pcap            # short summary\n"
       "  sipmon replay a.pcap b.pcapng --json > report.json   # merged by time, JSON on stdout\n"
-      "  sipmon replay trunk.pcap --ports 5060,5080 --out r.json");
+      "  sipmon replay trunk.pcap --ports 5060,5080 --out r.json\n"
+      "  sipmon replay a.pcap --prom-file /var/lib/node_exporter/sipmon.prom\n"
+      "  sipmon replay a.pcap --push http://127.0.0.1:9091 --grouping instance=sbc1\n"
+      "  sipmon replay a.pcap --listen 127.0.0.1:9160     # then serve the figures until Ctrl-C");
   return replay;
 }
 
 int run_replay(const ReplayOptions& options) {
-  Expected<Report> report = replay_captures(options.input, std::cerr);
+  // Before the input is read: a busy --listen port or a bad --push URL fails at start-up.
+  if (options.metrics.listen_requested) block_termination_signals();
+  auto metrics = MetricsOutputs::start(options.metrics);
+  if (!metrics) {
+    std::cerr << "sipmon: " << metrics.error().message << "\n";
+    return kExitUsage;
+  }
+
+  ReplayInputOptions input = options.input;
+  input.peers = (*metrics)->peers();
+  Expected<Report> report = replay_captures(input, std::cerr);
   if (!report) {
     std::cerr << "sipmon: " << report.error().message << "\n";
     return kExitUsage;
@@ -41,6 +55,19 @@ int run_replay(const ReplayOptions& options) {
     }
   }
   std::cout << (options.json ? render_json_report(*report) : render_text_summary(*report)) << std::flush;
+
+  (*metrics)->metrics().update(*report);
+  // Push first, so that the exposition file records a failed push in sipmon_push_failures_total.
+  for (auto written : {(*metrics)->push(), (*metrics)->write_prom_file()}) {
+    if (!written) {
+      std::cerr << "sipmon: " << written.error().message << "\n";
+      status = kExitUsage;
+    }
+  }
+  if ((*metrics)->listening()) {
+    std::cerr << "sipmon: serving " << (*metrics)->listen_url() << " until interrupted (SIGINT/SIGTERM)\n";
+    wait_for_termination_signal();
+  }
   return status;
 }
 

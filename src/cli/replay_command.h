@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/metrics_options.h"
 #include "cli/replay_pipeline.h"
 
 namespace sipmon {
@@ -12,6 +13,7 @@ struct ReplayOptions {
   ReplayInputOptions input;
   bool json = false;
   std::string out;
+  MetricsOptions metrics;  // --listen, --push, --prom-file, --compat, --peers
 };
 
 CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options);

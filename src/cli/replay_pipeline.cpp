@@ -18,7 +18,7 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   if (!source) return tl::unexpected(source.error());
   for (const std::string& warning : source->warnings()) warnings << "sipmon: warning: " << warning << "\n";
 
-  Engine engine(EngineConfig{.ports = options.ports});
+  Engine engine(EngineConfig{.ports = options.ports, .peers = options.peers});
   source->run(engine);
 
   Report report = engine.report();

@@ -3,6 +3,7 @@
 // report, shared by `replay` and `check` so that a baseline recorded with `replay --json` and the
 // report `check` compares it with are made the same way.
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "analysis/error.h"
+#include "analysis/peer_table.h"
 #include "analysis/report.h"
 
 namespace sipmon {
@@ -18,6 +20,8 @@ namespace sipmon {
 struct ReplayInputOptions {
   std::vector<std::string> files;
   std::vector<std::uint16_t> ports;
+  // Not an option of its own: `replay` sets it from --peers (MetricsOutputs::peers()).
+  std::shared_ptr<const PeerTable> peers = nullptr;
 };
 
 // Adds the `--ports` option (the files are positional and declared by each command, because

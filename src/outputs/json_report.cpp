@@ -42,6 +42,7 @@ Json capture_to_json(const CaptureReport& capture) {
       {"unsupported_link", capture.unsupported_link},
       {"unsupported_link_by_type", counts(capture.unsupported_link_by_type)},
       {"read_errors", read_errors},
+      {"duplicate_messages", capture.duplicate_messages},
   };
   if (capture.live) {
     json["source"] = capture.live->source;
@@ -122,7 +123,9 @@ Json report_to_json(const Report& report) {
       {"capture", capture_to_json(report.capture)},
       {"requests", counts(report.requests)},
       {"responses", counts(report.responses)},
+      {"responses_by_method", Json::object()},
   };
+  for (const auto& [method, codes] : report.responses_by_method) json["responses_by_method"][method] = counts(codes);
   if (const auto& r = report.retransmissions) json["retransmissions"] = Json{{"requests", r->requests}, {"responses", r->responses}};
   if (report.rfc6076) json["rfc6076"] = rfc6076_to_json(*report.rfc6076);
   if (const auto& d = report.dialogs) {
@@ -133,6 +136,13 @@ Json report_to_json(const Report& report) {
                            {"evicted", d->evicted}};
   }
   json["table_evictions"] = counts(report.table_evictions);
+  if (!report.peers.empty()) {
+    Json peers = Json::object();
+    for (const auto& [name, peer] : report.peers) {
+      peers[name] = Json{{"requests", counts(peer.requests)}, {"responses", counts(peer.responses)}};
+    }
+    json["peers"] = peers;
+  }
   return json;
 }
 

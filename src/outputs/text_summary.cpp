@@ -48,6 +48,10 @@ std::string render_text_summary(const Report& report) {
                          " unsupported link");
   line(out, "requests", top_counts(report.requests));
   line(out, "responses", top_counts(report.responses));
+  if (const auto& r = report.retransmissions) {
+    line(out, "retransmitted", std::to_string(r->requests) + " requests, " + std::to_string(r->responses) +
+                                   " responses (" + std::to_string(c.duplicate_messages) + " duplicate captures)");
+  }
   for (const ReadError& error : c.read_errors) {
     line(out, "damaged", error.file + " at packet " + std::to_string(error.packet) + ": " + error.message);
   }

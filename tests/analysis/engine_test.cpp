@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <memory>
+
 #include "analysis/engine.h"
 #include "support/frame_builder.h"
 
@@ -41,6 +43,7 @@ TEST_CASE("engine counts a request, a response, a keep-alive and non-SIP payload
   CHECK(report.capture.malformed == 0);
   CHECK(report.requests.at("INVITE") == 1);
   CHECK(report.responses.at("200") == 1);
+  CHECK(report.responses_by_method.at("INVITE").at("200") == 1);  // the 200's CSeq says INVITE
 }
 
 TEST_CASE("engine's port filter leaves SIP on other ports out and says so", "[engine]") {
@@ -66,4 +69,28 @@ TEST_CASE("every frame lands in exactly one outcome", "[engine]") {
   CHECK(c.malformed_by_reason.at("truncated_ipv4_header") == 1);
   CHECK(c.unsupported_link == 1);
   CHECK(c.unsupported_link_by_type.at("147") == 1);
+}
+
+TEST_CASE("engine counts per peer when given a peers table", "[engine][peers]") {
+  // frame_builder addresses are 10.0.0.x.
+  auto peers = PeerTable::parse("alice_side 10.0.0.1\n", "test");
+  REQUIRE(peers);
+  Engine engine(EngineConfig{.ports = {}, .peers = std::make_shared<const PeerTable>(std::move(*peers))});
+  engine.on_frame(make_frame(sip_udp_frame(kInvite, UdpSpec{.src_last_octet = 1, .dst_last_octet = 2})));
+  engine.on_frame(make_frame(sip_udp_frame(kInvite, UdpSpec{.src_last_octet = 3, .dst_last_octet = 4})));
+  engine.on_frame(make_frame(sip_udp_frame(
+      "SIP/2.0 486 Busy Here\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK776asdhds\r\n"
+      "To: Bob <sip:bob@example.com>;tag=a6c85cf\r\nFrom: Alice <sip:alice@example.com>;tag=1928301774\r\n"
+      "Call-ID: a84b4c76e66710@pc33.example.com\r\nCSeq: 314159 INVITE\r\nContent-Length: 0\r\n\r\n",
+      UdpSpec{.src_last_octet = 2, .dst_last_octet = 1})));  // to alice_side: still alice_side's
+  const Report report = engine.report();
+  REQUIRE(report.peers.size() == 2);
+  CHECK(report.peers.at("alice_side").requests.at("INVITE") == 1);
+  CHECK(report.peers.at("alice_side").responses.at("486") == 1);
+  CHECK(report.peers.at("other").requests.at("INVITE") == 1);
+  CHECK(report.peers.at("other").responses.empty());
+
+  Engine without;  // no table: no per-peer section
+  without.on_frame(make_frame(sip_udp_frame(kInvite)));
+  CHECK(without.report().peers.empty());
 }

@@ -37,3 +37,22 @@ TEST_CASE("a flood of distinct junk methods stays bounded and is counted", "[cou
         10'000 - MessageCounters::kMaxExtensionMethods + 1);
   CHECK(counters.request_total() == 10'001);
 }
+
+TEST_CASE("responses are also counted by the method in their CSeq", "[counters]") {
+  MessageCounters counters;
+  counters.count_response(200, Method::invite);
+  counters.count_response(200, Method::bye);
+  counters.count_response(200, Method::invite);
+  counters.count_response(180, Method::invite);
+  counters.count_response(404);  // no usable CSeq
+  const auto by_method = counters.responses_by_method();
+  CHECK(by_method.at("INVITE").at("200") == 2);
+  CHECK(by_method.at("INVITE").at("180") == 1);
+  CHECK(by_method.at("BYE").at("200") == 1);
+  CHECK(by_method.at("other").at("404") == 1);
+  CHECK(by_method.count("ACK") == 0);
+  // The split adds up to the per-code counts.
+  const auto responses = counters.responses();
+  CHECK(responses.at("200") == 3);
+  CHECK(responses.at("404") == 1);
+}

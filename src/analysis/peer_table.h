@@ -1,0 +1,54 @@
+#pragma once
+// Names for the networks an operator cares about (trunks, carriers, SBCs), read from a --peers
+// file, so that traffic can be counted per peer. Bounded: at most kMaxPeers names and
+// kMaxPrefixes prefixes; every address outside them belongs to "other".
+//
+// File format, one peer per line:   NAME CIDR [CIDR...]    e.g.  carrier_a 192.0.2.0/24 2001:db8::/32
+// '#' starts a comment. NAME: 1-32 of [A-Za-z0-9_.-], not "other". A bare address is a /32 (/128).
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analysis/error.h"
+#include "analysis/ip_decoder.h"
+
+namespace sipmon {
+
+class PeerTable {
+ public:
+  static constexpr std::size_t kMaxPeers = 32;
+  static constexpr std::size_t kMaxPrefixes = 256;
+  static constexpr std::string_view kOtherName = "other";
+
+  // origin names the file in error messages ("peers.txt:3: ...").
+  static Expected<PeerTable> parse(std::string_view text, std::string_view origin);
+  static Expected<PeerTable> load(const std::string& path);
+
+  // Index of the peer owning the address (longest prefix), or other_index().
+  std::size_t lookup(const IpAddress& address) const;
+  // A message belongs to its source's peer if the source is known, else to its destination's:
+  // on an SBC's capture, a trunk's requests and the responses sent back to it both go to the trunk.
+  std::size_t peer_of(const IpAddress& src, const IpAddress& dst) const {
+    const std::size_t from = lookup(src);
+    return from != other_index() ? from : lookup(dst);
+  }
+
+  std::size_t size() const { return names_.size(); }
+  std::size_t other_index() const { return names_.size(); }
+  std::string_view name(std::size_t index) const { return index < names_.size() ? names_[index] : kOtherName; }
+
+ private:
+  struct Prefix {
+    std::array<std::uint8_t, 16> bytes{};  // masked to `length` bits
+    std::uint8_t family = 4;
+    std::uint8_t length = 0;
+    std::uint8_t peer = 0;
+  };
+
+  std::vector<Prefix> prefixes_;  // longest first, so the first match is the longest
+  std::vector<std::string> names_;
+};
+
+}  // namespace sipmon

@@ -1,0 +1,110 @@
+#include "analysis/transaction_key.h"
+
+#include <cstring>
+#include <span>
+
+#include "analysis/text.h"
+
+namespace sipmon {
+namespace {
+
+// Two unrelated 64-bit hashes fed the same bytes make a 128-bit fingerprint. Both take 8 bytes a
+// step (this runs for every message) and are finished with a strong mixer. Each field's length is
+// fed too, so ("ab","c") and ("a","bc") differ.
+class FingerprintHasher {
+ public:
+  void add(std::string_view text) { add_words(text.data(), text.size(), 0); }
+  // Case-insensitive for letters: bit 0x20 set in every byte. Other bytes that differ only in
+  // that bit ('[' and '{') then hash alike, which for host names is harmless.
+  void add_lower(std::string_view text) { add_words(text.data(), text.size(), 0x2020202020202020ull); }
+  void add_bytes(std::span<const std::uint8_t> bytes) {
+    add_words(reinterpret_cast<const char*>(bytes.data()), bytes.size(), 0);
+  }
+  void add_u32(std::uint32_t value) { word(value); }
+  TransactionKey finish(bool rfc2543) const {
+    TransactionKey key{mix(a_), mix(b_ ^ 0x9e3779b97f4a7c15ull), rfc2543};
+    // All-zero is never produced for a real key, so it can stand for "no key" in tables.
+    if (key.hi == 0 && key.lo == 0) key.lo = 1;
+    return key;
+  }
+
+ private:
+  void add_words(const char* data, std::size_t size, std::uint64_t fold) {
+    std::size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, data + i, 8);
+      word(w | fold);
+    }
+    std::uint64_t tail = 0;
+    if (i < size) std::memcpy(&tail, data + i, size - i);
+    const std::uint64_t tail_fold = size > i ? (fold >> (8 * (8 - (size - i)))) : 0;
+    word((tail | tail_fold) ^ (std::uint64_t{size} << 56));
+  }
+  void word(std::uint64_t w) {
+    a_ = rotl((a_ ^ w) * 0x100000001b3ull, 29);
+    b_ = rotl((b_ + w) * 0xc6a4a7935bd1e995ull, 31);
+  }
+  static std::uint64_t rotl(std::uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
+  static std::uint64_t mix(std::uint64_t x) {  // murmur3 fmix64
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    x ^= x >> 33;
+    return x;
+  }
+
+  std::uint64_t a_ = 0xcbf29ce484222325ull;
+  std::uint64_t b_ = 0x2545f4914f6cdd1dull;
+};
+
+// The transaction's method: responses name it in CSeq; ACK belongs with its INVITE.
+std::string_view transaction_method(const SipMessage& message) {
+  const Method method = message.is_request ? message.method_id : message.cseq_method_id;
+  if (method == Method::ack) return "INVITE";
+  return message.is_request ? message.method : message.cseq_method;
+}
+
+}  // namespace
+
+namespace {
+
+TransactionKey key_with_method(const SipMessage& message, std::string_view method, const IpAddress& src,
+                               const IpAddress& dst) {
+  FingerprintHasher hasher;
+  const bool src_first = std::memcmp(src.bytes.data(), dst.bytes.data(), src.bytes.size()) <= 0;
+  const IpAddress& low = src_first ? src : dst;
+  const IpAddress& high = src_first ? dst : src;
+  hasher.add_bytes(low.bytes);
+  hasher.add_bytes(high.bytes);
+  const bool rfc3261 = message.via_branch.starts_with(kMagicCookie);
+  hasher.add(message.via_branch);
+  // sent-by is host[:port]; host names compare case-insensitively (RFC 3261 §19.1.4).
+  hasher.add_lower(message.via_sent_by);
+  hasher.add(method);
+  if (!rfc3261) {
+    hasher.add(message.call_id);
+    hasher.add_u32(message.cseq_number);
+    hasher.add(message.from_tag);
+  }
+  return hasher.finish(!rfc3261);
+}
+
+}  // namespace
+
+TransactionKey transaction_key(const SipMessage& message, const IpAddress& src, const IpAddress& dst) {
+  return key_with_method(message, transaction_method(message), src, dst);
+}
+
+TransactionKey cancelled_invite_key(const SipMessage& cancel, const IpAddress& src, const IpAddress& dst) {
+  return key_with_method(cancel, "INVITE", src, dst);
+}
+
+std::uint32_t tag_hash(std::string_view tag) {
+  std::uint32_t h = 2166136261u;
+  for (const char c : tag) h = (h ^ static_cast<std::uint8_t>(c)) * 16777619u;
+  return h;
+}
+
+}  // namespace sipmon

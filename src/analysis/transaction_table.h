@@ -1,0 +1,112 @@
+#pragma once
+// Live transactions: a fixed-capacity open-addressing table allocated once, bounded probing, entries
+// that expire by packet time. It decides, per message, whether the message starts or continues a
+// transaction and whether it repeats a message already seen in it (a retransmission).
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "analysis/transaction_key.h"
+
+namespace sipmon {
+
+struct TransactionTableConfig {
+  // Rounded up to a power of two. 56 bytes an entry: 2^18 entries take 14 MiB.
+  std::size_t capacity = std::size_t{1} << 18;
+  // RFC 3261 Timer B/F/H: 64*T1 = 32 s. A transaction unseen for this long is over.
+  std::int64_t lifetime_ns = 32'000'000'000;
+  // Two copies of the same message on the same hop closer than this are one packet captured twice
+  // (tcpdump -i any sees a bridged or forwarded packet on both interfaces, a mirror port fed from
+  // both directions copies it twice; the corpus shows such copies up to ~1.5 ms apart), not a
+  // retransmission: a sender waits T1 (500 ms by default) before it retransmits.
+  std::int64_t duplicate_window_ns = 50'000'000;
+};
+
+// What the table saw in one message.
+enum class TransactionEvent : std::uint8_t {
+  first,           // first copy of this message in its transaction
+  retransmission,  // the same request (or the same final response) again
+  duplicate,       // the same message again within the duplicate window
+};
+
+// The part of a message the table looks at.
+struct TransactionMessage {
+  TransactionKey key;
+  bool is_request = false;
+  bool is_ack = false;
+  std::uint16_t status_code = 0;
+  std::uint32_t to_tag_hash = 0;  // tells the 2xx of different forks apart
+  std::int64_t ts_ns = 0;
+};
+
+struct TransactionTableStats {
+  std::uint64_t created = 0;
+  std::uint64_t cancels_matched = 0;    // CANCELs whose INVITE transaction is in the table
+  std::uint64_t cancels_unmatched = 0;  // ... and those whose INVITE was not seen (or is gone)
+  std::uint64_t expired = 0;   // reused after the lifetime ran out (normal end)
+  std::uint64_t evicted = 0;   // dropped while still live because the table was full there
+};
+
+class TransactionTable {
+ public:
+  explicit TransactionTable(TransactionTableConfig config = {});
+
+  TransactionEvent observe(const TransactionMessage& message);
+
+  // A CANCEL seen for the first time: marks the live INVITE transaction `invite_key` as cancelled.
+  // Returns whether that INVITE was found.
+  bool cancel(const TransactionKey& invite_key, std::int64_t ts_ns);
+
+  // What is known about a live transaction, for the layers above (dialogs, metrics).
+  struct State {
+    bool request_seen = false;
+    bool cancelled = false;
+    std::uint16_t final_code = 0;  // 0: no final response yet
+  };
+  std::optional<State> find(const TransactionKey& key) const;
+
+  const TransactionTableStats& stats() const { return stats_; }
+  std::size_t capacity() const { return entries_.size(); }
+
+ private:
+  // How many slots after the home slot a key may live in. Bounded so a lookup is a few cache lines
+  // whatever the load; a full window evicts its oldest entry.
+  static constexpr std::size_t kProbeWindow = 8;
+
+  struct Entry {
+    std::uint64_t key_hi = 0;
+    std::uint64_t key_lo = 0;  // hi == lo == 0: empty
+    std::int64_t last_ns = 0;  // last message of any kind, for expiry and eviction
+    std::int64_t request_ns = 0;
+    std::int64_t ack_ns = 0;
+    std::int64_t final_ns = 0;
+    std::uint32_t final_to_tag = 0;
+    std::uint16_t final_code = 0;
+    std::uint8_t flags = 0;
+  };
+  static_assert(sizeof(Entry) <= 56, "keep entries small: the table is sized once for the worst case");
+  static constexpr std::uint8_t kRequestSeen = 1;
+  static constexpr std::uint8_t kAckSeen = 2;
+  static constexpr std::uint8_t kCancelled = 4;
+  Entry* find_live(const TransactionKey& key, std::int64_t now);
+  const Entry* find_live(const TransactionKey& key, std::int64_t now) const;
+
+  bool live(const Entry& entry, std::int64_t now) const {
+    return (entry.key_hi | entry.key_lo) != 0 && now - entry.last_ns <= config_.lifetime_ns;
+  }
+  // 0: empty, 1: expired, 2: live.
+  int rank(const Entry& entry, std::int64_t now) const {
+    if ((entry.key_hi | entry.key_lo) == 0) return 0;
+    return live(entry, now) ? 2 : 1;
+  }
+  Entry& find_or_insert(const TransactionKey& key, std::int64_t now);
+  TransactionEvent repeat(std::int64_t& last_copy_ns, std::int64_t now) const;
+
+  TransactionTableConfig config_;
+  std::vector<Entry> entries_;
+  std::size_t mask_ = 0;
+  std::int64_t now_ns_ = 0;  // latest packet time seen: time never runs backwards here
+  TransactionTableStats stats_;
+};
+
+}  // namespace sipmon

@@ -1,0 +1,516 @@
+#include "outputs/prometheus_metrics.h"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
+
+#include "analysis/anomaly.h"
+#include "analysis/sip_method.h"
+#include "sipmon/version.h"
+
+namespace sipmon {
+namespace {
+
+using prometheus::Counter;
+using prometheus::Family;
+using prometheus::Gauge;
+using prometheus::Histogram;
+
+constexpr std::string_view kOther = "other";
+constexpr int kFirstCode = 100;
+constexpr int kLastCode = 699;
+constexpr std::size_t kCodeSlots = kLastCode - kFirstCode + 2;  // 100..699, then "other"
+constexpr std::size_t kMethodSlots = kKnownMethodCount + 1;     // known methods, then "other"
+// Table names come from sipmon's own code, not the wire; the bound only guards against a bug
+// turning them into an open set.
+constexpr std::size_t kMaxTables = 32;
+// Peer names come from the --peers file (PeerTable allows 32 and "other"); the bound guards the
+// registry against any other source of names.
+constexpr std::size_t kMaxPeerLabels = 64;
+
+constexpr std::array<std::string_view, 3> kCaptureDropReasons = {"ring_buffer_full", "truncated", "socket_drops"};
+
+std::size_t method_slot(std::string_view token) {
+  const Method method = method_from_token(token);
+  return std::min(static_cast<std::size_t>(method), kKnownMethodCount);
+}
+
+std::optional<int> parse_code(std::string_view text) {
+  int code = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), code);
+  if (error != std::errc() || end != text.data() + text.size() || text.size() != 3) return std::nullopt;
+  if (code < kFirstCode || code > kLastCode) return std::nullopt;
+  return code;
+}
+
+std::size_t code_slot(std::string_view text) {
+  const auto code = parse_code(text);
+  return code ? static_cast<std::size_t>(*code - kFirstCode) : kCodeSlots - 1;
+}
+
+std::string code_slot_label(std::size_t slot) {
+  return slot == kCodeSlots - 1 ? std::string(kOther) : std::to_string(kFirstCode + static_cast<int>(slot));
+}
+
+std::string method_slot_label(std::size_t slot) { return std::string(method_name(static_cast<Method>(slot))); }
+
+// A Prometheus counter driven by an absolute count: it moves by the difference since the last
+// value applied, kept as an integer so large counts stay exact.
+struct CounterSlot {
+  Counter* counter = nullptr;
+  std::uint64_t applied = 0;
+
+  void set(std::uint64_t value) {
+    if (counter == nullptr || value <= applied) return;
+    counter->Increment(static_cast<double>(value - applied));
+    applied = value;
+  }
+};
+
+// A Prometheus histogram driven by a DelayHistogram: same bounds, so bucket counts carry over
+// exactly; each update adds the bucket increments and the sum increment.
+struct HistogramSlot {
+  Histogram* histogram = nullptr;
+  std::array<std::uint64_t, DelayHistogram::kBuckets> applied{};
+  double applied_sum = 0;
+
+  void set(const DelayHistogram& source) {
+    if (histogram == nullptr) return;
+    std::vector<double> increments(DelayHistogram::kBuckets, 0.0);
+    bool changed = false;
+    for (std::size_t i = 0; i < DelayHistogram::kBuckets; ++i) {
+      if (source.bucket(i) > applied[i]) {
+        increments[i] = static_cast<double>(source.bucket(i) - applied[i]);
+        applied[i] = source.bucket(i);
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    histogram->ObserveMultiple(increments, std::max(0.0, source.sum() - applied_sum));
+    applied_sum = std::max(applied_sum, source.sum());
+  }
+};
+
+Histogram::BucketBoundaries delay_bounds() {
+  return Histogram::BucketBoundaries(DelayHistogram::kBounds.begin(), DelayHistogram::kBounds.end());
+}
+
+Family<Counter>& counter_family(prometheus::Registry& registry, const std::string& name, const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+}
+
+Family<Gauge>& gauge_family(prometheus::Registry& registry, const std::string& name, const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry);
+}
+
+Family<Histogram>& histogram_family(prometheus::Registry& registry, const std::string& name, const std::string& help) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry);
+}
+
+// RFC 6076 families: registered together the first time a report carries the section.
+struct Rfc6076Metrics {
+  CounterSlot attempts, established, redirected, effective, ineffective, completed, cancelled, failed, timeouts;
+  CounterSlot registration_attempts, registrations_succeeded, registrations_ineffective, registration_timeouts;
+  CounterSlot disconnect_timeouts;
+  HistogramSlot srd_success, srd_failure, sdd, sdt, rrd;
+
+  explicit Rfc6076Metrics(prometheus::Registry& r) {
+    auto counter = [&r](const char* name, const char* help) {
+      return CounterSlot{&counter_family(r, name, help).Add({}), 0};
+    };
+    attempts = counter("sipmon_session_attempts_total",
+                       "Session attempts: initial INVITEs, retransmissions and authenticated retries not counted again "
+                       "(RFC 6076 SER/SEER/ISA/SCR denominator).");
+    established = counter("sipmon_sessions_established_total", "Session attempts answered with a 2xx (SER numerator).");
+    redirected = counter("sipmon_sessions_redirected_total",
+                         "Session attempts ended by a 3xx; they leave the SER and SEER denominators.");
+    effective = counter("sipmon_session_attempts_effective_total",
+                        "Session attempts ended by 200, 480, 486, 600 or 603 (RFC 6076 SEER numerator).");
+    ineffective =
+        counter("sipmon_session_attempts_ineffective_total",
+                "Session attempts ended by 408, 500, 503, 504 or no final response (RFC 6076 ISA numerator).");
+    completed = counter("sipmon_sessions_completed_total",
+                        "Established sessions ended by a BYE answered with a 2xx (RFC 6076 SCR numerator).");
+    cancelled = counter("sipmon_sessions_cancelled_total", "Session attempts ended by a CANCEL (487).");
+    failed = counter("sipmon_sessions_failed_total", "Session attempts ended by any other final failure.");
+    timeouts = counter("sipmon_session_timeouts_total",
+                       "Session attempts with no final response within 32 s (Timer B); also ineffective.");
+    registration_attempts =
+        counter("sipmon_registration_attempts_total",
+                "Registration attempts: initial REGISTERs, authenticated retries not counted again.");
+    registrations_succeeded =
+        counter("sipmon_registrations_succeeded_total", "Registration attempts answered with a 2xx.");
+    registrations_ineffective = counter("sipmon_registrations_ineffective_total",
+                                        "Registration attempts that failed or timed out (RFC 6076 IRA numerator).");
+    registration_timeouts = counter("sipmon_registration_timeouts_total",
+                                    "Registration attempts with no final response within 32 s; also ineffective.");
+    disconnect_timeouts = counter("sipmon_session_disconnect_timeouts_total",
+                                  "BYEs with no final response within 32 s (left out of the disconnect delay).");
+    auto& srd = histogram_family(r, "sipmon_session_request_delay_seconds",
+                                 "RFC 6076 SRD: first INVITE to the first non-100 provisional or 2xx (success), or to "
+                                 "the failure final response (failure).");
+    srd_success.histogram = &srd.Add({{"outcome", "success"}}, delay_bounds());
+    srd_failure.histogram = &srd.Add({{"outcome", "failure"}}, delay_bounds());
+    sdd.histogram =
+        &histogram_family(r, "sipmon_session_disconnect_delay_seconds", "RFC 6076 SDD: BYE to its final response.")
+             .Add({}, delay_bounds());
+    sdt.histogram =
+        &histogram_family(r, "sipmon_session_duration_seconds", "RFC 6076 SDT: 2xx to the INVITE until the BYE.")
+             .Add({}, delay_bounds());
+    rrd.histogram = &histogram_family(r, "sipmon_registration_request_delay_seconds",
+                                      "RFC 6076 RRD: first REGISTER to its 2xx, authentication round-trip included.")
+                         .Add({}, delay_bounds());
+  }
+
+  void set(const Rfc6076Report& report) {
+    const SessionCounts& s = report.sessions;
+    attempts.set(s.attempts);
+    established.set(s.established);
+    redirected.set(s.redirected);
+    effective.set(s.effective);
+    ineffective.set(s.ineffective);
+    completed.set(s.completed);
+    cancelled.set(s.cancelled);
+    failed.set(s.failed);
+    timeouts.set(s.timeouts);
+    const RegistrationCounts& g = report.registrations;
+    registration_attempts.set(g.attempts);
+    registrations_succeeded.set(g.succeeded);
+    registrations_ineffective.set(g.ineffective);
+    registration_timeouts.set(g.timeouts);
+    disconnect_timeouts.set(report.sdd_timeouts);
+    srd_success.set(report.srd);
+    srd_failure.set(report.srd_failed);
+    sdd.set(report.sdd);
+    sdt.set(report.sdt);
+    rrd.set(report.rrd);
+  }
+};
+
+// The Go sip-exporter's names, fed from sipmon's figures.
+struct CompatMetrics {
+  std::array<CounterSlot, kKnownMethodCount> methods{};
+  std::array<CounterSlot, kCodeSlots - 1> codes{};  // created when a code is first seen
+  Gauge* sessions = nullptr;
+  Gauge* ser = nullptr;
+
+  explicit CompatMetrics(prometheus::Registry& r) {
+    for (std::size_t i = 0; i < kKnownMethodCount; ++i) {
+      std::string lower = method_slot_label(i);
+      std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) { return static_cast<char>(c | 0x20); });
+      methods[i].counter = &counter_family(r, "sip_exporter_" + lower + "_total",
+                                           "sip-exporter compatibility: " + method_slot_label(i) +
+                                               " requests (sipmon_sip_requests_total).")
+                                .Add({});
+    }
+  }
+};
+
+}  // namespace
+
+std::string_view method_label(std::string_view token) {
+  const Method method = method_from_token(token);
+  return method == Method::other ? kOther : method_name(method);
+}
+
+std::string_view code_label(std::string_view code) { return parse_code(code) ? code : kOther; }
+
+std::string_view capture_drop_label(std::string_view reason) {
+  const bool known =
+      std::find(kCaptureDropReasons.begin(), kCaptureDropReasons.end(), reason) != kCaptureDropReasons.end();
+  return known ? reason : kOther;
+}
+
+struct PrometheusMetrics::State {
+  PrometheusMetricsOptions options;
+  std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>();
+  std::mutex mutex;
+
+  std::array<CounterSlot, kMethodSlots> requests{};
+  Family<Counter>* responses_family = nullptr;
+  std::array<std::array<CounterSlot, kCodeSlots>, kMethodSlots> responses{};  // created when first seen
+  CounterSlot packets, bytes;
+  std::array<CounterSlot, kAnomalyCount> anomalies{};
+  Family<Counter>* evictions_family = nullptr;
+  std::map<std::string, CounterSlot, std::less<>> evictions;
+
+  // Registered when first measured.
+  std::optional<std::array<CounterSlot, 2>> retransmissions;  // request, response
+  std::optional<Rfc6076Metrics> rfc6076;
+  Gauge* dialogs_active = nullptr;
+  Family<Counter>* capture_drops_family = nullptr;
+  std::map<std::string, CounterSlot, std::less<>> capture_drops;
+  Counter* push_failures = nullptr;
+
+  // --peers: created with the first report that carries peers.
+  Family<Counter>* peer_requests_family = nullptr;
+  Family<Counter>* peer_responses_family = nullptr;
+  std::map<std::string, std::array<CounterSlot, kMethodSlots>, std::less<>> peer_requests;
+  std::map<std::string, std::array<CounterSlot, kCodeSlots>, std::less<>> peer_responses;
+
+  std::optional<CompatMetrics> compat;
+
+  explicit State(PrometheusMetricsOptions opts) : options(opts) {
+    prometheus::Registry& r = *registry;
+    auto& requests_family =
+        counter_family(r, "sipmon_sip_requests_total", "SIP requests on the wire by method, retransmissions included.");
+    for (std::size_t i = 0; i < kMethodSlots; ++i) {
+      requests[i].counter = &requests_family.Add({{"method", method_slot_label(i)}});
+    }
+    responses_family = &counter_family(r, "sipmon_sip_responses_total",
+                                       "SIP responses on the wire by the method in their CSeq and status code, "
+                                       "retransmissions included.");
+    packets.counter = &counter_family(r, "sipmon_packets_total", "Packets read (captured frames).").Add({});
+    bytes.counter = &counter_family(r, "sipmon_bytes_total", "Bytes read: sum of the frames' wire lengths.").Add({});
+    auto& anomaly_family = counter_family(r, "sipmon_decode_anomalies_total",
+                                          "Packets and messages that could not be decoded cleanly, by reason "
+                                          "(docs/report.md lists the reasons).");
+    for (std::size_t i = 0; i < kAnomalyCount; ++i) {
+      anomalies[i].counter = &anomaly_family.Add({{"reason", std::string(anomaly_name(static_cast<Anomaly>(i)))}});
+    }
+    evictions_family = &counter_family(r, "sipmon_table_evictions_total",
+                                       "Entries dropped or turned away because a bounded table was full, by table.");
+    gauge_family(r, "sipmon_build_info", "sipmon's version; always 1.").Add({{"version", kVersion}}).Set(1);
+    if (options.compat_sip_exporter) compat.emplace(r);
+  }
+
+  void update(const Report& report);
+  void update_peers(const std::map<std::string, PeerCounts>& peers);
+  void update_compat(const Report& report, const std::array<std::uint64_t, kMethodSlots>& requests_by_slot,
+                     const std::array<std::uint64_t, kCodeSlots>& codes);
+};
+
+void PrometheusMetrics::State::update(const Report& report) {
+  // Several raw keys can share a label ("REGIStER" and "FOO" are both "other"): sum first.
+  std::array<std::uint64_t, kMethodSlots> request_counts{};
+  for (const auto& [token, count] : report.requests) request_counts[method_slot(token)] += count;
+  for (std::size_t i = 0; i < kMethodSlots; ++i) requests[i].set(request_counts[i]);
+
+  std::array<std::uint64_t, kCodeSlots> code_counts{};
+  std::array<std::array<std::uint64_t, kCodeSlots>, kMethodSlots> response_counts{};
+  for (const auto& [method, codes] : report.responses_by_method) {
+    const std::size_t m = method_slot(method);
+    for (const auto& [code, count] : codes) {
+      const std::size_t c = code_slot(code);
+      response_counts[m][c] += count;
+      code_counts[c] += count;
+    }
+  }
+  for (std::size_t m = 0; m < kMethodSlots; ++m) {
+    for (std::size_t c = 0; c < kCodeSlots; ++c) {
+      if (response_counts[m][c] == 0) continue;
+      CounterSlot& slot = responses[m][c];
+      if (slot.counter == nullptr) {
+        slot.counter = &responses_family->Add({{"method", method_slot_label(m)}, {"code", code_slot_label(c)}});
+      }
+      slot.set(response_counts[m][c]);
+    }
+  }
+
+  packets.set(report.capture.packets);
+  bytes.set(report.capture.bytes);
+  for (std::size_t i = 0; i < kAnomalyCount; ++i) {
+    const auto anomaly = static_cast<Anomaly>(i);
+    if (anomaly == Anomaly::unsupported_link_type) {
+      anomalies[i].set(report.capture.unsupported_link);
+      continue;
+    }
+    const auto& by_reason = anomaly_class(anomaly) == AnomalyClass::malformed ? report.capture.malformed_by_reason
+                                                                              : report.capture.non_sip_by_reason;
+    if (const auto it = by_reason.find(std::string(anomaly_name(anomaly))); it != by_reason.end())
+      anomalies[i].set(it->second);
+  }
+
+  // Table names come from sipmon's code; past kMaxTables (a bug) they are summed under "other".
+  std::map<std::string_view, std::uint64_t> evictions_by_label;
+  for (const auto& [table, count] : report.table_evictions) {
+    const bool known = evictions.contains(table) || evictions.size() + evictions_by_label.size() < kMaxTables;
+    evictions_by_label[known ? std::string_view(table) : kOther] += count;
+  }
+  for (const auto& [label, count] : evictions_by_label) {
+    auto it = evictions.find(label);
+    if (it == evictions.end()) {
+      const std::string name(label);
+      it = evictions.emplace(name, CounterSlot{&evictions_family->Add({{"table", name}}), 0}).first;
+    }
+    it->second.set(count);
+  }
+
+  if (report.retransmissions) {
+    if (!retransmissions) {
+      auto& family = counter_family(*registry, "sipmon_sip_retransmissions_total",
+                                    "SIP messages repeating one already seen in the same transaction, by kind "
+                                    "(request or response); also counted in the request and response totals.");
+      retransmissions.emplace(std::array<CounterSlot, 2>{CounterSlot{&family.Add({{"kind", "request"}}), 0},
+                                                         CounterSlot{&family.Add({{"kind", "response"}}), 0}});
+    }
+    (*retransmissions)[0].set(report.retransmissions->requests);
+    (*retransmissions)[1].set(report.retransmissions->responses);
+  }
+
+  if (report.rfc6076) {
+    if (!rfc6076) rfc6076.emplace(*registry);
+    rfc6076->set(*report.rfc6076);
+  }
+
+  if (report.dialogs) {
+    if (dialogs_active == nullptr) {
+      dialogs_active =
+          &gauge_family(*registry, "sipmon_dialogs_active", "Dialogs established and not yet ended.").Add({});
+    }
+    dialogs_active->Set(static_cast<double>(report.dialogs->active));
+  }
+
+  if (!report.peers.empty()) update_peers(report.peers);
+  if (compat) update_compat(report, request_counts, code_counts);
+}
+
+void PrometheusMetrics::State::update_peers(const std::map<std::string, PeerCounts>& peers) {
+  if (peer_requests_family == nullptr) {
+    peer_requests_family = &counter_family(*registry, "sipmon_peer_sip_requests_total",
+                                           "SIP requests by peer (--peers: the source's network, else the "
+                                           "destination's) and method, retransmissions included.");
+    peer_responses_family =
+        &counter_family(*registry, "sipmon_peer_sip_responses_total",
+                        "SIP responses by peer (--peers) and status code, retransmissions included.");
+  }
+  // Sum per bounded label first: names past the bound share "other".
+  std::map<std::string_view, std::array<std::uint64_t, kMethodSlots>> requests_by_peer;
+  std::map<std::string_view, std::array<std::uint64_t, kCodeSlots>> responses_by_peer;
+  for (const auto& [name, counts] : peers) {
+    const bool known = peer_requests.contains(name) || peer_requests.size() + requests_by_peer.size() < kMaxPeerLabels;
+    const std::string_view label = known ? std::string_view(name) : kOther;
+    auto& requests_of_peer = requests_by_peer[label];
+    for (const auto& [method, n] : counts.requests) requests_of_peer[method_slot(method)] += n;
+    auto& responses_of_peer = responses_by_peer[label];
+    for (const auto& [code, n] : counts.responses) responses_of_peer[code_slot(code)] += n;
+  }
+  for (const auto& [label, counts] : requests_by_peer) {
+    auto& slots = peer_requests.try_emplace(std::string(label)).first->second;
+    for (std::size_t m = 0; m < kMethodSlots; ++m) {
+      if (counts[m] == 0) continue;
+      if (slots[m].counter == nullptr) {
+        slots[m].counter = &peer_requests_family->Add({{"peer", std::string(label)}, {"method", method_slot_label(m)}});
+      }
+      slots[m].set(counts[m]);
+    }
+  }
+  for (const auto& [label, counts] : responses_by_peer) {
+    auto& slots = peer_responses.try_emplace(std::string(label)).first->second;
+    for (std::size_t c = 0; c < kCodeSlots; ++c) {
+      if (counts[c] == 0) continue;
+      if (slots[c].counter == nullptr) {
+        slots[c].counter = &peer_responses_family->Add({{"peer", std::string(label)}, {"code", code_slot_label(c)}});
+      }
+      slots[c].set(counts[c]);
+    }
+  }
+}
+
+void PrometheusMetrics::State::update_compat(const Report& report,
+                                             const std::array<std::uint64_t, kMethodSlots>& request_counts,
+                                             const std::array<std::uint64_t, kCodeSlots>& code_counts) {
+  for (std::size_t i = 0; i < kKnownMethodCount; ++i) compat->methods[i].set(request_counts[i]);
+  for (std::size_t c = 0; c + 1 < kCodeSlots; ++c) {
+    if (code_counts[c] == 0) continue;
+    CounterSlot& slot = compat->codes[c];
+    if (slot.counter == nullptr) {
+      const std::string code = code_slot_label(c);
+      slot.counter = &counter_family(*registry, "sip_exporter_" + code + "_total",
+                                     "sip-exporter compatibility: responses with status " + code +
+                                         " (sipmon_sip_responses_total).")
+                          .Add({});
+    }
+    slot.set(code_counts[c]);
+  }
+  if (report.dialogs) {
+    if (compat->sessions == nullptr) {
+      compat->sessions = &gauge_family(*registry, "sip_exporter_sessions",
+                                       "sip-exporter compatibility: active dialogs (sipmon_dialogs_active).")
+                              .Add({});
+    }
+    compat->sessions->Set(static_cast<double>(report.dialogs->active));
+  }
+  if (report.rfc6076) {
+    // A ratio with no denominator is left out, never shown as 0 (the Go exporter shows 0).
+    const SessionCounts& s = report.rfc6076->sessions;
+    const std::uint64_t denominator = s.attempts - std::min(s.redirected, s.attempts);
+    if (denominator != 0) {
+      if (compat->ser == nullptr) {
+        compat->ser = &gauge_family(*registry, "sip_exporter_ser",
+                                    "sip-exporter compatibility: Session Establishment Ratio in percent over the "
+                                    "whole run (RFC 6076); prefer the PromQL in docs/prometheus.md.")
+                           .Add({});
+      }
+      const double established = static_cast<double>(std::min(s.established, denominator));
+      compat->ser->Set(100.0 * established / static_cast<double>(denominator));
+    }
+  }
+}
+
+PrometheusMetrics::PrometheusMetrics(PrometheusMetricsOptions options) : state_(std::make_unique<State>(options)) {}
+
+PrometheusMetrics::~PrometheusMetrics() = default;
+
+void PrometheusMetrics::update(const Report& report) {
+  const std::lock_guard lock(state_->mutex);
+  state_->update(report);
+}
+
+void PrometheusMetrics::update_capture_drops(const std::map<std::string, std::uint64_t>& totals_by_reason) {
+  const std::lock_guard lock(state_->mutex);
+  State& s = *state_;
+  if (s.capture_drops_family == nullptr) {
+    s.capture_drops_family = &counter_family(*s.registry, "sipmon_capture_drops_total",
+                                             "Packets the live capture lost before analysis, by reason.");
+  }
+  std::map<std::string_view, std::uint64_t> by_label;
+  for (const auto& [reason, total] : totals_by_reason) by_label[capture_drop_label(reason)] += total;
+  for (const auto& [label, total] : by_label) {
+    auto it = s.capture_drops.find(label);
+    if (it == s.capture_drops.end()) {
+      const std::string name(label);
+      it = s.capture_drops.emplace(name, CounterSlot{&s.capture_drops_family->Add({{"reason", name}}), 0}).first;
+    }
+    it->second.set(total);
+  }
+}
+
+void PrometheusMetrics::add_push_failures(std::uint64_t n) {
+  const std::lock_guard lock(state_->mutex);
+  State& s = *state_;
+  if (s.push_failures == nullptr) {
+    s.push_failures = &counter_family(*s.registry, "sipmon_push_failures_total",
+                                      "Pushes to the Pushgateway that failed (connection or HTTP error).")
+                           .Add({});
+  }
+  s.push_failures->Increment(static_cast<double>(n));
+}
+
+std::shared_ptr<prometheus::Registry> PrometheusMetrics::registry() const { return state_->registry; }
+
+std::string PrometheusMetrics::render() const {
+  // Series sorted by labels inside each family: prometheus-cpp keeps them in hash order, and a
+  // file that changes order between identical runs makes diffs and checks noisy.
+  auto families = state_->registry->Collect();
+  for (prometheus::MetricFamily& family : families) {
+    std::sort(family.metric.begin(), family.metric.end(),
+              [](const prometheus::ClientMetric& a, const prometheus::ClientMetric& b) { return a.label < b.label; });
+  }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
+  return out.str();
+}
+
+}  // namespace sipmon

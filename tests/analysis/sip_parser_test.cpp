@@ -1,0 +1,256 @@
+#include <array>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "analysis/sip_fields.h"
+#include "analysis/sip_parser.h"
+
+using namespace sipmon;
+
+namespace {
+
+// Lines are joined with CRLF; the last element is the body (may be empty).
+std::string crlf(std::initializer_list<std::string_view> lines, std::string_view body = "") {
+  std::string out;
+  for (const auto line : lines) {
+    out += line;
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += body;
+  return out;
+}
+
+SipMessage parse_ok(std::string_view text) {
+  SipMessage message;
+  REQUIRE(parse_sip_message(text, message) == SipParseStatus::message);
+  return message;
+}
+
+}  // namespace
+
+TEST_CASE("compact header forms and odd case reach the same headers", "[sip_parser]") {
+  const std::string text = crlf({"INVITE sip:bob@example.com SIP/2.0", "v: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKa",
+                                 "F: <sip:alice@example.com>;tag=f1", "t: <sip:bob@example.com>", "I: call-1",
+                                 "cSeQ: 7 INVITE", "m: <sip:alice@10.0.0.1>", "C: application/sdp", "L: 3",
+                                 "k: timer", "s: hello", "e: gzip", "o: presence", "r: <sip:carol@x>",
+                                 "u: talk", "x: 1800;refresher=uac", "y: abc", "b: <sip:dan@x>", "a: *;audio",
+                                 "j: *;video", "d: proxy", "n: <https://x/cert>"},
+                                "v=0");
+  const SipMessage m = parse_ok(text);
+  CHECK(m.defect == Anomaly::none);
+  CHECK(m.call_id == "call-1");
+  CHECK(m.cseq_number == 7);
+  CHECK(m.cseq_method_id == Method::invite);
+  CHECK(m.from_tag == "f1");
+  CHECK(m.via_branch == "z9hG4bKa");
+  CHECK(m.content_length == 3);
+  CHECK(m.body == "v=0");
+  CHECK(m.header(HeaderId::contact) == "<sip:alice@10.0.0.1>");
+  CHECK(m.header(HeaderId::content_type) == "application/sdp");
+  CHECK(m.header(HeaderId::supported) == "timer");
+  CHECK(m.header(HeaderId::subject) == "hello");
+  CHECK(m.header(HeaderId::content_encoding) == "gzip");
+  CHECK(m.header(HeaderId::event) == "presence");
+  CHECK(m.header(HeaderId::refer_to) == "<sip:carol@x>");
+  CHECK(m.header(HeaderId::allow_events) == "talk");
+  CHECK(m.header(HeaderId::identity) == "abc");
+  CHECK(m.header(HeaderId::referred_by) == "<sip:dan@x>");
+  CHECK(m.header(HeaderId::accept_contact) == "*;audio");
+  CHECK(m.header(HeaderId::reject_contact) == "*;video");
+  CHECK(m.header(HeaderId::request_disposition) == "proxy");
+  CHECK(m.header(HeaderId::identity_info) == "<https://x/cert>");
+  CHECK(session_expires(m).seconds == 1800u);
+  CHECK(session_expires(m).refresher == "uac");
+}
+
+TEST_CASE("folded header lines stay part of their header", "[sip_parser]") {
+  const std::string text = crlf({"OPTIONS sip:x@example.com SIP/2.0", "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKf",
+                                 "From: <sip:a@example.com>", "  ;tag=folded", "To: <sip:x@example.com>",
+                                 "Call-ID: c", "CSeq: 1", "\tOPTIONS", "Content-Length: 0"});
+  const SipMessage m = parse_ok(text);
+  CHECK(m.defect == Anomaly::none);
+  CHECK(m.from_tag == "folded");
+  CHECK(m.cseq_number == 1);
+  CHECK(m.cseq_method == "OPTIONS");
+}
+
+TEST_CASE("repeated Via lines and comma lists are all counted and readable in order", "[sip_parser]") {
+  const std::string text = crlf({"SIP/2.0 180 Ringing",
+                                 "Via: SIP/2.0/UDP proxy.example.com:5070;branch=z9hG4bKp;received=192.0.2.9;rport=5071, "
+                                 "SIP/2.0/TCP [2001:db8::1]:5080;branch=z9hG4bKq",
+                                 "From: \"A, the first\" <sip:a@example.com>;tag=1", "To: <sip:b@example.com>;tag=2",
+                                 "Call-ID: c", "CSeq: 1 INVITE", "v: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKu;rport",
+                                 "Content-Length: 0"});
+  const SipMessage m = parse_ok(text);
+  CHECK(m.via_count == 3);
+  CHECK(m.via_branch == "z9hG4bKp");
+  CHECK(m.via_sent_by == "proxy.example.com:5070");
+  const ViaValue top = top_via(m);
+  CHECK(top.transport == "UDP");
+  CHECK(top.host == "proxy.example.com");
+  CHECK(top.port == 5070);
+  CHECK(top.received == "192.0.2.9");
+  CHECK(top.has_rport);
+  CHECK(top.rport == "5071");
+
+  std::array<std::string_view, 2> first_two{};
+  CHECK(header_values(m, HeaderId::via, first_two) == 3);
+  const ViaValue second = parse_via(first_two[1]);
+  CHECK(second.transport == "TCP");
+  CHECK(second.host == "2001:db8::1");
+  CHECK(second.port == 5080);
+  CHECK(second.branch == "z9hG4bKq");
+  std::array<std::string_view, 4> all{};
+  REQUIRE(header_values(m, HeaderId::via, all) == 3);
+  const ViaValue third = parse_via(all[2]);
+  CHECK(third.branch == "z9hG4bKu");
+  CHECK(third.has_rport);
+  CHECK(third.rport.empty());
+  // The comma in the quoted display name does not split From.
+  std::array<std::string_view, 4> from{};
+  CHECK(header_values(m, HeaderId::from, from) == 1);
+}
+
+TEST_CASE("commas inside <URIs> and quoted strings do not split a header", "[sip_parser]") {
+  const std::string text = crlf({"INVITE sip:b@example.com SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+                                 "From: <sip:a@example.com>;tag=1", "To: <sip:b@example.com>", "Call-ID: c",
+                                 "CSeq: 1 INVITE", "Contact: \"x,y\" <sip:a@h;p=1,2>, <sip:c@h>",
+                                 "Reason: SIP ;cause=200 ;text=\"Call completed; elsewhere\", Q.850;cause=16"});
+  const SipMessage m = parse_ok(text);
+  std::array<std::string_view, 4> contacts{};
+  REQUIRE(header_values(m, HeaderId::contact, contacts) == 2);
+  CHECK(parse_name_addr(contacts[0]).uri == "sip:a@h;p=1,2");
+  CHECK(parse_name_addr(contacts[1]).uri == "sip:c@h");
+  const ReasonValue r = reason(m);
+  CHECK(r.protocol == "SIP");
+  CHECK(r.cause == 200u);
+  CHECK(r.text == "Call completed; elsewhere");
+}
+
+TEST_CASE("URI user and host of From, To and Request-URI", "[sip_parser]") {
+  const std::string text = crlf({"INVITE sips:+15551234;npdi@[2001:db8::5]:5061;transport=tcp SIP/2.0",
+                                 "Via: SIP/2.0/TLS h;branch=z9hG4bK1", "From: Alice <sip:alice:secret@atlanta.com>;tag=9",
+                                 "To: sip:bob@biloxi.com;tag=x", "Call-ID: c", "CSeq: 1 INVITE", "Max-Forwards: 69",
+                                 "Session-Expires: 90", "Min-SE: 90;foo=bar", "User-Agent: softphone/1.0",
+                                 "Server: pbx (v2)"});
+  const SipMessage m = parse_ok(text);
+  const SipUri ruri = request_uri(m);
+  CHECK(ruri.scheme == "sips");
+  CHECK(ruri.user == "+15551234;npdi");
+  CHECK(ruri.host == "2001:db8::5");
+  CHECK(ruri.port == 5061);
+  CHECK(ruri.params == ";transport=tcp");
+  CHECK(from_uri(m).user == "alice");
+  CHECK(from_uri(m).host == "atlanta.com");
+  CHECK(to_uri(m).user == "bob");
+  CHECK(to_uri(m).host == "biloxi.com");
+  CHECK(m.to_tag == "x");
+  CHECK(max_forwards(m) == 69u);
+  CHECK(session_expires(m).seconds == 90u);
+  CHECK(session_expires(m).refresher.empty());
+  CHECK(min_se(m) == 90u);
+  CHECK(user_agent(m) == "softphone/1.0");
+  CHECK(server(m) == "pbx (v2)");
+  CHECK(parse_uri("tel:+1-201-555-0123;phone-context=x").user == "+1-201-555-0123");
+  CHECK(parse_uri("sip:host.only").user.empty());
+  CHECK(parse_uri("sip:host.only").host == "host.only");
+  CHECK(!max_forwards(SipMessage{}).has_value());
+  CHECK(!parse_leading_number("7x").has_value());
+}
+
+TEST_CASE("Content-Length frames the body: header-like lines in the body are not headers", "[sip_parser]") {
+  const std::string body = "Call-ID: not-this\r\nCSeq: 99 BYE\r\n";
+  std::string text = crlf({"MESSAGE sip:b@example.com SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+                           "From: <sip:a@example.com>;tag=1", "To: <sip:b@example.com>", "Call-ID: real",
+                           "CSeq: 2 MESSAGE", "Content-Length: " + std::to_string(body.size())},
+                          body);
+  const std::string with_trailer = text + "garbage after the message";
+  const SipMessage m = parse_ok(with_trailer);
+  CHECK(m.call_id == "real");
+  CHECK(m.cseq_number == 2);
+  CHECK(m.body == body);
+  CHECK(m.wire_length == text.size());
+}
+
+TEST_CASE("LF-only and CR-only line ends parse like CRLF", "[sip_parser]") {
+  for (const char* eol : {"\n", "\r"}) {
+    std::string text = std::string("BYE sip:b@example.com SIP/2.0") + eol + "Via: SIP/2.0/UDP h;branch=z9hG4bK1" + eol +
+                       "From: <sip:a@x>;tag=1" + eol + "To: <sip:b@x>;tag=2" + eol + "Call-ID: c" + eol +
+                       "CSeq: 3 BYE" + eol + "Content-Length: 4" + eol + eol + "body";
+    const SipMessage m = parse_ok(text);
+    CHECK(m.defect == Anomaly::none);
+    CHECK(m.to_tag == "2");
+    CHECK(m.body == "body");
+  }
+}
+
+TEST_CASE("a message missing a mandatory header is still a message, with a defect", "[sip_parser]") {
+  struct Case {
+    std::string_view drop;
+    Anomaly expected;
+  };
+  for (const Case c : {Case{"Call-ID", Anomaly::sip_missing_call_id}, Case{"CSeq", Anomaly::sip_missing_cseq},
+                       Case{"From", Anomaly::sip_missing_from}, Case{"To", Anomaly::sip_missing_to},
+                       Case{"Via", Anomaly::sip_missing_via}}) {
+    std::string text = "REGISTER sip:example.com SIP/2.0\r\n";
+    for (const auto& [name, value] : {std::pair<std::string_view, std::string_view>{"Via", "SIP/2.0/UDP h;branch=z9hG4bK1"},
+                                     {"From", "<sip:a@x>;tag=1"}, {"To", "<sip:a@x>"}, {"Call-ID", "c"},
+                                     {"CSeq", "1 REGISTER"}}) {
+      if (name != c.drop) text += std::string(name) + ": " + std::string(value) + "\r\n";
+    }
+    text += "\r\n";
+    const SipMessage m = parse_ok(text);
+    CHECK(m.method_id == Method::register_);
+    CHECK(m.defect == c.expected);
+  }
+}
+
+TEST_CASE("truncated and broken input never reads past the end", "[sip_parser]") {
+  const std::string full = crlf({"INVITE sip:b@example.com SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
+                                 "From: <sip:a@x>;tag=1", "To: <sip:b@x>", "Call-ID: c", "CSeq: 1 INVITE",
+                                 "Content-Length: 10"},
+                                "0123456789");
+  // Every prefix parses to something without crashing; once the start line is whole it is a message.
+  for (std::size_t n = 0; n <= full.size(); ++n) {
+    const std::string prefix = full.substr(0, n);  // own buffer: ASan sees any overread
+    SipMessage m;
+    const SipParseStatus status = parse_sip_message(prefix, m, /*truncated=*/true);
+    if (n > 34) CHECK((status == SipParseStatus::message || status == SipParseStatus::header_cut_short));
+  }
+  SipMessage m;
+  CHECK(parse_sip_message(full.substr(0, full.size() - 3), m, false) == SipParseStatus::message);
+  CHECK(m.defect == Anomaly::sip_body_shorter_than_content_length);
+  CHECK(parse_sip_message(full.substr(0, full.size() - 3), m, true) == SipParseStatus::message);
+  CHECK(m.defect == Anomaly::sip_truncated_by_snaplen);
+  CHECK(parse_sip_message("SIP/2.0 20 OK\r\n\r\n", m) == SipParseStatus::bad_start_line);
+  using namespace std::string_view_literals;
+  CHECK(parse_sip_message("SIP/2.0 401 Unauthori%s\0\r\nCall-ID: x\r\n\r\n"sv, m) == SipParseStatus::bad_start_line);
+  CHECK(parse_sip_message("GET / HTTP/1.1\r\n\r\n", m) == SipParseStatus::not_sip);
+  CHECK(parse_sip_message("\r\n\r\n", m) == SipParseStatus::keepalive);
+  CHECK(parse_sip_message("INVITE sip:x SIP/2.0\r\n: empty name\r\nVia:\r\n", m) == SipParseStatus::message);
+  CHECK(m.defect == Anomaly::sip_headers_unterminated);
+}
+
+TEST_CASE("header values without the magic cookie or with spaces around slashes", "[sip_parser]") {
+  const ViaValue v = parse_via("SIP / 2.0 / UDP host.example:5062 ;branch=1234");
+  CHECK(v.transport == "UDP");
+  CHECK(v.sent_by == "host.example:5062");
+  CHECK(v.port == 5062);
+  CHECK(v.branch == "1234");
+  CHECK(parse_via("garbage").sent_by.empty());
+}
+
+TEST_CASE("a header line cut by the end of the payload makes the message uncountable, as in tshark", "[sip_parser]") {
+  SipMessage m;
+  // Measured with tshark 4.0 -z sip,stat: these are not counted...
+  CHECK(parse_sip_message("SIP/2.0 401 Unauthorized\r\nCall-ID: abc", m) == SipParseStatus::header_cut_short);
+  CHECK(parse_sip_message("SIP/2.0 200 OK\r\nCall-ID: x\r\nCSeq: 2 REGISTER", m) == SipParseStatus::header_cut_short);
+  // ...and these are: a start line alone, a last line with its line end, a cut continuation line.
+  CHECK(parse_sip_message("SIP/2.0 200 OK", m) == SipParseStatus::message);
+  CHECK(parse_sip_message("SIP/2.0 200 OK\r\nCall-ID: x\r\nCSeq: 2 REGISTER\r\n", m) == SipParseStatus::message);
+  CHECK(m.defect == Anomaly::sip_headers_unterminated);
+  CHECK(parse_sip_message("OPTIONS sip:x SIP/2.0\r\nCall-ID: x\r", m) == SipParseStatus::message);
+  CHECK(parse_sip_message("OPTIONS sip:x SIP/2.0\r\nCall-ID: x\r\n  folded", m) == SipParseStatus::message);
+}

@@ -1,0 +1,231 @@
+#include <catch2/catch.hpp>
+
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include <prometheus/registry.h>
+
+#include "outputs/prometheus_metrics.h"
+
+using namespace sipmon;
+
+namespace {
+
+// The value of one exposition line, e.g. sample(text, "sipmon_packets_total"), or nullopt when
+// the series is not exported.
+std::optional<double> sample(const std::string& exposition, const std::string& series) {
+  std::istringstream lines(exposition);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  }
+  return std::nullopt;
+}
+
+bool has_family(const std::string& exposition, const std::string& name) {
+  return exposition.find("# TYPE " + name + " ") != std::string::npos;
+}
+
+const prometheus::ClientMetric* find_series(const std::vector<prometheus::MetricFamily>& families,
+                                            const std::string& name, const prometheus::ClientMetric::Label& label) {
+  for (const auto& family : families) {
+    if (family.name != name) continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& l : metric.label) {
+        if (l == label) return &metric;
+      }
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("label values are bounded: junk methods and codes become other", "[prometheus]") {
+  CHECK(method_label("INVITE") == "INVITE");
+  CHECK(method_label("REGIStER") == "other");  // methods are case-sensitive
+  CHECK(method_label("X-JUNK-123") == "other");
+  CHECK(code_label("200") == "200");
+  CHECK(code_label("699") == "699");
+  CHECK(code_label("999") == "other");
+  CHECK(code_label("099") == "other");
+  CHECK(code_label("20") == "other");
+  CHECK(code_label("2000") == "other");
+  CHECK(capture_drop_label("ring_buffer_full") == "ring_buffer_full");
+  CHECK(capture_drop_label("whatever") == "other");
+
+  Report report;
+  report.requests = {{"INVITE", 4}, {"REGIStER", 1}, {"FOO", 2}, {"(other)", 5}};
+  report.responses_by_method = {{"INVITE", {{"200", 1}, {"999", 2}, {"099", 1}}}, {"FOO", {{"486", 3}}}};
+  PrometheusMetrics metrics;
+  metrics.update(report);
+  const std::string text = metrics.render();
+  CHECK(sample(text, R"(sipmon_sip_requests_total{method="INVITE"})") == 4);
+  CHECK(sample(text, R"(sipmon_sip_requests_total{method="other"})") == 8);
+  CHECK(sample(text, R"(sipmon_sip_requests_total{method="REGISTER"})") == 0);
+  CHECK(text.find("REGIStER") == std::string::npos);
+  CHECK(text.find("FOO") == std::string::npos);
+  CHECK(sample(text, R"(sipmon_sip_responses_total{code="200",method="INVITE"})") == 1);
+  CHECK(sample(text, R"(sipmon_sip_responses_total{code="other",method="INVITE"})") == 3);
+  CHECK(sample(text, R"(sipmon_sip_responses_total{code="486",method="other"})") == 3);
+  CHECK(text.find("999") == std::string::npos);
+}
+
+TEST_CASE("counters follow the report's absolute counts and never go back", "[prometheus]") {
+  PrometheusMetrics metrics;
+  Report report;
+  report.requests = {{"INVITE", 3}};
+  report.capture.packets = 10;
+  report.capture.bytes = 1000;
+  report.capture.malformed_by_reason = {{"sip_missing_cseq", 2}};
+  report.capture.non_sip_by_reason = {{"icmp", 1}};
+  report.table_evictions = {{"transactions", 7}};
+  metrics.update(report);
+  metrics.update(report);  // the same figures again add nothing
+  std::string text = metrics.render();
+  CHECK(sample(text, R"(sipmon_sip_requests_total{method="INVITE"})") == 3);
+  CHECK(sample(text, "sipmon_packets_total") == 10);
+  CHECK(sample(text, "sipmon_bytes_total") == 1000);
+  CHECK(sample(text, R"(sipmon_decode_anomalies_total{reason="sip_missing_cseq"})") == 2);
+  CHECK(sample(text, R"(sipmon_decode_anomalies_total{reason="icmp"})") == 1);
+  CHECK(sample(text, R"(sipmon_decode_anomalies_total{reason="payload_not_sip"})") == 0);
+  CHECK(sample(text, R"(sipmon_table_evictions_total{table="transactions"})") == 7);
+
+  report.requests["INVITE"] = 5;
+  report.capture.packets = 25;
+  metrics.update(report);
+  text = metrics.render();
+  CHECK(sample(text, R"(sipmon_sip_requests_total{method="INVITE"})") == 5);
+  CHECK(sample(text, "sipmon_packets_total") == 25);
+
+  report.requests["INVITE"] = 4;  // a counter never decreases
+  metrics.update(report);
+  CHECK(sample(metrics.render(), R"(sipmon_sip_requests_total{method="INVITE"})") == 5);
+}
+
+TEST_CASE("families nothing measured are left out until their section appears", "[prometheus]") {
+  PrometheusMetrics metrics;
+  Report report;
+  metrics.update(report);
+  std::string text = metrics.render();
+  CHECK(has_family(text, "sipmon_sip_requests_total"));
+  CHECK(has_family(text, "sipmon_build_info"));
+  CHECK_FALSE(has_family(text, "sipmon_session_attempts_total"));
+  CHECK_FALSE(has_family(text, "sipmon_session_request_delay_seconds"));
+  CHECK_FALSE(has_family(text, "sipmon_sip_retransmissions_total"));
+  CHECK_FALSE(has_family(text, "sipmon_dialogs_active"));
+  CHECK_FALSE(has_family(text, "sipmon_capture_drops_total"));
+  CHECK_FALSE(has_family(text, "sip_exporter_invite_total"));  // compat is off
+
+  report.retransmissions = RetransmissionCounts{.requests = 2, .responses = 1};
+  report.rfc6076.emplace();
+  report.rfc6076->sessions.attempts = 10;
+  report.rfc6076->sessions.established = 6;
+  report.rfc6076->sessions.redirected = 2;
+  report.rfc6076->registrations.ineffective = 1;
+  report.dialogs = DialogCounts{.established = 6, .terminated = 2, .active = 4};
+  metrics.update(report);
+  metrics.update_capture_drops({{"ring_buffer_full", 9}, {"socket_drops", 1}, {"x", 2}, {"y", 3}});
+  text = metrics.render();
+  CHECK(sample(text, R"(sipmon_sip_retransmissions_total{kind="request"})") == 2);
+  CHECK(sample(text, R"(sipmon_sip_retransmissions_total{kind="response"})") == 1);
+  CHECK(sample(text, "sipmon_session_attempts_total") == 10);
+  CHECK(sample(text, "sipmon_sessions_established_total") == 6);
+  CHECK(sample(text, "sipmon_sessions_redirected_total") == 2);
+  CHECK(sample(text, "sipmon_registrations_ineffective_total") == 1);
+  CHECK(sample(text, "sipmon_session_timeouts_total") == 0);
+  CHECK(sample(text, "sipmon_dialogs_active") == 4);
+  CHECK(sample(text, R"(sipmon_capture_drops_total{reason="ring_buffer_full"})") == 9);
+  CHECK(sample(text, R"(sipmon_capture_drops_total{reason="socket_drops"})") == 1);
+  CHECK(sample(text, R"(sipmon_capture_drops_total{reason="other"})") == 5);  // unknown reasons summed
+
+  report.dialogs->active = 1;  // a gauge follows the value down
+  metrics.update(report);
+  CHECK(sample(metrics.render(), "sipmon_dialogs_active") == 1);
+}
+
+TEST_CASE("delay histograms keep DelayHistogram's buckets exactly", "[prometheus]") {
+  PrometheusMetrics metrics;
+  Report report;
+  report.rfc6076.emplace();
+  DelayHistogram& srd = report.rfc6076->srd;
+  for (double v : {0.0005, 0.02, 0.02, 0.3, 1.2, 45.0, 100000.0}) srd.observe(v);
+  report.rfc6076->srd_failed.observe(0.7);
+  metrics.update(report);
+  for (double v : {0.0001, 3.0}) srd.observe(v);  // a second update adds only the new observations
+  metrics.update(report);
+
+  const auto families = metrics.registry()->Collect();
+  const auto* success = find_series(families, "sipmon_session_request_delay_seconds", {"outcome", "success"});
+  const auto* failure = find_series(families, "sipmon_session_request_delay_seconds", {"outcome", "failure"});
+  REQUIRE(success != nullptr);
+  REQUIRE(failure != nullptr);
+  CHECK(success->histogram.sample_count == srd.count());
+  CHECK(success->histogram.sample_sum == Approx(srd.sum()));
+  REQUIRE(success->histogram.bucket.size() == DelayHistogram::kBuckets);
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i < DelayHistogram::kBuckets; ++i) {
+    cumulative += srd.bucket(i);
+    CAPTURE(i);
+    CHECK(success->histogram.bucket[i].cumulative_count == cumulative);
+    if (i < DelayHistogram::kBounds.size())
+      CHECK(success->histogram.bucket[i].upper_bound == DelayHistogram::kBounds[i]);
+  }
+  CHECK(failure->histogram.sample_count == 1);
+}
+
+TEST_CASE("sip-exporter compatibility names carry sipmon's figures", "[prometheus]") {
+  PrometheusMetrics metrics(PrometheusMetricsOptions{.compat_sip_exporter = true});
+  Report report;
+  report.requests = {{"INVITE", 7}, {"BYE", 2}};
+  report.responses_by_method = {{"INVITE", {{"200", 3}, {"486", 1}}}, {"BYE", {{"200", 2}}}};
+  report.rfc6076.emplace();  // no attempts yet: no ratio, rather than a made-up 0
+  report.dialogs = DialogCounts{.active = 2};
+  metrics.update(report);
+  std::string text = metrics.render();
+  CHECK(sample(text, "sip_exporter_invite_total") == 7);
+  CHECK(sample(text, "sip_exporter_bye_total") == 2);
+  CHECK(sample(text, "sip_exporter_register_total") == 0);
+  CHECK(sample(text, "sip_exporter_200_total") == 5);
+  CHECK(sample(text, "sip_exporter_486_total") == 1);
+  CHECK_FALSE(has_family(text, "sip_exporter_404_total"));
+  CHECK(sample(text, "sip_exporter_sessions") == 2);
+  CHECK_FALSE(has_family(text, "sip_exporter_ser"));
+
+  report.rfc6076->sessions.attempts = 5;
+  report.rfc6076->sessions.redirected = 1;
+  report.rfc6076->sessions.established = 3;
+  metrics.update(report);
+  text = metrics.render();
+  CHECK(sample(text, "sip_exporter_ser") == Approx(75.0));
+  CHECK(sample(text, "sipmon_session_attempts_total") == 5);  // sipmon's own names stay
+}
+
+TEST_CASE("the exposition is deterministic and names the build", "[prometheus]") {
+  Report report;
+  report.requests = {{"INVITE", 1}, {"ACK", 1}, {"BYE", 1}};
+  report.responses_by_method = {{"INVITE", {{"100", 1}, {"180", 1}, {"200", 1}}}, {"BYE", {{"200", 1}}}};
+  PrometheusMetrics a;
+  PrometheusMetrics b;
+  a.update(report);
+  b.update(report);
+  CHECK(a.render() == b.render());
+  CHECK(a.render().find("sipmon_build_info{version=\"") != std::string::npos);
+}
+
+TEST_CASE("per-peer families appear with --peers, bounded like the others", "[prometheus][peers]") {
+  PrometheusMetrics metrics;
+  Report report;
+  metrics.update(report);
+  CHECK_FALSE(has_family(metrics.render(), "sipmon_peer_sip_requests_total"));
+  report.peers["carrier_a"] =
+      PeerCounts{.requests = {{"INVITE", 4}, {"FOO", 1}}, .responses = {{"503", 2}, {"999", 1}}};
+  report.peers["other"] = PeerCounts{.requests = {{"OPTIONS", 1}}, .responses = {}};
+  metrics.update(report);
+  const std::string text = metrics.render();
+  CHECK(sample(text, R"(sipmon_peer_sip_requests_total{method="INVITE",peer="carrier_a"})") == 4);
+  CHECK(sample(text, R"(sipmon_peer_sip_requests_total{method="other",peer="carrier_a"})") == 1);
+  CHECK(sample(text, R"(sipmon_peer_sip_requests_total{method="OPTIONS",peer="other"})") == 1);
+  CHECK(sample(text, R"(sipmon_peer_sip_responses_total{code="503",peer="carrier_a"})") == 2);
+  CHECK(sample(text, R"(sipmon_peer_sip_responses_total{code="other",peer="carrier_a"})") == 1);
+}
