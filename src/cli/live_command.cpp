@@ -89,6 +89,15 @@ Report snapshot(const Engine& engine, const LiveSource& source, const LiveOption
   return report;
 }
 
+// How often the Prometheus registry is brought up to date while capturing: scrapes and pushes
+// read it in between, so this bounds how stale a scraped figure can be.
+constexpr double kMetricsRefreshSeconds = 1.0;
+
+void publish(const Report& report, MetricsOutputs& outputs) {
+  outputs.metrics().update(report);
+  if (report.capture.live) outputs.metrics().update_capture_drops(report.capture.live->drops);
+}
+
 bool write_report(const Report& report, const std::string& path) {
   if (path.empty()) return true;
   if (auto written = write_file_atomically(path, render_json_report(report)); !written) {
@@ -129,9 +138,10 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
   live->add_option("--duration", options.duration_s, "Stop by itself after this long (e.g. 30s); default: until SIGINT/SIGTERM")
       ->transform(CLI::AsNumberWithUnit(kTimeUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE));
   live->add_flag("--json", options.json, "Print the JSON report on stdout at exit instead of a summary");
+  add_metrics_options(*live, options.metrics, MetricsCommand::live);
   live->footer(
       "Examples:\n"
-      "  sipmon live -i eth0                                   # SIP on 5060/5061 until Ctrl-C\n"
+      "  sipmon live -i eth0 --listen :9160                    # SIP on 5060/5061, Prometheus /metrics\n"
       "  sipmon live -i eth0 -i eth1 --ports 5060,5061,5080 --out /var/lib/sipmon/report.json --report-interval 60s\n"
       "  sipmon live -i lo --duration 30s --json                # half a minute of loopback SIP\n"
       "  sipmon live -i eth0 --source pcap                     # libpcap instead of the eBPF filter\n"
@@ -182,20 +192,34 @@ int run_live(const LiveOptions& options) {
   Opened opened = open_source(options);
   if (!opened.source) return opened.status;
   LiveSource& source = *opened.source;
+  // Before any thread starts: capabilities belong to threads, and the metrics server's threads
+  // must not inherit them.
   if (auto dropped = drop_capabilities(); !dropped) std::cerr << "sipmon: warning: " << dropped.error().message << "\n";
 
-  Engine engine(EngineConfig{.ports = options.ports});
+  auto started = MetricsOutputs::start(options.metrics);
+  if (!started) {
+    std::cerr << "sipmon: " << started.error().message << "\n";
+    return kExitUsage;
+  }
+  MetricsOutputs& outputs = **started;
+  if (outputs.listening()) std::cerr << "sipmon: serving metrics on " << outputs.listen_url() << "\n";
+
+  Engine engine(EngineConfig{.ports = options.ports, .peers = outputs.peers()});
+  publish(snapshot(engine, source, options), outputs);  // every family present from the first scrape
+  outputs.start_periodic_push();
+  Fd metrics_timer = make_timer(kMetricsRefreshSeconds, true);
   Fd report_timer = make_timer(options.report_interval_s, true);
   Fd duration_timer = make_timer(options.duration_s, false);
   Fd epoll(epoll_create1(EPOLL_CLOEXEC));
-  enum : std::uint32_t { kSource, kSignal, kReportTimer, kDurationTimer };
+  enum : std::uint32_t { kSource, kSignal, kReportTimer, kDurationTimer, kMetricsTimer };
   auto watch = [&](int fd, std::uint32_t tag) {
     epoll_event event{};
     event.events = EPOLLIN;
     event.data.u32 = tag;
     return epoll_ctl(epoll.fd, EPOLL_CTL_ADD, fd, &event) == 0;
   };
-  bool watching = epoll.fd >= 0 && signals.fd >= 0 && watch(signals.fd, kSignal);
+  bool watching = epoll.fd >= 0 && signals.fd >= 0 && watch(signals.fd, kSignal) && metrics_timer.fd >= 0 &&
+                  watch(metrics_timer.fd, kMetricsTimer);
   for (int fd : source.poll_fds()) watching = watching && watch(fd, kSource);
   if (options.report_interval_s > 0) watching = watching && report_timer.fd >= 0 && watch(report_timer.fd, kReportTimer);
   if (options.duration_s > 0) watching = watching && duration_timer.fd >= 0 && watch(duration_timer.fd, kDurationTimer);
@@ -232,6 +256,11 @@ int run_live(const LiveOptions& options) {
             write_report(snapshot(engine, source, options), options.out);
           }
           break;
+        case kMetricsTimer:
+          if (::read(metrics_timer.fd, &expirations, sizeof expirations) > 0) {
+            publish(snapshot(engine, source, options), outputs);
+          }
+          break;
         case kSignal:
         case kDurationTimer:
           running = false;
@@ -246,6 +275,10 @@ int run_live(const LiveOptions& options) {
   source.drain(engine);
   source.drain(engine);
   const Report report = snapshot(engine, source, options);
+  publish(report, outputs);
+  if (auto pushed = outputs.stop_periodic_push(); !pushed) {
+    std::cerr << "sipmon: warning: final push failed: " << pushed.error().message << "\n";
+  }
   if (!write_report(report, options.out)) status = kExitUsage;
   std::cout << (options.json ? render_json_report(report) : render_text_summary(report)) << std::flush;
   return status;

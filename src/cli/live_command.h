@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/metrics_options.h"
 #include "sources/live_source.h"
 
 namespace sipmon {
@@ -19,6 +20,7 @@ struct LiveOptions {
   double report_interval_s = 0;  // 0: only at exit
   double duration_s = 0;         // 0: until SIGINT/SIGTERM
   bool json = false;
+  MetricsOptions metrics;  // --listen, --push, ... (docs/prometheus.md)
 };
 
 CLI::App* add_live_command(CLI::App& app, LiveOptions& options);

@@ -19,7 +19,7 @@
 namespace sipmon {
 
 const std::array<const char*, SIPMON_COUNTER_COUNT> kKernelCounterNames = {
-    "seen", "loopback_outgoing_skipped", "matched", "copied", "truncated", "ringbuf_full", "load_failed", "fragments", "paged",
+    "seen", "loopback_outgoing_skipped", "matched", "copied", "truncated", "ring_buffer_full", "load_failed", "fragments", "paged",
 };
 
 namespace {

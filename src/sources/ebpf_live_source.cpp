@@ -72,7 +72,7 @@ LiveCounters EbpfLiveSource::counters() const {
   const KernelCounters kernel = impl_->skeleton.counters();
   LiveCounters result;
   for (std::size_t i = 0; i < kernel.size(); ++i) result.kernel[kKernelCounterNames[i]] = kernel[i];
-  result.drops["ringbuf_full"] = kernel[SIPMON_COUNTER_RINGBUF_FULL];
+  result.drops["ring_buffer_full"] = kernel[SIPMON_COUNTER_RINGBUF_FULL];
   result.drops["truncated"] = kernel[SIPMON_COUNTER_TRUNCATED];
   result.drops["load_failed"] = kernel[SIPMON_COUNTER_LOAD_FAILED];
   result.drops["malformed_record"] = impl_->malformed_records;

@@ -131,8 +131,8 @@ LiveCounters PcapLiveSource::counters() const {
     interface_dropped += handle.last_stats.ps_ifdrop;
   }
   result.kernel["received"] = received;
-  result.drops["buffer_full"] = dropped;
-  result.drops["interface"] = interface_dropped;
+  result.drops["socket_drops"] = dropped;
+  result.drops["interface_drops"] = interface_dropped;
   return result;
 }
 

@@ -2,7 +2,8 @@
 # sipmon live as an operator meets it: missing privileges give one clear message and exit 2;
 # with CAP_NET_RAW alone, --source auto falls back to libpcap with a warning and still counts
 # exactly; CAP_BPF + CAP_NET_RAW run eBPF, and no capability is left once capture runs; SIGTERM flushes the report (exit 0); --report-interval rewrites it while running;
-# a forced loss (--snaplen shorter than the packets) is counted; bad options exit 2.
+# a forced loss (--snaplen shorter than the packets) is counted, in the report and on /metrics;
+# bad options exit 2.
 # Loopback only, on ports nobody else uses (PORT, default 26060). Needs root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -77,11 +78,21 @@ status=0; wait "$pr_pid" || status=$?
 [[ $(field "$work/periodic.json" "d['capture']['sip_messages']") == 15 ]] || fail "final report after SIGTERM lacks the last messages"
 [[ $(field "$work/periodic.json" "d['capture']['kernel']['copied']") == 15 ]] || fail "kernel copied != 15"
 
-echo "--- a forced loss is counted: packets longer than --snaplen"
-"$SIPMON" live -i lo --ports "$port" --snaplen 200 --duration 3s --json >"$work/snap.json" 2>"$work/snap.err" &
+echo "--- a forced loss is counted: packets longer than --snaplen; JSON report and /metrics agree"
+metrics_port=$((port + 1000))
+"$SIPMON" live -i lo --ports "$port" --snaplen 200 --duration 4s --json --listen "127.0.0.1:$metrics_port" \
+  >"$work/snap.json" 2>"$work/snap.err" &
 snap_pid=$!; pids+=("$snap_pid")
 wait_for_line "$work/snap.err" "capturing on lo" 10
 send --count 7 --size 1000
+for ((i = 0; i < 60; i++)); do  # the registry is refreshed every second (bounded: 3 s)
+  curl -s "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics.txt" || true
+  grep -q '^sipmon_capture_drops_total{reason="truncated"} 7$' "$work/metrics.txt" && break
+  sleep 0.05
+done
+grep -E '^sipmon_capture_drops_total|^sipmon_sip_requests_total\{method="INVITE"\}' "$work/metrics.txt"
+grep -q '^sipmon_capture_drops_total{reason="truncated"} 7$' "$work/metrics.txt" || fail "/metrics lacks the 7 truncated packets"
+grep -q '^sipmon_capture_drops_total{reason="ring_buffer_full"} 0$' "$work/metrics.txt" || fail "/metrics lacks ring_buffer_full"
 wait "$snap_pid" || fail "snaplen run exited with $?"
 [[ $(field "$work/snap.json" "d['capture']['drops']['truncated']") == 7 ]] || fail "truncated: $(field "$work/snap.json" "d['capture']['drops']")"
 [[ $(field "$work/snap.json" "d['capture']['kernel']['copied']") == 7 ]] || fail "copied: $(field "$work/snap.json" "d['capture']['kernel']")"
