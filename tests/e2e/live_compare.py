@@ -3,6 +3,7 @@
 of the recording and tshark's dissection of it must agree with every live report, exactly."""
 import argparse
 import collections
+import datetime
 import json
 import subprocess
 import sys
@@ -25,6 +26,10 @@ def tshark_counts(pcap, ports):
         elif status:
             responses[status] += 1
     return len(frames), dict(requests), dict(responses)
+
+
+def epoch(text):
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def main():
@@ -71,6 +76,11 @@ def main():
         expect(f"{name} requests vs replay", live["requests"], replay["requests"])
         expect(f"{name} responses vs replay", live["responses"], replay["responses"])
         expect(f"{name} drops", {k: v for k, v in lc["drops"].items() if v}, {})
+        # Kernel time (CLOCK_MONOTONIC in the filter) must come out as wall-clock time: the live
+        # first/last packet times match the recording's to well within a scheduling delay.
+        for key in ("first_ts", "last_ts"):
+            if lc[key] and rc[key] and abs(epoch(lc[key]) - epoch(rc[key])) > 0.1:
+                failures.append(f"{name} {key} {lc[key]} is not the recording's {rc[key]}")
         if lc.get("source") == "ebpf":
             expect(f"{name} kernel copied vs frames", lc["kernel"]["copied"], frames)
             expect(f"{name} kernel matched vs frames", lc["kernel"]["matched"], frames)
