@@ -1,6 +1,7 @@
 #pragma once
 // What the live command's event loop needs from a capture source, whichever it is (eBPF ring
 // buffer or libpcap): descriptors to wait on, a way to drain everything ready, and counters.
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
