@@ -122,7 +122,8 @@ Report Engine::report() const {
   capture.unsupported_link = unsupported_packets_;
   for (std::size_t i = 0; i < kAnomalyCount; ++i) {
     const auto anomaly = static_cast<Anomaly>(i);
-    const std::uint64_t count = anomalies_[anomaly];
+    // Decoder events (reassembly timeouts, stream gaps) are counted where the state lives.
+    const std::uint64_t count = anomalies_[anomaly] + decoder_.events()[anomaly];
     if (count == 0) continue;
     const std::string name(anomaly_name(anomaly));
     switch (anomaly_class(anomaly)) {

@@ -23,4 +23,7 @@ LinkResult decode_ethertype_chain(Bytes frame, std::size_t type_offset);
 
 LinkResult decode_link(std::uint32_t link_type, Bytes frame);
 
+// PPP (RFC 1661) frame from its address/control or protocol field: used inside PPPoE and GRE.
+LinkResult decode_ppp(Bytes frame);
+
 }  // namespace sipmon
