@@ -95,6 +95,9 @@ configure() {
   UAC_EXTRA=()      # extra UAC flags
   EXPECT=""         # expected message summary ("" = do not check)
   ALLOW_UAC_FAIL=0  # SIPp may report failed calls (packet loss test)
+  MIN_REQ_RESEND=0  # minimum retransmitted requests (tshark sip.resend==1)
+  MIN_RSP_RESEND=0  # minimum retransmitted responses
+  ATTEMPTS=1        # recordings to try until the checks pass
 
   local builtin_uac=(-sn uac -d 200)
   case "$1" in
@@ -126,12 +129,15 @@ configure() {
       # UAS waits 1.8 s before answering: INVITE retransmitted at +0.5 s
       # and +1.5 s, i.e. 3 INVITEs per call.
       UAS_SCEN=(-sf "$SCEN/uas-slow-answer.xml"); UAC_SCEN=("${builtin_uac[@]}")
-      EXPECT="INVITE=6 ACK=2 BYE=2 100=2 180=2 200=4" ;;
+      EXPECT="INVITE=6 ACK=2 BYE=2 100=2 180=2 200=4"; MIN_REQ_RESEND=4 ;;
     call-lost)
       # SIPp drops ~10% of the UAC's sent and received messages; the
-      # resulting retransmissions are random, so the content is not checked.
+      # resulting retransmissions are random, so the exact content is not
+      # checked, but the capture must contain at least one retransmitted
+      # request and one retransmitted response (re-recorded up to 4 times).
       CALLS=10; UAS_SCEN=(-sf "$SCEN/uas-answer.xml"); UAC_SCEN=("${builtin_uac[@]}")
-      UAC_EXTRA=(-lost 10); ALLOW_UAC_FAIL=1 ;;
+      UAC_EXTRA=(-lost 10); ALLOW_UAC_FAIL=1
+      MIN_REQ_RESEND=1; MIN_RSP_RESEND=1; ATTEMPTS=4 ;;
     call-unavailable)
       UAS_SCEN=(-sf "$SCEN/uas-unavailable.xml"); UAC_SCEN=(-sf "$SCEN/uac-reject.xml")
       EXPECT="INVITE=2 ACK=2 100=2 480=2" ;;
@@ -241,22 +247,29 @@ record() {
     log "$name: UAS exited with $uas_rc"; tail -n 30 "$dir/uas.log" >&2 || true; ok=0
   fi
   if [ ! -s "$tmp" ]; then
-    log "$name: no capture written"; cat "$dir/tcpdump.log" >&2; FAILED+=("$name"); return 0
+    log "$name: no capture written"; cat "$dir/tcpdump.log" >&2; return 1
   fi
 
-  cp "$tmp" "$out"
-  chmod 0644 "$out"
-
-  # 5. Report.
-  ts -n -r "$out" -q -z sip,stat
-  local got resend
-  got=$(summarize "$out")
-  resend=$(ts -n -r "$out" -Y 'sip.resend == 1' | wc -l)
-  log "$name: $(stat -c %s "$out") bytes, messages: $got (sip.resend==1: $resend)"
+  # 5. Check and report; the capture replaces samples/NAME.pcap only if
+  #    every check passed.
+  ts -n -r "$tmp" -q -z sip,stat
+  local got req_resend rsp_resend
+  got=$(summarize "$tmp")
+  req_resend=$(ts -n -r "$tmp" -Y 'sip.resend == 1 && sip.Request-Line' | wc -l)
+  rsp_resend=$(ts -n -r "$tmp" -Y 'sip.resend == 1 && sip.Status-Line' | wc -l)
+  log "$name: $(stat -c %s "$tmp") bytes, messages: $got" \
+      "(sip.resend==1: $((req_resend + rsp_resend)) = $req_resend requests + $rsp_resend responses)"
   if [ -n "$EXPECT" ] && [ "$got" != "$EXPECT" ]; then
     log "$name: MISMATCH, expected: $EXPECT"; ok=0
   fi
-  [ "$ok" = 1 ] || FAILED+=("$name")
+  if [ "$req_resend" -lt "$MIN_REQ_RESEND" ] || [ "$rsp_resend" -lt "$MIN_RSP_RESEND" ]; then
+    log "$name: too few retransmissions (need >= $MIN_REQ_RESEND requests, >= $MIN_RSP_RESEND responses)"
+    ok=0
+  fi
+  [ "$ok" = 1 ] || return 1
+  cp "$tmp" "$out"
+  chmod 0644 "$out"
+  log "$name: wrote $out"
 }
 
 main() {
@@ -267,7 +280,12 @@ main() {
   for c in "${names[@]}"; do
     c=${c%.pcap}; c=${c##*/}
     configure "$c" >/dev/null   # validate the name before recording
-    record "$c"
+    local attempt=1
+    until record "$c"; do
+      if [ "$attempt" -ge "$ATTEMPTS" ]; then FAILED+=("$c"); break; fi
+      attempt=$((attempt + 1))
+      log "$c: retrying (attempt $attempt of $ATTEMPTS)"
+    done
   done
   if [ ${#FAILED[@]} -ne 0 ]; then
     log "FAILED: ${FAILED[*]}"; exit 1

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/delay_histogram.h"
+
 namespace sipmon {
 
 struct ReadError {
@@ -33,11 +35,65 @@ struct CaptureReport {
   std::vector<ReadError> read_errors;  // damaged files: everything before the damage is counted
 };
 
+// RFC 6076 counts. Ratios are not stored: they are derived from these numerators and
+// denominators wherever they are shown (JSON, PromQL), so that they can be summed and windowed.
+struct SessionCounts {
+  std::uint64_t attempts = 0;     // initial INVITEs (no To-tag), one per Call-ID/From-tag/CSeq chain
+  std::uint64_t established = 0;  // answered 2xx
+  std::uint64_t redirected = 0;   // final 3xx
+  std::uint64_t effective = 0;    // SEER numerator: 200, 480, 486, 600, 603
+  std::uint64_t ineffective = 0;  // ISA numerator: 408, 500, 503, 504, or timed out
+  std::uint64_t completed = 0;    // SCR numerator: established, then ended by a BYE answered 2xx
+  std::uint64_t cancelled = 0;    // ended by CANCEL (487)
+  std::uint64_t failed = 0;       // any other final failure (4xx-6xx not above)
+  std::uint64_t timeouts = 0;     // no final response within 32 s (Timer B); also in ineffective
+  std::uint64_t pending = 0;      // no final response yet, younger than 32 s at the end of input
+};
+
+struct RegistrationCounts {
+  std::uint64_t attempts = 0;     // initial REGISTERs; an authenticated retry is the same attempt
+  std::uint64_t succeeded = 0;    // 2xx
+  std::uint64_t ineffective = 0;  // IRA numerator: final failure, or no final response in 32 s
+  std::uint64_t timeouts = 0;     // also in ineffective
+  std::uint64_t pending = 0;
+};
+
+struct Rfc6076Report {
+  SessionCounts sessions;
+  RegistrationCounts registrations;
+  DelayHistogram srd;         // first INVITE -> first non-100 provisional, or 2xx if none (successes)
+  DelayHistogram srd_failed;  // first INVITE -> failure final response
+  DelayHistogram sdd;         // BYE -> its final response
+  std::uint64_t sdd_timeouts = 0;  // BYEs with no final response within 32 s
+  DelayHistogram sdt;         // session duration: 2xx to INVITE -> BYE
+  DelayHistogram rrd;         // first REGISTER -> 2xx (challenge round-trip included)
+};
+
+struct DialogCounts {
+  std::uint64_t established = 0;
+  std::uint64_t terminated = 0;
+  std::uint64_t active = 0;  // at the end of the input
+  std::uint64_t expired = 0;
+  std::uint64_t evicted = 0;
+};
+
+struct RetransmissionCounts {
+  std::uint64_t requests = 0;
+  std::uint64_t responses = 0;
+};
+
 struct Report {
   static constexpr int kSchemaVersion = 1;
   CaptureReport capture;
   std::map<std::string, std::uint64_t> requests;   // method token -> count, retransmissions included
   std::map<std::string, std::uint64_t> responses;  // status code -> count, retransmissions included
+  // Filled by the layers that compute them; absent (and left out of the JSON) until then, so a
+  // report never shows a zero that nothing measured.
+  std::optional<RetransmissionCounts> retransmissions;
+  std::optional<Rfc6076Report> rfc6076;
+  std::optional<DialogCounts> dialogs;
+  // Table name -> entries turned away or dropped because a bounded table was full.
+  std::map<std::string, std::uint64_t> table_evictions;
 };
 
 }  // namespace sipmon

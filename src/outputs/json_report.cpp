@@ -1,5 +1,7 @@
 #include "outputs/json_report.h"
 
+#include <cmath>
+
 #include "analysis/time_format.h"
 #include "sipmon/version.h"
 
@@ -42,16 +44,88 @@ Json capture_to_json(const CaptureReport& capture) {
   };
 }
 
+// Figures are rounded to a microsecond (delays) or a millionth of a percent (ratios): finer digits
+// carry no information and would only make reports differ in their last bits.
+Json rounded(std::optional<double> value) {
+  if (!value || !std::isfinite(*value)) return nullptr;
+  return std::round(*value * 1e6) / 1e6;
+}
+
+// A percentage, or null when the denominator is zero: never 0, NaN, or above 100.
+Json percent(std::uint64_t numerator, std::uint64_t denominator) {
+  if (denominator == 0) return nullptr;
+  return rounded(100.0 * static_cast<double>(std::min(numerator, denominator)) / static_cast<double>(denominator));
+}
+
+Json delays(const DelayHistogram& h) {
+  return Json{
+      {"count", h.count()},
+      {"mean", rounded(h.mean())},
+      {"p50", rounded(h.quantile(0.50))},
+      {"p90", rounded(h.quantile(0.90))},
+      {"p99", rounded(h.quantile(0.99))},
+      {"max", h.count() ? rounded(h.max()) : Json(nullptr)},
+  };
+}
+
+Json rfc6076_to_json(const Rfc6076Report& r) {
+  const SessionCounts& s = r.sessions;
+  const RegistrationCounts& g = r.registrations;
+  // RFC 6076 §4.1/§4.2: redirected attempts leave the SER and SEER denominators.
+  const std::uint64_t not_redirected = s.attempts - std::min(s.redirected, s.attempts);
+  return Json{
+      {"session_attempts", s.attempts},
+      {"sessions_established", s.established},
+      {"sessions_redirected", s.redirected},
+      {"sessions_effective", s.effective},
+      {"sessions_ineffective", s.ineffective},
+      {"sessions_completed", s.completed},
+      {"sessions_cancelled", s.cancelled},
+      {"sessions_failed", s.failed},
+      {"timeouts", s.timeouts},
+      {"pending", s.pending},
+      {"ser", percent(s.established, not_redirected)},
+      {"seer", percent(s.effective, not_redirected)},
+      {"isa", percent(s.ineffective, s.attempts)},
+      {"scr", percent(s.completed, s.attempts)},
+      {"asr", percent(s.established, s.attempts)},
+      {"ner", percent(s.attempts - std::min(s.ineffective, s.attempts), s.attempts)},
+      {"registration_attempts", g.attempts},
+      {"registrations_succeeded", g.succeeded},
+      {"registrations_ineffective", g.ineffective},
+      {"registration_timeouts", g.timeouts},
+      {"registrations_pending", g.pending},
+      {"ira", percent(g.ineffective, g.attempts)},
+      {"srd", delays(r.srd)},
+      {"srd_failed", delays(r.srd_failed)},
+      {"sdd", delays(r.sdd)},
+      {"sdd_timeouts", r.sdd_timeouts},
+      {"sdt", delays(r.sdt)},
+      {"rrd", delays(r.rrd)},
+  };
+}
+
 }  // namespace
 
 Json report_to_json(const Report& report) {
-  return Json{
+  Json json{
       {"schema_version", Report::kSchemaVersion},
       {"sipmon_version", kVersion},
       {"capture", capture_to_json(report.capture)},
       {"requests", counts(report.requests)},
       {"responses", counts(report.responses)},
   };
+  if (const auto& r = report.retransmissions) json["retransmissions"] = Json{{"requests", r->requests}, {"responses", r->responses}};
+  if (report.rfc6076) json["rfc6076"] = rfc6076_to_json(*report.rfc6076);
+  if (const auto& d = report.dialogs) {
+    json["dialogs"] = Json{{"established", d->established},
+                           {"terminated", d->terminated},
+                           {"active", d->active},
+                           {"expired", d->expired},
+                           {"evicted", d->evicted}};
+  }
+  json["table_evictions"] = counts(report.table_evictions);
+  return json;
 }
 
 std::string render_json_report(const Report& report) { return report_to_json(report).dump(2) + "\n"; }
