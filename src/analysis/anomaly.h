@@ -37,8 +37,6 @@ enum class AnomalyClass : std::uint8_t {
   X(ip_fragment_too_large, malformed)                        \
   X(ip_fragment_inconsistent, malformed)                          \
   X(ip_fragment_too_many_pieces, malformed)                  \
-  X(ip_fragment_timeout, malformed)                          \
-  X(ip_fragment_evicted, malformed)                          \
   X(ip_fragment_memory_full, malformed)                      \
   X(encrypted_ipsec, non_sip)                                \
   X(icmp, non_sip)                                           \
@@ -61,28 +59,33 @@ enum class AnomalyClass : std::uint8_t {
   X(tcp_segment_buffered, non_sip)                           \
   X(tcp_retransmission, non_sip)                             \
   X(tcp_truncated_segment, malformed)                        \
-  X(tcp_gap, malformed)                                      \
-  X(tcp_resync_skipped, non_sip)                             \
-  X(tcp_message_too_large, malformed)                        \
   X(tcp_out_of_order_dropped, malformed)                     \
-  X(tcp_flow_evicted, malformed)                             \
-  X(tcp_flow_expired, non_sip)                               \
-  X(tcp_memory_full, malformed)                              \
   /* SCTP */                                                 \
   X(truncated_sctp_header, malformed)                        \
   X(bad_sctp_chunk, malformed)                               \
   X(sctp_control, non_sip)                                   \
   X(sctp_fragment_buffered, non_sip)                         \
   X(sctp_fragment_orphaned, malformed)                       \
-  X(sctp_reassembly_incomplete, malformed)                   \
-  X(sctp_reassembly_timeout, malformed)                      \
-  X(sctp_reassembly_evicted, malformed)                      \
-  X(sctp_message_too_large, malformed)                       \
   /* WebSocket (RFC 6455 / RFC 7118) */                      \
   X(websocket_handshake, non_sip)                            \
   X(websocket_control, non_sip)                              \
   X(websocket_fragmented_message, non_sip)                   \
-  X(bad_websocket_frame, malformed)                          \
+  /* Decoder events: counted once per occurrence, not per frame (state that was given up: */ \
+  /* reassemblies that timed out or were evicted, stream data the capture lost). They are   */ \
+  /* class non_sip so that malformed_by_reason keeps counting frames only.                  */ \
+  X(ip_fragment_timeout, non_sip)                  \
+  X(ip_fragment_evicted, non_sip)                  \
+  X(tcp_flow_expired, non_sip)                     \
+  X(tcp_flow_evicted, non_sip)                     \
+  X(tcp_resync_skipped, non_sip)                   \
+  X(bad_websocket_frame, non_sip)                  \
+  X(tcp_message_too_large, non_sip)                \
+  X(tcp_memory_full, non_sip)                      \
+  X(tcp_gap, non_sip)                              \
+  X(sctp_reassembly_timeout, non_sip)              \
+  X(sctp_reassembly_incomplete, non_sip)           \
+  X(sctp_reassembly_evicted, non_sip)              \
+  X(sctp_message_too_large, non_sip)               \
   /* SIP message (the message is still counted by method or code) */ \
   X(sip_bad_start_line, malformed)                           \
   X(sip_truncated_by_snaplen, malformed)                     \

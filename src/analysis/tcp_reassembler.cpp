@@ -68,6 +68,7 @@ struct TcpReassembler::Emitter {
   PayloadSink& sink;
   std::size_t emitted = 0;
   Anomaly outcome = Anomaly::tcp_segment_buffered;
+  bool keepalive = false;  // CRLFs seen between messages
 
   void message(Bytes bytes, Transport transport) {
     Payload payload{.ts_ns = segment.ts_ns,
@@ -218,7 +219,8 @@ std::size_t TcpReassembler::consume(Flow& flow, Bytes stream, Emitter& emit, Ano
       continue;
     }
     if (const std::size_t crlf = leading_crlf(text); crlf > 0) {
-      emit.message(rest.first(crlf), Transport::tcp);  // RFC 5626 keep-alive (CRLFCRLF / CRLF)
+      // RFC 5626 keep-alive (CRLFCRLF ping, CRLF pong) or stray line ends between messages.
+      emit.keepalive = true;
       pos += crlf;
       continue;
     }
@@ -381,6 +383,12 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
   }
   if (segment.fin && flow->used) reset(*flow);
   if (!has_data) return Anomaly::tcp_control;
+  if (emit.emitted == 0 && emit.keepalive) {
+    // A keep-alive is reported only for a segment that carried nothing else, so that a frame
+    // still counts once: a message followed by CRLF is a SIP frame, not also a keep-alive.
+    static constexpr std::uint8_t kPing[] = {'\r', '\n', '\r', '\n'};
+    emit.message(Bytes(kPing, sizeof kPing), Transport::tcp);
+  }
   return emit.emitted > 0 ? Anomaly::none : emit.outcome;
 }
 
