@@ -52,14 +52,25 @@ SipFrame frame_sip_message(std::string_view stream) {
   return {SipFrameStatus::complete, length};
 }
 
+// Resynchronising means guessing where a message starts in bytes that may be the tail of a body,
+// so the guess is stricter than the parser: a status line, or a method of capital letters as every
+// method registered with IANA is. "xxxACK sip:..." (a body without a final CRLF running into the
+// next request) is not taken for a request with the method "xxxACK".
+bool plausible_start_line(std::string_view line) {
+  if (line.starts_with("SIP/2.0 ")) return looks_like_sip_start(line);
+  std::size_t i = 0;
+  while (i < line.size() && line[i] >= 'A' && line[i] <= 'Z') ++i;
+  return i > 0 && i <= 32 && i < line.size() && line[i] == ' ' && looks_like_sip_start(line);
+}
+
 std::size_t find_sip_start(std::string_view stream, std::size_t& keep_from) {
   std::size_t line = 0;
   while (line < stream.size()) {
     const std::size_t nl = stream.find('\n', line);
     if (nl == std::string_view::npos) break;
-    if (looks_like_sip_start(stream.substr(line, nl + 1 - line))) {
+    if (plausible_start_line(stream.substr(line, nl + 1 - line))) {
       keep_from = line;
-      return line + leading_crlf(stream.substr(line));
+      return line;
     }
     line = nl + 1;
   }

@@ -23,7 +23,8 @@ struct SipFrame {
 // nothing else. Never reads past `stream`.
 SipFrame frame_sip_message(std::string_view stream);
 
-// Where the first line that is a SIP start line begins, or npos. `keep_from` receives where an
+// Where the first line that is a plausible SIP start line begins (stricter than the parser: see
+// the .cpp), or npos. `keep_from` receives where an
 // unfinished last line starts (so a start line split across segments is not lost), or
 // stream.size() when every line is complete.
 std::size_t find_sip_start(std::string_view stream, std::size_t& keep_from);

@@ -202,6 +202,7 @@ std::size_t TcpReassembler::consume(Flow& flow, Bytes stream, Emitter& emit, Ano
       std::size_t keep = 0;
       const std::size_t start = find_sip_start(text, keep);
       const std::size_t skip = start == std::string_view::npos ? keep : start;
+      if (skip > 0 && only_crlf(rest.first(skip))) emit.keepalive = true;
       if (skip > 0 && !only_crlf(rest.first(skip))) {
         if (flow.seen_sip) {
           events.add(Anomaly::tcp_resync_skipped);
@@ -364,8 +365,10 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
     data = data.subspan(behind);  // a retransmission that also carries new bytes
     ahead = 0;
   }
+  bool queued = false;
   if (ahead > 0 && !data.empty()) {
     if (static_cast<std::size_t>(ahead) <= limits_.max_flow_bytes && hold(*flow, segment.seq, data)) {
+      queued = true;
       if (segment.fin) skip_gap(*flow, emit, events);
     } else {
       // Too far ahead, or too much already waiting: the hole will not be filled.
@@ -381,8 +384,11 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
     append(*flow, data, emit, events);
     drain_queue(*flow, emit, events);
   }
+  // Bytes that are neither part of a message nor waiting to complete one are simply not SIP.
+  const bool searching = !queued && flow->used && flow->mode == Mode::sip && !flow->synced;
   if (segment.fin && flow->used) reset(*flow);
   if (!has_data) return Anomaly::tcp_control;
+  if (searching && emit.outcome == Anomaly::tcp_segment_buffered) emit.outcome = Anomaly::payload_not_sip;
   if (emit.emitted == 0 && emit.keepalive) {
     // A keep-alive is reported only for a segment that carried nothing else, so that a frame
     // still counts once: a message followed by CRLF is a SIP frame, not also a keep-alive.
