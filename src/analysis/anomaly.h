@@ -59,7 +59,6 @@ enum class AnomalyClass : std::uint8_t {
   X(tcp_segment_buffered, non_sip)                           \
   X(tcp_retransmission, non_sip)                             \
   X(tcp_truncated_segment, malformed)                        \
-  X(tcp_out_of_order_dropped, malformed)                     \
   /* SCTP */                                                 \
   X(truncated_sctp_header, malformed)                        \
   X(bad_sctp_chunk, malformed)                               \

@@ -6,7 +6,9 @@
 
 namespace sipmon {
 
-Engine::Engine(EngineConfig config) : config_(std::move(config)) {
+Engine::Engine(EngineConfig config) : Engine(std::move(config), DecoderLimits{}) {}
+
+Engine::Engine(EngineConfig config, const DecoderLimits& limits) : config_(std::move(config)), decoder_(limits) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
 }
 
