@@ -11,6 +11,7 @@ namespace {
 
 constexpr std::size_t kTcpMinHeader = 20;
 constexpr std::size_t kWays = 4;
+constexpr std::uint16_t kSipsPort = 5061;
 // A start line longer than this is not a start line: an unsynchronised flow keeps at most this
 // much of an unfinished line while it looks for the next message.
 constexpr std::size_t kMaxStartLine = 8192;
@@ -389,6 +390,11 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
   if (segment.fin && flow->used) reset(*flow);
   if (!has_data) return Anomaly::tcp_control;
   if (searching && emit.outcome == Anomaly::tcp_segment_buffered) emit.outcome = Anomaly::payload_not_sip;
+  // Mid-stream, TLS records need not start where a segment does; on the SIPS port (RFC 3261 §26.2)
+  // bytes that are not SIP are taken to be TLS.
+  if (emit.outcome == Anomaly::payload_not_sip && (segment.src_port == kSipsPort || segment.dst_port == kSipsPort)) {
+    emit.outcome = Anomaly::encrypted_tls;
+  }
   if (emit.emitted == 0 && emit.keepalive) {
     // A keep-alive is reported only for a segment that carried nothing else, so that a frame
     // still counts once: a message followed by CRLF is a SIP frame, not also a keep-alive.

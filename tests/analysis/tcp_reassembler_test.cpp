@@ -149,6 +149,9 @@ TEST_CASE("TLS is counted as encrypted, a lone CRLFCRLF as a keep-alive, pure AC
   Stream s;
   CHECK(s.at(std::string("\x16\x03\x01\x00\x05hello", 10), TcpSpec{.src_port = 40000, .dst_port = 5061}) ==
         Anomaly::encrypted_tls);
+  // Mid-stream TLS on the SIPS port: no record header at the segment start, still encrypted.
+  CHECK(s.at("\x8a\x13 ciphertext", TcpSpec{.src_port = 5061, .dst_port = 40000, .seq = 77}) == Anomaly::encrypted_tls);
+  CHECK(s.at("\x8a\x13 not sip", TcpSpec{.src_port = 5062, .dst_port = 40000, .seq = 77}) == Anomaly::payload_not_sip);
   CHECK(s.send("\r\n\r\n") == Anomaly::none);
   CHECK(s.sink.payloads.at(0) == "\r\n\r\n");
   CHECK(s.at("", TcpSpec{.seq = 5}) == Anomaly::tcp_control);
