@@ -42,6 +42,11 @@ struct IpPacket {
   Bytes payload;                   // transport header onwards, trimmed to the IP length
 };
 
+// Skips IPv6 extension headers at the start of `payload` (those after a Fragment header are only
+// readable once the datagram is reassembled). Returns false when one is cut short or the chain is
+// too long; `protocol` and `payload` then stay where the walk stopped.
+bool skip_ipv6_extension_headers(std::uint8_t& protocol, Bytes& payload);
+
 IpPacket decode_ipv4(Bytes packet);
 IpPacket decode_ipv6(Bytes packet);
 IpPacket decode_ip(NetworkProtocol protocol, Bytes packet);

@@ -34,6 +34,11 @@ Anomaly PacketDecoder::decode_network(std::int64_t ts_ns, const LinkResult& link
     ip.payload = whole.payload;
     ip.is_fragment = false;
     ip.truncated = false;
+    // In IPv6, extension headers may follow the Fragment header (RFC 8200 §4.5: the fragmentable
+    // part); they are only readable now.
+    if (ip.src.family == 6 && !skip_ipv6_extension_headers(ip.protocol, ip.payload)) {
+      return Anomaly::bad_ipv6_extension_header;
+    }
   }
 
   switch (ip.protocol) {

@@ -80,7 +80,11 @@ LinkResult decode_gre(Bytes packet) {
 
 LinkResult decode_vxlan(Bytes payload) {
   if (payload.size() < kVxlanHeader) return fail(Anomaly::truncated_tunnel_header);
-  if ((payload[0] & 0x08) == 0) return fail(Anomaly::unsupported_tunnel_payload);  // no VNI: not VXLAN
+  // Only the I flag (a VNI is present) and the group-policy G flag may be set, and the last byte is
+  // reserved. Strict on purpose: 'I' (0x49), as in a SIP INVITE sent from port 4789, has 0x08 set.
+  if ((payload[0] & 0x08) == 0 || (payload[0] & 0x77) != 0 || payload[7] != 0) {
+    return fail(Anomaly::unsupported_tunnel_payload);
+  }
   return ethernet(payload.subspan(kVxlanHeader));
 }
 

@@ -134,3 +134,18 @@ TEST_CASE("a full table evicts the oldest datagram and a byte budget bounds memo
   CHECK(feed(decoder, sink, more, false, 4) == Anomaly::ip_fragment_memory_full);
   CHECK(decoder.ip_reassembler().bytes_in_flight() <= 4000);
 }
+
+TEST_CASE("IPv6 extension headers after the Fragment header are read once the datagram is whole", "[ip_reassembly]") {
+  PacketDecoder decoder;
+  CollectingSink sink;
+  const std::string message = big_message();
+  auto whole = udp_ip_packet(message, UdpSpec{.ipv6 = true});
+  // Put an 8-byte Destination Options header (next: UDP) in front of the UDP header.
+  whole.insert(whole.begin() + 40, {17, 0, 1, 4, 0, 0, 0, 0});
+  whole[6] = 60;
+  const std::size_t payload = whole.size() - 40;
+  CHECK(feed(decoder, sink, ipv6_fragment(whole, 0, 1448, true), true) == Anomaly::ip_fragment_buffered);
+  CHECK(feed(decoder, sink, ipv6_fragment(whole, 1448, payload - 1448, false), true) == Anomaly::none);
+  REQUIRE(sink.payloads.size() == 1);
+  CHECK(sink.payloads[0] == message);
+}

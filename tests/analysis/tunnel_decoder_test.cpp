@@ -140,3 +140,13 @@ TEST_CASE("ICMP errors quoting SIP are counted apart, not as messages", "[tunnel
         Anomaly::icmp_quoted_sip);
   CHECK(sink.payloads.empty());
 }
+
+TEST_CASE("a SIP INVITE sent from the VXLAN port is not taken for VXLAN", "[tunnel]") {
+  PacketDecoder decoder;
+  CollectingSink sink;
+  const auto frame = sip_udp_frame("INVITE sip:b@x SIP/2.0\r\n\r\n",
+                                   UdpSpec{.src_port = kVxlanPort, .dst_port = 5060});
+  REQUIRE(decoder.decode(make_frame(frame), sink) == Anomaly::none);
+  CHECK(sink.payloads.at(0) == "INVITE sip:b@x SIP/2.0\r\n\r\n");
+  CHECK(sink.meta.at(0).src_port == kVxlanPort);
+}
