@@ -121,6 +121,7 @@ Report Engine::report() const {
   capture.sip_packets = sip_packets_;
   capture.keepalives = keepalives_;
   capture.non_sip = non_sip_packets_;
+  capture.malformed_packets = malformed_packets_;
   capture.unsupported_link = unsupported_packets_;
   for (std::size_t i = 0; i < kAnomalyCount; ++i) {
     const auto anomaly = static_cast<Anomaly>(i);

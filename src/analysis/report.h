@@ -29,6 +29,7 @@ struct CaptureReport {
   std::uint64_t non_sip = 0;  // packets
   std::map<std::string, std::uint64_t> non_sip_by_reason;
   std::uint64_t malformed = 0;  // packets and messages that could not be used
+  std::uint64_t malformed_packets = 0;  // frames whose only outcome was malformed
   std::map<std::string, std::uint64_t> malformed_by_reason;
   std::uint64_t unsupported_link = 0;  // packets
   std::map<std::string, std::uint64_t> unsupported_link_by_type;

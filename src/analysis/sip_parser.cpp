@@ -60,7 +60,23 @@ StartLine parse_request_line(std::string_view line, SipMessage& out) {
   return StartLine::request;
 }
 
+// RFC 3261's start-line grammar admits no control characters (a Reason-Phrase may hold UTF-8,
+// a Request-URI only escaped octets). A NUL or other control byte means a damaged or crafted
+// message, not SIP to be counted.
+bool has_control_characters(std::string_view line) {
+  for (const char c : line) {
+    const auto byte = static_cast<unsigned char>(c);
+    if ((byte < 0x20 && byte != '\t') || byte == 0x7f) return true;
+  }
+  return false;
+}
+
 StartLine parse_start_line(std::string_view line, SipMessage& out) {
+  if (has_control_characters(line)) {
+    // Still say "broken SIP" when the line otherwise has SIP's shape; otherwise it is not SIP.
+    const bool sip_shaped = istarts_with(line, "sip/") || line.find(" SIP/2.0") != std::string_view::npos;
+    return sip_shaped ? StartLine::broken : StartLine::not_sip;
+  }
   if (istarts_with(line, "sip/")) {
     return istarts_with(line, kSipVersion) ? parse_status_line(line, out) : StartLine::broken;
   }

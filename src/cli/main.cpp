@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   using namespace sipmon;
   CLI::App app{"sipmon: SIP traffic analyzer (RFC 3261 transactions and dialogs, RFC 6076 metrics)", "sipmon"};
   app.set_version_flag("--version", std::string("sipmon ") + kVersion);
-  app.require_subcommand(1);
+  // No require_subcommand(): CLI11 would then report a missing command before an unknown
+  // option, and "sipmon --bogus" would not name --bogus. Checked after parsing instead.
   app.footer(
       "Examples:\n"
       "  sipmon replay capture.pcap --json      # JSON report of a recorded capture\n"
@@ -38,7 +39,11 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "sipmon: " << e.what() << "\nRun 'sipmon --help' for usage.\n";
+    std::cerr << "sipmon: " << e.what() << " (see 'sipmon --help')\n";
+    return kExitUsage;
+  }
+  if (app.get_subcommands().empty()) {
+    std::cerr << "sipmon: a command is required: replay, live or check (see 'sipmon --help')\n";
     return kExitUsage;
   }
 

@@ -14,7 +14,7 @@ namespace sipmon {
 
 CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
   CLI::App* replay = app.add_subcommand("replay", "Analyse recorded traffic from pcap/pcapng files");
-  replay->add_option("files", options.files, "Capture files (pcap or pcapng); several are merged by packet time")
+  replay->add_option("FILE", options.files, "Capture files (pcap or pcapng); several are merged by packet time")
       ->required()
       ->check(CLI::ExistingFile);
   replay->add_flag("--json", options.json, "Print the JSON report (docs/report.md) on stdout instead of a summary");

@@ -38,6 +38,7 @@ Json capture_to_json(const CaptureReport& capture) {
       {"non_sip_by_reason", counts(capture.non_sip_by_reason)},
       {"malformed", capture.malformed},
       {"malformed_by_reason", counts(capture.malformed_by_reason)},
+      {"malformed_packets", capture.malformed_packets},
       {"unsupported_link", capture.unsupported_link},
       {"unsupported_link_by_type", counts(capture.unsupported_link_by_type)},
       {"read_errors", read_errors},
