@@ -94,9 +94,12 @@ std::size_t TcpReassembler::flows_in_use() const {
 }
 
 void TcpReassembler::reset(Flow& flow) {
-  total_bytes_ -= flow.buffer.size() + flow.held.size();
+  total_bytes_ -= flow.buffer.size() + flow.held.size() + flow.pieces.size();
   flow.buffer.clear();
   flow.held.clear();
+  flow.pieces.clear();
+  flow.in_pieces = false;
+  if (flow.pieces.capacity() > kKeepCapacity) std::vector<std::uint8_t>().swap(flow.pieces);
   flow.queue.clear();
   if (flow.buffer.capacity() > kKeepCapacity) std::vector<std::uint8_t>().swap(flow.buffer);
   if (flow.held.capacity() > kKeepCapacity) std::vector<std::uint8_t>().swap(flow.held);
@@ -135,6 +138,27 @@ TcpReassembler::Flow* TcpReassembler::find(const TcpSegment& s, bool create, Ano
   return &f;
 }
 
+void TcpReassembler::drop_pieces(Flow& flow) {
+  total_bytes_ -= flow.pieces.size();
+  flow.pieces.clear();
+  flow.in_pieces = false;
+}
+
+// Appends one frame of a split WebSocket message, unmasked, within the flow and total limits.
+void TcpReassembler::add_piece(Flow& flow, const WebSocketFrame& frame, Emitter& emit, AnomalyCounters& events) {
+  const std::size_t n = frame.payload.size();
+  if (flow.pieces.size() + n > limits_.max_flow_bytes || total_bytes_ + n > limits_.max_total_bytes) {
+    events.add(flow.pieces.size() + n > limits_.max_flow_bytes ? Anomaly::tcp_message_too_large : Anomaly::tcp_memory_full);
+    drop_pieces(flow);
+    emit.outcome = Anomaly::websocket_fragmented_message;
+    return;
+  }
+  const Bytes plain = unmask_websocket_payload(frame, unmask_);
+  flow.pieces.insert(flow.pieces.end(), plain.begin(), plain.end());
+  total_bytes_ += n;
+  emit.outcome = Anomaly::tcp_segment_buffered;
+}
+
 std::size_t TcpReassembler::consume_websocket(Flow& flow, Bytes stream, Emitter& emit, AnomalyCounters& events) {
   std::size_t pos = 0;
   while (pos < stream.size()) {
@@ -144,6 +168,7 @@ std::size_t TcpReassembler::consume_websocket(Flow& flow, Bytes stream, Emitter&
       // Lost track of the framing: fall back to looking for a SIP start line.
       events.add(Anomaly::bad_websocket_frame);
       flow.mode = Mode::sip;
+      drop_pieces(flow);
       flow.synced = false;
       break;
     }
@@ -151,19 +176,30 @@ std::size_t TcpReassembler::consume_websocket(Flow& flow, Bytes stream, Emitter&
     switch (frame.opcode) {
       case websocket_opcode::kText:
       case websocket_opcode::kBinary:
-        // RFC 7118 §5: each message is carried in one WebSocket message; a fragmented one
-        // would need a second buffer per flow for a case no implementation produces.
+        // RFC 7118 §5: one SIP message per WebSocket message, usually one frame.
+        drop_pieces(flow);
         if (frame.fin) {
           emit.message(unmask_websocket_payload(frame, unmask_), Transport::websocket);
           flow.seen_sip = true;
         } else {
-          emit.outcome = Anomaly::websocket_fragmented_message;
+          flow.in_pieces = true;
+          add_piece(flow, frame, emit, events);
         }
         break;
       case websocket_opcode::kContinuation:
-        emit.outcome = Anomaly::websocket_fragmented_message;
+        if (!flow.in_pieces) {
+          emit.outcome = Anomaly::websocket_fragmented_message;  // its first frame was not seen
+          break;
+        }
+        add_piece(flow, frame, emit, events);
+        if (frame.fin && flow.in_pieces) {
+          emit.message(Bytes(flow.pieces.data(), flow.pieces.size()), Transport::websocket);
+          flow.seen_sip = true;
+          drop_pieces(flow);
+        }
         break;
       default:
+        // Control frames may come between the frames of a split message (RFC 6455 §5.4).
         emit.outcome = Anomaly::websocket_control;
         break;
     }
@@ -256,6 +292,7 @@ void TcpReassembler::append(Flow& flow, Bytes data, Emitter& emit, AnomalyCounte
     set_buffer(flow, {});
     flow.synced = false;
     if (flow.mode == Mode::websocket) flow.mode = Mode::sip;
+    drop_pieces(flow);
   }
   if (flow.buffer.empty()) {
     // Common case: the segment starts at a message boundary; read straight from the packet.
@@ -324,6 +361,7 @@ void TcpReassembler::skip_gap(Flow& flow, Emitter& emit, AnomalyCounters& events
   set_buffer(flow, {});
   flow.synced = false;
   if (flow.mode == Mode::websocket) flow.mode = Mode::sip;
+  drop_pieces(flow);
   std::uint32_t first = flow.queue.front().seq;
   for (const OutOfOrder& q : flow.queue) {
     if (static_cast<std::int32_t>(q.seq - first) < 0) first = q.seq;
@@ -377,6 +415,7 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
       set_buffer(*flow, {});
       flow->synced = false;
       if (flow->mode == Mode::websocket) flow->mode = Mode::sip;
+      drop_pieces(*flow);
       flow->next_seq = segment.seq;
       append(*flow, data, emit, events);
       drain_queue(*flow, emit, events);

@@ -13,6 +13,7 @@
 #include "analysis/bytes.h"
 #include "analysis/ip_decoder.h"
 #include "analysis/payload.h"
+#include "analysis/websocket_decoder.h"
 
 namespace sipmon {
 
@@ -76,6 +77,8 @@ class TcpReassembler {
     std::vector<std::uint8_t> buffer;  // in-order bytes not yet handed on
     std::vector<OutOfOrder> queue;     // capacity reserved once per flow slot
     std::vector<std::uint8_t> held;    // bytes of the queued out-of-order segments
+    std::vector<std::uint8_t> pieces;  // a WebSocket message split over frames, unmasked so far
+    bool in_pieces = false;            // a first frame without FIN was seen
   };
 
   struct Emitter;
@@ -84,6 +87,8 @@ class TcpReassembler {
   void reset(Flow& flow);
   std::size_t consume(Flow& flow, Bytes stream, Emitter& emit, AnomalyCounters& events);
   std::size_t consume_websocket(Flow& flow, Bytes stream, Emitter& emit, AnomalyCounters& events);
+  void add_piece(Flow& flow, const WebSocketFrame& frame, Emitter& emit, AnomalyCounters& events);
+  void drop_pieces(Flow& flow);
   void append(Flow& flow, Bytes data, Emitter& emit, AnomalyCounters& events);
   void drain_queue(Flow& flow, Emitter& emit, AnomalyCounters& events);
   bool hold(Flow& flow, std::uint32_t seq, Bytes data);

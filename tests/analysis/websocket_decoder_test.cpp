@@ -59,13 +59,26 @@ TEST_CASE("the HTTP upgrade is followed, then each frame carries one SIP message
   REQUIRE(sink.payloads.size() == 2);
   CHECK(sink.payloads[0] == kRegister);
   CHECK(sink.meta[0].transport == Transport::websocket);
-  // A ping is control, a fragmented message is counted, not parsed.
+  // A ping is control.
   next.seq += static_cast<std::uint32_t>(frames.size());
   const std::string ping = text(websocket_frame("", websocket_opcode::kPing, true, kMask));
   CHECK(decoder.decode(make_frame(tcp_frame(ping, next)), sink) == Anomaly::websocket_control);
   next.seq += static_cast<std::uint32_t>(ping.size());
-  const std::string partial = text(websocket_frame(kRegister, websocket_opcode::kText, false, kMask));
-  CHECK(decoder.decode(make_frame(tcp_frame(partial, next)), sink) == Anomaly::websocket_fragmented_message);
+  // A message split over three frames, with a ping between two of them (RFC 6455 §5.4).
+  const std::string_view message = kRegister;
+  const std::string split = text(websocket_frame(message.substr(0, 30), websocket_opcode::kText, false, kMask)) +
+                            text(websocket_frame(message.substr(30, 30), websocket_opcode::kContinuation, false, kMask)) +
+                            ping;
+  CHECK(decoder.decode(make_frame(tcp_frame(split, next)), sink) == Anomaly::websocket_control);
+  next.seq += static_cast<std::uint32_t>(split.size());
+  const std::string last = text(websocket_frame(message.substr(60), websocket_opcode::kContinuation, true, kMask));
+  CHECK(decoder.decode(make_frame(tcp_frame(last, next)), sink) == Anomaly::none);
+  CHECK(sink.payloads.back() == kRegister);
+  CHECK(sink.payloads.size() == 3);
+  // A continuation whose first frame was never seen is counted, not parsed.
+  next.seq += static_cast<std::uint32_t>(last.size());
+  CHECK(decoder.decode(make_frame(tcp_frame(last, next)), sink) == Anomaly::websocket_fragmented_message);
+  CHECK(sink.payloads.size() == 3);
   // Server to client frames are not masked.
   TcpSpec back = server;
   back.seq = 1 + static_cast<std::uint32_t>(kSwitching.size());
