@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/check_command.h"
 #include "cli/exit_codes.h"
 #include "cli/replay_command.h"
 #include "sipmon/version.h"
@@ -27,8 +28,8 @@ int main(int argc, char** argv) {
   CLI::App* replay = add_replay_command(app, replay_options);
   CLI::App* live = app.add_subcommand("live", "Capture on network interfaces and serve Prometheus metrics");
   live->allow_extras()->footer("Example:\n  sipmon live -i eth0 --listen :9160");
-  CLI::App* check = app.add_subcommand("check", "Replay captures and gate on a baseline report or thresholds");
-  check->allow_extras()->footer("Example:\n  sipmon check capture.pcap --baseline base.json --expect 'rfc6076.ser>=95'");
+  CheckOptions check_options;
+  CLI::App* check = add_check_command(app, check_options);
 
   try {
     app.parse(argc, argv);
@@ -49,8 +50,9 @@ int main(int argc, char** argv) {
 
   try {
     if (replay->parsed()) return run_replay(replay_options);
-    if (live->parsed() || check->parsed()) {
-      std::cerr << "sipmon: '" << (live->parsed() ? "live" : "check") << "' is not yet available in this version\n";
+    if (check->parsed()) return run_check(check_options);
+    if (live->parsed()) {
+      std::cerr << "sipmon: 'live' is not yet available in this version\n";
       return kExitUsage;
     }
   } catch (const std::exception& e) {

@@ -1,17 +1,17 @@
 #pragma once
-#include <cstdint>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 
+#include "cli/replay_pipeline.h"
+
 namespace sipmon {
 
 struct ReplayOptions {
-  std::vector<std::string> files;
+  ReplayInputOptions input;
   bool json = false;
   std::string out;
-  std::vector<std::uint16_t> ports;
 };
 
 CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options);

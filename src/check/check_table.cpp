@@ -1,0 +1,98 @@
+#include "check/check_table.h"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+namespace sipmon {
+namespace {
+
+using Row = std::array<std::string, 5>;  // path, baseline, now, allowed, verdict
+
+std::string shown(const std::optional<ReportJson>& value) { return value ? format_figure(*value) : "(absent)"; }
+
+Row figure_row(const FigureResult& figure) {
+  std::string verdict;
+  if (figure.failed) {
+    verdict = "FAIL: " + figure.message;
+  } else if (figure.verdict == Verdict::equal) {
+    verdict = "ok";
+  } else {
+    verdict = "ok: " + figure.message;
+  }
+  return Row{figure.path, shown(figure.baseline), shown(figure.now), figure.allowed, verdict};
+}
+
+Row threshold_row(const ThresholdResult& result) {
+  std::string verdict;
+  switch (result.outcome) {
+    case ThresholdOutcome::passed:
+      verdict = "ok: threshold " + result.threshold.text();
+      break;
+    case ThresholdOutcome::failed:
+      verdict = "FAIL: threshold: " + result.message;
+      break;
+    case ThresholdOutcome::error:
+      verdict = "ERROR: threshold: " + result.message;
+      break;
+  }
+  return Row{result.threshold.path, "-", shown(result.value),
+             std::string(threshold_op_text(result.threshold.op)) + " " + result.threshold.value_text, verdict};
+}
+
+bool worth_showing(const FigureResult& figure) {
+  return figure.failed || figure.verdict == Verdict::improved || figure.verdict == Verdict::new_figure;
+}
+
+}  // namespace
+
+std::string render_check_table(const CheckOutcome& outcome, bool verbose) {
+  std::vector<Row> rows;
+  if (outcome.comparison) {
+    for (const FigureResult& figure : outcome.comparison->figures) {
+      if (verbose || worth_showing(figure)) rows.push_back(figure_row(figure));
+    }
+  }
+  for (const ThresholdResult& result : outcome.thresholds) {
+    if (verbose || result.outcome != ThresholdOutcome::passed) rows.push_back(threshold_row(result));
+  }
+  if (rows.empty()) return "";
+  rows.insert(rows.begin(), Row{"path", "baseline", "now", "allowed", "verdict"});
+
+  std::array<std::size_t, 4> widths{};
+  for (const Row& row : rows) {
+    for (std::size_t column = 0; column < widths.size(); ++column)
+      widths[column] = std::max(widths[column], row[column].size());
+  }
+  std::string text;
+  for (const Row& row : rows) {
+    for (std::size_t column = 0; column < widths.size(); ++column) {
+      text += row[column];
+      text.append(widths[column] - row[column].size() + 2, ' ');
+    }
+    text += row[4];  // the verdict is last and left ragged: it carries the explanation
+    text += '\n';
+  }
+  return text;
+}
+
+std::string render_check_summary(const CheckOutcome& outcome) {
+  const std::size_t compared = outcome.comparison ? outcome.comparison->figures.size() : 0;
+  const std::size_t regressions = outcome.comparison ? outcome.comparison->regressions : 0;
+  const std::size_t improvements = outcome.comparison ? outcome.comparison->improvements : 0;
+  std::string text = outcome.threshold_errors() ? "ERROR" : outcome.passed() ? "PASS" : "FAIL";
+  text += ": " + std::to_string(compared) + " figures compared";
+  if (!outcome.baseline_name.empty() && outcome.comparison) text += " with " + outcome.baseline_name;
+  text += ", " + std::to_string(regressions) + " regressions, " + std::to_string(improvements) + " improvements";
+  if (outcome.strict && outcome.comparison && outcome.comparison->failures > regressions) {
+    text += " (--strict: " + std::to_string(outcome.comparison->failures - regressions) +
+            " improvements or new figures fail)";
+  }
+  text += ", " + std::to_string(outcome.thresholds.size()) + " thresholds (" +
+          std::to_string(outcome.failed_thresholds()) + " failed";
+  if (outcome.threshold_errors()) text += ", " + std::to_string(outcome.threshold_errors()) + " errors";
+  text += ")\n";
+  return text;
+}
+
+}  // namespace sipmon

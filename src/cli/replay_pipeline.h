@@ -1,0 +1,31 @@
+#pragma once
+// "Open the captures, run the engine, build the Report": the one path from capture files to a
+// report, shared by `replay` and `check` so that a baseline recorded with `replay --json` and the
+// report `check` compares it with are made the same way.
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "analysis/error.h"
+#include "analysis/report.h"
+
+namespace sipmon {
+
+// The input options every command that reads capture files takes.
+struct ReplayInputOptions {
+  std::vector<std::string> files;
+  std::vector<std::uint16_t> ports;
+};
+
+// Adds the `--ports` option (the files are positional and declared by each command, because
+// `check` can also take a stored report instead of captures).
+void add_replay_input_options(CLI::App& command, ReplayInputOptions& options);
+
+// Reads every file and returns the report. Warnings (skipped records, damaged files) go to
+// `warnings`, one line each; an error means no report at all (missing file, not a capture).
+Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream& warnings);
+
+}  // namespace sipmon
