@@ -13,9 +13,8 @@
 namespace {
 
 constexpr sipmon::LinkType kLinks[] = {
-    sipmon::LinkType::ethernet, sipmon::LinkType::raw,      sipmon::LinkType::linux_sll,
-    sipmon::LinkType::linux_sll2, sipmon::LinkType::null_bsd, sipmon::LinkType::ipv4,
-    sipmon::LinkType::ipv6,     sipmon::LinkType::loop,
+    sipmon::LinkType::ethernet, sipmon::LinkType::raw,  sipmon::LinkType::linux_sll, sipmon::LinkType::linux_sll2,
+    sipmon::LinkType::null_bsd, sipmon::LinkType::ipv4, sipmon::LinkType::ipv6,      sipmon::LinkType::loop,
 };
 
 }  // namespace
@@ -23,8 +22,11 @@ constexpr sipmon::LinkType kLinks[] = {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   sipmon::DecoderLimits limits;
   limits.ip = {.max_datagrams = 4, .max_datagram_bytes = 65535, .max_total_bytes = 16384, .timeout_ns = 30'000'000'000};
-  limits.tcp = {.max_flows = 8, .max_flow_bytes = 8192, .max_total_bytes = 32768, .max_out_of_order = 4,
-                        .idle_timeout_ns = 60'000'000'000};
+  limits.tcp = {.max_flows = 8,
+                .max_flow_bytes = 8192,
+                .max_total_bytes = 32768,
+                .max_out_of_order = 4,
+                .idle_timeout_ns = 60'000'000'000};
   limits.sctp = {.max_messages = 2, .max_message_bytes = 8192, .timeout_ns = 30'000'000'000};
   sipmon::Engine engine({}, limits);
   std::int64_t ts_ns = 0;

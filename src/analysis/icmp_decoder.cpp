@@ -19,7 +19,8 @@ bool is_error(std::uint8_t type, bool icmpv6) {
 Anomaly classify_icmp(Bytes message, bool icmpv6) {
   if (message.size() < kIcmpHeader || !is_error(message[0], icmpv6)) return Anomaly::icmp;
   // The quote is usually cut short, so its IP lengths claim more than is there: that is expected.
-  const IpPacket quoted = decode_ip(icmpv6 ? NetworkProtocol::ipv6 : NetworkProtocol::ipv4, message.subspan(kIcmpHeader));
+  const IpPacket quoted =
+      decode_ip(icmpv6 ? NetworkProtocol::ipv6 : NetworkProtocol::ipv4, message.subspan(kIcmpHeader));
   if (quoted.anomaly != Anomaly::none || quoted.fragment_offset != 0) return Anomaly::icmp;
   Bytes payload;
   if (quoted.protocol == ip_protocol::kUdp && quoted.payload.size() > kUdpHeader) {

@@ -33,13 +33,13 @@ struct IpPacket {
   Anomaly anomaly = Anomaly::none;  // none: the fields below are valid
   IpAddress src;
   IpAddress dst;
-  std::uint8_t protocol = 0;       // transport protocol after all extension headers
-  bool is_fragment = false;        // a piece of a larger datagram (not an atomic fragment)
+  std::uint8_t protocol = 0;  // transport protocol after all extension headers
+  bool is_fragment = false;   // a piece of a larger datagram (not an atomic fragment)
   std::uint32_t fragment_id = 0;
   std::uint32_t fragment_offset = 0;  // bytes
   bool more_fragments = false;
-  bool truncated = false;          // the capture holds less than the IP length says (snap length)
-  Bytes payload;                   // transport header onwards, trimmed to the IP length
+  bool truncated = false;  // the capture holds less than the IP length says (snap length)
+  Bytes payload;           // transport header onwards, trimmed to the IP length
 };
 
 // Skips IPv6 extension headers at the start of `payload` (those after a Fragment header are only

@@ -8,7 +8,8 @@ namespace sipmon {
 IpReassembler::IpReassembler(IpReassemblyLimits limits) : limits_(limits), table_(limits.max_datagrams) {}
 
 std::size_t IpReassembler::datagrams_in_flight() const {
-  return static_cast<std::size_t>(std::count_if(table_.begin(), table_.end(), [](const Datagram& d) { return d.used; }));
+  return static_cast<std::size_t>(
+      std::count_if(table_.begin(), table_.end(), [](const Datagram& d) { return d.used; }));
 }
 
 void IpReassembler::release(Datagram& d) {

@@ -23,7 +23,7 @@ struct IpReassemblyLimits {
 // What feeding one fragment produced.
 struct IpReassemblyResult {
   Anomaly anomaly = Anomaly::ip_fragment_buffered;  // none: `payload` is the whole datagram
-  Bytes payload;  // transport header onwards; valid until the next begin_frame()
+  Bytes payload;                                    // transport header onwards; valid until the next begin_frame()
 };
 
 class IpReassembler {

@@ -40,8 +40,7 @@ LinkResult fail(Anomaly anomaly) {
 }
 
 bool is_vlan(std::uint16_t type) {
-  return type == kEthertypeVlan || type == kEthertypeQinQ || type == kEthertypeQinQOld ||
-         type == kEthertypeQinQOld2;
+  return type == kEthertypeVlan || type == kEthertypeQinQ || type == kEthertypeQinQOld || type == kEthertypeQinQOld2;
 }
 
 LinkResult from_family(std::uint32_t family, Bytes frame) {

@@ -14,7 +14,8 @@ constexpr std::size_t kUdpHeader = 8;
 
 }  // namespace
 
-PacketDecoder::PacketDecoder(DecoderLimits limits) : limits_(limits), ip_(limits.ip), tcp_(limits.tcp), sctp_(limits.sctp) {}
+PacketDecoder::PacketDecoder(DecoderLimits limits)
+    : limits_(limits), ip_(limits.ip), tcp_(limits.tcp), sctp_(limits.sctp) {}
 
 Anomaly PacketDecoder::decode(const Frame& frame, PayloadSink& sink) {
   ip_.begin_frame();
@@ -46,8 +47,7 @@ Anomaly PacketDecoder::decode_network(std::int64_t ts_ns, const LinkResult& link
       return decode_udp(ts_ns, ip, depth, sink);
     case ip_protocol::kTcp:
       return decode_tcp(ts_ns, ip, sink);
-    case ip_protocol::kSctp:
-    {
+    case ip_protocol::kSctp: {
       Payload base;
       base.ts_ns = ts_ns;
       base.src = ip.src;
@@ -56,9 +56,11 @@ Anomaly PacketDecoder::decode_network(std::int64_t ts_ns, const LinkResult& link
       return sctp_.decode(ip.payload, base, sink, events_);
     }
     case ip_protocol::kIpInIp:
-      return decode_network(ts_ns, LinkResult{.protocol = NetworkProtocol::ipv4, .network = ip.payload}, depth + 1, sink);
+      return decode_network(ts_ns, LinkResult{.protocol = NetworkProtocol::ipv4, .network = ip.payload}, depth + 1,
+                            sink);
     case ip_protocol::kIpv6InIp:
-      return decode_network(ts_ns, LinkResult{.protocol = NetworkProtocol::ipv6, .network = ip.payload}, depth + 1, sink);
+      return decode_network(ts_ns, LinkResult{.protocol = NetworkProtocol::ipv6, .network = ip.payload}, depth + 1,
+                            sink);
     case ip_protocol::kGre:
       return decode_network(ts_ns, decode_gre(ip.payload), depth + 1, sink);
     case ip_protocol::kIcmp:

@@ -33,7 +33,8 @@ SctpDecoder::Partial* SctpDecoder::add_fragment(const Payload& p, std::uint16_t 
       if (!free_slot) free_slot = &m;
       continue;
     }
-    if (m.stream == stream && m.src_port == p.src_port && m.dst_port == p.dst_port && m.src == p.src && m.dst == p.dst) {
+    if (m.stream == stream && m.src_port == p.src_port && m.dst_port == p.dst_port && m.src == p.src &&
+        m.dst == p.dst) {
       match = &m;
     } else if (!oldest || m.first_ts_ns < oldest->first_ts_ns) {
       oldest = &m;

@@ -15,7 +15,7 @@
 namespace sipmon {
 
 struct SctpLimits {
-  std::size_t max_messages = 32;            // fragmented user messages being reassembled at once
+  std::size_t max_messages = 32;  // fragmented user messages being reassembled at once
   std::size_t max_message_bytes = 256u << 10;
   std::int64_t timeout_ns = 30'000'000'000;
 };

@@ -21,7 +21,8 @@ std::size_t content_length(std::string_view headers) {
   while (pos != std::string_view::npos && pos + 1 < headers.size()) {
     const std::size_t begin = pos + 1;
     pos = headers.find('\n', begin);
-    const std::string_view line = headers.substr(begin, pos == std::string_view::npos ? std::string_view::npos : pos - begin);
+    const std::string_view line =
+        headers.substr(begin, pos == std::string_view::npos ? std::string_view::npos : pos - begin);
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     const std::string_view name = trim(line.substr(0, colon));

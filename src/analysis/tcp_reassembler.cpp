@@ -86,7 +86,9 @@ struct TcpReassembler::Emitter {
 };
 
 TcpReassembler::TcpReassembler(TcpReassemblyLimits limits)
-    : limits_(limits), sets_(std::max<std::size_t>(1, limits.max_flows / kWays)), table_(sets_ * kWays),
+    : limits_(limits),
+      sets_(std::max<std::size_t>(1, limits.max_flows / kWays)),
+      table_(sets_ * kWays),
       unmask_(limits.max_flow_bytes) {}
 
 std::size_t TcpReassembler::flows_in_use() const {
@@ -148,7 +150,8 @@ void TcpReassembler::drop_pieces(Flow& flow) {
 void TcpReassembler::add_piece(Flow& flow, const WebSocketFrame& frame, Emitter& emit, AnomalyCounters& events) {
   const std::size_t n = frame.payload.size();
   if (flow.pieces.size() + n > limits_.max_flow_bytes || total_bytes_ + n > limits_.max_total_bytes) {
-    events.add(flow.pieces.size() + n > limits_.max_flow_bytes ? Anomaly::tcp_message_too_large : Anomaly::tcp_memory_full);
+    events.add(flow.pieces.size() + n > limits_.max_flow_bytes ? Anomaly::tcp_message_too_large
+                                                               : Anomaly::tcp_memory_full);
     drop_pieces(flow);
     emit.outcome = Anomaly::websocket_fragmented_message;
     return;
@@ -322,7 +325,8 @@ bool TcpReassembler::hold(Flow& flow, std::uint32_t seq, Bytes data) {
       total_bytes_ + data.size() > limits_.max_total_bytes) {
     return false;
   }
-  flow.queue.push_back(OutOfOrder{seq, static_cast<std::uint32_t>(flow.held.size()), static_cast<std::uint32_t>(data.size())});
+  flow.queue.push_back(
+      OutOfOrder{seq, static_cast<std::uint32_t>(flow.held.size()), static_cast<std::uint32_t>(data.size())});
   flow.held.insert(flow.held.end(), data.begin(), data.end());
   total_bytes_ += data.size();
   return true;

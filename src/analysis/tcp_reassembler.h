@@ -18,10 +18,10 @@
 namespace sipmon {
 
 struct TcpReassemblyLimits {
-  std::size_t max_flows = 4096;               // flow directions tracked at once
-  std::size_t max_flow_bytes = 256u << 10;    // one direction's buffer: the largest message kept
-  std::size_t max_total_bytes = 64u << 20;    // all buffers together
-  std::size_t max_out_of_order = 16;          // segments held per flow waiting for a hole to fill
+  std::size_t max_flows = 4096;             // flow directions tracked at once
+  std::size_t max_flow_bytes = 256u << 10;  // one direction's buffer: the largest message kept
+  std::size_t max_total_bytes = 64u << 20;  // all buffers together
+  std::size_t max_out_of_order = 16;        // segments held per flow waiting for a hole to fill
   std::int64_t idle_timeout_ns = 300'000'000'000;
 };
 
@@ -72,8 +72,8 @@ class TcpReassembler {
     std::int64_t last_ts_ns = 0;
     std::uint32_t next_seq = 0;
     Mode mode = Mode::sip;
-    bool synced = false;    // the buffer starts at a message (or frame) boundary
-    bool seen_sip = false;  // has carried a message: losing sync later is worth counting
+    bool synced = false;               // the buffer starts at a message (or frame) boundary
+    bool seen_sip = false;             // has carried a message: losing sync later is worth counting
     std::vector<std::uint8_t> buffer;  // in-order bytes not yet handed on
     std::vector<OutOfOrder> queue;     // capacity reserved once per flow slot
     std::vector<std::uint8_t> held;    // bytes of the queued out-of-order segments
@@ -97,8 +97,8 @@ class TcpReassembler {
 
   TcpReassemblyLimits limits_;
   std::size_t sets_ = 1;
-  std::vector<Flow> table_;                // sets_ * kWays, sized once
-  std::vector<std::uint8_t> unmask_;      // one WebSocket payload, sized once
+  std::vector<Flow> table_;           // sets_ * kWays, sized once
+  std::vector<std::uint8_t> unmask_;  // one WebSocket payload, sized once
   std::size_t total_bytes_ = 0;
 };
 

@@ -11,7 +11,8 @@ bool upgrades_to_websocket(std::string_view headers) {
   while (pos != std::string_view::npos && pos + 1 < headers.size()) {
     const std::size_t begin = pos + 1;
     pos = headers.find('\n', begin);
-    const std::string_view line = headers.substr(begin, pos == std::string_view::npos ? std::string_view::npos : pos - begin);
+    const std::string_view line =
+        headers.substr(begin, pos == std::string_view::npos ? std::string_view::npos : pos - begin);
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     if (iequals(trim(line.substr(0, colon)), "upgrade") && iequals(trim(line.substr(colon + 1)), "websocket")) {
@@ -28,7 +29,8 @@ WebSocketHandshakeResult parse_websocket_handshake(std::string_view stream) {
   const bool response = istarts_with(stream, "http/1.1 101") || istarts_with(stream, "http/1.0 101");
   if (!request && !response) {
     // Too short to tell yet?
-    const bool prefix = std::string_view("GET ").starts_with(stream) || std::string_view("HTTP/1.1 101").starts_with(stream);
+    const bool prefix =
+        std::string_view("GET ").starts_with(stream) || std::string_view("HTTP/1.1 101").starts_with(stream);
     return {prefix && !stream.empty() ? WebSocketHandshake::need_more : WebSocketHandshake::not_handshake, 0};
   }
   std::size_t end = stream.find("\r\n\r\n");

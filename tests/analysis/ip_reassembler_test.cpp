@@ -19,7 +19,8 @@ std::string big_message() {
          "\r\n\r\n" + body;
 }
 
-Anomaly feed(PacketDecoder& decoder, PayloadSink& sink, const std::vector<std::uint8_t>& ip, bool ipv6, std::int64_t ts = 0) {
+Anomaly feed(PacketDecoder& decoder, PayloadSink& sink, const std::vector<std::uint8_t>& ip, bool ipv6,
+             std::int64_t ts = 0) {
   const auto frame = ethernet(ip, ipv6);
   return decoder.decode(make_frame(frame, LinkType::ethernet, ts), sink);
 }
@@ -54,7 +55,8 @@ TEST_CASE("IPv4 fragments out of order and duplicated still reassemble", "[ip_re
   const std::size_t payload = whole.size() - 20;
   CHECK(feed(decoder, sink, ipv4_fragment(whole, 2960, payload - 2960, false), false) == Anomaly::ip_fragment_buffered);
   CHECK(feed(decoder, sink, ipv4_fragment(whole, 1480, 1480, true), false) == Anomaly::ip_fragment_buffered);
-  CHECK(feed(decoder, sink, ipv4_fragment(whole, 1480, 1480, true), false) == Anomaly::ip_fragment_buffered);  // duplicate
+  CHECK(feed(decoder, sink, ipv4_fragment(whole, 1480, 1480, true), false) ==
+        Anomaly::ip_fragment_buffered);  // duplicate
   CHECK(feed(decoder, sink, ipv4_fragment(whole, 0, 1480, true), false) == Anomaly::none);
   REQUIRE(sink.payloads.size() == 1);
   CHECK(sink.payloads[0] == message);
@@ -84,7 +86,8 @@ TEST_CASE("overlapping fragments that disagree drop the datagram and are counted
   CHECK(decoder.ip_reassembler().datagrams_in_flight() == 0);
   CHECK(decoder.ip_reassembler().bytes_in_flight() == 0);
   // The rest of the datagram cannot complete it any more.
-  CHECK(feed(decoder, sink, ipv4_fragment(whole, 2960, whole.size() - 20 - 2960, false), false) == Anomaly::ip_fragment_buffered);
+  CHECK(feed(decoder, sink, ipv4_fragment(whole, 2960, whole.size() - 20 - 2960, false), false) ==
+        Anomaly::ip_fragment_buffered);
   CHECK(sink.payloads.empty());
 }
 

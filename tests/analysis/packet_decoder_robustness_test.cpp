@@ -17,7 +17,8 @@ namespace {
 std::vector<std::vector<std::uint8_t>> templates() {
   const std::string invite =
       "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.1;branch=z9hG4bK1\r\nCall-ID: r@x\r\n"
-      "CSeq: 1 INVITE\r\nContent-Length: 40\r\n\r\n" + std::string(38, 'b') + "\r\n";
+      "CSeq: 1 INVITE\r\nContent-Length: 40\r\n\r\n" +
+      std::string(38, 'b') + "\r\n";
   const auto whole = udp_ip_packet(invite + std::string(2000, 'p'));
   const auto whole6 = udp_ip_packet(invite + std::string(2000, 'p'), UdpSpec{.ipv6 = true});
   const std::uint8_t mask[4] = {1, 2, 3, 4};
@@ -34,23 +35,30 @@ std::vector<std::vector<std::uint8_t>> templates() {
       ethernet(ipv6_fragment(whole6, 0, 1448, true), true),
       ethernet(ipv6_fragment(whole6, 1448, whole6.size() - 40 - 1448, false), true),
       ethernet(ip_packet(132, sctp_packet({sctp_data_chunk(invite.substr(0, 50), 0x02, 1),
-                                            sctp_data_chunk(invite.substr(50), 0x01, 2)})), false),
+                                           sctp_data_chunk(invite.substr(50), 0x01, 2)})),
+               false),
       ethernet(ip_packet(47, gre(0x0800, udp_ip_packet(invite))), false),
-      ethernet(ip_packet(1, [&] {
-        std::vector<std::uint8_t> icmp = {3, 3, 0, 0, 0, 0, 0, 0};
-        const auto quoted = udp_ip_packet(invite);
-        icmp.insert(icmp.end(), quoted.begin(), quoted.end());
-        return icmp;
-      }()), false),
+      ethernet(ip_packet(1,
+                         [&] {
+                           std::vector<std::uint8_t> icmp = {3, 3, 0, 0, 0, 0, 0, 0};
+                           const auto quoted = udp_ip_packet(invite);
+                           icmp.insert(icmp.end(), quoted.begin(), quoted.end());
+                           return icmp;
+                         }()),
+               false),
   };
 }
 
 }  // namespace
 
-TEST_CASE("mutated frames of every transport never break the decoder's bounds or the frame count", "[decoder][robustness]") {
+TEST_CASE("mutated frames of every transport never break the decoder's bounds or the frame count",
+          "[decoder][robustness]") {
   DecoderLimits limits;
   limits.ip = {.max_datagrams = 4, .max_datagram_bytes = 65535, .max_total_bytes = 8192, .timeout_ns = 30'000'000'000};
-  limits.tcp = {.max_flows = 8, .max_flow_bytes = 4096, .max_total_bytes = 16384, .max_out_of_order = 4,
+  limits.tcp = {.max_flows = 8,
+                .max_flow_bytes = 4096,
+                .max_total_bytes = 16384,
+                .max_out_of_order = 4,
                 .idle_timeout_ns = 60'000'000'000};
   limits.sctp = {.max_messages = 2, .max_message_bytes = 4096, .timeout_ns = 30'000'000'000};
   Engine engine({}, limits);

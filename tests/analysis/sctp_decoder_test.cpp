@@ -11,7 +11,8 @@ using namespace sipmon::test;
 
 namespace {
 
-constexpr std::string_view kInvite = "INVITE sip:bob@example.com SIP/2.0\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+constexpr std::string_view kInvite =
+    "INVITE sip:bob@example.com SIP/2.0\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
 constexpr std::string_view kTrying = "SIP/2.0 100 Trying\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
 constexpr std::uint8_t kSctp = 132;
 

@@ -15,9 +15,10 @@ namespace {
 constexpr std::int64_t kSecond = 1'000'000'000;
 
 std::string request(std::string_view method, std::string_view body = "") {
-  return std::string(method) + " sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.1;branch=z9hG4bK1\r\n"
-         "CSeq: 1 " + std::string(method) + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
-         std::string(body);
+  return std::string(method) +
+         " sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.1;branch=z9hG4bK1\r\n"
+         "CSeq: 1 " +
+         std::string(method) + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
 }
 
 struct Stream {

@@ -12,7 +12,8 @@ using namespace sipmon::test;
 
 namespace {
 
-constexpr std::string_view kOptions = "OPTIONS sip:bob@example.com SIP/2.0\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
+constexpr std::string_view kOptions =
+    "OPTIONS sip:bob@example.com SIP/2.0\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n";
 constexpr std::uint8_t kGre = 47;
 
 using Packet = std::vector<std::uint8_t>;
@@ -86,7 +87,8 @@ TEST_CASE("VXLAN on UDP 4789 and GTP-U on UDP 2152", "[tunnel]") {
   const Packet vxlan = {0x08, 0, 0, 0, 0, 0, 0x2a, 0};
   expect_inner_sip(17, udp_with(kVxlanPort, concat(vxlan, inner_ethernet())));
   const auto ip = inner_ip();
-  Packet gtp = {0x30, 0xff, static_cast<std::uint8_t>(ip.size() >> 8), static_cast<std::uint8_t>(ip.size()), 0, 0, 0, 1};
+  Packet gtp = {0x30, 0xff, static_cast<std::uint8_t>(ip.size() >> 8), static_cast<std::uint8_t>(ip.size()), 0, 0,
+                0,    1};
   expect_inner_sip(17, udp_with(kGtpUserPort, concat(gtp, ip)));
   // With a sequence number and one extension header (PDU session container, 4 bytes).
   const Packet ext = {0, 1, 0, 0x85, 1, 0x10, 0x01, 0x00};
@@ -144,8 +146,7 @@ TEST_CASE("ICMP errors quoting SIP are counted apart, not as messages", "[tunnel
 TEST_CASE("a SIP INVITE sent from the VXLAN port is not taken for VXLAN", "[tunnel]") {
   PacketDecoder decoder;
   CollectingSink sink;
-  const auto frame = sip_udp_frame("INVITE sip:b@x SIP/2.0\r\n\r\n",
-                                   UdpSpec{.src_port = kVxlanPort, .dst_port = 5060});
+  const auto frame = sip_udp_frame("INVITE sip:b@x SIP/2.0\r\n\r\n", UdpSpec{.src_port = kVxlanPort, .dst_port = 5060});
   REQUIRE(decoder.decode(make_frame(frame), sink) == Anomaly::none);
   CHECK(sink.payloads.at(0) == "INVITE sip:b@x SIP/2.0\r\n\r\n");
   CHECK(sink.meta.at(0).src_port == kVxlanPort);

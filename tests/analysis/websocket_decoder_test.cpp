@@ -66,9 +66,9 @@ TEST_CASE("the HTTP upgrade is followed, then each frame carries one SIP message
   next.seq += static_cast<std::uint32_t>(ping.size());
   // A message split over three frames, with a ping between two of them (RFC 6455 §5.4).
   const std::string_view message = kRegister;
-  const std::string split = text(websocket_frame(message.substr(0, 30), websocket_opcode::kText, false, kMask)) +
-                            text(websocket_frame(message.substr(30, 30), websocket_opcode::kContinuation, false, kMask)) +
-                            ping;
+  const std::string split =
+      text(websocket_frame(message.substr(0, 30), websocket_opcode::kText, false, kMask)) +
+      text(websocket_frame(message.substr(30, 30), websocket_opcode::kContinuation, false, kMask)) + ping;
   CHECK(decoder.decode(make_frame(tcp_frame(split, next)), sink) == Anomaly::websocket_control);
   next.seq += static_cast<std::uint32_t>(split.size());
   const std::string last = text(websocket_frame(message.substr(60), websocket_opcode::kContinuation, true, kMask));
@@ -94,7 +94,8 @@ TEST_CASE("a broken frame drops back to looking for SIP start lines", "[websocke
   CHECK(decoder.decode(make_frame(tcp_frame(kUpgrade, client)), sink) == Anomaly::websocket_handshake);
   TcpSpec next = client;
   next.seq = 1 + static_cast<std::uint32_t>(kUpgrade.size());
-  CHECK(decoder.decode(make_frame(tcp_frame(std::string("\xf3\x00\r\n", 4) + std::string(kRegister), next)), sink) == Anomaly::none);
+  CHECK(decoder.decode(make_frame(tcp_frame(std::string("\xf3\x00\r\n", 4) + std::string(kRegister), next)), sink) ==
+        Anomaly::none);
   CHECK(decoder.events()[Anomaly::bad_websocket_frame] == 1);
   CHECK(sink.payloads.at(0) == kRegister);
 }

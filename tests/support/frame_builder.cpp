@@ -70,7 +70,8 @@ std::vector<std::uint8_t> sip_udp_frame(std::string_view payload, const UdpSpec&
   return ethernet(udp_ip_packet(payload, spec), spec.ipv6);
 }
 
-std::vector<std::uint8_t> ip_packet(std::uint8_t protocol, const std::vector<std::uint8_t>& transport, const IpSpec& spec) {
+std::vector<std::uint8_t> ip_packet(std::uint8_t protocol, const std::vector<std::uint8_t>& transport,
+                                    const IpSpec& spec) {
   std::vector<std::uint8_t> ip;
   if (spec.ipv6) {
     ip = {0x60, 0, 0, 0};
@@ -100,7 +101,8 @@ std::vector<std::uint8_t> tcp_segment(std::string_view payload, const TcpSpec& s
   put16(tcp, static_cast<std::uint16_t>(spec.seq));
   tcp.insert(tcp.end(), {0, 0, 0, 1});  // ack number
   tcp.push_back(0x50);                  // header length 20
-  tcp.push_back(static_cast<std::uint8_t>(0x10 | (spec.fin ? 0x01 : 0) | (spec.syn ? 0x02 : 0) | (spec.rst ? 0x04 : 0)));
+  tcp.push_back(
+      static_cast<std::uint8_t>(0x10 | (spec.fin ? 0x01 : 0) | (spec.syn ? 0x02 : 0) | (spec.rst ? 0x04 : 0)));
   tcp.insert(tcp.end(), {0xff, 0xff, 0, 0, 0, 0});  // window, checksum, urgent
   tcp.insert(tcp.end(), payload.begin(), payload.end());
   return tcp;
@@ -110,7 +112,8 @@ std::vector<std::uint8_t> tcp_frame(std::string_view payload, const TcpSpec& spe
   return ethernet(ip_packet(6, tcp_segment(payload, spec), ip), ip.ipv6);
 }
 
-std::vector<std::uint8_t> ipv4_fragment(const std::vector<std::uint8_t>& whole, std::size_t offset, std::size_t length, bool more) {
+std::vector<std::uint8_t> ipv4_fragment(const std::vector<std::uint8_t>& whole, std::size_t offset, std::size_t length,
+                                        bool more) {
   std::vector<std::uint8_t> ip(whole.begin(), whole.begin() + 20);
   ip.insert(ip.end(), whole.begin() + 20 + static_cast<std::ptrdiff_t>(offset),
             whole.begin() + 20 + static_cast<std::ptrdiff_t>(offset + length));
@@ -122,8 +125,8 @@ std::vector<std::uint8_t> ipv4_fragment(const std::vector<std::uint8_t>& whole, 
   return ip;
 }
 
-std::vector<std::uint8_t> ipv6_fragment(const std::vector<std::uint8_t>& whole, std::size_t offset, std::size_t length, bool more,
-                                        std::uint32_t id) {
+std::vector<std::uint8_t> ipv6_fragment(const std::vector<std::uint8_t>& whole, std::size_t offset, std::size_t length,
+                                        bool more, std::uint32_t id) {
   std::vector<std::uint8_t> ip(whole.begin(), whole.begin() + 40);
   const std::uint8_t next = ip[6];
   ip[6] = 44;  // Fragment header
@@ -139,7 +142,8 @@ std::vector<std::uint8_t> ipv6_fragment(const std::vector<std::uint8_t>& whole, 
   return ip;
 }
 
-std::vector<std::uint8_t> sctp_data_chunk(std::string_view payload, std::uint8_t flags, std::uint32_t tsn, std::uint16_t stream) {
+std::vector<std::uint8_t> sctp_data_chunk(std::string_view payload, std::uint8_t flags, std::uint32_t tsn,
+                                          std::uint16_t stream) {
   std::vector<std::uint8_t> chunk = {0, flags};
   put16(chunk, static_cast<std::uint16_t>(16 + payload.size()));
   put16(chunk, static_cast<std::uint16_t>(tsn >> 16));
@@ -170,7 +174,8 @@ std::vector<std::uint8_t> gre(std::uint16_t protocol, const std::vector<std::uin
   return header;
 }
 
-std::vector<std::uint8_t> websocket_frame(std::string_view payload, std::uint8_t opcode, bool fin, const std::uint8_t* mask) {
+std::vector<std::uint8_t> websocket_frame(std::string_view payload, std::uint8_t opcode, bool fin,
+                                          const std::uint8_t* mask) {
   std::vector<std::uint8_t> frame = {static_cast<std::uint8_t>((fin ? 0x80 : 0) | opcode)};
   const std::uint8_t mask_bit = mask ? 0x80 : 0;
   if (payload.size() < 126) {

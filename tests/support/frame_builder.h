@@ -37,7 +37,8 @@ struct IpSpec {
 };
 
 // An IPv4 or IPv6 header (no options, no extension headers) carrying `transport` as `protocol`.
-std::vector<std::uint8_t> ip_packet(std::uint8_t protocol, const std::vector<std::uint8_t>& transport, const IpSpec& spec = {});
+std::vector<std::uint8_t> ip_packet(std::uint8_t protocol, const std::vector<std::uint8_t>& transport,
+                                    const IpSpec& spec = {});
 
 struct TcpSpec {
   std::uint16_t src_port = 5060;
@@ -55,19 +56,21 @@ std::vector<std::uint8_t> tcp_frame(std::string_view payload, const TcpSpec& spe
 
 // A piece of an IPv4 datagram `whole` (as udp_ip_packet builds it): bytes [offset, offset+length)
 // of its payload, with the more-fragments flag as given.
-std::vector<std::uint8_t> ipv4_fragment(const std::vector<std::uint8_t>& whole, std::size_t offset, std::size_t length, bool more);
+std::vector<std::uint8_t> ipv4_fragment(const std::vector<std::uint8_t>& whole, std::size_t offset, std::size_t length,
+                                        bool more);
 // The same for IPv6 (40-byte header, no extension headers): a Fragment header is inserted.
-std::vector<std::uint8_t> ipv6_fragment(const std::vector<std::uint8_t>& whole, std::size_t offset, std::size_t length, bool more,
-                                        std::uint32_t id = 7);
+std::vector<std::uint8_t> ipv6_fragment(const std::vector<std::uint8_t>& whole, std::size_t offset, std::size_t length,
+                                        bool more, std::uint32_t id = 7);
 
 // An SCTP DATA chunk (flags: B=2, E=1) and a packet of chunks.
 std::vector<std::uint8_t> sctp_data_chunk(std::string_view payload, std::uint8_t flags = 0x03, std::uint32_t tsn = 1,
                                           std::uint16_t stream = 0);
-std::vector<std::uint8_t> sctp_packet(const std::vector<std::vector<std::uint8_t>>& chunks, std::uint16_t src_port = 5060,
-                                      std::uint16_t dst_port = 5060);
+std::vector<std::uint8_t> sctp_packet(const std::vector<std::vector<std::uint8_t>>& chunks,
+                                      std::uint16_t src_port = 5060, std::uint16_t dst_port = 5060);
 
 // GRE header (version 0) with an optional sequence number, then `inner`.
-std::vector<std::uint8_t> gre(std::uint16_t protocol, const std::vector<std::uint8_t>& inner, bool with_sequence = false);
+std::vector<std::uint8_t> gre(std::uint16_t protocol, const std::vector<std::uint8_t>& inner,
+                              bool with_sequence = false);
 
 // One WebSocket frame; masked with `mask` when it is given (client to server).
 std::vector<std::uint8_t> websocket_frame(std::string_view payload, std::uint8_t opcode = 1, bool fin = true,
