@@ -7,7 +7,10 @@
 
 namespace sipmon {
 
-Engine::Engine(EngineConfig config) : config_(std::move(config)), transactions_(config_.transactions) {
+Engine::Engine(EngineConfig config) : Engine(std::move(config), DecoderLimits{}) {}
+
+Engine::Engine(EngineConfig config, const DecoderLimits& limits)
+    : config_(std::move(config)), decoder_(limits), transactions_(config_.transactions) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
   if (config_.peers) peer_counters_ = std::make_unique<PeerCounters>();
 }
@@ -164,7 +167,8 @@ Report Engine::report() const {
   capture.unsupported_link = unsupported_packets_;
   for (std::size_t i = 0; i < kAnomalyCount; ++i) {
     const auto anomaly = static_cast<Anomaly>(i);
-    const std::uint64_t count = anomalies_[anomaly];
+    // Decoder events (reassembly timeouts, stream gaps) are counted where the state lives.
+    const std::uint64_t count = anomalies_[anomaly] + decoder_.events()[anomaly];
     if (count == 0) continue;
     const std::string name(anomaly_name(anomaly));
     switch (anomaly_class(anomaly)) {
