@@ -2,8 +2,9 @@
 # Live capture on a veth pair between two network namespaces this test creates (MTU 1500, real
 # Ethernet frames): SIPp calls, large INVITEs that IPv4 and IPv6 fragment, and 802.1Q/QinQ-tagged SIP
 # frames (the kernel strips the outer tag into skb->vlan_tci; sipmon must put it back).
-# The eBPF and libpcap captures must equal `sipmon replay` of a tcpdump recording, and the
-# kernel counters must equal the frames (fragments included) in it. Needs root and iproute2.
+# The eBPF and libpcap captures must equal `sipmon replay` of a tcpdump recording and tshark's
+# dissection of it (fragmented INVITEs reassembled), and the kernel counters must equal the frames
+# (fragments included) in it. Needs root and iproute2.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
@@ -126,8 +127,7 @@ for f in failures: print("FAIL:", f, file=sys.stderr)
 sys.exit(1 if failures else 0)
 PY
 python3 "$here/live_compare.py" --live "$work/live-ebpf.json" \
-  --replay "$work/replay.json" --pcap "$work/rec.pcap" --ports "$ports" --min-messages $((calls * 6)) --frames-only-tshark
+  --replay "$work/replay.json" --pcap "$work/rec.pcap" --ports "$ports" --min-messages $((calls * 6))
 python3 "$here/live_compare.py" --live "$work/live-pcap.json" \
-  --replay "$work/replay-no-qinq.json" --pcap "$work/rec-no-qinq.pcap" --ports "$ports" --min-messages $((calls * 6)) \
-  --frames-only-tshark
+  --replay "$work/replay-no-qinq.json" --pcap "$work/rec-no-qinq.pcap" --ports "$ports" --min-messages $((calls * 6))
 echo "PASS: veth MTU 1500: SIPp calls, fragmented INVITEs and VLAN-tagged SIP counted exactly by live (ebpf, pcap) = replay"
