@@ -22,18 +22,29 @@ enum class AnomalyClass : std::uint8_t {
   X(unsupported_link_type, unsupported)                      \
   X(non_ip_ethertype, non_sip)                               \
   X(non_ip_address_family, non_sip)                          \
+  X(truncated_pppoe_header, malformed)                       \
+  X(non_ip_ppp_protocol, non_sip)                            \
+  X(too_many_mpls_labels, malformed)                         \
   /* network layer */                                        \
   X(truncated_ipv4_header, malformed)                        \
   X(bad_ipv4_header, malformed)                              \
   X(truncated_ipv6_header, malformed)                        \
   X(bad_ipv6_extension_header, malformed)                    \
   X(ip_version_mismatch, malformed)                          \
-  X(ip_fragment, non_sip)                                    \
+  /* IP fragments: a frame that only fed the reassembler ends as ip_fragment_buffered */ \
+  X(ip_fragment_buffered, non_sip)                           \
+  X(ip_fragment_truncated, malformed)                        \
+  X(ip_fragment_too_large, malformed)                        \
+  X(ip_fragment_inconsistent, malformed)                          \
+  X(ip_fragment_too_many_pieces, malformed)                  \
+  X(ip_fragment_memory_full, malformed)                      \
   X(encrypted_ipsec, non_sip)                                \
   X(icmp, non_sip)                                           \
-  X(tunnel_not_decoded, non_sip)                             \
-  X(tcp_not_decoded, non_sip)                                \
-  X(sctp_not_decoded, non_sip)                               \
+  X(icmp_quoted_sip, non_sip)                                \
+  /* tunnels */                                              \
+  X(truncated_tunnel_header, malformed)                      \
+  X(unsupported_tunnel_payload, non_sip)                     \
+  X(tunnel_too_deep, malformed)                              \
   X(other_ip_protocol, non_sip)                              \
   /* transport layer */                                      \
   X(truncated_udp_header, malformed)                         \
@@ -41,6 +52,39 @@ enum class AnomalyClass : std::uint8_t {
   X(port_filtered, non_sip)                                  \
   X(empty_payload, non_sip)                                  \
   X(payload_not_sip, non_sip)                                \
+  X(encrypted_tls, non_sip)                                  \
+  /* TCP streams */                                          \
+  X(truncated_tcp_header, malformed)                         \
+  X(tcp_control, non_sip)                                    \
+  X(tcp_segment_buffered, non_sip)                           \
+  X(tcp_retransmission, non_sip)                             \
+  X(tcp_truncated_segment, malformed)                        \
+  /* SCTP */                                                 \
+  X(truncated_sctp_header, malformed)                        \
+  X(bad_sctp_chunk, malformed)                               \
+  X(sctp_control, non_sip)                                   \
+  X(sctp_fragment_buffered, non_sip)                         \
+  X(sctp_fragment_orphaned, malformed)                       \
+  /* WebSocket (RFC 6455 / RFC 7118) */                      \
+  X(websocket_handshake, non_sip)                            \
+  X(websocket_control, non_sip)                              \
+  X(websocket_fragmented_message, non_sip)                   \
+  /* Decoder events: counted once per occurrence, not per frame (state that was given up: */ \
+  /* reassemblies that timed out or were evicted, stream data the capture lost). They are   */ \
+  /* class non_sip so that malformed_by_reason keeps counting frames only.                  */ \
+  X(ip_fragment_timeout, non_sip)                  \
+  X(ip_fragment_evicted, non_sip)                  \
+  X(tcp_flow_expired, non_sip)                     \
+  X(tcp_flow_evicted, non_sip)                     \
+  X(tcp_resync_skipped, non_sip)                   \
+  X(bad_websocket_frame, non_sip)                  \
+  X(tcp_message_too_large, non_sip)                \
+  X(tcp_memory_full, non_sip)                      \
+  X(tcp_gap, non_sip)                              \
+  X(sctp_reassembly_timeout, non_sip)              \
+  X(sctp_reassembly_incomplete, non_sip)           \
+  X(sctp_reassembly_evicted, non_sip)              \
+  X(sctp_message_too_large, non_sip)               \
   /* SIP message (the message is still counted by method or code) */ \
   X(sip_bad_start_line, malformed)                           \
   X(sip_header_cut_short, malformed)                         \

@@ -7,8 +7,11 @@
 
 namespace sipmon {
 
-Engine::Engine(EngineConfig config)
+Engine::Engine(EngineConfig config) : Engine(std::move(config), DecoderLimits{}) {}
+
+Engine::Engine(EngineConfig config, const DecoderLimits& limits)
     : config_(std::move(config)),
+      decoder_(limits),
       clock_(config_.wall_clock ? std::unique_ptr<Clock>(std::make_unique<WallClock>())
                                 : std::unique_ptr<Clock>(std::make_unique<PacketClock>())),
       calls_(config_.calls),
@@ -174,7 +177,8 @@ Report Engine::report() const {
   capture.unsupported_link = unsupported_packets_;
   for (std::size_t i = 0; i < kAnomalyCount; ++i) {
     const auto anomaly = static_cast<Anomaly>(i);
-    const std::uint64_t count = anomalies_[anomaly];
+    // Decoder events (reassembly timeouts, stream gaps) are counted where the state lives.
+    const std::uint64_t count = anomalies_[anomaly] + decoder_.events()[anomaly];
     if (count == 0) continue;
     const std::string name(anomaly_name(anomaly));
     switch (anomaly_class(anomaly)) {

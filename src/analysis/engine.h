@@ -38,6 +38,8 @@ struct EngineConfig {
 class Engine final : public FrameSink, private PayloadSink {
  public:
   explicit Engine(EngineConfig config = {});
+  // With other reassembly tables and limits (IP fragments, TCP streams, SCTP) than the defaults.
+  Engine(EngineConfig config, const DecoderLimits& limits);
 
   void on_frame(const Frame& frame) override;
   // Runs the expiry of calls without a frame: live mode calls it periodically so that a silent

@@ -38,6 +38,29 @@ Bytes trim_to(Bytes packet, std::size_t header, std::size_t ip_length, bool& tru
 
 }  // namespace
 
+bool skip_ipv6_extension_headers(std::uint8_t& protocol, Bytes& payload) {
+  for (int i = 0; i < kMaxIpv6ExtensionHeaders; ++i) {
+    switch (protocol) {
+      case ipv6_next::kHopByHop:
+      case ipv6_next::kRouting:
+      case ipv6_next::kDestinationOptions:
+      case ipv6_next::kMobility:
+      case ipv6_next::kHip:
+      case ipv6_next::kShim6: {
+        if (payload.size() < 8) return false;
+        const std::size_t length = (std::size_t{payload[1]} + 1) * 8;
+        if (payload.size() < length) return false;
+        protocol = payload[0];
+        payload = payload.subspan(length);
+        continue;
+      }
+      default:
+        return true;
+    }
+  }
+  return false;
+}
+
 IpPacket decode_ipv4(Bytes packet) {
   if (packet.size() < kIpv4MinHeader) return fail(Anomaly::truncated_ipv4_header);
   const std::uint8_t* p = packet.data();

@@ -33,14 +33,19 @@ struct IpPacket {
   Anomaly anomaly = Anomaly::none;  // none: the fields below are valid
   IpAddress src;
   IpAddress dst;
-  std::uint8_t protocol = 0;       // transport protocol after all extension headers
-  bool is_fragment = false;        // a piece of a larger datagram (not an atomic fragment)
+  std::uint8_t protocol = 0;  // transport protocol after all extension headers
+  bool is_fragment = false;   // a piece of a larger datagram (not an atomic fragment)
   std::uint32_t fragment_id = 0;
   std::uint32_t fragment_offset = 0;  // bytes
   bool more_fragments = false;
-  bool truncated = false;          // the capture holds less than the IP length says (snap length)
-  Bytes payload;                   // transport header onwards, trimmed to the IP length
+  bool truncated = false;  // the capture holds less than the IP length says (snap length)
+  Bytes payload;           // transport header onwards, trimmed to the IP length
 };
+
+// Skips IPv6 extension headers at the start of `payload` (those after a Fragment header are only
+// readable once the datagram is reassembled). Returns false when one is cut short or the chain is
+// too long; `protocol` and `payload` then stay where the walk stopped.
+bool skip_ipv6_extension_headers(std::uint8_t& protocol, Bytes& payload);
 
 IpPacket decode_ipv4(Bytes packet);
 IpPacket decode_ipv6(Bytes packet);

@@ -11,6 +11,12 @@ constexpr std::uint16_t kEthertypeVlan = 0x8100;     // 802.1Q
 constexpr std::uint16_t kEthertypeQinQ = 0x88a8;     // 802.1ad service tag
 constexpr std::uint16_t kEthertypeQinQOld = 0x9100;  // pre-standard QinQ
 constexpr std::uint16_t kEthertypeQinQOld2 = 0x9200;
+constexpr std::uint16_t kEthertypePppoeSession = 0x8864;
+constexpr std::uint16_t kEthertypeMpls = 0x8847;
+constexpr std::uint16_t kEthertypeMplsMulticast = 0x8848;
+constexpr std::size_t kPppoeHeader = 6;
+// Label stacks deeper than a handful are not seen in practice; the bound keeps the walk finite.
+constexpr int kMaxMplsLabels = 8;
 // Real networks rarely stack more than two tags; a longer chain is more likely garbage than
 // traffic, and the bound keeps the loop finite on crafted input.
 constexpr int kMaxVlanTags = 8;
@@ -34,8 +40,7 @@ LinkResult fail(Anomaly anomaly) {
 }
 
 bool is_vlan(std::uint16_t type) {
-  return type == kEthertypeVlan || type == kEthertypeQinQ || type == kEthertypeQinQOld ||
-         type == kEthertypeQinQOld2;
+  return type == kEthertypeVlan || type == kEthertypeQinQ || type == kEthertypeQinQOld || type == kEthertypeQinQOld2;
 }
 
 LinkResult from_family(std::uint32_t family, Bytes frame) {
@@ -65,6 +70,25 @@ LinkResult decode_ethertype_chain(Bytes frame, std::size_t type_offset) {
       continue;
     }
     offset += 2;
+    if (type == kEthertypePppoeSession) {
+      if (frame.size() < offset + kPppoeHeader) return fail(Anomaly::truncated_pppoe_header);
+      LinkResult ppp = decode_ppp(frame.subspan(offset + kPppoeHeader));
+      ppp.vlan_tags = result.vlan_tags;
+      return ppp;
+    }
+    if (type == kEthertypeMpls || type == kEthertypeMplsMulticast) {
+      // Labels until the bottom-of-stack bit; then IP, told apart by its version nibble.
+      for (int i = 0;; ++i) {
+        if (i == kMaxMplsLabels) return fail(Anomaly::too_many_mpls_labels);
+        if (frame.size() < offset + 4) return fail(Anomaly::truncated_link_header);
+        const bool bottom = (frame[offset + 2] & 0x01) != 0;
+        offset += 4;
+        if (bottom) break;
+      }
+      result.protocol = NetworkProtocol::unknown_ip;
+      result.network = frame.subspan(offset);
+      return result;
+    }
     if (type == kEthertypeIpv4) {
       result.protocol = NetworkProtocol::ipv4;
     } else if (type == kEthertypeIpv6) {
@@ -75,6 +99,30 @@ LinkResult decode_ethertype_chain(Bytes frame, std::size_t type_offset) {
     result.network = frame.subspan(offset);
     return result;
   }
+}
+
+LinkResult decode_ppp(Bytes frame) {
+  std::size_t offset = 0;
+  if (frame.size() >= 2 && frame[0] == 0xff && frame[1] == 0x03) offset = 2;  // HDLC address/control
+  if (frame.size() < offset + 1) return fail(Anomaly::truncated_pppoe_header);
+  // Protocol-field compression (RFC 1661 §6.5): an odd first byte is a one-byte protocol.
+  std::uint16_t protocol = frame[offset];
+  if ((protocol & 1) != 0) {
+    offset += 1;
+  } else {
+    if (frame.size() < offset + 2) return fail(Anomaly::truncated_pppoe_header);
+    protocol = load_be16(frame.data() + offset);
+    offset += 2;
+  }
+  LinkResult result{.network = frame.subspan(offset)};
+  if (protocol == 0x0021) {
+    result.protocol = NetworkProtocol::ipv4;
+  } else if (protocol == 0x0057) {
+    result.protocol = NetworkProtocol::ipv6;
+  } else {
+    return fail(Anomaly::non_ip_ppp_protocol);
+  }
+  return result;
 }
 
 LinkResult decode_link(std::uint32_t link_type, Bytes frame) {

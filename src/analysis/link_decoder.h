@@ -14,7 +14,7 @@ enum class NetworkProtocol : std::uint8_t { ipv4, ipv6, unknown_ip /* raw link: 
 struct LinkResult {
   Anomaly anomaly = Anomaly::none;  // none: network points at the network header
   NetworkProtocol protocol = NetworkProtocol::unknown_ip;
-  std::uint16_t vlan_tags = 0;      // how many 802.1Q/802.1ad tags were stripped
+  std::uint16_t vlan_tags = 0;  // how many 802.1Q/802.1ad tags were stripped
   Bytes network;
 };
 
@@ -22,5 +22,8 @@ struct LinkResult {
 LinkResult decode_ethertype_chain(Bytes frame, std::size_t type_offset);
 
 LinkResult decode_link(std::uint32_t link_type, Bytes frame);
+
+// PPP (RFC 1661) frame from its address/control or protocol field: used inside PPPoE and GRE.
+LinkResult decode_ppp(Bytes frame);
 
 }  // namespace sipmon

@@ -2,27 +2,71 @@
 
 #include <algorithm>
 
+#include "analysis/icmp_decoder.h"
 #include "analysis/ip_decoder.h"
-#include "analysis/link_decoder.h"
+#include "analysis/sctp_decoder.h"
+#include "analysis/tunnel_decoder.h"
 
 namespace sipmon {
 namespace {
 
 constexpr std::size_t kUdpHeader = 8;
 
-Anomaly classify_other_protocol(std::uint8_t protocol) {
-  switch (protocol) {
+}  // namespace
+
+PacketDecoder::PacketDecoder(DecoderLimits limits)
+    : limits_(limits), ip_(limits.ip), tcp_(limits.tcp), sctp_(limits.sctp) {}
+
+Anomaly PacketDecoder::decode(const Frame& frame, PayloadSink& sink) {
+  ip_.begin_frame();
+  const LinkResult link = decode_link(frame.link_type, frame.data);
+  if (link.anomaly != Anomaly::none) return link.anomaly;
+  return decode_network(frame.ts_ns, link, 0, sink);
+}
+
+Anomaly PacketDecoder::decode_network(std::int64_t ts_ns, const LinkResult& link, int depth, PayloadSink& sink) {
+  if (link.anomaly != Anomaly::none) return link.anomaly;
+  if (depth > limits_.max_tunnel_depth) return Anomaly::tunnel_too_deep;
+  IpPacket ip = decode_ip(link.protocol, link.network);
+  if (ip.anomaly != Anomaly::none) return ip.anomaly;
+  if (ip.is_fragment) {
+    const IpReassemblyResult whole = ip_.add(ts_ns, ip, events_);
+    if (whole.anomaly != Anomaly::none) return whole.anomaly;
+    ip.payload = whole.payload;
+    ip.is_fragment = false;
+    ip.truncated = false;
+    // In IPv6, extension headers may follow the Fragment header (RFC 8200 §4.5: the fragmentable
+    // part); they are only readable now.
+    if (ip.src.family == 6 && !skip_ipv6_extension_headers(ip.protocol, ip.payload)) {
+      return Anomaly::bad_ipv6_extension_header;
+    }
+  }
+
+  switch (ip.protocol) {
+    case ip_protocol::kUdp:
+      return decode_udp(ts_ns, ip, depth, sink);
     case ip_protocol::kTcp:
-      return Anomaly::tcp_not_decoded;
-    case ip_protocol::kSctp:
-      return Anomaly::sctp_not_decoded;
-    case ip_protocol::kIcmp:
-    case ip_protocol::kIcmpv6:
-      return Anomaly::icmp;
+      return decode_tcp(ts_ns, ip, sink);
+    case ip_protocol::kSctp: {
+      Payload base;
+      base.ts_ns = ts_ns;
+      base.src = ip.src;
+      base.dst = ip.dst;
+      base.truncated = ip.truncated;
+      return sctp_.decode(ip.payload, base, sink, events_);
+    }
     case ip_protocol::kIpInIp:
+      return decode_network(ts_ns, LinkResult{.protocol = NetworkProtocol::ipv4, .network = ip.payload}, depth + 1,
+                            sink);
     case ip_protocol::kIpv6InIp:
+      return decode_network(ts_ns, LinkResult{.protocol = NetworkProtocol::ipv6, .network = ip.payload}, depth + 1,
+                            sink);
     case ip_protocol::kGre:
-      return Anomaly::tunnel_not_decoded;
+      return decode_network(ts_ns, decode_gre(ip.payload), depth + 1, sink);
+    case ip_protocol::kIcmp:
+      return classify_icmp(ip.payload, false);
+    case ip_protocol::kIcmpv6:
+      return classify_icmp(ip.payload, true);
     case ip_protocol::kEsp:
       return Anomaly::encrypted_ipsec;
     default:
@@ -30,21 +74,7 @@ Anomaly classify_other_protocol(std::uint8_t protocol) {
   }
 }
 
-}  // namespace
-
-Anomaly PacketDecoder::decode(const Frame& frame, PayloadSink& sink) {
-  const LinkResult link = decode_link(frame.link_type, frame.data);
-  if (link.anomaly != Anomaly::none) return link.anomaly;
-
-  const IpPacket ip = decode_ip(link.protocol, link.network);
-  if (ip.anomaly != Anomaly::none) return ip.anomaly;
-  if (ip.is_fragment) return Anomaly::ip_fragment;
-
-  if (ip.protocol == ip_protocol::kUdp) return decode_udp(frame.ts_ns, ip, sink);
-  return classify_other_protocol(ip.protocol);
-}
-
-Anomaly PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, PayloadSink& sink) {
+Anomaly PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, int depth, PayloadSink& sink) {
   if (ip.payload.size() < kUdpHeader) {
     return Anomaly::truncated_udp_header;
   }
@@ -62,18 +92,43 @@ Anomaly PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, Payloa
       payload_length = claimed;  // the IP datagram may carry trailing padding
     }
   }
+  const std::uint16_t src_port = load_be16(h);
+  const std::uint16_t dst_port = load_be16(h + 2);
+  const Bytes bytes = ip.payload.subspan(kUdpHeader, payload_length);
+
+  // Tunnels on well-known UDP ports. A payload that does not parse as the tunnel is left to be
+  // looked at as an ordinary payload (the port may be in use for something else).
+  if (dst_port == kVxlanPort || src_port == kVxlanPort) {
+    const LinkResult inner = decode_vxlan(bytes);
+    if (inner.anomaly != Anomaly::unsupported_tunnel_payload) return decode_network(ts_ns, inner, depth + 1, sink);
+  }
+  if (dst_port == kGtpUserPort || src_port == kGtpUserPort) {
+    const LinkResult inner = decode_gtpu(bytes);
+    if (inner.anomaly != Anomaly::unsupported_tunnel_payload) return decode_network(ts_ns, inner, depth + 1, sink);
+  }
+
   Payload payload{
       .ts_ns = ts_ns,
       .transport = Transport::udp,
       .src = ip.src,
       .dst = ip.dst,
-      .src_port = load_be16(h),
-      .dst_port = load_be16(h + 2),
+      .src_port = src_port,
+      .dst_port = dst_port,
       .truncated = truncated,
-      .bytes = ip.payload.subspan(kUdpHeader, payload_length),
+      .bytes = bytes,
   };
   sink.on_payload(payload);
   return Anomaly::none;
+}
+
+Anomaly PacketDecoder::decode_tcp(std::int64_t ts_ns, const IpPacket& ip, PayloadSink& sink) {
+  TcpSegment segment;
+  segment.ts_ns = ts_ns;
+  segment.src = ip.src;
+  segment.dst = ip.dst;
+  segment.truncated = ip.truncated;
+  if (const Anomaly header = decode_tcp_header(ip.payload, segment); header != Anomaly::none) return header;
+  return tcp_.add(segment, sink, events_);
 }
 
 }  // namespace sipmon

@@ -17,6 +17,14 @@ struct ReadError {
   std::string message;
 };
 
+// Live capture only: what the capture layer (kernel filter or libpcap) counted before the engine.
+struct LiveCaptureReport {
+  std::string source;                           // "ebpf" or "pcap"
+  std::vector<std::string> interfaces;          // as given on the command line
+  std::map<std::string, std::uint64_t> kernel;  // counter name -> packets (seen, matched, copied, ...)
+  std::map<std::string, std::uint64_t> drops;   // reason -> packets lost or cut short before the engine
+};
+
 struct CaptureReport {
   std::vector<std::string> files;  // as given on the command line
   std::uint64_t packets = 0;
@@ -37,6 +45,7 @@ struct CaptureReport {
   // The same message seen twice within the duplicate window in one transaction: one packet
   // captured on two interfaces, not sent twice. Not counted as retransmissions.
   std::uint64_t duplicate_messages = 0;
+  std::optional<LiveCaptureReport> live;  // set by `sipmon live` only
 };
 
 // RFC 6076 counts. Ratios are not stored: they are derived from these numerators and

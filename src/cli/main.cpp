@@ -7,6 +7,7 @@
 
 #include "cli/check_command.h"
 #include "cli/exit_codes.h"
+#include "cli/live_command.h"
 #include "cli/replay_command.h"
 #include "sipmon/version.h"
 
@@ -26,8 +27,8 @@ int main(int argc, char** argv) {
 
   ReplayOptions replay_options;
   CLI::App* replay = add_replay_command(app, replay_options);
-  CLI::App* live = app.add_subcommand("live", "Capture on network interfaces and serve Prometheus metrics");
-  live->allow_extras()->footer("Example:\n  sipmon live -i eth0 --listen :9160");
+  LiveOptions live_options;
+  CLI::App* live = add_live_command(app, live_options);
   CheckOptions check_options;
   CLI::App* check = add_check_command(app, check_options);
 
@@ -51,10 +52,7 @@ int main(int argc, char** argv) {
   try {
     if (replay->parsed()) return run_replay(replay_options);
     if (check->parsed()) return run_check(check_options);
-    if (live->parsed()) {
-      std::cerr << "sipmon: 'live' is not yet available in this version\n";
-      return kExitUsage;
-    }
+    if (live->parsed()) return run_live(live_options);
   } catch (const std::exception& e) {
     std::cerr << "sipmon: error: " << e.what() << "\n";
     return kExitUsage;

@@ -25,7 +25,7 @@ Json capture_to_json(const CaptureReport& capture) {
   for (const ReadError& error : capture.read_errors) {
     read_errors.push_back(Json{{"file", error.file}, {"packet", error.packet}, {"error", error.message}});
   }
-  return Json{
+  Json json{
       {"files", capture.files},
       {"packets", capture.packets},
       {"bytes", capture.bytes},
@@ -44,6 +44,13 @@ Json capture_to_json(const CaptureReport& capture) {
       {"read_errors", read_errors},
       {"duplicate_messages", capture.duplicate_messages},
   };
+  if (capture.live) {
+    json["source"] = capture.live->source;
+    json["interfaces"] = capture.live->interfaces;
+    json["kernel"] = counts(capture.live->kernel);
+    json["drops"] = counts(capture.live->drops);
+  }
+  return json;
 }
 
 // Figures are rounded to a microsecond (delays) or a millionth of a percent (ratios): finer digits

@@ -40,32 +40,12 @@ SIPMON = os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon")
 CORPUS_CANDIDATES = [os.path.join(SOURCE_DIR, "..", "shared", "corpus"), "/work/shared/corpus"]
 TIMEOUT_S = 300  # per process; the largest corpus file takes well under a second
 
-FRAGMENTS = "!ip.fragments && !ipv6.fragments"
 
 # capture name -> (reason, tshark tap filter that leaves out the SIP carried the pending way).
 # The reasons come from INDEX.tsv (columns transports, fragments, tcp_sip) and were checked frame
 # by frame with `tshark -Y 'sip && (tcp || ip.fragments || ...)'`: the messages sipmon misses are
 # exactly the ones carried that way.
-PENDING = {
-    "arkime__gtp-iphone.pcap": ("GTP-U tunnel: SIP over IPv6 UDP and TCP inside GTP", "!gtp"),
-    "goffinet__private-test-sip-2.pcapng": ("IPv4 fragments: one INVITE in 2 fragments", FRAGMENTS),
-    "goffinet__private-test-sip.pcapng": ("IPv4 fragments: one INVITE in 2 fragments", FRAGMENTS),
-    "gprshome__sip.pcap": ("IPv4 fragments: 16 large messages in 33 fragments", FRAGMENTS),
-    "heplify__erspan_sip_ipv4_udp.pcapng": ("GRE tunnel (ERSPAN)", "!gre"),
-    "heplify__sip_ipv4_tcp.pcap": ("TCP", "!tcp"),
-    "heplify__sip_ipv4_tcp_port6060.pcap": ("TCP on port 6060, messages spanning segments", "!tcp"),
-    "heplify__sip_ipv4_tcp_retrans.pcap": ("TCP: the proxy's TCP leg", "!tcp"),
-    "heplify__sip_sctp.pcap": ("SCTP", "!sctp"),
-    "heplify__sip_tcp_websocket.pcap": ("WebSocket over TCP", "!tcp"),
-    "ndpi__gre_sip.pcapng": ("GRE/PPP tunnel", "!gre"),
-    "packetnet__udp-ip-fragmented.pcap": ("IPv4 fragments: one INVITE", FRAGMENTS),
-    "pcapplusplus__sip_resp.pcap": ("TCP: one 401 response", "!tcp"),
-    "pkts__fragmented_tcp_sip.pcap": ("TCP: messages spanning segments", "!tcp"),
-    "sngrep__ipip.pcap": ("TCP, partly inside an IPv4-in-IPv4 tunnel", "!tcp"),
-    "sngrep__ipv6frag.pcap": ("IPv6 fragments: two INVITEs", FRAGMENTS),
-    "suricata__sip-body-large.pcap": ("TCP: a 64 KB INVITE in 5 segments", "!tcp"),
-    "suricata__sip-tcp-method.pcap": ("TCP", "!tcp"),
-}
+PENDING = {}  # empty: the transports are decoded (docs/transports.md)
 
 # capture name -> the exact figures sipmon must report where tshark's differ for tshark's reasons.
 TSHARK_DIFFERS = {

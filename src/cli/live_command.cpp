@@ -1,0 +1,290 @@
+#include "cli/live_command.h"
+
+#include <cerrno>
+#include <cmath>
+#include <csignal>
+#include <cstring>
+#include <iostream>
+#include <memory>
+#include <utility>
+
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "analysis/engine.h"
+#include "cli/exit_codes.h"
+#include "outputs/atomic_file.h"
+#include "outputs/json_report.h"
+#include "outputs/text_summary.h"
+#include "sources/capture_privileges.h"
+#include "sources/ebpf_live_source.h"
+#include "sources/pcap_live_source.h"
+
+namespace sipmon {
+namespace {
+
+const std::map<std::string, double> kTimeUnits{{"s", 1}, {"m", 60}, {"h", 3600}, {"ms", 0.001}};
+
+// Owns a file descriptor made for the event loop.
+struct Fd {
+  explicit Fd(int value) : fd(value) {}
+  Fd(Fd&& other) noexcept : fd(std::exchange(other.fd, -1)) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+  int fd;
+};
+
+Fd make_timer(double seconds, bool periodic) {
+  Fd timer(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
+  if (timer.fd < 0 || seconds <= 0) return timer;
+  itimerspec spec{};
+  spec.it_value.tv_sec = static_cast<time_t>(seconds);
+  spec.it_value.tv_nsec = static_cast<long>(std::fmod(seconds, 1.0) * 1e9);
+  if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
+  if (periodic) spec.it_interval = spec.it_value;
+  timerfd_settime(timer.fd, 0, &spec, nullptr);
+  return timer;
+}
+
+struct Opened {
+  std::unique_ptr<LiveSource> source;
+  int status = kExitOk;
+};
+
+template <typename OpenError>
+Opened refuse(const OpenError& error) {
+  std::cerr << "sipmon: "
+            << (error.permission_denied ? missing_privileges_message(error.error.message) : error.error.message) << "\n";
+  return Opened{nullptr, kExitUsage};
+}
+
+Opened open_source(const LiveOptions& options) {
+  const LiveSettings settings{.interfaces = options.interfaces,
+                              .ports = options.ports,
+                              .snaplen = options.snaplen,
+                              .buffer_bytes = static_cast<std::uint32_t>(options.ringbuf_size)};
+  if (options.source != "pcap") {
+    auto ebpf = EbpfLiveSource::open(settings);
+    if (ebpf) return Opened{std::move(*ebpf)};
+    // Settings the user got wrong are wrong for libpcap too; anything else may be the kernel.
+    if (options.source == "ebpf" || ebpf.error().error.kind == ErrorKind::usage) return refuse(ebpf.error());
+    std::cerr << "sipmon: warning: eBPF capture unavailable (" << ebpf.error().error.message
+              << "); falling back to libpcap\n";
+  }
+  auto pcap = PcapLiveSource::open(settings);
+  if (!pcap) return refuse(pcap.error());
+  return Opened{std::move(*pcap)};
+}
+
+Report snapshot(const Engine& engine, const LiveSource& source, const LiveOptions& options) {
+  Report report = engine.report();
+  const LiveCounters counters = source.counters();
+  report.capture.live = LiveCaptureReport{
+      .source = source.name(), .interfaces = options.interfaces, .kernel = counters.kernel, .drops = counters.drops};
+  return report;
+}
+
+// How often the Prometheus registry is brought up to date while capturing: scrapes and pushes
+// read it in between, so this bounds how stale a scraped figure can be.
+constexpr double kMetricsRefreshSeconds = 1.0;
+
+void publish(const Report& report, MetricsOutputs& outputs) {
+  outputs.metrics().update(report);
+  if (report.capture.live) outputs.metrics().update_capture_drops(report.capture.live->drops);
+}
+
+bool write_report(const Report& report, const std::string& path) {
+  if (path.empty()) return true;
+  if (auto written = write_file_atomically(path, render_json_report(report)); !written) {
+    std::cerr << "sipmon: " << written.error().message << "\n";
+    return false;
+  }
+  return true;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string text;
+  for (const std::string& item : items) text += (text.empty() ? "" : ",") + item;
+  return text;
+}
+
+}  // namespace
+
+CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
+  CLI::App* live = app.add_subcommand("live", "Capture SIP on network interfaces (eBPF socket filter, libpcap fallback)");
+  live->add_option("-i,--interface", options.interfaces, "Interface to capture on; repeat for several")->required();
+  live->add_option("--ports", options.ports,
+                   "SIP ports to capture, UDP and TCP, comma-separated (at most 16); their IP fragments follow")
+      ->delimiter(',')
+      ->capture_default_str();
+  live->add_option("--snaplen", options.snaplen, "Longest frame copied whole; longer ones are cut and counted")
+      ->capture_default_str();
+  live->add_option("--ringbuf-size", options.ringbuf_size,
+                   "Ring buffer (eBPF) or kernel buffer (libpcap) size, a power of two (suffixes K, M)")
+      ->transform(CLI::AsSizeValue(false))
+      ->capture_default_str();
+  live->add_option("--source", options.source, "Capture source: auto (eBPF, else libpcap), ebpf or pcap")
+      ->check(CLI::IsMember({"auto", "ebpf", "pcap"}))
+      ->capture_default_str();
+  live->add_option("--out", options.out, "Write the JSON report (docs/report.md) to this file at exit, atomically");
+  live->add_option("--report-interval", options.report_interval_s,
+                   "Also rewrite --out every interval while capturing (e.g. 60s, 5m)")
+      ->transform(CLI::AsNumberWithUnit(kTimeUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE));
+  live->add_option("--duration", options.duration_s, "Stop by itself after this long (e.g. 30s); default: until SIGINT/SIGTERM")
+      ->transform(CLI::AsNumberWithUnit(kTimeUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE));
+  live->add_flag("--json", options.json, "Print the JSON report on stdout at exit instead of a summary");
+  add_metrics_options(*live, options.metrics, MetricsCommand::live);
+  live->footer(
+      "Examples:\n"
+      "  sipmon live -i eth0 --listen :9160                    # SIP on 5060/5061, Prometheus /metrics\n"
+      "  sipmon live -i eth0 -i eth1 --ports 5060,5061,5080 --out /var/lib/sipmon/report.json --report-interval 60s\n"
+      "  sipmon live -i lo --duration 30s --json                # half a minute of loopback SIP\n"
+      "  sipmon live -i eth0 --source pcap                     # libpcap instead of the eBPF filter\n"
+      "Needs root or CAP_BPF, CAP_NET_RAW and CAP_PERFMON (see docs/live.md); all are dropped once capture runs.");
+  return live;
+}
+
+int run_live(const LiveOptions& options) {
+  if (options.ports.empty() || options.ports.size() > kLiveMaxPorts) {
+    std::cerr << "sipmon: --ports takes 1 to " << kLiveMaxPorts << " ports\n";
+    return kExitUsage;
+  }
+  for (std::uint16_t port : options.ports) {
+    if (port == 0) {
+      std::cerr << "sipmon: --ports: 0 is not a port\n";
+      return kExitUsage;
+    }
+  }
+  for (std::size_t i = 0; i < options.interfaces.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (options.interfaces[i] == options.interfaces[j]) {
+        std::cerr << "sipmon: interface " << options.interfaces[i] << " given twice: its packets would count twice\n";
+        return kExitUsage;
+      }
+    }
+  }
+  if (options.report_interval_s > 0 && options.out.empty()) {
+    std::cerr << "sipmon: --report-interval rewrites the --out file: give --out too\n";
+    return kExitUsage;
+  }
+  if (options.ringbuf_size > (1ull << 30)) {
+    std::cerr << "sipmon: --ringbuf-size is limited to 1 GiB\n";
+    return kExitUsage;
+  }
+
+  // Block the stop signals before anything else so they arrive through signalfd, in the loop. A
+  // shell starts background jobs with SIGINT ignored; an ignored signal is discarded, not queued,
+  // so restore the default disposition first (blocked, it still cannot kill the process).
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
+  Fd signals(signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK));
+
+  Opened opened = open_source(options);
+  if (!opened.source) return opened.status;
+  LiveSource& source = *opened.source;
+  // Before any thread starts: capabilities belong to threads, and the metrics server's threads
+  // must not inherit them.
+  if (auto dropped = drop_capabilities(); !dropped) std::cerr << "sipmon: warning: " << dropped.error().message << "\n";
+
+  auto started = MetricsOutputs::start(options.metrics);
+  if (!started) {
+    std::cerr << "sipmon: " << started.error().message << "\n";
+    return kExitUsage;
+  }
+  MetricsOutputs& outputs = **started;
+  if (outputs.listening()) std::cerr << "sipmon: serving metrics on " << outputs.listen_url() << "\n";
+
+  // Live, timeouts and session expiry run on the wall clock (docs/metrics.md, "Time").
+  Engine engine(EngineConfig{.ports = options.ports, .wall_clock = true, .peers = outputs.peers()});
+  publish(snapshot(engine, source, options), outputs);  // every family present from the first scrape
+  outputs.start_periodic_push();
+  Fd metrics_timer = make_timer(kMetricsRefreshSeconds, true);
+  Fd report_timer = make_timer(options.report_interval_s, true);
+  Fd duration_timer = make_timer(options.duration_s, false);
+  Fd epoll(epoll_create1(EPOLL_CLOEXEC));
+  enum : std::uint32_t { kSource, kSignal, kReportTimer, kDurationTimer, kMetricsTimer };
+  auto watch = [&](int fd, std::uint32_t tag) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.u32 = tag;
+    return epoll_ctl(epoll.fd, EPOLL_CTL_ADD, fd, &event) == 0;
+  };
+  bool watching = epoll.fd >= 0 && signals.fd >= 0 && watch(signals.fd, kSignal) && metrics_timer.fd >= 0 &&
+                  watch(metrics_timer.fd, kMetricsTimer);
+  for (int fd : source.poll_fds()) watching = watching && watch(fd, kSource);
+  if (options.report_interval_s > 0) watching = watching && report_timer.fd >= 0 && watch(report_timer.fd, kReportTimer);
+  if (options.duration_s > 0) watching = watching && duration_timer.fd >= 0 && watch(duration_timer.fd, kDurationTimer);
+  if (!watching) {
+    std::cerr << "sipmon: cannot set up the event loop: " << std::strerror(errno) << "\n";
+    return kExitUsage;
+  }
+
+  std::string ports;
+  for (std::uint16_t port : options.ports) ports += (ports.empty() ? "" : ",") + std::to_string(port);
+  // Scripts wait for this line: from here on every matching packet is captured.
+  std::cerr << "sipmon: capturing on " << join(options.interfaces) << " (" << source.name() << "), ports " << ports
+            << std::endl;
+
+  bool running = true;
+  int status = kExitOk;
+  while (running) {
+    epoll_event events[8];
+    const int ready = epoll_wait(epoll.fd, events, 8, -1);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      std::cerr << "sipmon: epoll_wait: " << std::strerror(errno) << "\n";
+      status = kExitUsage;
+      break;
+    }
+    for (int i = 0; i < ready; ++i) {
+      std::uint64_t expirations = 0;
+      switch (events[i].data.u32) {
+        case kSource:
+          source.drain(engine);
+          break;
+        case kReportTimer:
+          if (::read(report_timer.fd, &expirations, sizeof expirations) > 0) {
+            write_report(snapshot(engine, source, options), options.out);
+          }
+          break;
+        case kMetricsTimer:
+          if (::read(metrics_timer.fd, &expirations, sizeof expirations) > 0) {
+            engine.tick();  // a silent network still times out attempts and expires dialogs
+            publish(snapshot(engine, source, options), outputs);
+          }
+          break;
+        case kSignal:
+        case kDurationTimer:
+          running = false;
+          break;
+      }
+    }
+  }
+
+  // Stop taking packets, then empty what the kernel already buffered: the report covers every
+  // packet captured up to the stop.
+  source.stop();
+  source.drain(engine);
+  source.drain(engine);
+  engine.tick();
+  const Report report = snapshot(engine, source, options);
+  publish(report, outputs);
+  if (auto pushed = outputs.stop_periodic_push(); !pushed) {
+    std::cerr << "sipmon: warning: final push failed: " << pushed.error().message << "\n";
+  }
+  if (!write_report(report, options.out)) status = kExitUsage;
+  std::cout << (options.json ? render_json_report(report) : render_text_summary(report)) << std::flush;
+  return status;
+}
+
+}  // namespace sipmon

@@ -1,0 +1,29 @@
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/metrics_options.h"
+#include "sources/live_source.h"
+
+namespace sipmon {
+
+struct LiveOptions {
+  std::vector<std::string> interfaces;
+  std::vector<std::uint16_t> ports{5060, 5061};
+  std::uint32_t snaplen = kLiveDefaultSnaplen;
+  std::uint64_t ringbuf_size = kLiveDefaultBufferBytes;
+  std::string source = "auto";
+  std::string out;
+  double report_interval_s = 0;  // 0: only at exit
+  double duration_s = 0;         // 0: until SIGINT/SIGTERM
+  bool json = false;
+  MetricsOptions metrics;  // --listen, --push, ... (docs/prometheus.md)
+};
+
+CLI::App* add_live_command(CLI::App& app, LiveOptions& options);
+int run_live(const LiveOptions& options);
+
+}  // namespace sipmon

@@ -1,0 +1,41 @@
+#pragma once
+// A packet socket on one interface with the kernel filter attached before it is bound: an
+// unbound socket with protocol 0 receives nothing, so no unfiltered packet is ever queued.
+// The filter returns 0 for every packet, so nothing is queued afterwards either; the socket only
+// exists to run the filter on the interface's traffic.
+#include <cstdint>
+#include <string>
+
+#include "analysis/error.h"
+
+namespace sipmon {
+
+class AfPacketSocket {
+ public:
+  struct OpenError {
+    Error error;
+    bool permission_denied = false;
+  };
+  static tl::expected<AfPacketSocket, OpenError> open(const std::string& interface, int program_fd);
+
+  AfPacketSocket(AfPacketSocket&& other) noexcept;
+  AfPacketSocket& operator=(AfPacketSocket&& other) noexcept;
+  AfPacketSocket(const AfPacketSocket&) = delete;
+  AfPacketSocket& operator=(const AfPacketSocket&) = delete;
+  ~AfPacketSocket();
+
+  int fd() const { return fd_; }
+  std::uint32_t ifindex() const { return ifindex_; }
+  // Closes the socket: the filter stops running for this interface.
+  void close();
+
+ private:
+  AfPacketSocket(int fd, std::uint32_t ifindex) : fd_(fd), ifindex_(ifindex) {}
+  int fd_ = -1;
+  std::uint32_t ifindex_ = 0;
+};
+
+// The index of the loopback interface in this network namespace, 0 when there is none.
+std::uint32_t loopback_ifindex();
+
+}  // namespace sipmon

@@ -1,0 +1,117 @@
+#include "sources/bpf_skeleton.h"
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "bpf/sipmon.skel.h"
+
+namespace sipmon {
+
+const std::array<const char*, SIPMON_COUNTER_COUNT> kKernelCounterNames = {
+    "seen", "loopback_outgoing_skipped", "matched", "copied", "truncated", "ring_buffer_full", "load_failed", "fragments", "paged",
+};
+
+namespace {
+
+using LoadError = BpfSkeleton::LoadError;
+
+tl::unexpected<LoadError> fail(ErrorKind kind, std::string message, bool permission = false) {
+  return tl::unexpected<LoadError>(LoadError{Error{kind, std::move(message)}, permission});
+}
+
+bool is_power_of_two(std::uint32_t value) { return value != 0 && (value & (value - 1)) == 0; }
+
+// libbpf narrates every failure (and the verifier log) on stderr. sipmon reports failures in one
+// line of its own; SIPMON_DEBUG_BPF=1 brings libbpf's account back for diagnosis.
+int libbpf_log(enum libbpf_print_level level, const char* format, va_list args) {
+  static const bool debug = std::getenv("SIPMON_DEBUG_BPF") != nullptr;
+  if (!debug || level == LIBBPF_DEBUG) return 0;
+  return std::vfprintf(stderr, format, args);
+}
+
+}  // namespace
+
+tl::expected<BpfSkeleton, LoadError> BpfSkeleton::load(const BpfFilterSettings& settings) {
+  if (settings.ports.empty() || settings.ports.size() > SIPMON_MAX_PORTS) {
+    return fail(ErrorKind::usage, "the kernel filter takes 1 to " + std::to_string(SIPMON_MAX_PORTS) + " ports");
+  }
+  if (settings.snaplen < 64 || settings.snaplen > SIPMON_MAX_SNAPLEN) {
+    return fail(ErrorKind::usage, "--snaplen must be between 64 and " + std::to_string(SIPMON_MAX_SNAPLEN));
+  }
+  const auto page = static_cast<std::uint32_t>(sysconf(_SC_PAGESIZE));
+  if (!is_power_of_two(settings.ringbuf_bytes) || settings.ringbuf_bytes < page) {
+    return fail(ErrorKind::usage, "--ringbuf-size must be a power of two of at least " + std::to_string(page) + " bytes");
+  }
+  libbpf_set_print(libbpf_log);
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return fail(ErrorKind::input, "cannot count the possible CPUs");
+
+  sipmon_bpf* skeleton = sipmon_bpf__open();
+  if (skeleton == nullptr) {
+    return fail(ErrorKind::input, std::string("cannot open the BPF program: ") + std::strerror(errno));
+  }
+  BpfSkeleton owner(skeleton);  // closes it on every early return
+
+  for (std::size_t i = 0; i < settings.ports.size(); ++i) skeleton->rodata->sip_ports[i] = settings.ports[i];
+  skeleton->rodata->port_count = static_cast<__u32>(settings.ports.size());
+  skeleton->rodata->snaplen = settings.snaplen;
+  skeleton->rodata->loopback_ifindex = settings.loopback_ifindex;
+  if (bpf_map__set_max_entries(skeleton->maps.events, settings.ringbuf_bytes) != 0 ||
+      bpf_map__set_max_entries(skeleton->maps.scratch, static_cast<__u32>(cpus)) != 0) {
+    return fail(ErrorKind::input, "cannot size the BPF maps");
+  }
+
+  if (int err = sipmon_bpf__load(skeleton); err != 0) {
+    const int error_number = -err;
+    const bool permission = error_number == EPERM || error_number == EACCES;
+    return fail(ErrorKind::input,
+                std::string("cannot load the BPF program: ") + std::strerror(error_number) +
+                    (permission || std::getenv("SIPMON_DEBUG_BPF") ? "" : " (SIPMON_DEBUG_BPF=1 shows libbpf's log)"),
+                permission);
+  }
+  return owner;
+}
+
+BpfSkeleton::BpfSkeleton(BpfSkeleton&& other) noexcept : skeleton_(std::exchange(other.skeleton_, nullptr)) {}
+
+BpfSkeleton& BpfSkeleton::operator=(BpfSkeleton&& other) noexcept {
+  if (this != &other) {
+    if (skeleton_ != nullptr) sipmon_bpf__destroy(skeleton_);
+    skeleton_ = std::exchange(other.skeleton_, nullptr);
+  }
+  return *this;
+}
+
+BpfSkeleton::~BpfSkeleton() {
+  if (skeleton_ != nullptr) sipmon_bpf__destroy(skeleton_);
+}
+
+int BpfSkeleton::program_fd() const { return bpf_program__fd(skeleton_->progs.sipmon_filter); }
+
+int BpfSkeleton::events_fd() const { return bpf_map__fd(skeleton_->maps.events); }
+
+KernelCounters BpfSkeleton::counters() const {
+  KernelCounters totals{};
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return totals;
+  std::vector<std::uint64_t> per_cpu(static_cast<std::size_t>(cpus));
+  const int fd = bpf_map__fd(skeleton_->maps.counters);
+  for (std::uint32_t index = 0; index < SIPMON_COUNTER_COUNT; ++index) {
+    if (bpf_map_lookup_elem(fd, &index, per_cpu.data()) != 0) continue;
+    for (std::uint64_t value : per_cpu) totals[index] += value;
+  }
+  return totals;
+}
+
+}  // namespace sipmon

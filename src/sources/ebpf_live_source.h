@@ -1,0 +1,33 @@
+#pragma once
+// Live capture through the kernel filter: one BPF program shared by a packet socket per
+// interface, one ring buffer, records turned into Frames for the engine.
+#include <memory>
+
+#include "analysis/error.h"
+#include "sources/live_source.h"
+
+namespace sipmon {
+
+class EbpfLiveSource final : public LiveSource {
+ public:
+  struct OpenError {
+    Error error;
+    bool permission_denied = false;  // a capability is missing: nothing else will work either
+  };
+  static tl::expected<std::unique_ptr<EbpfLiveSource>, OpenError> open(const LiveSettings& settings);
+
+  ~EbpfLiveSource() override;
+
+  const char* name() const override { return "ebpf"; }
+  std::vector<int> poll_fds() const override;
+  void drain(FrameSink& sink) override;
+  void stop() override;
+  LiveCounters counters() const override;
+
+ private:
+  struct Impl;
+  explicit EbpfLiveSource(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sipmon

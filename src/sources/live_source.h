@@ -1,0 +1,44 @@
+#pragma once
+// What the live command's event loop needs from a capture source, whichever it is (eBPF ring
+// buffer or libpcap): descriptors to wait on, a way to drain everything ready, and counters.
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "analysis/frame.h"
+
+namespace sipmon {
+
+// Defaults shared by the command line and the kernel filter (bpf/capture_event.h agrees).
+inline constexpr std::uint32_t kLiveDefaultSnaplen = 65560;       // a whole 64 KiB IP packet, tags included
+inline constexpr std::uint32_t kLiveDefaultBufferBytes = 8u << 20;  // 8 MiB ring buffer
+inline constexpr std::size_t kLiveMaxPorts = 16;
+
+struct LiveSettings {
+  std::vector<std::string> interfaces;
+  std::vector<std::uint16_t> ports;  // SIP ports the capture keeps (with their IP fragments)
+  std::uint32_t snaplen = 0;         // longest frame copied whole
+  std::uint32_t buffer_bytes = 0;    // ring buffer (eBPF) or kernel capture buffer (libpcap)
+};
+
+struct LiveCounters {
+  std::map<std::string, std::uint64_t> kernel;  // what the capture layer saw, by name
+  std::map<std::string, std::uint64_t> drops;   // reason -> packets lost or cut short before the engine
+};
+
+class LiveSource {
+ public:
+  virtual ~LiveSource() = default;
+  virtual const char* name() const = 0;  // "ebpf" or "pcap"
+  // Readable when frames are waiting; level-triggered, for epoll.
+  virtual std::vector<int> poll_fds() const = 0;
+  // Hands every frame available now to `sink`; never blocks.
+  virtual void drain(FrameSink& sink) = 0;
+  // Stops taking packets from the interfaces; what is already buffered can still be drained.
+  virtual void stop() = 0;
+  virtual LiveCounters counters() const = 0;
+};
+
+}  // namespace sipmon

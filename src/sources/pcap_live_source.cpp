@@ -1,0 +1,139 @@
+#include "sources/pcap_live_source.h"
+
+#include <cstring>
+
+#include <pcap/pcap.h>
+
+namespace sipmon {
+namespace {
+
+// One capture handle and its running totals (pcap_stats are read at the end as well as on demand).
+struct Handle {
+  pcap_t* pcap = nullptr;
+  std::string interface;
+  std::uint32_t link_type = 0;
+  bool stopped = false;
+  pcap_stat last_stats{};
+};
+
+struct DispatchContext {
+  FrameSink* sink;
+  std::uint32_t link_type;
+};
+
+void on_packet(u_char* user, const pcap_pkthdr* header, const u_char* bytes) {
+  const auto* context = reinterpret_cast<const DispatchContext*>(user);
+  // PCAP_TSTAMP_PRECISION_NANO was requested: tv_usec holds nanoseconds.
+  const Frame frame{.ts_ns = static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000'000 + header->ts.tv_usec,
+                    .link_type = context->link_type,
+                    .wire_len = header->len,
+                    .data = Bytes(bytes, header->caplen)};
+  context->sink->on_frame(frame);
+}
+
+bool permission_error(int status) { return status == PCAP_ERROR_PERM_DENIED; }
+
+}  // namespace
+
+std::string pcap_filter_expression(const std::vector<std::uint16_t>& ports) {
+  // First fragments carry the ports ("udp port" checks them only at fragment offset 0); later
+  // IPv4 fragments and IPv6 fragment headers are kept whatever their datagram, since classic BPF
+  // cannot remember which datagrams matched. "vlan and (...)" catches a tag left in the frame
+  // (QinQ inner tags): Linux strips the outer one before the filter runs.
+  std::string ports_part;
+  for (std::uint16_t port : ports) {
+    if (!ports_part.empty()) ports_part += " or ";
+    ports_part += "udp port " + std::to_string(port) + " or tcp port " + std::to_string(port);
+  }
+  const std::string keep = ports_part + " or (ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)";
+  return "(" + keep + ") or (vlan and (" + keep + "))";
+}
+
+struct PcapLiveSource::Impl {
+  ~Impl() {
+    for (Handle& handle : handles)
+      if (handle.pcap != nullptr) pcap_close(handle.pcap);
+  }
+  std::vector<Handle> handles;
+};
+
+tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiveSource::open(
+    const LiveSettings& settings) {
+  using Fail = tl::unexpected<OpenError>;
+  auto impl = std::make_unique<Impl>();
+  const std::string expression = pcap_filter_expression(settings.ports);
+  for (const std::string& interface : settings.interfaces) {
+    char errbuf[PCAP_ERRBUF_SIZE] = {};
+    pcap_t* pcap = pcap_create(interface.c_str(), errbuf);
+    if (pcap == nullptr) return Fail(OpenError{Error{ErrorKind::input, interface + ": " + errbuf}, false});
+    impl->handles.push_back(Handle{.pcap = pcap, .interface = interface});
+    pcap_set_snaplen(pcap, static_cast<int>(settings.snaplen));
+    pcap_set_promisc(pcap, 0);  // SIP to and from this host; no need to see other hosts' traffic
+    pcap_set_immediate_mode(pcap, 1);  // deliver each packet at once: no block timeout to wait out
+    pcap_set_buffer_size(pcap, static_cast<int>(settings.buffer_bytes));
+    pcap_set_tstamp_precision(pcap, PCAP_TSTAMP_PRECISION_NANO);
+    if (const int status = pcap_activate(pcap); status < 0) {
+      const std::string detail = status == PCAP_ERROR ? pcap_geterr(pcap) : pcap_statustostr(status);
+      return Fail(OpenError{Error{ErrorKind::input, "cannot capture on " + interface + ": " + detail},
+                            permission_error(status)});
+    }
+    bpf_program program{};
+    if (pcap_compile(pcap, &program, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+      return Fail(OpenError{Error{ErrorKind::input, "cannot compile the capture filter: " + std::string(pcap_geterr(pcap))}, false});
+    }
+    const int set = pcap_setfilter(pcap, &program);
+    pcap_freecode(&program);
+    if (set != 0) {
+      return Fail(OpenError{Error{ErrorKind::input, "cannot set the capture filter on " + interface + ": " + pcap_geterr(pcap)}, false});
+    }
+    if (pcap_setnonblock(pcap, 1, errbuf) != 0) return Fail(OpenError{Error{ErrorKind::input, interface + ": " + errbuf}, false});
+    impl->handles.back().link_type = static_cast<std::uint32_t>(pcap_datalink(pcap));
+  }
+  return std::unique_ptr<PcapLiveSource>(new PcapLiveSource(std::move(impl)));
+}
+
+PcapLiveSource::PcapLiveSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PcapLiveSource::~PcapLiveSource() = default;
+
+std::vector<int> PcapLiveSource::poll_fds() const {
+  std::vector<int> fds;
+  for (const Handle& handle : impl_->handles) fds.push_back(pcap_get_selectable_fd(handle.pcap));
+  return fds;
+}
+
+void PcapLiveSource::drain(FrameSink& sink) {
+  for (Handle& handle : impl_->handles) {
+    // DLT values of the link types sipmon decodes equal their LINKTYPE values on Linux.
+    DispatchContext context{&sink, handle.link_type};
+    // Non-blocking: returns 0 once the kernel buffer is empty. Bounded so that one busy
+    // interface cannot starve the others.
+    for (int round = 0; round < 64; ++round) {
+      if (pcap_dispatch(handle.pcap, -1, on_packet, reinterpret_cast<u_char*>(&context)) <= 0) break;
+    }
+  }
+}
+
+void PcapLiveSource::stop() {
+  for (Handle& handle : impl_->handles) {
+    if (handle.stopped) continue;
+    pcap_stats(handle.pcap, &handle.last_stats);
+    handle.stopped = true;
+  }
+}
+
+LiveCounters PcapLiveSource::counters() const {
+  LiveCounters result;
+  std::uint64_t received = 0, dropped = 0, interface_dropped = 0;
+  for (Handle& handle : impl_->handles) {
+    if (!handle.stopped) pcap_stats(handle.pcap, &handle.last_stats);
+    received += handle.last_stats.ps_recv;
+    dropped += handle.last_stats.ps_drop;
+    interface_dropped += handle.last_stats.ps_ifdrop;
+  }
+  result.kernel["received"] = received;
+  result.drops["socket_drops"] = dropped;
+  result.drops["interface_drops"] = interface_dropped;
+  return result;
+}
+
+}  // namespace sipmon

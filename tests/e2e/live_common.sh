@@ -1,0 +1,37 @@
+# Helpers shared by the live capture end-to-end tests (sourced, not run). Every wait is bounded.
+
+# wait_for_line FILE PATTERN SECONDS: waits until FILE contains a line matching PATTERN.
+wait_for_line() {
+  local file=$1 pattern=$2 seconds=$3 i
+  for ((i = 0; i < seconds * 20; i++)); do
+    grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "timed out after ${seconds}s waiting for '$pattern' in $file:" >&2
+  cat "$file" >&2 || true
+  return 1
+}
+
+# stop_and_wait PID SECONDS: SIGINT, then SIGKILL if it does not exit in time; returns its status.
+stop_and_wait() {
+  local pid=$1 seconds=$2 i
+  kill -INT "$pid" 2>/dev/null || true
+  for ((i = 0; i < seconds * 20; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "process $pid ignored SIGINT for ${seconds}s; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  local status=0
+  wait "$pid" || status=$?
+  return $status
+}
+
+require_root() {
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "SKIP: live capture tests need root" >&2
+    exit 0
+  fi
+}
