@@ -18,22 +18,7 @@ XSD=$SOURCE_DIR/tests/data/junit.xsd
 WORK=$(mktemp -d /tmp/sipmon-check-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-passed=0
-failed=0
-# check DESCRIPTION COMMAND...: runs COMMAND; counts a pass when it succeeds.
-check() {
-  local description=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok: $description"
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $description (exit $RC)"
-    [[ -s $WORK/out ]] && sed 's/^/    stdout: /' "$WORK/out" | head -8
-    [[ -s $WORK/err ]] && sed 's/^/    stderr: /' "$WORK/err" | head -5
-  fi
-}
+source "$(dirname "$0")/lib/check.sh"
 
 # run ARGS...: runs sipmon with a bounded time; sets RC, stdout in $WORK/out, stderr in $WORK/err.
 RC=0
@@ -284,5 +269,4 @@ cp "$WORK/out" "$WORK/table1"
 run check "$ANSWERED" --baseline "$WORK/count.json" --junit "$WORK/j2.xml"
 check "two check runs give identical tables and JUnit files" eval 'cmp -s "$WORK/j1.xml" "$WORK/j2.xml" && cmp -s "$WORK/table1" "$WORK/out"'
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish

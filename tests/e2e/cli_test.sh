@@ -14,21 +14,7 @@ SAMPLES=$SOURCE_DIR/samples
 WORK=$(mktemp -d /tmp/sipmon-cli-test.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
-passed=0
-failed=0
-# check DESCRIPTION COMMAND...: runs COMMAND; counts a pass when it succeeds.
-check() {
-  local description=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok: $description"
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $description"
-    [[ -s $WORK/err ]] && sed 's/^/    stderr: /' "$WORK/err" | head -5
-  fi
-}
+source "$(dirname "$0")/lib/check.sh"
 
 # run ARGS...: runs sipmon with a bounded time; sets RC, stdout in $WORK/out, stderr in $WORK/err.
 run() {
@@ -378,5 +364,4 @@ check "link type 147: listed by type" test "$(json "$WORK/out" 'r["capture"]["un
 check "link type 147: no SIP counted" test "$(json "$WORK/out" 'r["capture"]["sip_messages"]')" = 0
 check "link type 147: a warning names the file and the link type" grep -qE "user0.pcap.*147" "$WORK/err"
 
-echo "$passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+finish
