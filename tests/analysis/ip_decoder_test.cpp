@@ -94,7 +94,7 @@ TEST_CASE("IPv6 extension headers are walked to the transport header", "[ip]") {
   CHECK(ip.dst.bytes[15] == 2);
 }
 
-TEST_CASE("an IPv6 atomic fragment is a whole datagram; a real fragment is not", "[ip]") {
+TEST_CASE("an IPv6 atomic fragment is a whole datagram, a real fragment is not", "[ip]") {
   const std::vector<std::uint8_t> atomic = {17, 0, 0, 0, 0, 0, 0, 7};
   const IpPacket whole = decode_ipv6(view(ipv6_with_extensions(44, atomic, "hello")));
   REQUIRE(whole.anomaly == Anomaly::none);

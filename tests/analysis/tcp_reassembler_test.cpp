@@ -79,7 +79,7 @@ TEST_CASE("one message over many segments is handed over once, when complete", "
   CHECK(s.decoder.tcp_reassembler().bytes_buffered() == 0);
 }
 
-TEST_CASE("out-of-order segments are put back in order; retransmissions are not counted twice", "[tcp]") {
+TEST_CASE("out-of-order segments are put back in order, retransmissions are not counted twice", "[tcp]") {
   Stream s;
   CHECK(s.at("", TcpSpec{.seq = 999, .syn = true}) == Anomaly::tcp_control);
   const std::string message = request("REGISTER", std::string(300, 'b'));
@@ -131,7 +131,7 @@ TEST_CASE("a message larger than the per-flow limit is dropped and counted", "[t
   CHECK(s.sink.payloads.at(0) == small);
 }
 
-TEST_CASE("flows beyond the table evict the least recently used; idle flows expire by packet time", "[tcp]") {
+TEST_CASE("flows beyond the table evict the least recently used, idle flows expire by packet time", "[tcp]") {
   Stream s(DecoderLimits{.ip = {}, .tcp = {.max_flows = 4, .idle_timeout_ns = 60 * kSecond}, .sctp = {}});
   const std::string partial = request("INVITE", std::string(100, 'x')).substr(0, 60);
   for (std::uint16_t port = 1; port <= 5; ++port) {

@@ -71,7 +71,7 @@ TEST_CASE("a request re-sent after T1 in the same transaction is one request ret
   CHECK(r.retransmissions->responses == 0);
 }
 
-TEST_CASE("a final response repeated is a response retransmission; provisionals are not", "[transactions]") {
+TEST_CASE("a final response repeated is a response retransmission, provisionals are not", "[transactions]") {
   Feed feed;
   feed.send(invite(), 0, forward());
   feed.send(response(180), 10 * kMs, backward());
@@ -93,7 +93,7 @@ TEST_CASE("2xx from two forks are two responses, not a retransmission", "[transa
   CHECK(feed.report().retransmissions->responses == 0);
 }
 
-TEST_CASE("ACK for a non-2xx joins the INVITE transaction; a repeated ACK is a retransmission", "[transactions]") {
+TEST_CASE("ACK for a non-2xx joins the INVITE transaction, a repeated ACK is a retransmission", "[transactions]") {
   Feed feed;
   Msg ack{.start_line = "ACK sip:b@x SIP/2.0", .cseq = "1 ACK", .to_tag = "tt"};
   feed.send(invite(), 0, forward());

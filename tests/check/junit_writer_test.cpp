@@ -68,7 +68,7 @@ TEST_CASE("XML escaping covers markup and characters XML cannot carry", "[check]
   CHECK(xml_escape(std::string("x\x01y\tz", 5)) == "x\xEF\xBF\xBDy\tz");
 }
 
-TEST_CASE("the table lists what differs and a summary line; --verbose lists everything", "[check][table]") {
+TEST_CASE("the table lists what differs and a summary line, --verbose lists everything", "[check][table]") {
   const CheckOutcome outcome = sample_outcome();
   const std::string table = render_check_table(outcome, false);
   CHECK_THAT(table, Catch::StartsWith("path "));

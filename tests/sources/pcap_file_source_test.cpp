@@ -111,7 +111,7 @@ TEST_CASE("a file that is not a capture, or gives not one packet, is an input er
   CHECK(missing.error().message.find("does_not_exist") != std::string::npos);
 }
 
-TEST_CASE("an empty capture is read with a warning; an unknown link type is passed on", "[pcap]") {
+TEST_CASE("an empty capture is read with a warning, an unknown link type is passed on", "[pcap]") {
   PcapWriter empty(1);
   PcapWriter odd(147);
   odd.add(1, 0, frame_with("x1"));
