@@ -11,7 +11,9 @@ using namespace sipmon;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // A small table so that eviction paths are reached by a handful of frames.
-  Engine engine(EngineConfig{.ports = {}, .transactions = {.capacity = 16}});
+  Engine engine(EngineConfig{.ports = {},
+                             .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
+                             .transactions = {.capacity = 16}});
   fuzz::for_each_frame(std::span<const std::uint8_t>(data, size), [&](const Frame& frame) { engine.on_frame(frame); });
   const Report report = engine.report();
   // Repeats are a subset of the messages, and every SIP frame carried at least one message.

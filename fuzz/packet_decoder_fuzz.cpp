@@ -30,7 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limits.sctp = {.max_messages = 2, .max_message_bytes = 8192, .timeout_ns = 30'000'000'000};
   // A small transaction table too: allocating the default 14 MiB per input would make the run
   // spend its time in memset.
-  sipmon::Engine engine(sipmon::EngineConfig{.ports = {}, .transactions = {.capacity = 16}}, limits);
+  sipmon::Engine engine(
+      sipmon::EngineConfig{.ports = {},
+                           .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
+                           .transactions = {.capacity = 16}},
+      limits);
   std::int64_t ts_ns = 0;
   std::size_t frames = 0;
   std::size_t pos = 0;
