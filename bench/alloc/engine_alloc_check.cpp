@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/engine.h"
+#include "../udp_frame.h"
 
 namespace {
 
@@ -32,27 +33,7 @@ namespace {
 
 using sipmon::Engine;
 using sipmon::Frame;
-
-// Ethernet/IPv4/UDP around a SIP payload.
-std::vector<std::uint8_t> udp_frame(const std::string& payload, std::uint8_t src, std::uint8_t dst) {
-  std::vector<std::uint8_t> frame(14 + 20 + 8 + payload.size(), 0);
-  frame[12] = 0x08;
-  std::uint8_t* ip = frame.data() + 14;
-  const std::size_t ip_len = 20 + 8 + payload.size();
-  ip[0] = 0x45;
-  ip[2] = static_cast<std::uint8_t>(ip_len >> 8);
-  ip[3] = static_cast<std::uint8_t>(ip_len);
-  ip[8] = 64;
-  ip[9] = 17;
-  ip[12] = 127, ip[15] = src;
-  ip[16] = 127, ip[19] = dst;
-  std::uint8_t* udp = ip + 20;
-  udp[0] = 0x13, udp[1] = 0xc4, udp[2] = 0x13, udp[3] = 0xc4;
-  udp[4] = static_cast<std::uint8_t>((8 + payload.size()) >> 8);
-  udp[5] = static_cast<std::uint8_t>(8 + payload.size());
-  std::memcpy(udp + 8, payload.data(), payload.size());
-  return frame;
-}
+using sipmon::bench::udp_frame;
 
 std::string request(const char* method, int call, const char* cseq_method) {
   char buf[1024];

@@ -4,6 +4,7 @@
 // word trick: 0x01 after a match is the classic false positive).
 #include <random>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -20,23 +21,28 @@ std::size_t reference_first_of(std::string_view text, std::size_t from, std::str
   return text.size();
 }
 
+// The definition, spelled out differently from the code under test: first mark which bytes are
+// nested (inside quotes, escaped, or inside brackets), then take the first unmarked stop.
 std::size_t reference_unnested(std::string_view text, std::size_t from, std::string_view stops, bool angles) {
-  bool quoted = false;
-  int angle = 0;
-  for (std::size_t i = from; i < text.size(); ++i) {
+  std::vector<bool> nested(text.size(), false);
+  bool in_quotes = false;
+  int depth = 0;
+  std::size_t i = from;
+  while (i < text.size()) {
     const char c = text[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (angles && c == '<') {
-      ++angle;
-    } else if (angles && c == '>') {
-      if (angle > 0) --angle;
-    } else if (angle == 0 && stops.find(c) != std::string_view::npos) {
-      return i;
+    nested[i] = in_quotes || c == '"' || (angles && (c == '<' || c == '>' || depth > 0));
+    if (in_quotes && c == '\\' && i + 1 < text.size()) {
+      nested[i + 1] = true;
+      i += 2;
+      continue;
     }
+    if (c == '"') in_quotes = !in_quotes;
+    if (!in_quotes && c != '"' && angles && c == '<') ++depth;
+    if (!in_quotes && c != '"' && angles && c == '>' && depth > 0) --depth;
+    ++i;
+  }
+  for (std::size_t j = from; j < text.size(); ++j) {
+    if (!nested[j] && stops.find(text[j]) != std::string_view::npos) return j;
   }
   return std::string_view::npos;
 }
