@@ -209,29 +209,41 @@ std::size_t next_param_separator(std::string_view text, std::size_t from) {
   return find_unnested(text, from, ";", Nesting::quotes);
 }
 
-std::string_view header_param(std::string_view params, std::string_view lower_name) {
+namespace {
+
+// The parameter `lower_name` in ";a=1;b": whether it is there, and its value (empty when it has
+// none). Compares the name in place (LWS allowed around it) instead of cutting, trimming and
+// comparing every parameter: this runs for the branch and both tags of every message.
+struct ParamLookup {
+  bool found = false;
+  std::string_view value;
+};
+ParamLookup find_param(std::string_view params, std::string_view lower_name) {
   std::size_t pos = next_param_separator(params, 0);
   while (pos != std::string_view::npos) {
     const std::size_t end = next_param_separator(params, pos + 1);
-    const std::string_view param = params.substr(pos + 1, end == std::string_view::npos ? std::string_view::npos : end - pos - 1);
-    const std::size_t eq = param.find('=');
-    if (iequals(trim(param.substr(0, eq)), lower_name)) {
-      return eq == std::string_view::npos ? std::string_view{} : trim(param.substr(eq + 1));
+    const std::size_t stop = end == std::string_view::npos ? params.size() : end;
+    std::size_t at = pos + 1;
+    while (at < stop && is_lws(params[at])) ++at;
+    if (stop - at >= lower_name.size() && iequals(params.substr(at, lower_name.size()), lower_name)) {
+      std::size_t after = at + lower_name.size();
+      while (after < stop && is_lws(params[after])) ++after;
+      if (after == stop) return {true, {}};
+      if (params[after] == '=') return {true, trim(params.substr(after + 1, stop - after - 1))};
     }
     pos = end;
   }
   return {};
 }
 
+}  // namespace
+
+std::string_view header_param(std::string_view params, std::string_view lower_name) {
+  return find_param(params, lower_name).value;
+}
+
 bool has_header_param(std::string_view params, std::string_view lower_name) {
-  std::size_t pos = next_param_separator(params, 0);
-  while (pos != std::string_view::npos) {
-    const std::size_t end = next_param_separator(params, pos + 1);
-    const std::string_view param = params.substr(pos + 1, end == std::string_view::npos ? std::string_view::npos : end - pos - 1);
-    if (iequals(trim(param.substr(0, param.find('='))), lower_name)) return true;
-    pos = end;
-  }
-  return false;
+  return find_param(params, lower_name).found;
 }
 
 std::string_view name_addr_tag(std::string_view value) {
