@@ -9,6 +9,7 @@
 #include "analysis/engine.h"
 #include "analysis/sip_fields.h"
 #include "analysis/sip_parser.h"
+#include "udp_frame.h"
 
 using namespace sipmon;
 
@@ -80,33 +81,12 @@ void BM_FieldReaders(benchmark::State& state) {
 }
 BENCHMARK(BM_FieldReaders);
 
-// Ethernet/IPv4/UDP around a SIP payload.
-std::vector<std::uint8_t> frame_for(const std::string& payload, std::uint8_t src, std::uint8_t dst) {
-  std::vector<std::uint8_t> frame(14 + 20 + 8 + payload.size(), 0);
-  frame[12] = 0x08;
-  std::uint8_t* ip = frame.data() + 14;
-  const std::size_t ip_len = 20 + 8 + payload.size();
-  ip[0] = 0x45;
-  ip[2] = static_cast<std::uint8_t>(ip_len >> 8);
-  ip[3] = static_cast<std::uint8_t>(ip_len);
-  ip[8] = 64;
-  ip[9] = 17;
-  ip[12] = 10, ip[15] = src;
-  ip[16] = 10, ip[19] = dst;
-  std::uint8_t* udp = ip + 20;
-  udp[0] = 0x13, udp[1] = 0xc4, udp[2] = 0x13, udp[3] = 0xc4;
-  udp[4] = static_cast<std::uint8_t>((8 + payload.size()) >> 8);
-  udp[5] = static_cast<std::uint8_t>(8 + payload.size());
-  std::memcpy(udp + 8, payload.data(), payload.size());
-  return frame;
-}
-
 // The full per-frame path, INVITE and 200 OK alternating (each pair is one transaction seen twice
 // per iteration after the first: the transaction lookup hits, as for a busy live capture).
 void BM_EngineOnFrame(benchmark::State& state) {
   Engine engine;
-  const auto invite = frame_for(kInvite, 1, 2);
-  const auto ok = frame_for(kOk, 2, 1);
+  const auto invite = bench::udp_frame(kInvite, 1, 2);
+  const auto ok = bench::udp_frame(kOk, 2, 1);
   std::int64_t ts = 0;
   for (auto _ : state) {
     ts += 1'000'000'000;  // 1 s apart: re-sends counted as retransmissions, never duplicates

@@ -1,7 +1,10 @@
 #include "analysis/sip_fields.h"
 
+#include <algorithm>
+
 #include "analysis/sip_lines.h"
 #include "analysis/sip_parser.h"
+#include "analysis/sip_scan.h"
 #include "analysis/text.h"
 
 namespace sipmon {
@@ -36,24 +39,12 @@ void split_hostport(std::string_view hostport, std::string_view& host, std::uint
 // returns false.
 template <typename Fn>
 void for_each_value(std::string_view list, Fn&& fn) {
-  bool quoted = false;
-  int angle = 0;
   std::size_t start = 0;
-  for (std::size_t i = 0; i < list.size(); ++i) {
-    const char c = list[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '<') {
-      ++angle;
-    } else if (c == '>') {
-      if (angle > 0) --angle;
-    } else if (c == ',' && angle == 0) {
-      if (!fn(trim(list.substr(start, i - start)))) return;
-      start = i + 1;
-    }
+  for (;;) {
+    const std::size_t comma = find_unnested(list, start, ",", Nesting::quotes_and_angles);
+    if (comma == std::string_view::npos) break;
+    if (!fn(trim(list.substr(start, comma - start)))) return;
+    start = comma + 1;
   }
   fn(trim(list.substr(std::min(start, list.size()))));
 }
@@ -94,26 +85,17 @@ SipUri parse_uri(std::string_view uri) {
 NameAddr parse_name_addr(std::string_view value) {
   NameAddr out;
   value = trim(value);
-  bool quoted = false;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '<') {
-      const std::size_t close = value.find('>', i);
-      out.display_name = trim(value.substr(0, i));
-      if (close == std::string_view::npos) {
-        out.uri = value.substr(i + 1);
-        return out;
-      }
-      out.uri = trim(value.substr(i + 1, close - i - 1));
-      const std::string_view after = value.substr(close + 1);
-      if (const std::size_t semi = after.find(';'); semi != std::string_view::npos) out.params = after.substr(semi);
+  if (const std::size_t i = find_unnested(value, 0, "<", Nesting::quotes); i != std::string_view::npos) {
+    const std::size_t close = value.find('>', i);
+    out.display_name = trim(value.substr(0, i));
+    if (close == std::string_view::npos) {
+      out.uri = value.substr(i + 1);
       return out;
     }
+    out.uri = trim(value.substr(i + 1, close - i - 1));
+    const std::string_view after = value.substr(close + 1);
+    if (const std::size_t semi = after.find(';'); semi != std::string_view::npos) out.params = after.substr(semi);
+    return out;
   }
   // addr-spec: header parameters start at the first ';' (the URI cannot have its own here).
   const std::size_t semi = value.find(';');
@@ -154,25 +136,18 @@ std::size_t header_values(const SipMessage& message, HeaderId id, std::span<std:
   std::size_t count = 0;
   std::size_t pos = 0;
   while (pos < block.size()) {
-    std::size_t next = 0;
-    const std::string_view line = lines.line_at(pos, next);
-    std::size_t value_end = pos + line.size();
-    while (next < block.size() && (block[next] == ' ' || block[next] == '\t')) {
-      std::size_t after = 0;
-      const std::string_view continuation = lines.line_at(next, after);
-      value_end = next + continuation.size();
-      next = after;
-    }
-    const std::size_t colon = line.find(':');
+    const LineReader::HeaderLine header = lines.header_at(pos);
+    const std::string_view line = header.first;
+    const std::size_t colon = lines.find_colon(pos, line.size());
     if (colon != std::string_view::npos && header_id(trim(line.substr(0, colon))) == id) {
-      for_each_value(block.substr(pos + colon + 1, value_end - pos - colon - 1), [&](std::string_view value) {
+      for_each_value(block.substr(pos + colon + 1, header.value_end - pos - colon - 1), [&](std::string_view value) {
         if (value.empty()) return true;
         if (count < out.size()) out[count] = value;
         ++count;
         return true;
       });
     }
-    pos = next;
+    pos = header.next;
   }
   return count;
 }

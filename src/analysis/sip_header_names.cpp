@@ -1,6 +1,8 @@
 #include "analysis/sip_header_names.h"
 
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 #include "analysis/text.h"
 
@@ -58,56 +60,78 @@ constexpr std::array<HeaderId, 26> make_compact_table() {
 constexpr std::array<HeaderId, 26> kCompactTable = make_compact_table();
 
 constexpr std::size_t kMaxNameLength = 19;
-constexpr std::size_t kMaxPerLength = 4;
 
-// Full names bucketed by length: a lookup compares against the one to three names of the same
-// length instead of scanning them all (this runs for every header line of every message).
-struct LengthBuckets {
-  std::array<std::array<std::uint8_t, kMaxPerLength>, kMaxNameLength + 1> ids{};
-  std::array<std::uint8_t, kMaxNameLength + 1> count{};
+// Full names by a hash of (length, first letter, last letter): one table load and one compare per
+// header line, which runs for every header of every message. The constants were searched for so
+// that no two known names share a bucket (checked below at compile time); bit 0x20 lower-cases.
+constexpr std::size_t kBuckets = 128;
+constexpr std::uint8_t kNoName = 0xff;
+constexpr std::size_t bucket_of(std::size_t length, char first, char last) {
+  return (length * 18 + static_cast<std::uint8_t>(first | 0x20) * 5 + static_cast<std::uint8_t>(last | 0x20)) &
+         (kBuckets - 1);
+}
+
+struct NameBuckets {
+  std::array<std::uint8_t, kBuckets> ids{};
+  bool collision = false;
 };
-
-constexpr LengthBuckets make_length_buckets() {
-  LengthBuckets buckets{};
+constexpr NameBuckets make_name_buckets() {
+  NameBuckets buckets{};
+  for (auto& id : buckets.ids) id = kNoName;
   for (std::size_t i = 0; i < kHeaderNames.size(); ++i) {
-    const std::size_t length = kHeaderNames[i].lower.size();
-    buckets.ids[length][buckets.count[length]++] = static_cast<std::uint8_t>(i);
+    const std::string_view name = kHeaderNames[i].lower;
+    std::uint8_t& slot = buckets.ids[bucket_of(name.size(), name.front(), name.back())];
+    if (slot != kNoName) buckets.collision = true;
+    slot = static_cast<std::uint8_t>(i);
   }
   return buckets;
 }
-constexpr LengthBuckets kByLength = make_length_buckets();
+constexpr NameBuckets kByHash = make_name_buckets();
+static_assert(!kByHash.collision, "two header names share a bucket: pick other constants in bucket_of");
 static_assert([] {
-  for (const auto count : kByLength.count) {
-    if (count > kMaxPerLength) return false;
+  for (const auto& name : kHeaderNames) {
+    if (name.lower.size() < 2 || name.lower.size() > kMaxNameLength) return false;
   }
   return true;
 }());
 
 // Header names are letters and '-': setting bit 0x20 lower-cases a letter, and among the bytes that
-// can be in a line (no CR, no LF) only '-' itself maps to '-'. Cheaper than ascii_lower per byte.
-bool equals_name(std::string_view name, std::string_view lower) {
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    if (static_cast<char>(name[i] | 0x20) != lower[i]) return false;
+// can be in a line (no CR, no LF) only '-' itself maps to '-'. Whole words at a time, the last one
+// overlapping the one before (every known name has 2 to 19 bytes), instead of a byte loop.
+template <typename Word>
+bool equal_word(const char* name, const char* lower) {
+  Word a;
+  Word b;
+  std::memcpy(&a, name, sizeof(Word));
+  std::memcpy(&b, lower, sizeof(Word));
+  return static_cast<Word>(a | static_cast<Word>(0x2020202020202020ull)) == b;
+}
+bool equals_name(const char* name, std::string_view lower) {
+  const std::size_t n = lower.size();
+  const char* l = lower.data();
+  if (n >= 8) {
+    for (std::size_t i = 0; i + 8 < n; i += 8) {
+      if (!equal_word<std::uint64_t>(name + i, l + i)) return false;
+    }
+    return equal_word<std::uint64_t>(name + n - 8, l + n - 8);
   }
-  return true;
+  if (n >= 4) return equal_word<std::uint32_t>(name, l) && equal_word<std::uint32_t>(name + n - 4, l + n - 4);
+  return equal_word<std::uint16_t>(name, l) && equal_word<std::uint16_t>(name + n - 2, l + n - 2);
 }
 
 }  // namespace
 
 HeaderId header_id(std::string_view name) {
-  if (name.empty()) return HeaderId::other;
   if (name.size() == 1) {
     const char c = ascii_lower(name[0]);
     return (c >= 'a' && c <= 'z') ? kCompactTable[c - 'a'] : HeaderId::other;
   }
-  if (name.size() > kMaxNameLength) return HeaderId::other;
-  const char first = ascii_lower(name[0]);
-  for (std::size_t i = 0; i < kByLength.count[name.size()]; ++i) {
-    const std::uint8_t id = kByLength.ids[name.size()][i];
-    const std::string_view candidate = kHeaderNames[id].lower;
-    if (candidate[0] == first && equals_name(name, candidate)) return static_cast<HeaderId>(id);
-  }
-  return HeaderId::other;
+  if (name.size() < 2 || name.size() > kMaxNameLength) return HeaderId::other;
+  const std::uint8_t id = kByHash.ids[bucket_of(name.size(), name.front(), name.back())];
+  if (id == kNoName) return HeaderId::other;
+  const std::string_view candidate = kHeaderNames[id].lower;
+  if (candidate.size() != name.size() || !equals_name(name.data(), candidate)) return HeaderId::other;
+  return static_cast<HeaderId>(id);
 }
 
 std::string_view header_name(HeaderId id) {

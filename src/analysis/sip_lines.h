@@ -33,6 +33,42 @@ class LineReader {
     return text_.substr(pos, end - pos);
   }
 
+  // A header line starting at `pos` with the continuation lines folded into it (RFC 3261 §7.3.1:
+  // a line starting with SP or HT continues the previous header's value).
+  struct HeaderLine {
+    std::string_view first;  // the first line alone, without its line end
+    std::size_t value_end;   // end of the last continuation line (without its line end)
+    std::size_t next;        // where the following header line starts
+  };
+  HeaderLine header_at(std::size_t pos) const {
+    HeaderLine out;
+    out.first = line_at(pos, out.next);
+    out.value_end = pos + out.first.size();
+    while (out.next < text_.size() && (text_[out.next] == ' ' || text_[out.next] == '\t')) {
+      std::size_t after = 0;
+      const std::string_view continuation = line_at(out.next, after);
+      out.value_end = out.next + continuation.size();
+      out.next = after;
+    }
+    return out;
+  }
+
+  // Index of the first ':' in the line [pos, pos + length), or npos. Header names are short: one
+  // 16-byte compare settles nearly every line without a call into memchr.
+  std::size_t find_colon(std::size_t pos, std::size_t length) const {
+#if defined(__SSE2__)
+    if (pos + 16 <= text_.size()) {
+      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text_.data() + pos));
+      unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(':'))));
+      if (length < 16) mask &= (1u << length) - 1;
+      if (mask != 0) return static_cast<std::size_t>(__builtin_ctz(mask));
+      if (length <= 16) return std::string_view::npos;
+    }
+#endif
+    const void* colon = std::memchr(text_.data() + pos, ':', length);
+    return colon ? static_cast<std::size_t>(static_cast<const char*>(colon) - (text_.data() + pos)) : std::string_view::npos;
+  }
+
  private:
   // Index of the first CR or LF at or after `pos`, or the text size.
   std::size_t find_line_end(std::size_t pos) const {

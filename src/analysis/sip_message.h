@@ -12,6 +12,7 @@
 namespace sipmon {
 
 struct SipMessage {
+  static_assert(kHeaderIdCount <= 64, "filled_headers has one bit per header slot");
   bool is_request = false;
 
   // Request line (RFC 3261 §7.1).
@@ -26,6 +27,8 @@ struct SipMessage {
   // First value of each header the engine reads (empty when absent). Folded lines stay inside
   // the view; readers treat CR/LF as white space.
   std::array<std::string_view, kHeaderIdCount> headers{};
+  // Which of `headers` hold a value (bit i for slot i): lets clear() touch only those.
+  std::uint64_t filled_headers = 0;
 
   // Derived from the headers above.
   std::string_view call_id;
@@ -55,6 +58,41 @@ struct SipMessage {
   bool mandatory_headers_ok = false;
 
   std::string_view header(HeaderId id) const { return headers[static_cast<std::size_t>(id)]; }
+
+  // Back to a default-constructed message. `*this = SipMessage{}` would zero every header slot
+  // (~500 bytes) for every message; only the filled ones need it. A field added above must be
+  // reset here too (the size check is the reminder).
+  void clear() {
+    for (std::uint64_t filled = filled_headers; filled != 0; filled &= filled - 1) {
+      headers[static_cast<std::size_t>(__builtin_ctzll(filled))] = {};
+    }
+    filled_headers = 0;
+    is_request = false;
+    method = {};
+    method_id = Method::other;
+    request_uri = {};
+    status_code = 0;
+    reason_phrase = {};
+    call_id = {};
+    cseq_number = 0;
+    cseq_method = {};
+    cseq_method_id = Method::other;
+    from_tag = {};
+    to_tag = {};
+    top_via = {};
+    via_branch = {};
+    via_sent_by = {};
+    via_count = 0;
+    content_length = -1;
+    header_block = {};
+    body = {};
+    wire_length = 0;
+    defect = Anomaly::none;
+    mandatory_headers_ok = false;
+  }
 };
+// Tripwire for clear(): a new field changes the size (on LP64).
+static_assert(sizeof(void*) != 8 || sizeof(SipMessage) == 272 + kHeaderIdCount * sizeof(std::string_view),
+              "SipMessage changed: update SipMessage::clear()");
 
 }  // namespace sipmon

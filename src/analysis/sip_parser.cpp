@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "analysis/sip_lines.h"
+#include "analysis/sip_scan.h"
 #include "analysis/text.h"
 
 namespace sipmon {
@@ -82,26 +83,12 @@ struct ValueScan {
 };
 ValueScan scan_values(std::string_view value) {
   ValueScan scan;
-  // Most Via lines hold one value: no comma at all settles it without the quote-aware walk.
-  if (std::memchr(value.data(), ',', value.size()) == nullptr) return scan;
-  std::uint16_t& count = scan.count;
-  bool quoted = false;
-  int angle = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '<') {
-      ++angle;
-    } else if (c == '>') {
-      if (angle > 0) --angle;
-    } else if (c == ',' && angle == 0) {
-      if (count == 1) scan.first_end = i;
-      if (count < 0xffff) ++count;
-    }
+  std::size_t comma = find_unnested(value, 0, ",", Nesting::quotes_and_angles);
+  if (comma == std::string_view::npos) return scan;  // most Via lines hold one value
+  scan.first_end = comma;
+  while (comma != std::string_view::npos) {
+    if (scan.count < 0xffff) ++scan.count;
+    comma = find_unnested(value, comma + 1, ",", Nesting::quotes_and_angles);
   }
   return scan;
 }
@@ -113,35 +100,28 @@ void note_defect(SipMessage& out, Anomaly anomaly) {
 constexpr std::size_t kHeaderCutShort = std::string_view::npos;
 
 // Reads the header block starting at `pos`; returns where the body begins, or kHeaderCutShort.
-std::size_t parse_headers(std::string_view text, LineReader& lines, std::size_t pos, SipMessage& out) {
+std::size_t parse_headers(std::string_view text, const LineReader& lines, std::size_t pos, SipMessage& out) {
   const std::size_t block_start = pos;
   while (pos < text.size()) {
-    std::size_t next = 0;
-    const std::string_view line = lines.line_at(pos, next);
+    const LineReader::HeaderLine header = lines.header_at(pos);
+    const std::string_view line = header.first;
     if (line.empty()) {
       out.header_block = text.substr(block_start, pos - block_start);
-      return next;  // the blank line that ends the headers
+      return header.next;  // the blank line that ends the headers
     }
     // A header line that runs into the end of the payload without a line end: the message was
     // cut inside its headers. tshark does not count such a message (its dissector throws), so to
     // agree with it neither do we. (A cut inside a folded continuation line it does count.)
     if (pos + line.size() == text.size()) return kHeaderCutShort;
-    // Continuation lines (RFC 3261 §7.3.1: LWS folding) belong to this header's value.
-    std::size_t value_end = pos + line.size();
-    while (next < text.size() && (text[next] == ' ' || text[next] == '\t')) {
-      std::size_t after = 0;
-      const std::string_view continuation = lines.line_at(next, after);
-      value_end = next + continuation.size();
-      next = after;
-    }
-    const std::size_t colon = line.find(':');
+    const std::size_t colon = lines.find_colon(pos, line.size());
     if (colon == std::string_view::npos) {
       note_defect(out, Anomaly::sip_header_without_colon);
     } else {
       const HeaderId id = header_id(trim(line.substr(0, colon)));
       if (id != HeaderId::other) {
-        const std::string_view value = trim(text.substr(pos + colon + 1, value_end - pos - colon - 1));
-        std::string_view& slot = out.headers[static_cast<std::size_t>(id)];
+        const std::string_view value = trim(text.substr(pos + colon + 1, header.value_end - pos - colon - 1));
+        const auto slot_index = static_cast<std::size_t>(id);
+        std::string_view& slot = out.headers[slot_index];
         if (id == HeaderId::via) {
           const ValueScan scan = scan_values(value);
           // Saturates: a 64 KB message of commas must not wrap the count around.
@@ -149,10 +129,13 @@ std::size_t parse_headers(std::string_view text, LineReader& lines, std::size_t 
           out.via_count = static_cast<std::uint16_t>(std::min<std::uint32_t>(total, 0xffff));
           if (slot.empty()) out.top_via = trim(value.substr(0, scan.first_end));
         }
-        if (slot.empty()) slot = value;
+        if (slot.empty()) {
+          slot = value;
+          out.filled_headers |= std::uint64_t{1} << slot_index;
+        }
       }
     }
-    pos = next;
+    pos = header.next;
   }
   note_defect(out, Anomaly::sip_headers_unterminated);
   out.header_block = text.substr(block_start);
@@ -202,24 +185,7 @@ void check_mandatory_headers(SipMessage& out) {
 }  // namespace
 
 std::string_view first_value(std::string_view value) {
-  bool quoted = false;
-  int angle = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '<') {
-      ++angle;
-    } else if (c == '>') {
-      if (angle > 0) --angle;
-    } else if (c == ',' && angle == 0) {
-      return trim(value.substr(0, i));
-    }
-  }
-  return trim(value);
+  return trim(value.substr(0, find_unnested(value, 0, ",", Nesting::quotes_and_angles)));
 }
 
 std::string_view via_sent_by(std::string_view via) {
@@ -233,82 +199,62 @@ std::string_view via_sent_by(std::string_view via) {
   while (i < via.size() && is_lws(via[i])) ++i;
   while (i < via.size() && !is_lws(via[i]) && via[i] != ';') ++i;  // the transport token
   const std::size_t start = i;
-  while (i < via.size() && via[i] != ';' && via[i] != ',') ++i;
+  i = find_first_of4(via, i, ';', ',', ';', ',');
   return slashes == 2 ? trim(via.substr(start, i - start)) : std::string_view{};
 }
 
 // Index of the next ';' at or after `from` that is not inside a quoted string (a Reason's
 // text="a;b" must not split), or npos.
 std::size_t next_param_separator(std::string_view text, std::size_t from) {
-  if (from >= text.size()) return std::string_view::npos;
-  // Fast path: no quote before the next ';' (by far the common case), found with memchr.
-  const char* begin = text.data() + from;
-  const std::size_t rest = text.size() - from;
-  const void* semi = std::memchr(begin, ';', rest);
-  const std::size_t semi_len = semi ? static_cast<std::size_t>(static_cast<const char*>(semi) - begin) : rest;
-  if (std::memchr(begin, '"', semi_len) == nullptr) {
-    return semi ? from + semi_len : std::string_view::npos;
-  }
-  bool quoted = false;
-  for (std::size_t i = from; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ';') {
-      return i;
-    }
-  }
-  return std::string_view::npos;
+  return find_unnested(text, from, ";", Nesting::quotes);
 }
 
-std::string_view header_param(std::string_view params, std::string_view lower_name) {
+namespace {
+
+// The parameter `lower_name` in ";a=1;b": whether it is there, and its value (empty when it has
+// none). Compares the name in place (LWS allowed around it) instead of cutting, trimming and
+// comparing every parameter: this runs for the branch and both tags of every message.
+struct ParamLookup {
+  bool found = false;
+  std::string_view value;
+};
+ParamLookup find_param(std::string_view params, std::string_view lower_name) {
   std::size_t pos = next_param_separator(params, 0);
   while (pos != std::string_view::npos) {
     const std::size_t end = next_param_separator(params, pos + 1);
-    const std::string_view param = params.substr(pos + 1, end == std::string_view::npos ? std::string_view::npos : end - pos - 1);
-    const std::size_t eq = param.find('=');
-    if (iequals(trim(param.substr(0, eq)), lower_name)) {
-      return eq == std::string_view::npos ? std::string_view{} : trim(param.substr(eq + 1));
+    const std::size_t stop = end == std::string_view::npos ? params.size() : end;
+    std::size_t at = pos + 1;
+    while (at < stop && is_lws(params[at])) ++at;
+    if (stop - at >= lower_name.size() && iequals(params.substr(at, lower_name.size()), lower_name)) {
+      std::size_t after = at + lower_name.size();
+      while (after < stop && is_lws(params[after])) ++after;
+      if (after == stop) return {true, {}};
+      if (params[after] == '=') return {true, trim(params.substr(after + 1, stop - after - 1))};
     }
     pos = end;
   }
   return {};
 }
 
+}  // namespace
+
+std::string_view header_param(std::string_view params, std::string_view lower_name) {
+  return find_param(params, lower_name).value;
+}
+
 bool has_header_param(std::string_view params, std::string_view lower_name) {
-  std::size_t pos = next_param_separator(params, 0);
-  while (pos != std::string_view::npos) {
-    const std::size_t end = next_param_separator(params, pos + 1);
-    const std::string_view param = params.substr(pos + 1, end == std::string_view::npos ? std::string_view::npos : end - pos - 1);
-    if (iequals(trim(param.substr(0, param.find('='))), lower_name)) return true;
-    pos = end;
-  }
-  return false;
+  return find_param(params, lower_name).found;
 }
 
 std::string_view name_addr_tag(std::string_view value) {
   // Header parameters follow the <URI> in name-addr form, or start at the first ';' in addr-spec
   // form (RFC 3261 §20.10: there the URI cannot carry parameters of its own).
-  bool quoted = false;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const char c = value[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '<') {
-      const std::size_t close = value.find('>', i);
-      if (close == std::string_view::npos) return {};
-      return header_param(value.substr(close + 1), "tag");
-    } else if (c == ';') {
-      return header_param(value.substr(i), "tag");
-    }
-  }
-  return {};
+  const std::size_t i = find_unnested(value, 0, "<;", Nesting::quotes);
+  if (i == std::string_view::npos) return {};
+  if (value[i] == ';') return header_param(value.substr(i), "tag");
+  const std::size_t close = value.find('>', i);
+  if (close == std::string_view::npos) return {};
+  return header_param(value.substr(close + 1), "tag");
 }
 
 bool looks_like_sip_start(std::string_view payload) {
@@ -322,7 +268,7 @@ bool looks_like_sip_start(std::string_view payload) {
 }
 
 SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool truncated) {
-  out = SipMessage{};
+  out.clear();
   if (is_keepalive(payload)) return SipParseStatus::keepalive;
   // RFC 3261 §7.5: CRLFs before a start line are to be ignored.
   const std::size_t start = skip_leading_crlf(payload);

@@ -22,12 +22,20 @@ inline constexpr bool istarts_with(std::string_view text, std::string_view lower
 }
 
 // Linear white space as SIP folds it: spaces, tabs and the CR/LF of continuation lines.
-inline constexpr bool is_lws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+// One compare and a bit test instead of four compares: trim() runs on every header name and value.
+inline constexpr bool is_lws(char c) {
+  constexpr std::uint64_t kLws = (1ull << ' ') | (1ull << '\t') | (1ull << '\r') | (1ull << '\n');
+  return static_cast<unsigned char>(c) <= ' ' && ((kLws >> static_cast<unsigned char>(c)) & 1u) != 0;
+}
 
+// Runs on every header name and value: indices rather than remove_prefix/suffix keep it to a
+// compare or two when there is nothing to trim (the common case).
 inline constexpr std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_lws(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_lws(text.back())) text.remove_suffix(1);
-  return text;
+  std::size_t begin = 0;
+  std::size_t end = text.size();
+  while (begin < end && is_lws(text[begin])) ++begin;
+  while (end > begin && is_lws(text[end - 1])) --end;
+  return std::string_view(text.data() + begin, end - begin);
 }
 
 inline constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
