@@ -138,6 +138,7 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
   live->add_option("--duration", options.duration_s, "Stop by itself after this long (e.g. 30s); default: until SIGINT/SIGTERM")
       ->transform(CLI::AsNumberWithUnit(kTimeUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE));
   live->add_flag("--json", options.json, "Print the JSON report on stdout at exit instead of a summary");
+  add_engine_table_options(*live, options.tables);
   add_metrics_options(*live, options.metrics, MetricsCommand::live);
   live->footer(
       "Examples:\n"
@@ -205,7 +206,9 @@ int run_live(const LiveOptions& options) {
   if (outputs.listening()) std::cerr << "sipmon: serving metrics on " << outputs.listen_url() << "\n";
 
   // Live, timeouts and session expiry run on the wall clock (docs/metrics.md, "Time").
-  Engine engine(EngineConfig{.ports = options.ports, .wall_clock = true, .peers = outputs.peers()});
+  EngineConfig config{.ports = options.ports, .wall_clock = true, .peers = outputs.peers()};
+  apply_engine_table_options(options.tables, config);
+  Engine engine(std::move(config));
   publish(snapshot(engine, source, options), outputs);  // every family present from the first scrape
   outputs.start_periodic_push();
   Fd metrics_timer = make_timer(kMetricsRefreshSeconds, true);

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/engine_options.h"
 #include "cli/metrics_options.h"
 #include "sources/live_source.h"
 
@@ -20,6 +21,7 @@ struct LiveOptions {
   double report_interval_s = 0;  // 0: only at exit
   double duration_s = 0;         // 0: until SIGINT/SIGTERM
   bool json = false;
+  EngineTableOptions tables;  // --max-dialogs, ... (engine_options.h)
   MetricsOptions metrics;  // --listen, --push, ... (docs/prometheus.md)
 };
 

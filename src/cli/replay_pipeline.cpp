@@ -1,5 +1,7 @@
 #include "cli/replay_pipeline.h"
 
+#include <utility>
+
 #include "analysis/engine.h"
 #include "sources/pcap_file_source.h"
 
@@ -11,6 +13,7 @@ void add_replay_input_options(CLI::App& command, ReplayInputOptions& options) {
                   "Only look at UDP/TCP payloads to or from these ports (comma-separated); "
                   "default: any port, SIP recognized by content")
       ->delimiter(',');
+  add_engine_table_options(command, options.tables);
 }
 
 Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream& warnings) {
@@ -18,7 +21,9 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   if (!source) return tl::unexpected(source.error());
   for (const std::string& warning : source->warnings()) warnings << "sipmon: warning: " << warning << "\n";
 
-  Engine engine(EngineConfig{.ports = options.ports, .peers = options.peers});
+  EngineConfig config{.ports = options.ports, .peers = options.peers};
+  apply_engine_table_options(options.tables, config);
+  Engine engine(std::move(config));
   source->run(engine);
 
   Report report = engine.report();

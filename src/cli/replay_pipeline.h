@@ -13,6 +13,7 @@
 #include "analysis/error.h"
 #include "analysis/peer_table.h"
 #include "analysis/report.h"
+#include "cli/engine_options.h"
 
 namespace sipmon {
 
@@ -20,11 +21,12 @@ namespace sipmon {
 struct ReplayInputOptions {
   std::vector<std::string> files;
   std::vector<std::uint16_t> ports;
+  EngineTableOptions tables;  // --max-dialogs, ... (the same options as `live`)
   // Not an option of its own: `replay` sets it from --peers (MetricsOutputs::peers()).
   std::shared_ptr<const PeerTable> peers = nullptr;
 };
 
-// Adds the `--ports` option (the files are positional and declared by each command, because
+// Adds the `--ports` option and the table caps and timers (engine_options.h) (the files are positional and declared by each command, because
 // `check` can also take a stored report instead of captures).
 void add_replay_input_options(CLI::App& command, ReplayInputOptions& options);
 

@@ -1,0 +1,48 @@
+#include "cli/engine_options.h"
+
+#include <string>
+
+namespace sipmon {
+namespace {
+
+CLI::Option* add_cap(CLI::App& command, const std::string& name, std::size_t& cap, const std::string& what) {
+  return command
+      .add_option(name, cap,
+                  "Most " + what + " held at once (1 to " + std::to_string(kMaxTableCap) +
+                      "); when full, the oldest is evicted and counted in table_evictions")
+      ->check(CLI::Range(std::size_t{1}, kMaxTableCap))
+      ->capture_default_str();
+}
+
+}  // namespace
+
+void add_engine_table_options(CLI::App& command, EngineTableOptions& options) {
+  // The group only changes --help: these options read as one block, apart from input and output.
+  CLI::Option_group* tables = command.add_option_group(
+      "Tables and timers", "Caps of the engine's state tables (docs/metrics.md, \"Bounded tables and memory\")");
+  add_cap(*tables, "--max-dialogs", options.max_dialogs, "dialogs (early, confirmed or terminating)");
+  add_cap(*tables, "--max-session-attempts", options.max_session_attempts, "undecided INVITEs (session attempts)");
+  add_cap(*tables, "--max-registrations", options.max_registrations, "undecided REGISTERs (registration attempts)");
+  tables
+      ->add_option("--max-transactions", options.max_transactions,
+                   "Transaction table size, rounded up to a power of two (1 to " + std::to_string(kMaxTableCap) +
+                       "); when full, a live transaction is evicted and counted in table_evictions.transactions")
+      ->check(CLI::Range(std::size_t{1}, kMaxTableCap))
+      ->capture_default_str();
+  tables
+      ->add_option("--session-expires-default", options.session_expires_default_s,
+                   "Seconds a confirmed dialog without a session timer (no Session-Expires, RFC 4028) lasts "
+                   "without a refresh before it is counted expired (1 to " + std::to_string(kMaxSessionExpiresDefaultS) + ")")
+      ->check(CLI::Range(std::int64_t{1}, kMaxSessionExpiresDefaultS))
+      ->capture_default_str();
+}
+
+void apply_engine_table_options(const EngineTableOptions& options, EngineConfig& config) {
+  config.calls.max_dialogs = options.max_dialogs;
+  config.calls.max_session_attempts = options.max_session_attempts;
+  config.calls.max_registration_attempts = options.max_registrations;
+  config.calls.default_session_expires_ns = options.session_expires_default_s * 1'000'000'000;
+  config.transactions.capacity = options.max_transactions;
+}
+
+}  // namespace sipmon

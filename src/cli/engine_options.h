@@ -1,0 +1,37 @@
+#pragma once
+// The engine's table caps and call timers as command-line options, registered the same way on
+// `replay`, `check` and `live` so that a capture replayed with the caps of a live deployment
+// counts what that deployment would count:
+//   --max-dialogs N  --max-session-attempts N  --max-registrations N  --max-transactions N
+//   --session-expires-default SECONDS
+// Defaults are those of CallTrackerConfig and TransactionTableConfig; out-of-range values are
+// usage errors (CLI11 validators, so exit code 2 before anything runs).
+#include <cstdint>
+
+#include <CLI/CLI.hpp>
+
+#include "analysis/engine.h"
+
+namespace sipmon {
+
+// Caps above this reserve gigabytes (docs/metrics.md, "Bounded tables and memory": ~100 bytes an
+// entry); a platform that needs more live calls than this should shard its capture.
+inline constexpr std::size_t kMaxTableCap = std::size_t{1} << 24;
+// A week: longer than any session timer or dialog lifetime a SIP platform is configured with.
+inline constexpr std::int64_t kMaxSessionExpiresDefaultS = 7 * 24 * 3600;
+
+struct EngineTableOptions {
+  std::size_t max_dialogs = CallTrackerConfig{}.max_dialogs;
+  std::size_t max_session_attempts = CallTrackerConfig{}.max_session_attempts;
+  std::size_t max_registrations = CallTrackerConfig{}.max_registration_attempts;
+  std::size_t max_transactions = TransactionTableConfig{}.capacity;
+  std::int64_t session_expires_default_s = CallTrackerConfig{}.default_session_expires_ns / 1'000'000'000;
+};
+
+// Adds the five options to `command`, in an option group of their own in --help.
+void add_engine_table_options(CLI::App& command, EngineTableOptions& options);
+
+// Sets the caps and the default session expiry in `config`; everything else is left as it was.
+void apply_engine_table_options(const EngineTableOptions& options, EngineConfig& config);
+
+}  // namespace sipmon

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The table caps and timers on the command line (--max-dialogs, --max-session-attempts,
+# --max-registrations, --max-transactions, --session-expires-default): taken by replay, check and
+# live, out-of-range values refused with exit 2, and a cap that is too small for the traffic evicts
+# undecided attempts and counts them in table_evictions.
+#
+# The samples are recorded one call after another, so a cap of one attempt loses nothing on any
+# of them alone (a decided attempt is recycled without a count): the overlap is made here by
+# replaying call-answered.pcap together with call-busy.pcap shifted to start 1 ms after it.
+#
+# Environment: SIPMON (binary; default build/sipmon), SIPMON_SOURCE_DIR (repository root).
+# Needs python3, capinfos and editcap. Prints `P passed, F failed` last.
+set -u
+
+SOURCE_DIR=${SIPMON_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+SIPMON=${SIPMON:-$SOURCE_DIR/build/sipmon}
+SAMPLES=$SOURCE_DIR/samples
+WORK=$(mktemp -d /tmp/sipmon-calls-options-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+
+source "$(dirname "$0")/lib/check.sh"
+
+run() {
+  timeout 120 "$SIPMON" "$@" >"$WORK/out" 2>"$WORK/err"
+  RC=$?
+}
+exit_is() { [[ $RC -eq $1 ]]; }
+err_has() { grep -qF -- "$1" "$WORK/err"; }
+# json EXPR: a Python expression over the report `r` in $WORK/out.
+json() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($1)" "$WORK/out"; }
+json_is() { [[ $(json "$1") == "$2" ]]; }
+
+first_packet() { capinfos -T -r -a -S "$1" | cut -f2; }
+
+# call-busy.pcap moved to start 1 ms after call-answered.pcap. Its INVITEs then arrive while an
+# answered call's INVITE is still waiting for its final response:
+#   busy-1 INVITE at +1.000 ms, answered-1 undecided (its 200 comes at +2.363 ms) -> evicted
+#   answered-2 INVITE at +299 ms finds busy-1 decided (486): recycled, not counted
+#   busy-2 INVITE at +601.5 ms, answered-3 undecided (its 200 comes at +602.8 ms) -> evicted
+# so exactly 2 evictions out of 5 attempts.
+shift=$(python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]) + 0.001:.6f}')" \
+  "$(first_packet "$SAMPLES/call-answered.pcap")" "$(first_packet "$SAMPLES/call-busy.pcap")")
+editcap -t "$shift" "$SAMPLES/call-busy.pcap" "$WORK/busy-shifted.pcap" >/dev/null 2>&1
+OVERLAP=("$SAMPLES/call-answered.pcap" "$WORK/busy-shifted.pcap")
+
+run replay --json "${OVERLAP[@]}"
+check "default caps: the overlapping calls lose nothing" \
+  json_is 'r["table_evictions"]["session_attempts"], r["rfc6076"]["session_attempts"]' '0 5'
+
+run replay --json --max-session-attempts 1 "${OVERLAP[@]}"
+check "--max-session-attempts 1 exits 0" exit_is 0
+check "--max-session-attempts 1: the two attempts overtaken while undecided are evicted and counted" \
+  json_is 'r["table_evictions"]["session_attempts"], r["rfc6076"]["session_attempts"]' '2 5'
+# An evicted attempt keeps its place in the denominator but has no outcome: 5 attempts,
+# established only answered-2, busy only the two 486s.
+check "--max-session-attempts 1: evicted attempts have no outcome" \
+  json_is 'r["rfc6076"]["sessions_established"], r["rfc6076"]["sessions_effective"]' '1 3'
+
+run replay --json --max-session-attempts 1 "$SAMPLES/call-answered.pcap"
+check "--max-session-attempts 1 on calls one after another: decided attempts recycled, nothing evicted" \
+  json_is 'r["table_evictions"]["session_attempts"], r["rfc6076"]["sessions_established"]' '0 3'
+
+run check --max-session-attempts 1 "${OVERLAP[@]}" --expect 'table_evictions.session_attempts==2'
+check "check takes the same option and sees the same evictions" exit_is 0
+
+for option in --max-dialogs --max-session-attempts --max-registrations --max-transactions \
+  --session-expires-default; do
+  run replay "$option" 0 "$SAMPLES/call-answered.pcap"
+  check "replay $option 0 is a usage error naming the option" eval 'exit_is 2 && err_has "$option"'
+done
+run replay --max-dialogs 16777217 "$SAMPLES/call-answered.pcap"
+check "replay --max-dialogs above the bound is a usage error" exit_is 2
+run replay --session-expires-default 604801 "$SAMPLES/call-answered.pcap"
+check "replay --session-expires-default above a week is a usage error" exit_is 2
+run check --max-transactions abc "$SAMPLES/call-answered.pcap" --expect 'responses.200==6'
+check "check --max-transactions abc is a usage error" exit_is 2
+# Parsing fails before any capture is opened, so this needs no privileges and no interface.
+run live -i lo --max-registrations 0 --duration 1s
+check "live --max-registrations 0 is a usage error naming the option" \
+  eval 'exit_is 2 && err_has --max-registrations'
+run live --help
+check "live --help lists the table options with their defaults" \
+  eval 'grep -qF -- "--max-dialogs" "$WORK/out" && grep -qF -- "--session-expires-default" "$WORK/out" && grep -qF "1048576" "$WORK/out"'
+
+finish
