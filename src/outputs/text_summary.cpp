@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "analysis/time_format.h"
@@ -32,6 +34,43 @@ void line(std::string& out, const char* label, const std::string& value) {
   out += '\n';
 }
 
+// "66.7%", or "-" when the denominator is zero (the JSON report's null): a ratio of nothing is
+// not 0%. The same formulas as the JSON report's rfc6076 section (docs/metrics.md).
+std::string percent(std::uint64_t numerator, std::uint64_t denominator) {
+  if (denominator == 0) return "-";
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%.1f%%",
+                100.0 * static_cast<double>(std::min(numerator, denominator)) / static_cast<double>(denominator));
+  return buffer;
+}
+
+// "0.125 s", or "-" with no observation.
+std::string seconds(std::optional<double> value) {
+  if (!value) return "-";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.3f s", *value);
+  return buffer;
+}
+
+void rfc6076_lines(std::string& out, const Rfc6076Report& r) {
+  const SessionCounts& s = r.sessions;
+  const RegistrationCounts& g = r.registrations;
+  // RFC 6076 §4.6/§4.7: redirected attempts leave the SER and SEER denominators.
+  const std::uint64_t not_redirected = s.attempts - std::min(s.redirected, s.attempts);
+  line(out, "attempts",
+       std::to_string(s.attempts) + " (" + std::to_string(s.established) + " established, " +
+           std::to_string(s.pending) + " pending): SER " + percent(s.established, not_redirected) + ", SEER " +
+           percent(s.effective, not_redirected) + ", ISA " + percent(s.ineffective, s.attempts) + ", SCR " +
+           percent(s.completed, s.attempts) + ", ASR " + percent(s.established, s.attempts) + ", NER " +
+           percent(s.attempts - std::min(s.ineffective, s.attempts), s.attempts));
+  line(out, "registrations",
+       std::to_string(g.attempts) + " (" + std::to_string(g.succeeded) + " succeeded, " + std::to_string(g.pending) +
+           " pending): IRA " + percent(g.ineffective, g.attempts));
+  line(out, "delays",
+       "SRD p50 " + seconds(r.srd.quantile(0.50)) + ", p90 " + seconds(r.srd.quantile(0.90)) + "; SDT mean " +
+           seconds(r.sdt.mean()));
+}
+
 }  // namespace
 
 std::string render_text_summary(const Report& report) {
@@ -51,6 +90,12 @@ std::string render_text_summary(const Report& report) {
   if (const auto& r = report.retransmissions) {
     line(out, "retransmitted", std::to_string(r->requests) + " requests, " + std::to_string(r->responses) +
                                    " responses (" + std::to_string(c.duplicate_messages) + " duplicate captures)");
+  }
+  if (report.rfc6076) rfc6076_lines(out, *report.rfc6076);
+  if (const auto& d = report.dialogs) {
+    line(out, "dialogs", std::to_string(d->active) + " active, " + std::to_string(d->evicted) + " evicted (" +
+                             std::to_string(d->established) + " established, " + std::to_string(d->terminated) +
+                             " terminated, " + std::to_string(d->expired) + " expired)");
   }
   for (const ReadError& error : c.read_errors) {
     line(out, "damaged", error.file + " at packet " + std::to_string(error.packet) + ": " + error.message);
