@@ -123,6 +123,10 @@ struct Rfc6076Metrics {
   CounterSlot attempts, established, redirected, effective, ineffective, completed, cancelled, failed, timeouts;
   CounterSlot registration_attempts, registrations_succeeded, registrations_ineffective, registration_timeouts;
   CounterSlot disconnect_timeouts;
+  // Attempts still waiting for a final response (in replay: at the end of the input). Gauges,
+  // not counters: they go down when the answer (or Timer B) comes.
+  Gauge* sessions_pending = nullptr;
+  Gauge* registrations_pending = nullptr;
   HistogramSlot srd_success, srd_failure, sdd, sdt, rrd;
 
   explicit Rfc6076Metrics(prometheus::Registry& r) {
@@ -157,6 +161,13 @@ struct Rfc6076Metrics {
                                     "Registration attempts with no final response within 32 s; also ineffective.");
     disconnect_timeouts = counter("sipmon_session_disconnect_timeouts_total",
                                   "BYEs with no final response within 32 s (left out of the disconnect delay).");
+    sessions_pending = &gauge_family(r, "sipmon_session_attempts_pending",
+                                     "Session attempts with no final response yet, younger than 32 s (Timer B).")
+                            .Add({});
+    registrations_pending =
+        &gauge_family(r, "sipmon_registration_attempts_pending",
+                      "Registration attempts with no final response yet, younger than 32 s (Timer F).")
+             .Add({});
     auto& srd = histogram_family(r, "sipmon_session_request_delay_seconds",
                                  "RFC 6076 SRD: first INVITE to the first non-100 provisional or 2xx (success), or to "
                                  "the failure final response (failure).");
@@ -184,17 +195,64 @@ struct Rfc6076Metrics {
     cancelled.set(s.cancelled);
     failed.set(s.failed);
     timeouts.set(s.timeouts);
+    sessions_pending->Set(static_cast<double>(s.pending));
     const RegistrationCounts& g = report.registrations;
     registration_attempts.set(g.attempts);
     registrations_succeeded.set(g.succeeded);
     registrations_ineffective.set(g.ineffective);
     registration_timeouts.set(g.timeouts);
+    registrations_pending->Set(static_cast<double>(g.pending));
     disconnect_timeouts.set(report.sdd_timeouts);
     srd_success.set(report.srd);
     srd_failure.set(report.srd_failed);
     sdd.set(report.sdd);
     sdt.set(report.sdt);
     rrd.set(report.rrd);
+  }
+};
+
+// Dialog families: registered together the first time a report carries the dialogs section.
+// Confirmed dialogs satisfy established = terminated + expired + evicted + active, so each way a
+// dialog leaves the table has its counter and the gauge holds the rest.
+struct DialogMetrics {
+  Gauge* active = nullptr;
+  CounterSlot established, expired, evicted, early;
+  // By how they ended: the four ways of DialogCounts, summing to the terminated count.
+  CounterSlot terminated_bye_2xx, terminated_bye_error, terminated_bye_unanswered, terminated_error_response;
+
+  explicit DialogMetrics(prometheus::Registry& r) {
+    auto counter = [&r](const char* name, const char* help) {
+      return CounterSlot{&counter_family(r, name, help).Add({}), 0};
+    };
+    active = &gauge_family(r, "sipmon_dialogs_active", "Dialogs established and not yet ended.").Add({});
+    established = counter("sipmon_dialogs_established_total", "Dialogs confirmed by a 2xx to their INVITE.");
+    expired = counter("sipmon_dialogs_expired_total",
+                      "Confirmed dialogs ended by expiry: no refresh within the session interval.");
+    evicted = counter("sipmon_dialogs_evicted_total",
+                      "Confirmed dialogs dropped because the dialog table was full (also in "
+                      "sipmon_table_evictions_total{table=\"dialogs\"}).");
+    early = counter("sipmon_dialogs_early_total",
+                    "Early dialogs created by a provisional response with a To-tag; not in the established count.");
+    auto& terminated = counter_family(r, "sipmon_dialogs_terminated_total",
+                                      "Confirmed dialogs ended by a BYE or an error response, by reason: BYE answered "
+                                      "2xx, BYE answered >= 300, BYE unanswered in 32 s, 481/408 to an in-dialog "
+                                      "request.");
+    terminated_bye_2xx.counter = &terminated.Add({{"reason", "bye_2xx"}});
+    terminated_bye_error.counter = &terminated.Add({{"reason", "bye_error"}});
+    terminated_bye_unanswered.counter = &terminated.Add({{"reason", "bye_unanswered"}});
+    terminated_error_response.counter = &terminated.Add({{"reason", "error_response"}});
+  }
+
+  void set(const DialogCounts& d) {
+    active->Set(static_cast<double>(d.active));
+    established.set(d.established);
+    expired.set(d.expired);
+    evicted.set(d.evicted);
+    early.set(d.early);
+    terminated_bye_2xx.set(d.terminated_bye_2xx);
+    terminated_bye_error.set(d.terminated_bye_error);
+    terminated_bye_unanswered.set(d.terminated_bye_unanswered);
+    terminated_error_response.set(d.terminated_error_response);
   }
 };
 
@@ -248,7 +306,7 @@ struct PrometheusMetrics::State {
   // Registered when first measured.
   std::optional<std::array<CounterSlot, 2>> retransmissions;  // request, response
   std::optional<Rfc6076Metrics> rfc6076;
-  Gauge* dialogs_active = nullptr;
+  std::optional<DialogMetrics> dialogs;
   Family<Counter>* capture_drops_family = nullptr;
   std::map<std::string, CounterSlot, std::less<>> capture_drops;
   Counter* push_failures = nullptr;
@@ -365,11 +423,8 @@ void PrometheusMetrics::State::update(const Report& report) {
   }
 
   if (report.dialogs) {
-    if (dialogs_active == nullptr) {
-      dialogs_active =
-          &gauge_family(*registry, "sipmon_dialogs_active", "Dialogs established and not yet ended.").Add({});
-    }
-    dialogs_active->Set(static_cast<double>(report.dialogs->active));
+    if (!dialogs) dialogs.emplace(*registry);
+    dialogs->set(*report.dialogs);
   }
 
   if (!report.peers.empty()) update_peers(report.peers);

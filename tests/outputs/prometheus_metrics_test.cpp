@@ -229,3 +229,58 @@ TEST_CASE("per-peer families appear with --peers, bounded like the others", "[pr
   CHECK(sample(text, R"(sipmon_peer_sip_responses_total{code="503",peer="carrier_a"})") == 2);
   CHECK(sample(text, R"(sipmon_peer_sip_responses_total{code="other",peer="carrier_a"})") == 1);
 }
+
+TEST_CASE("pending attempts are gauges, and dialogs have a counter for each way they end", "[prometheus]") {
+  PrometheusMetrics metrics;
+  Report report;
+  report.rfc6076.emplace();
+  report.rfc6076->sessions = SessionCounts{.attempts = 9, .cancelled = 2, .failed = 3, .pending = 4};
+  report.rfc6076->registrations = RegistrationCounts{.attempts = 5, .succeeded = 3, .pending = 2};
+  report.rfc6076->sdd_timeouts = 1;
+  report.dialogs = DialogCounts{.established = 10,
+                                .terminated = 6,
+                                .active = 1,
+                                .expired = 2,
+                                .evicted = 1,
+                                .early = 7,
+                                .terminated_bye_2xx = 3,
+                                .terminated_bye_error = 1,
+                                .terminated_bye_unanswered = 2,
+                                .terminated_error_response = 0};
+  metrics.update(report);
+  std::string text = metrics.render();
+  CHECK(text.find("# TYPE sipmon_session_attempts_pending gauge") != std::string::npos);
+  CHECK(text.find("# TYPE sipmon_registration_attempts_pending gauge") != std::string::npos);
+  CHECK(sample(text, "sipmon_session_attempts_pending") == 4);
+  CHECK(sample(text, "sipmon_registration_attempts_pending") == 2);
+  CHECK(sample(text, "sipmon_sessions_cancelled_total") == 2);
+  CHECK(sample(text, "sipmon_sessions_failed_total") == 3);
+  CHECK(sample(text, "sipmon_registrations_succeeded_total") == 3);
+  CHECK(sample(text, "sipmon_session_disconnect_timeouts_total") == 1);
+  CHECK(sample(text, "sipmon_dialogs_established_total") == 10);
+  CHECK(sample(text, "sipmon_dialogs_expired_total") == 2);
+  CHECK(sample(text, "sipmon_dialogs_evicted_total") == 1);
+  CHECK(sample(text, "sipmon_dialogs_early_total") == 7);
+  CHECK(sample(text, R"(sipmon_dialogs_terminated_total{reason="bye_2xx"})") == 3);
+  CHECK(sample(text, R"(sipmon_dialogs_terminated_total{reason="bye_error"})") == 1);
+  CHECK(sample(text, R"(sipmon_dialogs_terminated_total{reason="bye_unanswered"})") == 2);
+  CHECK(sample(text, R"(sipmon_dialogs_terminated_total{reason="error_response"})") == 0);  // all four always
+  // The identity the families are built on: established = terminated + expired + evicted + active.
+  CHECK(*sample(text, "sipmon_dialogs_established_total") ==
+        3 + 1 + 2 + 0 + *sample(text, "sipmon_dialogs_expired_total") + *sample(text, "sipmon_dialogs_evicted_total") +
+            *sample(text, "sipmon_dialogs_active"));
+
+  // Answers arrive: the pending gauges go down, the counters only up.
+  report.rfc6076->sessions.pending = 0;
+  report.rfc6076->sessions.failed = 7;
+  report.rfc6076->registrations.pending = 1;
+  report.dialogs->expired = 3;
+  report.dialogs->active = 0;
+  metrics.update(report);
+  text = metrics.render();
+  CHECK(sample(text, "sipmon_session_attempts_pending") == 0);
+  CHECK(sample(text, "sipmon_registration_attempts_pending") == 1);
+  CHECK(sample(text, "sipmon_sessions_failed_total") == 7);
+  CHECK(sample(text, "sipmon_dialogs_expired_total") == 3);
+  CHECK(sample(text, "sipmon_dialogs_active") == 0);
+}
