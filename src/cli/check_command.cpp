@@ -91,6 +91,10 @@ Expected<CheckPlan> plan_check(const CheckOptions& options) {
   if (!options.report.empty() && !options.input.ports.empty()) {
     return make_error(ErrorKind::usage, "check: --ports applies to replayed captures, not to a stored --report");
   }
+  if (!options.report.empty() && !options.input.tables.defaults()) {
+    return make_error(ErrorKind::usage,
+                      "check: table caps (--max-dialogs, ...) apply to replayed captures, not to a stored --report");
+  }
   if (options.baseline.empty() && options.expects.empty()) {
     return make_error(ErrorKind::usage,
                       "check: nothing to check: give --baseline REPORT.json and/or --expect 'PATH OP VALUE'");

@@ -26,6 +26,10 @@ struct EngineTableOptions {
   std::size_t max_registrations = CallTrackerConfig{}.max_registration_attempts;
   std::size_t max_transactions = TransactionTableConfig{}.capacity;
   std::int64_t session_expires_default_s = CallTrackerConfig{}.default_session_expires_ns / 1'000'000'000;
+
+  // Whether every option is at its default (`check --report` refuses the others: nothing is replayed).
+  bool operator==(const EngineTableOptions&) const = default;
+  bool defaults() const { return *this == EngineTableOptions{}; }
 };
 
 // Adds the five options to `command`, in an option group of their own in --help.

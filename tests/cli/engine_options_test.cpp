@@ -81,3 +81,10 @@ TEST_CASE("replay, check and live all take the table options", "[engine-options]
   CHECK(live_options.tables.max_transactions == 64);
   CHECK(live_options.tables.session_expires_default_s == 90);
 }
+
+TEST_CASE("table options know whether any was changed from its default", "[engine-options]") {
+  EngineTableOptions options;
+  CHECK(options.defaults());
+  options.max_transactions = 1;
+  CHECK_FALSE(options.defaults());
+}

@@ -63,6 +63,12 @@ check "--max-session-attempts 1 on calls one after another: decided attempts rec
 run check --max-session-attempts 1 "${OVERLAP[@]}" --expect 'table_evictions.session_attempts==2'
 check "check takes the same option and sees the same evictions" exit_is 0
 
+run replay --json "$SAMPLES/call-answered.pcap"
+cp "$WORK/out" "$WORK/stored.json"
+run check --report "$WORK/stored.json" --max-dialogs 10 --expect 'responses.200==6'
+check "check --report with a table cap is a usage error (nothing is replayed)" \
+  eval 'exit_is 2 && err_has "not to a stored --report"'
+
 for option in --max-dialogs --max-session-attempts --max-registrations --max-transactions \
   --session-expires-default; do
   run replay "$option" 0 "$SAMPLES/call-answered.pcap"
