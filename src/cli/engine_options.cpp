@@ -5,11 +5,13 @@
 namespace sipmon {
 namespace {
 
-CLI::Option* add_cap(CLI::App& command, const std::string& name, std::size_t& cap, const std::string& what) {
+// `evicted`: which entry a full table gives up, as the table really does it.
+CLI::Option* add_cap(CLI::App& command, const std::string& name, std::size_t& cap, const std::string& what,
+                     const std::string& evicted) {
   return command
       .add_option(name, cap,
-                  "Most " + what + " held at once (1 to " + std::to_string(kMaxTableCap) +
-                      "); when full, the oldest is evicted and counted in table_evictions")
+                  "Most " + what + " held at once (1 to " + std::to_string(kMaxTableCap) + "); when full, the " +
+                      evicted + " is evicted and counted in table_evictions")
       ->check(CLI::Range(std::size_t{1}, kMaxTableCap))
       ->capture_default_str();
 }
@@ -20,9 +22,12 @@ void add_engine_table_options(CLI::App& command, EngineTableOptions& options) {
   // The group only changes --help: these options read as one block, apart from input and output.
   CLI::Option_group* tables = command.add_option_group(
       "Tables and timers", "Caps of the engine's state tables (docs/metrics.md, \"Bounded tables and memory\")");
-  add_cap(*tables, "--max-dialogs", options.max_dialogs, "dialogs (early, confirmed or terminating)");
-  add_cap(*tables, "--max-session-attempts", options.max_session_attempts, "undecided INVITEs (session attempts)");
-  add_cap(*tables, "--max-registrations", options.max_registrations, "undecided REGISTERs (registration attempts)");
+  add_cap(*tables, "--max-dialogs", options.max_dialogs, "dialogs (early, confirmed or terminating)",
+          "least recently active");
+  add_cap(*tables, "--max-session-attempts", options.max_session_attempts, "undecided INVITEs (session attempts)",
+          "oldest");
+  add_cap(*tables, "--max-registrations", options.max_registrations, "undecided REGISTERs (registration attempts)",
+          "oldest");
   tables
       ->add_option("--max-transactions", options.max_transactions,
                    "Transaction table size, rounded up to a power of two (1 to " + std::to_string(kMaxTableCap) +
@@ -32,7 +37,8 @@ void add_engine_table_options(CLI::App& command, EngineTableOptions& options) {
   tables
       ->add_option("--session-expires-default", options.session_expires_default_s,
                    "Seconds a confirmed dialog without a session timer (no Session-Expires, RFC 4028) lasts "
-                   "without a refresh before it is counted expired (1 to " + std::to_string(kMaxSessionExpiresDefaultS) + ")")
+                   "without a refresh before it is counted expired (1 to " +
+                       std::to_string(kMaxSessionExpiresDefaultS) + ")")
       ->check(CLI::Range(std::int64_t{1}, kMaxSessionExpiresDefaultS))
       ->capture_default_str();
 }
