@@ -213,12 +213,13 @@ namespace {
 
 // The parameter `lower_name` in ";a=1;b": whether it is there, and its value (empty when it has
 // none). Compares the name in place (LWS allowed around it) instead of cutting, trimming and
-// comparing every parameter: this runs for the branch and both tags of every message.
+// comparing every parameter: this runs for the branch and both tags of every message. Forced
+// inline into its two wrappers (callgrind: 4 939 -> 4 897 instructions per INVITE parse).
 struct ParamLookup {
   bool found = false;
   std::string_view value;
 };
-ParamLookup find_param(std::string_view params, std::string_view lower_name) {
+__attribute__((always_inline)) inline ParamLookup find_param(std::string_view params, std::string_view lower_name) {
   std::size_t pos = next_param_separator(params, 0);
   while (pos != std::string_view::npos) {
     const std::size_t end = next_param_separator(params, pos + 1);
