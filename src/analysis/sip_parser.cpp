@@ -220,9 +220,10 @@ struct ParamLookup {
   std::string_view value;
 };
 __attribute__((always_inline)) inline ParamLookup find_param(std::string_view params, std::string_view lower_name) {
-  std::size_t pos = next_param_separator(params, 0);
+  // find_unnested itself (inlined), not the out-of-line next_param_separator: a call per parameter.
+  std::size_t pos = find_unnested(params, 0, ";", Nesting::quotes);
   while (pos != std::string_view::npos) {
-    const std::size_t end = next_param_separator(params, pos + 1);
+    const std::size_t end = find_unnested(params, pos + 1, ";", Nesting::quotes);
     const std::size_t stop = end == std::string_view::npos ? params.size() : end;
     std::size_t at = pos + 1;
     while (at < stop && is_lws(params[at])) ++at;
