@@ -253,10 +253,10 @@ std::string_view name_addr_tag(std::string_view value) {
   // form (RFC 3261 §20.10: there the URI cannot carry parameters of its own).
   const std::size_t i = find_unnested(value, 0, "<;", Nesting::quotes);
   if (i == std::string_view::npos) return {};
-  if (value[i] == ';') return header_param(value.substr(i), "tag");
+  if (value[i] == ';') return find_param(value.substr(i), "tag").value;
   const std::size_t close = value.find('>', i);
   if (close == std::string_view::npos) return {};
-  return header_param(value.substr(close + 1), "tag");
+  return find_param(value.substr(close + 1), "tag").value;
 }
 
 bool looks_like_sip_start(std::string_view payload) {
@@ -284,7 +284,7 @@ SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool
   if (body_start == kHeaderCutShort) return SipParseStatus::header_cut_short;
 
   out.call_id = out.header(HeaderId::call_id);
-  out.via_branch = header_param(out.top_via, "branch");
+  out.via_branch = find_param(out.top_via, "branch").value;
   out.via_sent_by = via_sent_by(out.top_via);
   out.from_tag = name_addr_tag(out.header(HeaderId::from));
   out.to_tag = name_addr_tag(out.header(HeaderId::to));
