@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "analysis/engine.h"
+#include "udp_frame.h"
 
 using namespace sipmon;
 
@@ -28,27 +29,8 @@ long max_rss_kib() {
   return usage.ru_maxrss;  // KiB on Linux
 }
 
-// Ethernet + IPv4 + UDP around a payload, 127.0.0.1 -> 127.0.0.1, port 5060 both ways.
-std::vector<std::uint8_t> frame_bytes(const std::string& payload) {
-  std::vector<std::uint8_t> f(14 + 20 + 8 + payload.size(), 0);
-  f[12] = 0x08;  // EtherType IPv4
-  std::uint8_t* ip = f.data() + 14;
-  const std::size_t ip_len = 20 + 8 + payload.size();
-  ip[0] = 0x45;
-  ip[2] = static_cast<std::uint8_t>(ip_len >> 8);
-  ip[3] = static_cast<std::uint8_t>(ip_len);
-  ip[8] = 64;
-  ip[9] = 17;  // UDP
-  ip[12] = ip[16] = 127;
-  ip[15] = ip[19] = 1;
-  std::uint8_t* udp = ip + 20;
-  udp[0] = udp[2] = 0x13;  // 5060
-  udp[1] = udp[3] = 0xc4;
-  udp[4] = static_cast<std::uint8_t>((8 + payload.size()) >> 8);
-  udp[5] = static_cast<std::uint8_t>(8 + payload.size());
-  std::memcpy(udp + 8, payload.data(), payload.size());
-  return f;
-}
+// The same frame the benchmarks and the allocation check use (bench/udp_frame.h).
+std::vector<std::uint8_t> frame_bytes(const std::string& payload) { return bench::udp_frame(payload, 1, 2); }
 
 std::string hex(std::mt19937_64& random) {
   static constexpr char kDigits[] = "0123456789abcdef";
