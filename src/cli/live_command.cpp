@@ -56,8 +56,7 @@ struct Opened {
   int status = kExitOk;
 };
 
-template <typename OpenError>
-Opened refuse(const OpenError& error) {
+Opened refuse(const CaptureOpenError& error) {
   std::cerr << "sipmon: "
             << (error.permission_denied ? missing_privileges_message(error.error.message) : error.error.message) << "\n";
   return Opened{nullptr, kExitUsage};

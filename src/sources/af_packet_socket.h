@@ -7,15 +7,13 @@
 #include <string>
 
 #include "analysis/error.h"
+#include "sources/capture_error.h"
 
 namespace sipmon {
 
 class AfPacketSocket {
  public:
-  struct OpenError {
-    Error error;
-    bool permission_denied = false;
-  };
+  using OpenError = CaptureOpenError;
   static tl::expected<AfPacketSocket, OpenError> open(const std::string& interface, int program_fd);
 
   AfPacketSocket(AfPacketSocket&& other) noexcept;

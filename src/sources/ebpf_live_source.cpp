@@ -38,7 +38,7 @@ tl::expected<std::unique_ptr<EbpfLiveSource>, EbpfLiveSource::OpenError> EbpfLiv
                                                       .snaplen = settings.snaplen,
                                                       .ringbuf_bytes = settings.buffer_bytes,
                                                       .loopback_ifindex = loopback_ifindex()});
-  if (!skeleton) return Fail(OpenError{skeleton.error().error, skeleton.error().permission_denied});
+  if (!skeleton) return Fail(skeleton.error());
 
   auto impl = std::make_unique<Impl>(std::move(*skeleton));
   auto reader = RingbufReader::open(impl->skeleton.events_fd(), *impl);
@@ -47,7 +47,7 @@ tl::expected<std::unique_ptr<EbpfLiveSource>, EbpfLiveSource::OpenError> EbpfLiv
 
   for (const std::string& interface : settings.interfaces) {
     auto socket = AfPacketSocket::open(interface, impl->skeleton.program_fd());
-    if (!socket) return Fail(OpenError{socket.error().error, socket.error().permission_denied});
+    if (!socket) return Fail(socket.error());
     impl->sockets.push_back(std::move(*socket));
   }
   return std::unique_ptr<EbpfLiveSource>(new EbpfLiveSource(std::move(impl)));

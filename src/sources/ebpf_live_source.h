@@ -4,16 +4,14 @@
 #include <memory>
 
 #include "analysis/error.h"
+#include "sources/capture_error.h"
 #include "sources/live_source.h"
 
 namespace sipmon {
 
 class EbpfLiveSource final : public LiveSource {
  public:
-  struct OpenError {
-    Error error;
-    bool permission_denied = false;  // a capability is missing: nothing else will work either
-  };
+  using OpenError = CaptureOpenError;
   static tl::expected<std::unique_ptr<EbpfLiveSource>, OpenError> open(const LiveSettings& settings);
 
   ~EbpfLiveSource() override;

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "analysis/error.h"
+#include "sources/capture_error.h"
 #include "sources/live_source.h"
 
 namespace sipmon {
@@ -15,10 +16,7 @@ std::string pcap_filter_expression(const std::vector<std::uint16_t>& ports);
 
 class PcapLiveSource final : public LiveSource {
  public:
-  struct OpenError {
-    Error error;
-    bool permission_denied = false;
-  };
+  using OpenError = CaptureOpenError;
   static tl::expected<std::unique_ptr<PcapLiveSource>, OpenError> open(const LiveSettings& settings);
 
   ~PcapLiveSource() override;
