@@ -33,8 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   sipmon::Engine engine(
       sipmon::EngineConfig{.ports = {},
                            .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
-                           .transactions = {.capacity = 16}},
-      limits);
+                           .transactions = {.capacity = 16},
+                           .decoder = limits});
   std::int64_t ts_ns = 0;
   std::size_t frames = 0;
   std::size_t pos = 0;

@@ -7,11 +7,9 @@
 
 namespace sipmon {
 
-Engine::Engine(EngineConfig config) : Engine(std::move(config), DecoderLimits{}) {}
-
-Engine::Engine(EngineConfig config, const DecoderLimits& limits)
+Engine::Engine(EngineConfig config)
     : config_(std::move(config)),
-      decoder_(limits),
+      decoder_(config_.decoder),
       clock_(config_.wall_clock ? std::unique_ptr<Clock>(std::make_unique<WallClock>())
                                 : std::unique_ptr<Clock>(std::make_unique<PacketClock>())),
       calls_(config_.calls),

@@ -31,6 +31,8 @@ struct EngineConfig {
   bool wall_clock = false;
   // Size and time windows of the transaction table (allocated once, when the engine is built).
   TransactionTableConfig transactions{};
+  // Reassembly tables and limits: IP fragments, TCP streams, SCTP, tunnel depth.
+  DecoderLimits decoder{};
   // Optional (--peers): wire counts per named network as well.
   std::shared_ptr<const PeerTable> peers = nullptr;
 };
@@ -38,8 +40,6 @@ struct EngineConfig {
 class Engine final : public FrameSink, private PayloadSink {
  public:
   explicit Engine(EngineConfig config = {});
-  // With other reassembly tables and limits (IP fragments, TCP streams, SCTP) than the defaults.
-  Engine(EngineConfig config, const DecoderLimits& limits);
 
   void on_frame(const Frame& frame) override;
   // Runs the expiry of calls without a frame: live mode calls it periodically so that a silent

@@ -61,7 +61,7 @@ TEST_CASE("mutated frames of every transport never break the decoder's bounds or
                 .max_out_of_order = 4,
                 .idle_timeout_ns = 60'000'000'000};
   limits.sctp = {.max_messages = 2, .max_message_bytes = 4096, .timeout_ns = 30'000'000'000};
-  Engine engine({}, limits);
+  Engine engine(EngineConfig{.ports = {}, .decoder = limits});
   PacketDecoder decoder(limits);  // the same frames again, to look at its buffers after each one
   struct : PayloadSink {
     void on_payload(const Payload&) override {}
