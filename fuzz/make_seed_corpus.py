@@ -4,7 +4,8 @@
   make_seed_corpus.py OUT_DIR CAPTURE...
 
 OUT_DIR/sip_parser_fuzzer/ gets one file per distinct UDP payload (a flag byte, then the payload);
-OUT_DIR/frame_fuzzer/ gets runs of up to 8 consecutive frames in the frame_records.h format.
+OUT_DIR/frame_fuzzer/ gets runs of up to 8 consecutive frames in the frame_records.h format;
+OUT_DIR/hep_decoder_fuzzer/ gets each SIP payload wrapped as HEPv3 and as HEPv2 (docs/hep.md).
 pcapng files are converted with editcap (from tshark's package) when it is installed.
 """
 import hashlib
@@ -75,6 +76,22 @@ def udp_payload(linktype, frame):
     return None
 
 
+def hep3(payload, seq):
+    """A HEPv3 packet for `payload` (IPv4, UDP), built from the format's description."""
+    def chunk(kind, value):
+        return struct.pack(">HHH", 0, kind, 6 + len(value)) + value
+    chunks = (chunk(1, b"\x02") + chunk(2, b"\x11") + chunk(3, bytes([10, 0, 0, 1])) + chunk(4, bytes([10, 0, 0, 2]))
+              + chunk(7, struct.pack(">H", 5060)) + chunk(8, struct.pack(">H", 5060))
+              + chunk(9, struct.pack(">I", 1700000000 + seq)) + chunk(10, struct.pack(">I", 0))
+              + chunk(11, b"\x01") + chunk(12, struct.pack(">I", 1)) + chunk(15, payload))
+    return b"HEP3" + struct.pack(">H", 6 + len(chunks)) + chunks
+
+
+def hep2(payload, seq):
+    return (bytes([2, 16, 2, 17]) + struct.pack(">HH", 5060, 5060) + bytes([10, 0, 0, 1, 10, 0, 0, 2])
+            + struct.pack("<IIHH", 1700000000 + seq, 0, 1, 0) + payload)
+
+
 def write(directory, content):
     name = hashlib.sha1(content).hexdigest()
     with open(os.path.join(directory, name), "wb") as f:
@@ -87,6 +104,8 @@ def main():
     frame_dir = os.path.join(out_dir, "frame_fuzzer")
     os.makedirs(parser_dir, exist_ok=True)
     os.makedirs(frame_dir, exist_ok=True)
+    hep_dir = os.path.join(out_dir, "hep_decoder_fuzzer")
+    os.makedirs(hep_dir, exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         for capture in captures:
             path = as_pcap(capture, work)
@@ -100,6 +119,10 @@ def main():
                 payload = udp_payload(linktype, frame)
                 if payload and (b"SIP/2.0" in payload[:200]):
                     write(parser_dir, b"\x00" + payload)
+                    if len(payload) < 60000:
+                        # The fuzzer reads a mode byte first (hep_decoder_fuzzer.cpp).
+                        write(hep_dir, b"\x00" + hep3(payload, seeds) + hep3(payload, seeds + 1))
+                        write(hep_dir, b"\x01" + hep2(payload, seeds))
                     seeds += 1
                 if linktype in LINK_SELECTOR and len(frame) < 65536 and b"SIP/2.0" in frame:
                     run += bytes([LINK_SELECTOR[linktype] | 8]) + struct.pack(">H", len(frame)) + frame

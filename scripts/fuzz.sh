@@ -20,7 +20,7 @@ CC_BIN=${CC:-clang-14}
 command -v "$CXX_BIN" >/dev/null || CXX_BIN=clang++
 command -v "$CC_BIN" >/dev/null || CC_BIN=clang
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(sip_parser_fuzzer frame_fuzzer packet_decoder_fuzz)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(sip_parser_fuzzer frame_fuzzer packet_decoder_fuzz hep_decoder_fuzzer)
 
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER="$CC_BIN" \
   -DCMAKE_CXX_COMPILER="$CXX_BIN" -DSIPMON_BUILD_FUZZ=ON -DSIPMON_BUILD_TESTS=OFF -DSIPMON_BUILD_BENCH=OFF >/dev/null

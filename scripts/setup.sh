@@ -12,6 +12,9 @@ packages=(
   # tests and tools
   sip-tester tshark tcpdump prometheus prometheus-pushgateway iproute2 libxml2-utils
   python3 procps curl
+  # HEP tests: a real SIP server exporting HEP (siptrace) and storing it (sipcapture, db_text),
+  # TLS between two instances (docs/hep.md)
+  kamailio kamailio-tls-modules openssl
 )
 
 missing=()

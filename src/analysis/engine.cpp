@@ -22,25 +22,21 @@ bool Engine::port_selected(std::uint16_t src, std::uint16_t dst) const {
   return config_.ports.empty() || port_selected_[src] || port_selected_[dst];
 }
 
-void Engine::on_frame(const Frame& frame) {
+void Engine::begin_frame(std::int64_t ts_ns, std::uint32_t wire_len) {
   if (packets_ == 0) {
-    first_ts_ns_ = last_ts_ns_ = frame.ts_ns;
+    first_ts_ns_ = last_ts_ns_ = ts_ns;
   } else {
-    first_ts_ns_ = std::min(first_ts_ns_, frame.ts_ns);
-    last_ts_ns_ = std::max(last_ts_ns_, frame.ts_ns);
+    first_ts_ns_ = std::min(first_ts_ns_, ts_ns);
+    last_ts_ns_ = std::max(last_ts_ns_, ts_ns);
   }
   ++packets_;
-  bytes_ += frame.wire_len;
-  clock_->observe_packet(frame.ts_ns);
+  bytes_ += wire_len;
+  clock_->observe_packet(ts_ns);
   calls_.advance(clock_->now_ns());
-
   current_outcome_ = FrameOutcome::none;
-  const Anomaly anomaly = decoder_.decode(frame, *this);
-  if (anomaly != Anomaly::none) {
-    record_frame_anomaly(anomaly);
-    if (anomaly == Anomaly::unsupported_link_type) ++unsupported_link_types_[frame.link_type];
-    return;
-  }
+}
+
+void Engine::settle_frame() {
   switch (current_outcome_) {
     case FrameOutcome::sip:
       ++sip_packets_;
@@ -56,6 +52,23 @@ void Engine::on_frame(const Frame& frame) {
       ++non_sip_packets_;
       break;
   }
+}
+
+void Engine::on_frame(const Frame& frame) {
+  begin_frame(frame.ts_ns, frame.wire_len);
+  const Anomaly anomaly = decoder_.decode(frame, *this);
+  if (anomaly != Anomaly::none) {
+    record_frame_anomaly(anomaly);
+    if (anomaly == Anomaly::unsupported_link_type) ++unsupported_link_types_[frame.link_type];
+    return;
+  }
+  settle_frame();
+}
+
+void Engine::on_message_payload(const Payload& payload, std::uint32_t wire_len) {
+  begin_frame(payload.ts_ns, wire_len);
+  examine_payload(payload);
+  settle_frame();
 }
 
 void Engine::tick() { calls_.advance(clock_->now_ns()); }
@@ -77,12 +90,16 @@ void Engine::record_frame_anomaly(Anomaly anomaly) {
 
 // A frame's outcome is the best of its payloads' outcomes: one SIP message makes it a SIP frame.
 void Engine::on_payload(const Payload& payload) {
-  auto settle = [this](FrameOutcome outcome) { current_outcome_ = std::max(current_outcome_, outcome); };
   if (!port_selected(payload.src_port, payload.dst_port)) {
     anomalies_.add(Anomaly::port_filtered);
-    settle(FrameOutcome::non_sip);
+    current_outcome_ = std::max(current_outcome_, FrameOutcome::non_sip);
     return;
   }
+  examine_payload(payload);
+}
+
+void Engine::examine_payload(const Payload& payload) {
+  auto settle = [this](FrameOutcome outcome) { current_outcome_ = std::max(current_outcome_, outcome); };
   if (payload.bytes.empty()) {
     anomalies_.add(Anomaly::empty_payload);
     settle(FrameOutcome::non_sip);
@@ -126,6 +143,7 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
     else peer_counters_->count_response(peer, message.status_code);
   }
   if (message.defect != Anomaly::none) anomalies_.add(message.defect);
+  if (config_.observer) config_.observer->on_sip_message(payload, message);
   if (message.mandatory_headers_ok) calls_.on_message(message, payload.ts_ns);
   if (message.mandatory_headers_ok) track_transaction(payload, message);
 }

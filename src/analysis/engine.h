@@ -16,6 +16,7 @@
 #include "analysis/peer_counters.h"
 #include "analysis/peer_table.h"
 #include "analysis/report.h"
+#include "analysis/sip_message_observer.h"
 #include "analysis/sip_message.h"
 #include "analysis/transaction_table.h"
 
@@ -35,6 +36,9 @@ struct EngineConfig {
   DecoderLimits decoder{};
   // Optional (--peers): wire counts per named network as well.
   std::shared_ptr<const PeerTable> peers = nullptr;
+  // Optional (--hep-out): told of every SIP message counted, in capture order. Not owned; must
+  // outlive the engine.
+  SipMessageObserver* observer = nullptr;
 };
 
 class Engine final : public FrameSink, private PayloadSink {
@@ -42,6 +46,10 @@ class Engine final : public FrameSink, private PayloadSink {
   explicit Engine(EngineConfig config = {});
 
   void on_frame(const Frame& frame) override;
+  // A whole SIP message that arrived without a frame around it (HEP: a SIP server exported it,
+  // docs/hep.md). Counted as one packet of `wire_len` bytes with the payload's time. The port
+  // filter does not apply: the sender already chose what to export.
+  void on_message_payload(const Payload& payload, std::uint32_t wire_len);
   // Runs the expiry of calls without a frame: live mode calls it periodically so that a silent
   // network still times out attempts and expires dialogs (a no-op on packet time).
   void tick();
@@ -57,6 +65,9 @@ class Engine final : public FrameSink, private PayloadSink {
   enum class FrameOutcome : std::uint8_t { none, non_sip, malformed, keepalive, sip };
 
   void on_payload(const Payload& payload) override;
+  void examine_payload(const Payload& payload);
+  void begin_frame(std::int64_t ts_ns, std::uint32_t wire_len);
+  void settle_frame();
   void on_sip_message(const Payload& payload, const SipMessage& message);
   void track_transaction(const Payload& payload, const SipMessage& message);
   void record_frame_anomaly(Anomaly anomaly);

@@ -25,6 +25,26 @@ struct LiveCaptureReport {
   std::map<std::string, std::uint64_t> drops;   // reason -> packets lost or cut short before the engine
 };
 
+// `live --hep-listen`: HEP packets received from SIP servers and capture agents (docs/hep.md).
+struct HepInReport {
+  std::uint64_t packets = 0;                        // HEP packets received, good and bad
+  std::map<std::string, std::uint64_t> by_version;  // "1", "2", "3" -> packets that decoded
+  std::map<std::string, std::uint64_t> errors;      // HepError name -> packets (unknown_chunk: chunks)
+  std::uint64_t sip_payloads = 0;                   // handed to the engine
+  std::uint64_t timestamps_replaced = 0;            // skewed or missing: arrival time used instead
+  std::uint64_t connections = 0;                    // TCP connections accepted
+  std::uint64_t connections_refused = 0;            // over the connection limit
+  std::uint64_t socket_drops = 0;                   // UDP datagrams the kernel dropped (buffer full)
+};
+
+// `--hep-out`: SIP messages forwarded to a HEP collector.
+struct HepOutReport {
+  std::string transport;                          // "udp" or "tcp"
+  std::uint64_t sent = 0;                         // packets handed to the socket
+  std::map<std::string, std::uint64_t> dropped;   // reason -> packets never sent
+  std::uint64_t connects = 0;                     // TCP connections made (reconnects included)
+};
+
 struct CaptureReport {
   std::vector<std::string> files;  // as given on the command line
   std::uint64_t packets = 0;
@@ -46,6 +66,8 @@ struct CaptureReport {
   // captured on two interfaces, not sent twice. Not counted as retransmissions.
   std::uint64_t duplicate_messages = 0;
   std::optional<LiveCaptureReport> live;  // set by `sipmon live` only
+  std::optional<HepInReport> hep_in;      // set with --hep-listen only
+  std::optional<HepOutReport> hep_out;    // set with --hep-out only
 };
 
 // RFC 6076 counts. Ratios are not stored: they are derived from these numerators and

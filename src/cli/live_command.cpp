@@ -15,6 +15,7 @@
 
 #include "analysis/engine.h"
 #include "cli/exit_codes.h"
+#include "cli/hep_options.h"
 #include "outputs/atomic_file.h"
 #include "outputs/json_report.h"
 #include "outputs/text_summary.h"
@@ -80,11 +81,25 @@ Opened open_source(const LiveOptions& options) {
   return Opened{std::move(*pcap)};
 }
 
-Report snapshot(const Engine& engine, const LiveSource& source, const LiveOptions& options) {
+// HEP's parts of a live run (docs/hep.md); each is null when not asked for.
+struct HepParts {
+  std::unique_ptr<HepListener> listener;
+  std::unique_ptr<HepIngest> ingest;
+  std::unique_ptr<HepSender> sender;
+};
+
+Report snapshot(const Engine& engine, const LiveSource* source, const HepParts& hep, const LiveOptions& options) {
   Report report = engine.report();
-  const LiveCounters counters = source.counters();
-  report.capture.live = LiveCaptureReport{
-      .source = source.name(), .interfaces = options.interfaces, .kernel = counters.kernel, .drops = counters.drops};
+  if (source) {
+    const LiveCounters counters = source->counters();
+    report.capture.live = LiveCaptureReport{
+        .source = source->name(), .interfaces = options.interfaces, .kernel = counters.kernel, .drops = counters.drops};
+  }
+  if (hep.ingest) {
+    report.capture.hep_in = hep.ingest->report();
+    report.capture.hep_in->socket_drops = hep.listener->socket_drops();
+  }
+  if (hep.sender) report.capture.hep_out = hep.sender->report();
   return report;
 }
 
@@ -116,7 +131,8 @@ std::string join(const std::vector<std::string>& items) {
 
 CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
   CLI::App* live = app.add_subcommand("live", "Capture SIP on network interfaces (eBPF socket filter, libpcap fallback)");
-  live->add_option("-i,--interface", options.interfaces, "Interface to capture on; repeat for several")->required();
+  live->add_option("-i,--interface", options.interfaces,
+                   "Interface to capture on; repeat for several (optional with --hep-listen)");
   live->add_option("--ports", options.ports,
                    "SIP ports to capture, UDP and TCP, comma-separated (at most 16); their IP fragments follow")
       ->delimiter(',')
@@ -139,17 +155,23 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
   live->add_flag("--json", options.json, "Print the JSON report on stdout at exit instead of a summary");
   add_engine_table_options(*live, options.tables);
   add_metrics_options(*live, options.metrics, MetricsCommand::live);
+  add_hep_options(*live, options.hep, HepCommand::live);
   live->footer(
       "Examples:\n"
       "  sipmon live -i eth0 --listen :9160                    # SIP on 5060/5061, Prometheus /metrics\n"
       "  sipmon live -i eth0 -i eth1 --ports 5060,5061,5080 --out /var/lib/sipmon/report.json --report-interval 60s\n"
       "  sipmon live -i lo --duration 30s --json                # half a minute of loopback SIP\n"
       "  sipmon live -i eth0 --source pcap                     # libpcap instead of the eBPF filter\n"
+      "  sipmon live --hep-listen :9060 --hep-key s3cret       # SIP (TLS included) exported by SIP servers\n"
       "Needs root or CAP_BPF, CAP_NET_RAW and CAP_PERFMON (see docs/live.md); all are dropped once capture runs.");
   return live;
 }
 
 int run_live(const LiveOptions& options) {
+  if (options.interfaces.empty() && options.hep.listen.empty()) {
+    std::cerr << "sipmon: live needs an interface (-i) or a HEP listener (--hep-listen), or both\n";
+    return kExitUsage;
+  }
   if (options.ports.empty() || options.ports.size() > kLiveMaxPorts) {
     std::cerr << "sipmon: --ports takes 1 to " << kLiveMaxPorts << " ports\n";
     return kExitUsage;
@@ -189,9 +211,27 @@ int run_live(const LiveOptions& options) {
   sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
   Fd signals(signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK));
 
-  Opened opened = open_source(options);
-  if (!opened.source) return opened.status;
-  LiveSource& source = *opened.source;
+  Opened opened;
+  if (!options.interfaces.empty()) {
+    opened = open_source(options);
+    if (!opened.source) return opened.status;
+  }
+  LiveSource* source = opened.source.get();
+  HepParts hep;
+  if (!options.hep.listen.empty()) {
+    auto listener = open_hep_listener(options.hep);
+    if (!listener) {
+      std::cerr << "sipmon: " << listener.error().message << "\n";
+      return kExitUsage;
+    }
+    hep.listener = std::move(*listener);
+  }
+  auto sender = start_hep_sender(options.hep, HepCommand::live);
+  if (!sender) {
+    std::cerr << "sipmon: " << sender.error().message << "\n";
+    return kExitUsage;
+  }
+  hep.sender = std::move(*sender);
   // Before any thread starts: capabilities belong to threads, and the metrics server's threads
   // must not inherit them.
   if (auto dropped = drop_capabilities(); !dropped) std::cerr << "sipmon: warning: " << dropped.error().message << "\n";
@@ -205,16 +245,17 @@ int run_live(const LiveOptions& options) {
   if (outputs.listening()) std::cerr << "sipmon: serving metrics on " << outputs.listen_url() << "\n";
 
   // Live, timeouts and session expiry run on the wall clock (docs/metrics.md, "Time").
-  EngineConfig config{.ports = options.ports, .wall_clock = true, .peers = outputs.peers()};
+  EngineConfig config{.ports = options.ports, .wall_clock = true, .peers = outputs.peers(), .observer = hep.sender.get()};
   apply_engine_table_options(options.tables, config);
   Engine engine(std::move(config));
-  publish(snapshot(engine, source, options), outputs);  // every family present from the first scrape
+  if (hep.listener) hep.ingest = std::make_unique<HepIngest>(hep_ingest_config(options.hep), engine);
+  publish(snapshot(engine, source, hep, options), outputs);  // every family present from the first scrape
   outputs.start_periodic_push();
   Fd metrics_timer = make_timer(kMetricsRefreshSeconds, true);
   Fd report_timer = make_timer(options.report_interval_s, true);
   Fd duration_timer = make_timer(options.duration_s, false);
   Fd epoll(epoll_create1(EPOLL_CLOEXEC));
-  enum : std::uint32_t { kSource, kSignal, kReportTimer, kDurationTimer, kMetricsTimer };
+  enum : std::uint32_t { kSource, kSignal, kReportTimer, kDurationTimer, kMetricsTimer, kHep };
   auto watch = [&](int fd, std::uint32_t tag) {
     epoll_event event{};
     event.events = EPOLLIN;
@@ -223,7 +264,10 @@ int run_live(const LiveOptions& options) {
   };
   bool watching = epoll.fd >= 0 && signals.fd >= 0 && watch(signals.fd, kSignal) && metrics_timer.fd >= 0 &&
                   watch(metrics_timer.fd, kMetricsTimer);
-  for (int fd : source.poll_fds()) watching = watching && watch(fd, kSource);
+  if (source) {
+    for (int fd : source->poll_fds()) watching = watching && watch(fd, kSource);
+  }
+  if (hep.listener) watching = watching && watch(hep.listener->poll_fd(), kHep);
   if (options.report_interval_s > 0) watching = watching && report_timer.fd >= 0 && watch(report_timer.fd, kReportTimer);
   if (options.duration_s > 0) watching = watching && duration_timer.fd >= 0 && watch(duration_timer.fd, kDurationTimer);
   if (!watching) {
@@ -233,9 +277,13 @@ int run_live(const LiveOptions& options) {
 
   std::string ports;
   for (std::uint16_t port : options.ports) ports += (ports.empty() ? "" : ",") + std::to_string(port);
-  // Scripts wait for this line: from here on every matching packet is captured.
-  std::cerr << "sipmon: capturing on " << join(options.interfaces) << " (" << source.name() << "), ports " << ports
-            << std::endl;
+  // Scripts wait for these lines: from here on every matching packet is captured.
+  if (hep.listener) std::cerr << "sipmon: receiving HEP on " << hep.listener->address() << " (udp, tcp)" << std::endl;
+  if (hep.sender) std::cerr << "sipmon: sending HEP to " << options.hep.out << " (" << options.hep.transport << ")" << std::endl;
+  if (source) {
+    std::cerr << "sipmon: capturing on " << join(options.interfaces) << " (" << source->name() << "), ports " << ports
+              << std::endl;
+  }
 
   bool running = true;
   int status = kExitOk;
@@ -252,17 +300,20 @@ int run_live(const LiveOptions& options) {
       std::uint64_t expirations = 0;
       switch (events[i].data.u32) {
         case kSource:
-          source.drain(engine);
+          source->drain(engine);
+          break;
+        case kHep:
+          hep.listener->drain(*hep.ingest);
           break;
         case kReportTimer:
           if (::read(report_timer.fd, &expirations, sizeof expirations) > 0) {
-            write_report(snapshot(engine, source, options), options.out);
+            write_report(snapshot(engine, source, hep, options), options.out);
           }
           break;
         case kMetricsTimer:
           if (::read(metrics_timer.fd, &expirations, sizeof expirations) > 0) {
             engine.tick();  // a silent network still times out attempts and expires dialogs
-            publish(snapshot(engine, source, options), outputs);
+            publish(snapshot(engine, source, hep, options), outputs);
           }
           break;
         case kSignal:
@@ -275,11 +326,18 @@ int run_live(const LiveOptions& options) {
 
   // Stop taking packets, then empty what the kernel already buffered: the report covers every
   // packet captured up to the stop.
-  source.stop();
-  source.drain(engine);
-  source.drain(engine);
+  if (source) {
+    source->stop();
+    source->drain(engine);
+    source->drain(engine);
+  }
+  if (hep.listener) {
+    hep.listener->drain(*hep.ingest);  // what the sockets already hold
+    hep.listener->stop();
+  }
+  if (hep.sender) hep.sender->finish(kHepFlushSeconds);
   engine.tick();
-  const Report report = snapshot(engine, source, options);
+  const Report report = snapshot(engine, source, hep, options);
   publish(report, outputs);
   if (auto pushed = outputs.stop_periodic_push(); !pushed) {
     std::cerr << "sipmon: warning: final push failed: " << pushed.error().message << "\n";

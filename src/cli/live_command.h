@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/engine_options.h"
+#include "cli/hep_options.h"
 #include "cli/metrics_options.h"
 #include "sources/live_source.h"
 
@@ -23,6 +24,7 @@ struct LiveOptions {
   bool json = false;
   EngineTableOptions tables;  // --max-dialogs, ... (engine_options.h)
   MetricsOptions metrics;  // --listen, --push, ... (docs/prometheus.md)
+  HepOptions hep;          // --hep-listen, --hep-out, ... (docs/hep.md)
 };
 
 CLI::App* add_live_command(CLI::App& app, LiveOptions& options);

@@ -19,6 +19,7 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
   replay->add_option("--out", options.out, "Also write the JSON report to this file (atomically)");
   add_replay_input_options(*replay, options.input);
   add_metrics_options(*replay, options.metrics, MetricsCommand::replay);
+  add_hep_options(*replay, options.hep, HepCommand::replay);
   replay->footer(
       "Examples:\n"
       "  sipmon replay samples/call-answered.pcap            # short summary\n"
@@ -26,7 +27,8 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
       "  sipmon replay trunk.pcap --ports 5060,5080 --out r.json\n"
       "  sipmon replay a.pcap --prom-file /var/lib/node_exporter/sipmon.prom\n"
       "  sipmon replay a.pcap --push http://127.0.0.1:9091 --grouping instance=sbc1\n"
-      "  sipmon replay a.pcap --listen 127.0.0.1:9160     # then serve the figures until Ctrl-C");
+      "  sipmon replay a.pcap --listen 127.0.0.1:9160     # then serve the figures until Ctrl-C\n"
+      "  sipmon replay archive.pcap --hep-out homer:9060 --hep-transport tcp   # load an archive into Homer");
   return replay;
 }
 
@@ -39,12 +41,22 @@ int run_replay(const ReplayOptions& options) {
     return kExitUsage;
   }
 
+  auto hep_sender = start_hep_sender(options.hep, HepCommand::replay);
+  if (!hep_sender) {
+    std::cerr << "sipmon: " << hep_sender.error().message << "\n";
+    return kExitUsage;
+  }
   ReplayInputOptions input = options.input;
   input.peers = (*metrics)->peers();
+  input.observer = hep_sender->get();
   Expected<Report> report = replay_captures(input, std::cerr);
   if (!report) {
     std::cerr << "sipmon: " << report.error().message << "\n";
     return kExitUsage;
+  }
+  if (*hep_sender) {
+    (*hep_sender)->finish(kHepReplayFlushSeconds);
+    report->capture.hep_out = (*hep_sender)->report();
   }
 
   int status = kExitOk;

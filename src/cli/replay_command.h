@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/hep_options.h"
 #include "cli/metrics_options.h"
 #include "cli/replay_pipeline.h"
 
@@ -14,6 +15,7 @@ struct ReplayOptions {
   bool json = false;
   std::string out;
   MetricsOptions metrics;  // --listen, --push, --prom-file, --compat, --peers
+  HepOptions hep;          // --hep-out, --hep-transport, --hep-id, --hep-key (docs/hep.md)
 };
 
 CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options);

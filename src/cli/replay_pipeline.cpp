@@ -21,7 +21,7 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   if (!source) return tl::unexpected(source.error());
   for (const std::string& warning : source->warnings()) warnings << "sipmon: warning: " << warning << "\n";
 
-  EngineConfig config{.ports = options.ports, .peers = options.peers};
+  EngineConfig config{.ports = options.ports, .peers = options.peers, .observer = options.observer};
   apply_engine_table_options(options.tables, config);
   Engine engine(std::move(config));
   source->run(engine);

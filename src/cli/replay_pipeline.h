@@ -24,6 +24,8 @@ struct ReplayInputOptions {
   EngineTableOptions tables;  // --max-dialogs, ... (the same options as `live`)
   // Not an option of its own: `replay` sets it from --peers (MetricsOutputs::peers()).
   std::shared_ptr<const PeerTable> peers = nullptr;
+  // Not an option either: `replay --hep-out` sets it (EngineConfig::observer).
+  SipMessageObserver* observer = nullptr;
 };
 
 // Adds the `--ports` option and the table caps and timers (engine_options.h) (the files are positional and declared by each command, because

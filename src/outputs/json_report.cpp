@@ -50,6 +50,26 @@ Json capture_to_json(const CaptureReport& capture) {
     json["kernel"] = counts(capture.live->kernel);
     json["drops"] = counts(capture.live->drops);
   }
+  if (const auto& hep = capture.hep_in) {
+    json["hep_in"] = Json{
+        {"packets", hep->packets},
+        {"by_version", counts(hep->by_version)},
+        {"errors", counts(hep->errors)},
+        {"sip_payloads", hep->sip_payloads},
+        {"timestamps_replaced", hep->timestamps_replaced},
+        {"connections", hep->connections},
+        {"connections_refused", hep->connections_refused},
+        {"socket_drops", hep->socket_drops},
+    };
+  }
+  if (const auto& hep = capture.hep_out) {
+    json["hep_out"] = Json{
+        {"transport", hep->transport},
+        {"sent", hep->sent},
+        {"dropped", counts(hep->dropped)},
+        {"connects", hep->connects},
+    };
+  }
   return json;
 }
 

@@ -17,6 +17,7 @@
 
 #include "analysis/anomaly.h"
 #include "analysis/sip_method.h"
+#include "outputs/prometheus_hep.h"
 #include "sipmon/version.h"
 
 namespace sipmon {
@@ -318,6 +319,7 @@ struct PrometheusMetrics::State {
   std::map<std::string, std::array<CounterSlot, kCodeSlots>, std::less<>> peer_responses;
 
   std::optional<CompatMetrics> compat;
+  PrometheusHepMetrics hep{*registry};
 
   explicit State(PrometheusMetricsOptions opts) : options(opts) {
     prometheus::Registry& r = *registry;
@@ -521,6 +523,7 @@ PrometheusMetrics::~PrometheusMetrics() = default;
 void PrometheusMetrics::update(const Report& report) {
   const std::lock_guard lock(state_->mutex);
   state_->update(report);
+  state_->hep.update(report.capture);
 }
 
 void PrometheusMetrics::update_capture_drops(const std::map<std::string, std::uint64_t>& totals_by_reason) {

@@ -97,6 +97,19 @@ std::string render_text_summary(const Report& report) {
                              std::to_string(d->established) + " established, " + std::to_string(d->terminated) +
                              " terminated, " + std::to_string(d->expired) + " expired)");
   }
+  if (const auto& hep = c.hep_in) {
+    std::uint64_t refused = 0;
+    for (const auto& [name, count] : hep->errors) refused += name == "unknown_chunk" ? 0 : count;
+    line(out, "hep in", std::to_string(hep->packets) + " packets, " + std::to_string(hep->sip_payloads) +
+                            " SIP, " + std::to_string(refused) + " refused, " + std::to_string(hep->socket_drops) +
+                            " dropped by the socket");
+  }
+  if (const auto& hep = c.hep_out) {
+    std::uint64_t dropped = 0;
+    for (const auto& [reason, count] : hep->dropped) dropped += count;
+    line(out, "hep out", std::to_string(hep->sent) + " sent (" + hep->transport + "), " + std::to_string(dropped) +
+                             " dropped");
+  }
   for (const ReadError& error : c.read_errors) {
     line(out, "damaged", error.file + " at packet " + std::to_string(error.packet) + ": " + error.message);
   }

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# A real SIP server exporting HEP: Debian's Kamailio with `siptrace` (trace_mode 1: every SIP
+# message it receives and sends, as HEPv3 with an auth key) proxies SIPp calls on loopback, and
+# `sipmon live --hep-listen` counts them from HEP alone (no capture). Truth comes from SIPp: each
+# message crosses one of the two legs (SIPp UAC <-> Kamailio, Kamailio <-> SIPp UAS) and Kamailio
+# traces it once, so sipmon's count of every method and status code must equal the UAC's plus
+# the UAS's message counts (-trace_counts: sent, received, retransmitted). Skipped (exit 77)
+# without kamailio. Loopback only, random ports; run under the live lock.
+# Knobs: CALLS (default 60), RATE (calls/s, default 30).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/live_common.sh"
+: "${SIPMON:?path to the sipmon binary}"
+command -v kamailio >/dev/null || { echo "SKIP: kamailio is not installed (scripts/setup.sh installs it)" >&2; exit 77; }
+command -v sipp >/dev/null || { echo "SKIP: sipp is not installed" >&2; exit 77; }
+modules=$(dirname "$(dpkg -L kamailio 2>/dev/null | grep -m1 '/modules/siptrace.so$' || true)")
+[[ -f $modules/siptrace.so ]] || { echo "SKIP: kamailio's siptrace module not found" >&2; exit 77; }
+
+calls=${CALLS:-60}
+rate=${RATE:-30}
+work=$(mktemp -d /tmp/issue25-kam.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Four distinct ports free for UDP and TCP on 127.0.0.1.
+read -r hep_port kam_port uas_port uac_port < <(python3 - <<'PY'
+import socket
+ports, held = [], []
+while len(ports) < 4:
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.bind(("127.0.0.1", 0))
+    port = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    held += [t, u]
+    ports.append(port)
+print(*ports)
+PY
+)
+
+key="issue25-$RANDOM"
+mkdir -p "$work/run"
+cat >"$work/kamailio.cfg" <<CFG
+#!KAMAILIO
+debug=1
+log_stderror=yes
+children=2
+disable_tcp=yes
+auto_aliases=no
+listen=udp:127.0.0.1:$kam_port
+mpath="$modules/"
+loadmodule "siptrace.so"
+modparam("siptrace", "duplicate_uri", "sip:127.0.0.1:$hep_port")
+modparam("siptrace", "hep_mode_on", 1)
+modparam("siptrace", "hep_version", 3)
+modparam("siptrace", "hep_capture_id", 2025)
+modparam("siptrace", "auth_key", "$key")
+modparam("siptrace", "trace_mode", 1)
+
+# A stateless proxy: every request goes on to the UAS, every reply back by its Via.
+request_route {
+  \$du = "sip:127.0.0.1:$uas_port";
+  forward();
+  exit;
+}
+CFG
+kamailio -c -f "$work/kamailio.cfg" >"$work/kamailio-check.log" 2>&1 || { echo "FAIL: kamailio rejects the config" >&2; cat "$work/kamailio-check.log" >&2; exit 1; }
+
+"$SIPMON" live --hep-listen "127.0.0.1:$hep_port" --hep-key "$key" --out "$work/hep.json" >"$work/sipmon.out" 2>"$work/sipmon.err" &
+sipmon_pid=$!; pids+=("$sipmon_pid")
+wait_for_line "$work/sipmon.err" "receiving HEP on" 10
+
+kamailio -f "$work/kamailio.cfg" -DD -E -Y "$work/run" -w "$work" >"$work/kamailio.log" 2>&1 &
+kam_pid=$!; pids+=("$kam_pid")
+for _ in $(seq 100); do
+  ss -Hlun "sport = :$kam_port" | grep -q . && break
+  sleep 0.05
+done
+ss -Hlun "sport = :$kam_port" | grep -q . || { echo "FAIL: kamailio did not start" >&2; cat "$work/kamailio.log" >&2; exit 1; }
+
+(cd "$work" && exec sipp -sn uas -i 127.0.0.1 -p "$uas_port" -nostdin -trace_counts -timeout 60s >uas.log 2>&1) &
+uas_pid=$!; pids+=("$uas_pid")
+sleep 0.3
+(cd "$work" && timeout -k 5 60 sipp -sn uac "127.0.0.1:$kam_port" -i 127.0.0.1 -p "$uac_port" -r "$rate" -m "$calls" \
+  -nostdin -trace_counts -timeout 60s >uac.log 2>&1) || echo "note: SIPp uac exited with $? (failed calls are still traffic)"
+sleep 1
+kill -INT "$uas_pid" 2>/dev/null || true
+wait "$uas_pid" 2>/dev/null || true
+sleep 0.5  # Kamailio's last traces in flight
+kill -TERM "$kam_pid" 2>/dev/null || true
+wait "$kam_pid" 2>/dev/null || true
+status=0
+stop_and_wait "$sipmon_pid" 10 || status=$?
+[[ $status -eq 0 ]] || { echo "FAIL: sipmon live exited with $status" >&2; cat "$work/sipmon.err" >&2; exit 1; }
+
+python3 - "$work" "$calls" <<'PY'
+import collections, csv, glob, json, sys
+work, calls = sys.argv[1], int(sys.argv[2])
+
+def sipp_counts(role):
+    files = glob.glob(f"{work}/{role}_*_counts.csv")
+    assert len(files) == 1, (role, files)
+    rows = list(csv.reader(open(files[0]), delimiter=";"))
+    header, last = rows[0], rows[-1]
+    counts = collections.Counter()
+    for name, value in zip(header, last):
+        parts = name.split("_")
+        if len(parts) != 3 or not value.strip():
+            continue
+        _, message, kind = parts
+        if kind in ("Sent", "Recv", "Retrans"):
+            counts[message] += int(value)
+        if kind == "Unexp." and int(value):
+            raise SystemExit(f"FAIL: SIPp {role} received {value} unexpected {message}")
+    return counts
+
+expected = sipp_counts("uac") + sipp_counts("uas")
+report = json.load(open(f"{work}/hep.json"))
+got = collections.Counter(report["requests"]) + collections.Counter(report["responses"])
+hep = report["capture"]["hep_in"]
+print("SIPp (uac + uas):", dict(sorted(expected.items())))
+print("sipmon from HEP: ", dict(sorted(got.items())))
+print("hep_in:", json.dumps(hep))
+problems = []
+if got != expected:
+    problems.append(f"counts differ: {dict(got - expected)} more, {dict(expected - got)} fewer")
+if expected["INVITE"] < 2 * calls:
+    problems.append(f"only {expected['INVITE']} INVITEs for {calls} calls: SIPp did not run")
+if hep["by_version"] != {"3": hep["packets"]}:
+    problems.append(f"not all HEPv3: {hep['by_version']}")
+if {k: v for k, v in hep["errors"].items() if k != "unknown_chunk"}:
+    problems.append(f"HEP errors: {hep['errors']}")
+if hep["sip_payloads"] != report["capture"]["sip_messages"]:
+    problems.append("sip_payloads != sip_messages")
+if hep["timestamps_replaced"] != 0:
+    problems.append(f"{hep['timestamps_replaced']} timestamps replaced: Kamailio's clock is this host's")
+if problems:
+    raise SystemExit("FAIL:\n  " + "\n  ".join(problems))
+print(f"PASS: {calls} calls through Kamailio, measured from its HEP: every count equals SIPp's")
+PY
