@@ -303,7 +303,7 @@ TEST_CASE("sipmon's HEPv3 encoder writes what the decoder and the hand-built pac
   // Byte for byte what the hand-built packet holds for the same message.
   payload.transport = Transport::udp;
   payload.ts_ns = 1700000000'123456000;
-  std::vector<std::uint8_t> plain(hep3_encoded_size(payload, {.capture_id = 2001}));
-  REQUIRE(encode_hep3(payload, {.capture_id = 2001}, plain) == plain.size());
+  std::vector<std::uint8_t> plain(hep3_encoded_size(payload, {.capture_id = 2001, .auth_key = {}}));
+  REQUIRE(encode_hep3(payload, {.capture_id = 2001, .auth_key = {}}, plain) == plain.size());
   CHECK(plain == hep3(ipv4_chunks()));
 }

@@ -29,6 +29,16 @@ constexpr std::string_view kRinging =
     "Content-Length: 0\r\n"
     "\r\n";
 
+constexpr std::string_view kOk =
+    "SIP/2.0 200 OK\r\n"
+    "Via: SIP/2.0/TLS 10.0.0.1:5061;branch=z9hG4bK776asdhds\r\n"
+    "To: Bob <sip:bob@example.com>;tag=a6c85cf\r\n"
+    "From: Alice <sip:alice@example.com>;tag=1928301774\r\n"
+    "Call-ID: a84b4c76e66710@pc33.example.com\r\n"
+    "CSeq: 314159 INVITE\r\n"
+    "Content-Length: 0\r\n"
+    "\r\n";
+
 constexpr std::int64_t kNow = 1'700'000'000'000'000'000;
 
 std::vector<std::uint8_t> hep_of(std::string_view sip, std::int64_t ts_ns, std::string_view key = {}) {
@@ -54,30 +64,33 @@ TEST_CASE("HEP ingest hands SIP payloads to the engine with the sender's time", 
   HepIngest ingest({}, engine);
   ingest.on_packet(view(hep_of(kInvite, kNow)), kNow + 1'000'000);
   ingest.on_packet(view(hep_of(kRinging, kNow + 250'000'000)), kNow + 251'000'000);
+  ingest.on_packet(view(hep_of(kOk, kNow + 1'000'000'000)), kNow + 1'001'000'000);
 
   const Report report = engine.report();
-  CHECK(report.capture.packets == 2);
-  CHECK(report.capture.sip_messages == 2);
-  CHECK(report.capture.sip_packets == 2);
+  CHECK(report.capture.packets == 3);
+  CHECK(report.capture.sip_messages == 3);
+  CHECK(report.capture.sip_packets == 3);
   CHECK(report.requests.at("INVITE") == 1);
   CHECK(report.responses.at("180") == 1);
   REQUIRE(report.capture.first_ts_ns);
   CHECK(*report.capture.first_ts_ns == kNow);  // the sender's timestamp, not the arrival
-  CHECK(*report.capture.last_ts_ns == kNow + 250'000'000);
+  CHECK(*report.capture.last_ts_ns == kNow + 1'000'000'000);
   REQUIRE(report.rfc6076);
-  CHECK(report.rfc6076->srd.count() == 1);  // INVITE -> 180: 250 ms on the sender's clock
+  CHECK(report.rfc6076->sessions.established == 1);
+  REQUIRE(report.rfc6076->srd.count() == 1);
+  CHECK(report.rfc6076->srd.max() == Approx(0.25).margin(0.001));  // INVITE -> 180 on the sender's clock
 
   const HepInReport hep = ingest.report();
-  CHECK(hep.packets == 2);
-  CHECK(hep.by_version.at("3") == 2);
-  CHECK(hep.sip_payloads == 2);
+  CHECK(hep.packets == 3);
+  CHECK(hep.by_version.at("3") == 3);
+  CHECK(hep.sip_payloads == 3);
   CHECK(hep.timestamps_replaced == 0);
   CHECK(hep.errors.empty());
 }
 
 TEST_CASE("HEP ingest: skewed timestamps count at their arrival time", "[hep]") {
   Engine engine;
-  HepIngest ingest({.max_skew_ns = 2'000'000'000}, engine);
+  HepIngest ingest({.auth_key = "", .max_skew_ns = 2'000'000'000}, engine);
   ingest.on_packet(view(hep_of(kInvite, kNow - 3'600'000'000'000)), kNow);  // an hour behind
   CHECK(ingest.report().timestamps_replaced == 1);
   CHECK(*engine.report().capture.first_ts_ns == kNow);

@@ -56,13 +56,16 @@ disable_tcp=yes
 auto_aliases=no
 listen=udp:127.0.0.1:$kam_port
 mpath="$modules/"
+loadmodule "pv.so"
 loadmodule "siptrace.so"
 modparam("siptrace", "duplicate_uri", "sip:127.0.0.1:$hep_port")
+modparam("siptrace", "trace_to_database", 0)
 modparam("siptrace", "hep_mode_on", 1)
 modparam("siptrace", "hep_version", 3)
 modparam("siptrace", "hep_capture_id", 2025)
 modparam("siptrace", "auth_key", "$key")
 modparam("siptrace", "trace_mode", 1)
+modparam("siptrace", "trace_on", 1)
 
 # A stateless proxy: every request goes on to the UAS, every reply back by its Via.
 request_route {
@@ -104,11 +107,17 @@ python3 - "$work" "$calls" <<'PY'
 import collections, csv, glob, json, sys
 work, calls = sys.argv[1], int(sys.argv[2])
 
+answered = []  # the UAC's 200 to its INVITE: the first 200 step of its scenario
+
+
 def sipp_counts(role):
     files = glob.glob(f"{work}/{role}_*_counts.csv")
     assert len(files) == 1, (role, files)
     rows = list(csv.reader(open(files[0]), delimiter=";"))
     header, last = rows[0], rows[-1]
+    for name, value in zip(header, last):
+        if role == "uac" and name.endswith("_200_Recv") and not answered:
+            answered.append(int(value))
     counts = collections.Counter()
     for name, value in zip(header, last):
         parts = name.split("_")
@@ -133,6 +142,10 @@ if got != expected:
     problems.append(f"counts differ: {dict(got - expected)} more, {dict(expected - got)} fewer")
 if expected["INVITE"] < 2 * calls:
     problems.append(f"only {expected['INVITE']} INVITEs for {calls} calls: SIPp did not run")
+sessions = report["rfc6076"]
+if sessions["session_attempts"] != calls or sessions["sessions_established"] != answered[0]:
+    problems.append(f"sessions: {sessions['session_attempts']} attempts, {sessions['sessions_established']} "
+                    f"established; SIPp: {calls} calls, {answered[0]} answered")
 if hep["by_version"] != {"3": hep["packets"]}:
     problems.append(f"not all HEPv3: {hep['by_version']}")
 if {k: v for k, v in hep["errors"].items() if k != "unknown_chunk"}:
@@ -143,5 +156,6 @@ if hep["timestamps_replaced"] != 0:
     problems.append(f"{hep['timestamps_replaced']} timestamps replaced: Kamailio's clock is this host's")
 if problems:
     raise SystemExit("FAIL:\n  " + "\n  ".join(problems))
-print(f"PASS: {calls} calls through Kamailio, measured from its HEP: every count equals SIPp's")
+print(f"PASS: {calls} calls through Kamailio, measured from its HEP: every count and the session "
+      "attempts and establishments equal SIPp's")
 PY
