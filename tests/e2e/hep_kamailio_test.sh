@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A real SIP server exporting HEP: Debian's Kamailio with `siptrace` (trace_mode 1: every SIP
 # message it receives and sends, as HEPv3 with an auth key) proxies SIPp calls on loopback, and
-# `sipmon live --hep-listen` counts them from HEP alone (no capture). Truth comes from SIPp: each
-# message crosses one of the two legs (SIPp UAC <-> Kamailio, Kamailio <-> SIPp UAS) and Kamailio
-# traces it once, so sipmon's count of every method and status code must equal the UAC's plus
-# the UAS's message counts (-trace_counts: sent, received, retransmitted). Skipped (exit 77)
-# without kamailio. Loopback only, random ports; run under the live lock.
+# `sipmon live --hep-listen` counts them from HEP alone (no capture). Truth from outside sipmon:
+# tshark on a tcpdump recording of both legs (SIPp UAC <-> Kamailio, Kamailio <-> SIPp UAS):
+# Kamailio traces each message on each leg once, so sipmon's count of every method and status
+# code must equal tshark's; session attempts and establishments must equal the calls SIPp made
+# (all answered on loopback; SIPp's -trace_counts also shows the INVITEs it sent). Skipped
+# (exit 77) without kamailio or root (tcpdump). Loopback only, random ports; run under the live lock.
 # Knobs: CALLS (default 60), RATE (calls/s, default 30).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -15,6 +16,8 @@ command -v kamailio >/dev/null || { echo "SKIP: kamailio is not installed (scrip
 command -v sipp >/dev/null || { echo "SKIP: sipp is not installed" >&2; exit 77; }
 modules=$(dirname "$(dpkg -L kamailio 2>/dev/null | grep -m1 '/modules/siptrace.so$' || true)")
 [[ -f $modules/siptrace.so ]] || { echo "SKIP: kamailio's siptrace module not found" >&2; exit 77; }
+command -v tshark >/dev/null && command -v tcpdump >/dev/null || { echo "SKIP: tshark/tcpdump missing" >&2; exit 77; }
+[[ $(id -u) -eq 0 ]] || { echo "SKIP: tcpdump on lo needs root" >&2; exit 77; }
 
 calls=${CALLS:-60}
 rate=${RATE:-30}
@@ -79,6 +82,9 @@ kamailio -c -f "$work/kamailio.cfg" >"$work/kamailio-check.log" 2>&1 || { echo "
 "$SIPMON" live --hep-listen "127.0.0.1:$hep_port" --hep-key "$key" --out "$work/hep.json" >"$work/sipmon.out" 2>"$work/sipmon.err" &
 sipmon_pid=$!; pids+=("$sipmon_pid")
 wait_for_line "$work/sipmon.err" "receiving HEP on" 10
+tcpdump -i lo -n -U -w "$work/legs.pcap" "udp and (port $uac_port or port $uas_port)" 2>"$work/tcpdump.err" &
+tcpdump_pid=$!; pids+=("$tcpdump_pid")
+wait_for_line "$work/tcpdump.err" "listening on" 10
 
 kamailio -f "$work/kamailio.cfg" -DD -E -Y "$work/run" -w "$work" >"$work/kamailio.log" 2>&1 &
 kam_pid=$!; pids+=("$kam_pid")
@@ -99,6 +105,8 @@ wait "$uas_pid" 2>/dev/null || true
 sleep 0.5  # Kamailio's last traces in flight
 kill -TERM "$kam_pid" 2>/dev/null || true
 wait "$kam_pid" 2>/dev/null || true
+stop_and_wait "$tcpdump_pid" 10 || true
+python3 "$here/tshark_sip_counts.py" "$work/legs.pcap" "$uac_port" "$uas_port" "$kam_port" >"$work/tshark.json"
 status=0
 stop_and_wait "$sipmon_pid" 10 || status=$?
 [[ $status -eq 0 ]] || { echo "FAIL: sipmon live exited with $status" >&2; cat "$work/sipmon.err" >&2; exit 1; }
@@ -107,17 +115,11 @@ python3 - "$work" "$calls" <<'PY'
 import collections, csv, glob, json, sys
 work, calls = sys.argv[1], int(sys.argv[2])
 
-answered = []  # the UAC's 200 to its INVITE: the first 200 step of its scenario
-
-
 def sipp_counts(role):
     files = glob.glob(f"{work}/{role}_*_counts.csv")
     assert len(files) == 1, (role, files)
     rows = list(csv.reader(open(files[0]), delimiter=";"))
     header, last = rows[0], rows[-1]
-    for name, value in zip(header, last):
-        if role == "uac" and name.endswith("_200_Recv") and not answered:
-            answered.append(int(value))
     counts = collections.Counter()
     for name, value in zip(header, last):
         parts = name.split("_")
@@ -130,22 +132,25 @@ def sipp_counts(role):
             raise SystemExit(f"FAIL: SIPp {role} received {value} unexpected {message}")
     return counts
 
-expected = sipp_counts("uac") + sipp_counts("uas")
+sipp_uac = sipp_counts("uac")
+expected = collections.Counter(json.load(open(f"{work}/tshark.json")))
 report = json.load(open(f"{work}/hep.json"))
 got = collections.Counter(report["requests"]) + collections.Counter(report["responses"])
 hep = report["capture"]["hep_in"]
-print("SIPp (uac + uas):", dict(sorted(expected.items())))
+print("tshark on both legs:", dict(sorted(expected.items())))
 print("sipmon from HEP: ", dict(sorted(got.items())))
 print("hep_in:", json.dumps(hep))
 problems = []
 if got != expected:
     problems.append(f"counts differ: {dict(got - expected)} more, {dict(expected - got)} fewer")
-if expected["INVITE"] < 2 * calls:
-    problems.append(f"only {expected['INVITE']} INVITEs for {calls} calls: SIPp did not run")
+if expected["INVITE"] != 2 * sipp_uac["INVITE"] or sipp_uac["INVITE"] < calls:
+    problems.append(f"tshark: {expected['INVITE']} INVITEs on the legs; SIPp sent {sipp_uac['INVITE']} for {calls} calls")
 sessions = report["rfc6076"]
-if sessions["session_attempts"] != calls or sessions["sessions_established"] != answered[0]:
+# Every call is answered on loopback (tshark's 200s: two per call and leg).
+answered = expected["200"] // 4 if expected["200"] == 4 * calls else None
+if sessions["session_attempts"] != calls or sessions["sessions_established"] != answered:
     problems.append(f"sessions: {sessions['session_attempts']} attempts, {sessions['sessions_established']} "
-                    f"established; SIPp: {calls} calls, {answered[0]} answered")
+                    f"established; {calls} calls, {answered} answered on the wire")
 if hep["by_version"] != {"3": hep["packets"]}:
     problems.append(f"not all HEPv3: {hep['by_version']}")
 if {k: v for k, v in hep["errors"].items() if k != "unknown_chunk"}:
@@ -156,6 +161,6 @@ if hep["timestamps_replaced"] != 0:
     problems.append(f"{hep['timestamps_replaced']} timestamps replaced: Kamailio's clock is this host's")
 if problems:
     raise SystemExit("FAIL:\n  " + "\n  ".join(problems))
-print(f"PASS: {calls} calls through Kamailio, measured from its HEP: every count and the session "
-      "attempts and establishments equal SIPp's")
+print(f"PASS: {calls} calls through Kamailio, measured from its HEP: every count equals tshark's on the "
+      "wire, session attempts and establishments equal SIPp's")
 PY
