@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # A real SIP server exporting HEP: Debian's Kamailio with `siptrace` (trace_mode 1: every SIP
 # message it receives and sends, as HEPv3 with an auth key) proxies SIPp calls on loopback, and
-# `sipmon live --hep-listen` counts them from HEP alone (no capture). Truth from outside sipmon:
+# one `sipmon live -i lo --hep-listen` both captures the two SIPp legs on loopback and receives
+# Kamailio's HEP: an interface and a HEP listener in one process, one engine. Truth from outside sipmon:
 # tshark on a tcpdump recording of both legs (SIPp UAC <-> Kamailio, Kamailio <-> SIPp UAS):
-# Kamailio traces each message on each leg once, so sipmon's count of every method and status
-# code must equal tshark's; session attempts and establishments must equal the calls SIPp made
+# Kamailio traces each message on each leg once, so the HEP part of sipmon's counts equals
+# tshark's, and the captured part too: every method and status code counts exactly twice what
+# tshark finds (the same message from the wire and from HEP is one transaction); session attempts and establishments must equal the calls SIPp made
 # (all answered on loopback; SIPp's -trace_counts also shows the INVITEs it sent). Skipped
 # (exit 77) without kamailio or root (tcpdump). Loopback only, random ports; run under the live lock.
 # Knobs: CALLS (default 60), RATE (calls/s, default 30).
@@ -79,9 +81,11 @@ request_route {
 CFG
 kamailio -c -f "$work/kamailio.cfg" >"$work/kamailio-check.log" 2>&1 || { echo "FAIL: kamailio rejects the config" >&2; cat "$work/kamailio-check.log" >&2; exit 1; }
 
-"$SIPMON" live --hep-listen "127.0.0.1:$hep_port" --hep-key "$key" --out "$work/hep.json" >"$work/sipmon.out" 2>"$work/sipmon.err" &
+"$SIPMON" live -i lo --ports "$uac_port,$uas_port" --hep-listen "127.0.0.1:$hep_port" --hep-key "$key" \
+  --out "$work/hep.json" >"$work/sipmon.out" 2>"$work/sipmon.err" &
 sipmon_pid=$!; pids+=("$sipmon_pid")
 wait_for_line "$work/sipmon.err" "receiving HEP on" 10
+wait_for_line "$work/sipmon.err" "capturing on lo" 10
 tcpdump -i lo -n -U -w "$work/legs.pcap" "udp and (port $uac_port or port $uas_port)" 2>"$work/tcpdump.err" &
 tcpdump_pid=$!; pids+=("$tcpdump_pid")
 wait_for_line "$work/tcpdump.err" "listening on" 10
@@ -133,21 +137,26 @@ def sipp_counts(role):
     return counts
 
 sipp_uac = sipp_counts("uac")
-expected = collections.Counter(json.load(open(f"{work}/tshark.json")))
+wire = collections.Counter(json.load(open(f"{work}/tshark.json")))
+expected = collections.Counter({k: 2 * v for k, v in wire.items()})
 report = json.load(open(f"{work}/hep.json"))
 got = collections.Counter(report["requests"]) + collections.Counter(report["responses"])
 hep = report["capture"]["hep_in"]
-print("tshark on both legs:", dict(sorted(expected.items())))
-print("sipmon from HEP: ", dict(sorted(got.items())))
+print("tshark on both legs:", dict(sorted(wire.items())))
+print("sipmon (lo + HEP): ", dict(sorted(got.items())))
 print("hep_in:", json.dumps(hep))
 problems = []
 if got != expected:
     problems.append(f"counts differ: {dict(got - expected)} more, {dict(expected - got)} fewer")
-if expected["INVITE"] != 2 * sipp_uac["INVITE"] or sipp_uac["INVITE"] < calls:
-    problems.append(f"tshark: {expected['INVITE']} INVITEs on the legs; SIPp sent {sipp_uac['INVITE']} for {calls} calls")
+if wire["INVITE"] != 2 * sipp_uac["INVITE"] or sipp_uac["INVITE"] < calls:
+    problems.append(f"tshark: {wire['INVITE']} INVITEs on the legs; SIPp sent {sipp_uac['INVITE']} for {calls} calls")
+if hep["sip_payloads"] != sum(wire.values()):
+    problems.append(f"{hep['sip_payloads']} SIP payloads from HEP, tshark saw {sum(wire.values())} messages")
+if report["capture"].get("source") not in ("ebpf", "pcap"):
+    problems.append("no live capture section: the interface did not run beside the listener")
 sessions = report["rfc6076"]
 # Every call is answered on loopback (tshark's 200s: two per call and leg).
-answered = expected["200"] // 4 if expected["200"] == 4 * calls else None
+answered = wire["200"] // 4 if wire["200"] == 4 * calls else None
 if sessions["session_attempts"] != calls or sessions["sessions_established"] != answered:
     problems.append(f"sessions: {sessions['session_attempts']} attempts, {sessions['sessions_established']} "
                     f"established; {calls} calls, {answered} answered on the wire")
@@ -155,12 +164,12 @@ if hep["by_version"] != {"3": hep["packets"]}:
     problems.append(f"not all HEPv3: {hep['by_version']}")
 if {k: v for k, v in hep["errors"].items() if k != "unknown_chunk"}:
     problems.append(f"HEP errors: {hep['errors']}")
-if hep["sip_payloads"] != report["capture"]["sip_messages"]:
-    problems.append("sip_payloads != sip_messages")
+if report["capture"]["sip_messages"] != 2 * hep["sip_payloads"]:
+    problems.append("captured + HEP messages != 2 x HEP messages")
 if hep["timestamps_replaced"] != 0:
     problems.append(f"{hep['timestamps_replaced']} timestamps replaced: Kamailio's clock is this host's")
 if problems:
     raise SystemExit("FAIL:\n  " + "\n  ".join(problems))
-print(f"PASS: {calls} calls through Kamailio, measured from its HEP: every count equals tshark's on the "
-      "wire, session attempts and establishments equal SIPp's")
+print(f"PASS: {calls} calls through Kamailio, captured on lo and received as HEP in one sipmon: twice tshark's counts; "
+      "session attempts and establishments equal the calls")
 PY
