@@ -150,12 +150,15 @@ bool HepSender::send_record(const std::vector<std::uint8_t>& record) {
     }
     return false;
   }
-  // TCP: one attempt to (re)connect per record while the collector is away, paced by the
-  // back-off so that an absent collector costs neither CPU nor a flood of SYNs.
-  if (!ensure_connected()) {
-    std::unique_lock lock(mutex_);
-    room_ready_.wait_for(lock, kReconnectBackoff, [&] { return stopping_; });
-    return false;
+  // TCP: while the collector is away, one connection attempt a second at most; the records that
+  // come meanwhile are dropped at once, so neither the ring nor a replay waits on a dead peer.
+  if (fd_ < 0) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < next_connect_) return false;
+    if (!ensure_connected()) {
+      next_connect_ = now + kReconnectBackoff;
+      return false;
+    }
   }
   std::size_t done = 0;
   while (done < record.size()) {

@@ -8,6 +8,7 @@
 // lost by waiting there. TCP reconnects with a back-off; UDP sends on a connected socket.
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -68,6 +69,7 @@ class HepSender final : public SipMessageObserver {
 
   HepSenderSettings settings_;
   int fd_ = -1;
+  std::chrono::steady_clock::time_point next_connect_{};  // sender thread only
   std::vector<std::uint8_t> encode_buffer_;  // producer's: one packet, reused
 
   mutable std::mutex mutex_;

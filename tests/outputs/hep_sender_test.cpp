@@ -92,20 +92,41 @@ TEST_CASE("HEP sender: every message reaches a UDP collector as HEPv3 with its c
 TEST_CASE("HEP sender: with no collector, capture never waits and every message is accounted for", "[hep]") {
   // A TCP port nobody listens on: bound by the test, never listening, so connects are refused.
   LocalSocket closed(SOCK_STREAM);
-  HepSenderSettings settings = settings_for(closed.port, HepTransport::tcp);
-  settings.queue_bytes = kHepMaxPacketBytes + 4;  // the smallest ring: it fills at once
-  auto sender = HepSender::start(std::move(settings));
+  auto sender = HepSender::start(settings_for(closed.port, HepTransport::tcp));
   REQUIRE(sender);
   const SipMessage unused;
   constexpr int kMessages = 2000;
   for (int i = 0; i < kMessages; ++i) (*sender)->on_sip_message(payload_at(i), unused);
+  (*sender)->finish(5);
+  const HepOutReport report = (*sender)->report();
+  CHECK(report.sent == 0);
+  CHECK(report.connects == 0);
+  // Refused at once and at most once a second after that: every message dropped, none waiting.
+  CHECK(report.dropped.size() == 1);
+  CHECK(report.dropped.at("send_failed") == kMessages);
+}
+
+TEST_CASE("HEP sender: a collector that stops reading fills the ring, and the rest is dropped", "[hep]") {
+  // Listening, so the connection is made, but never accepted nor read: once the kernel's socket
+  // buffers are full the sender thread waits in send() and the engine side finds the ring full.
+  LocalSocket stalled(SOCK_STREAM);
+  REQUIRE(listen(stalled.fd, 1) == 0);
+  HepSenderSettings settings = settings_for(stalled.port, HepTransport::tcp);
+  settings.queue_bytes = kHepMaxPacketBytes + 4;  // the smallest ring
+  auto sender = HepSender::start(std::move(settings));
+  REQUIRE(sender);
+  const std::string big(60000, 'x');  // ~120 MB in all: far beyond any loopback socket buffer
+  Payload payload = payload_at(0);
+  payload.bytes = Bytes(reinterpret_cast<const std::uint8_t*>(big.data()), big.size());
+  const SipMessage unused;
+  constexpr int kMessages = 2000;
+  for (int i = 0; i < kMessages; ++i) (*sender)->on_sip_message(payload, unused);
   (*sender)->finish(0);
   const HepOutReport report = (*sender)->report();
   std::uint64_t dropped = 0;
   for (const auto& [reason, count] : report.dropped) dropped += count;
-  CHECK(report.sent == 0);
-  CHECK(report.connects == 0);
+  CHECK(report.connects == 1);
   CHECK(report.sent + dropped == kMessages);
-  CHECK(report.dropped.count("queue_full") == 1);
-  CHECK(report.dropped.at("queue_full") > 1000);  // ~150 small packets fit in the ring
+  REQUIRE(report.dropped.count("queue_full") == 1);
+  CHECK(report.dropped.at("queue_full") > kMessages / 2);
 }
