@@ -1,5 +1,6 @@
 // Checks the rule "no heap allocation per packet on the hot path": counts every operator new while
-// the engine takes UDP SIP frames in steady state, and fails if there was any. A program of its
+// the engine takes UDP SIP frames in steady state (also with the --hep-out observer encoding every
+// message, and from HEP packets through HepIngest), and fails if there was any. A program of its
 // own, because replacing the global operator new would otherwise affect the whole test binary.
 #include <atomic>
 #include <cstdio>
@@ -10,6 +11,8 @@
 #include <vector>
 
 #include "analysis/engine.h"
+#include "analysis/hep_encoder.h"
+#include "analysis/hep_ingest.h"
 #include "../udp_frame.h"
 
 namespace {
@@ -65,19 +68,79 @@ std::string response(int code, const char* reason, int call, const char* method)
 }
 
 // Calls that start, ring, answer, ACK and hang up, plus a keep-alive and a non-SIP datagram.
-std::vector<std::vector<std::uint8_t>> make_frames(int calls) {
-  std::vector<std::vector<std::uint8_t>> frames;
+// `from_caller` says which way each one goes.
+std::vector<std::pair<std::string, bool>> make_messages(int calls) {
+  std::vector<std::pair<std::string, bool>> messages;
   for (int call = 0; call < calls; ++call) {
-    frames.push_back(udp_frame(request("INVITE", call, "INVITE"), 1, 2));
-    frames.push_back(udp_frame(response(180, "Ringing", call, "INVITE"), 2, 1));
-    frames.push_back(udp_frame(response(200, "OK", call, "INVITE"), 2, 1));
-    frames.push_back(udp_frame(request("ACK", call, "ACK"), 1, 2));
-    frames.push_back(udp_frame(request("BYE", call, "BYE"), 1, 2));
-    frames.push_back(udp_frame(response(200, "OK", call, "BYE"), 2, 1));
+    messages.emplace_back(request("INVITE", call, "INVITE"), true);
+    messages.emplace_back(response(180, "Ringing", call, "INVITE"), false);
+    messages.emplace_back(response(200, "OK", call, "INVITE"), false);
+    messages.emplace_back(request("ACK", call, "ACK"), true);
+    messages.emplace_back(request("BYE", call, "BYE"), true);
+    messages.emplace_back(response(200, "OK", call, "BYE"), false);
   }
-  frames.push_back(udp_frame("\r\n\r\n", 1, 2));
-  frames.push_back(udp_frame("not sip at all", 1, 2));
+  messages.emplace_back("\r\n\r\n", true);
+  messages.emplace_back("not sip at all", true);
+  return messages;
+}
+
+std::vector<std::vector<std::uint8_t>> make_frames(const std::vector<std::pair<std::string, bool>>& messages) {
+  std::vector<std::vector<std::uint8_t>> frames;
+  for (const auto& [text, from_caller] : messages) frames.push_back(udp_frame(text, from_caller ? 1 : 2, from_caller ? 2 : 1));
   return frames;
+}
+
+// The same messages as a SIP server exports them: HEPv3 with a key (docs/hep.md).
+std::vector<std::vector<std::uint8_t>> make_hep_packets(const std::vector<std::pair<std::string, bool>>& messages) {
+  std::vector<std::vector<std::uint8_t>> packets;
+  for (const auto& [text, from_caller] : messages) {
+    sipmon::Payload payload;
+    payload.src.bytes = {10, 0, 0, static_cast<std::uint8_t>(from_caller ? 1 : 2)};
+    payload.dst.bytes = {10, 0, 0, static_cast<std::uint8_t>(from_caller ? 2 : 1)};
+    payload.src_port = payload.dst_port = 5060;
+    payload.bytes = sipmon::Bytes(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+    std::vector<std::uint8_t> packet(sipmon::hep3_encoded_size(payload, {.capture_id = 1, .auth_key = "key"}));
+    sipmon::encode_hep3(payload, {.capture_id = 1, .auth_key = "key"}, packet);
+    packets.push_back(std::move(packet));
+  }
+  return packets;
+}
+
+// What --hep-out does on the engine's thread, minus the ring: encode every message into one
+// buffer owned up front.
+class EncodingObserver final : public sipmon::SipMessageObserver {
+ public:
+  void on_sip_message(const sipmon::Payload& payload, const sipmon::SipMessage&) override {
+    encoded_ += sipmon::encode_hep3(payload, {.capture_id = 1, .auth_key = "key"}, buffer_) != 0;
+  }
+  std::size_t encoded() const { return encoded_; }
+
+ private:
+  std::vector<std::uint8_t> buffer_ = std::vector<std::uint8_t>(65535);
+  std::size_t encoded_ = 0;
+};
+
+// HEP in: packets through HepIngest (decode, key, time) into the engine.
+int run_hep(Engine& engine, const std::vector<std::vector<std::uint8_t>>& packets) {
+  sipmon::HepIngest ingest({.auth_key = "key", .max_skew_ns = 5'000'000'000}, engine);
+  std::int64_t ts = 0;
+  auto feed = [&] {
+    for (const auto& packet : packets) {
+      ts += 1'000'000;
+      ingest.on_packet(packet, ts);  // the packets carry time 0: replaced by the arrival time
+    }
+  };
+  feed();
+  const std::size_t before = g_allocations.load();
+  for (int round = 0; round < 20; ++round) feed();
+  const std::size_t allocations = g_allocations.load() - before;
+  const std::size_t fed = 20 * packets.size();
+  std::printf("HEP in: %zu packets, %zu heap allocations\n", fed, allocations);
+  if (engine.report().capture.sip_messages < fed - 40) {
+    std::printf("HEP in: packets were not counted as SIP\n");
+    return 1;
+  }
+  return allocations == 0 ? 0 : 1;
 }
 
 int run(const char* name, Engine& engine, const std::vector<std::vector<std::uint8_t>>& frames) {
@@ -105,7 +168,9 @@ int run(const char* name, Engine& engine, const std::vector<std::vector<std::uin
 }  // namespace
 
 int main() {
-  const auto frames = make_frames(500);
+  const auto messages = make_messages(500);
+  const auto frames = make_frames(messages);
+  const auto hep_packets = make_hep_packets(messages);
   // Building the frames allocated: proof the counting operator new is the one in use.
   if (g_allocations.load() == 0) {
     std::printf("operator new is not being counted\n");
@@ -121,6 +186,22 @@ int main() {
     config.ports = {5060};
     Engine engine(std::move(config));
     failures += run("port 5060", engine, frames);
+  }
+  {
+    // HEP out: the engine tells the observer of every message, which encodes it.
+    EncodingObserver observer;
+    sipmon::EngineConfig config;
+    config.observer = &observer;
+    Engine engine(std::move(config));
+    failures += run("HEP out (encode)", engine, frames);
+    if (observer.encoded() < 20 * frames.size()) {
+      std::printf("HEP out: only %zu messages encoded\n", observer.encoded());
+      ++failures;
+    }
+  }
+  {
+    Engine engine;
+    failures += run_hep(engine, hep_packets);
   }
   return failures == 0 ? 0 : 1;
 }
