@@ -33,7 +33,7 @@ struct HepInReport {
   std::uint64_t sip_payloads = 0;                   // handed to the engine
   std::uint64_t timestamps_replaced = 0;            // skewed or missing: arrival time used instead
   std::uint64_t connections = 0;                    // TCP connections accepted
-  std::uint64_t connections_refused = 0;            // over the connection limit
+  std::uint64_t connections_refused = 0;            // closed for the limit: the idlest one gave way
   std::uint64_t socket_drops = 0;                   // UDP datagrams the kernel dropped (buffer full)
 };
 

@@ -17,6 +17,11 @@ constexpr std::uint64_t kUdpTag = 1ull << 32;
 constexpr std::uint64_t kListenTag = 2ull << 32;
 constexpr std::uint64_t kConnectionTag = 3ull << 32;
 
+std::int64_t monotonic_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 std::int64_t wall_clock_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
@@ -121,6 +126,15 @@ void HepListener::accept_connections(HepIngest& ingest) {
   while (tcp_fd_ >= 0) {
     const int fd = accept4(tcp_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
+    if (connections_.size() >= limits_.max_connections && !connections_.empty()) {
+      // Full: the connection idle longest gives its slot up (a scan of at most 64).
+      auto idlest = connections_.begin();
+      for (auto it = connections_.begin(); it != connections_.end(); ++it) {
+        if (it->second.last_active_ns < idlest->second.last_active_ns) idlest = it;
+      }
+      close_connection(idlest->first);
+      ingest.count_connection(false);
+    }
     if (connections_.size() >= limits_.max_connections || !watch(epoll_fd_, fd, kConnectionTag)) {
       ::close(fd);
       ingest.count_connection(false);
@@ -128,6 +142,7 @@ void HepListener::accept_connections(HepIngest& ingest) {
     }
     Connection& connection = connections_[fd];
     connection.buffer.resize(kHepMaxPacketBytes);
+    connection.last_active_ns = monotonic_ns();
     ingest.count_connection(true);
   }
 }
@@ -146,6 +161,7 @@ std::size_t HepListener::drain_connection(int fd, HepIngest& ingest, std::size_t
   }
   if (n < 0) return 0;
   c.used += static_cast<std::size_t>(n);
+  c.last_active_ns = monotonic_ns();
   std::size_t start = 0;
   // Every complete packet in the buffer is handed on now, whatever the budget: epoll would not
   // report them again (it watches the socket, not this buffer). At most 64 KiB of them.

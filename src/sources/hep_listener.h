@@ -5,6 +5,8 @@
 // fixed number of TCP connections (more are accepted and closed at once, counted), one 64 KiB
 // buffer each, and a fixed number of packets per drain so that a flood cannot starve the other
 // sources; what the kernel's socket buffer cannot hold meanwhile is dropped and counted by it.
+// When every connection slot is taken, a new connection takes the slot of the one idle longest
+// (counted as refused for that one): silent connections cannot lock senders out.
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -48,6 +50,7 @@ class HepListener {
   struct Connection {
     std::vector<std::uint8_t> buffer;  // one HEP packet at most is ever incomplete
     std::size_t used = 0;
+    std::int64_t last_active_ns = 0;  // monotonic: when it last sent something (or connected)
   };
 
   HepListener(HepListenerLimits limits, std::string address) : limits_(limits), address_(std::move(address)) {}

@@ -93,7 +93,7 @@ port=$(free_port)
 "$SIPMON" live --hep-listen "127.0.0.1:$port" --out "$work/hep-flood.json" >/dev/null 2>"$work/live-flood.err" &
 live_pid=$!; pids+=("$live_pid")
 wait_for_line "$work/live-flood.err" "receiving HEP on" 10
-flood=200000
+flood=100000
 python3 - "$port" "$flood" <<'PY'
 import os, socket, sys
 port, n = int(sys.argv[1]), int(sys.argv[2])
@@ -121,4 +121,41 @@ assert sum(hep["errors"].values()) + hep["sip_payloads"] == hep["packets"], hep
 # The HEPv2 junk is well-formed HEP around random bytes: the engine counts it as not SIP.
 assert capture["sip_messages"] == 0 and capture["non_sip"] == hep["sip_payloads"], capture
 PY
-echo "PASS: HEP round trip (udp, tcp) gives the replay's SIP figures, also on /metrics; a wrong key is refused; a flood is counted"
+# More TCP connections than slots (64): each new one takes the slot of the one idle longest, and
+# the newest connection is served. Its packet is split across writes to exercise the framing.
+port=$(free_port)
+"$SIPMON" live --hep-listen "127.0.0.1:$port" --out "$work/hep-conns.json" >/dev/null 2>"$work/live-conns.err" &
+live_pid=$!; pids+=("$live_pid")
+wait_for_line "$work/live-conns.err" "receiving HEP on" 10
+python3 - "$port" <<'PY'
+import socket, struct, sys, time
+port = int(sys.argv[1])
+def chunk(kind, value):
+    return struct.pack(">HHH", 0, kind, 6 + len(value)) + value
+sip = b"OPTIONS sip:a@b SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.1;branch=z9hG4bK1\r\nFrom: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: c1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n"
+chunks = (chunk(1, b"\x02") + chunk(2, b"\x06") + chunk(3, bytes([10, 0, 0, 1])) + chunk(4, bytes([10, 0, 0, 2]))
+          + chunk(7, struct.pack(">H", 5060)) + chunk(8, struct.pack(">H", 5060)) + chunk(11, b"\x01") + chunk(15, sip))
+packet = b"HEP3" + struct.pack(">H", 6 + len(chunks)) + chunks
+conns = []
+for i in range(70):
+    c = socket.create_connection(("127.0.0.1", port))
+    conns.append(c)
+    time.sleep(0.005)  # accepted in order: the oldest are the idlest
+last = conns[-1]
+last.sendall(packet[:3]); time.sleep(0.05)
+last.sendall(packet[3:40]); time.sleep(0.05)
+last.sendall(packet[40:] + packet)  # the end of one packet and a whole second one
+time.sleep(0.3)
+PY
+stop_and_wait "$live_pid" 10
+python3 - "$work/hep-conns.json" <<'PY'
+import json, sys
+capture = json.load(open(sys.argv[1]))["capture"]
+hep = capture["hep_in"]
+print(f"70 connections: {hep['connections']} accepted, {hep['connections_refused']} closed for the limit; "
+      f"{hep['sip_payloads']} packets framed from the split stream")
+assert hep["connections"] == 70 and hep["connections_refused"] == 6, hep
+assert hep["sip_payloads"] == 2 and hep["errors"] == {}, hep
+assert capture["sip_messages"] == 2, capture
+PY
+echo "PASS: HEP round trip (udp, tcp) gives the replay's SIP figures, also on /metrics; a wrong key is refused; a flood is counted; connections are bounded"
