@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include <netinet/in.h>
+
 #include "sources/socket_address.h"
 
 namespace sipmon {
@@ -47,9 +49,29 @@ HepIngestConfig hep_ingest_config(const HepOptions& options) {
                          .max_skew_ns = static_cast<std::int64_t>(options.max_skew_s * 1e9)};
 }
 
+namespace {
+
+std::uint16_t port_of(const SocketAddress& address) {
+  return ntohs(address.family() == AF_INET6 ? reinterpret_cast<const sockaddr_in6*>(&address.storage)->sin6_port
+                                            : reinterpret_cast<const sockaddr_in*>(&address.storage)->sin_port);
+}
+
+}  // namespace
+
 Expected<std::unique_ptr<HepListener>> open_hep_listener(const HepOptions& options) {
   auto address = resolve_socket_address(options.listen, kHepDefaultPort, "--hep-listen");
   if (!address) return tl::unexpected(address.error());
+  // Every message received is sent on with --hep-out: sent to this very listener it would come
+  // back for ever. A wildcard listener on the same port catches any local address; refuse both.
+  if (!options.out.empty()) {
+    auto out = resolve_socket_address(options.out, kHepDefaultPort, "--hep-out");
+    if (!out) return tl::unexpected(out.error());
+    const bool wildcard = address->text.rfind("0.0.0.0:", 0) == 0 || address->text.rfind("[::]:", 0) == 0;
+    if (port_of(*out) == port_of(*address) && (wildcard || out->text == address->text)) {
+      return make_error(ErrorKind::usage, "--hep-out " + out->text + " is this process's own --hep-listen " +
+                                              address->text + ": every message would loop");
+    }
+  }
   return HepListener::open(*address);
 }
 

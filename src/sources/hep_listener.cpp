@@ -1,5 +1,6 @@
 #include "sources/hep_listener.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -92,7 +93,7 @@ void HepListener::drain(HepIngest& ingest) {
     const int fd = static_cast<int>(events[i].data.u64 & 0xffffffffull);
     if (tag == kUdpTag) budget -= drain_udp(ingest, budget);
     else if (tag == kListenTag) accept_connections(ingest);
-    else if (tag == kConnectionTag) budget -= drain_connection(fd, ingest, budget);
+    else if (tag == kConnectionTag) budget -= std::min(budget, drain_connection(fd, ingest));
   }
 }
 
@@ -147,7 +148,7 @@ void HepListener::accept_connections(HepIngest& ingest) {
   }
 }
 
-std::size_t HepListener::drain_connection(int fd, HepIngest& ingest, std::size_t budget) {
+std::size_t HepListener::drain_connection(int fd, HepIngest& ingest) {
   const auto found = connections_.find(fd);
   if (found == connections_.end()) return 0;
   Connection& c = found->second;
@@ -163,9 +164,8 @@ std::size_t HepListener::drain_connection(int fd, HepIngest& ingest, std::size_t
   c.used += static_cast<std::size_t>(n);
   c.last_active_ns = monotonic_ns();
   std::size_t start = 0;
-  // Every complete packet in the buffer is handed on now, whatever the budget: epoll would not
-  // report them again (it watches the socket, not this buffer). At most 64 KiB of them.
-  (void)budget;
+  // Every complete packet in the buffer is handed on now, whatever the drain's budget: epoll would
+  // not report them again (it watches the socket, not this buffer). At most 64 KiB of them.
   while (true) {
     const Bytes rest(c.buffer.data() + start, c.used - start);
     const std::int64_t length = hep_stream_packet_length(rest);

@@ -56,7 +56,7 @@ class HepListener {
   HepListener(HepListenerLimits limits, std::string address) : limits_(limits), address_(std::move(address)) {}
   std::size_t drain_udp(HepIngest& ingest, std::size_t budget);
   void accept_connections(HepIngest& ingest);
-  std::size_t drain_connection(int fd, HepIngest& ingest, std::size_t budget);
+  std::size_t drain_connection(int fd, HepIngest& ingest);  // packets handed on
   void close_connection(int fd);
 
   HepListenerLimits limits_;

@@ -70,6 +70,15 @@ for transport in udp tcp; do
     --sender "$work/sender-$transport.json" --retransmissions
 done
 
+# Usage errors (exit 2): neither an interface nor a listener; a sender aimed at its own listener.
+port=$(free_port)
+for args in "" "--hep-listen 127.0.0.1:$port --hep-out 127.0.0.1:$port" "--hep-listen :$port --hep-out 127.0.0.1:$port"; do
+  status=0
+  # shellcheck disable=SC2086
+  "$SIPMON" live $args >/dev/null 2>"$work/usage.err" || status=$?
+  [[ $status -eq 2 ]] || { echo "FAIL: sipmon live $args exited $status, not 2" >&2; cat "$work/usage.err" >&2; exit 1; }
+done
+
 # A wrong key is refused by name and nothing reaches the engine.
 port=$(free_port)
 "$SIPMON" live --hep-listen "127.0.0.1:$port" --hep-key right --out "$work/hep-key.json" >/dev/null 2>"$work/live-key.err" &
