@@ -15,6 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                              .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
                              .transactions = {.capacity = 16}});
   fuzz::for_each_frame(std::span<const std::uint8_t>(data, size), [&](const Frame& frame) { engine.on_frame(frame); });
+  engine.finish();
   const Report report = engine.report();
   // Repeats are a subset of the messages, and every SIP frame carried at least one message.
   const CaptureReport& c = report.capture;
