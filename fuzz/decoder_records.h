@@ -23,7 +23,8 @@ inline constexpr std::size_t kMaxDecoderFrames = 256;
 
 // Small tables and limits make eviction, timeouts and memory limits reachable; a small
 // transaction table too, as allocating the default 14 MiB per input would make the run spend its
-// time in memset.
+// time in memset. A largest clock step of 16 s (steps go up to 32 s) makes the engine hold
+// frames after time jumps and settle them as jumps or outliers.
 inline EngineConfig decoder_fuzz_config() {
   DecoderLimits limits;
   limits.ip = {.max_datagrams = 4, .max_datagram_bytes = 65535, .max_total_bytes = 16384, .timeout_ns = 30'000'000'000};
@@ -36,7 +37,8 @@ inline EngineConfig decoder_fuzz_config() {
   return EngineConfig{.ports = {},
                       .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
                       .transactions = {.capacity = 16},
-                      .decoder = limits};
+                      .decoder = limits,
+                      .max_time_step_ns = 16'000'000'000};
 }
 
 // Calls fn(frame) for each record; returns the number of frames.
