@@ -14,7 +14,7 @@
 namespace sipmon {
 
 struct CallTrackerConfig {
-  // Defaults: with every table full the three reserve 200 MiB, so that no flood takes the engine
+  // Defaults: with every table full the three reserve 208 MiB, so that no flood takes the engine
   // past 256 MiB (docs/metrics.md, "Bounded tables and memory", has the measured figures).
   std::size_t max_dialogs = 1u << 20;
   std::size_t max_session_attempts = 1u << 19;
