@@ -111,3 +111,19 @@ TEST_CASE("a start line with none of the five mandatory headers is SIP only on S
   CHECK(report.responses.count("200") == 0);
   CHECK(report.capture.non_sip_by_reason.at("sip_start_line_only") == 1);
 }
+
+TEST_CASE("a TCP flow speaking HTTP whose segment begins 'SIP/2.0 200 ok' counts no SIP message", "[engine][tcp]") {
+  Engine engine;
+  const std::string request = "GET /status HTTP/1.1\r\nHost: example.test\r\n\r\n";
+  const std::string quoted = "SIP/2.0 200 ok\r\nContent-Type: text/plain\r\nServer: web\r\n\r\nthe SIP trunk is up\r\n";
+  const TcpSpec client{.src_port = 40000, .dst_port = 80, .seq = 1};
+  const TcpSpec server{.src_port = 80, .dst_port = 40000, .seq = 1};
+  engine.on_frame(make_frame(tcp_frame(request, client)));
+  engine.on_frame(make_frame(tcp_frame("HTTP/1.1 200 OK\r\nContent-Length: 72\r\n\r\n", server)));
+  engine.on_frame(make_frame(tcp_frame(quoted, TcpSpec{.src_port = 80, .dst_port = 40000, .seq = 40})));
+  const Report report = engine.report();
+  CHECK(report.capture.sip_messages == 0);
+  CHECK(report.responses.empty());
+  CHECK(report.capture.packets == 3);
+  CHECK(report.capture.non_sip == 3);
+}
