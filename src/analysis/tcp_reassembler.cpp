@@ -138,6 +138,10 @@ FrameRefs TcpReassembler::message_frames(const Flow& flow, std::uint32_t seq_beg
   for (const FrameRecord& r : flow.records) {
     if (seq_before(r.seq_begin, seq_end) && seq_before(seq_begin, r.seq_end)) message_frames_.push_back(r.frame);
   }
+  if (flow.mode == Mode::websocket) {
+    message_frames_.insert(message_frames_.end(), flow.handshake_frames.begin(),
+                           flow.handshake_frames.begin() + flow.handshake_count);
+  }
   const bool incomplete = flow.records_lost && seq_before(seq_begin, flow.lost_until);
   return FrameRefs{message_frames_, incomplete};
 }
@@ -146,7 +150,43 @@ void TcpReassembler::collect_frames(std::vector<FrameNumber>& out) const {
   for (const Flow& flow : table_) {
     if (!flow.used) continue;
     for (const FrameRecord& r : flow.records) out.push_back(r.frame);
+    out.insert(out.end(), flow.handshake_frames.begin(), flow.handshake_frames.begin() + flow.handshake_count);
   }
+}
+
+TcpReassembler::Flow* TcpReassembler::find_reverse(const Flow& flow) {
+  TcpSegment reverse;
+  reverse.src = flow.dst;
+  reverse.dst = flow.src;
+  reverse.src_port = flow.dst_port;
+  reverse.dst_port = flow.src_port;
+  Flow* ways = &table_[(flow_hash(reverse) % sets_) * kWays];
+  for (std::size_t w = 0; w < kWays; ++w) {
+    Flow& f = ways[w];
+    if (f.used && f.src_port == reverse.src_port && f.dst_port == reverse.dst_port && f.src == reverse.src &&
+        f.dst == reverse.dst) {
+      return &f;
+    }
+  }
+  return nullptr;
+}
+
+// Wireshark reads SIP over WebSocket only after it has seen both halves of the HTTP Upgrade, so
+// the frames of the request and of the 101 response go with every message of the connection.
+void TcpReassembler::note_handshake(Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end) {
+  if (limits_.max_frame_records == 0) return;
+  auto add = [](Flow& to, FrameNumber frame) {
+    if (to.handshake_count < to.handshake_frames.size()) to.handshake_frames[to.handshake_count++] = frame;
+  };
+  flow.handshake_count = 0;
+  for (const FrameRecord& r : flow.records) {
+    if (seq_before(r.seq_begin, seq_end) && seq_before(seq_begin, r.seq_end)) add(flow, r.frame);
+  }
+  Flow* reverse = find_reverse(flow);
+  if (!reverse || reverse->mode != Mode::websocket) return;
+  const std::size_t own = flow.handshake_count;
+  for (std::size_t i = 0; i < reverse->handshake_count; ++i) add(flow, reverse->handshake_frames[i]);
+  for (std::size_t i = 0; i < own; ++i) add(*reverse, flow.handshake_frames[i]);
 }
 
 TcpReassembler::TcpReassembler(TcpReassemblyLimits limits)
@@ -154,7 +194,7 @@ TcpReassembler::TcpReassembler(TcpReassemblyLimits limits)
       sets_(std::max<std::size_t>(1, limits.max_flows / kWays)),
       table_(sets_ * kWays),
       unmask_(limits.max_flow_bytes) {
-  message_frames_.reserve(limits_.max_frame_records);
+  message_frames_.reserve(limits_.max_frame_records + kMaxHandshakeFrames);
 }
 
 std::size_t TcpReassembler::flows_in_use() const {
@@ -177,6 +217,7 @@ void TcpReassembler::reset(Flow& flow) {
   flow.mode = Mode::sip;
   flow.records.clear();
   flow.records_lost = false;
+  flow.handshake_count = 0;
 }
 
 TcpReassembler::Flow* TcpReassembler::find(const TcpSegment& s, bool create, AnomalyCounters& events) {
@@ -306,6 +347,7 @@ std::size_t TcpReassembler::consume(Flow& flow, Bytes stream, Emitter& emit, Ano
       }
       const WebSocketHandshakeResult handshake = parse_websocket_handshake(text);
       if (handshake.status == WebSocketHandshake::upgrade) {
+        note_handshake(flow, seq_at(flow.next_seq, stream, pos), seq_at(flow.next_seq, stream, pos + handshake.length));
         pos += handshake.length;
         flow.mode = Mode::websocket;
         emit.outcome = Anomaly::websocket_handshake;
@@ -514,7 +556,10 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
     // Frames are numbered in capture order: the frame being decoded has the highest number.
     const FrameNumber current = *std::max_element(segment.frames.frames.begin(), segment.frames.frames.end());
     segment_retained_ = std::any_of(flow->records.begin(), flow->records.end(),
-                                    [&](const FrameRecord& r) { return r.frame == current; });
+                                    [&](const FrameRecord& r) { return r.frame == current; }) ||
+                        std::find(flow->handshake_frames.begin(),
+                                  flow->handshake_frames.begin() + flow->handshake_count,
+                                  current) != flow->handshake_frames.begin() + flow->handshake_count;
   }
   if (!has_data) return Anomaly::tcp_control;
   if (searching && emit.outcome == Anomaly::tcp_segment_buffered) emit.outcome = Anomaly::payload_not_sip;

@@ -67,6 +67,7 @@ class TcpReassembler {
 
  private:
   enum class Mode : std::uint8_t { sip, websocket, tls };
+  static constexpr std::size_t kMaxHandshakeFrames = 8;
 
   struct OutOfOrder {
     std::uint32_t seq = 0;
@@ -101,6 +102,9 @@ class TcpReassembler {
     std::vector<FrameRecord> records;  // with max_frame_records: capacity reserved once per flow slot
     bool records_lost = false;         // a record still needed was dropped for room...
     std::uint32_t lost_until = 0;      // ...and it covered bytes up to here
+    // WebSocket: the frames of the HTTP Upgrade, this direction's and then the other's.
+    std::array<FrameNumber, kMaxHandshakeFrames> handshake_frames{};
+    std::uint8_t handshake_count = 0;
   };
 
   struct Emitter;
@@ -118,6 +122,8 @@ class TcpReassembler {
   void set_buffer(Flow& flow, Bytes rest);
   void record_frames(Flow& flow, const FrameRefs& frames, std::uint32_t seq, std::size_t length);
   void prune_records(Flow& flow);
+  void note_handshake(Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end);
+  Flow* find_reverse(const Flow& flow);
   FrameRefs message_frames(const Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end);
 
   TcpReassemblyLimits limits_;
