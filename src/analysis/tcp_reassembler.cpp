@@ -93,9 +93,6 @@ struct TcpReassembler::Emitter {
 
 namespace {
 
-// Wrap-around order of sequence numbers (RFC 9293 §3.4).
-bool seq_before(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) < 0; }
-
 // The sequence number of byte `pos` of `stream`: every stream the framing reads ends at next_seq.
 std::uint32_t seq_at(std::uint32_t next_seq, Bytes stream, std::size_t pos) {
   return next_seq - static_cast<std::uint32_t>(stream.size() - pos);
@@ -103,58 +100,33 @@ std::uint32_t seq_at(std::uint32_t next_seq, Bytes stream, std::size_t pos) {
 
 }  // namespace
 
-void TcpReassembler::record_frames(Flow& flow, const FrameRefs& frames, std::uint32_t seq, std::size_t length) {
-  if (limits_.max_frame_records == 0 || length == 0) return;
-  for (const FrameNumber frame : frames.frames) {
-    if (flow.records.size() == limits_.max_frame_records) {
-      // No room: forget the oldest, and remember which messages now miss a frame.
-      const FrameRecord& dropped = flow.records.front();
-      if (!flow.records_lost || seq_before(flow.lost_until, dropped.seq_end)) flow.lost_until = dropped.seq_end;
-      flow.records_lost = true;
-      flow.records.erase(flow.records.begin());
-    }
-    flow.records.push_back(FrameRecord{frame, seq, seq + static_cast<std::uint32_t>(length)});
-  }
-  if (frames.incomplete) {
-    if (!flow.records_lost || seq_before(flow.lost_until, seq + static_cast<std::uint32_t>(length))) {
-      flow.lost_until = seq + static_cast<std::uint32_t>(length);
-    }
-    flow.records_lost = true;
-  }
-}
-
 // Forgets the frames whose bytes were all handed on or dropped: everything before the oldest
 // byte still kept (the unfinished message, or the first frame of a split WebSocket message).
 void TcpReassembler::prune_records(Flow& flow) {
-  if (flow.records.empty()) return;
   std::uint32_t keep_from = flow.next_seq - static_cast<std::uint32_t>(flow.buffer.size());
-  if (flow.in_pieces && seq_before(flow.pieces_seq, keep_from)) keep_from = flow.pieces_seq;
-  std::erase_if(flow.records, [&](const FrameRecord& r) { return !seq_before(keep_from, r.seq_end); });
+  if (flow.in_pieces && static_cast<std::int32_t>(flow.pieces_seq - keep_from) < 0) keep_from = flow.pieces_seq;
+  flow.frames.prune(keep_from);
 }
 
 FrameRefs TcpReassembler::message_frames(const Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end) {
   if (limits_.max_frame_records == 0) return FrameRefs{};
   message_frames_.clear();
-  for (const FrameRecord& r : flow.records) {
-    if (seq_before(r.seq_begin, seq_end) && seq_before(seq_begin, r.seq_end)) message_frames_.push_back(r.frame);
-  }
-  if (flow.mode == Mode::websocket) {
-    message_frames_.insert(message_frames_.end(), flow.handshake_frames.begin(),
-                           flow.handshake_frames.begin() + flow.handshake_count);
-  }
-  const bool incomplete = flow.records_lost && seq_before(seq_begin, flow.lost_until);
+  const bool incomplete = flow.frames.overlapping(seq_begin, seq_end, message_frames_);
+  if (flow.mode == Mode::websocket) flow.frames.append_handshake(message_frames_);
   return FrameRefs{message_frames_, incomplete};
 }
 
 void TcpReassembler::collect_frames(std::vector<FrameNumber>& out) const {
   for (const Flow& flow : table_) {
-    if (!flow.used) continue;
-    for (const FrameRecord& r : flow.records) out.push_back(r.frame);
-    out.insert(out.end(), flow.handshake_frames.begin(), flow.handshake_frames.begin() + flow.handshake_count);
+    if (flow.used) flow.frames.collect(out);
   }
 }
 
-TcpReassembler::Flow* TcpReassembler::find_reverse(const Flow& flow) {
+// Wireshark reads SIP over WebSocket only after it has seen both halves of the HTTP Upgrade, so
+// the frames of the request and of the 101 response go with every message of the connection.
+void TcpReassembler::note_handshake(Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end) {
+  if (limits_.max_frame_records == 0) return;
+  flow.frames.note_handshake(seq_begin, seq_end);
   TcpSegment reverse;
   reverse.src = flow.dst;
   reverse.dst = flow.src;
@@ -163,30 +135,11 @@ TcpReassembler::Flow* TcpReassembler::find_reverse(const Flow& flow) {
   Flow* ways = &table_[(flow_hash(reverse) % sets_) * kWays];
   for (std::size_t w = 0; w < kWays; ++w) {
     Flow& f = ways[w];
-    if (f.used && f.src_port == reverse.src_port && f.dst_port == reverse.dst_port && f.src == reverse.src &&
-        f.dst == reverse.dst) {
-      return &f;
+    if (f.used && f.mode == Mode::websocket && f.src_port == reverse.src_port && f.dst_port == reverse.dst_port &&
+        f.src == reverse.src && f.dst == reverse.dst) {
+      flow.frames.share_handshake(f.frames);
     }
   }
-  return nullptr;
-}
-
-// Wireshark reads SIP over WebSocket only after it has seen both halves of the HTTP Upgrade, so
-// the frames of the request and of the 101 response go with every message of the connection.
-void TcpReassembler::note_handshake(Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end) {
-  if (limits_.max_frame_records == 0) return;
-  auto add = [](Flow& to, FrameNumber frame) {
-    if (to.handshake_count < to.handshake_frames.size()) to.handshake_frames[to.handshake_count++] = frame;
-  };
-  flow.handshake_count = 0;
-  for (const FrameRecord& r : flow.records) {
-    if (seq_before(r.seq_begin, seq_end) && seq_before(seq_begin, r.seq_end)) add(flow, r.frame);
-  }
-  Flow* reverse = find_reverse(flow);
-  if (!reverse || reverse->mode != Mode::websocket) return;
-  const std::size_t own = flow.handshake_count;
-  for (std::size_t i = 0; i < reverse->handshake_count; ++i) add(flow, reverse->handshake_frames[i]);
-  for (std::size_t i = 0; i < own; ++i) add(*reverse, flow.handshake_frames[i]);
 }
 
 TcpReassembler::TcpReassembler(TcpReassemblyLimits limits)
@@ -194,7 +147,7 @@ TcpReassembler::TcpReassembler(TcpReassemblyLimits limits)
       sets_(std::max<std::size_t>(1, limits.max_flows / kWays)),
       table_(sets_ * kWays),
       unmask_(limits.max_flow_bytes) {
-  message_frames_.reserve(limits_.max_frame_records + kMaxHandshakeFrames);
+  message_frames_.reserve(limits_.max_frame_records + TcpFrameRecords::kMaxHandshakeFrames);
 }
 
 std::size_t TcpReassembler::flows_in_use() const {
@@ -215,9 +168,7 @@ void TcpReassembler::reset(Flow& flow) {
   flow.synced = false;
   flow.seen_sip = false;
   flow.mode = Mode::sip;
-  flow.records.clear();
-  flow.records_lost = false;
-  flow.handshake_count = 0;
+  flow.frames.clear();
 }
 
 TcpReassembler::Flow* TcpReassembler::find(const TcpSegment& s, bool create, AnomalyCounters& events) {
@@ -246,7 +197,7 @@ TcpReassembler::Flow* TcpReassembler::find(const TcpSegment& s, bool create, Ano
   f.next_seq = s.seq;
   f.last_ts_ns = s.ts_ns;
   if (f.queue.capacity() < limits_.max_out_of_order) f.queue.reserve(limits_.max_out_of_order);
-  if (f.records.capacity() < limits_.max_frame_records) f.records.reserve(limits_.max_frame_records);
+  f.frames.reserve(limits_.max_frame_records);
   return &f;
 }
 
@@ -527,7 +478,7 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
     data_seq += behind;
     ahead = 0;
   }
-  record_frames(*flow, segment.frames, data_seq, data.size());
+  flow->frames.add(segment.frames, data_seq, data.size(), limits_.max_frame_records);
   bool queued = false;
   if (ahead > 0 && !data.empty()) {
     if (static_cast<std::size_t>(ahead) <= limits_.max_flow_bytes && hold(*flow, segment.seq, data)) {
@@ -555,11 +506,7 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
     prune_records(*flow);
     // Frames are numbered in capture order: the frame being decoded has the highest number.
     const FrameNumber current = *std::max_element(segment.frames.frames.begin(), segment.frames.frames.end());
-    segment_retained_ = std::any_of(flow->records.begin(), flow->records.end(),
-                                    [&](const FrameRecord& r) { return r.frame == current; }) ||
-                        std::find(flow->handshake_frames.begin(),
-                                  flow->handshake_frames.begin() + flow->handshake_count,
-                                  current) != flow->handshake_frames.begin() + flow->handshake_count;
+    segment_retained_ = flow->frames.holds(current);
   }
   if (!has_data) return Anomaly::tcp_control;
   if (searching && emit.outcome == Anomaly::tcp_segment_buffered) emit.outcome = Anomaly::payload_not_sip;

@@ -14,6 +14,7 @@
 #include "analysis/frame_refs.h"
 #include "analysis/ip_decoder.h"
 #include "analysis/payload.h"
+#include "analysis/tcp_frame_records.h"
 #include "analysis/websocket_decoder.h"
 
 namespace sipmon {
@@ -67,19 +68,11 @@ class TcpReassembler {
 
  private:
   enum class Mode : std::uint8_t { sip, websocket, tls };
-  static constexpr std::size_t kMaxHandshakeFrames = 8;
 
   struct OutOfOrder {
     std::uint32_t seq = 0;
     std::uint32_t offset = 0;  // into Flow::held
     std::uint32_t length = 0;
-  };
-
-  // Bytes [seq_begin, seq_end) of the flow's sequence space arrived in `frame`.
-  struct FrameRecord {
-    FrameNumber frame = 0;
-    std::uint32_t seq_begin = 0;
-    std::uint32_t seq_end = 0;
   };
 
   struct Flow {
@@ -99,12 +92,7 @@ class TcpReassembler {
     std::vector<std::uint8_t> pieces;  // a WebSocket message split over frames, unmasked so far
     bool in_pieces = false;            // a first frame without FIN was seen
     std::uint32_t pieces_seq = 0;      // where the first frame of `pieces` began in the stream
-    std::vector<FrameRecord> records;  // with max_frame_records: capacity reserved once per flow slot
-    bool records_lost = false;         // a record still needed was dropped for room...
-    std::uint32_t lost_until = 0;      // ...and it covered bytes up to here
-    // WebSocket: the frames of the HTTP Upgrade, this direction's and then the other's.
-    std::array<FrameNumber, kMaxHandshakeFrames> handshake_frames{};
-    std::uint8_t handshake_count = 0;
+    TcpFrameRecords frames;            // with max_frame_records: capacity reserved once per flow slot
   };
 
   struct Emitter;
@@ -120,10 +108,8 @@ class TcpReassembler {
   bool hold(Flow& flow, std::uint32_t seq, Bytes data);
   void skip_gap(Flow& flow, Emitter& emit, AnomalyCounters& events);
   void set_buffer(Flow& flow, Bytes rest);
-  void record_frames(Flow& flow, const FrameRefs& frames, std::uint32_t seq, std::size_t length);
   void prune_records(Flow& flow);
   void note_handshake(Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end);
-  Flow* find_reverse(const Flow& flow);
   FrameRefs message_frames(const Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end);
 
   TcpReassemblyLimits limits_;
