@@ -1,10 +1,15 @@
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
+#include "../../fuzz/frame_records.h"
 #include "analysis/call_extractor.h"
 #include "analysis/packet_decoder.h"
+#include "analysis/sip_parser.h"
 #include "support/collecting_sink.h"
 #include "support/frame_builder.h"
 
@@ -180,4 +185,42 @@ TEST_CASE("extract over the held-bytes limit drops the oldest unchosen frames an
   CHECK(extractor.stats().frames_dropped >= 1);
   CHECK(out.times.back() == 3);
   CHECK(out.times.size() == 3 - extractor.stats().frames_dropped);
+}
+
+// Saved fuzz inputs (tests/fuzz_regressions/frame_fuzzer): decoding with frame tracking on must
+// find exactly the messages the engine's decoder (tracking off) finds, and write each frame once.
+TEST_CASE("frame tracking changes nothing the decoder finds, on every saved fuzz input", "[extract][fuzz]") {
+  const auto dir = std::filesystem::path(SIPMON_SOURCE_DIR) / "tests" / "fuzz_regressions" / "frame_fuzzer";
+  REQUIRE(std::filesystem::is_directory(dir));
+  std::size_t inputs_with_sip = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    INFO(entry.path().string());
+    std::ifstream in(entry.path(), std::ios::binary);
+    const std::vector<std::uint8_t> data{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+    std::vector<Frame> frames;
+    fuzz::for_each_frame(std::span<const std::uint8_t>(data), [&](const Frame& f) { frames.push_back(f); });
+
+    struct CallIds : PayloadSink {
+      SipMessage message;
+      std::vector<std::string> ids;
+      void on_payload(const Payload& p) override {
+        if (parse_sip_message(as_text(p.bytes), message, p.truncated) == SipParseStatus::message) {
+          ids.emplace_back(message.call_id);
+        }
+      }
+    } plain;
+    PacketDecoder decoder;
+    for (const Frame& f : frames) decoder.decode(f, plain);
+    if (plain.ids.empty()) continue;
+    ++inputs_with_sip;
+
+    WrittenFrames out;
+    CallExtractor extractor(plain.ids, out);
+    for (const Frame& f : frames) extractor.on_frame(f);
+    extractor.finish();
+    CHECK(extractor.stats().messages == plain.ids.size());
+    CHECK(extractor.stats().frames_written <= frames.size());
+    CHECK(extractor.stats().frames_written >= 1);
+  }
+  CHECK(inputs_with_sip > 0);
 }
