@@ -74,7 +74,7 @@ class CallExtractor final : public FrameSink, private PayloadSink {
   SipMessage scratch_;
   std::map<FrameNumber, Held> held_;  // by frame number: capture order
   std::size_t held_bytes_ = 0;
-  std::size_t next_collection_ = 0;  // held_ size at which released frames are next looked for
+  std::size_t next_collection_ = 0;    // held_ size at which released frames are next looked for
   std::vector<FrameNumber> retained_;  // scratch for forget_released()
   bool current_selected_ = false;
   ExtractStats stats_;

@@ -25,8 +25,10 @@ struct IpReassemblyLimits {
 struct IpReassemblyResult {
   Anomaly anomaly = Anomaly::ip_fragment_buffered;  // none: `payload` is the whole datagram
   Bytes payload;                                    // transport header onwards; valid until the next begin_frame()
-  FrameRefs frames;  // with `payload`: the frames of its pieces, in offset order
-  bool piece_kept = false;  // the fragment is held in a datagram still waiting for pieces
+  // With `payload`: the frames of its pieces, in offset order.
+  FrameRefs frames;
+  // Without: the fragment is kept in a datagram still waiting for pieces.
+  bool piece_kept = false;
 };
 
 class IpReassembler {
@@ -68,7 +70,7 @@ class IpReassembler {
     std::uint8_t piece_count = 0;
     std::array<Piece, kMaxPieces> pieces{};
     std::array<FrameNumber, kMaxPieces> piece_frames{};  // parallel to `pieces`
-    bool frames_incomplete = false;  // a piece came from more frames than one number holds
+    bool frames_incomplete = false;  // a piece came in more frames than one number holds
     std::vector<std::uint8_t> data;  // grows to the highest offset seen; capacity kept for reuse
   };
 

@@ -125,11 +125,15 @@ Anomaly PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, int de
   // looked at as an ordinary payload (the port may be in use for something else).
   if (dst_port == kVxlanPort || src_port == kVxlanPort) {
     const LinkResult inner = decode_vxlan(bytes);
-    if (inner.anomaly != Anomaly::unsupported_tunnel_payload) return decode_network(ts_ns, inner, depth + 1, origin, sink);
+    if (inner.anomaly != Anomaly::unsupported_tunnel_payload) {
+      return decode_network(ts_ns, inner, depth + 1, origin, sink);
+    }
   }
   if (dst_port == kGtpUserPort || src_port == kGtpUserPort) {
     const LinkResult inner = decode_gtpu(bytes);
-    if (inner.anomaly != Anomaly::unsupported_tunnel_payload) return decode_network(ts_ns, inner, depth + 1, origin, sink);
+    if (inner.anomaly != Anomaly::unsupported_tunnel_payload) {
+      return decode_network(ts_ns, inner, depth + 1, origin, sink);
+    }
   }
 
   Payload payload{

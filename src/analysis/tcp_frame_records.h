@@ -48,8 +48,8 @@ class TcpFrameRecords {
   };
   void add_handshake(FrameNumber frame);
 
-  std::vector<Record> records_;  // in arrival order
-  bool lost_ = false;            // a record still needed was forgotten...
+  std::vector<Record> records_;   // in arrival order
+  bool lost_ = false;             // a record still needed was forgotten...
   std::uint32_t lost_until_ = 0;  // ...and it covered bytes up to here
   std::array<FrameNumber, kMaxHandshakeFrames> handshake_{};
   std::uint8_t handshake_count_ = 0;

@@ -338,7 +338,8 @@ std::size_t TcpReassembler::consume(Flow& flow, Bytes stream, Emitter& emit, Ano
       continue;
     }
     const std::uint32_t begin = seq_at(flow.next_seq, stream, pos);
-    emit.message(flow, rest.first(frame.length), Transport::tcp, begin, begin + static_cast<std::uint32_t>(frame.length));
+    emit.message(flow, rest.first(frame.length), Transport::tcp, begin,
+                 begin + static_cast<std::uint32_t>(frame.length));
     flow.seen_sip = true;
     pos += frame.length;
   }

@@ -117,7 +117,8 @@ int run_extract(const ExtractOptions& options) {
     if (extractor.messages_per_call()[i] == 0) missing.push_back(extractor.call_ids()[i]);
   }
   if (missing.size() == extractor.call_ids().size()) {
-    std::cerr << "sipmon: no SIP message with the Call-ID(s) " << list_ids(missing) << " in the input; nothing written\n";
+    std::cerr << "sipmon: no SIP message with the Call-ID(s) " << list_ids(missing)
+              << " in the input; nothing written\n";
     return kExitUsage;  // the writer, never committed, removes its temporary file
   }
   if (!missing.empty()) {
@@ -139,8 +140,8 @@ int run_extract(const ExtractOptions& options) {
     return kExitUsage;
   }
   std::cerr << "sipmon: wrote " << stats.frames_written << " frame(s) carrying " << stats.messages
-            << " SIP message(s) of " << extractor.call_ids().size() - missing.size() << " call(s) to "
-            << options.output << "\n";
+            << " SIP message(s) of " << extractor.call_ids().size() - missing.size() << " call(s) to " << options.output
+            << "\n";
   return kExitOk;
 }
 

@@ -44,8 +44,10 @@ struct CaptureFileWriter::Impl {
   bool committed = false;
 
   ~Impl() {
-    if (dumper) pcap_dump_close(dumper);  // also closes `file`
-    else if (file) std::fclose(file);
+    if (dumper)
+      pcap_dump_close(dumper);  // also closes `file`
+    else if (file)
+      std::fclose(file);
     if (dead) pcap_close(dead);
     if (!committed && !temporary.empty()) ::unlink(temporary.c_str());
   }
@@ -54,8 +56,7 @@ struct CaptureFileWriter::Impl {
 CaptureFileWriter::CaptureFileWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 CaptureFileWriter::~CaptureFileWriter() = default;
 
-Expected<std::unique_ptr<CaptureFileWriter>> CaptureFileWriter::create(const std::string& path,
-                                                                        CaptureFormat format) {
+Expected<std::unique_ptr<CaptureFileWriter>> CaptureFileWriter::create(const std::string& path, CaptureFormat format) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->format = format;

@@ -96,7 +96,8 @@ Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& pa
     // timestamp precision (libpcap scales everything to the precision asked for).
     unsigned char magic[4] = {};
     probe.read(reinterpret_cast<char*>(magic), sizeof magic);
-    const std::uint32_t magic_le = magic[0] | magic[1] << 8 | magic[2] << 16 | static_cast<std::uint32_t>(magic[3]) << 24;
+    const std::uint32_t magic_le =
+        magic[0] | magic[1] << 8 | magic[2] << 16 | static_cast<std::uint32_t>(magic[3]) << 24;
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     PcapHandle handle(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf));
     if (!handle) {

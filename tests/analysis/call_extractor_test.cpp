@@ -19,9 +19,10 @@ using namespace sipmon::test;
 namespace {
 
 std::string message(std::string_view call_id, std::string_view method = "OPTIONS", std::size_t body = 0) {
-  return std::string(method) + " sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.1;branch=z9hG4bK1\r\nCall-ID: " +
-         std::string(call_id) + "\r\nCSeq: 1 " + std::string(method) + "\r\nContent-Length: " +
-         std::to_string(body) + "\r\n\r\n" + std::string(body, 'b');
+  return std::string(method) +
+         " sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/TCP 10.0.0.1;branch=z9hG4bK1\r\nCall-ID: " +
+         std::string(call_id) + "\r\nCSeq: 1 " + std::string(method) + "\r\nContent-Length: " + std::to_string(body) +
+         "\r\n\r\n" + std::string(body, 'b');
 }
 
 // Remembers the capture time of every frame written: the tests number frames by ts_ns.
@@ -64,11 +65,11 @@ TEST_CASE("the decoder names the frames of a TCP message, and only those", "[ext
     if (port == 40000) seq += static_cast<std::uint32_t>(bytes.size());
     return decoder.frame_retained();
   };
-  CHECK(send(a.substr(0, 100)));                 // frame 1: held
+  CHECK(send(a.substr(0, 100)));                              // frame 1: held
   CHECK_FALSE(send(std::string_view("not sip\r\n"), 41000));  // frame 2: another flow, not SIP
-  CHECK(send(a.substr(100, 100)));               // frame 3
-  CHECK(send(a.substr(200) + b.substr(0, 10)));  // frame 4: ends a, begins b: still held
-  CHECK_FALSE(send(b.substr(10)));               // frame 5: ends b, nothing left
+  CHECK(send(a.substr(100, 100)));                            // frame 3
+  CHECK(send(a.substr(200) + b.substr(0, 10)));               // frame 4: ends a, begins b: still held
+  CHECK_FALSE(send(b.substr(10)));                            // frame 5: ends b, nothing left
   REQUIRE(sink.origins.size() == 2);
   CHECK(sink.origins[0] == std::vector<FrameNumber>{1, 3, 4});
   CHECK(sink.origins[1] == std::vector<FrameNumber>{4, 5});
@@ -126,14 +127,14 @@ TEST_CASE("extract writes a call's frames, segments and fragments included, in c
   const std::string wanted_tcp = message("want", "BYE", 200);
   const std::string other_tcp = message("other", "BYE", 50);
   const auto fragmented = udp_ip_packet(message("want", "INVITE", 2000));
-  capture.add(tcp(wanted_tcp.substr(0, 100), 1));                                                  // 1 want
-  capture.add(sip_udp_frame(message("other")));                                                    // 2
-  capture.add(ethernet(ipv4_fragment(fragmented, 0, 1480, true), false));                          // 3 want
-  capture.add(sip_udp_frame(message("want", "ACK")));                                              // 4 want
-  capture.add(tcp(other_tcp, 1, 41000));                                                           // 5
-  capture.add(tcp(wanted_tcp.substr(100), 101));                                                   // 6 want
+  capture.add(tcp(wanted_tcp.substr(0, 100), 1));                                                       // 1 want
+  capture.add(sip_udp_frame(message("other")));                                                         // 2
+  capture.add(ethernet(ipv4_fragment(fragmented, 0, 1480, true), false));                               // 3 want
+  capture.add(sip_udp_frame(message("want", "ACK")));                                                   // 4 want
+  capture.add(tcp(other_tcp, 1, 41000));                                                                // 5
+  capture.add(tcp(wanted_tcp.substr(100), 101));                                                        // 6 want
   capture.add(ethernet(ipv4_fragment(fragmented, 1480, fragmented.size() - 20 - 1480, false), false));  // 7 want
-  capture.add(sip_udp_frame(message("want-too")));                                                 // 8 want-too
+  capture.add(sip_udp_frame(message("want-too")));                                                      // 8 want-too
 
   WrittenFrames out;
   CallExtractor extractor({"want", "want-too", "absent"}, out);

@@ -38,7 +38,7 @@ TEST_CASE("frame records: a full table forgets the oldest and says which ranges 
   records.add(one(frames[1]), 10, 10, 2);
   records.add(one(frames[2]), 20, 10, 2);
   std::vector<FrameNumber> out;
-  CHECK(records.overlapping(0, 30, out));       // frame 1 was forgotten
+  CHECK(records.overlapping(0, 30, out));         // frame 1 was forgotten
   CHECK_FALSE(records.overlapping(10, 30, out));  // nothing before 10 is asked for
   records.clear();
   CHECK_FALSE(records.overlapping(0, 30, out));

@@ -83,7 +83,8 @@ TEST_CASE("pcap output keeps link type and time at the resolution asked for", "[
   CHECK(nano.frames[0].ts_ns == 1'700'000'000'123'456'789);
   CHECK(nano.frames[0].link_type == static_cast<std::uint32_t>(LinkType::raw));
   CHECK(nano.bytes[0] == raw);
-  const Collected micro = round_trip(temp_path("u.pcap"), CaptureFormat{.link_type = 101, .nanosecond = false}, {frame});
+  const Collected micro =
+      round_trip(temp_path("u.pcap"), CaptureFormat{.link_type = 101, .nanosecond = false}, {frame});
   REQUIRE(micro.frames.size() == 1);
   CHECK(micro.frames[0].ts_ns == 1'700'000'000'123'456'000);
 }
