@@ -70,7 +70,7 @@ class IpReassembler {
     std::uint8_t piece_count = 0;
     std::array<Piece, kMaxPieces> pieces{};
     std::array<FrameNumber, kMaxPieces> piece_frames{};  // parallel to `pieces`
-    bool frames_incomplete = false;  // a piece came in more frames than one number holds
+    bool frames_incomplete = false;                      // a piece came in more frames than one number holds
     std::vector<std::uint8_t> data;  // grows to the highest offset seen; capacity kept for reuse
   };
 
