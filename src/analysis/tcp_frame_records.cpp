@@ -2,11 +2,12 @@
 
 #include <algorithm>
 
+#include "analysis/serial_number.h"
+
 namespace sipmon {
 namespace {
 
-// Wrap-around order of sequence numbers (RFC 9293 §3.4).
-bool seq_before(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) < 0; }
+bool seq_before(std::uint32_t a, std::uint32_t b) { return serial_before(a, b); }
 
 bool overlaps(std::uint32_t a_begin, std::uint32_t a_end, std::uint32_t b_begin, std::uint32_t b_end) {
   return seq_before(a_begin, b_end) && seq_before(b_begin, a_end);
