@@ -4,6 +4,15 @@
 #include <cstring>
 
 namespace sipmon {
+namespace {
+
+IpReassemblyResult no_datagram(Anomaly outcome) {
+  IpReassemblyResult result;
+  result.anomaly = outcome;
+  return result;
+}
+
+}  // namespace
 
 IpReassembler::IpReassembler(IpReassemblyLimits limits) : limits_(limits), table_(limits.max_datagrams) {}
 
@@ -20,6 +29,13 @@ void IpReassembler::release(Datagram& d) {
   d.piece_count = 0;
   d.have_last = false;
   d.total_length = 0;
+  d.frames_incomplete = false;
+}
+
+void IpReassembler::collect_frames(std::vector<FrameNumber>& out) const {
+  for (const Datagram& d : table_) {
+    if (d.used && !d.handed_out) out.insert(out.end(), d.piece_frames.begin(), d.piece_frames.begin() + d.piece_count);
+  }
 }
 
 // Fragments are rare next to whole datagrams, so a linear scan of a small table is cheaper than
@@ -72,32 +88,33 @@ void IpReassembler::begin_frame() {
   finished_count_ = 0;
 }
 
-IpReassemblyResult IpReassembler::add(std::int64_t ts_ns, const IpPacket& ip, AnomalyCounters& events) {
+IpReassemblyResult IpReassembler::add(std::int64_t ts_ns, const IpPacket& ip, AnomalyCounters& events,
+                                      FrameRefs origin) {
   // A piece cut by the snap length cannot be put back together; the datagram will time out.
-  if (ip.truncated) return IpReassemblyResult{Anomaly::ip_fragment_truncated, {}};
+  if (ip.truncated) return no_datagram(Anomaly::ip_fragment_truncated);
   const std::uint32_t begin = ip.fragment_offset;
   const std::uint32_t end = begin + static_cast<std::uint32_t>(ip.payload.size());
-  if (end > limits_.max_datagram_bytes) return IpReassemblyResult{Anomaly::ip_fragment_too_large, {}};
+  if (end > limits_.max_datagram_bytes) return no_datagram(Anomaly::ip_fragment_too_large);
   // Every piece but the last must carry a multiple of 8 bytes (the offset unit).
   if (ip.more_fragments && (ip.payload.empty() || ip.payload.size() % 8 != 0)) {
-    return IpReassemblyResult{Anomaly::ip_fragment_inconsistent, {}};
+    return no_datagram(Anomaly::ip_fragment_inconsistent);
   }
 
-  if (finished_count_ == finished_.size()) return IpReassemblyResult{Anomaly::ip_fragment_memory_full, {}};
+  if (finished_count_ == finished_.size()) return no_datagram(Anomaly::ip_fragment_memory_full);
   Datagram* slot = find_or_claim(ts_ns, ip, events);
-  if (!slot) return IpReassemblyResult{Anomaly::ip_fragment_memory_full, {}};
+  if (!slot) return no_datagram(Anomaly::ip_fragment_memory_full);
   Datagram& d = *slot;
 
   if (!ip.more_fragments) {
     if ((d.have_last && d.total_length != end) || end < (d.piece_count ? d.pieces[d.piece_count - 1].end : 0)) {
       release(d);  // two different ends, or data beyond the end: inconsistent
-      return IpReassemblyResult{Anomaly::ip_fragment_inconsistent, {}};
+      return no_datagram(Anomaly::ip_fragment_inconsistent);
     }
     d.have_last = true;
     d.total_length = end;
   } else if (d.have_last && end > d.total_length) {
     release(d);
-    return IpReassemblyResult{Anomaly::ip_fragment_inconsistent, {}};
+    return no_datagram(Anomaly::ip_fragment_inconsistent);
   }
 
   // Where the piece goes in the sorted list; an overlap is a duplicate only if the bytes agree.
@@ -107,20 +124,20 @@ IpReassemblyResult IpReassembler::add(std::int64_t ts_ns, const IpPacket& ip, An
     const Piece& old = d.pieces[at];
     const bool contained = old.begin <= begin && end <= old.end;
     if (contained && std::memcmp(d.data.data() + begin, ip.payload.data(), ip.payload.size()) == 0) {
-      return IpReassemblyResult{Anomaly::ip_fragment_buffered, {}};  // an exact duplicate: harmless
+      return no_datagram(Anomaly::ip_fragment_buffered);  // an exact duplicate: harmless
     }
     release(d);
-    return IpReassemblyResult{Anomaly::ip_fragment_inconsistent, {}};
+    return no_datagram(Anomaly::ip_fragment_inconsistent);
   }
   if (d.piece_count == kMaxPieces) {
     release(d);
-    return IpReassemblyResult{Anomaly::ip_fragment_too_many_pieces, {}};
+    return no_datagram(Anomaly::ip_fragment_too_many_pieces);
   }
   if (end > d.data.size()) {
     const std::size_t grow = end - d.data.size();
     if (total_bytes_ + grow > limits_.max_total_bytes) {
       release(d);
-      return IpReassemblyResult{Anomaly::ip_fragment_memory_full, {}};
+      return no_datagram(Anomaly::ip_fragment_memory_full);
     }
     total_bytes_ += grow;
     d.data.resize(end);
@@ -128,13 +145,24 @@ IpReassemblyResult IpReassembler::add(std::int64_t ts_ns, const IpPacket& ip, An
   std::memcpy(d.data.data() + begin, ip.payload.data(), ip.payload.size());
   std::copy_backward(d.pieces.begin() + static_cast<std::ptrdiff_t>(at), d.pieces.begin() + d.piece_count,
                      d.pieces.begin() + d.piece_count + 1);
+  std::copy_backward(d.piece_frames.begin() + static_cast<std::ptrdiff_t>(at), d.piece_frames.begin() + d.piece_count,
+                     d.piece_frames.begin() + d.piece_count + 1);
   d.pieces[at] = Piece{begin, end};
+  d.piece_frames[at] = origin.frames.empty() ? 0 : origin.frames.back();
+  d.frames_incomplete |= origin.incomplete || origin.frames.size() > 1;
   ++d.piece_count;
 
-  if (!complete(d)) return IpReassemblyResult{Anomaly::ip_fragment_buffered, {}};
+  if (!complete(d)) {
+    IpReassemblyResult kept = no_datagram(Anomaly::ip_fragment_buffered);
+    kept.piece_kept = true;
+    return kept;
+  }
   d.handed_out = true;
   finished_[finished_count_++] = &d;
-  return IpReassemblyResult{Anomaly::none, Bytes(d.data.data(), d.total_length)};
+  IpReassemblyResult whole = no_datagram(Anomaly::none);
+  whole.payload = Bytes(d.data.data(), d.total_length);
+  whole.frames = FrameRefs{std::span<const FrameNumber>(d.piece_frames.data(), d.piece_count), d.frames_incomplete};
+  return whole;
 }
 
 }  // namespace sipmon

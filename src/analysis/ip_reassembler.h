@@ -9,6 +9,7 @@
 
 #include "analysis/anomaly.h"
 #include "analysis/bytes.h"
+#include "analysis/frame_refs.h"
 #include "analysis/ip_decoder.h"
 
 namespace sipmon {
@@ -24,6 +25,10 @@ struct IpReassemblyLimits {
 struct IpReassemblyResult {
   Anomaly anomaly = Anomaly::ip_fragment_buffered;  // none: `payload` is the whole datagram
   Bytes payload;                                    // transport header onwards; valid until the next begin_frame()
+  // With `payload`: the frames of its pieces, in offset order.
+  FrameRefs frames;
+  // Without: the fragment is kept in a datagram still waiting for pieces.
+  bool piece_kept = false;
 };
 
 class IpReassembler {
@@ -37,8 +42,12 @@ class IpReassembler {
   void begin_frame();
 
   // `ip` must be a fragment (ip.is_fragment). Events that concern other datagrams (timeouts,
-  // evictions) are added to `events`.
-  IpReassemblyResult add(std::int64_t ts_ns, const IpPacket& ip, AnomalyCounters& events);
+  // evictions) are added to `events`. `origin` is the frame(s) the fragment came in: one frame
+  // number is kept per piece (a fragment inside a reassembled tunnel datagram keeps the last).
+  IpReassemblyResult add(std::int64_t ts_ns, const IpPacket& ip, AnomalyCounters& events, FrameRefs origin = {});
+
+  // Appends the frames whose pieces wait in unfinished datagrams (for `sipmon extract`).
+  void collect_frames(std::vector<FrameNumber>& out) const;
 
   std::size_t datagrams_in_flight() const;
   std::size_t bytes_in_flight() const { return total_bytes_; }
@@ -60,6 +69,8 @@ class IpReassembler {
     bool have_last = false;
     std::uint8_t piece_count = 0;
     std::array<Piece, kMaxPieces> pieces{};
+    std::array<FrameNumber, kMaxPieces> piece_frames{};  // parallel to `pieces`
+    bool frames_incomplete = false;                      // a piece came in more frames than one number holds
     std::vector<std::uint8_t> data;  // grows to the highest offset seen; capacity kept for reuse
   };
 

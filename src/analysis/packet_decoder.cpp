@@ -14,24 +14,46 @@ constexpr std::size_t kUdpHeader = 8;
 
 }  // namespace
 
+namespace {
+
+TcpReassemblyLimits tcp_limits(const DecoderLimits& limits) {
+  TcpReassemblyLimits tcp = limits.tcp;
+  if (!limits.track_frames) tcp.max_frame_records = 0;
+  return tcp;
+}
+
+}  // namespace
+
 PacketDecoder::PacketDecoder(DecoderLimits limits)
-    : limits_(limits), ip_(limits.ip), tcp_(limits.tcp), sctp_(limits.sctp) {}
+    : limits_(limits), ip_(limits.ip), tcp_(tcp_limits(limits)), sctp_(limits.sctp) {}
+
+void PacketDecoder::collect_retained_frames(std::vector<FrameNumber>& out) const {
+  ip_.collect_frames(out);
+  tcp_.collect_frames(out);
+}
 
 Anomaly PacketDecoder::decode(const Frame& frame, PayloadSink& sink) {
   ip_.begin_frame();
+  ++frame_number_;
+  frame_retained_ = false;
   const LinkResult link = decode_link(frame.link_type, frame.data);
   if (link.anomaly != Anomaly::none) return link.anomaly;
-  return decode_network(frame.ts_ns, link, 0, sink);
+  const FrameRefs origin{limits_.track_frames ? std::span<const FrameNumber>(&frame_number_, 1)
+                                              : std::span<const FrameNumber>()};
+  return decode_network(frame.ts_ns, link, 0, origin, sink);
 }
 
-Anomaly PacketDecoder::decode_network(std::int64_t ts_ns, const LinkResult& link, int depth, PayloadSink& sink) {
+Anomaly PacketDecoder::decode_network(std::int64_t ts_ns, const LinkResult& link, int depth, FrameRefs origin,
+                                      PayloadSink& sink) {
   if (link.anomaly != Anomaly::none) return link.anomaly;
   if (depth > limits_.max_tunnel_depth) return Anomaly::tunnel_too_deep;
   IpPacket ip = decode_ip(link.protocol, link.network);
   if (ip.anomaly != Anomaly::none) return ip.anomaly;
   if (ip.is_fragment) {
-    const IpReassemblyResult whole = ip_.add(ts_ns, ip, events_);
+    const IpReassemblyResult whole = ip_.add(ts_ns, ip, events_, origin);
+    frame_retained_ |= whole.piece_kept;
     if (whole.anomaly != Anomaly::none) return whole.anomaly;
+    if (limits_.track_frames) origin = whole.frames;
     ip.payload = whole.payload;
     ip.is_fragment = false;
     ip.truncated = false;
@@ -44,25 +66,27 @@ Anomaly PacketDecoder::decode_network(std::int64_t ts_ns, const LinkResult& link
 
   switch (ip.protocol) {
     case ip_protocol::kUdp:
-      return decode_udp(ts_ns, ip, depth, sink);
+      return decode_udp(ts_ns, ip, depth, origin, sink);
     case ip_protocol::kTcp:
-      return decode_tcp(ts_ns, ip, sink);
+      return decode_tcp(ts_ns, ip, origin, sink);
     case ip_protocol::kSctp: {
       Payload base;
       base.ts_ns = ts_ns;
       base.src = ip.src;
       base.dst = ip.dst;
       base.truncated = ip.truncated;
+      // A user message split over several packets names only the packet that completed it.
+      base.origin = origin;
       return sctp_.decode(ip.payload, base, sink, events_);
     }
     case ip_protocol::kIpInIp:
       return decode_network(ts_ns, LinkResult{.protocol = NetworkProtocol::ipv4, .network = ip.payload}, depth + 1,
-                            sink);
+                            origin, sink);
     case ip_protocol::kIpv6InIp:
       return decode_network(ts_ns, LinkResult{.protocol = NetworkProtocol::ipv6, .network = ip.payload}, depth + 1,
-                            sink);
+                            origin, sink);
     case ip_protocol::kGre:
-      return decode_network(ts_ns, decode_gre(ip.payload), depth + 1, sink);
+      return decode_network(ts_ns, decode_gre(ip.payload), depth + 1, origin, sink);
     case ip_protocol::kIcmp:
       return classify_icmp(ip.payload, false);
     case ip_protocol::kIcmpv6:
@@ -74,7 +98,8 @@ Anomaly PacketDecoder::decode_network(std::int64_t ts_ns, const LinkResult& link
   }
 }
 
-Anomaly PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, int depth, PayloadSink& sink) {
+Anomaly PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, int depth, FrameRefs origin,
+                                  PayloadSink& sink) {
   if (ip.payload.size() < kUdpHeader) {
     return Anomaly::truncated_udp_header;
   }
@@ -100,11 +125,15 @@ Anomaly PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, int de
   // looked at as an ordinary payload (the port may be in use for something else).
   if (dst_port == kVxlanPort || src_port == kVxlanPort) {
     const LinkResult inner = decode_vxlan(bytes);
-    if (inner.anomaly != Anomaly::unsupported_tunnel_payload) return decode_network(ts_ns, inner, depth + 1, sink);
+    if (inner.anomaly != Anomaly::unsupported_tunnel_payload) {
+      return decode_network(ts_ns, inner, depth + 1, origin, sink);
+    }
   }
   if (dst_port == kGtpUserPort || src_port == kGtpUserPort) {
     const LinkResult inner = decode_gtpu(bytes);
-    if (inner.anomaly != Anomaly::unsupported_tunnel_payload) return decode_network(ts_ns, inner, depth + 1, sink);
+    if (inner.anomaly != Anomaly::unsupported_tunnel_payload) {
+      return decode_network(ts_ns, inner, depth + 1, origin, sink);
+    }
   }
 
   Payload payload{
@@ -116,19 +145,23 @@ Anomaly PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, int de
       .dst_port = dst_port,
       .truncated = truncated,
       .bytes = bytes,
+      .origin = origin,
   };
   sink.on_payload(payload);
   return Anomaly::none;
 }
 
-Anomaly PacketDecoder::decode_tcp(std::int64_t ts_ns, const IpPacket& ip, PayloadSink& sink) {
+Anomaly PacketDecoder::decode_tcp(std::int64_t ts_ns, const IpPacket& ip, FrameRefs origin, PayloadSink& sink) {
   TcpSegment segment;
+  segment.frames = origin;
   segment.ts_ns = ts_ns;
   segment.src = ip.src;
   segment.dst = ip.dst;
   segment.truncated = ip.truncated;
   if (const Anomaly header = decode_tcp_header(ip.payload, segment); header != Anomaly::none) return header;
-  return tcp_.add(segment, sink, events_);
+  const Anomaly outcome = tcp_.add(segment, sink, events_);
+  frame_retained_ |= tcp_.segment_retained();
+  return outcome;
 }
 
 }  // namespace sipmon

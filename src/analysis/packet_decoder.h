@@ -20,6 +20,10 @@ struct DecoderLimits {
   SctpLimits sctp;
   // Tunnels inside tunnels: ERSPAN inside GRE inside VLAN is two; more than a few is an attack.
   int max_tunnel_depth = 4;
+  // Tell, with every payload, which frames carried it (Payload::origin): the frame being decoded,
+  // the pieces of a reassembled IP datagram, the segments of a TCP message (up to
+  // tcp.max_frame_records per flow). Off for the engine; `sipmon extract` turns it on.
+  bool track_frames = false;
 };
 
 class PacketDecoder {
@@ -34,19 +38,28 @@ class PacketDecoder {
   // here because they happen to state, not to the frame being decoded.
   const AnomalyCounters& events() const { return events_; }
 
+  // With track_frames: the number of the frame last decoded (the first is 1), whether it is still
+  // held by an unfinished reassembly (so it may yet belong to a message), and every frame that
+  // unfinished reassemblies hold.
+  FrameNumber frame_number() const { return frame_number_; }
+  bool frame_retained() const { return frame_retained_; }
+  void collect_retained_frames(std::vector<FrameNumber>& out) const;
+
   const IpReassembler& ip_reassembler() const { return ip_; }
   const TcpReassembler& tcp_reassembler() const { return tcp_; }
 
  private:
-  Anomaly decode_network(std::int64_t ts_ns, const LinkResult& link, int depth, PayloadSink& sink);
-  Anomaly decode_udp(std::int64_t ts_ns, const IpPacket& ip, int depth, PayloadSink& sink);
-  Anomaly decode_tcp(std::int64_t ts_ns, const IpPacket& ip, PayloadSink& sink);
+  Anomaly decode_network(std::int64_t ts_ns, const LinkResult& link, int depth, FrameRefs origin, PayloadSink& sink);
+  Anomaly decode_udp(std::int64_t ts_ns, const IpPacket& ip, int depth, FrameRefs origin, PayloadSink& sink);
+  Anomaly decode_tcp(std::int64_t ts_ns, const IpPacket& ip, FrameRefs origin, PayloadSink& sink);
 
   DecoderLimits limits_;
   IpReassembler ip_;
   TcpReassembler tcp_;
   SctpDecoder sctp_;
   AnomalyCounters events_;
+  FrameNumber frame_number_ = 0;
+  bool frame_retained_ = false;
 };
 
 }  // namespace sipmon

@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "analysis/bytes.h"
+#include "analysis/frame_refs.h"
 #include "analysis/ip_decoder.h"
 
 namespace sipmon {
@@ -19,6 +20,7 @@ struct Payload {
   std::uint16_t dst_port = 0;
   bool truncated = false;  // the capture cut these bytes short (snap length)
   Bytes bytes;
+  FrameRefs origin;  // the frames that carried these bytes (filled when the decoder tracks frames)
 };
 
 class PayloadSink {

@@ -126,7 +126,10 @@ Anomaly SctpDecoder::decode(Bytes packet, const Payload& base, PayloadSink& sink
           if (const Partial* whole = add_fragment(payload, stream, tsn, flags, data, events, fragment_outcome)) {
             payload.bytes = Bytes(whole->data.data(), whole->data.size());
             payload.truncated = false;
+            // Only the packet that completed the message is named (docs/extract.md).
+            payload.origin.incomplete = true;
             sink.on_payload(payload);
+            payload.origin = base.origin;
             emitted = true;
           } else {
             outcome = fragment_outcome;

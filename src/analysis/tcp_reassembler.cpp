@@ -67,13 +67,18 @@ Anomaly decode_tcp_header(Bytes ip_payload, TcpSegment& out) {
 
 // Hands messages to the sink with the segment's endpoints and remembers what the frame came to.
 struct TcpReassembler::Emitter {
+  TcpReassembler& self;
   const TcpSegment& segment;
   PayloadSink& sink;
   std::size_t emitted = 0;
   Anomaly outcome = Anomaly::tcp_segment_buffered;
   bool keepalive = false;  // CRLFs seen between messages
 
-  void message(Bytes bytes, Transport transport) {
+  // `seq_begin`..`seq_end`: where the message lay in the flow's sequence space.
+  void message(const Flow& flow, Bytes bytes, Transport transport, std::uint32_t seq_begin, std::uint32_t seq_end) {
+    send(bytes, transport, self.message_frames(flow, seq_begin, seq_end));
+  }
+  void send(Bytes bytes, Transport transport, FrameRefs origin) {
     Payload payload{.ts_ns = segment.ts_ns,
                     .transport = transport,
                     .src = segment.src,
@@ -81,17 +86,71 @@ struct TcpReassembler::Emitter {
                     .src_port = segment.src_port,
                     .dst_port = segment.dst_port,
                     .truncated = false,
-                    .bytes = bytes};
+                    .bytes = bytes,
+                    .origin = origin};
     sink.on_payload(payload);
     ++emitted;
   }
 };
 
+namespace {
+
+// The sequence number of byte `pos` of `stream`: every stream the framing reads ends at next_seq.
+std::uint32_t seq_at(std::uint32_t next_seq, Bytes stream, std::size_t pos) {
+  return next_seq - static_cast<std::uint32_t>(stream.size() - pos);
+}
+
+}  // namespace
+
+// Forgets the frames whose bytes were all handed on or dropped: everything before the oldest
+// byte still kept (the unfinished message, or the first frame of a split WebSocket message).
+void TcpReassembler::prune_records(Flow& flow) {
+  std::uint32_t keep_from = flow.next_seq - static_cast<std::uint32_t>(flow.buffer.size());
+  if (flow.in_pieces && serial_before(flow.pieces_seq, keep_from)) keep_from = flow.pieces_seq;
+  flow.frames.prune(keep_from);
+}
+
+FrameRefs TcpReassembler::message_frames(const Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end) {
+  if (limits_.max_frame_records == 0) return FrameRefs{};
+  message_frames_.clear();
+  const bool incomplete = flow.frames.overlapping(seq_begin, seq_end, message_frames_);
+  if (flow.mode == Mode::websocket) flow.frames.append_handshake(message_frames_);
+  return FrameRefs{message_frames_, incomplete};
+}
+
+void TcpReassembler::collect_frames(std::vector<FrameNumber>& out) const {
+  for (const Flow& flow : table_) {
+    if (flow.used) flow.frames.collect(out);
+  }
+}
+
+// Wireshark reads SIP over WebSocket only after it has seen both halves of the HTTP Upgrade, so
+// the frames of the request and of the 101 response go with every message of the connection.
+void TcpReassembler::note_handshake(Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end) {
+  if (limits_.max_frame_records == 0) return;
+  flow.frames.note_handshake(seq_begin, seq_end);
+  TcpSegment reverse;
+  reverse.src = flow.dst;
+  reverse.dst = flow.src;
+  reverse.src_port = flow.dst_port;
+  reverse.dst_port = flow.src_port;
+  Flow* ways = &table_[(flow_hash(reverse) % sets_) * kWays];
+  for (std::size_t w = 0; w < kWays; ++w) {
+    Flow& f = ways[w];
+    if (f.used && f.mode == Mode::websocket && f.src_port == reverse.src_port && f.dst_port == reverse.dst_port &&
+        f.src == reverse.src && f.dst == reverse.dst) {
+      flow.frames.share_handshake(f.frames);
+    }
+  }
+}
+
 TcpReassembler::TcpReassembler(TcpReassemblyLimits limits)
     : limits_(limits),
       sets_(std::max<std::size_t>(1, limits.max_flows / kWays)),
       table_(sets_ * kWays),
-      unmask_(limits.max_flow_bytes) {}
+      unmask_(limits.max_flow_bytes) {
+  message_frames_.reserve(limits_.max_frame_records + TcpFrameRecords::kMaxHandshakeFrames);
+}
 
 std::size_t TcpReassembler::flows_in_use() const {
   return static_cast<std::size_t>(std::count_if(table_.begin(), table_.end(), [](const Flow& f) { return f.used; }));
@@ -130,6 +189,7 @@ void TcpReassembler::reset(Flow& flow) {
   flow.synced = false;
   flow.seen_sip = false;
   flow.mode = Mode::sip;
+  flow.frames.clear();
 }
 
 TcpReassembler::Flow* TcpReassembler::find(const TcpSegment& s, bool create, AnomalyCounters& events) {
@@ -158,6 +218,7 @@ TcpReassembler::Flow* TcpReassembler::find(const TcpSegment& s, bool create, Ano
   f.next_seq = s.seq;
   f.last_ts_ns = s.ts_ns;
   if (f.queue.capacity() < limits_.max_out_of_order) f.queue.reserve(limits_.max_out_of_order);
+  f.frames.reserve(limits_.max_frame_records);
   return &f;
 }
 
@@ -195,17 +256,20 @@ std::size_t TcpReassembler::consume_websocket(Flow& flow, Bytes stream, Emitter&
       flow.synced = false;
       break;
     }
+    const std::uint32_t frame_seq = seq_at(flow.next_seq, stream, pos);
     pos += frame.length;
+    const std::uint32_t frame_end = seq_at(flow.next_seq, stream, pos);
     switch (frame.opcode) {
       case websocket_opcode::kText:
       case websocket_opcode::kBinary:
         // RFC 7118 §5: one SIP message per WebSocket message, usually one frame.
         drop_pieces(flow);
         if (frame.fin) {
-          emit.message(unmask_websocket_payload(frame, unmask_), Transport::websocket);
+          emit.message(flow, unmask_websocket_payload(frame, unmask_), Transport::websocket, frame_seq, frame_end);
           flow.seen_sip = true;
         } else {
           flow.in_pieces = true;
+          flow.pieces_seq = frame_seq;
           add_piece(flow, frame, emit, events);
         }
         break;
@@ -216,7 +280,8 @@ std::size_t TcpReassembler::consume_websocket(Flow& flow, Bytes stream, Emitter&
         }
         add_piece(flow, frame, emit, events);
         if (frame.fin && flow.in_pieces) {
-          emit.message(Bytes(flow.pieces.data(), flow.pieces.size()), Transport::websocket);
+          emit.message(flow, Bytes(flow.pieces.data(), flow.pieces.size()), Transport::websocket, flow.pieces_seq,
+                       frame_end);
           flow.seen_sip = true;
           drop_pieces(flow);
         }
@@ -253,6 +318,7 @@ std::size_t TcpReassembler::consume(Flow& flow, Bytes stream, Emitter& emit, Ano
       }
       const WebSocketHandshakeResult handshake = parse_websocket_handshake(text);
       if (handshake.status == WebSocketHandshake::upgrade) {
+        note_handshake(flow, seq_at(flow.next_seq, stream, pos), seq_at(flow.next_seq, stream, pos + handshake.length));
         pos += handshake.length;
         flow.mode = Mode::websocket;
         emit.outcome = Anomaly::websocket_handshake;
@@ -291,7 +357,9 @@ std::size_t TcpReassembler::consume(Flow& flow, Bytes stream, Emitter& emit, Ano
       flow.synced = false;
       continue;
     }
-    emit.message(rest.first(frame.length), Transport::tcp);
+    const std::uint32_t begin = seq_at(flow.next_seq, stream, pos);
+    emit.message(flow, rest.first(frame.length), Transport::tcp, begin,
+                 begin + static_cast<std::uint32_t>(frame.length));
     flow.seen_sip = true;
     pos += frame.length;
   }
@@ -397,6 +465,7 @@ void TcpReassembler::skip_gap(Flow& flow, Emitter& emit, AnomalyCounters& events
 }
 
 Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, AnomalyCounters& events) {
+  segment_retained_ = false;
   const bool has_data = !segment.payload.empty();
   Flow* flow = find(segment, (has_data || segment.syn) && !segment.rst, events);
   if (!flow) return has_data ? Anomaly::payload_not_sip : Anomaly::tcp_control;
@@ -418,8 +487,9 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
     return Anomaly::tcp_truncated_segment;
   }
 
-  Emitter emit{segment, sink};
+  Emitter emit{*this, segment, sink};
   Bytes data = segment.payload;
+  std::uint32_t data_seq = segment.seq;
   // RFC 1982 comparison: a crafted sequence number exactly 2^31 from the expected one is neither
   // behind nor ahead, and is treated as a hole that will never be filled.
   SerialDistance position = serial_compare(segment.seq, flow->next_seq);
@@ -430,8 +500,10 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
       return has_data ? Anomaly::tcp_retransmission : Anomaly::tcp_control;
     }
     data = data.subspan(behind);  // a retransmission that also carries new bytes
+    data_seq += behind;
     position = {SerialOrder::same, 0};
   }
+  flow->frames.add(segment.frames, data_seq, data.size(), limits_.max_frame_records);
   bool queued = false;
   if (position.order != SerialOrder::same && !data.empty()) {
     if (position.order == SerialOrder::after && position.amount <= limits_.max_flow_bytes &&
@@ -456,6 +528,12 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
   // Bytes that are neither part of a message nor waiting to complete one are simply not SIP.
   const bool searching = !queued && flow->used && flow->mode == Mode::sip && !flow->synced;
   if (segment.fin && flow->used) reset(*flow);
+  if (limits_.max_frame_records > 0 && flow->used && !segment.frames.frames.empty()) {
+    prune_records(*flow);
+    // Frames are numbered in capture order: the frame being decoded has the highest number.
+    const FrameNumber current = *std::max_element(segment.frames.frames.begin(), segment.frames.frames.end());
+    segment_retained_ = flow->frames.holds(current);
+  }
   if (!has_data) return Anomaly::tcp_control;
   if (searching && emit.outcome == Anomaly::tcp_segment_buffered) emit.outcome = Anomaly::payload_not_sip;
   // Mid-stream, TLS records need not start where a segment does; on the SIPS port (RFC 3261 §26.2)
@@ -467,7 +545,7 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
     // A keep-alive is reported only for a segment that carried nothing else, so that a frame
     // still counts once: a message followed by CRLF is a SIP frame, not also a keep-alive.
     static constexpr std::uint8_t kPing[] = {'\r', '\n', '\r', '\n'};
-    emit.message(Bytes(kPing, sizeof kPing), Transport::tcp);
+    emit.send(Bytes(kPing, sizeof kPing), Transport::tcp, segment.frames);
   }
   return emit.emitted > 0 ? Anomaly::none : emit.outcome;
 }

@@ -11,8 +11,10 @@
 
 #include "analysis/anomaly.h"
 #include "analysis/bytes.h"
+#include "analysis/frame_refs.h"
 #include "analysis/ip_decoder.h"
 #include "analysis/payload.h"
+#include "analysis/tcp_frame_records.h"
 #include "analysis/websocket_decoder.h"
 
 namespace sipmon {
@@ -23,6 +25,9 @@ struct TcpReassemblyLimits {
   std::size_t max_total_bytes = 64u << 20;  // all buffers together, as allocated (docs/transports.md)
   std::size_t max_out_of_order = 16;        // segments held per flow waiting for a hole to fill
   std::int64_t idle_timeout_ns = 300'000'000'000;
+  // Which frames carried each message (for `sipmon extract`): up to this many segment frames are
+  // remembered per flow direction. 0, the default, tracks nothing and costs nothing.
+  std::size_t max_frame_records = 0;
 };
 
 struct TcpSegment {
@@ -37,6 +42,7 @@ struct TcpSegment {
   bool rst = false;
   bool truncated = false;  // the capture holds less payload than the segment carried
   Bytes payload;
+  FrameRefs frames;  // the frame(s) the segment came in (several when IP put it back together)
 };
 
 // Parses a TCP header; `ip_payload` starts at it. Returns truncated_tcp_header when too short.
@@ -50,6 +56,12 @@ class TcpReassembler {
   // keep-alive) went to `sink`, otherwise the frame's outcome (tcp_segment_buffered,
   // tcp_retransmission, ...). Events that are not the frame's outcome go to `events`.
   Anomaly add(const TcpSegment& segment, PayloadSink& sink, AnomalyCounters& events);
+
+  // With max_frame_records: whether the last segment added is still needed by an unfinished
+  // message (its frame must be kept to be written with that message later).
+  bool segment_retained() const { return segment_retained_; }
+  // Appends the frames still needed by unfinished messages, in every flow.
+  void collect_frames(std::vector<FrameNumber>& out) const;
 
   std::size_t flows_in_use() const;
   std::size_t bytes_buffered() const { return total_bytes_; }  // stored
@@ -80,6 +92,8 @@ class TcpReassembler {
     std::vector<std::uint8_t> held;    // bytes of the queued out-of-order segments
     std::vector<std::uint8_t> pieces;  // a WebSocket message split over frames, unmasked so far
     bool in_pieces = false;            // a first frame without FIN was seen
+    std::uint32_t pieces_seq = 0;      // where the first frame of `pieces` began in the stream
+    TcpFrameRecords frames;            // with max_frame_records: capacity reserved once per flow slot
   };
 
   struct Emitter;
@@ -97,6 +111,9 @@ class TcpReassembler {
   bool set_buffer(Flow& flow, Bytes rest);
   bool make_room(std::vector<std::uint8_t>& bytes, std::size_t extra);
   void release(std::vector<std::uint8_t>& bytes, std::size_t keep);
+  void prune_records(Flow& flow);
+  void note_handshake(Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end);
+  FrameRefs message_frames(const Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end);
 
   TcpReassemblyLimits limits_;
   std::size_t sets_ = 1;
@@ -104,6 +121,8 @@ class TcpReassembler {
   std::vector<std::uint8_t> unmask_;  // one WebSocket payload, sized once
   std::size_t total_bytes_ = 0;  // bytes stored in flow buffers
   std::size_t memory_ = 0;       // their allocated capacity: what max_total_bytes bounds
+  std::vector<FrameNumber> message_frames_;  // one message's frames, sized once
+  bool segment_retained_ = false;
 };
 
 }  // namespace sipmon

@@ -7,6 +7,7 @@
 
 #include "cli/check_command.h"
 #include "cli/exit_codes.h"
+#include "cli/extract_command.h"
 #include "cli/live_command.h"
 #include "cli/replay_command.h"
 #include "sipmon/version.h"
@@ -22,6 +23,7 @@ int main(int argc, char** argv) {
       "  sipmon replay capture.pcap --json      # JSON report of a recorded capture\n"
       "  sipmon live -i eth0                     # live capture, Prometheus /metrics\n"
       "  sipmon check capture.pcap --baseline base.json --expect 'rfc6076.ser>=95'\n"
+      "  sipmon extract capture.pcap --call-id ID -o call.pcap   # one call's packets\n"
       "Run 'sipmon COMMAND --help' for a command's options.\n"
       "Exit codes: 0 success, 1 a check failed, 2 usage or input error.");
 
@@ -31,6 +33,8 @@ int main(int argc, char** argv) {
   CLI::App* live = add_live_command(app, live_options);
   CheckOptions check_options;
   CLI::App* check = add_check_command(app, check_options);
+  ExtractOptions extract_options;
+  CLI::App* extract = add_extract_command(app, extract_options);
 
   try {
     app.parse(argc, argv);
@@ -45,7 +49,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (app.get_subcommands().empty()) {
-    std::cerr << "sipmon: a command is required: replay, live or check (see 'sipmon --help')\n";
+    std::cerr << "sipmon: a command is required: replay, live, check or extract (see 'sipmon --help')\n";
     return kExitUsage;
   }
 
@@ -53,6 +57,7 @@ int main(int argc, char** argv) {
     if (replay->parsed()) return run_replay(replay_options);
     if (check->parsed()) return run_check(check_options);
     if (live->parsed()) return run_live(live_options);
+    if (extract->parsed()) return run_extract(extract_options);
   } catch (const std::exception& e) {
     std::cerr << "sipmon: error: " << e.what() << "\n";
     return kExitUsage;

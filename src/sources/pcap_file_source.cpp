@@ -49,6 +49,8 @@ struct PcapFileSource::Impl {
     std::string path;
     PcapHandle handle;
     std::uint32_t link_type = 0;
+    bool pcapng = false;
+    bool nanosecond = true;
     std::uint64_t records_read = 0;
     // The record waiting to be delivered; libpcap keeps `data` valid until the next read.
     const pcap_pkthdr* header = nullptr;
@@ -90,9 +92,14 @@ Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& pa
   auto impl = std::make_unique<Impl>();
   for (const std::string& path : paths) {
     // libpcap's message for a missing file is terse; check readability first to name the cause.
-    if (std::ifstream probe(path, std::ios::binary); !probe) {
-      return make_error(ErrorKind::input, path + ": cannot open: " + std::strerror(errno));
-    }
+    std::ifstream probe(path, std::ios::binary);
+    if (!probe) return make_error(ErrorKind::input, path + ": cannot open: " + std::strerror(errno));
+    // The file's magic number says what libpcap does not: pcapng or pcap, and the pcap's
+    // timestamp precision (libpcap scales everything to the precision asked for).
+    unsigned char magic[4] = {};
+    probe.read(reinterpret_cast<char*>(magic), sizeof magic);
+    const std::uint32_t magic_le =
+        magic[0] | magic[1] << 8 | magic[2] << 16 | static_cast<std::uint32_t>(magic[3]) << 24;
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     PcapHandle handle(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf));
     if (!handle) {
@@ -101,6 +108,8 @@ Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& pa
     Impl::Reader reader;
     reader.path = path;
     reader.link_type = to_link_type(pcap_datalink(handle.get()));
+    reader.pcapng = magic_le == 0x0a0d0d0a;
+    reader.nanosecond = reader.pcapng || magic_le == 0xa1b23c4d || magic_le == 0x4d3cb2a1;
     reader.handle = std::move(handle);
     impl->advance(reader);
     if (reader.done) {
@@ -139,6 +148,14 @@ void PcapFileSource::run(FrameSink& sink) {
     sink.on_frame(frame);
     impl_->advance(*oldest);
   }
+}
+
+std::vector<CaptureFileInfo> PcapFileSource::files() const {
+  std::vector<CaptureFileInfo> files;
+  for (const auto& reader : impl_->readers) {
+    files.push_back(CaptureFileInfo{reader.path, reader.link_type, reader.pcapng, reader.nanosecond});
+  }
+  return files;
 }
 
 const std::vector<ReadError>& PcapFileSource::read_errors() const { return impl_->read_errors; }

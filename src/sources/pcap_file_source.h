@@ -11,6 +11,14 @@
 
 namespace sipmon {
 
+// What one input file is: `extract` writes its output in the same kind of file.
+struct CaptureFileInfo {
+  std::string path;
+  std::uint32_t link_type = 0;  // a LinkType value (frame.h)
+  bool pcapng = false;          // pcapng; otherwise classic pcap
+  bool nanosecond = true;       // a classic pcap with nanosecond timestamps (pcapng: always true)
+};
+
 class PcapFileSource {
  public:
   // Opens every file and reads its first record, so that a missing file, a file that is not a
@@ -26,6 +34,8 @@ class PcapFileSource {
 
   // Files that ended in damage (a record cut short or corrupt): everything before it was read.
   const std::vector<ReadError>& read_errors() const;
+  // One entry per file, in the order given.
+  std::vector<CaptureFileInfo> files() const;
   // One line per notable fact about the input that is not an error (empty file, unknown link type).
   const std::vector<std::string>& warnings() const;
 
