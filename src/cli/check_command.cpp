@@ -55,7 +55,7 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
   check
       ->add_option("--tolerance", options.tolerances,
                    "Relative tolerance for ratios and delays: 0.1 for all (default 0.05), or PATH=0.05 for one "
-                   "path or section (repeatable)")
+                   "path or section; PATH=+5ms or PATH=+0.5 is absolute, in the figure's unit (repeatable)")
       ->allow_extra_args(false);
   check->add_option("--ignore", options.ignores, "Leave this figure or section out of the comparison (repeatable)")
       ->allow_extra_args(false);
