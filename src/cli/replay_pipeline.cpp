@@ -1,5 +1,6 @@
 #include "cli/replay_pipeline.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "analysis/engine.h"
@@ -16,7 +17,19 @@ void add_replay_input_options(CLI::App& command, ReplayInputOptions& options) {
   add_engine_table_options(command, options.tables);
 }
 
+CLI::Validator capture_file_validator() {
+  return CLI::Validator(
+      [](const std::string& path) {
+        // "-" is standard input (`tcpdump -w - | sipmon replay -`), which can only be read once.
+        return path == "-" ? std::string() : CLI::ExistingFile(path);
+      },
+      "FILE or -", "capture file");
+}
+
 Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream& warnings) {
+  if (std::count(options.files.begin(), options.files.end(), "-") > 1) {
+    return make_error(ErrorKind::usage, "standard input ('-') can be given only once");
+  }
   auto source = PcapFileSource::open(options.files);
   if (!source) return tl::unexpected(source.error());
   for (const std::string& warning : source->warnings()) warnings << "sipmon: warning: " << warning << "\n";

@@ -30,6 +30,9 @@ struct ReplayInputOptions {
 // `check` can also take a stored report instead of captures).
 void add_replay_input_options(CLI::App& command, ReplayInputOptions& options);
 
+// The FILE validator of `replay` and `check`: an existing file, or "-" (standard input, once).
+CLI::Validator capture_file_validator();
+
 // Reads every file and returns the report. Warnings (skipped records, damaged files) go to
 // `warnings`, one line each; an error means no report at all (missing file, not a capture).
 Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream& warnings);

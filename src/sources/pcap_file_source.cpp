@@ -2,11 +2,10 @@
 
 #include <pcap/pcap.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <cstdio>
 
 #include "analysis/frame.h"
+#include "sources/capture_stream.h"
 
 namespace sipmon {
 namespace {
@@ -48,6 +47,7 @@ struct PcapFileSource::Impl {
   struct Reader {
     std::string path;
     PcapHandle handle;
+    std::shared_ptr<const CaptureStreamState> stream;  // bytes read, compression, decompression errors
     std::uint32_t link_type = 0;
     std::uint64_t records_read = 0;
     // The record waiting to be delivered; libpcap keeps `data` valid until the next read.
@@ -74,7 +74,10 @@ struct PcapFileSource::Impl {
     }
     reader.done = true;
     if (status == PCAP_ERROR) {
-      read_errors.push_back(ReadError{reader.path, reader.records_read + 1, pcap_geterr(reader.handle.get())});
+      // A decompression error says more than libpcap's "error reading dump file".
+      const std::string& stream_error = reader.stream->error;
+      read_errors.push_back(ReadError{reader.path, reader.records_read + 1,
+                                      stream_error.empty() ? pcap_geterr(reader.handle.get()) : stream_error});
     }
   }
 };
@@ -87,17 +90,22 @@ PcapFileSource::~PcapFileSource() = default;
 Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& paths) {
   auto impl = std::make_unique<Impl>();
   for (const std::string& path : paths) {
-    // libpcap's message for a missing file is terse; check readability first to name the cause.
-    if (std::ifstream probe(path, std::ios::binary); !probe) {
-      return make_error(ErrorKind::input, path + ": cannot open: " + std::strerror(errno));
-    }
+    // Opened here rather than by libpcap: stdin ("-") and compressed captures, and a message that
+    // names the cause of a missing file.
+    auto stream = open_capture_stream(path);
+    if (!stream) return tl::unexpected(stream.error());
     char errbuf[PCAP_ERRBUF_SIZE] = {};
-    PcapHandle handle(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf));
+    PcapHandle handle(pcap_fopen_offline_with_tstamp_precision(stream->file, PCAP_TSTAMP_PRECISION_NANO, errbuf));
     if (!handle) {
-      return make_error(ErrorKind::input, path + ": not a readable pcap or pcapng capture (" + errbuf + ")");
+      std::fclose(stream->file);  // libpcap closes it only once it has accepted it
+      const char* compression = compression_name(stream->state->compression);
+      const std::string what = *compression ? std::string(" (") + compression + "-compressed)" : "";
+      const std::string cause = stream->state->error.empty() ? errbuf : stream->state->error;
+      return make_error(ErrorKind::input, path + what + ": not a readable pcap or pcapng capture (" + cause + ")");
     }
     Impl::Reader reader;
     reader.path = path;
+    reader.stream = std::move(stream->state);
     reader.link_type = to_link_type(pcap_datalink(handle.get()));
     reader.handle = std::move(handle);
     impl->advance(reader);
@@ -137,6 +145,19 @@ void PcapFileSource::run(FrameSink& sink) {
     sink.on_frame(frame);
     impl_->advance(*oldest);
   }
+}
+
+ReadProgress PcapFileSource::progress() const {
+  ReadProgress progress;
+  for (const auto& reader : impl_->readers) {
+    progress.bytes_read += reader.stream->raw_bytes_read;
+    if (reader.stream->raw_size && progress.bytes_total) {
+      *progress.bytes_total += *reader.stream->raw_size;
+    } else {
+      progress.bytes_total.reset();  // a pipe: the total is unknown
+    }
+  }
+  return progress;
 }
 
 const std::vector<ReadError>& PcapFileSource::read_errors() const { return impl_->read_errors; }
