@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "analysis/engine.h"
+#include "cli/progress.h"
 #include "sources/pcap_file_source.h"
 
 namespace sipmon {
@@ -14,6 +15,7 @@ void add_replay_input_options(CLI::App& command, ReplayInputOptions& options) {
                   "Only look at UDP/TCP payloads to or from these ports (comma-separated); "
                   "default: any port, SIP recognized by content")
       ->delimiter(',');
+  command.add_flag("-q,--quiet", options.quiet, "No progress line on a terminal (it never appears elsewhere)");
   add_engine_table_options(command, options.tables);
 }
 
@@ -37,7 +39,13 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   EngineConfig config{.ports = options.ports, .peers = options.peers};
   apply_engine_table_options(options.tables, config);
   Engine engine(std::move(config));
-  source->run(engine);
+  if (!options.quiet && stderr_is_terminal()) {
+    ReplayProgress progress(engine, [&source] { return source->progress(); }, std::cerr);
+    source->run(progress);
+    progress.finish();
+  } else {
+    source->run(engine);
+  }
 
   Report report = engine.report();
   report.capture.files = options.files;

@@ -24,10 +24,12 @@ struct ReplayInputOptions {
   EngineTableOptions tables;  // --max-dialogs, ... (the same options as `live`)
   // Not an option of its own: `replay` sets it from --peers (MetricsOutputs::peers()).
   std::shared_ptr<const PeerTable> peers = nullptr;
+  bool quiet = false;  // --quiet: no progress line, even on a terminal
 };
 
-// Adds the `--ports` option and the table caps and timers (engine_options.h) (the files are positional and declared by each command, because
-// `check` can also take a stored report instead of captures).
+// Adds the `--ports` and `--quiet` options and the table caps and timers (engine_options.h) (the
+// files are positional and declared by each command, because `check` can also take a stored
+// report instead of captures).
 void add_replay_input_options(CLI::App& command, ReplayInputOptions& options);
 
 // The FILE validator of `replay` and `check`: an existing file, or "-" (standard input, once).
@@ -35,6 +37,7 @@ CLI::Validator capture_file_validator();
 
 // Reads every file and returns the report. Warnings (skipped records, damaged files) go to
 // `warnings`, one line each; an error means no report at all (missing file, not a capture).
+// A replay that takes more than a second draws a progress line on stderr if it is a terminal.
 Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream& warnings);
 
 }  // namespace sipmon
