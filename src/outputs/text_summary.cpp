@@ -165,6 +165,18 @@ std::string format_delay(std::optional<double> seconds) {
   return buffer;
 }
 
+std::string render_status_line(const Report& report) {
+  const CaptureReport& c = report.capture;
+  std::string text = std::to_string(c.packets) + " packets, " + std::to_string(c.sip_messages) + " SIP messages";
+  if (report.rfc6076) {
+    const SessionCounts& s = report.rfc6076->sessions;
+    text += ", " + std::to_string(s.attempts) + " attempts, SER " +
+            percent(s.established, s.attempts - std::min(s.redirected, s.attempts));
+  }
+  if (c.live) text += ", " + std::to_string(total(c.live->drops)) + " drops";
+  return text;
+}
+
 std::string render_text_summary(const Report& report) {
   const CaptureReport& c = report.capture;
   std::string out;

@@ -166,3 +166,12 @@ TEST_CASE("every summary line puts its value in the same column", "[text-summary
     CHECK(line[14] != ' ');
   }
 }
+
+TEST_CASE("live's status line: packets, SIP messages, attempts, SER, drops", "[text-summary]") {
+  Report report = report_with_calls();
+  report.capture.packets = 1200;
+  report.capture.sip_messages = 1100;
+  CHECK(render_status_line(report) == "1200 packets, 1100 SIP messages, 8 attempts, SER 66.7%");
+  report.capture.live = LiveCaptureReport{.source = "ebpf", .drops = {{"ringbuf_full", 3}, {"truncated", 2}}};
+  CHECK(render_status_line(report) == "1200 packets, 1100 SIP messages, 8 attempts, SER 66.7%, 5 drops");
+}
