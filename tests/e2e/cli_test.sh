@@ -138,6 +138,21 @@ run replay --help
 check "replay --help: exit 0" test "$RC" -eq 0
 check "replay --help: shows an example" out_has "sipmon replay "
 
+# A usage error points at the help that lists the options in question: the command's.
+run replay --bogus "$CALL"
+check "replay --bogus: the hint names 'sipmon replay --help'" eval '[[ $RC -eq 2 ]] && err_has "(see '"'"'sipmon replay --help'"'"')"'
+run check --tolerance
+check "check --tolerance without a value: the hint names 'sipmon check --help'" eval '[[ $RC -eq 2 ]] && err_has "(see '"'"'sipmon check --help'"'"')"'
+run live --bogus
+check "live --bogus: the hint names 'sipmon live --help'" eval '[[ $RC -eq 2 ]] && err_has "(see '"'"'sipmon live --help'"'"')"'
+run --bogus
+check "no command: the hint names 'sipmon --help'" eval '[[ $RC -eq 2 ]] && err_has "(see '"'"'sipmon --help'"'"')"'
+# live takes no files, so its --listen help does not tell where to put it relative to them.
+run live --help
+check "live --help: no advice about files" eval '[[ $RC -eq 0 ]] && ! out_has "after the files"'
+run replay --help
+check "replay --help: --listen without ADDR goes after the files" out_has "put it after the files"
+
 # ---- a damaged capture -------------------------------------------------------------------------
 # Cuts a classic pcap in the middle of record K (1-based): prints "K OFFSET" for the record that
 # holds the middle of the file, and CUT_AT, a byte offset inside that record's data.
