@@ -47,35 +47,42 @@ def summary_of(path):
     return proc.stdout, sections
 
 
-def tshark_fields(path, display_filter, *fields):
-    args = ["tshark", "-r", path, "-Y", display_filter, "-T", "fields", "-E", "separator=|"]
+def tshark_rows(path):
+    """One tshark run per capture: every frame with the fields the checks need."""
+    fields = ["frame.time_epoch", "sip.CSeq.method", "sip.Status-Code", "sip.Status-Line", "sip.Call-ID",
+              "sip.Method", "sip.to.tag"]
+    args = ["tshark", "-r", path, "-T", "fields", "-E", "separator=|", "-E", "occurrence=f"]
     for field in fields:
         args += ["-e", field]
     out = subprocess.run(args, cwd=SOURCE_DIR, capture_output=True, text=True, timeout=120).stdout
-    return [line.split("|") for line in out.splitlines() if line]
+    return [dict(zip(fields, line.split("|"))) for line in out.splitlines() if line]
 
 
 def expected_from_tshark(path):
-    responses = tshark_fields(path, "sip.Status-Code", "sip.CSeq.method", "sip.Status-Code", "sip.Status-Line",
-                              "sip.Call-ID")
+    rows = tshark_rows(path)
     per_method, invite_failures, outcome_calls = {}, {}, {"established": set(), "cancelled": set(), "redirected": set()}
-    for method, code, status_line, call_id in responses:
+    attempts = set()
+    for row in rows:
+        if row["sip.Method"] == "INVITE" and not row["sip.to.tag"]:
+            attempts.add(row["sip.Call-ID"])
+        if not row["sip.Status-Code"]:
+            continue
+        method, code, status_line, call_id = row["sip.CSeq.method"], int(row["sip.Status-Code"]), row["sip.Status-Line"], row["sip.Call-ID"]
         per_method.setdefault(method, {})
-        per_method[method][int(code)] = per_method[method].get(int(code), 0) + 1
+        per_method[method][code] = per_method[method].get(code, 0) + 1
         if method != "INVITE":
             continue
-        if int(code) >= 300:
+        if code >= 300:
             phrase = status_line.split(" ", 2)[2] if status_line.count(" ") >= 2 else ""
-            count, _ = invite_failures.get(int(code), (0, phrase))
-            invite_failures[int(code)] = (count + 1, phrase)
-        if 200 <= int(code) < 300:
+            count, _ = invite_failures.get(code, (0, phrase))
+            invite_failures[code] = (count + 1, phrase)
+        if 200 <= code < 300:
             outcome_calls["established"].add(call_id)
-        elif int(code) == 487:
+        elif code == 487:
             outcome_calls["cancelled"].add(call_id)
-        elif 300 <= int(code) < 400:
+        elif 300 <= code < 400:
             outcome_calls["redirected"].add(call_id)
-    times = [float(t[0]) for t in tshark_fields(path, "frame", "frame.time_epoch")]
-    attempts = {row[0] for row in tshark_fields(path, 'sip.Method == "INVITE" && !sip.to.tag', "sip.Call-ID")}
+    times = [float(row["frame.time_epoch"]) for row in rows]
     return per_method, invite_failures, {k: len(v) for k, v in outcome_calls.items()}, max(times) - min(times), len(attempts)
 
 
