@@ -71,6 +71,7 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
       "  sipmon check capture.pcap --baseline base.json           # 0 pass, 1 regression, 2 error\n"
       "  sipmon check capture.pcap --expect 'rfc6076.ser>=95' --expect 'responses.503==0'\n"
       "  sipmon check --report new.json --baseline base.json --tolerance rfc6076.srd=0.2 --junit check.xml\n"
+      "  sipmon check run.pcap --baseline base.json --tolerance rfc6076.srd=+5ms   # absolute: loopback delays\n"
       "See docs/ci.md.");
   return check;
 }
