@@ -216,6 +216,11 @@ const char* compression_name(CaptureCompression compression) {
 }
 
 Expected<CaptureStream> open_capture_stream(const std::string& path) {
+  // A capture never comes from a keyboard: waiting for one would look like a hang.
+  if (path == kStdinPath && ::isatty(STDIN_FILENO) == 1) {
+    return make_error(ErrorKind::usage,
+                      "standard input ('-') is a terminal: pipe a capture into it, e.g. tcpdump -w - | sipmon replay -");
+  }
   // Standard input is duplicated, so that closing the capture leaves descriptor 0 alone.
   const int fd = path == kStdinPath ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

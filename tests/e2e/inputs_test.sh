@@ -110,4 +110,11 @@ check "stdin twice: exit 2, says so" eval '[[ $RC -eq 2 ]] && grep -q "only once
 "$SIPMON" replay - </dev/null >"$WORK/out" 2>"$WORK/err"
 RC=$?
 check "empty stdin: exit 2 naming '-'" eval '[[ $RC -eq 2 ]] && grep -q "^sipmon: -: not a readable" "$WORK/err"'
+if command -v script >/dev/null; then
+  # script(1) gives the command a terminal as stdin: refused at once rather than waiting for a capture.
+  timeout 20 script -qec "$SIPMON replay -" "$WORK/tty.log" >/dev/null 2>&1
+  RC=$?
+  check "stdin a terminal: exit 2 at once, saying to pipe a capture" \
+    eval '[[ $RC -eq 2 ]] && grep -q "is a terminal: pipe a capture into it" "$WORK/tty.log"'
+fi
 finish
