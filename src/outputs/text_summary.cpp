@@ -129,8 +129,10 @@ void rfc6076_lines(std::string& out, const Report& report, std::optional<double>
            percent(s.established, s.attempts) + ", NER " +
            percent(s.attempts - std::min(s.ineffective, s.attempts), s.attempts));
   if (duration_s && *duration_s > 0) {
+    // Two decimals for a trunk's rate; significant digits for a trickle, which would read 0.00.
+    const double per_second = static_cast<double>(s.attempts) / *duration_s;
     char rate[48];
-    std::snprintf(rate, sizeof rate, "%.2f attempts/s", static_cast<double>(s.attempts) / *duration_s);
+    std::snprintf(rate, sizeof rate, per_second >= 0.1 ? "%.2f attempts/s" : "%.3g attempts/s", per_second);
     line(out, "call rate", rate);
   } else {
     line(out, "call rate", "-");
@@ -146,6 +148,19 @@ void rfc6076_lines(std::string& out, const Report& report, std::optional<double>
   add_delay(delays, "RRD", r.rrd, false);
   delays.push_back("SDT mean " + format_delay(r.sdt.mean()));
   lines(out, "delays", delays);
+}
+
+// "12.345 s", and from a minute on also as hours:minutes:seconds, "5400.000 s (1:30:00)".
+std::string format_duration(double seconds) {
+  char buffer[64];
+  if (seconds < 60) {
+    std::snprintf(buffer, sizeof buffer, "%.3f s", seconds);
+  } else {
+    const auto whole = static_cast<unsigned long long>(seconds);
+    std::snprintf(buffer, sizeof buffer, "%.3f s (%llu:%02llu:%02llu)", seconds, whole / 3600, whole / 60 % 60,
+                  whole % 60);
+  }
+  return buffer;
 }
 
 }  // namespace
@@ -187,9 +202,7 @@ std::string render_text_summary(const Report& report) {
   if (c.first_ts_ns && c.last_ts_ns) {
     duration_s = static_cast<double>(*c.last_ts_ns - *c.first_ts_ns) / 1e9;
     line(out, "time", format_rfc3339_us(*c.first_ts_ns) + " .. " + format_rfc3339_us(*c.last_ts_ns));
-    char duration[32];
-    std::snprintf(duration, sizeof duration, "%.3f s", *duration_s);
-    line(out, "duration", duration);
+    line(out, "duration", format_duration(*duration_s));
   }
   line(out, "packets", std::to_string(c.packets) + " (" + std::to_string(c.bytes) + " bytes)");
   line(out, "sip messages", std::to_string(c.sip_messages) + " in " + std::to_string(c.sip_packets) + " packets");

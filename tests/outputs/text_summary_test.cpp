@@ -108,6 +108,9 @@ TEST_CASE("the capture's duration and the call rate", "[text-summary]") {
   const std::string summary = render_text_summary(report);
   CHECK(value_of(summary, "duration") == "4.000 s");
   CHECK(value_of(summary, "call rate") == "2.00 attempts/s");
+  report.capture.last_ts_ns = 5'401'000'000'000;  // an hour and a half: 8 attempts are a trickle
+  CHECK(value_of(render_text_summary(report), "duration") == "5400.000 s (1:30:00)");
+  CHECK(value_of(render_text_summary(report), "call rate") == "0.00148 attempts/s");
   report.capture.last_ts_ns = report.capture.first_ts_ns;  // one packet: no rate
   CHECK(value_of(render_text_summary(report), "call rate") == "-");
 }
