@@ -32,13 +32,15 @@ bool stderr_is_watched() {
   if (::fstat(STDERR_FILENO, &info) != 0) return false;
   unsigned long long device = 0, inode = 0;
   if (std::sscanf(journal, "%llu:%llu", &device, &inode) != 2) return false;
-  return device == static_cast<unsigned long long>(info.st_dev) && inode == static_cast<unsigned long long>(info.st_ino);
+  return device == static_cast<unsigned long long>(info.st_dev) &&
+         inode == static_cast<unsigned long long>(info.st_ino);
 }
 
 std::string format_replay_progress(const ReadProgress& position, std::uint64_t frames, double elapsed_s) {
   std::string text = megabytes(position.bytes_read);
   if (position.bytes_total && *position.bytes_total > 0) {
-    const double fraction = std::min(1.0, static_cast<double>(position.bytes_read) / static_cast<double>(*position.bytes_total));
+    const double fraction =
+        std::min(1.0, static_cast<double>(position.bytes_read) / static_cast<double>(*position.bytes_total));
     char buffer[48];
     std::snprintf(buffer, sizeof buffer, " of %s (%.0f%%)", megabytes(*position.bytes_total).c_str(), fraction * 100);
     text += buffer;
@@ -48,7 +50,8 @@ std::string format_replay_progress(const ReadProgress& position, std::uint64_t f
   text += rate;
   if (position.bytes_total && position.bytes_read > 0 && position.bytes_read <= *position.bytes_total) {
     const double bytes_per_s = static_cast<double>(position.bytes_read) / elapsed_s;
-    const auto left = static_cast<std::uint64_t>(static_cast<double>(*position.bytes_total - position.bytes_read) / bytes_per_s + 0.5);
+    const auto left = static_cast<std::uint64_t>(
+        static_cast<double>(*position.bytes_total - position.bytes_read) / bytes_per_s + 0.5);
     char eta[48];
     std::snprintf(eta, sizeof eta, ", ETA %llu:%02llu", static_cast<unsigned long long>(left / 60),
                   static_cast<unsigned long long>(left % 60));

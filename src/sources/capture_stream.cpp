@@ -97,8 +97,9 @@ class Stream {
     if (state_->compression == CaptureCompression::none) return raw_.read(out, size);
     // Bytes decompressed before an error are delivered first; the error comes with the next
     // read, so that libpcap reports the damage after the last whole record.
-    const std::size_t produced =
-        failed_ ? 0 : state_->compression == CaptureCompression::gzip ? read_gzip(out, size) : read_zstd(out, size);
+    const std::size_t produced = failed_                                           ? 0
+                                 : state_->compression == CaptureCompression::gzip ? read_gzip(out, size)
+                                                                                   : read_zstd(out, size);
     if (produced == 0 && failed_) {
       errno = EIO;
       return -1;
@@ -194,7 +195,9 @@ class Stream {
   std::size_t zstd_pending_ = 0;  // ZSTD_decompressStream's last hint: 0 = a frame just ended
 };
 
-ssize_t cookie_read(void* cookie, char* buffer, std::size_t size) { return static_cast<Stream*>(cookie)->read(buffer, size); }
+ssize_t cookie_read(void* cookie, char* buffer, std::size_t size) {
+  return static_cast<Stream*>(cookie)->read(buffer, size);
+}
 
 int cookie_close(void* cookie) {
   delete static_cast<Stream*>(cookie);
@@ -218,8 +221,9 @@ const char* compression_name(CaptureCompression compression) {
 Expected<CaptureStream> open_capture_stream(const std::string& path) {
   // A capture never comes from a keyboard: waiting for one would look like a hang.
   if (path == kStdinPath && ::isatty(STDIN_FILENO) == 1) {
-    return make_error(ErrorKind::usage,
-                      "standard input ('-') is a terminal: pipe a capture into it, e.g. tcpdump -w - | sipmon replay -");
+    return make_error(
+        ErrorKind::usage,
+        "standard input ('-') is a terminal: pipe a capture into it, e.g. tcpdump -w - | sipmon replay -");
   }
   // Standard input is duplicated, so that closing the capture leaves descriptor 0 alone.
   const int fd = path == kStdinPath ? ::dup(STDIN_FILENO) : ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

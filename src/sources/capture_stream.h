@@ -18,10 +18,10 @@ enum class CaptureCompression { none, gzip, zstd };
 // What the stream's reader (a replay's progress line, a damaged-file message) may ask while
 // libpcap owns the FILE*. Shared with the stream, which updates it; single-threaded.
 struct CaptureStreamState {
-  std::uint64_t raw_bytes_read = 0;           // bytes taken from the file or pipe (compressed)
-  std::optional<std::uint64_t> raw_size;      // the file's size, for regular files
+  std::uint64_t raw_bytes_read = 0;       // bytes taken from the file or pipe (compressed)
+  std::optional<std::uint64_t> raw_size;  // the file's size, for regular files
   CaptureCompression compression = CaptureCompression::none;
-  std::string error;                          // why the stream stopped early (corrupt, truncated)
+  std::string error;  // why the stream stopped early (corrupt, truncated)
 };
 
 struct CaptureStream {

@@ -32,7 +32,12 @@ TEST_CASE("no progress line in the first second, then a redraw every half second
   std::ostringstream out;
   ReplayProgress::Clock::time_point now{};
   std::uint64_t bytes = 0;
-  ReplayProgress progress(inner, [&] { return ReadProgress{bytes, 10'000'000}; }, out, [&] { return now; });
+  ReplayProgress progress(
+      inner,
+      [&] {
+        return ReadProgress{bytes, 10'000'000};
+      },
+      out, [&] { return now; });
   const Frame frame{};
   auto feed = [&](int frames) {
     for (int i = 0; i < frames; ++i) progress.on_frame(frame);
@@ -40,9 +45,9 @@ TEST_CASE("no progress line in the first second, then a redraw every half second
   now += 900ms;
   bytes = 1'000'000;
   feed(8192);
-  CHECK(out.str().empty());  // under a second: silent
+  CHECK(out.str().empty());     // under a second: silent
   CHECK(inner.frames == 8192);  // every frame still reaches the engine
-  now += 200ms;  // 1.1 s
+  now += 200ms;                 // 1.1 s
   feed(4096);
   CHECK(out.str().find("\rsipmon: 1.0 MB of 10.0 MB (10%)") == 0);
   const std::size_t first = out.str().size();
@@ -60,7 +65,8 @@ TEST_CASE("a replay that ends within a second prints nothing, not even the erase
   CountingSink inner;
   std::ostringstream out;
   ReplayProgress::Clock::time_point now{};
-  ReplayProgress progress(inner, [] { return ReadProgress{}; }, out, [&] { return now; });
+  ReplayProgress progress(
+      inner, [] { return ReadProgress{}; }, out, [&] { return now; });
   for (int i = 0; i < 100'000; ++i) progress.on_frame(Frame{});
   progress.finish();
   CHECK(out.str().empty());

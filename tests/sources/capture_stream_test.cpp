@@ -54,7 +54,9 @@ std::pair<std::vector<char>, bool> drain(FILE* file) {
   return {out, error};
 }
 
-bool have(const char* tool) { return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0; }
+bool have(const char* tool) {
+  return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0;
+}
 
 }  // namespace
 
@@ -66,11 +68,13 @@ TEST_CASE("plain, gzip and zstd files give the same bytes, and count the bytes r
   TempDir dir;
   const std::vector<char> bytes = some_bytes(600'000);
   write(dir.path / "plain", bytes);
-  REQUIRE(std::system(("gzip -c " + (dir.path / "plain").string() + " > " + (dir.path / "x.gz").string()).c_str()) == 0);
-  REQUIRE(std::system(("zstd -q -c " + (dir.path / "plain").string() + " > " + (dir.path / "x.zst").string()).c_str()) == 0);
-  for (const auto& [name, compression] : {std::pair{"plain", CaptureCompression::none},
-                                          std::pair{"x.gz", CaptureCompression::gzip},
-                                          std::pair{"x.zst", CaptureCompression::zstd}}) {
+  REQUIRE(std::system(("gzip -c " + (dir.path / "plain").string() + " > " + (dir.path / "x.gz").string()).c_str()) ==
+          0);
+  REQUIRE(std::system(
+              ("zstd -q -c " + (dir.path / "plain").string() + " > " + (dir.path / "x.zst").string()).c_str()) == 0);
+  for (const auto& [name, compression] :
+       {std::pair{"plain", CaptureCompression::none}, std::pair{"x.gz", CaptureCompression::gzip},
+        std::pair{"x.zst", CaptureCompression::zstd}}) {
     INFO(name);
     auto stream = open_capture_stream(dir.path / name);
     REQUIRE(stream);
@@ -117,8 +121,10 @@ TEST_CASE("a cut or corrupt compressed file ends in an error that says why", "[c
   const std::vector<char> bytes = some_bytes(300'000);
   write(dir.path / "plain", bytes);
   const std::string plain = (dir.path / "plain").string();
-  REQUIRE(std::system(("gzip -c " + plain + " > " + plain + ".gz; zstd -q -c " + plain + " > " + plain + ".zst").c_str()) == 0);
-  for (const auto& [suffix, cut_message] : {std::pair{".gz", "gzip stream cut short"}, std::pair{".zst", "zstd stream cut short"}}) {
+  REQUIRE(std::system(
+              ("gzip -c " + plain + " > " + plain + ".gz; zstd -q -c " + plain + " > " + plain + ".zst").c_str()) == 0);
+  for (const auto& [suffix, cut_message] :
+       {std::pair{".gz", "gzip stream cut short"}, std::pair{".zst", "zstd stream cut short"}}) {
     INFO(suffix);
     std::vector<char> compressed = read_file(plain + suffix);
     compressed.resize(compressed.size() - 10);  // the end is missing
