@@ -7,7 +7,7 @@ packages=(
   # build
   build-essential cmake pkg-config git ca-certificates
   clang llvm libbpf-dev bpftool
-  libpcap-dev prometheus-cpp-dev libcli11-dev nlohmann-json3-dev catch2 libexpected-dev
+  libpcap-dev zlib1g-dev libzstd-dev prometheus-cpp-dev libcli11-dev nlohmann-json3-dev catch2 libexpected-dev
   libbenchmark-dev libclang-rt-14-dev
   # tests and tools
   sip-tester tshark tcpdump prometheus prometheus-pushgateway iproute2 libxml2-utils

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates samples/NAME.expected.json for every samples/NAME.pcap(ng) from the current binary.
+# Regenerates samples/NAME.expected.json for every samples/NAME.pcap(ng) from the current binary,
+# and docs/report.md's example (the report of samples/call-answered.pcap).
 # Use it when the report changes on purpose (new fields, a fixed count, re-recorded samples), then
 # review `git diff samples/` and run tests/e2e/corpus_tshark_test.py, which checks the counts
 # against tshark: the expected files must never just follow the binary blindly.
@@ -40,6 +41,21 @@ for capture in "${captures[@]}"; do
     echo "written    $expected"
   fi
 done
+
+# docs/report.md shows the report of samples/call-answered.pcap as its example: the same bytes
+# (tests/e2e/report_doc_test.py compares them).
+python3 - docs/report.md samples/call-answered.expected.json <<'PY'
+import sys
+doc_path, report_path = sys.argv[1:]
+doc, report = open(doc_path).read(), open(report_path).read()
+start = doc.index("```json\n") + len("```json\n")
+end = doc.index("```", start)
+if doc[start:end] != report:
+    open(doc_path, "w").write(doc[:start] + report + doc[end:])
+    print("written    " + doc_path + " (example)")
+else:
+    print("unchanged  " + doc_path + " (example)")
+PY
 
 for expected in samples/*.expected.json; do
   name=${expected%.expected.json}

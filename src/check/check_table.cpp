@@ -76,21 +76,31 @@ std::string render_check_table(const CheckOutcome& outcome, bool verbose) {
   return text;
 }
 
+namespace {
+
+// "1 threshold", "2 thresholds", "0 regressions".
+std::string counted(std::size_t count, const std::string& singular, const std::string& plural) {
+  return std::to_string(count) + " " + (count == 1 ? singular : plural);
+}
+
+}  // namespace
+
 std::string render_check_summary(const CheckOutcome& outcome) {
   const std::size_t compared = outcome.comparison ? outcome.comparison->figures.size() : 0;
   const std::size_t regressions = outcome.comparison ? outcome.comparison->regressions : 0;
   const std::size_t improvements = outcome.comparison ? outcome.comparison->improvements : 0;
   std::string text = outcome.threshold_errors() ? "ERROR" : outcome.passed() ? "PASS" : "FAIL";
-  text += ": " + std::to_string(compared) + " figures compared";
+  text += ": " + counted(compared, "figure", "figures") + " compared";
   if (!outcome.baseline_name.empty() && outcome.comparison) text += " with " + outcome.baseline_name;
-  text += ", " + std::to_string(regressions) + " regressions, " + std::to_string(improvements) + " improvements";
+  text += ", " + counted(regressions, "regression", "regressions") + ", " +
+          counted(improvements, "improvement", "improvements");
   if (outcome.strict && outcome.comparison && outcome.comparison->failures > regressions) {
     text += " (--strict: " + std::to_string(outcome.comparison->failures - regressions) +
             " improvements or new figures fail)";
   }
-  text += ", " + std::to_string(outcome.thresholds.size()) + " thresholds (" +
+  text += ", " + counted(outcome.thresholds.size(), "threshold", "thresholds") + " (" +
           std::to_string(outcome.failed_thresholds()) + " failed";
-  if (outcome.threshold_errors()) text += ", " + std::to_string(outcome.threshold_errors()) + " errors";
+  if (outcome.threshold_errors()) text += ", " + counted(outcome.threshold_errors(), "error", "errors");
   text += ")\n";
   return text;
 }

@@ -2,6 +2,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <iomanip>
+#include <sstream>
+#include <utility>
 
 #include "analysis/text.h"
 #include "check/figure_rules.h"
@@ -17,7 +20,45 @@ std::optional<double> parse_tolerance_value(std::string_view text) {
   return value;
 }
 
+// "+5ms", "+0.002s", "+250us", "+0.5": an absolute tolerance; time units are turned into seconds,
+// the unit of every delay in the report.
+std::optional<Tolerance> parse_absolute_tolerance(std::string_view text) {
+  if (!text.starts_with('+')) return std::nullopt;
+  text.remove_prefix(1);
+  constexpr std::pair<std::string_view, double> kUnits[] = {{"us", 1e-6}, {"ms", 1e-3}, {"s", 1.0}};
+  double scale = 1.0;
+  bool as_time = false;
+  for (const auto& [suffix, factor] : kUnits) {
+    if (text.ends_with(suffix)) {
+      text.remove_suffix(suffix.size());
+      scale = factor;
+      as_time = true;
+      break;
+    }
+  }
+  const std::optional<double> value = parse_tolerance_value(trim(text));
+  if (!value) return std::nullopt;
+  return Tolerance{.value = *value * scale, .absolute = true, .as_time = as_time};
+}
+
 }  // namespace
+
+double Tolerance::slack(double baseline) const { return absolute ? value : std::fabs(baseline) * value; }
+
+std::string Tolerance::text() const {
+  std::ostringstream out;
+  out << std::setprecision(6);
+  if (!absolute) {
+    out << value * 100 << " %";
+  } else if (as_time && value < 1) {
+    out << "+" << value * 1000 << " ms";
+  } else if (as_time) {
+    out << "+" << value << " s";
+  } else {
+    out << "+" << value;
+  }
+  return out.str();
+}
 
 bool is_valid_figure_path(std::string_view path) {
   if (path.empty() || path.front() == '.' || path.back() == '.') return false;
@@ -28,21 +69,21 @@ bool is_valid_figure_path(std::string_view path) {
   return true;
 }
 
-std::optional<double> CompareOptions::explicit_tolerance(std::string_view path) const {
-  std::optional<double> best;
+std::optional<Tolerance> CompareOptions::explicit_tolerance(std::string_view path) const {
+  std::optional<Tolerance> best;
   std::size_t best_length = 0;
   for (const PathTolerance& entry : tolerances) {
     // The longest prefix wins, and among equal ones the last given, as a later flag overrides.
     if (path_has_prefix(path, entry.path) && (!best || entry.path.size() >= best_length)) {
-      best = entry.relative;
+      best = entry.tolerance;
       best_length = entry.path.size();
     }
   }
   return best;
 }
 
-double CompareOptions::tolerance(std::string_view path) const {
-  return explicit_tolerance(path).value_or(default_tolerance);
+Tolerance CompareOptions::tolerance(std::string_view path) const {
+  return explicit_tolerance(path).value_or(Tolerance{.value = default_tolerance});
 }
 
 bool CompareOptions::is_ignored(std::string_view path) const {
@@ -56,13 +97,23 @@ Expected<void> add_tolerance_spec(CompareOptions& options, std::string_view spec
   const std::string_view text = trim(spec);
   const std::size_t equals = text.rfind('=');
   const std::string_view value_text = equals == std::string_view::npos ? text : trim(text.substr(equals + 1));
-  const std::optional<double> value = parse_tolerance_value(value_text);
-  if (!value) {
+  std::optional<Tolerance> tolerance = parse_absolute_tolerance(value_text);
+  if (!tolerance) {
+    if (const std::optional<double> relative = parse_tolerance_value(value_text)) tolerance = Tolerance{.value = *relative};
+  }
+  if (!tolerance) {
     return make_error(ErrorKind::usage, "invalid --tolerance '" + std::string(spec) +
-                                            "': expected a relative tolerance such as 0.05, or PATH=0.05");
+                                            "': expected a relative tolerance such as 0.05, or PATH=0.05, or an "
+                                            "absolute one for a path: PATH=+5ms, PATH=+0.5");
   }
   if (equals == std::string_view::npos) {
-    options.default_tolerance = *value;
+    if (tolerance->absolute) {
+      return make_error(ErrorKind::usage, "invalid --tolerance '" + std::string(spec) +
+                                              "': an absolute tolerance is in the unit of its figure (seconds, "
+                                              "percentage points, counts), so it needs a path: PATH=" +
+                                              std::string(value_text));
+    }
+    options.default_tolerance = tolerance->value;
     return {};
   }
   const std::string_view path = strip_wildcard(trim(text.substr(0, equals)));
@@ -70,7 +121,7 @@ Expected<void> add_tolerance_spec(CompareOptions& options, std::string_view spec
     return make_error(ErrorKind::usage, "invalid --tolerance '" + std::string(spec) + "': '" + std::string(path) +
                                             "' is not a dotted report path such as rfc6076.srd.p90");
   }
-  options.tolerances.push_back(PathTolerance{std::string(path), *value});
+  options.tolerances.push_back(PathTolerance{std::string(path), *tolerance});
   return {};
 }
 

@@ -17,13 +17,6 @@ std::string number(double value) {
   return ReportJson(std::round(value * 1e6) / 1e6).dump();
 }
 
-// "5 %", "12.5 %": a tolerance as people write it.
-std::string percent(double tolerance) {
-  std::ostringstream text;
-  text << std::setprecision(6) << tolerance * 100 << " %";
-  return text.str();
-}
-
 struct Sides {
   const ReportJson& baseline;
   const ReportJson& now;
@@ -35,19 +28,19 @@ void compare_exact(FigureResult& result, Sides sides, const CompareOptions& opti
   const bool numbers = sides.baseline.is_number() && sides.now.is_number();
   // Counts must match exactly, unless a tolerance was given for this very path: test beds whose
   // call counts vary on purpose say so explicitly, and then either direction is allowed.
-  if (const std::optional<double> tolerance = options.explicit_tolerance(result.path); numbers && tolerance) {
+  if (const std::optional<Tolerance> tolerance = options.explicit_tolerance(result.path); numbers && tolerance) {
     const double b = sides.baseline.get<double>();
-    const double slack = std::fabs(b) * *tolerance;
+    const double slack = tolerance->slack(b);
     result.allowed = number(b - slack) + " .. " + number(b + slack);
     if (at_most(std::fabs(sides.now.get<double>() - b), slack)) {
       result.verdict = Verdict::within_tolerance;
-      result.message = "changed within the tolerance of " + percent(*tolerance);
+      result.message = "changed within the tolerance of " + tolerance->text();
       return;
     }
     result.verdict = Verdict::changed;
     result.failed = true;
     result.message = "changed from " + format_figure(sides.baseline) + " to " + format_figure(sides.now) +
-                     ", beyond the tolerance of " + percent(*tolerance);
+                     ", beyond the tolerance of " + tolerance->text();
     return;
   }
   result.failed = true;
@@ -95,8 +88,8 @@ void compare_directed(FigureResult& result, Sides sides, const CompareOptions& o
   }
   const double b = sides.baseline.get<double>();
   const double n = sides.now.get<double>();
-  const double tolerance = options.tolerance(result.path);
-  const double bound = higher_better ? b * (1 - tolerance) : b * (1 + tolerance);
+  const Tolerance tolerance = options.tolerance(result.path);
+  const double bound = higher_better ? b - tolerance.slack(b) : b + tolerance.slack(b);
   result.allowed = (higher_better ? ">= " : "<= ") + number(bound);
   if (n == b) return;
   const bool better = higher_better ? n > b : n < b;
@@ -108,7 +101,7 @@ void compare_directed(FigureResult& result, Sides sides, const CompareOptions& o
     return;
   }
   const bool within = higher_better ? at_most(bound, n) : at_most(n, bound);
-  const std::string tolerance_text = percent(tolerance);
+  const std::string tolerance_text = tolerance.text();
   if (within) {
     result.verdict = Verdict::within_tolerance;
     result.message = "worse (" + change + ") but within the tolerance of " + tolerance_text;

@@ -42,7 +42,7 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
   CLI::App* check = app.add_subcommand("check", "Replay captures and gate on a baseline report or thresholds");
   CLI::Option* files =
       check->add_option("FILE", options.input.files, "Capture files (pcap or pcapng), as for 'replay'")
-          ->check(CLI::ExistingFile);
+          ->check(capture_file_validator());
   check
       ->add_option("--report", options.report,
                    "Check this stored JSON report (from 'replay --json') instead of replaying captures")
@@ -55,7 +55,7 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
   check
       ->add_option("--tolerance", options.tolerances,
                    "Relative tolerance for ratios and delays: 0.1 for all (default 0.05), or PATH=0.05 for one "
-                   "path or section (repeatable)")
+                   "path or section; PATH=+5ms or PATH=+0.5 is absolute, in the figure's unit (repeatable)")
       ->allow_extra_args(false);
   check->add_option("--ignore", options.ignores, "Leave this figure or section out of the comparison (repeatable)")
       ->allow_extra_args(false);
@@ -71,6 +71,7 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
       "  sipmon check capture.pcap --baseline base.json           # 0 pass, 1 regression, 2 error\n"
       "  sipmon check capture.pcap --expect 'rfc6076.ser>=95' --expect 'responses.503==0'\n"
       "  sipmon check --report new.json --baseline base.json --tolerance rfc6076.srd=0.2 --junit check.xml\n"
+      "  sipmon check run.pcap --baseline base.json --tolerance rfc6076.srd=+5ms   # absolute: loopback delays\n"
       "See docs/ci.md.");
   return check;
 }

@@ -16,6 +16,7 @@
 #include "analysis/engine.h"
 #include "cli/exit_codes.h"
 #include "cli/hep_options.h"
+#include "cli/progress.h"
 #include "outputs/atomic_file.h"
 #include "outputs/json_report.h"
 #include "outputs/text_summary.h"
@@ -152,6 +153,11 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
       ->transform(CLI::AsNumberWithUnit(kTimeUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE));
   live->add_option("--duration", options.duration_s, "Stop by itself after this long (e.g. 30s); default: until SIGINT/SIGTERM")
       ->transform(CLI::AsNumberWithUnit(kTimeUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE));
+  live->add_option("--status-interval", options.status_interval_s,
+                   "Print a one-line status (packets, SIP messages, attempts, SER, drops) on stderr this often "
+                   "when stderr is a terminal or journald; 0: never")
+      ->transform(CLI::AsNumberWithUnit(kTimeUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE))
+      ->capture_default_str();
   live->add_flag("--json", options.json, "Print the JSON report on stdout at exit instead of a summary");
   add_engine_table_options(*live, options.tables);
   add_metrics_options(*live, options.metrics, MetricsCommand::live);
@@ -254,8 +260,11 @@ int run_live(const LiveOptions& options) {
   Fd metrics_timer = make_timer(kMetricsRefreshSeconds, true);
   Fd report_timer = make_timer(options.report_interval_s, true);
   Fd duration_timer = make_timer(options.duration_s, false);
+  // Nobody reads a status line in a pipe or a CI log: only on a terminal or in the journal.
+  const bool show_status = options.status_interval_s > 0 && stderr_is_watched();
+  Fd status_timer = make_timer(show_status ? options.status_interval_s : 0, true);
   Fd epoll(epoll_create1(EPOLL_CLOEXEC));
-  enum : std::uint32_t { kSource, kSignal, kReportTimer, kDurationTimer, kMetricsTimer, kHep };
+  enum : std::uint32_t { kSource, kSignal, kReportTimer, kDurationTimer, kMetricsTimer, kHep, kStatusTimer };
   auto watch = [&](int fd, std::uint32_t tag) {
     epoll_event event{};
     event.events = EPOLLIN;
@@ -270,6 +279,7 @@ int run_live(const LiveOptions& options) {
   if (hep.listener) watching = watching && watch(hep.listener->poll_fd(), kHep);
   if (options.report_interval_s > 0) watching = watching && report_timer.fd >= 0 && watch(report_timer.fd, kReportTimer);
   if (options.duration_s > 0) watching = watching && duration_timer.fd >= 0 && watch(duration_timer.fd, kDurationTimer);
+  if (show_status) watching = watching && status_timer.fd >= 0 && watch(status_timer.fd, kStatusTimer);
   if (!watching) {
     std::cerr << "sipmon: cannot set up the event loop: " << std::strerror(errno) << "\n";
     return kExitUsage;
@@ -314,6 +324,11 @@ int run_live(const LiveOptions& options) {
           if (::read(metrics_timer.fd, &expirations, sizeof expirations) > 0) {
             engine.tick();  // a silent network still times out attempts and expires dialogs
             publish(snapshot(engine, source, hep, options), outputs);
+          }
+          break;
+        case kStatusTimer:
+          if (::read(status_timer.fd, &expirations, sizeof expirations) > 0) {
+            std::cerr << "sipmon: status: " << render_status_line(snapshot(engine, source, options)) << std::endl;
           }
           break;
         case kSignal:

@@ -21,6 +21,7 @@ struct LiveOptions {
   std::string out;
   double report_interval_s = 0;  // 0: only at exit
   double duration_s = 0;         // 0: until SIGINT/SIGTERM
+  double status_interval_s = 60;  // one status line on stderr (terminal or journald); 0: none
   bool json = false;
   EngineTableOptions tables;  // --max-dialogs, ... (engine_options.h)
   MetricsOptions metrics;  // --listen, --push, ... (docs/prometheus.md)

@@ -45,7 +45,10 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::cerr << "sipmon: " << e.what() << " (see 'sipmon --help')\n";
+    // Point at the help that lists the option in question: the command's, once one was named.
+    const auto commands = app.get_subcommands();
+    const std::string help = commands.empty() ? "sipmon --help" : "sipmon " + commands.front()->get_name() + " --help";
+    std::cerr << "sipmon: " << e.what() << " (see '" << help << "')\n";
     return kExitUsage;
   }
   if (app.get_subcommands().empty()) {

@@ -112,7 +112,10 @@ void add_metrics_options(CLI::App& command, MetricsOptions& options, MetricsComm
             options.listen = values.empty() ? "" : values.back();
           },
           "Serve /metrics and /healthz" + after + "; ADDR is HOST:PORT, :PORT or HOST (default 0.0.0.0:" +
-              std::to_string(kDefaultMetricsPort) + "). Without ADDR, put it after the files")
+              std::to_string(kDefaultMetricsPort) + ")" +
+              // An optional value takes the next word: a capture file named after --listen would
+              // become its address. `live` takes no files.
+              (kind == MetricsCommand::replay ? ". Without ADDR, put it after the files" : ""))
       ->expected(0, 1)
       ->type_name("[ADDR]");
   command.add_option("--push", options.push_url,

@@ -12,9 +12,9 @@ namespace sipmon {
 
 CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
   CLI::App* replay = app.add_subcommand("replay", "Analyse recorded traffic from pcap/pcapng files");
-  replay->add_option("FILE", options.input.files, "Capture files (pcap or pcapng); several are merged by packet time")
+  replay->add_option("FILE", options.input.files, "Capture files (pcap or pcapng, also .gz/.zst compressed; - reads standard input); several are merged by packet time")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(capture_file_validator());
   replay->add_flag("--json", options.json, "Print the JSON report (docs/report.md) on stdout instead of a summary");
   replay->add_option("--out", options.out, "Also write the JSON report to this file (atomically)");
   add_replay_input_options(*replay, options.input);

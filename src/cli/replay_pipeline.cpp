@@ -1,8 +1,10 @@
 #include "cli/replay_pipeline.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "analysis/engine.h"
+#include "cli/progress.h"
 #include "sources/pcap_file_source.h"
 
 namespace sipmon {
@@ -13,7 +15,17 @@ void add_replay_input_options(CLI::App& command, ReplayInputOptions& options) {
                   "Only look at UDP/TCP payloads to or from these ports (comma-separated); "
                   "default: any port, SIP recognized by content")
       ->delimiter(',');
+  command.add_flag("-q,--quiet", options.quiet, "No progress line on a terminal (it never appears elsewhere)");
   add_engine_table_options(command, options.tables);
+}
+
+CLI::Validator capture_file_validator() {
+  return CLI::Validator(
+      [](const std::string& path) {
+        // "-" is standard input (`tcpdump -w - | sipmon replay -`), which can only be read once.
+        return path == "-" ? std::string() : CLI::ExistingFile(path);
+      },
+      "FILE or -", "capture file");
 }
 
 namespace {
@@ -41,6 +53,9 @@ void warn_about_packet_time(const Report& report, std::ostream& warnings) {
 }  // namespace
 
 Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream& warnings) {
+  if (std::count(options.files.begin(), options.files.end(), "-") > 1) {
+    return make_error(ErrorKind::usage, "standard input ('-') can be given only once");
+  }
   auto source = PcapFileSource::open(options.files);
   if (!source) return tl::unexpected(source.error());
   for (const std::string& warning : source->warnings()) warnings << "sipmon: warning: " << warning << "\n";
@@ -48,7 +63,13 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   EngineConfig config{.ports = options.ports, .peers = options.peers, .observer = options.observer};
   apply_engine_table_options(options.tables, config);
   Engine engine(std::move(config));
-  source->run(engine);
+  if (!options.quiet && stderr_is_terminal()) {
+    ReplayProgress progress(engine, [&source] { return source->progress(); }, std::cerr);
+    source->run(progress);
+    progress.finish();
+  } else {
+    source->run(engine);
+  }
   engine.finish();
 
   Report report = engine.report();

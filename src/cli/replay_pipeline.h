@@ -26,14 +26,20 @@ struct ReplayInputOptions {
   std::shared_ptr<const PeerTable> peers = nullptr;
   // Not an option either: `replay --hep-out` sets it (EngineConfig::observer).
   SipMessageObserver* observer = nullptr;
+  bool quiet = false;  // --quiet: no progress line, even on a terminal
 };
 
-// Adds the `--ports` option and the table caps and timers (engine_options.h) (the files are positional and declared by each command, because
-// `check` can also take a stored report instead of captures).
+// Adds the `--ports` and `--quiet` options and the table caps and timers (engine_options.h) (the
+// files are positional and declared by each command, because `check` can also take a stored
+// report instead of captures).
 void add_replay_input_options(CLI::App& command, ReplayInputOptions& options);
+
+// The FILE validator of `replay` and `check`: an existing file, or "-" (standard input, once).
+CLI::Validator capture_file_validator();
 
 // Reads every file and returns the report. Warnings (skipped records, damaged files) go to
 // `warnings`, one line each; an error means no report at all (missing file, not a capture).
+// A replay that takes more than a second draws a progress line on stderr if it is a terminal.
 Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream& warnings);
 
 }  // namespace sipmon

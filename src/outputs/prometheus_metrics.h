@@ -7,8 +7,8 @@
 // fixed arrays: no family is looked up by name after construction, and no label value ever comes
 // raw from the wire (methods outside the standard set and codes outside 100-699 become "other").
 //
-// Families that nothing measures yet (retransmissions, RFC 6076, dialogs, capture drops) appear
-// only once a report carries their section, so a dashboard never shows a zero that was not
+// Families tied to a report section (retransmissions, RFC 6076, dialogs, capture drops) are
+// created with the first report that carries it, so a dashboard never shows a zero that was not
 // counted.
 //
 // Thread safety: update() and update_capture_drops() serialise on an internal mutex; scrapes and

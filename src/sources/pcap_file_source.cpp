@@ -2,11 +2,10 @@
 
 #include <pcap/pcap.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
+#include <cstdio>
 
 #include "analysis/frame.h"
+#include "sources/capture_stream.h"
 
 namespace sipmon {
 namespace {
@@ -48,6 +47,7 @@ struct PcapFileSource::Impl {
   struct Reader {
     std::string path;
     PcapHandle handle;
+    std::shared_ptr<const CaptureStreamState> stream;  // bytes read, compression, decompression errors
     std::uint32_t link_type = 0;
     bool pcapng = false;
     bool nanosecond = true;
@@ -78,10 +78,24 @@ struct PcapFileSource::Impl {
     }
     reader.done = true;
     if (status == PCAP_ERROR) {
-      read_errors.push_back(ReadError{reader.path, reader.records_read + 1, pcap_geterr(reader.handle.get())});
+      // A decompression error says more than libpcap's "error reading dump file".
+      const std::string& stream_error = reader.stream->error;
+      read_errors.push_back(ReadError{reader.path, reader.records_read + 1,
+                                      stream_error.empty() ? pcap_geterr(reader.handle.get()) : stream_error});
     }
   }
 };
+
+namespace {
+bool pcap_file_has_nanosecond_magic(const std::string& path) {
+  std::ifstream probe(path, std::ios::binary);
+  unsigned char magic[4] = {};
+  if (!probe.read(reinterpret_cast<char*>(magic), sizeof magic)) return false;
+  const std::uint32_t magic_le =
+      magic[0] | magic[1] << 8 | magic[2] << 16 | static_cast<std::uint32_t>(magic[3]) << 24;
+  return magic_le == 0xa1b23c4d || magic_le == 0x4d3cb2a1;
+}
+}  // namespace
 
 PcapFileSource::PcapFileSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PcapFileSource::PcapFileSource(PcapFileSource&&) noexcept = default;
@@ -91,25 +105,31 @@ PcapFileSource::~PcapFileSource() = default;
 Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& paths) {
   auto impl = std::make_unique<Impl>();
   for (const std::string& path : paths) {
-    // libpcap's message for a missing file is terse; check readability first to name the cause.
-    std::ifstream probe(path, std::ios::binary);
-    if (!probe) return make_error(ErrorKind::input, path + ": cannot open: " + std::strerror(errno));
-    // The file's magic number says what libpcap does not: pcapng or pcap, and the pcap's
-    // timestamp precision (libpcap scales everything to the precision asked for).
-    unsigned char magic[4] = {};
-    probe.read(reinterpret_cast<char*>(magic), sizeof magic);
-    const std::uint32_t magic_le =
-        magic[0] | magic[1] << 8 | magic[2] << 16 | static_cast<std::uint32_t>(magic[3]) << 24;
+    // Opened here rather than by libpcap: stdin ("-") and compressed captures, and a message that
+    // names the cause of a missing file.
+    auto stream = open_capture_stream(path);
+    if (!stream) return tl::unexpected(stream.error());
     char errbuf[PCAP_ERRBUF_SIZE] = {};
-    PcapHandle handle(pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, errbuf));
+    PcapHandle handle(pcap_fopen_offline_with_tstamp_precision(stream->file, PCAP_TSTAMP_PRECISION_NANO, errbuf));
     if (!handle) {
-      return make_error(ErrorKind::input, path + ": not a readable pcap or pcapng capture (" + errbuf + ")");
+      std::fclose(stream->file);  // libpcap closes it only once it has accepted it
+      const char* compression = compression_name(stream->state->compression);
+      const std::string what = *compression ? std::string(" (") + compression + "-compressed)" : "";
+      const std::string cause = stream->state->error.empty() ? errbuf : stream->state->error;
+      return make_error(ErrorKind::input, path + what + ": not a readable pcap or pcapng capture (" + cause + ")");
     }
     Impl::Reader reader;
     reader.path = path;
+    reader.stream = std::move(stream->state);
     reader.link_type = to_link_type(pcap_datalink(handle.get()));
-    reader.pcapng = magic_le == 0x0a0d0d0a;
-    reader.nanosecond = reader.pcapng || magic_le == 0xa1b23c4d || magic_le == 0x4d3cb2a1;
+    // What libpcap does not say directly: pcapng or pcap (a pcapng section header's major version
+    // is 1, a pcap file header's 2), and a classic pcap's own timestamp precision (libpcap scales
+    // every record to the precision asked for), read from the magic number of a plain file.
+    // Compressed and piped pcaps cannot be probed twice: they are taken as nanosecond, which
+    // keeps every timestamp exact.
+    reader.pcapng = pcap_major_version(handle.get()) == 1;
+    reader.nanosecond = reader.pcapng || reader.stream->compression != CaptureCompression::none ||
+                        path == kStdinPath || pcap_file_has_nanosecond_magic(path);
     reader.handle = std::move(handle);
     impl->advance(reader);
     if (reader.done) {
@@ -156,6 +176,19 @@ std::vector<CaptureFileInfo> PcapFileSource::files() const {
     files.push_back(CaptureFileInfo{reader.path, reader.link_type, reader.pcapng, reader.nanosecond});
   }
   return files;
+}
+
+ReadProgress PcapFileSource::progress() const {
+  ReadProgress progress;
+  for (const auto& reader : impl_->readers) {
+    progress.bytes_read += reader.stream->raw_bytes_read;
+    if (reader.stream->raw_size && progress.bytes_total) {
+      *progress.bytes_total += *reader.stream->raw_size;
+    } else {
+      progress.bytes_total.reset();  // a pipe: the total is unknown
+    }
+  }
+  return progress;
 }
 
 const std::vector<ReadError>& PcapFileSource::read_errors() const { return impl_->read_errors; }

@@ -1,7 +1,10 @@
 #pragma once
 // Replay source: one or more pcap/pcapng files read with libpcap and merged into one stream in
-// timestamp order. libpcap's headers stay inside the .cpp (they clash with libbpf's).
+// timestamp order. A file may be "-" (standard input) and may be gzip or zstd compressed
+// (capture_stream.h). libpcap's headers stay inside the .cpp (they clash with libbpf's).
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +22,12 @@ struct CaptureFileInfo {
   bool nanosecond = true;       // a classic pcap with nanosecond timestamps (pcapng: always true)
 };
 
+// How far the replay is, in bytes of the files as stored (compressed bytes for compressed files).
+struct ReadProgress {
+  std::uint64_t bytes_read = 0;
+  std::optional<std::uint64_t> bytes_total = 0;  // unknown when a file is a pipe (stdin)
+};
+
 class PcapFileSource {
  public:
   // Opens every file and reads its first record, so that a missing file, a file that is not a
@@ -31,6 +40,9 @@ class PcapFileSource {
 
   // Hands every remaining frame to `sink`, oldest first; ties keep the order of the files.
   void run(FrameSink& sink);
+
+  // Bytes read so far; for a progress line, cheap enough to ask every few thousand frames.
+  ReadProgress progress() const;
 
   // Files that ended in damage (a record cut short or corrupt): everything before it was read.
   const std::vector<ReadError>& read_errors() const;

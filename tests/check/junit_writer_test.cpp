@@ -91,5 +91,5 @@ TEST_CASE("the table lists what differs and a summary line, --verbose lists ever
   CHECK(occurrences(verbose, "\n") == 1 + outcome.comparison->figures.size() + 3);
   CHECK(render_check_summary(outcome) ==
         "ERROR: " + std::to_string(outcome.comparison->figures.size()) +
-            " figures compared with base<1>.json, 1 regressions, 1 improvements, 3 thresholds (1 failed, 1 errors)\n");
+            " figures compared with base<1>.json, 1 regression, 1 improvement, 3 thresholds (1 failed, 1 error)\n");
 }

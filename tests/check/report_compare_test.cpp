@@ -196,10 +196,10 @@ TEST_CASE("tolerances: global, per path and per section, the longest match wins"
   REQUIRE(add_tolerance_spec(options, "0.1"));
   REQUIRE(add_tolerance_spec(options, "rfc6076.srd=0.5"));
   REQUIRE(add_tolerance_spec(options, "rfc6076.srd.p90 = 0"));
-  CHECK(options.tolerance("rfc6076.ser") == 0.1);
-  CHECK(options.tolerance("rfc6076.srd.mean") == 0.5);
-  CHECK(options.tolerance("rfc6076.srd.p90") == 0.0);
-  CHECK(options.tolerance("rfc6076.srd_failed.p90") == 0.1);
+  CHECK(options.tolerance("rfc6076.ser").value == 0.1);
+  CHECK(options.tolerance("rfc6076.srd.mean").value == 0.5);
+  CHECK(options.tolerance("rfc6076.srd.p90").value == 0.0);
+  CHECK(options.tolerance("rfc6076.srd_failed.p90").value == 0.1);
 
   const double p50 = full_report_json()["rfc6076"]["srd"]["p50"].get<double>();
   CHECK(compare(full_report_json(), with("/rfc6076/srd/p50", p50 * 1.4), options).failures == 0);
@@ -222,6 +222,60 @@ TEST_CASE("a tolerance given for a count path allows that count to move either w
   CHECK(compare(full_report_json(), with("/requests/INVITE", 9), options).failures == 0);
   CHECK(compare(full_report_json(), with("/requests/INVITE", 12), options).failures == 1);
   CHECK(compare(full_report_json(), with("/requests/ACK", 11), options).failures == 1);  // only that path
+}
+
+TEST_CASE("an absolute tolerance replaces the relative one for its path", "[check][compare]") {
+  // The loopback case from the issue: srd.p99 0.001155 -> 0.002742 s in two identical SIPp runs,
+  // +137 %, which no sensible relative tolerance allows; +5 ms does.
+  ReportJson baseline = with("/rfc6076/srd/p99", 0.001155);
+  CompareOptions relative;
+  CHECK(compare(baseline, with("/rfc6076/srd/p99", 0.002742), relative).failures == 1);
+
+  CompareOptions options;
+  REQUIRE(add_tolerance_spec(options, "rfc6076.srd=+5ms"));
+  const Comparison passed = compare(baseline, with("/rfc6076/srd/p99", 0.002742), options);
+  CHECK(passed.failures == 0);
+  const FigureResult* p99 = find(passed, "rfc6076.srd.p99");
+  REQUIRE(p99);
+  CHECK(p99->verdict == Verdict::within_tolerance);
+  CHECK(p99->allowed == "<= 0.006155");
+  CHECK_THAT(p99->message, Catch::Contains("+5 ms"));
+  // 0.001155 + 0.005 = 0.006155: one microsecond more fails.
+  CHECK(compare(baseline, with("/rfc6076/srd/p99", 0.006156), options).failures == 1);
+  CHECK(compare(baseline, with("/rfc6076/srd/p99", 0.006155), options).failures == 0);
+
+  // Ratios in percentage points: a SER of 95 may drop to 94.5 with +0.5, not to 94.4.
+  CompareOptions points;
+  REQUIRE(add_tolerance_spec(points, "rfc6076.ser=+0.5"));
+  REQUIRE(add_tolerance_spec(points, "0"));  // no relative slack anywhere else
+  const ReportJson ser95 = with("/rfc6076/ser", 95.0);
+  CHECK(compare(ser95, with("/rfc6076/ser", 94.5), points).failures == 0);
+  CHECK(compare(ser95, with("/rfc6076/ser", 94.4), points).failures == 1);
+  // Counts in units, either way.
+  CompareOptions units;
+  REQUIRE(add_tolerance_spec(units, "requests.INVITE=+2"));
+  CHECK(compare(full_report_json(), with("/requests/INVITE", 12), units).failures == 0);
+  CHECK(compare(full_report_json(), with("/requests/INVITE", 8), units).failures == 0);
+  CHECK(compare(full_report_json(), with("/requests/INVITE", 13), units).failures == 1);
+
+  // Units: s, ms, us; the longest path still wins over a shorter relative one.
+  CompareOptions mixed;
+  REQUIRE(add_tolerance_spec(mixed, "rfc6076.srd=0.5"));
+  REQUIRE(add_tolerance_spec(mixed, "rfc6076.srd.max=+250us"));
+  REQUIRE(add_tolerance_spec(mixed, "rfc6076.sdt=+2s"));
+  CHECK(mixed.tolerance("rfc6076.srd.max").absolute);
+  CHECK(mixed.tolerance("rfc6076.srd.max").value == Approx(0.00025));
+  CHECK_FALSE(mixed.tolerance("rfc6076.srd.p90").absolute);
+  CHECK(mixed.tolerance("rfc6076.sdt.mean").value == 2.0);
+  CHECK(mixed.tolerance("rfc6076.sdt.mean").text() == "+2 s");
+
+  for (const char* bad : {"+5ms", "+0.5", "x=+", "x=+-1", "x=+5min", "x=+ms", "x=++1"}) {
+    INFO(bad);
+    auto added = add_tolerance_spec(options, bad);
+    REQUIRE_FALSE(added);
+    CHECK_THAT(added.error().message, Catch::Contains("--tolerance"));
+  }
+  CHECK_THAT(add_tolerance_spec(options, "+5ms").error().message, Catch::Contains("needs a path"));
 }
 
 TEST_CASE("figures missing now fail, figures new since the baseline pass unless strict", "[check][compare]") {

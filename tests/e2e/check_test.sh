@@ -222,7 +222,7 @@ check "a bad tolerance is a usage error" eval 'rc_is 2 && err_has "invalid --tol
 run check "$ANSWERED" --baseline "$WORK/new-base.json" --update-baseline
 check "--update-baseline exits 0 and says so on stderr, nothing on stdout" eval 'rc_is 0 && err_has "baseline $WORK/new-base.json written" && [[ ! -s $WORK/out ]]'
 run check "$ANSWERED" --baseline "$WORK/gated-base.json" --update-baseline --expect "capture.packets>$packets"
-check "--update-baseline still checks thresholds" eval 'rc_is 1 && [[ -f $WORK/gated-base.json ]] && out_has "1 thresholds (1 failed)"'
+check "--update-baseline still checks thresholds" eval 'rc_is 1 && [[ -f $WORK/gated-base.json ]] && out_has "1 threshold (1 failed)"'
 check "--update-baseline writes what replay --json prints" cmp -s "$WORK/new-base.json" "$WORK/base.json"
 cp "$WORK/broken.json" "$WORK/overwritten.json"
 run check "$ANSWERED" --baseline "$WORK/overwritten.json" --update-baseline

@@ -138,6 +138,21 @@ run replay --help
 check "replay --help: exit 0" test "$RC" -eq 0
 check "replay --help: shows an example" out_has "sipmon replay "
 
+# A usage error points at the help that lists the options in question: the command's.
+run replay --bogus "$CALL"
+check "replay --bogus: the hint names 'sipmon replay --help'" eval '[[ $RC -eq 2 ]] && err_has "(see '"'"'sipmon replay --help'"'"')"'
+run check --tolerance
+check "check --tolerance without a value: the hint names 'sipmon check --help'" eval '[[ $RC -eq 2 ]] && err_has "(see '"'"'sipmon check --help'"'"')"'
+run live --bogus
+check "live --bogus: the hint names 'sipmon live --help'" eval '[[ $RC -eq 2 ]] && err_has "(see '"'"'sipmon live --help'"'"')"'
+run --bogus
+check "no command: the hint names 'sipmon --help'" eval '[[ $RC -eq 2 ]] && err_has "(see '"'"'sipmon --help'"'"')"'
+# live takes no files, so its --listen help does not tell where to put it relative to them.
+run live --help
+check "live --help: no advice about files" eval '[[ $RC -eq 0 ]] && ! out_has "after the files"'
+run replay --help
+check "replay --help: --listen without ADDR goes after the files" out_has "put it after the files"
+
 # ---- a damaged capture -------------------------------------------------------------------------
 # Cuts a classic pcap in the middle of record K (1-based): prints "K OFFSET" for the record that
 # holds the middle of the file, and CUT_AT, a byte offset inside that record's data.
@@ -301,11 +316,12 @@ check "summary: exit 0" test "$RC" -eq 0
 check "summary: a few lines (2 to 30)" test "$(wc -l <"$WORK/out")" -ge 2 -a "$(wc -l <"$WORK/out")" -le 30
 check "summary: not JSON" test "$(head -c 1 "$WORK/out")" != "{"
 check "summary: names the file" out_has "$CALL"
-# The summary lists the most frequent methods and codes first.
+# The summary lists the most frequent methods first, and responses per method (the INVITE's
+# codes in numeric order); tests/e2e/text_summary_test.py checks every line against tshark.
 TOP_METHOD=$(json "$WORK/call.json" '" ".join(map(str, min(r["requests"].items(), key=lambda kv: (-kv[1], kv[0]))))')
-TOP_CODE=$(json "$WORK/call.json" '" ".join(map(str, min(r["responses"].items(), key=lambda kv: (-kv[1], kv[0]))))')
+INVITE_CODES=$(json "$WORK/call.json" '"INVITE: " + ", ".join(f"{c} {n}" for c, n in sorted(r["responses_by_method"]["INVITE"].items()))')
 check "summary: shows the most frequent request ($TOP_METHOD)" out_has "$TOP_METHOD"
-check "summary: shows the most frequent response ($TOP_CODE)" out_has "$TOP_CODE"
+check "summary: shows the INVITE's responses ($INVITE_CODES)" out_has "$INVITE_CODES"
 
 # ---- --ports ----------------------------------------------------------------------------------
 # The samples all run between ports 5060 and 5070. A copy of the second sample moved to ports

@@ -288,6 +288,16 @@ for name in sorted(used):
 for name in exported:
     if name not in documented:
         problems.append(name + ": exported but not documented")
+# Every variable the dashboard uses is one of its own (Grafana's $__ built-ins aside), and an
+# import input nothing refers to would only make Grafana ask for a data source it never uses.
+text = open(dashboard_path).read()
+variables = {t["name"] for t in dashboard["templating"]["list"]}
+for ref in sorted(set(re.findall(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)", text))):
+    if not ref.startswith("__") and ref not in variables:
+        problems.append("dashboard: $" + ref + " is not one of its variables")
+for entry in dashboard.get("__inputs", []):
+    if "${" + entry["name"] + "}" not in text:
+        problems.append("dashboard: __inputs entry " + entry["name"] + " is used nowhere")
 for p in problems:
     print("  " + p)
 sys.exit(1 if problems else 0)

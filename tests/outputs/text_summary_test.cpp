@@ -48,15 +48,89 @@ Report report_with_calls() {
 
 }  // namespace
 
-TEST_CASE("the summary shows the RFC 6076 ratios with the report's formulas", "[text-summary]") {
-  const std::string summary = render_text_summary(report_with_calls());
+TEST_CASE("the summary shows every outcome of the attempts and the RFC 6076 ratios", "[text-summary]") {
+  Report report = report_with_calls();
+  report.rfc6076->sessions.cancelled = 0;
+  report.table_evictions["session_attempts"] = 3;
+  const std::string summary = render_text_summary(report);
   CHECK(value_of(summary, "attempts") ==
-        "8 (4 established, 1 pending): SER 66.7%, SEER 83.3%, ISA 12.5%, SCR 37.5%, ASR 50.0%, NER 87.5%");
+        "8: 4 established, 0 cancelled, 0 failed, 1 ineffective (0 timed out), 2 redirected, 1 pending, 3 evicted");
+  CHECK(value_of(summary, "ratios") == "SER 66.7%, SEER 83.3%, ISA 12.5%, SCR 37.5%, ASR 50.0%, NER 87.5%");
   CHECK(value_of(summary, "registrations") == "4 (3 succeeded, 0 pending): IRA 25.0%");
   CHECK(value_of(summary, "dialogs") == "1 active, 1 evicted (4 established, 2 terminated, 0 expired)");
-  // Three SRDs of 100 ms: every percentile is 100 ms (nearest rank, never an interpolation below
-  // the smallest delay), as in the JSON report. SDT mean of 10 s and 20 s.
-  CHECK(value_of(summary, "delays") == "SRD p50 0.100 s, p90 0.100 s; SDT mean 15.000 s");
+}
+
+TEST_CASE("cancelled, failed and timed-out attempts are named", "[text-summary]") {
+  Report report = report_with_calls();
+  report.rfc6076->sessions = SessionCounts{.attempts = 9, .established = 1, .ineffective = 3, .cancelled = 2,
+                                           .failed = 3, .timeouts = 2};
+  CHECK(value_of(render_text_summary(report), "attempts") ==
+        "9: 1 established, 2 cancelled, 3 failed, 3 ineffective (2 timed out), 0 redirected, 0 pending, 0 evicted");
+}
+
+TEST_CASE("INVITE final codes from 300 up are all listed with their standard phrases", "[text-summary]") {
+  Report report = report_with_calls();
+  report.responses_by_method["INVITE"] = {{"100", 9}, {"180", 7}, {"200", 4}, {"302", 1}, {"404", 1},
+                                          {"480", 1}, {"486", 2}, {"487", 1}, {"503", 1}, {"699", 1}};
+  report.responses_by_method["SUBSCRIBE"] = {{"404", 5}};
+  const std::string summary = render_text_summary(report);
+  // 699 is defined by no RFC: shown bare. The SUBSCRIBE 404s stay out of the INVITE line.
+  CHECK(value_of(summary, "invite >= 300") ==
+        "302 Moved Temporarily 1, 404 Not Found 1, 480 Temporarily Unavailable 1, 486 Busy Here 2, "
+        "487 Request Terminated 1, 503 Service Unavailable 1, 699 1");
+}
+
+TEST_CASE("responses are shown per method, every code, the busiest method first", "[text-summary]") {
+  Report report = report_with_calls();
+  report.responses_by_method["INVITE"] = {{"100", 3}, {"180", 3}, {"200", 2}, {"404", 1},
+                                          {"480", 1}, {"486", 1}, {"487", 1}, {"503", 1}};
+  report.responses_by_method["SUBSCRIBE"] = {{"404", 2}};
+  report.responses_by_method["BYE"] = {{"200", 2}, {"481", 1}};
+  const std::string summary = render_text_summary(report);
+  CHECK(value_of(summary, "responses") == "INVITE: 100 3, 180 3, 200 2, 404 1, 480 1, 486 1, 487 1, 503 1");
+  CHECK(summary.find("\n              BYE: 200 2, 481 1\n") != std::string::npos);
+  CHECK(summary.find("\n              SUBSCRIBE: 404 2\n") != std::string::npos);
+  CHECK(summary.find("BYE:") < summary.find("SUBSCRIBE:"));
+}
+
+TEST_CASE("requests are all listed, however many methods", "[text-summary]") {
+  Report report = report_with_calls();
+  report.requests = {{"INVITE", 9}, {"ACK", 8}, {"BYE", 7}, {"CANCEL", 6}, {"OPTIONS", 5},
+                     {"REGISTER", 4}, {"SUBSCRIBE", 3}, {"NOTIFY", 2}};
+  CHECK(value_of(render_text_summary(report), "requests") ==
+        "INVITE 9, ACK 8, BYE 7, CANCEL 6, OPTIONS 5, REGISTER 4, SUBSCRIBE 3, NOTIFY 2");
+}
+
+TEST_CASE("the capture's duration and the call rate", "[text-summary]") {
+  Report report = report_with_calls();
+  report.capture.first_ts_ns = 1'000'000'000;
+  report.capture.last_ts_ns = 5'000'000'000;  // 4 s for 8 attempts
+  const std::string summary = render_text_summary(report);
+  CHECK(value_of(summary, "duration") == "4.000 s");
+  CHECK(value_of(summary, "call rate") == "2.00 attempts/s");
+  report.capture.last_ts_ns = 5'401'000'000'000;  // an hour and a half: 8 attempts are a trickle
+  CHECK(value_of(render_text_summary(report), "duration") == "5400.000 s (1:30:00)");
+  CHECK(value_of(render_text_summary(report), "call rate") == "0.00148 attempts/s");
+  report.capture.last_ts_ns = report.capture.first_ts_ns;  // one packet: no rate
+  CHECK(value_of(render_text_summary(report), "call rate") == "-");
+}
+
+TEST_CASE("delays below a second are shown in milliseconds", "[text-summary]") {
+  CHECK(format_delay(std::nullopt) == "-");
+  CHECK(format_delay(0.000120) == "0.120 ms");
+  CHECK(format_delay(0.001155) == "1.155 ms");
+  CHECK(format_delay(0.075) == "75.00 ms");
+  CHECK(format_delay(0.25) == "250.0 ms");
+  CHECK(format_delay(1.5) == "1.500 s");
+  CHECK(format_delay(15.0) == "15.000 s");
+  Report report = report_with_calls();
+  const DelayHistogram& srd = report.rfc6076->srd;
+  const std::string expected = "SRD p50 " + format_delay(srd.quantile(0.5)) + ", p90 " +
+                               format_delay(srd.quantile(0.9)) + ", max 100.0 ms (3)";
+  const std::string summary = render_text_summary(report);
+  CHECK(value_of(summary, "delays") == expected);
+  CHECK(expected.find(" ms,") != std::string::npos);
+  CHECK(summary.find("\n              SDT mean 15.000 s\n") != std::string::npos);
 }
 
 TEST_CASE("ratios and delays without a denominator or an observation show '-'", "[text-summary]") {
@@ -66,9 +140,10 @@ TEST_CASE("ratios and delays without a denominator or an observation show '-'", 
   report.rfc6076->srd = DelayHistogram{};
   report.rfc6076->sdt = DelayHistogram{};
   const std::string summary = render_text_summary(report);
-  CHECK(value_of(summary, "attempts") == "0 (0 established, 0 pending): SER -, SEER -, ISA -, SCR -, ASR -, NER -");
+  CHECK(value_of(summary, "ratios") == "SER -, SEER -, ISA -, SCR -, ASR -, NER -");
   CHECK(value_of(summary, "registrations") == "0 (0 succeeded, 0 pending): IRA -");
-  CHECK(value_of(summary, "delays") == "SRD p50 -, p90 -; SDT mean -");
+  CHECK(value_of(summary, "delays") == "SRD -");
+  CHECK(value_of(summary, "invite >= 300") == "-");
 }
 
 TEST_CASE("a report without the calls layer has no call lines", "[text-summary]") {
@@ -79,6 +154,7 @@ TEST_CASE("a report without the calls layer has no call lines", "[text-summary]"
   CHECK_FALSE(has_label(summary, "attempts"));
   CHECK_FALSE(has_label(summary, "registrations"));
   CHECK_FALSE(has_label(summary, "delays"));
+  CHECK_FALSE(has_label(summary, "call rate"));
   CHECK_FALSE(has_label(summary, "dialogs"));
 }
 
@@ -88,7 +164,18 @@ TEST_CASE("every summary line puts its value in the same column", "[text-summary
   for (std::string line; std::getline(lines, line);) {
     INFO(line);
     REQUIRE(line.size() > 14);
+    // A label never runs into its value.
     CHECK(line[13] == ' ');
     CHECK(line[14] != ' ');
   }
+}
+
+TEST_CASE("live's status line: packets, SIP messages, attempts, SER, drops", "[text-summary]") {
+  Report report = report_with_calls();
+  report.capture.packets = 1200;
+  report.capture.sip_messages = 1100;
+  CHECK(render_status_line(report) == "1200 packets, 1100 SIP messages, 8 attempts, SER 66.7%");
+  report.capture.live = LiveCaptureReport{};
+  report.capture.live->drops = {{"ringbuf_full", 3}, {"truncated", 2}};
+  CHECK(render_status_line(report) == "1200 packets, 1100 SIP messages, 8 attempts, SER 66.7%, 5 drops");
 }

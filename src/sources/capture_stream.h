@@ -1,0 +1,40 @@
+#pragma once
+// The bytes of one capture file as a stdio stream libpcap can read (pcap_fopen_offline): a plain
+// file, standard input ("-"), or a gzip or zstd compressed capture, recognized by its first bytes
+// (not its name), decompressed on the fly with zlib / libzstd. Without pcap headers, so that it
+// can be tested and used on its own.
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "analysis/error.h"
+
+namespace sipmon {
+
+enum class CaptureCompression { none, gzip, zstd };
+
+// What the stream's reader (a replay's progress line, a damaged-file message) may ask while
+// libpcap owns the FILE*. Shared with the stream, which updates it; single-threaded.
+struct CaptureStreamState {
+  std::uint64_t raw_bytes_read = 0;       // bytes taken from the file or pipe (compressed)
+  std::optional<std::uint64_t> raw_size;  // the file's size, for regular files
+  CaptureCompression compression = CaptureCompression::none;
+  std::string error;  // why the stream stopped early (corrupt, truncated)
+};
+
+struct CaptureStream {
+  FILE* file = nullptr;  // to be closed with fclose (pcap_close does it), which frees the rest
+  std::shared_ptr<const CaptureStreamState> state;
+};
+
+inline constexpr const char* kStdinPath = "-";
+
+// Opens `path` ("-" for standard input). Fails with a message naming the path when it cannot be
+// opened or read.
+Expected<CaptureStream> open_capture_stream(const std::string& path);
+
+const char* compression_name(CaptureCompression compression);  // "gzip", "zstd", "" for none
+
+}  // namespace sipmon
