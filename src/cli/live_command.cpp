@@ -328,7 +328,7 @@ int run_live(const LiveOptions& options) {
           break;
         case kStatusTimer:
           if (::read(status_timer.fd, &expirations, sizeof expirations) > 0) {
-            std::cerr << "sipmon: status: " << render_status_line(snapshot(engine, source, options)) << std::endl;
+            std::cerr << "sipmon: status: " << render_status_line(snapshot(engine, source, hep, options)) << std::endl;
           }
           break;
         case kSignal:

@@ -3,6 +3,7 @@
 #include <pcap/pcap.h>
 
 #include <cstdio>
+#include <fstream>
 
 #include "analysis/frame.h"
 #include "sources/capture_stream.h"
