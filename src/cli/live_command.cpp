@@ -202,6 +202,14 @@ int run_live(const LiveOptions& options) {
     return kExitUsage;
   }
   MetricsOutputs& outputs = **started;
+  // With the rights the capture keeps (privileges are dropped above): a report that could not be
+  // written at the end would cost the whole capture.
+  if (!options.out.empty()) {
+    if (auto writable = check_output_path("--out", options.out); !writable) {
+      std::cerr << "sipmon: " << writable.error().message << "\n";
+      return kExitUsage;
+    }
+  }
   if (outputs.listening()) std::cerr << "sipmon: serving metrics on " << outputs.listen_url() << "\n";
 
   // Live, timeouts and session expiry run on the wall clock (docs/metrics.md, "Time").
@@ -281,11 +289,14 @@ int run_live(const LiveOptions& options) {
   engine.tick();
   const Report report = snapshot(engine, source, options);
   publish(report, outputs);
-  if (auto pushed = outputs.stop_periodic_push(); !pushed) {
-    std::cerr << "sipmon: warning: final push failed: " << pushed.error().message << "\n";
-  }
-  if (!write_report(report, options.out)) status = kExitUsage;
+  // Files first, the network last (bounded by --push-timeout): a hung gateway costs its push, never
+  // the report, and the stop signal was already taken.
+  if (!write_report(report, options.out)) status = kExitOutputFailed;
   std::cout << (options.json ? render_json_report(report) : render_text_summary(report)) << std::flush;
+  if (auto pushed = outputs.stop_periodic_push(); !pushed) {
+    std::cerr << "sipmon: final " << pushed.error().message << "\n";
+    if (status == kExitOk) status = kExitOutputFailed;
+  }
   return status;
 }
 
