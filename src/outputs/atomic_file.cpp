@@ -42,6 +42,20 @@ bool names_open_descriptor(const std::string& path) {
          (path.starts_with("/proc/") && path.find("/fd/") != std::string::npos);
 }
 
+// The descriptor number a path names in this process (/dev/stdout -> 1, /proc/self/fd/7 -> 7), or -1.
+int own_descriptor(const std::string& path) {
+  if (path == "/dev/stdin") return 0;
+  if (path == "/dev/stdout") return 1;
+  if (path == "/dev/stderr") return 2;
+  std::string_view number;
+  for (const std::string& prefix : {std::string("/dev/fd/"), std::string("/proc/self/fd/"),
+                                    std::string("/proc/thread-self/fd/"), "/proc/" + std::to_string(::getpid()) + "/fd/"}) {
+    if (path.starts_with(prefix)) number = std::string_view(path).substr(prefix.size());
+  }
+  if (number.empty() || number.size() > 9 || number.find_first_not_of("0123456789") != std::string_view::npos) return -1;
+  return std::stoi(std::string(number));
+}
+
 struct Resolved {
   std::string path;
   bool open_descriptor = false;  // written in place (appended), never replaced
@@ -109,6 +123,12 @@ Expected<int> create_temporary(const std::string& target, std::string& name) {
 // O_APPEND: behind /dev/stdout may sit a file the shell opened (`> log`); appending follows what
 // the process already wrote there instead of overwriting it from offset 0.
 Expected<void> write_stream(const std::string& prefix, const std::string& path, std::string_view content) {
+  // This process's own descriptor: written through it, so the text lands where its other output
+  // (std::cout) goes, at the same offset, even in a file a shell opened without O_APPEND.
+  if (const int own = own_descriptor(path); own >= 0) {
+    if (!write_all(own, content)) return tl::unexpected(failure(prefix, path, errno));
+    return {};
+  }
   Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_NOCTTY | O_CLOEXEC));
   if (fd.fd < 0 || !write_all(fd.fd, content)) return tl::unexpected(failure(prefix, path, errno));
   return {};
@@ -122,7 +142,7 @@ Expected<void> write_file_atomically(const std::string& path, std::string_view c
   struct stat existing{};
   const Kind kind = kind_of(resolved, existing);
   if (kind == Kind::directory) return make_error(ErrorKind::io, path + ": cannot write: it is a directory");
-  if (kind == Kind::stream) return write_stream("", path, content);
+  if (kind == Kind::stream) return write_stream("", target, content);
 
   std::string temporary;
   auto created = create_temporary(target, temporary);

@@ -43,26 +43,6 @@ TEST_CASE("a bare --listen binds loopback in replay, every IPv4 interface in liv
   CHECK(live.default_listen_host == "0.0.0.0");
 }
 
-TEST_CASE("--listen serves IPv6 loopback and says why a port is refused", "[metrics-options]") {
-  MetricsOptions options;
-  options.listen_requested = true;
-  options.listen = "[::1]:" + std::to_string(unused_loopback_port());
-  auto outputs = MetricsOutputs::start(options);
-  REQUIRE(outputs);
-  CHECK((*outputs)->listen_url() == "http://" + options.listen + "/metrics");
-  auto busy = MetricsOutputs::start(options);  // the same address again
-  REQUIRE_FALSE(busy);
-  CHECK(busy.error().message.find("Address already in use") != std::string::npos);
-}
-
-TEST_CASE("a --prom-file that cannot be written fails at start", "[metrics-options]") {
-  MetricsOptions options;
-  options.prom_file = "/nonexistent-dir-issue15/sipmon.prom";
-  const auto outputs = MetricsOutputs::start(options);
-  REQUIRE_FALSE(outputs);
-  CHECK(outputs.error().message.find("--prom-file") == 0);
-}
-
 TEST_CASE("push URLs become prometheus-cpp's host and port", "[metrics-options]") {
   const auto with_port = parse_push_url("http://127.0.0.1:9191");
   REQUIRE(with_port);
@@ -172,4 +152,24 @@ TEST_CASE("a gateway that accepts and never answers costs one --push-timeout, no
   CHECK(seconds >= 0.4);
   CHECK(seconds < 5);  // a bound, not a benchmark: without a timeout this never returns
   CHECK(push_failures((*outputs)->metrics().render()) == 1);
+}
+
+TEST_CASE("--listen serves IPv6 loopback and says why a port is refused", "[metrics-options]") {
+  MetricsOptions options;
+  options.listen_requested = true;
+  options.listen = "[::1]:" + std::to_string(unused_loopback_port());
+  auto outputs = MetricsOutputs::start(options);
+  REQUIRE(outputs);
+  CHECK((*outputs)->listen_url() == "http://" + options.listen + "/metrics");
+  auto busy = MetricsOutputs::start(options);  // the same address again
+  REQUIRE_FALSE(busy);
+  CHECK(busy.error().message.find("Address already in use") != std::string::npos);
+}
+
+TEST_CASE("a --prom-file that cannot be written fails at start", "[metrics-options]") {
+  MetricsOptions options;
+  options.prom_file = "/nonexistent-dir-issue15/sipmon.prom";
+  const auto outputs = MetricsOutputs::start(options);
+  REQUIRE_FALSE(outputs);
+  CHECK(outputs.error().message.find("--prom-file") == 0);
 }

@@ -207,8 +207,11 @@ below() { python3 -c 'import sys; a, b = sys.argv[1:]; sys.exit(0 if a != "absen
 sleep 12 # twelve scrape intervals, all under attack
 
 SCRAPES=$(promql 'count_over_time(up{job="attacked"}[10s])')
-echo "    under attack: $SCRAPES scrapes in 10 s, up min $(promql 'min_over_time(up{job="attacked"}[10s])'), longest $(promql 'max_over_time(scrape_duration_seconds{job="attacked"}[10s])') s"
-check "under attack: Prometheus scraped every second (>= 8 scrapes in 10 s)" at_least "$SCRAPES" 8
+CONTROL=$(promql 'count_over_time(up{job="ipv6"}[10s])') # a target nobody attacks, same Prometheus
+echo "    under attack: $SCRAPES scrapes in 10 s (unattacked target: $CONTROL), up min $(promql 'min_over_time(up{job="attacked"}[10s])'), longest $(promql 'max_over_time(scrape_duration_seconds{job="attacked"}[10s])') s"
+# As many scrapes as the unattacked target got (a loaded machine may delay Prometheus itself).
+check "under attack: scraped as often as an unattacked target (and at least 5 times in 10 s)" \
+  sh -c "python3 -c 'import sys; a, c = map(float, sys.argv[1:]); sys.exit(0 if a >= 5 and a >= c - 1 else 1)' '$SCRAPES' '$CONTROL' 2>/dev/null"
 check "under attack: every scrape succeeded (min up = 1)" at_least "$(promql 'min_over_time(up{job="attacked"}[10s])')" 1
 check "under attack: every scrape took under 0.5 s" below "$(promql 'max_over_time(scrape_duration_seconds{job="attacked"}[10s])')" 0.5
 check "under attack: the scrapes carried sipmon's figures" \

@@ -169,3 +169,17 @@ TEST_CASE("output paths are checked before any work: missing directory, a direct
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
 }
+
+TEST_CASE("atomic file: this process's descriptor to a file (stdout redirected by a shell) is written through it",
+          "[atomic-file]") {
+  ScratchDir dir;
+  // As `sipmon replay --json --out /dev/stdout > log`: the shell opens log without O_APPEND.
+  const int fd = ::open((dir / "log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  REQUIRE(fd >= 0);
+  REQUIRE(::write(fd, "a", 1) == 1);
+  REQUIRE(write_file_atomically("/proc/self/fd/" + std::to_string(fd), "b"));
+  REQUIRE(::write(fd, "c", 1) == 1);  // what std::cout would write next
+  ::close(fd);
+  CHECK(read_text(dir / "log") == "abc");
+  CHECK(entries(dir.path) == 1);
+}
