@@ -273,7 +273,13 @@ int run_live(const LiveOptions& options) {
             publish(snapshot(engine, source, options), outputs);
           }
           break;
-        case kSignal:
+        case kSignal: {
+          // Taken, so that it is not delivered again once the stop signals are unblocked below.
+          signalfd_siginfo taken{};
+          (void)!::read(signals.fd, &taken, sizeof taken);
+          running = false;
+          break;
+        }
         case kDurationTimer:
           running = false;
           break;
@@ -293,6 +299,9 @@ int run_live(const LiveOptions& options) {
   // the report, and the stop signal was already taken.
   if (!write_report(report, options.out)) status = kExitOutputFailed;
   std::cout << (options.json ? render_json_report(report) : render_text_summary(report)) << std::flush;
+  // Everything local is delivered: a second SIGTERM/SIGINT now ends sipmon at once (default action)
+  // instead of waiting for the final push.
+  sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
   if (auto pushed = outputs.stop_periodic_push(); !pushed) {
     std::cerr << "sipmon: final " << pushed.error().message << "\n";
     if (status == kExitOk) status = kExitOutputFailed;

@@ -13,7 +13,10 @@ port=$(python3 -c 'import random; print(random.randint(30000, 39999))')
 work=$(mktemp -d /tmp/issue15-live-out.XXXXXX)
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -49,6 +52,20 @@ python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) < 6 else 1)" "$elapsed"
 grep -q '"sipmon_version"' "$work/report.json" || fail "the report was not written"
 grep -q "final push to http://127.0.0.1:$hung/metrics/job/sipmon timed out after 3 s" "$work/live.err" ||
   fail "no one-line message naming the timed-out final push"
+
+echo "--- a second SIGTERM during the final push ends live at once; the report is already there"
+"$SIPMON" live -i lo --ports "$port" --push "http://127.0.0.1:$hung" --push-timeout 30 \
+  --out "$work/second.json" >"$work/second.out" 2>"$work/second.err" &
+live_pid=$!; pids+=("$live_pid")
+wait_for_line "$work/second.err" "capturing on lo" 10
+kill -TERM "$live_pid"
+sleep 1.5 # the final push (30 s allowed) is now held by the gateway
+kill -0 "$live_pid" 2>/dev/null || fail "live ended before its final push: nothing to interrupt"
+grep -q '"sipmon_version"' "$work/second.json" || fail "the report was not written before the final push"
+kill -TERM "$live_pid"
+status=0
+stop_and_wait "$live_pid" 5 || status=$?
+[[ $status -eq 143 ]] || fail "expected death by the second SIGTERM (143), got $status"
 
 echo "--- --out in a directory that root without capabilities cannot write: exit 2 before capturing"
 mkdir "$work/nobodys"
