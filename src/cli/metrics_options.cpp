@@ -70,8 +70,8 @@ void add_metrics_options(CLI::App& command, MetricsOptions& options, MetricsComm
             options.listen = values.empty() ? "" : values.back();
           },
           "Serve /metrics and /healthz" + after + "; ADDR is HOST:PORT, [IPV6]:PORT, :PORT (all IPv4 interfaces) or HOST "
-              "(default " + options.default_listen_host + ":" + std::to_string(kDefaultMetricsPort) +
-              "). Without ADDR, put --listen after the files")
+              "(default " + options.default_listen_host + ":" + std::to_string(kDefaultMetricsPort) + ")" +
+              (kind == MetricsCommand::replay ? ". Without ADDR, put --listen after the files" : ""))
       ->expected(0, 1)
       ->type_name("[ADDR]");
   command
