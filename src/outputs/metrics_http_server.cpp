@@ -1,6 +1,7 @@
 #include "outputs/metrics_http_server.h"
 
 #include <netdb.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include <string_view>
 
 #include "outputs/basic_auth.h"
+#include "outputs/header_deadline.h"
 
 namespace sipmon {
 namespace {
@@ -51,6 +53,23 @@ Expected<int> listen_on(const std::string& host_text, const std::string& port) {
   return fd;
 }
 
+// Each connection holds two descriptors (libmicrohttpd's and the header deadline's duplicate);
+// the common soft limit of 1024 would stop accepting before the connection limit is reached.
+void allow_descriptors(unsigned connections) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlim_t wanted = 2 * static_cast<rlim_t>(connections) + 256;
+  if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < wanted) {
+    limit.rlim_cur = limit.rlim_max == RLIM_INFINITY ? wanted : std::min(wanted, limit.rlim_max);
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+HeaderDeadline::Connection* deadline_of(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info == nullptr ? nullptr : static_cast<HeaderDeadline::Connection*>(info->socket_context);
+}
+
 MHD_Result answer(MHD_Connection* connection, unsigned status, std::string_view body, const char* type) {
   MHD_Response* response =
       MHD_create_response_from_buffer(body.size(), const_cast<char*>(body.data()), MHD_RESPMEM_MUST_COPY);
@@ -67,14 +86,32 @@ MHD_Result answer(MHD_Connection* connection, unsigned status, std::string_view 
 struct MetricsHttpServer::State {
   MetricsHttpServer::Render render;
   BasicAuth auth;
+  HeaderDeadline deadline;
   bool tls = false;
   std::string cert_pem;
   std::string key_pem;
   MHD_Daemon* daemon = nullptr;
 
-  State(Render r, const WebConfig& web)
-      : render(std::move(r)), auth(web.basic_auth_users), tls(web.tls()), cert_pem(web.tls_cert_pem),
-        key_pem(web.tls_key_pem) {}
+  State(Render r, const WebConfig& web, std::chrono::milliseconds header_timeout)
+      : render(std::move(r)), auth(web.basic_auth_users), deadline(header_timeout), tls(web.tls()),
+        cert_pem(web.tls_cert_pem), key_pem(web.tls_key_pem) {}
+
+  static void connection_changed(void* self, MHD_Connection* connection, void** socket_context,
+                                 MHD_ConnectionNotificationCode change) {
+    HeaderDeadline& deadline = static_cast<State*>(self)->deadline;
+    if (change == MHD_CONNECTION_NOTIFY_STARTED) {
+      const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+      *socket_context = info == nullptr ? nullptr : deadline.opened(info->connect_fd);
+    } else {
+      deadline.closed(static_cast<HeaderDeadline::Connection*>(*socket_context));
+      *socket_context = nullptr;
+    }
+  }
+
+  static void request_completed(void* self, MHD_Connection* connection, void** /*request_state*/,
+                                MHD_RequestTerminationCode /*why*/) {
+    static_cast<State*>(self)->deadline.request_done(deadline_of(connection));
+  }
 
   bool authorized(MHD_Connection* connection) {
     if (!auth.enabled()) return true;
@@ -93,6 +130,7 @@ struct MetricsHttpServer::State {
                            const char* /*version*/, const char* /*upload_data*/, std::size_t* upload_data_size,
                            void** /*request_state*/) {
     State& state = *static_cast<State*>(self);
+    state.deadline.headers_complete(deadline_of(connection));
     // Every path sits behind the same credentials, as with the exporter-toolkit.
     if (!state.authorized(connection)) {
       constexpr std::string_view body = "Unauthorized\n";
@@ -133,7 +171,8 @@ bool MetricsHttpServer::tls() const { return state_->tls; }
 Expected<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::start(const std::string& host, const std::string& port,
                                                                       const WebConfig& web, MetricsHttpLimits limits,
                                                                       Render render) {
-  auto state = std::make_unique<State>(std::move(render), web);
+  auto state = std::make_unique<State>(std::move(render), web, limits.header_timeout);
+  allow_descriptors(limits.connections);
   auto fd = listen_on(host, port);
   if (!fd) return tl::unexpected(fd.error());
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD;
@@ -144,6 +183,8 @@ Expected<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::start(const std:
       {MHD_OPTION_CONNECTION_LIMIT, static_cast<intptr_t>(limits.connections), nullptr},
       {MHD_OPTION_PER_IP_CONNECTION_LIMIT, static_cast<intptr_t>(limits.connections_per_ip), nullptr},
       {MHD_OPTION_THREAD_POOL_SIZE, static_cast<intptr_t>(limits.threads), nullptr},
+      {MHD_OPTION_NOTIFY_CONNECTION, reinterpret_cast<intptr_t>(&State::connection_changed), state.get()},
+      {MHD_OPTION_NOTIFY_COMPLETED, reinterpret_cast<intptr_t>(&State::request_completed), state.get()},
   };
   if (state->tls) {
     options.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0, state->cert_pem.data()});

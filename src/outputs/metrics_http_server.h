@@ -20,6 +20,9 @@ namespace sipmon {
 struct MetricsHttpLimits {
   // A connection that sends nothing for this long (headers included) is closed.
   std::chrono::seconds idle_timeout{5};
+  // A request's headers must be complete this long after the connection opened (or after the
+  // previous answer, for keep-alive): slowloris clients are closed (header_deadline.h).
+  std::chrono::milliseconds header_timeout{5000};
   unsigned connections = 512;         // open at once, all clients together
   unsigned connections_per_ip = 64;   // open at once from one client address
   unsigned threads = 4;               // each with its own epoll set

@@ -4,7 +4,7 @@ line, then one header byte every second, never the blank line) to HOST:PORT for 
 new one whenever the server closes one, as a hostile peer would. Idle ones come from 127.0.0.2,
 slow ones from 127.0.0.3 (both loopback), so the attack is two clients, neither of them the
 scraper. Prints one JSON line: how many were open at the least and at the most (sampled every
-0.2 s after the first second), and how many times the server closed one."""
+0.2 s after the first second), and how many times the server closed an idle and a slow one."""
 import json
 import select
 import socket
@@ -34,11 +34,11 @@ for s in slow_socks:
         s.send(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
 start = time.monotonic()
 last_drip = start
-closed = 0
+closed = {"idle": 0, "slow": 0}
 least, most = None, 0
 while time.monotonic() - start < seconds:
     time.sleep(0.2)
-    for group, source in ((idle_socks, "127.0.0.2"), (slow_socks, "127.0.0.3")):
+    for group, source, kind in ((idle_socks, "127.0.0.2", "idle"), (slow_socks, "127.0.0.3", "slow")):
         for i, s in enumerate(group):
             dead = s is None
             if not dead:
@@ -51,7 +51,7 @@ while time.monotonic() - start < seconds:
             if dead:
                 if s is not None:
                     s.close()
-                    closed += 1
+                    closed[kind] += 1
                 s = connect(source)
                 if s is not None and group is slow_socks:
                     s.send(b"GET /metrics HTTP/1.1\r\nHost: x\r\n")
@@ -69,4 +69,5 @@ while time.monotonic() - start < seconds:
         open_now = sum(1 for s in idle_socks + slow_socks if s is not None)
         least = open_now if least is None else min(least, open_now)
         most = max(most, open_now)
-print(json.dumps({"least_open": least, "most_open": most, "closed_by_server": closed}))
+print(json.dumps({"least_open": least, "most_open": most, "idle_closed_by_server": closed["idle"],
+                  "slow_closed_by_server": closed["slow"]}))

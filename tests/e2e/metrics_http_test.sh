@@ -220,6 +220,12 @@ wait "$ATTACK_PID"
 echo "    attack: $(cat "$WORK/attack.json")"
 check "the attack really held its connections (at least 90 of 100 open throughout)" \
   python3 -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1]))["least_open"] >= 90 else 1)' "$WORK/attack.json"
+# 16 s of attack with 5 s limits: every idle and every slowloris connection is closed by sipmon at
+# least once (normally two or three times; before the limits, never).
+check "idle connections are closed after 5 s of silence (>= 50 closes in 16 s)" \
+  python3 -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1]))["idle_closed_by_server"] >= 50 else 1)' "$WORK/attack.json"
+check "slowloris connections are closed 5 s after opening, though never silent (>= 50 closes in 16 s)" \
+  python3 -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1]))["slow_closed_by_server"] >= 50 else 1)' "$WORK/attack.json"
 
 check "basic auth: Prometheus with credentials scrapes (up = 1)" at_least "$(promql 'min_over_time(up{job="auth_ok"}[10s])')" 1
 check "basic auth: Prometheus without credentials is refused (up = 0)" \
