@@ -154,7 +154,7 @@ TEST_CASE("a gateway that accepts and never answers costs one --push-timeout, no
   CHECK(push_failures((*outputs)->metrics().render()) == 1);
 }
 
-TEST_CASE("--listen serves IPv6 loopback and says why a port is refused", "[metrics-options]") {
+TEST_CASE("listen: IPv6 loopback is served, and a busy port says why", "[metrics-options]") {
   MetricsOptions options;
   options.listen_requested = true;
   options.listen = "[::1]:" + std::to_string(unused_loopback_port());
@@ -166,7 +166,7 @@ TEST_CASE("--listen serves IPv6 loopback and says why a port is refused", "[metr
   CHECK(busy.error().message.find("Address already in use") != std::string::npos);
 }
 
-TEST_CASE("a --prom-file that cannot be written fails at start", "[metrics-options]") {
+TEST_CASE("a prom-file path that cannot be written fails at start", "[metrics-options]") {
   MetricsOptions options;
   options.prom_file = "/nonexistent-dir-issue15/sipmon.prom";
   const auto outputs = MetricsOutputs::start(options);
