@@ -83,6 +83,18 @@ timeout 30 "$SIPMON" replay "$SAMPLE" --out "$WORK/stdout" 2>"$WORK/err" | cat >
 check "--out /dev/stdout into a pipe: the report comes through the pipe" \
   test "$RC" -eq 0 -a "$(grep -c '"sipmon_version"' "$WORK/out")" -eq 1 -a -L "$WORK/stdout"
 
+# --- a bare --listen in replay binds loopback only ----------------------------------------------
+# 9160 may be busy (another run): then the refusal names the address it tried, which is as good.
+"$SIPMON" replay "$SAMPLE" --listen >/dev/null 2>"$WORK/bare.err" &
+BARE=$!
+for _ in $(seq 1 100); do
+  grep -q "serving\|cannot serve" "$WORK/bare.err" && break
+  sleep 0.1
+done
+kill "$BARE" 2>/dev/null
+wait "$BARE" 2>/dev/null
+check "a bare replay --listen binds 127.0.0.1:9160" grep -q "serving http://127.0.0.1:9160/metrics\|--listen 127.0.0.1:9160: cannot serve" "$WORK/bare.err"
+
 # --- a Pushgateway that accepts and never answers ------------------------------------------------
 HUNG=$(free_port)
 python3 -c 'import socket, sys, time
