@@ -20,29 +20,30 @@ bool same_bytes(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-struct BasicAuth::CryptScratch {
-  crypt_data data;
-};
-
-BasicAuth::BasicAuth(std::map<std::string, std::string> users)
-    : users_(std::move(users)), scratch_(std::make_unique<CryptScratch>()) {}
+BasicAuth::BasicAuth(std::map<std::string, std::string> users) : users_(std::move(users)) {}
 
 BasicAuth::~BasicAuth() = default;
 
 bool BasicAuth::verify(std::string_view user, std::string_view password) {
-  const std::lock_guard lock(mutex_);
   if (password.find('\0') != std::string_view::npos) return false;  // crypt() would cut it there
-  const auto known = users_.find(std::string(user));
+  const auto known = users_.find(std::string(user));  // users_ never changes: no lock needed
   if (known != users_.end()) {
+    const std::lock_guard lock(mutex_);
     if (const auto cached = verified_.find(user); cached != verified_.end() && same_bytes(cached->second, password))
       return true;
   }
-  const std::string hash = known != users_.end() ? known->second : kDummyHash;
-  std::memset(&scratch_->data, 0, sizeof scratch_->data);
+  // bcrypt runs outside the lock, on this thread's own scratch (libcrypt's crypt_data is 32 KiB):
+  // a flood of wrong passwords on one connection does not hold up a known pair on another.
+  thread_local crypt_data scratch;
+  std::memset(&scratch, 0, sizeof scratch);
   const std::string clear(password);
-  const char* computed = crypt_rn(clear.c_str(), hash.c_str(), &scratch_->data, sizeof scratch_->data);
+  const std::string& hash = known != users_.end() ? known->second : std::string(kDummyHash);
+  const char* computed = crypt_rn(clear.c_str(), hash.c_str(), &scratch, sizeof scratch);
   const bool matches = computed != nullptr && known != users_.end() && same_bytes(computed, hash);
-  if (matches) verified_[known->first] = clear;
+  if (matches) {
+    const std::lock_guard lock(mutex_);
+    verified_[known->first] = clear;
+  }
   return matches;
 }
 

@@ -7,7 +7,6 @@
 // exporter-toolkit does. An unknown user still costs one bcrypt run, so timing does not tell
 // which user names exist.
 #include <map>
-#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -26,11 +25,9 @@ class BasicAuth {
   bool verify(std::string_view user, std::string_view password);
 
  private:
-  struct CryptScratch;  // libcrypt's struct crypt_data: 32 KiB, allocated once
-  std::map<std::string, std::string> users_;
+  const std::map<std::string, std::string> users_;
   std::map<std::string, std::string, std::less<>> verified_;  // user -> password that matched
-  std::unique_ptr<CryptScratch> scratch_;
-  std::mutex mutex_;
+  std::mutex mutex_;                                           // guards verified_
 };
 
 }  // namespace sipmon
