@@ -69,8 +69,10 @@ void add_metrics_options(CLI::App& command, MetricsOptions& options, MetricsComm
             options.listen_requested = true;
             options.listen = values.empty() ? "" : values.back();
           },
-          "Serve /metrics and /healthz" + after + "; ADDR is HOST:PORT, [IPV6]:PORT, :PORT (all IPv4 interfaces) or HOST "
-              "(default " + options.default_listen_host + ":" + std::to_string(kDefaultMetricsPort) + ")" +
+          "Serve /metrics and /healthz" + after +
+              "; ADDR is HOST:PORT, [IPV6]:PORT, :PORT (all IPv4 interfaces) or HOST "
+              "(default " +
+              options.default_listen_host + ":" + std::to_string(kDefaultMetricsPort) + ")" +
               (kind == MetricsCommand::replay ? ". Without ADDR, put --listen after the files" : ""))
       ->expected(0, 1)
       ->type_name("[ADDR]");
@@ -248,7 +250,8 @@ Expected<std::unique_ptr<MetricsOutputs>> MetricsOutputs::start(const MetricsOpt
     auto http = MetricsHttpServer::start(address->substr(0, colon), address->substr(colon + 1), web,
                                          MetricsHttpLimits{}, [&metrics] { return metrics.render(); });
     if (!http) {
-      return make_error(ErrorKind::usage, "--listen " + *address + ": cannot serve metrics there: " + http.error().message);
+      return make_error(ErrorKind::usage,
+                        "--listen " + *address + ": cannot serve metrics there: " + http.error().message);
     }
     servers.http = std::move(*http);
     servers.listen_address = (servers.http->tls() ? "https://" : "http://") + *address;

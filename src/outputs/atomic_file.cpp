@@ -48,11 +48,13 @@ int own_descriptor(const std::string& path) {
   if (path == "/dev/stdout") return 1;
   if (path == "/dev/stderr") return 2;
   std::string_view number;
-  for (const std::string& prefix : {std::string("/dev/fd/"), std::string("/proc/self/fd/"),
-                                    std::string("/proc/thread-self/fd/"), "/proc/" + std::to_string(::getpid()) + "/fd/"}) {
+  for (const std::string& prefix :
+       {std::string("/dev/fd/"), std::string("/proc/self/fd/"), std::string("/proc/thread-self/fd/"),
+        "/proc/" + std::to_string(::getpid()) + "/fd/"}) {
     if (path.starts_with(prefix)) number = std::string_view(path).substr(prefix.size());
   }
-  if (number.empty() || number.size() > 9 || number.find_first_not_of("0123456789") != std::string_view::npos) return -1;
+  if (number.empty() || number.size() > 9 || number.find_first_not_of("0123456789") != std::string_view::npos)
+    return -1;
   return std::stoi(std::string(number));
 }
 
@@ -66,9 +68,9 @@ struct Resolved {
 Resolved resolve_symlinks(std::string path) {
   for (int depth = 0; depth < 40; ++depth) {  // the kernel's own limit on a chain of links
     if (names_open_descriptor(path)) return {path, true};
-    struct stat info{};
+    struct stat info {};
     if (::lstat(path.c_str(), &info) != 0 || !S_ISLNK(info.st_mode)) return {path};
-    struct stat target{};
+    struct stat target {};
     if (::stat(path.c_str(), &target) == 0 && !S_ISREG(target.st_mode)) return {path};  // device, pipe: open it
     std::string link(4096, '\0');
     const ssize_t n = ::readlink(path.c_str(), link.data(), link.size());
@@ -139,7 +141,7 @@ Expected<void> write_stream(const std::string& prefix, const std::string& path, 
 Expected<void> write_file_atomically(const std::string& path, std::string_view content) {
   const Resolved resolved = resolve_symlinks(path);
   const std::string& target = resolved.path;
-  struct stat existing{};
+  struct stat existing {};
   const Kind kind = kind_of(resolved, existing);
   if (kind == Kind::directory) return make_error(ErrorKind::io, path + ": cannot write: it is a directory");
   if (kind == Kind::stream) return write_stream("", target, content);
@@ -172,7 +174,7 @@ Expected<void> check_output_path(const std::string& option, const std::string& p
   if (path.empty()) return make_error(ErrorKind::io, prefix + "needs a file name");
   const Resolved resolved = resolve_symlinks(path);
   const std::string& target = resolved.path;
-  struct stat existing{};
+  struct stat existing {};
   switch (kind_of(resolved, existing)) {
     case Kind::directory:
       return make_error(ErrorKind::io, prefix + path + ": cannot write: it is a directory");
@@ -185,7 +187,7 @@ Expected<void> check_output_path(const std::string& option, const std::string& p
     case Kind::regular:
     case Kind::missing: {
       const std::string directory = directory_of(target);
-      struct stat info{};
+      struct stat info {};
       if (::stat(directory.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
         return make_error(ErrorKind::io, prefix + path + ": cannot write: directory " + directory + " does not exist");
       }

@@ -26,7 +26,7 @@ BasicAuth::~BasicAuth() = default;
 
 bool BasicAuth::verify(std::string_view user, std::string_view password) {
   if (password.find('\0') != std::string_view::npos) return false;  // crypt() would cut it there
-  const auto known = users_.find(std::string(user));  // users_ never changes: no lock needed
+  const auto known = users_.find(std::string(user));                // users_ never changes: no lock needed
   if (known != users_.end()) {
     const std::lock_guard lock(mutex_);
     if (const auto cached = verified_.find(user); cached != verified_.end() && same_bytes(cached->second, password))

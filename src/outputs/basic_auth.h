@@ -27,7 +27,7 @@ class BasicAuth {
  private:
   const std::map<std::string, std::string> users_;
   std::map<std::string, std::string, std::less<>> verified_;  // user -> password that matched
-  std::mutex mutex_;                                           // guards verified_
+  std::mutex mutex_;                                          // guards verified_
 };
 
 }  // namespace sipmon

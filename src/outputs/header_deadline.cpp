@@ -9,7 +9,7 @@ namespace sipmon {
 using Clock = std::chrono::steady_clock;
 
 struct HeaderDeadline::Connection {
-  int fd;                // our duplicate of the socket
+  int fd;  // our duplicate of the socket
   Clock::time_point deadline;
   bool armed;
 };

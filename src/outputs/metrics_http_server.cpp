@@ -93,8 +93,12 @@ struct MetricsHttpServer::State {
   MHD_Daemon* daemon = nullptr;
 
   State(Render r, const WebConfig& web, std::chrono::milliseconds header_timeout)
-      : render(std::move(r)), auth(web.basic_auth_users), deadline(header_timeout), tls(web.tls()),
-        cert_pem(web.tls_cert_pem), key_pem(web.tls_key_pem) {}
+      : render(std::move(r)),
+        auth(web.basic_auth_users),
+        deadline(header_timeout),
+        tls(web.tls()),
+        cert_pem(web.tls_cert_pem),
+        key_pem(web.tls_key_pem) {}
 
   static void connection_changed(void* self, MHD_Connection* connection, void** socket_context,
                                  MHD_ConnectionNotificationCode change) {
@@ -192,8 +196,8 @@ Expected<std::unique_ptr<MetricsHttpServer>> MetricsHttpServer::start(const std:
   }
   options.push_back({MHD_OPTION_END, 0, nullptr});
   State* self = state.get();
-  state->daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &State::handle, self, MHD_OPTION_ARRAY,
-                                   options.data(), MHD_OPTION_END);
+  state->daemon = MHD_start_daemon(flags, 0, nullptr, nullptr, &State::handle, self, MHD_OPTION_ARRAY, options.data(),
+                                   MHD_OPTION_END);
   if (state->daemon == nullptr) {
     ::close(*fd);
     return make_error(ErrorKind::usage, state->tls ? "cannot start the HTTPS server (is the certificate or key bad?)"

@@ -23,9 +23,9 @@ struct MetricsHttpLimits {
   // A request's headers must be complete this long after the connection opened (or after the
   // previous answer, for keep-alive): slowloris clients are closed (header_deadline.h).
   std::chrono::milliseconds header_timeout{5000};
-  unsigned connections = 512;         // open at once, all clients together
-  unsigned connections_per_ip = 64;   // open at once from one client address
-  unsigned threads = 4;               // each with its own epoll set
+  unsigned connections = 512;        // open at once, all clients together
+  unsigned connections_per_ip = 64;  // open at once from one client address
+  unsigned threads = 4;              // each with its own epoll set
 };
 
 class MetricsHttpServer {

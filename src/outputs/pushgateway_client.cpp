@@ -77,8 +77,9 @@ Expected<void> PushgatewayClient::push(std::string_view exposition) {
     return make_error(ErrorKind::io, text.str());
   }
   if (result != CURLE_OK) {
-    return make_error(ErrorKind::io, "push to " + url_ + " failed: " +
-                                         (error_text[0] != '\0' ? std::string(error_text) : curl_easy_strerror(result)));
+    return make_error(ErrorKind::io,
+                      "push to " + url_ +
+                          " failed: " + (error_text[0] != '\0' ? std::string(error_text) : curl_easy_strerror(result)));
   }
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

@@ -40,7 +40,8 @@ Expected<WebConfig> load_web_config(const std::string& path) {
   }
   WebConfig config;
   if (root.IsNull()) return config;  // an empty file asks for nothing
-  if (!root.IsMap()) return tl::unexpected(refuse(path, "expected a mapping of basic_auth_users and tls_server_config"));
+  if (!root.IsMap())
+    return tl::unexpected(refuse(path, "expected a mapping of basic_auth_users and tls_server_config"));
   try {
     for (const auto& entry : root) {
       const std::string key = entry.first.as<std::string>();
@@ -55,7 +56,8 @@ Expected<WebConfig> load_web_config(const std::string& path) {
             return tl::unexpected(refuse(path, "basic_auth_users: '" + name + "' is not a usable user name"));
           if (!is_bcrypt_hash(hash)) {
             return tl::unexpected(refuse(path, "basic_auth_users: " + name +
-                                                   ": expected a bcrypt hash ($2b$...), e.g. from htpasswd -nBC 10 " + name));
+                                                   ": expected a bcrypt hash ($2b$...), e.g. from htpasswd -nBC 10 " +
+                                                   name));
           }
           config.basic_auth_users[name] = hash;
         }
@@ -70,8 +72,9 @@ Expected<WebConfig> load_web_config(const std::string& path) {
           } else if (name == "key_file") {
             key_file = setting.second.as<std::string>();
           } else {
-            return tl::unexpected(refuse(path, "tls_server_config: " + name +
-                                                   " is not supported (only cert_file and key_file; docs/prometheus.md)"));
+            return tl::unexpected(refuse(
+                path,
+                "tls_server_config: " + name + " is not supported (only cert_file and key_file; docs/prometheus.md)"));
           }
         }
         if (cert_file.empty() || key_file.empty())

@@ -19,7 +19,7 @@ namespace sipmon {
 
 struct WebConfig {
   std::map<std::string, std::string> basic_auth_users;  // name -> bcrypt hash
-  std::string tls_cert_pem;                              // the files' contents, read at load time
+  std::string tls_cert_pem;                             // the files' contents, read at load time
   std::string tls_key_pem;
   bool tls() const { return !tls_cert_pem.empty(); }
 };

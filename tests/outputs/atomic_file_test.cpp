@@ -41,7 +41,7 @@ std::string read_text(const std::string& path) {
 }
 
 mode_t mode_of(const std::string& path) {
-  struct stat info{};
+  struct stat info {};
   ::lstat(path.c_str(), &info);
   return info.st_mode;
 }

@@ -45,9 +45,9 @@ TEST_CASE("header deadline: complete headers clear it, keep-alive re-arms it aft
   REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM, 0, pair) == 0);
   HeaderDeadline::Connection* connection = deadline.opened(pair[0]);
   REQUIRE(connection != nullptr);
-  deadline.headers_complete(connection);   // a request being served may take its time
+  deadline.headers_complete(connection);  // a request being served may take its time
   CHECK_FALSE(peer_sees_eof(pair[1], 600ms));
-  deadline.request_done(connection);       // the next request's headers have a deadline again
+  deadline.request_done(connection);  // the next request's headers have a deadline again
   CHECK(peer_sees_eof(pair[1], 2000ms));
   deadline.closed(connection);
   CHECK(deadline.closed_late() == 1);

@@ -16,7 +16,7 @@ namespace {
 
 // Published bcrypt test vectors (Openwall's crypt_blowfish wrapper.c): hash -> password. Hand-made
 // truth: they come from outside this code and outside libcrypt.
-constexpr const char* kHashOfUStarU = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";  // "U*U"
+constexpr const char* kHashOfUStarU = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.E5YPO9kmyuRGyh0XouQYb4YMJKvyOeW";      // "U*U"
 constexpr const char* kHashOfUStarUStar = "$2a$05$CCCCCCCCCCCCCCCCCCCCC.VGOzA784oUp/Z0DY336zx7pLYAy0lwK";  // "U*U*"
 
 std::string write_config(const std::string& text) {
