@@ -12,7 +12,7 @@ packages=(
   libmicrohttpd-dev libyaml-cpp-dev libcrypt-dev libcurl4-openssl-dev
   # tests and tools
   sip-tester tshark tcpdump prometheus prometheus-pushgateway iproute2 libxml2-utils
-  python3 procps curl openssl
+  python3 procps curl openssl strace
 )
 
 missing=()

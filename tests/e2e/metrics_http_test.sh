@@ -83,6 +83,34 @@ timeout 30 "$SIPMON" replay "$SAMPLE" --out "$WORK/stdout" 2>"$WORK/err" | cat >
 check "--out /dev/stdout into a pipe: the report comes through the pipe" \
   test "$RC" -eq 0 -a "$(grep -c '"sipmon_version"' "$WORK/out")" -eq 1 -a -L "$WORK/stdout"
 
+# The report reaches the disk before its name does: fsync of the temporary file, rename, fsync of
+# the directory (what the kernel is asked, seen by strace).
+if command -v strace >/dev/null; then
+  mkdir "$WORK/durable"
+  strace -f -e trace=fsync,rename,openat -o "$WORK/strace.txt" \
+    "$SIPMON" replay "$SAMPLE" --out "$WORK/durable/report.json" >/dev/null 2>&1
+  check "--out: fsync(file), rename, fsync(directory), in that order" python3 - "$WORK/strace.txt" "$WORK/durable" <<'PY'
+import re, sys
+lines = [l.split(None, 1)[1] for l in open(sys.argv[1]) if "ENOENT" not in l]
+directory = sys.argv[2]
+fds, order = {}, []
+for l in lines:
+    m = re.match(r'openat\(AT_FDCWD, "([^"]+)".* = (\d+)', l)
+    if m:
+        fds[m.group(2)] = m.group(1)
+        continue
+    m = re.match(r'fsync\((\d+)\)\s+= 0', l)
+    if m and fds.get(m.group(1), "").startswith(directory):
+        order.append("fsync dir" if fds[m.group(1)] == directory else "fsync file")
+    if l.startswith("rename(") and directory in l and l.rstrip().endswith("= 0"):
+        order.append("rename")
+print("    " + ", ".join(order))
+sys.exit(0 if order == ["fsync file", "rename", "fsync dir"] else 1)
+PY
+else
+  echo "SKIPPED: --out fsync order (strace is not installed; scripts/setup.sh installs it)"
+fi
+
 # --- a bare --listen in replay binds loopback only ----------------------------------------------
 # 9160 may be busy (another run): then the refusal names the address it tried, which is as good.
 "$SIPMON" replay "$SAMPLE" --listen >/dev/null 2>"$WORK/bare.err" &
