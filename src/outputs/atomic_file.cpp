@@ -38,7 +38,7 @@ std::string directory_of(const std::string& path) {
 // /dev/stdout, /dev/fd/N and /proc/self/fd/N name a descriptor the process already has open:
 // replacing what it points to would leave the process's own stdout writing to an unlinked file.
 bool names_open_descriptor(const std::string& path) {
-  return path.starts_with("/dev/fd/") || path.starts_with("/dev/std") ||
+  return path.starts_with("/dev/fd/") || path == "/dev/stdin" || path == "/dev/stdout" || path == "/dev/stderr" ||
          (path.starts_with("/proc/") && path.find("/fd/") != std::string::npos);
 }
 
