@@ -9,9 +9,10 @@ packages=(
   clang llvm libbpf-dev bpftool
   libpcap-dev zlib1g-dev libzstd-dev prometheus-cpp-dev libcli11-dev nlohmann-json3-dev catch2 libexpected-dev
   libbenchmark-dev libclang-rt-14-dev
+  libmicrohttpd-dev libyaml-cpp-dev libcrypt-dev libcurl4-openssl-dev
   # tests and tools
   sip-tester tshark tcpdump prometheus prometheus-pushgateway iproute2 libxml2-utils
-  python3 procps curl
+  python3 procps curl strace
   # HEP tests: a real SIP server exporting HEP (siptrace) and storing it (sipcapture, db_text),
   # TLS between two instances (docs/hep.md)
   kamailio kamailio-tls-modules openssl

@@ -145,6 +145,14 @@ int report_outcome(const CheckOutcome& outcome, const CheckOptions& options) {
 int run_check(const CheckOptions& options) {
   auto plan = plan_check(options);
   if (!plan) return input_error(plan.error());
+  // Output paths too: a JUnit file that cannot be written should not wait for a long replay.
+  if (!options.junit.empty()) {
+    if (auto writable = check_output_path("--junit", options.junit); !writable) return input_error(writable.error());
+  }
+  if (options.update_baseline) {
+    if (auto writable = check_output_path("--baseline", options.baseline); !writable)
+      return input_error(writable.error());
+  }
 
   // The baseline is read first: a wrong path should not wait for a long replay to be reported.
   std::optional<ReportDocument> baseline;

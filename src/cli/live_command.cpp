@@ -248,6 +248,14 @@ int run_live(const LiveOptions& options) {
     return kExitUsage;
   }
   MetricsOutputs& outputs = **started;
+  // With the rights the capture keeps (privileges are dropped above): a report that could not be
+  // written at the end would cost the whole capture.
+  if (!options.out.empty()) {
+    if (auto writable = check_output_path("--out", options.out); !writable) {
+      std::cerr << "sipmon: " << writable.error().message << "\n";
+      return kExitUsage;
+    }
+  }
   if (outputs.listening()) std::cerr << "sipmon: serving metrics on " << outputs.listen_url() << "\n";
 
   // Live, timeouts and session expiry run on the wall clock (docs/metrics.md, "Time").
@@ -331,7 +339,13 @@ int run_live(const LiveOptions& options) {
             std::cerr << "sipmon: status: " << render_status_line(snapshot(engine, source, hep, options)) << std::endl;
           }
           break;
-        case kSignal:
+        case kSignal: {
+          // Taken, so that it is not delivered again once the stop signals are unblocked below.
+          signalfd_siginfo taken{};
+          (void)!::read(signals.fd, &taken, sizeof taken);
+          running = false;
+          break;
+        }
         case kDurationTimer:
           running = false;
           break;
@@ -354,11 +368,17 @@ int run_live(const LiveOptions& options) {
   engine.tick();
   const Report report = snapshot(engine, source, hep, options);
   publish(report, outputs);
-  if (auto pushed = outputs.stop_periodic_push(); !pushed) {
-    std::cerr << "sipmon: warning: final push failed: " << pushed.error().message << "\n";
-  }
-  if (!write_report(report, options.out)) status = kExitUsage;
+  // Files first, the network last (bounded by --push-timeout): a hung gateway costs its push, never
+  // the report, and the stop signal was already taken.
+  if (!write_report(report, options.out)) status = kExitOutputFailed;
   std::cout << (options.json ? render_json_report(report) : render_text_summary(report)) << std::flush;
+  // Everything local is delivered: a second SIGTERM/SIGINT now ends sipmon at once (default action)
+  // instead of waiting for the final push.
+  sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
+  if (auto pushed = outputs.stop_periodic_push(); !pushed) {
+    std::cerr << "sipmon: final " << pushed.error().message << "\n";
+    if (status == kExitOk) status = kExitOutputFailed;
+  }
   return status;
 }
 

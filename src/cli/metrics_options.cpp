@@ -1,26 +1,19 @@
 #include "cli/metrics_options.h"
 
-#include <netdb.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include <charconv>
+#include <cmath>
 #include <condition_variable>
-#include <cstring>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <thread>
 
-#include <CivetServer.h>  // CivetCallbacks, which the Exposer accepts
-#include <civetweb.h>
-#include <prometheus/exposer.h>
-#include <prometheus/gateway.h>
-#include <prometheus/registry.h>
-
 #include "outputs/atomic_file.h"
+#include "outputs/metrics_http_server.h"
+#include "outputs/pushgateway_client.h"
+#include "outputs/web_config.h"
 
 namespace sipmon {
 namespace {
@@ -44,8 +37,8 @@ bool valid_label_name(std::string_view name) {
   return true;
 }
 
-Expected<prometheus::Labels> grouping_labels(const std::vector<std::string>& pairs) {
-  prometheus::Labels labels;
+Expected<std::map<std::string, std::string>> grouping_labels(const std::vector<std::string>& pairs) {
+  std::map<std::string, std::string> labels;
   for (const std::string& pair : pairs) {
     const auto eq = pair.find('=');
     const std::string key = pair.substr(0, eq);
@@ -64,46 +57,11 @@ Expected<prometheus::Labels> grouping_labels(const std::vector<std::string>& pai
   return labels;
 }
 
-// Answers /healthz before civetweb routes the request to prometheus-cpp's handlers: the Exposer
-// only serves collectables, and a health check should not cost a full scrape.
-int answer_healthz(mg_connection* connection) {
-  const mg_request_info* request = mg_get_request_info(connection);
-  if (request == nullptr || request->local_uri == nullptr || std::strcmp(request->local_uri, "/healthz") != 0) return 0;
-  mg_printf(connection,
-            "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 3\r\n"
-            "Connection: close\r\n\r\nok\n");
-  return 200;
-}
-
-// civetweb only says that it could not bind. Binding the same address once more here recovers
-// the reason ("Address already in use") for the message.
-std::string bind_failure_reason(const std::string& host_port) {
-  const auto colon = host_port.rfind(':');
-  std::string host = host_port.substr(0, colon);
-  const std::string port = host_port.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  addrinfo* found = nullptr;
-  if (const int error = getaddrinfo(host.c_str(), port.c_str(), &hints, &found); error != 0) return gai_strerror(error);
-  std::string reason = "cannot listen";
-  const int fd = ::socket(found->ai_family, found->ai_socktype, found->ai_protocol);
-  if (fd >= 0) {
-    const int on = 1;
-    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);  // as civetweb does
-    if (::bind(fd, found->ai_addr, found->ai_addrlen) != 0) reason = std::strerror(errno);
-    ::close(fd);
-  }
-  freeaddrinfo(found);
-  return reason;
-}
-
 }  // namespace
 
 void add_metrics_options(CLI::App& command, MetricsOptions& options, MetricsCommand kind) {
   const std::string after = kind == MetricsCommand::replay ? " after the replay, until SIGINT/SIGTERM" : "";
+  options.default_listen_host = std::string(kind == MetricsCommand::replay ? kReplayListenHost : kLiveListenHost);
   command
       .add_option_function<std::vector<std::string>>(
           "--listen",
@@ -111,17 +69,27 @@ void add_metrics_options(CLI::App& command, MetricsOptions& options, MetricsComm
             options.listen_requested = true;
             options.listen = values.empty() ? "" : values.back();
           },
-          "Serve /metrics and /healthz" + after + "; ADDR is HOST:PORT, :PORT or HOST (default 0.0.0.0:" +
-              std::to_string(kDefaultMetricsPort) + ")" +
-              // An optional value takes the next word: a capture file named after --listen would
-              // become its address. `live` takes no files.
-              (kind == MetricsCommand::replay ? ". Without ADDR, put it after the files" : ""))
+          "Serve /metrics and /healthz" + after +
+              "; ADDR is HOST:PORT, [IPV6]:PORT, :PORT (all IPv4 interfaces) or HOST "
+              "(default " +
+              options.default_listen_host + ":" + std::to_string(kDefaultMetricsPort) + ")" +
+              (kind == MetricsCommand::replay ? ". Without ADDR, put --listen after the files" : ""))
       ->expected(0, 1)
       ->type_name("[ADDR]");
+  command
+      .add_option("--web-config", options.web_config,
+                  "Basic auth users (bcrypt) and TLS for --listen, in the Prometheus exporter-toolkit web-config "
+                  "format (docs/prometheus.md)")
+      ->check(CLI::ExistingFile);
   command.add_option("--push", options.push_url,
                      std::string("Push the metrics to this Pushgateway (http://HOST[:PORT], default port 9091)") +
                          (kind == MetricsCommand::replay ? " once at the end" : " every --push-interval and on exit"));
   command.add_option("--job", options.job, "Pushgateway job name")->capture_default_str();
+  command
+      .add_option("--push-timeout", options.push_timeout_s,
+                  "Seconds a push may take (connect, send, answer) before it counts as failed")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 300.0));
   command
       .add_option("--grouping", options.grouping,
                   "Pushgateway grouping label KEY=VALUE (repeatable), e.g. instance=sbc1")
@@ -145,9 +113,9 @@ void add_metrics_options(CLI::App& command, MetricsOptions& options, MetricsComm
       ->check(CLI::IsMember({"sip-exporter"}));
 }
 
-Expected<std::string> listen_address(std::string_view text) {
+Expected<std::string> listen_address(std::string_view text, std::string_view default_host) {
   const std::string default_port = std::to_string(kDefaultMetricsPort);
-  if (text.empty()) return "0.0.0.0:" + default_port;
+  if (text.empty()) return std::string(default_host) + ":" + default_port;
   std::string host;
   std::string port;
   if (text.front() == '[') {  // [v6] or [v6]:port
@@ -205,11 +173,9 @@ Expected<PushTarget> parse_push_url(std::string_view url) {
 }
 
 struct MetricsOutputs::Servers {
-  CivetCallbacks callbacks{};
   std::string listen_address;
-  std::unique_ptr<prometheus::Exposer> exposer;
-  std::string push_url;
-  std::unique_ptr<prometheus::Gateway> gateway;
+  std::unique_ptr<MetricsHttpServer> http;
+  std::unique_ptr<PushgatewayClient> gateway;
 
   std::mutex push_mutex;  // one push at a time (the periodic thread and a final push)
   std::mutex stop_mutex;
@@ -217,14 +183,19 @@ struct MetricsOutputs::Servers {
   bool stop_requested = false;
   std::thread push_thread;
 
-  ~Servers() {
+  void stop_push_thread() {
     {
       const std::lock_guard lock(stop_mutex);
       stop_requested = true;
     }
     stop_requested_cv.notify_all();
-    if (push_thread.joinable()) push_thread.join();
+    if (!push_thread.joinable()) return;
+    if (gateway) gateway->cancel();  // a push under way must not hold the stop up
+    push_thread.join();
+    if (gateway) gateway->resume();
   }
+
+  ~Servers() { stop_push_thread(); }
 };
 
 MetricsOutputs::MetricsOutputs(const MetricsOptions& options, PrometheusMetricsOptions metrics_options)
@@ -251,48 +222,56 @@ Expected<std::unique_ptr<MetricsOutputs>> MetricsOutputs::start(const MetricsOpt
     if (options.job.empty() || options.job.find_first_of("/?#% ") != std::string::npos) {
       return make_error(ErrorKind::usage, "--job " + options.job + ": not usable in a URL path");
     }
-    servers.push_url = options.push_url;
-    servers.gateway = std::make_unique<prometheus::Gateway>(target->host, target->port, options.job, *labels);
-    servers.gateway->RegisterCollectable(outputs->metrics_.registry());
+    const auto timeout = std::chrono::milliseconds(std::lround(options.push_timeout_s * 1000));
+    servers.gateway = std::make_unique<PushgatewayClient>(target->base(), options.job, *labels, timeout);
     outputs->metrics_.add_push_failures(0);  // the family exists from the start: 0 is measured
   } else if (!options.grouping.empty()) {
     return make_error(ErrorKind::usage, "--grouping needs --push");
   }
 
+  if (!options.prom_file.empty()) {
+    if (auto writable = check_output_path("--prom-file", options.prom_file); !writable)
+      return make_error(ErrorKind::usage, writable.error().message);
+  }
+
+  if (!options.web_config.empty() && !options.listen_requested)
+    return make_error(ErrorKind::usage, "--web-config protects --listen: give --listen too");
   if (options.listen_requested) {
-    auto address = listen_address(options.listen);
+    WebConfig web;
+    if (!options.web_config.empty()) {
+      auto loaded = load_web_config(options.web_config);
+      if (!loaded) return tl::unexpected(loaded.error());
+      web = std::move(*loaded);
+    }
+    auto address = listen_address(options.listen, options.default_listen_host);
     if (!address) return tl::unexpected(address.error());
-    servers.listen_address = *address;
-    servers.callbacks.begin_request = answer_healthz;
-    try {
-      servers.exposer = std::make_unique<prometheus::Exposer>(*address, 2, &servers.callbacks);
-    } catch (const std::exception&) {
-      servers.exposer.reset();
-    }
-    if (!servers.exposer || servers.exposer->GetListeningPorts().empty()) {
+    const auto colon = address->rfind(':');
+    PrometheusMetrics& metrics = outputs->metrics_;
+    auto http = MetricsHttpServer::start(address->substr(0, colon), address->substr(colon + 1), web,
+                                         MetricsHttpLimits{}, [&metrics] { return metrics.render(); });
+    if (!http) {
       return make_error(ErrorKind::usage,
-                        "--listen " + *address + ": cannot serve metrics there: " + bind_failure_reason(*address));
+                        "--listen " + *address + ": cannot serve metrics there: " + http.error().message);
     }
-    servers.exposer->RegisterCollectable(outputs->metrics_.registry(), "/metrics");
+    servers.http = std::move(*http);
+    servers.listen_address = (servers.http->tls() ? "https://" : "http://") + *address;
   }
   return outputs;
 }
 
-bool MetricsOutputs::listening() const { return servers_->exposer != nullptr; }
+bool MetricsOutputs::listening() const { return servers_->http != nullptr; }
 
-std::string MetricsOutputs::listen_url() const { return "http://" + servers_->listen_address + "/metrics"; }
+std::string MetricsOutputs::listen_url() const { return servers_->listen_address + "/metrics"; }
 
 bool MetricsOutputs::pushing() const { return servers_->gateway != nullptr; }
 
 Expected<void> MetricsOutputs::push() {
   if (!servers_->gateway) return {};
   const std::lock_guard lock(servers_->push_mutex);
-  const int status = servers_->gateway->Push();
-  if (status >= 200 && status < 300) return {};
+  auto pushed = servers_->gateway->push(metrics_.render());
+  if (pushed) return {};
   metrics_.add_push_failures(1);
-  const std::string why = status < 0 ? "cannot connect or send (curl error " + std::to_string(-status) + ")"
-                                     : "HTTP status " + std::to_string(status);
-  return make_error(ErrorKind::io, "--push " + servers_->push_url + ": push failed: " + why);
+  return tl::unexpected(pushed.error());
 }
 
 void MetricsOutputs::start_periodic_push() {
@@ -309,12 +288,7 @@ void MetricsOutputs::start_periodic_push() {
 }
 
 Expected<void> MetricsOutputs::stop_periodic_push() {
-  {
-    const std::lock_guard lock(servers_->stop_mutex);
-    servers_->stop_requested = true;
-  }
-  servers_->stop_requested_cv.notify_all();
-  if (servers_->push_thread.joinable()) servers_->push_thread.join();
+  servers_->stop_push_thread();
   return push();
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // The Prometheus outputs a command can ask for, shared by `replay` and `live`:
-//   --listen [ADDR]   /metrics and /healthz over HTTP (default 0.0.0.0:9160)
-//   --push URL        Pushgateway, with --job and repeatable --grouping KEY=VALUE
+//   --listen [ADDR]   /metrics and /healthz over HTTP (replay: 127.0.0.1:9160, live: 0.0.0.0:9160),
+//                     with --web-config FILE for basic auth and TLS (outputs/web_config.h)
+//   --push URL        Pushgateway, with --job, repeatable --grouping KEY=VALUE and --push-timeout
 //   --prom-file FILE  exposition file for node_exporter's textfile collector (replay)
 //   --compat sip-exporter
 //   --peers FILE      per-peer request/response counts (the engine counts them; see EngineConfig)
@@ -9,12 +10,13 @@
 //
 // How a command uses it:
 //   block_termination_signals();                  // before any thread starts (only if it waits)
-//   auto outputs = MetricsOutputs::start(opts);   // binds --listen: a busy port fails here
+//   auto outputs = MetricsOutputs::start(opts);   // binds --listen (a busy port fails here), checks
+//                                                 // that --prom-file can be written
 //   Engine engine(EngineConfig{..., .peers = outputs->peers()});
 //   ... feed the engine; outputs->metrics().update(engine.report()) whenever figures change ...
-//   outputs->push();                              // replay: once at the end
+//   outputs->write_prom_file();                   // replay: files first,
+//   outputs->push();                              // then the network, bounded by --push-timeout
 //   outputs->start_periodic_push(); ... outputs->stop_periodic_push();   // live
-//   outputs->write_prom_file();                   // replay
 //   if (outputs->listening()) wait_for_termination_signal();
 #include <chrono>
 #include <cstdint>
@@ -33,10 +35,18 @@ namespace sipmon {
 // Not registered on the Prometheus "default port allocations" wiki; pick another with --listen.
 inline constexpr std::uint16_t kDefaultMetricsPort = 9160;
 
+// Where a bare --listen binds: replay serves a finished report to whoever asks on this host only;
+// live is an exporter that the Prometheus server on another host scrapes (docs/prometheus.md).
+inline constexpr std::string_view kReplayListenHost = "127.0.0.1";
+inline constexpr std::string_view kLiveListenHost = "0.0.0.0";
+
 struct MetricsOptions {
   bool listen_requested = false;
   std::string listen;  // as given; empty with listen_requested means the default address
+  std::string default_listen_host = std::string(kLiveListenHost);
+  std::string web_config;  // exporter-toolkit web-config file: basic auth, TLS
   std::string push_url;
+  double push_timeout_s = 5;
   std::string job = "sipmon";
   std::vector<std::string> grouping;  // KEY=VALUE
   double push_interval_s = 15;        // live only
@@ -50,20 +60,21 @@ enum class MetricsCommand { replay, live };
 void add_metrics_options(CLI::App& command, MetricsOptions& options, MetricsCommand kind);
 
 // "HOST:PORT", "[V6]:PORT", ":PORT" (all IPv4 interfaces), "HOST" (default port), or "" (the
-// default, 0.0.0.0:9160) -> civetweb's "HOST:PORT" form.
-Expected<std::string> listen_address(std::string_view text);
+// default host, port 9160) -> "HOST:PORT", with IPv6 hosts in brackets.
+Expected<std::string> listen_address(std::string_view text, std::string_view default_host = kLiveListenHost);
 
 struct PushTarget {
   std::string host;  // with its scheme: "http://127.0.0.1"
   std::string port;
+  std::string base() const { return host + ":" + port; }
 };
 // "http://HOST[:PORT][/]" (https too); the port defaults to the Pushgateway's 9091.
 Expected<PushTarget> parse_push_url(std::string_view url);
 
 class MetricsOutputs {
  public:
-  // Validates the options, creates the registry and binds the listener. Errors say which option
-  // is wrong (or which address is busy).
+  // Validates the options, creates the registry, binds the listener and checks that --prom-file
+  // can be written. Errors say which option is wrong (or which address is busy).
   static Expected<std::unique_ptr<MetricsOutputs>> start(const MetricsOptions& options);
   ~MetricsOutputs();
 
@@ -79,15 +90,18 @@ class MetricsOutputs {
     return std::chrono::duration<double>(options_.push_interval_s);
   }
 
-  // One push of the whole registry. A failure is counted in sipmon_push_failures_total and its
-  // error names the URL; nothing else is affected. No-op without --push.
+  // One push of the whole registry, bounded by --push-timeout. A failure is counted in
+  // sipmon_push_failures_total and its error names the URL; nothing else is affected. No-op
+  // without --push.
   Expected<void> push();
   // Writes --prom-file atomically. No-op without it.
   Expected<void> write_prom_file();
 
   // `live`: pushes every push_interval() on a thread of its own until stop_periodic_push(), which
-  // makes one last push (call it after the last update(), on SIGTERM/SIGINT). A failed push is
-  // logged on stderr and counted; the capture never waits for the gateway. No-op without --push.
+  // makes one last push (call it after the last update(), on SIGTERM/SIGINT): a periodic push
+  // still under way is cancelled first, so stopping takes at most about --push-timeout. A failed
+  // push is logged on stderr and counted; the capture never waits for the gateway. No-op without
+  // --push.
   void start_periodic_push();
   Expected<void> stop_periodic_push();
 

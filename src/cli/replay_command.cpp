@@ -33,12 +33,19 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
 }
 
 int run_replay(const ReplayOptions& options) {
-  // Before the input is read: a busy --listen port or a bad --push URL fails at start-up.
+  // Before the input is read: a busy --listen port, a bad --push URL or an output path that
+  // cannot be written fails at start-up, not after a long replay.
   if (options.metrics.listen_requested) block_termination_signals();
   auto metrics = MetricsOutputs::start(options.metrics);
   if (!metrics) {
     std::cerr << "sipmon: " << metrics.error().message << "\n";
     return kExitUsage;
+  }
+  if (!options.out.empty()) {
+    if (auto writable = check_output_path("--out", options.out); !writable) {
+      std::cerr << "sipmon: " << writable.error().message << "\n";
+      return kExitUsage;
+    }
   }
 
   auto hep_sender = start_hep_sender(options.hep, HepCommand::replay);
@@ -59,23 +66,19 @@ int run_replay(const ReplayOptions& options) {
     report->capture.hep_out = (*hep_sender)->report();
   }
 
+  // Files first, the network last: a gateway that never answers costs its push (bounded by
+  // --push-timeout), never the report.
   int status = kExitOk;
-  if (!options.out.empty()) {
-    if (auto written = write_file_atomically(options.out, render_json_report(*report)); !written) {
-      std::cerr << "sipmon: " << written.error().message << "\n";
-      status = kExitUsage;
-    }
-  }
-  std::cout << (options.json ? render_json_report(*report) : render_text_summary(*report)) << std::flush;
-
+  const auto deliver = [&status](Expected<void> written) {
+    if (written) return;
+    std::cerr << "sipmon: " << written.error().message << "\n";
+    status = kExitOutputFailed;
+  };
+  if (!options.out.empty()) deliver(write_file_atomically(options.out, render_json_report(*report)));
   (*metrics)->metrics().update(*report);
-  // Push first, so that the exposition file records a failed push in sipmon_push_failures_total.
-  for (auto written : {(*metrics)->push(), (*metrics)->write_prom_file()}) {
-    if (!written) {
-      std::cerr << "sipmon: " << written.error().message << "\n";
-      status = kExitUsage;
-    }
-  }
+  deliver((*metrics)->write_prom_file());
+  std::cout << (options.json ? render_json_report(*report) : render_text_summary(*report)) << std::flush;
+  deliver((*metrics)->push());
   if ((*metrics)->listening()) {
     std::cerr << "sipmon: serving " << (*metrics)->listen_url() << " until interrupted (SIGINT/SIGTERM)\n";
     wait_for_termination_signal();

@@ -28,6 +28,21 @@ TEST_CASE("listen addresses: default, :PORT, HOST, HOST:PORT, [v6]:PORT", "[metr
   CHECK_FALSE(listen_address("samples/call.pcap"));
 }
 
+TEST_CASE("a bare --listen binds loopback in replay, every IPv4 interface in live", "[metrics-options]") {
+  CHECK(listen_address("", kReplayListenHost).value() == "127.0.0.1:9160");
+  CHECK(listen_address("", kLiveListenHost).value() == "0.0.0.0:9160");
+  CHECK(listen_address(":9999", kReplayListenHost).value() == "0.0.0.0:9999");  // asked for explicitly
+  CLI::App app;
+  MetricsOptions replay;
+  CLI::App* command = app.add_subcommand("replay");
+  add_metrics_options(*command, replay, MetricsCommand::replay);
+  CHECK(replay.default_listen_host == "127.0.0.1");
+  MetricsOptions live;
+  CLI::App* live_command = app.add_subcommand("live");
+  add_metrics_options(*live_command, live, MetricsCommand::live);
+  CHECK(live.default_listen_host == "0.0.0.0");
+}
+
 TEST_CASE("push URLs become prometheus-cpp's host and port", "[metrics-options]") {
   const auto with_port = parse_push_url("http://127.0.0.1:9191");
   REQUIRE(with_port);
@@ -110,4 +125,51 @@ TEST_CASE("periodic pushes to an unreachable gateway are counted and never stop 
   REQUIRE_FALSE(last);
   CHECK(last.error().message.find(options.push_url) != std::string::npos);
   CHECK(push_failures(out.metrics().render()) >= periodic + 1);
+}
+
+TEST_CASE("a gateway that accepts and never answers costs one --push-timeout, not forever", "[metrics-options]") {
+  // A listening socket that nobody accepts from: the kernel completes the handshake, nothing answers.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+  REQUIRE(::listen(listener, 8) == 0);
+  socklen_t length = sizeof address;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+
+  MetricsOptions options;
+  options.push_url = "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+  options.push_timeout_s = 0.5;
+  auto outputs = MetricsOutputs::start(options);
+  REQUIRE(outputs);
+  const auto started = std::chrono::steady_clock::now();
+  const auto pushed = (*outputs)->push();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  ::close(listener);
+  REQUIRE_FALSE(pushed);
+  CHECK(pushed.error().message.find("timed out after 0.5 s") != std::string::npos);
+  CHECK(seconds >= 0.4);
+  CHECK(seconds < 5);  // a bound, not a benchmark: without a timeout this never returns
+  CHECK(push_failures((*outputs)->metrics().render()) == 1);
+}
+
+TEST_CASE("listen: IPv6 loopback is served, and a busy port says why", "[metrics-options]") {
+  MetricsOptions options;
+  options.listen_requested = true;
+  options.listen = "[::1]:" + std::to_string(unused_loopback_port());
+  auto outputs = MetricsOutputs::start(options);
+  REQUIRE(outputs);
+  CHECK((*outputs)->listen_url() == "http://" + options.listen + "/metrics");
+  auto busy = MetricsOutputs::start(options);  // the same address again
+  REQUIRE_FALSE(busy);
+  CHECK(busy.error().message.find("Address already in use") != std::string::npos);
+}
+
+TEST_CASE("a prom-file path that cannot be written fails at start", "[metrics-options]") {
+  MetricsOptions options;
+  options.prom_file = "/nonexistent-dir-issue15/sipmon.prom";
+  const auto outputs = MetricsOutputs::start(options);
+  REQUIRE_FALSE(outputs);
+  CHECK(outputs.error().message.find("--prom-file") == 0);
 }
