@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# The deterministic fuzz step of the test command (scripts/test.sh): for each libFuzzer target,
+#   1. replays every seed made from the repository's captures (and the shared corpus when it is
+#      present) and every kept crasher in tests/fuzz_regressions/<target>/, once each;
+#   2. fuzzes from the repository's seeds and the crashers with a fixed seed (-seed) and a fixed
+#      number of runs (-runs), into a fresh directory: the same inputs on every machine, so the
+#      outcome does not depend on luck or on what an earlier run left behind.
+# Exits non-zero on any crash, leak, timeout or sanitizer report. Exploratory fuzzing (random
+# seeds, time-boxed) is scripts/fuzz.sh.
+#
+#   scripts/fuzz-check.sh                    # every target
+#   scripts/fuzz-check.sh frame_fuzzer       # one target
+#
+# Environment: FUZZ_SEED (default 1), FUZZ_RUNS (mutations per target after the replay, default
+# 20000), FUZZ_BUILD_DIR (default build-fuzz), CXX/CC (default clang++-14/clang-14), CORPUS_DIR
+# (default ../shared/corpus beside the checkout; replayed only, never a source of mutations).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+. "$ROOT/scripts/lib/fuzz_common.sh"
+SEED=${FUZZ_SEED:-1}
+RUNS=${FUZZ_RUNS:-20000}
+TARGETS=("$@")
+[[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=("${FUZZ_TARGETS_ALL[@]}")
+
+fuzz_build "${TARGETS[@]}"
+OUT=$FUZZ_BUILD/fuzz-check
+mapfile -t repo_captures < <(fuzz_repo_captures)
+fuzz_make_seeds "$OUT/seeds" "${repo_captures[@]}"
+CORPUS_DIR=${CORPUS_DIR:-$ROOT/../shared/corpus}
+shared=()
+if [[ -d $CORPUS_DIR ]]; then
+  fuzz_make_seeds "$OUT/shared-seeds" "$CORPUS_DIR"/*.pcap "$CORPUS_DIR"/*.pcapng
+  shared=("$OUT/shared-seeds")
+fi
+
+# Flags common to both steps. -reload=0: never pick up files written while running.
+FLAGS=(-dict="$ROOT/fuzz/sip.dict" -timeout=30 -rss_limit_mb=2048 -max_len=8192 -reload=0 -print_final_stats=1)
+status=0
+for target in "${TARGETS[@]}"; do
+  binary=$FUZZ_BUILD/fuzz/$target
+  regressions=()
+  [[ -d $ROOT/tests/fuzz_regressions/$target ]] && regressions=("$ROOT/tests/fuzz_regressions/$target")
+  artifacts=$OUT/artifacts/$target/
+  rm -rf "$artifacts" "$OUT/new/$target"
+  mkdir -p "$artifacts" "$OUT/new/$target"
+  shared_dirs=()
+  [[ ${#shared[@]} -gt 0 && -d ${shared[0]}/$target ]] && shared_dirs=("${shared[0]}/$target")
+  inputs=$(find "$OUT/seeds/$target" "${shared_dirs[@]}" "${regressions[@]}" -type f | wc -l)
+
+  echo "== $target: replay $inputs inputs, then $RUNS runs with -seed=$SEED"
+  # -runs=0 with corpus directories runs each input once and stops.
+  if ! "$binary" -runs=0 "${FLAGS[@]}" -artifact_prefix="$artifacts" "$OUT/seeds/$target" "${shared_dirs[@]}" \
+      "${regressions[@]}" >"$OUT/$target.replay.log" 2>&1; then
+    echo "!! $target: replaying the corpus and the kept crashers failed; see $OUT/$target.replay.log and $artifacts" >&2
+    tail -40 "$OUT/$target.replay.log" >&2
+    status=1
+    continue
+  fi
+  # -runs counts the initial corpus too: add it so that every target mutates RUNS times.
+  seeds=$(find "$OUT/seeds/$target" "${regressions[@]}" -type f | wc -l)
+  if ! "$binary" -seed="$SEED" -runs=$((seeds + RUNS)) "${FLAGS[@]}" -artifact_prefix="$artifacts" \
+      "$OUT/new/$target" "$OUT/seeds/$target" "${regressions[@]}" >"$OUT/$target.log" 2>&1; then
+    echo "!! $target: fuzzing with -seed=$SEED found a failure; see $OUT/$target.log and $artifacts" >&2
+    echo "   minimize it, add it under tests/fuzz_regressions/$target/ and fix the bug (tests/fuzz_regressions/README.md)" >&2
+    tail -40 "$OUT/$target.log" >&2
+    status=1
+  fi
+  grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$OUT/$target.log" | sed "s/^/   $target /" || true
+done
+exit $status
