@@ -27,7 +27,7 @@ run() {
 exit_is() { [[ $RC -eq $1 ]]; }
 err_has() { grep -qF -- "$1" "$WORK/err"; }
 # json EXPR: a Python expression over the report `r` in $WORK/out.
-json() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($1)" "$WORK/out"; }
+json() { python3 "$SOURCE_DIR/tests/e2e/lib/json_eval.py" "$WORK/out" "$1"; }
 json_is() { [[ $(json "$1") == "$2" ]]; }
 
 first_packet() { capinfos -T -r -a -S "$1" | cut -f2; }

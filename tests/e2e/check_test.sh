@@ -42,7 +42,7 @@ exec(sys.argv[3])
 open(sys.argv[2], "w").write(json.dumps(r, indent=2) + "\n")' "$1" "$2" "$3"
 }
 # value FILE EXPR: prints a Python expression over the report `r` in FILE.
-value() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+value() { python3 "$SOURCE_DIR/tests/e2e/lib/json_eval.py" "$1" "$2"; }
 
 # An rfc6076 section shaped as docs/report.md describes it, with figures chosen so that ratio and
 # delay rules can be tested whatever the samples give. Counts are consistent with the ratios; registrations are absent, so

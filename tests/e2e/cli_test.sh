@@ -28,9 +28,7 @@ out_has() { grep -qF -- "$1" "$WORK/out"; }
 first_err_line_has() { head -n 1 "$WORK/err" | grep -qF -- "$1"; }
 
 # json FILE EXPR: prints a Python expression evaluated over the report `r` loaded from FILE.
-json() {
-  python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
+json() { python3 "$SOURCE_DIR/tests/e2e/lib/json_eval.py" "$1" "$2"; }
 # counts FILE: requests and responses of a report, in a canonical form for comparison.
 counts() { json "$1" 'json.dumps([r["requests"], r["responses"]], sort_keys=True)'; }
 # tshark_counts [--damaged] FILE [TAP_FILTER]: tshark's sip,stat figures in the same form as counts.

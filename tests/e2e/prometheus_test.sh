@@ -55,26 +55,10 @@ wait_http() { # wait_http URL: up to 20 s for a 2xx
   return 1
 }
 
-# Sum of the samples of one metric in an exposition, over the series whose labels include the
-# given KEY=VALUE pairs; "absent" when there is none.
-cat >"$TMP/expo.py" <<'EOF'
-import re, sys
-path, name, wanted = sys.argv[1], sys.argv[2], dict(a.split("=", 1) for a in sys.argv[3:])
-line_re = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)')
-total, found = 0.0, False
-for line in open(path):
-    m = line_re.match(line)
-    if not m or m.group(1) != name:
-        continue
-    labels = dict(re.findall(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', m.group(3) or ""))
-    if all(labels.get(k) == v for k, v in wanted.items()):
-        total += float(m.group(4)); found = True
-print(("%.10g" % total) if found else "absent")
-EOF
-expo() { python3 "$TMP/expo.py" "$@"; }
-json() { # json FILE PYTHON-EXPRESSION-OVER-r
-  python3 -c 'import json, sys; r = json.load(open(sys.argv[1])); v = eval(sys.argv[2]); print("null" if v is None else ("%.10g" % v if isinstance(v, (int, float)) else v))' "$1" "$2"
-}
+# expo FILE METRIC [KEY=VALUE...]: sum of the metric's samples in an exposition over the series
+# with those labels; "absent" when there is none.
+expo() { python3 "$SRC/tests/e2e/lib/exposition_sum.py" "$@"; }
+json() { python3 "$SRC/tests/e2e/lib/json_eval.py" --number "$1" "$2"; } # json FILE PYTHON-EXPRESSION-OVER-r
 same() { # same A B: equal numbers
   python3 -c 'import sys; a, b = sys.argv[1:]; sys.exit(0 if a not in ("absent", "null", "") and abs(float(a) - float(b)) <= 1e-6 * max(1, abs(float(b))) else 1)' "$1" "$2" ||
     { echo "  expected $2, got $1"; return 1; }
@@ -135,6 +119,19 @@ SIPMON_PID=$!
 PIDS+=("$SIPMON_PID")
 check "--listen: /healthz answers" wait_http "http://127.0.0.1:$LISTEN/healthz"
 check "--listen: /healthz says ok" test "$(curl -s --max-time 5 "http://127.0.0.1:$LISTEN/healthz")" = "ok"
+# The server answers from start-up, while the captures are still being read; the figures are the
+# replay's once sipmon says it is serving "until interrupted" (on a busy machine that can take a
+# while: scraping earlier read zeros now and then).
+wait_line() { # wait_line FILE PATTERN: up to 60 s
+  local i
+  for i in $(seq 1 600); do
+    grep -q -- "$2" "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
+check "--listen: the replay finishes and sipmon says it serves until interrupted" \
+  wait_line "$TMP/listen.err" "until interrupted"
 curl -s --max-time 5 "http://127.0.0.1:$LISTEN/metrics" >"$TMP/scrape.prom"
 check "--listen: promtool check metrics on /metrics is clean" promtool check metrics <"$TMP/scrape.prom"
 check "--listen: /metrics serves the replay's figures" \
