@@ -11,15 +11,18 @@
 #   scripts/fuzz-check.sh                    # every target
 #   scripts/fuzz-check.sh frame_fuzzer       # one target
 #
-# Environment: FUZZ_SEED (default 1), FUZZ_RUNS (mutations per target after the replay, default
-# 20000), FUZZ_BUILD_DIR (default build-fuzz), CXX/CC (default clang++-14/clang-14), CORPUS_DIR
-# (default ../shared/corpus beside the checkout; replayed only, never a source of mutations).
+# Environment: FUZZ_SEED (default 1), FUZZ_RUNS (mutations per target after the replay; default per
+# target, below), FUZZ_BUILD_DIR (default build-fuzz), CXX/CC (default clang++-14/clang-14), CORPUS_DIR
+# (default: the shared corpus beside the checkout, as tests/e2e/corpus_tshark_test.py finds it;
+# replayed only, never a source of mutations, since not every machine has it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 . "$ROOT/scripts/lib/fuzz_common.sh"
 SEED=${FUZZ_SEED:-1}
-RUNS=${FUZZ_RUNS:-20000}
+# Runs per target: each about 10 s of CPU on the development machine (the whole engine per input
+# in frame_fuzzer is ~20 times slower than the parser alone).
+declare -A DEFAULT_RUNS=([sip_parser_fuzzer]=100000 [frame_fuzzer]=5000 [packet_decoder_fuzz]=10000)
 TARGETS=("$@")
 [[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=("${FUZZ_TARGETS_ALL[@]}")
 
@@ -27,9 +30,13 @@ fuzz_build "${TARGETS[@]}"
 OUT=$FUZZ_BUILD/fuzz-check
 mapfile -t repo_captures < <(fuzz_repo_captures)
 fuzz_make_seeds "$OUT/seeds" "${repo_captures[@]}"
-CORPUS_DIR=${CORPUS_DIR:-$ROOT/../shared/corpus}
+if [[ -z ${CORPUS_DIR:-} ]]; then
+  for candidate in "$ROOT/../shared/corpus" /work/shared/corpus; do
+    [[ -d $candidate ]] && { CORPUS_DIR=$candidate; break; }
+  done
+fi
 shared=()
-if [[ -d $CORPUS_DIR ]]; then
+if [[ -n ${CORPUS_DIR:-} && -d $CORPUS_DIR ]]; then
   fuzz_make_seeds "$OUT/shared-seeds" "$CORPUS_DIR"/*.pcap "$CORPUS_DIR"/*.pcapng
   shared=("$OUT/shared-seeds")
 fi
@@ -39,6 +46,7 @@ FLAGS=(-dict="$ROOT/fuzz/sip.dict" -timeout=30 -rss_limit_mb=2048 -max_len=8192 
 status=0
 for target in "${TARGETS[@]}"; do
   binary=$FUZZ_BUILD/fuzz/$target
+  RUNS=${FUZZ_RUNS:-${DEFAULT_RUNS[$target]:-10000}}
   regressions=()
   [[ -d $ROOT/tests/fuzz_regressions/$target ]] && regressions=("$ROOT/tests/fuzz_regressions/$target")
   artifacts=$OUT/artifacts/$target/

@@ -24,9 +24,13 @@ TARGETS=("$@")
 
 fuzz_build "${TARGETS[@]}"
 OUT=$FUZZ_BUILD/fuzz-run
-CORPUS_DIR=${CORPUS_DIR:-$ROOT/../shared/corpus}
+if [[ -z ${CORPUS_DIR:-} ]]; then
+  for candidate in "$ROOT/../shared/corpus" /work/shared/corpus; do
+    [[ -d $candidate ]] && { CORPUS_DIR=$candidate; break; }
+  done
+fi
 mapfile -t captures < <(fuzz_repo_captures)
-[[ -d $CORPUS_DIR ]] && captures+=("$CORPUS_DIR"/*.pcap "$CORPUS_DIR"/*.pcapng)
+[[ -n ${CORPUS_DIR:-} && -d $CORPUS_DIR ]] && captures+=("$CORPUS_DIR"/*.pcap "$CORPUS_DIR"/*.pcapng)
 fuzz_make_seeds "$OUT/seeds" "${captures[@]}"
 
 status=0
