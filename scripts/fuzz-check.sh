@@ -41,6 +41,16 @@ if [[ -n ${CORPUS_DIR:-} && -d $CORPUS_DIR ]]; then
   shared=("$OUT/shared-seeds")
 fi
 
+# Repeatable runs need the same addresses every time (pointer comparisons feed libFuzzer's
+# mutations and a few coverage counters): run without address-space randomization. The tables'
+# hash seed is fixed in the fuzz build (fuzz/CMakeLists.txt). With both, the same -seed gives
+# the same corpus, byte for byte.
+NO_ASLR=(setarch "$(uname -m)" -R)
+if ! "${NO_ASLR[@]}" true 2>/dev/null; then
+  echo "fuzz-check: warning: cannot disable address-space randomization here; runs may differ slightly" >&2
+  NO_ASLR=()
+fi
+
 # Flags common to both steps. -reload=0: never pick up files written while running.
 FLAGS=(-dict="$ROOT/fuzz/sip.dict" -timeout=30 -rss_limit_mb=2048 -max_len=8192 -reload=0 -print_final_stats=1)
 status=0
@@ -58,7 +68,7 @@ for target in "${TARGETS[@]}"; do
 
   echo "== $target: replay $inputs inputs, then $RUNS runs with -seed=$SEED"
   # -runs=0 with corpus directories runs each input once and stops.
-  if ! "$binary" -runs=0 "${FLAGS[@]}" -artifact_prefix="$artifacts" "$OUT/seeds/$target" "${shared_dirs[@]}" \
+  if ! "${NO_ASLR[@]}" "$binary" -runs=0 "${FLAGS[@]}" -artifact_prefix="$artifacts" "$OUT/seeds/$target" "${shared_dirs[@]}" \
       "${regressions[@]}" >"$OUT/$target.replay.log" 2>&1; then
     echo "!! $target: replaying the corpus and the kept crashers failed; see $OUT/$target.replay.log and $artifacts" >&2
     tail -40 "$OUT/$target.replay.log" >&2
@@ -67,7 +77,7 @@ for target in "${TARGETS[@]}"; do
   fi
   # -runs counts the initial corpus too: add it so that every target mutates RUNS times.
   seeds=$(find "$OUT/seeds/$target" "${regressions[@]}" -type f | wc -l)
-  if ! "$binary" -seed="$SEED" -runs=$((seeds + RUNS)) "${FLAGS[@]}" -artifact_prefix="$artifacts" \
+  if ! "${NO_ASLR[@]}" "$binary" -seed="$SEED" -runs=$((seeds + RUNS)) "${FLAGS[@]}" -artifact_prefix="$artifacts" \
       "$OUT/new/$target" "$OUT/seeds/$target" "${regressions[@]}" >"$OUT/$target.log" 2>&1; then
     echo "!! $target: fuzzing with -seed=$SEED found a failure; see $OUT/$target.log and $artifacts" >&2
     echo "   minimize it, add it under tests/fuzz_regressions/$target/ and fix the bug (tests/fuzz_regressions/README.md)" >&2
