@@ -60,7 +60,7 @@ wait_http() { # wait_http URL: up to 20 s for a 2xx
 expo() { python3 "$SRC/tests/e2e/lib/exposition_sum.py" "$@"; }
 json() { python3 "$SRC/tests/e2e/lib/json_eval.py" --number "$1" "$2"; } # json FILE PYTHON-EXPRESSION-OVER-r
 same() { # same A B: equal numbers
-  python3 -c 'import sys; a, b = sys.argv[1:]; sys.exit(0 if a not in ("absent", "null", "") and abs(float(a) - float(b)) <= 1e-6 * max(1, abs(float(b))) else 1)' "$1" "$2" ||
+  python3 "$SRC/tests/e2e/lib/same_number.py" "$1" "$2" ||
     { echo "  expected $2, got $1"; return 1; }
 }
 
@@ -160,12 +160,7 @@ prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
 PIDS+=("$!")
 promql() { # promql QUERY: the first sample's value, or "absent"
   curl -s --max-time 5 --data-urlencode "query=$1" "http://127.0.0.1:$PROM/api/v1/query" |
-    python3 -c 'import json, sys
-try:
-    r = json.load(sys.stdin)["data"]["result"]
-    print(r[0]["value"][1] if r else "absent")
-except Exception:
-    print("absent")'
+    python3 "$SRC/tests/e2e/lib/promql_value.py"
 }
 check "prometheus starts" wait_http "http://127.0.0.1:$PROM/-/ready"
 scraped=absent
@@ -191,10 +186,7 @@ else
 fi
 
 rules_healthy() {
-  curl -s --max-time 5 "http://127.0.0.1:$PROM/api/v1/rules" | python3 -c 'import json, sys
-rules = [r for g in json.load(sys.stdin)["data"]["groups"] for r in g["rules"]]
-bad = [r["name"] + ": " + r.get("lastError", "") for r in rules if r["health"] != "ok"]
-sys.exit(0 if rules and not bad else 1)'
+  curl -s --max-time 5 "http://127.0.0.1:$PROM/api/v1/rules" | python3 "$SRC/tests/e2e/lib/prometheus_rules_healthy.py"
 }
 rules_ok=1
 for _ in $(seq 1 100); do # up to 10 s for every rule to be evaluated once
