@@ -22,7 +22,7 @@ ROOT=$PWD
 SEED=${FUZZ_SEED:-1}
 # Runs per target: each about 10 s of CPU on the development machine (the whole engine per input
 # in frame_fuzzer is ~20 times slower than the parser alone).
-declare -A DEFAULT_RUNS=([sip_parser_fuzzer]=100000 [frame_fuzzer]=5000 [packet_decoder_fuzz]=10000)
+declare -A DEFAULT_RUNS=([sip_parser_fuzzer]=100000 [frame_fuzzer]=5000 [packet_decoder_fuzz]=10000 [pcap_file_fuzzer]=5000)
 TARGETS=("$@")
 [[ ${#TARGETS[@]} -gt 0 ]] || TARGETS=("${FUZZ_TARGETS_ALL[@]}")
 

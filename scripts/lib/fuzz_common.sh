@@ -2,7 +2,7 @@
 # (exploratory): builds the libFuzzer targets in their own clang tree and makes seed corpora from
 # capture files. Sourced, not run; expects ROOT to be the checkout.
 
-FUZZ_TARGETS_ALL=(sip_parser_fuzzer frame_fuzzer packet_decoder_fuzz)
+FUZZ_TARGETS_ALL=(sip_parser_fuzzer frame_fuzzer packet_decoder_fuzz pcap_file_fuzzer)
 FUZZ_BUILD=${FUZZ_BUILD_DIR:-$ROOT/build-fuzz}
 
 # fuzz_build TARGET...: configures (clang-14 unless CXX/CC say otherwise) and builds the targets.
@@ -27,6 +27,11 @@ fuzz_make_seeds() {
   python3 "$ROOT/fuzz/make_seed_corpus.py" "$out" "${existing[@]}"
   # packet_decoder_fuzz reads its own record format (with a time step per frame).
   python3 "$ROOT/fuzz/pcap_to_seeds.py" "$out/packet_decoder_fuzz" "${existing[@]}" >/dev/null
+  # pcap_file_fuzzer reads whole files: the small captures themselves are its seeds.
+  mkdir -p "$out/pcap_file_fuzzer"
+  for capture in "${existing[@]}"; do
+    if [[ $(stat -c %s "$capture") -le 65536 ]]; then cp "$capture" "$out/pcap_file_fuzzer/"; fi
+  done
 }
 
 # The captures kept in the repository: the same on every machine.
