@@ -10,9 +10,13 @@ packages=(
   libpcap-dev zlib1g-dev libzstd-dev prometheus-cpp-dev libcli11-dev nlohmann-json3-dev catch2 libexpected-dev
   libbenchmark-dev libclang-rt-14-dev
   libmicrohttpd-dev libyaml-cpp-dev libcrypt-dev libcurl4-openssl-dev
+  # packaging: the man page from --help, the .deb's dependencies (dpkg-shlibdeps), the clean
+  # Debian 12 root of scripts/package-test.sh, the format check
+  help2man dpkg-dev debootstrap clang-format
   # tests and tools
   sip-tester tshark tcpdump prometheus prometheus-pushgateway iproute2 libxml2-utils
   python3 procps curl strace
+  systemd  # systemd-analyze verify of the shipped unit (tests/e2e/systemd_unit_test.sh)
   # HEP tests: a real SIP server exporting HEP (siptrace) and storing it (sipcapture, db_text),
   # TLS between two instances (docs/hep.md)
   kamailio kamailio-tls-modules openssl

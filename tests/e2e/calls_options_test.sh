@@ -28,7 +28,7 @@ run() {
 exit_is() { [[ $RC -eq $1 ]]; }
 err_has() { grep -qF -- "$1" "$WORK/err"; }
 # json EXPR: a Python expression over the report `r` in $WORK/out.
-json() { python3 -c "import json,sys; r=json.load(open(sys.argv[1])); print($1)" "$WORK/out"; }
+json() { python3 "$SOURCE_DIR/tests/e2e/lib/json_eval.py" "$WORK/out" "$1"; }
 json_is() { [[ $(json "$1") == "$2" ]]; }
 
 first_packet() { capinfos -T -r -a -S "$1" | cut -f2; }
@@ -39,8 +39,8 @@ first_packet() { capinfos -T -r -a -S "$1" | cut -f2; }
 #   answered-2 INVITE at +299 ms finds busy-1 decided (486): recycled, not counted
 #   busy-2 INVITE at +601.5 ms, answered-3 undecided (its 200 comes at +602.8 ms) -> evicted
 # so exactly 2 evictions out of 5 attempts.
-shift=$(python3 -c "import sys; print(f'{float(sys.argv[1]) - float(sys.argv[2]) + 0.001:.6f}')" \
-  "$(first_packet "$SAMPLES/call-answered.pcap")" "$(first_packet "$SAMPLES/call-busy.pcap")")
+shift=$(awk -v a="$(first_packet "$SAMPLES/call-answered.pcap")" -v b="$(first_packet "$SAMPLES/call-busy.pcap")" \
+  'BEGIN { printf "%.6f", a - b + 0.001 }')
 editcap -t "$shift" "$SAMPLES/call-busy.pcap" "$WORK/busy-shifted.pcap" >/dev/null 2>&1
 OVERLAP=("$SAMPLES/call-answered.pcap" "$WORK/busy-shifted.pcap")
 

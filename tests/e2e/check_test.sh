@@ -34,15 +34,9 @@ err_has() { grep -qF -- "$1" "$WORK/err"; }
 fails_on() { grep -E "^$1 " "$WORK/out" | grep -qF "FAIL"; }
 
 # edit IN OUT PYTHON: writes OUT, the report IN after running PYTHON statements over it as `r`.
-edit() {
-  python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
-exec(sys.argv[3])
-open(sys.argv[2], "w").write(json.dumps(r, indent=2) + "\n")' "$1" "$2" "$3"
-}
+edit() { python3 "$SOURCE_DIR/tests/e2e/lib/json_edit.py" "$1" "$2" "$3"; }
 # value FILE EXPR: prints a Python expression over the report `r` in FILE.
-value() { python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
+value() { python3 "$SOURCE_DIR/tests/e2e/lib/json_eval.py" "$1" "$2"; }
 
 # An rfc6076 section shaped as docs/report.md describes it, with figures chosen so that ratio and
 # delay rules can be tested whatever the samples give. Counts are consistent with the ratios; registrations are absent, so
@@ -86,16 +80,7 @@ done
 "$SIPMON" replay "$ANSWERED" --json >"$WORK/base.json"
 edit "$WORK/base.json" "$WORK/no-rfc.json" "r.pop('rfc6076', None)"
 # Compared figures: every scalar leaf that is not metadata (docs/ci.md lists the metadata).
-figures=$(python3 -c '
-import json, sys
-r = json.load(open(sys.argv[1]))
-meta = {"sipmon_version", "schema_version", "capture.files", "capture.first_ts", "capture.last_ts", "capture.read_errors"}
-def leaves(node, path):
-    if any(path == m or path.startswith(m + ".") for m in meta): return 0
-    if isinstance(node, dict): return sum(leaves(v, (path + "." if path else "") + k) for k, v in node.items())
-    if isinstance(node, list): return sum(leaves(v, path + "." + str(i)) for i, v in enumerate(node))
-    return 1
-print(leaves(r, ""))' "$WORK/base.json")
+figures=$(python3 "$SOURCE_DIR/tests/e2e/lib/report_figures.py" "$WORK/base.json")
 run check "$ANSWERED" --baseline "$WORK/base.json"
 check "the summary counts every figure but the metadata ($figures)" out_has "PASS: $figures figures compared"
 run check "$ANSWERED" --baseline "$WORK/base.json" --verbose

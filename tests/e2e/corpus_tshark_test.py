@@ -29,11 +29,14 @@ Prints `P passed, F failed` last; exits 1 on any failure.
 import glob
 import json
 import os
-import re
 import shlex
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+
+sys.dont_write_bytecode = True  # nothing written into the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+import sipstat  # noqa: E402  (the one sip,stat parser of the tests: lib/sipstat.py)
 
 SOURCE_DIR = os.environ.get("SIPMON_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPMON = os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon")
@@ -76,36 +79,6 @@ def run(argv):
     return subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, errors="replace")
 
 
-def parse_sipstat(text):
-    """(requests, responses, messages) from `-z sip,stat` output; None where no statistics block."""
-    requests, responses, messages, section = {}, {}, None, None
-    for line in text.splitlines():
-        match = re.match(r"Number of SIP messages:\s*(\d+)", line)
-        if match:
-            messages = int(match.group(1))
-        if line.startswith("* SIP Status Codes"):
-            section = "responses"
-            continue
-        if line.startswith("* List of SIP Request methods"):
-            section = "requests"
-            continue
-        if line.startswith("*") or line.startswith("==="):
-            section = None
-            continue
-        if section == "responses":
-            # "  SIP 407 Proxy Authentication Required :     1 Packets" (reason phrases vary)
-            match = re.match(r"^\s+SIP (\d+)\b.*:\s*(\d+) Packets\s*$", line)
-            if match:
-                responses[match.group(1)] = responses.get(match.group(1), 0) + int(match.group(2))
-        elif section == "requests":
-            match = re.match(r"^\s+(\S+)\s*:\s*(\d+) Packets\s*$", line)
-            if match:
-                requests[match.group(1)] = requests.get(match.group(1), 0) + int(match.group(2))
-    if messages is None:
-        return None
-    return requests, responses, messages
-
-
 def tshark_args_of(path):
     extra = path + ".tshark-args"
     if not os.path.exists(extra):
@@ -115,12 +88,7 @@ def tshark_args_of(path):
 
 
 def tshark_sipstat(path, tap_filter=None):
-    stat = "sip,stat" + ("," + tap_filter if tap_filter else "")
-    proc = run(["tshark", "-r", path, "-q", *tshark_args_of(path), "-z", stat])
-    parsed = parse_sipstat(proc.stdout)
-    if proc.returncode != 0 or parsed is None:
-        raise RuntimeError(f"tshark failed on {path} (rc={proc.returncode}): {proc.stderr.strip()[-300:]}")
-    return parsed
+    return sipstat.tshark_sipstat(path, tshark_args_of(path), tap_filter)
 
 
 def stored_sipstat(path):
@@ -133,7 +101,7 @@ def stored_sipstat(path):
     else:
         stored = path + ".sipstat.txt"
     with open(stored, errors="replace") as f:
-        parsed = parse_sipstat(f.read())
+        parsed = sipstat.parse_sipstat(f.read())
     if parsed is None:
         raise RuntimeError(f"{stored}: no 'Number of SIP messages' line")
     return parsed, os.path.basename(stored)

@@ -9,6 +9,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
 require_root
+require_ebpf
+require_tools setpriv python3 curl
 : "${SIPMON:?path to the sipmon binary}"
 
 port=${PORT:-26060}
@@ -22,7 +24,7 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 send() { python3 "$here/live_send_sip.py" --src 127.0.0.1 --dst 127.0.0.1 --port "$port" --interval 0.001 "$@"; }
-field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {'d': d}))" "$@"; }
+field() { python3 "$here/lib/json_eval.py" "$@"; }
 nobody=(setpriv --reuid=65534 --regid=65534 --clear-groups)
 
 echo "--- no privileges: a message naming the capabilities, exit 2"

@@ -29,9 +29,26 @@ stop_and_wait() {
   return $status
 }
 
+# A test that cannot run here exits with ctest's skip code (tests/CMakeLists.txt), so it is
+# reported skipped, never passed.
+skip() {
+  echo "SKIPPED: $*"
+  exit "${SIPMON_SKIP_CODE:-77}"
+}
+
 require_root() {
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "SKIP: live capture tests need root" >&2
-    exit 0
-  fi
+  [[ $(id -u) -eq 0 ]] || skip "live capture tests need root"
+}
+
+# require_tools TOOL...: skips unless every tool is installed (scripts/setup.sh installs them).
+require_tools() {
+  local tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || skip "$tool is not installed (scripts/setup.sh installs it)"
+  done
+}
+
+# The eBPF source is left out of builds configured with -DSIPMON_WITH_EBPF=OFF.
+require_ebpf() {
+  [[ ${SIPMON_WITH_EBPF:-1} == 1 ]] || skip "this build has no eBPF source (SIPMON_WITH_EBPF=OFF)"
 }

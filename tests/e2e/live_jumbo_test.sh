@@ -10,6 +10,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
 require_root
+require_ebpf
+require_tools ip python3
 : "${SIPMON:?path to the sipmon binary}"
 
 count=${JUMBO_FRAMES:-50}

@@ -8,6 +8,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
 require_root
+require_ebpf
+require_tools tcpdump sipp tshark python3
 : "${SIPMON:?path to the sipmon binary}"
 
 calls=${CALLS:-200}

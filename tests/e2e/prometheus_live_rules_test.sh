@@ -13,10 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 SRC=${SIPMON_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 source "$here/live_common.sh"
 require_root
+require_tools sipp prometheus curl python3
 : "${SIPMON:?path to the sipmon binary}"
-for tool in sipp prometheus curl python3; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed (scripts/setup.sh installs it)"; exit 1; }
-done
 
 work=$(mktemp -d /tmp/i11prom.XXXXXX)
 pids=()

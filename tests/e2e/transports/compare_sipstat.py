@@ -5,39 +5,23 @@ usage: compare_sipstat.py SIPMON CAPTURE [tshark args...]
 Prints both and exits 1 when requests or responses differ, 0 when they agree.
 """
 import json
-import re
+import os
 import subprocess
 import sys
 
-
-def parse_sipstat(text):
-    requests, responses, section = {}, {}, None
-    for line in text.splitlines():
-        if line.startswith("* SIP Status Codes"):
-            section = "responses"
-        elif line.startswith("* List of SIP Request methods"):
-            section = "requests"
-        elif line.startswith("*") or line.startswith("==="):
-            section = None
-        elif section == "responses":
-            m = re.match(r"^\s+SIP (\d+)\b.*:\s*(\d+) Packets\s*$", line)
-            if m:
-                responses[m.group(1)] = responses.get(m.group(1), 0) + int(m.group(2))
-        elif section == "requests":
-            m = re.match(r"^\s+(\S+)\s*:\s*(\d+) Packets\s*$", line)
-            if m:
-                requests[m.group(1)] = requests.get(m.group(1), 0) + int(m.group(2))
-    return requests, responses
+sys.dont_write_bytecode = True  # nothing written into the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from sipstat import tshark_sipstat  # noqa: E402  (one sip,stat parser for every test)
 
 
 def main():
     sipmon, capture, extra = sys.argv[1], sys.argv[2], sys.argv[3:]
-    tshark = subprocess.run(["tshark", "-n", "-r", capture, "-q", *extra, "-z", "sip,stat"],
-                            capture_output=True, text=True, timeout=120)
-    if tshark.returncode != 0:
-        print(f"tshark failed: {tshark.stderr}")
+    try:
+        requests, responses, _ = tshark_sipstat(capture, extra)
+    except RuntimeError as error:
+        print(error)
         return 1
-    want = parse_sipstat(tshark.stdout)
+    want = (requests, responses)
     proc = subprocess.run([sipmon, "replay", capture, "--json"], capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         print(f"sipmon failed ({proc.returncode}): {proc.stderr}")
