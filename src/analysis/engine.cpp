@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "analysis/rtp_packet.h"
 #include "analysis/sip_parser.h"
 #include "analysis/transaction_key.h"
 
@@ -13,7 +14,8 @@ Engine::Engine(EngineConfig config)
       clock_(config_.wall_clock ? std::unique_ptr<Clock>(std::make_unique<WallClock>())
                                 : std::unique_ptr<Clock>(std::make_unique<PacketClock>())),
       calls_(config_.calls),
-      transactions_(config_.transactions) {
+      transactions_(config_.transactions),
+      media_(config_.media) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
   if (config_.peers) peer_counters_ = std::make_unique<PeerCounters>();
 }
@@ -33,6 +35,7 @@ void Engine::on_frame(const Frame& frame) {
   bytes_ += frame.wire_len;
   clock_->observe_packet(frame.ts_ns);
   calls_.advance(clock_->now_ns());
+  media_.advance(clock_->now_ns());
 
   current_outcome_ = FrameOutcome::none;
   const Anomaly anomaly = decoder_.decode(frame, *this);
@@ -58,7 +61,12 @@ void Engine::on_frame(const Frame& frame) {
   }
 }
 
-void Engine::tick() { calls_.advance(clock_->now_ns()); }
+void Engine::tick() {
+  calls_.advance(clock_->now_ns());
+  media_.advance(clock_->now_ns());
+}
+
+void Engine::finish() { media_.finish(); }
 
 void Engine::record_frame_anomaly(Anomaly anomaly) {
   anomalies_.add(anomaly);
@@ -78,6 +86,13 @@ void Engine::record_frame_anomaly(Anomaly anomaly) {
 // A frame's outcome is the best of its payloads' outcomes: one SIP message makes it a SIP frame.
 void Engine::on_payload(const Payload& payload) {
   auto settle = [this](FrameOutcome outcome) { current_outcome_ = std::max(current_outcome_, outcome); };
+  // RTP and RTCP go to ports SDP chose, never the SIP ports: looked at before the port filter.
+  // SIP text fails the media test on its first byte.
+  if (payload.transport == Transport::udp && media_.on_udp(payload)) {
+    anomalies_.add(looks_like_rtcp(payload.bytes) ? Anomaly::rtcp : Anomaly::rtp);
+    settle(FrameOutcome::non_sip);
+    return;
+  }
   if (!port_selected(payload.src_port, payload.dst_port)) {
     anomalies_.add(Anomaly::port_filtered);
     settle(FrameOutcome::non_sip);
@@ -128,6 +143,7 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   if (message.defect != Anomaly::none) anomalies_.add(message.defect);
   if (message.mandatory_headers_ok) calls_.on_message(message, payload.ts_ns);
   if (message.mandatory_headers_ok) track_transaction(payload, message);
+  if (message.mandatory_headers_ok) media_.on_sip_message(message, payload.ts_ns);
 }
 
 void Engine::track_transaction(const Payload& payload, const SipMessage& message) {
@@ -202,6 +218,7 @@ Report Engine::report() const {
   report.responses_by_method = messages_.responses_by_method();
   if (peer_counters_) report.peers = peer_counters_->report(*config_.peers);
   calls_.fill(report);
+  media_.fill(report, clock_->now_ns());
   return report;
 }
 

@@ -11,6 +11,7 @@
 #include "analysis/call_tracker.h"
 #include "analysis/clock.h"
 #include "analysis/frame.h"
+#include "analysis/media_tracker.h"
 #include "analysis/message_counters.h"
 #include "analysis/packet_decoder.h"
 #include "analysis/peer_counters.h"
@@ -35,6 +36,8 @@ struct EngineConfig {
   DecoderLimits decoder{};
   // Optional (--peers): wire counts per named network as well.
   std::shared_ptr<const PeerTable> peers = nullptr;
+  // RTP/RTCP of the calls (docs/media.md): table caps, --rtp-heuristic, --media-timeout.
+  MediaConfig media{};
 };
 
 class Engine final : public FrameSink, private PayloadSink {
@@ -45,6 +48,9 @@ class Engine final : public FrameSink, private PayloadSink {
   // Runs the expiry of calls without a frame: live mode calls it periodically so that a silent
   // network still times out attempts and expires dialogs (a no-op on packet time).
   void tick();
+  // End of input (replay): media streams still open are finished, so that every stream is in the
+  // histograms of the report.
+  void finish();
 
   // A snapshot of everything counted so far (allocates; not for the per-packet path).
   Report report() const;
@@ -72,6 +78,7 @@ class Engine final : public FrameSink, private PayloadSink {
   std::unique_ptr<Clock> clock_;
   CallTracker calls_;
   TransactionTable transactions_;
+  MediaTracker media_;
   std::uint64_t retransmitted_requests_ = 0;
   std::uint64_t retransmitted_responses_ = 0;
   std::uint64_t duplicate_messages_ = 0;

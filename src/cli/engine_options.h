@@ -26,6 +26,9 @@ struct EngineTableOptions {
   std::size_t max_registrations = CallTrackerConfig{}.max_registration_attempts;
   std::size_t max_transactions = TransactionTableConfig{}.capacity;
   std::int64_t session_expires_default_s = CallTrackerConfig{}.default_session_expires_ns / 1'000'000'000;
+  // Media (docs/media.md).
+  bool rtp_heuristic = MediaConfig{}.rtp_heuristic;
+  double media_timeout_s = static_cast<double>(MediaConfig{}.media_timeout_ns) / 1e9;
 
   // Whether every option is at its default (`check --report` refuses the others: nothing is replayed).
   bool operator==(const EngineTableOptions&) const = default;

@@ -25,6 +25,7 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   apply_engine_table_options(options.tables, config);
   Engine engine(std::move(config));
   source->run(engine);
+  engine.finish();
 
   Report report = engine.report();
   report.capture.files = options.files;
