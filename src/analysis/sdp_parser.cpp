@@ -124,7 +124,11 @@ bool parse_ip_address(std::string_view text, IpAddress& address) {
 }
 
 void parse_sdp(std::string_view body, SdpSession& session) {
-  session = SdpSession{};
+  // Only the header is reset: each media section is reset when an m= line claims it, so a body
+  // with one section does not clear all four (about a kilobyte) on every offer and answer.
+  session.status = SdpStatus::not_sdp;
+  session.media_count = 0;
+  session.media_truncated = false;
   bool have_session_address = false;
   IpAddress session_address;
   SdpDirection session_direction = SdpDirection::sendrecv;
@@ -175,6 +179,7 @@ void parse_sdp(std::string_view body, SdpSession& session) {
           break;
         }
         current = &session.media[session.media_count++];
+        *current = SdpMedia{};
         current->direction = session_direction;
         if (!parse_media_line(value, *current)) {
           session.status = SdpStatus::bad_media;
