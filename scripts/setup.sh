@@ -11,7 +11,7 @@ packages=(
   libbenchmark-dev libclang-rt-14-dev
   # tests and tools
   sip-tester tshark tcpdump prometheus prometheus-pushgateway iproute2 libxml2-utils
-  python3 procps curl
+  python3 procps curl nftables
 )
 
 missing=()

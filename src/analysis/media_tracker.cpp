@@ -277,6 +277,7 @@ void MediaTracker::on_rtp(const Payload& payload, const Endpoint* endpoint) {
   } else if (stream.payload_type == kNoPayloadType && info.codec != Codec::comfort_noise) {
     stream.payload_type = rtp->payload_type;
     stream.codec = info.codec;
+    stream.known_clock = info.clock_rate != 0;
   }
   sipmon_rtp_jitter_update(&stream.stats, rtp->timestamp, event ? 0 : info.clock_rate, rtp->marker ? 1 : 0, arrival);
 
@@ -355,7 +356,9 @@ void MediaTracker::account(const Stream& stream, Totals& totals, bool finished) 
   totals.duplicates += s.duplicates;
   totals.late += s.late;
   totals.events += stream.events;
-  const bool audio = stream.codec != Codec::video && stream.payload_type != kNoPayloadType;
+  // Scored: audio whose payload type the SDP or RFC 3551 explains (a dynamic type nobody
+  // announced may be anything: an event stream, video).
+  const bool audio = stream.codec != Codec::video && stream.payload_type != kNoPayloadType && stream.known_clock;
   if (s.jitter_samples != 0) {
     const double jitter = jitter_mean_ms(s);
     totals.jitter_ms.add(jitter);

@@ -111,6 +111,7 @@ class MediaTracker {
     bool attributed;  // to a call through SDP (else found by the heuristic)
     std::uint8_t payload_type;
     Codec codec;
+    bool known_clock;  // the payload type's clock rate is known (RFC 3551 or an rtpmap)
     std::uint8_t event_payload_type;  // 0xff: none seen
     bool have_event;
     std::uint32_t last_event_ts;
