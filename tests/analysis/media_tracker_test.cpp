@@ -224,3 +224,34 @@ TEST_CASE("media: the stream table is bounded and evictions keep the figures", "
   CHECK(report.table_evictions.at("media_streams") >= 1);
   CHECK(report.media->packets == 6);
 }
+
+TEST_CASE("media: IPv6 endpoints, and RTP inside a GRE tunnel", "[media]") {
+  Engine engine;
+  std::int64_t t = kT0;
+  auto send = [&](const std::string& payload, bool from_caller, std::uint16_t sport, std::uint16_t dport, bool ipv6,
+                  bool tunnel) {
+    const UdpSpec spec{.ipv6 = ipv6, .src_port = sport, .dst_port = dport,
+                       .src_last_octet = std::uint8_t(from_caller ? 1 : 2), .dst_last_octet = std::uint8_t(from_caller ? 2 : 1)};
+    const auto inner = udp_ip_packet(payload, spec);
+    const auto frame = tunnel ? ethernet(ip_packet(47, gre(ipv6 ? 0x86dd : 0x0800, inner), IpSpec{.src_last_octet = 100,
+                                                                                                    .dst_last_octet = 101}),
+                                         false)
+                              : ethernet(inner, ipv6);
+    engine.on_frame(make_frame(frame, LinkType::ethernet, t));
+    t += 20 * kMs;
+  };
+  auto sdp6 = [](std::string_view address, int port) {
+    return "v=0\r\no=- 1 1 IN IP6 " + std::string(address) + "\r\ns=-\r\nc=IN IP6 " + std::string(address) +
+           "\r\nt=0 0\r\nm=audio " + std::to_string(port) + " RTP/AVP 8\r\n";
+  };
+  send(message("INVITE sip:b@x SIP/2.0", "1 INVITE", false, sdp6("2001:db8::1", 40000), "v6"), true, 5060, 5060, true, false);
+  send(message("SIP/2.0 200 OK", "1 INVITE", true, sdp6("2001:db8::2", 50000), "v6"), false, 5060, 5060, true, false);
+  for (int i = 0; i < 10; ++i) send(rtp(static_cast<std::uint16_t>(i), 160u * i, 0x66, 8), true, 40000, 50000, true, false);
+  // The same call's other direction, carried in GRE (as an ERSPAN or GRE mirror would).
+  for (int i = 0; i < 10; ++i) send(rtp(static_cast<std::uint16_t>(i), 160u * i, 0x77, 8), false, 50000, 40000, true, true);
+  const Report report = engine.report();
+  REQUIRE(report.media);
+  CHECK(report.media->streams == 2);
+  CHECK(report.media->packets == 20);
+  CHECK(report.media->lost == 0);
+}
