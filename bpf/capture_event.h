@@ -44,7 +44,8 @@ enum sipmon_counter {
 	SIPMON_COUNTER_LOAD_FAILED = 6,   /* matched but lost: packet bytes could not be read */
 	SIPMON_COUNTER_FRAGMENTS = 7,     /* matched packets that were IP fragments */
 	SIPMON_COUNTER_PAGED = 8,         /* copied through bpf_skb_load_bytes: not all in the linear area */
-	SIPMON_COUNTER_COUNT = 9,
+	SIPMON_COUNTER_HEADERS_UNREADABLE = 9, /* seen, but a header the verdict needs lies past the frame's end */
+	SIPMON_COUNTER_COUNT = 10,
 };
 
 #endif /* SIPMON_BPF_CAPTURE_EVENT_H */

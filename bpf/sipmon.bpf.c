@@ -5,7 +5,8 @@
  * ever queued on the socket: the ring buffer is the only way out.
  *
  * All reads are relative to the MAC header (BPF_HDR_START_MAC): a live packet socket and
- * BPF_PROG_TEST_RUN place skb->data differently, the MAC header is the same in both. */
+ * BPF_PROG_TEST_RUN place skb->data differently, the MAC header is the same in both. Those reads
+ * see only the skb's linear area, so each falls back to a plain load (see load()). */
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
@@ -86,9 +87,26 @@ static __always_inline void count(__u32 index)
 		*value += 1; /* per-CPU slot: no atomic needed */
 }
 
+/* MAC-relative loads read only the linear part of the skb. A frame written to an AF_PACKET
+ * socket (tcpreplay, mirror setups) larger than a page keeps only its link header there
+ * (packet_alloc_skb), the rest in page fragments: its IP and UDP headers were unreadable, so it
+ * was never matched and no counter moved. On a live packet socket skb->data is the MAC header,
+ * so the plain load at the same offset reads the same bytes through the fragments. (In
+ * BPF_PROG_TEST_RUN skb->data is past the MAC header, but its data is always linear, so the
+ * fallback is never taken there.) */
 static __always_inline int load(struct __sk_buff *skb, __u32 offset, void *to, __u32 len)
 {
-	return bpf_skb_load_bytes_relative(skb, offset, to, len, BPF_HDR_START_MAC);
+	if (bpf_skb_load_bytes_relative(skb, offset, to, len, BPF_HDR_START_MAC) == 0)
+		return 0;
+	return bpf_skb_load_bytes(skb, offset, to, len);
+}
+
+/* A header the filter needs that neither load can read: the frame ends before it. Counted, so
+ * that a frame the filter could not judge is never silently lost. */
+static __always_inline int unreadable(void)
+{
+	count(SIPMON_COUNTER_HEADERS_UNREADABLE);
+	return 0;
 }
 
 static __always_inline int is_vlan(__u16 ethertype_be)
@@ -116,7 +134,7 @@ static __always_inline int l4_matches(struct __sk_buff *skb, __u32 l4_offset, __
 	if (proto != IPPROTO_UDP && proto != IPPROTO_TCP)
 		return 0;
 	if (load(skb, l4_offset, ports, sizeof(ports)) < 0)
-		return 0;
+		return unreadable();
 	return sip_port(bpf_ntohs(ports[0])) || sip_port(bpf_ntohs(ports[1]));
 }
 
@@ -146,7 +164,11 @@ static __always_inline void ipv4_verdict(struct __sk_buff *skb, __u32 l3, struct
 {
 	struct iphdr ip;
 	struct frag_key key = {};
-	if (load(skb, l3, &ip, sizeof(ip)) < 0 || ip.version != 4 || ip.ihl < 5)
+	if (load(skb, l3, &ip, sizeof(ip)) < 0) {
+		unreadable();
+		return;
+	}
+	if (ip.version != 4 || ip.ihl < 5)
 		return;
 	v->frame_len = l3 + bpf_ntohs(ip.tot_len);
 	__u16 frag = bpf_ntohs(ip.frag_off);
@@ -170,7 +192,11 @@ static __always_inline void ipv6_verdict(struct __sk_buff *skb, __u32 l3, struct
 	struct ipv6hdr ip;
 	struct frag_key key = {};
 	struct ext_header ext;
-	if (load(skb, l3, &ip, sizeof(ip)) < 0 || ip.version != 6)
+	if (load(skb, l3, &ip, sizeof(ip)) < 0) {
+		unreadable();
+		return;
+	}
+	if (ip.version != 6)
 		return;
 	v->frame_len = l3 + sizeof(ip) + bpf_ntohs(ip.payload_len);
 	__u8 next = ip.nexthdr;
@@ -182,8 +208,10 @@ static __always_inline void ipv6_verdict(struct __sk_buff *skb, __u32 l3, struct
 		if (next != IPPROTO_HOPOPTS && next != IPPROTO_ROUTING && next != IPPROTO_DSTOPTS &&
 		    next != IPPROTO_FRAGMENT && next != IPPROTO_AH)
 			break;
-		if (load(skb, offset, &ext, sizeof(ext)) < 0)
+		if (load(skb, offset, &ext, sizeof(ext)) < 0) {
+			unreadable();
 			return;
+		}
 		if (next == IPPROTO_FRAGMENT) {
 			__u16 fo = bpf_ntohs(ext.frag_off);
 			fragmented = 1;
@@ -233,7 +261,7 @@ static __always_inline void emit(struct __sk_buff *skb, __u32 frame_len, int fra
 	/* MAC-relative loads read only the linear part of the skb. Paged packets (large TCP sends,
 	 * NICs that receive into pages) only occur on live sockets, where skb->data is the MAC
 	 * header, so the plain load at offset 0 reads the same bytes through the fragments. */
-	if (load(skb, 0, slot->data, cap) < 0) {
+	if (bpf_skb_load_bytes_relative(skb, 0, slot->data, cap, BPF_HDR_START_MAC) < 0) {
 		if (bpf_skb_load_bytes(skb, 0, slot->data, cap) < 0) {
 			count(SIPMON_COUNTER_LOAD_FAILED);
 			return;
@@ -278,13 +306,13 @@ int sipmon_filter(struct __sk_buff *skb)
 	__u16 ethertype;
 	__u32 l3 = ETH_HLEN;
 	if (load(skb, 12, &ethertype, sizeof(ethertype)) < 0)
-		return 0;
+		return unreadable();
 #pragma unroll
 	for (int i = 0; i < MAX_VLAN_TAGS; i++) {
 		if (!is_vlan(ethertype))
 			break;
 		if (load(skb, l3 + 2, &ethertype, sizeof(ethertype)) < 0)
-			return 0;
+			return unreadable();
 		l3 += VLAN_HLEN;
 	}
 

@@ -20,7 +20,7 @@ CC_BIN=${CC:-clang-14}
 command -v "$CXX_BIN" >/dev/null || CXX_BIN=clang++
 command -v "$CC_BIN" >/dev/null || CC_BIN=clang
 TARGETS=("$@")
-[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(sip_parser_fuzzer frame_fuzzer packet_decoder_fuzz)
+[ ${#TARGETS[@]} -gt 0 ] || TARGETS=(sip_parser_fuzzer frame_fuzzer packet_decoder_fuzz pcap_file_fuzzer)
 
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER="$CC_BIN" \
   -DCMAKE_CXX_COMPILER="$CXX_BIN" -DSIPMON_BUILD_FUZZ=ON -DSIPMON_BUILD_TESTS=OFF -DSIPMON_BUILD_BENCH=OFF >/dev/null
@@ -38,6 +38,11 @@ for c in "${captures[@]}"; do [ -f "$c" ] && existing+=("$c"); done
 python3 "$ROOT/fuzz/make_seed_corpus.py" "$OUT/seeds" "${existing[@]}"
 # packet_decoder_fuzz reads its own record format (with a time step per frame).
 python3 "$ROOT/fuzz/pcap_to_seeds.py" "$OUT/seeds/packet_decoder_fuzz" "${existing[@]}" >/dev/null
+# pcap_file_fuzzer reads whole files: the small captures themselves are its seeds.
+mkdir -p "$OUT/seeds/pcap_file_fuzzer"
+for c in "${existing[@]}"; do
+  if [ "$(stat -c %s "$c")" -le 65536 ]; then cp "$c" "$OUT/seeds/pcap_file_fuzzer/"; fi
+done
 
 status=0
 for target in "${TARGETS[@]}"; do

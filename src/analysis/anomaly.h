@@ -16,6 +16,8 @@ enum class AnomalyClass : std::uint8_t {
 
 // X(name, class). The name is the stable key used in the JSON report and metrics labels.
 #define SIPMON_ANOMALIES(X)                                  \
+  /* capture record: a time no int64 of nanoseconds holds */ \
+  X(timestamp_out_of_range, malformed)                       \
   /* link layer */                                           \
   X(truncated_link_header, malformed)                        \
   X(too_many_vlan_tags, malformed)                           \
@@ -88,6 +90,12 @@ enum class AnomalyClass : std::uint8_t {
   X(sctp_reassembly_incomplete, non_sip)           \
   X(sctp_reassembly_evicted, non_sip)              \
   X(sctp_message_too_large, non_sip)               \
+  /* Packet time (replay): a step beyond EngineConfig::max_time_step_ns. A jump the next */ \
+  /* packet confirms moves the clock; one it contradicts is an outlier, taken at the    */ \
+  /* clock's time; a packet far behind the clock went backwards (docs/metrics.md).      */ \
+  X(packet_time_jump, non_sip)                     \
+  X(packet_time_outlier, non_sip)                  \
+  X(packet_time_backwards, non_sip)                \
   /* SIP message (the message is still counted by method or code) */ \
   X(sip_bad_start_line, malformed)                           \
   X(sip_header_cut_short, malformed)                         \

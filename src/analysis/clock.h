@@ -10,6 +10,22 @@
 
 namespace sipmon {
 
+// `ts_ns + delta_ns`, saturating: a capture can carry any timestamp, and overflowing signed
+// arithmetic would be undefined behaviour.
+inline std::int64_t deadline_after(std::int64_t ts_ns, std::int64_t delta_ns) {
+  std::int64_t out;
+  if (__builtin_add_overflow(ts_ns, delta_ns, &out))
+    return delta_ns > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
+  return out;
+}
+
+// Where a packet's timestamp lies against the clock, for the packet clock's jump detection.
+enum class TimeStep : std::uint8_t {
+  ordinary,      // forwards by less than the largest step, or slightly backwards
+  far_ahead,     // further ahead than the largest step: a clock step, a long silence, or an outlier
+  far_behind,    // further behind than the largest step: time went backwards (merged files)
+};
+
 class Clock {
  public:
   virtual ~Clock() = default;
@@ -18,15 +34,28 @@ class Clock {
   virtual void observe_packet(std::int64_t ts_ns) = 0;
   // Nanoseconds since the Unix epoch; INT64_MIN until the first packet (packet clock).
   virtual std::int64_t now_ns() const = 0;
+  // How far `ts_ns` is from now. Only the packet clock ever answers other than `ordinary`.
+  virtual TimeStep step_to(std::int64_t /*ts_ns*/) const { return TimeStep::ordinary; }
 };
 
-// Replay: time is the latest packet timestamp seen.
+// Replay: time is the latest packet timestamp seen. A step larger than `max_step_ns` is reported
+// by step_to() so that the engine can hold the packet until the next one says whether time
+// really moved on (see Engine::on_frame): one packet stamped a day late must not time out every
+// call in progress.
 class PacketClock final : public Clock {
  public:
+  explicit PacketClock(std::int64_t max_step_ns) : max_step_ns_(max_step_ns) {}
   void observe_packet(std::int64_t ts_ns) override { now_ = std::max(now_, ts_ns); }
   std::int64_t now_ns() const override { return now_; }
+  TimeStep step_to(std::int64_t ts_ns) const override {
+    if (now_ == std::numeric_limits<std::int64_t>::min()) return TimeStep::ordinary;  // the first packet
+    if (ts_ns > deadline_after(now_, max_step_ns_)) return TimeStep::far_ahead;
+    if (ts_ns < deadline_after(now_, -max_step_ns_)) return TimeStep::far_behind;
+    return TimeStep::ordinary;
+  }
 
  private:
+  std::int64_t max_step_ns_;
   std::int64_t now_ = std::numeric_limits<std::int64_t>::min();
 };
 
@@ -39,15 +68,6 @@ class WallClock final : public Clock {
         .count();
   }
 };
-
-// `ts_ns + delta_ns`, saturating: a capture can carry any timestamp, and overflowing signed
-// arithmetic would be undefined behaviour.
-inline std::int64_t deadline_after(std::int64_t ts_ns, std::int64_t delta_ns) {
-  std::int64_t out;
-  if (__builtin_add_overflow(ts_ns, delta_ns, &out))
-    return delta_ns > 0 ? std::numeric_limits<std::int64_t>::max() : std::numeric_limits<std::int64_t>::min();
-  return out;
-}
 
 // Seconds from `from_ns` to `to_ns`, exact to the nanosecond for any realistic delay, and defined
 // (modular) for absurd ones.

@@ -12,7 +12,7 @@ Engine::Engine(EngineConfig config)
     : config_(std::move(config)),
       decoder_(config_.decoder),
       clock_(config_.wall_clock ? std::unique_ptr<Clock>(std::make_unique<WallClock>())
-                                : std::unique_ptr<Clock>(std::make_unique<PacketClock>())),
+                                : std::unique_ptr<Clock>(std::make_unique<PacketClock>(config_.max_time_step_ns))),
       calls_(config_.calls),
       transactions_(config_.transactions),
       media_(config_.media) {
@@ -25,14 +25,61 @@ bool Engine::port_selected(std::uint16_t src, std::uint16_t dst) const {
 }
 
 void Engine::on_frame(const Frame& frame) {
-  if (packets_ == 0) {
+  ++packets_;
+  bytes_ += frame.wire_len;
+  if (frame.ts_ns == kFrameTimeUnknown) {
+    // Its time cannot be trusted for anything: not the clock, not the capture's span, not delays.
+    record_frame_anomaly(Anomaly::timestamp_out_of_range);
+    return;
+  }
+  TimeStep step = clock_->step_to(frame.ts_ns);
+  if (holding_) {
+    // The held frame was far ahead of the clock. This one confirms the jump if it is near it
+    // (within the largest step either way); otherwise the held one was a lone outlier.
+    const std::int64_t max_step = config_.max_time_step_ns;
+    const bool confirmed = step == TimeStep::far_ahead && frame.ts_ns >= deadline_after(held_.ts_ns, -max_step) &&
+                           frame.ts_ns <= deadline_after(held_.ts_ns, max_step);
+    release_held(confirmed);
+    step = clock_->step_to(frame.ts_ns);
+  }
+  if (step == TimeStep::far_ahead) {
+    hold(frame);
+    return;
+  }
+  if (step == TimeStep::far_behind) anomalies_.add(Anomaly::packet_time_backwards);
+  process(frame);
+}
+
+void Engine::finish() {
+  if (holding_) release_held(false);
+}
+
+void Engine::hold(const Frame& frame) {
+  held_bytes_.assign(frame.data.begin(), frame.data.end());
+  held_ = frame;
+  held_.data = Bytes(held_bytes_.data(), held_bytes_.size());
+  holding_ = true;
+}
+
+void Engine::release_held(bool confirmed) {
+  holding_ = false;
+  if (confirmed) {
+    anomalies_.add(Anomaly::packet_time_jump);
+  } else {
+    // Taken at the clock's time: the packet came between its neighbours, whatever its stamp says.
+    anomalies_.add(Anomaly::packet_time_outlier);
+    held_.ts_ns = clock_->now_ns();
+  }
+  process(held_);
+}
+
+void Engine::process(const Frame& frame) {
+  if (first_ts_ns_ == kFrameTimeUnknown) {
     first_ts_ns_ = last_ts_ns_ = frame.ts_ns;
   } else {
     first_ts_ns_ = std::min(first_ts_ns_, frame.ts_ns);
     last_ts_ns_ = std::max(last_ts_ns_, frame.ts_ns);
   }
-  ++packets_;
-  bytes_ += frame.wire_len;
   clock_->observe_packet(frame.ts_ns);
   calls_.advance(clock_->now_ns());
   media_.advance(clock_->now_ns());
@@ -179,7 +226,7 @@ Report Engine::report() const {
   CaptureReport& capture = report.capture;
   capture.packets = packets_;
   capture.bytes = bytes_;
-  if (packets_ != 0) {
+  if (first_ts_ns_ != kFrameTimeUnknown) {
     capture.first_ts_ns = first_ts_ns_;
     capture.last_ts_ns = last_ts_ns_;
   }

@@ -34,6 +34,11 @@ struct EngineConfig {
   TransactionTableConfig transactions{};
   // Reassembly tables and limits: IP fragments, TCP streams, SCTP, tunnel depth.
   DecoderLimits decoder{};
+  // Replay: a packet more than this ahead of the packet clock is held until the next packet
+  // confirms that time moved on (a silence, a clock step) or contradicts it (an outlier, then
+  // taken at the clock's time): a single packet stamped a day late must not time out every call.
+  // 5 min: beyond every transaction timer (Timer B/F 32 s, Timer C 3 min).
+  std::int64_t max_time_step_ns = 300'000'000'000;
   // Optional (--peers): wire counts per named network as well.
   std::shared_ptr<const PeerTable> peers = nullptr;
   // RTP/RTCP of the calls (docs/media.md): table caps, --rtp-heuristic, --media-timeout.
@@ -45,6 +50,9 @@ class Engine final : public FrameSink, private PayloadSink {
   explicit Engine(EngineConfig config = {});
 
   void on_frame(const Frame& frame) override;
+  // End of input: a packet still held after a time jump that no later packet confirmed is taken
+  // as an outlier and counted. Call before the final report() of a replay.
+  void finish();
   // Runs the expiry of calls without a frame: live mode calls it periodically so that a silent
   // network still times out attempts and expires dialogs (a no-op on packet time).
   void tick();
@@ -62,6 +70,9 @@ class Engine final : public FrameSink, private PayloadSink {
   // Ordered by precedence: a frame takes the highest outcome among its payloads.
   enum class FrameOutcome : std::uint8_t { none, non_sip, malformed, keepalive, sip };
 
+  void process(const Frame& frame);
+  void hold(const Frame& frame);
+  void release_held(bool confirmed);
   void on_payload(const Payload& payload) override;
   void on_sip_message(const Payload& payload, const SipMessage& message);
   void track_transaction(const Payload& payload, const SipMessage& message);
@@ -85,8 +96,8 @@ class Engine final : public FrameSink, private PayloadSink {
 
   std::uint64_t packets_ = 0;
   std::uint64_t bytes_ = 0;
-  std::int64_t first_ts_ns_ = 0;
-  std::int64_t last_ts_ns_ = 0;
+  std::int64_t first_ts_ns_ = kFrameTimeUnknown;  // until a frame with a usable time
+  std::int64_t last_ts_ns_ = kFrameTimeUnknown;
   std::uint64_t sip_messages_ = 0;
   std::uint64_t keepalives_ = 0;
   // Every frame lands in exactly one of these five.
@@ -97,6 +108,10 @@ class Engine final : public FrameSink, private PayloadSink {
   std::uint64_t unsupported_packets_ = 0;
   std::map<std::uint32_t, std::uint64_t> unsupported_link_types_;  // few entries: one per file at most
   FrameOutcome current_outcome_ = FrameOutcome::none;
+  // A frame far ahead of the packet clock, copied (rare: only on a time jump) until the next one.
+  bool holding_ = false;
+  Frame held_{};
+  std::vector<std::uint8_t> held_bytes_;
 };
 
 }  // namespace sipmon

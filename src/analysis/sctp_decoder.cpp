@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "analysis/serial_number.h"
+
 namespace sipmon {
 namespace {
 
@@ -62,7 +64,7 @@ SctpDecoder::Partial* SctpDecoder::add_fragment(const Payload& p, std::uint16_t 
     match->data.clear();
   } else if (!match || match->next_tsn != tsn) {
     // A middle or last piece whose beginning we never saw (or a lost piece before it).
-    if (match && match->next_tsn - tsn < 0x80000000u) {
+    if (match && serial_before(tsn, match->next_tsn)) {  // RFC 1982, as TSNs wrap (RFC 9260 §3.3.1)
       return nullptr;  // an old TSN again: a retransmitted piece, already in the buffer
     }
     if (match) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "analysis/serial_number.h"
 #include "analysis/sip_framing.h"
 #include "analysis/websocket_decoder.h"
 
@@ -15,9 +16,10 @@ constexpr std::uint16_t kSipsPort = 5061;
 // A start line longer than this is not a start line: an unsynchronised flow keeps at most this
 // much of an unfinished line while it looks for the next message.
 constexpr std::size_t kMaxStartLine = 8192;
-// Buffers that grew past this are given back when they empty, so one large message does not pin
-// memory in a flow slot for the rest of the run.
-constexpr std::size_t kKeepCapacity = 64u << 10;
+// An emptied stream buffer keeps up to this much of its allocation, enough for a typical message
+// split over two segments; beyond it (and all of an emptied out-of-order or WebSocket buffer) is
+// given back, so that thousands of idle flow slots do not pin memory the limit no longer sees.
+constexpr std::size_t kKeepCapacity = 2048;
 
 std::uint64_t mix(std::uint64_t h, std::uint64_t v) {
   h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
@@ -95,16 +97,35 @@ std::size_t TcpReassembler::flows_in_use() const {
   return static_cast<std::size_t>(std::count_if(table_.begin(), table_.end(), [](const Flow& f) { return f.used; }));
 }
 
+// Memory is accounted as allocated (vector capacity), not as stored: growth rounds up, emptied
+// vectors keep their allocation, and the limit has to bound what the process actually holds.
+bool TcpReassembler::make_room(std::vector<std::uint8_t>& bytes, std::size_t extra) {
+  const std::size_t needed = bytes.size() + extra;
+  if (needed <= bytes.capacity()) return true;
+  // Geometric growth keeps appends amortised; it stops at the per-flow limit.
+  const std::size_t grown = std::max(needed, std::min(bytes.capacity() * 2, limits_.max_flow_bytes));
+  if (memory_ - bytes.capacity() + grown > limits_.max_total_bytes) return false;
+  memory_ -= bytes.capacity();
+  bytes.reserve(grown);
+  memory_ += bytes.capacity();
+  return true;
+}
+
+void TcpReassembler::release(std::vector<std::uint8_t>& bytes, std::size_t keep) {
+  total_bytes_ -= bytes.size();
+  bytes.clear();
+  if (bytes.capacity() > keep) {
+    memory_ -= bytes.capacity();
+    std::vector<std::uint8_t>().swap(bytes);
+  }
+}
+
 void TcpReassembler::reset(Flow& flow) {
-  total_bytes_ -= flow.buffer.size() + flow.held.size() + flow.pieces.size();
-  flow.buffer.clear();
-  flow.held.clear();
-  flow.pieces.clear();
+  release(flow.buffer, kKeepCapacity);
+  release(flow.held, 0);
+  release(flow.pieces, 0);
   flow.in_pieces = false;
-  if (flow.pieces.capacity() > kKeepCapacity) std::vector<std::uint8_t>().swap(flow.pieces);
   flow.queue.clear();
-  if (flow.buffer.capacity() > kKeepCapacity) std::vector<std::uint8_t>().swap(flow.buffer);
-  if (flow.held.capacity() > kKeepCapacity) std::vector<std::uint8_t>().swap(flow.held);
   flow.used = false;
   flow.synced = false;
   flow.seen_sip = false;
@@ -141,15 +162,14 @@ TcpReassembler::Flow* TcpReassembler::find(const TcpSegment& s, bool create, Ano
 }
 
 void TcpReassembler::drop_pieces(Flow& flow) {
-  total_bytes_ -= flow.pieces.size();
-  flow.pieces.clear();
+  release(flow.pieces, 0);
   flow.in_pieces = false;
 }
 
 // Appends one frame of a split WebSocket message, unmasked, within the flow and total limits.
 void TcpReassembler::add_piece(Flow& flow, const WebSocketFrame& frame, Emitter& emit, AnomalyCounters& events) {
   const std::size_t n = frame.payload.size();
-  if (flow.pieces.size() + n > limits_.max_flow_bytes || total_bytes_ + n > limits_.max_total_bytes) {
+  if (flow.pieces.size() + n > limits_.max_flow_bytes || !make_room(flow.pieces, n)) {
     events.add(flow.pieces.size() + n > limits_.max_flow_bytes ? Anomaly::tcp_message_too_large
                                                                : Anomaly::tcp_memory_full);
     drop_pieces(flow);
@@ -278,17 +298,21 @@ std::size_t TcpReassembler::consume(Flow& flow, Bytes stream, Emitter& emit, Ano
   return pos;
 }
 
-// Keeps `rest` (an unfinished message) in the flow's buffer, within the limits.
-void TcpReassembler::set_buffer(Flow& flow, Bytes rest) {
+// Keeps `rest` (an unfinished message) in the flow's buffer; false when the memory limit does not
+// allow it (the buffer is then empty).
+bool TcpReassembler::set_buffer(Flow& flow, Bytes rest) {
   total_bytes_ -= flow.buffer.size();
+  flow.buffer.clear();
+  if (!make_room(flow.buffer, rest.size())) return false;
   flow.buffer.assign(rest.begin(), rest.end());
   total_bytes_ += flow.buffer.size();
+  return true;
 }
 
 void TcpReassembler::append(Flow& flow, Bytes data, Emitter& emit, AnomalyCounters& events) {
   flow.next_seq += static_cast<std::uint32_t>(data.size());
   if (flow.buffer.size() + data.size() > limits_.max_flow_bytes ||
-      total_bytes_ + data.size() > limits_.max_total_bytes) {
+      (!flow.buffer.empty() && !make_room(flow.buffer, data.size()))) {
     // The unfinished message cannot be kept: drop it and find the next one.
     events.add(flow.buffer.size() + data.size() > limits_.max_flow_bytes ? Anomaly::tcp_message_too_large
                                                                          : Anomaly::tcp_memory_full);
@@ -301,12 +325,11 @@ void TcpReassembler::append(Flow& flow, Bytes data, Emitter& emit, AnomalyCounte
     // Common case: the segment starts at a message boundary; read straight from the packet.
     const std::size_t used = consume(flow, data, emit, events);
     const Bytes rest = data.subspan(used);
-    if (rest.size() > limits_.max_flow_bytes || total_bytes_ + rest.size() > limits_.max_total_bytes) {
+    if (rest.empty()) return;
+    if (rest.size() > limits_.max_flow_bytes || !set_buffer(flow, rest)) {
       events.add(rest.size() > limits_.max_flow_bytes ? Anomaly::tcp_message_too_large : Anomaly::tcp_memory_full);
       flow.synced = false;
-      return;
     }
-    if (!rest.empty()) set_buffer(flow, rest);
     return;
   }
   flow.buffer.insert(flow.buffer.end(), data.begin(), data.end());
@@ -314,7 +337,7 @@ void TcpReassembler::append(Flow& flow, Bytes data, Emitter& emit, AnomalyCounte
   const std::size_t used = consume(flow, Bytes(flow.buffer.data(), flow.buffer.size()), emit, events);
   flow.buffer.erase(flow.buffer.begin(), flow.buffer.begin() + static_cast<std::ptrdiff_t>(used));
   total_bytes_ -= used;
-  if (flow.buffer.empty() && flow.buffer.capacity() > kKeepCapacity) std::vector<std::uint8_t>().swap(flow.buffer);
+  if (flow.buffer.empty()) release(flow.buffer, kKeepCapacity);
 }
 
 bool TcpReassembler::hold(Flow& flow, std::uint32_t seq, Bytes data) {
@@ -322,7 +345,7 @@ bool TcpReassembler::hold(Flow& flow, std::uint32_t seq, Bytes data) {
     if (q.seq == seq && q.length == data.size()) return true;  // the same segment again
   }
   if (flow.queue.size() >= limits_.max_out_of_order || flow.held.size() + data.size() > limits_.max_flow_bytes ||
-      total_bytes_ + data.size() > limits_.max_total_bytes) {
+      !make_room(flow.held, data.size())) {
     return false;
   }
   flow.queue.push_back(
@@ -339,11 +362,13 @@ void TcpReassembler::drain_queue(Flow& flow, Emitter& emit, AnomalyCounters& eve
     progress = false;
     for (std::size_t i = 0; i < flow.queue.size(); ++i) {
       const OutOfOrder q = flow.queue[i];
-      const auto ahead = static_cast<std::int32_t>(q.seq - flow.next_seq);
-      if (ahead > 0) continue;
+      const SerialDistance position = serial_compare(q.seq, flow.next_seq);
+      if (position.order == SerialOrder::after) continue;
       flow.queue.erase(flow.queue.begin() + static_cast<std::ptrdiff_t>(i));
-      const auto behind = static_cast<std::uint32_t>(-ahead);
-      if (behind < q.length) {
+      // Its first `behind` bytes are already in the stream. A segment 2^31 away (incomparable,
+      // left from before a resynchronisation) has nothing to give.
+      const std::uint32_t behind = position.amount;
+      if (position.order != SerialOrder::incomparable && behind < q.length) {
         append(flow, Bytes(flow.held.data() + q.offset + behind, q.length - behind), emit, events);
         if (!flow.used) return;
       }
@@ -351,10 +376,7 @@ void TcpReassembler::drain_queue(Flow& flow, Emitter& emit, AnomalyCounters& eve
       break;
     }
   }
-  if (flow.queue.empty()) {
-    total_bytes_ -= flow.held.size();
-    flow.held.clear();
-  }
+  if (flow.queue.empty()) release(flow.held, 0);
 }
 
 // The hole before the queued segments will not be filled (the capture lost it): give up on the
@@ -368,7 +390,7 @@ void TcpReassembler::skip_gap(Flow& flow, Emitter& emit, AnomalyCounters& events
   drop_pieces(flow);
   std::uint32_t first = flow.queue.front().seq;
   for (const OutOfOrder& q : flow.queue) {
-    if (static_cast<std::int32_t>(q.seq - first) < 0) first = q.seq;
+    if (serial_before(q.seq, first)) first = q.seq;
   }
   flow.next_seq = first;
   drain_queue(flow, emit, events);
@@ -398,19 +420,22 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
 
   Emitter emit{segment, sink};
   Bytes data = segment.payload;
-  auto ahead = static_cast<std::int32_t>(segment.seq - flow->next_seq);
-  if (ahead < 0) {
-    const auto behind = static_cast<std::uint32_t>(-ahead);
+  // RFC 1982 comparison: a crafted sequence number exactly 2^31 from the expected one is neither
+  // behind nor ahead, and is treated as a hole that will never be filled.
+  SerialDistance position = serial_compare(segment.seq, flow->next_seq);
+  if (position.order == SerialOrder::before) {
+    const std::uint32_t behind = position.amount;
     if (behind >= data.size()) {
       if (segment.fin) reset(*flow);
       return has_data ? Anomaly::tcp_retransmission : Anomaly::tcp_control;
     }
     data = data.subspan(behind);  // a retransmission that also carries new bytes
-    ahead = 0;
+    position = {SerialOrder::same, 0};
   }
   bool queued = false;
-  if (ahead > 0 && !data.empty()) {
-    if (static_cast<std::size_t>(ahead) <= limits_.max_flow_bytes && hold(*flow, segment.seq, data)) {
+  if (position.order != SerialOrder::same && !data.empty()) {
+    if (position.order == SerialOrder::after && position.amount <= limits_.max_flow_bytes &&
+        hold(*flow, segment.seq, data)) {
       queued = true;
       if (segment.fin) skip_gap(*flow, emit, events);
     } else {

@@ -20,7 +20,7 @@ namespace sipmon {
 struct TcpReassemblyLimits {
   std::size_t max_flows = 4096;             // flow directions tracked at once
   std::size_t max_flow_bytes = 256u << 10;  // one direction's buffer: the largest message kept
-  std::size_t max_total_bytes = 64u << 20;  // all buffers together
+  std::size_t max_total_bytes = 64u << 20;  // all buffers together, as allocated (docs/transports.md)
   std::size_t max_out_of_order = 16;        // segments held per flow waiting for a hole to fill
   std::int64_t idle_timeout_ns = 300'000'000'000;
 };
@@ -52,7 +52,8 @@ class TcpReassembler {
   Anomaly add(const TcpSegment& segment, PayloadSink& sink, AnomalyCounters& events);
 
   std::size_t flows_in_use() const;
-  std::size_t bytes_buffered() const { return total_bytes_; }
+  std::size_t bytes_buffered() const { return total_bytes_; }  // stored
+  std::size_t memory_held() const { return memory_; }          // allocated: what max_total_bytes bounds
 
  private:
   enum class Mode : std::uint8_t { sip, websocket, tls };
@@ -93,13 +94,16 @@ class TcpReassembler {
   void drain_queue(Flow& flow, Emitter& emit, AnomalyCounters& events);
   bool hold(Flow& flow, std::uint32_t seq, Bytes data);
   void skip_gap(Flow& flow, Emitter& emit, AnomalyCounters& events);
-  void set_buffer(Flow& flow, Bytes rest);
+  bool set_buffer(Flow& flow, Bytes rest);
+  bool make_room(std::vector<std::uint8_t>& bytes, std::size_t extra);
+  void release(std::vector<std::uint8_t>& bytes, std::size_t keep);
 
   TcpReassemblyLimits limits_;
   std::size_t sets_ = 1;
   std::vector<Flow> table_;           // sets_ * kWays, sized once
   std::vector<std::uint8_t> unmask_;  // one WebSocket payload, sized once
-  std::size_t total_bytes_ = 0;
+  std::size_t total_bytes_ = 0;  // bytes stored in flow buffers
+  std::size_t memory_ = 0;       // their allocated capacity: what max_total_bytes bounds
 };
 
 }  // namespace sipmon

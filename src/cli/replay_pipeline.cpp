@@ -16,6 +16,30 @@ void add_replay_input_options(CLI::App& command, ReplayInputOptions& options) {
   add_engine_table_options(command, options.tables);
 }
 
+namespace {
+
+// Packet time that jumped or was out of range changes which calls time out: say so on stderr
+// as well as in the counters (docs/metrics.md, "Packet time").
+void warn_about_packet_time(const Report& report, std::ostream& warnings) {
+  static constexpr std::pair<const char*, const char*> kWarnings[] = {
+      {"timestamp_out_of_range", "packet(s) with a timestamp no clock can hold (past 2262): not decoded"},
+      {"packet_time_jump", "jump(s) of packet time by more than the largest step (a silence or a clock step): "
+                           "everything pending then timed out"},
+      {"packet_time_outlier", "packet(s) stamped far ahead of their neighbours: taken at their neighbours' time"},
+      {"packet_time_backwards", "packet(s) far older than the ones before them (merged files from different "
+                                "clocks?)"},
+  };
+  for (const auto& [name, text] : kWarnings) {
+    const auto& by_reason = std::string_view(name) == "timestamp_out_of_range" ? report.capture.malformed_by_reason
+                                                                                 : report.capture.non_sip_by_reason;
+    if (const auto it = by_reason.find(name); it != by_reason.end()) {
+      warnings << "sipmon: warning: " << it->second << " " << text << " [" << name << "]\n";
+    }
+  }
+}
+
+}  // namespace
+
 Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream& warnings) {
   auto source = PcapFileSource::open(options.files);
   if (!source) return tl::unexpected(source.error());
@@ -30,6 +54,7 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   Report report = engine.report();
   report.capture.files = options.files;
   report.capture.read_errors = source->read_errors();
+  warn_about_packet_time(report, warnings);
   for (const ReadError& error : report.capture.read_errors) {
     warnings << "sipmon: warning: " << error.file << ": damaged at packet " << error.packet << " (" << error.message
              << "); the report covers the " << error.packet - 1 << " packet(s) before it\n";

@@ -20,6 +20,7 @@ namespace sipmon {
 
 const std::array<const char*, SIPMON_COUNTER_COUNT> kKernelCounterNames = {
     "seen", "loopback_outgoing_skipped", "matched", "copied", "truncated", "ring_buffer_full", "load_failed", "fragments", "paged",
+    "headers_unreadable",
 };
 
 namespace {

@@ -75,6 +75,8 @@ LiveCounters EbpfLiveSource::counters() const {
   result.drops["ring_buffer_full"] = kernel[SIPMON_COUNTER_RINGBUF_FULL];
   result.drops["truncated"] = kernel[SIPMON_COUNTER_TRUNCATED];
   result.drops["load_failed"] = kernel[SIPMON_COUNTER_LOAD_FAILED];
+  // Not judged at all (a header past the frame's end): maybe SIP, certainly not seen by the engine.
+  result.drops["headers_unreadable"] = kernel[SIPMON_COUNTER_HEADERS_UNREADABLE];
   result.drops["malformed_record"] = impl_->malformed_records;
   return result;
 }

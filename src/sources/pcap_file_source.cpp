@@ -56,8 +56,10 @@ struct PcapFileSource::Impl {
     bool done = false;
 
     std::int64_t ts_ns() const {
-      // Opened with nanosecond precision: tv_usec holds nanoseconds.
-      return static_cast<std::int64_t>(header->ts.tv_sec) * 1'000'000'000 + header->ts.tv_usec;
+      // Opened with nanosecond precision: tv_usec holds nanoseconds. A pcapng timestamp (64 bits
+      // of units) can name a second past 2262 that no int64 of nanoseconds holds: such a record
+      // becomes kFrameTimeUnknown, counted by the engine, instead of overflowing into 1969.
+      return frame_time_ns(header->ts.tv_sec, header->ts.tv_usec);
     }
   };
 

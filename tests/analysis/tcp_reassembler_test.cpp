@@ -3,6 +3,7 @@
 #include <string>
 
 #include "analysis/packet_decoder.h"
+#include "analysis/serial_number.h"
 #include "analysis/sip_framing.h"
 #include "support/collecting_sink.h"
 #include "support/frame_builder.h"
@@ -159,4 +160,52 @@ TEST_CASE("TLS is counted as encrypted, a lone CRLFCRLF as a keep-alive, pure AC
   auto truncated = tcp_frame("x");
   truncated.resize(14 + 20 + 10);
   CHECK(s.decoder.decode(make_frame(truncated), s.sink) == Anomaly::truncated_tcp_header);
+}
+
+TEST_CASE("sequence numbers compare by RFC 1982 serial arithmetic, across the wrap", "[tcp][serial]") {
+  CHECK(serial_compare(5, 5).order == SerialOrder::same);
+  CHECK(serial_compare(6, 5).order == SerialOrder::after);
+  CHECK(serial_compare(6, 5).amount == 1);
+  CHECK(serial_compare(2, 0xFFFFFFFEu).order == SerialOrder::after);  // wrapped: 4 ahead
+  CHECK(serial_compare(2, 0xFFFFFFFEu).amount == 4);
+  CHECK(serial_compare(0xFFFFFFFEu, 2).order == SerialOrder::before);
+  CHECK(serial_compare(0xFFFFFFFEu, 2).amount == 4);
+  CHECK(serial_compare(0x7FFFFFFFu, 0).order == SerialOrder::after);
+  CHECK(serial_compare(0x80000001u, 0).order == SerialOrder::before);
+  CHECK(serial_compare(0x80000001u, 0).amount == 0x7FFFFFFFu);
+  // Exactly half the space apart: RFC 1982 §3.2 defines no order, either way round.
+  CHECK(serial_compare(0x80000000u, 0).order == SerialOrder::incomparable);
+  CHECK(serial_compare(0, 0x80000000u).order == SerialOrder::incomparable);
+  CHECK_FALSE(serial_before(0, 0x80000000u));
+  CHECK_FALSE(serial_before(0x80000000u, 0));
+}
+
+TEST_CASE("a segment exactly 2^31 away from the stream is a gap, and the stream resumes in it", "[tcp][serial]") {
+  Stream s;
+  CHECK(s.send("x") == Anomaly::payload_not_sip);
+  const std::string message = request("OPTIONS");
+  // seq is now 1001: half the sequence space on is 0x800003E9.
+  CHECK(s.at(message, TcpSpec{.seq = 1001u + 0x80000000u}) == Anomaly::none);
+  REQUIRE(s.sink.payloads.size() == 1);
+  CHECK(s.sink.payloads[0] == message);
+  CHECK(s.decoder.events()[Anomaly::tcp_gap] == 1);
+  // The first byte again is now nearly half the space from the stream: another gap.
+  CHECK(s.at("x", TcpSpec{.seq = 1000}) == Anomaly::payload_not_sip);
+  CHECK(s.decoder.events()[Anomaly::tcp_gap] == 2);
+}
+
+TEST_CASE("queued segments left 2^31 away by a resynchronisation are dropped, not delivered", "[tcp][serial]") {
+  Stream s;
+  CHECK(s.send("x") == Anomaly::payload_not_sip);  // next expected: 1001
+  const std::string held = request("INFO");
+  CHECK(s.at(held, TcpSpec{.seq = 1011}) == Anomaly::tcp_segment_buffered);  // 10 ahead: queued
+  // Far ahead (but less than half the space): the hole is given up and the stream restarts there.
+  // After this message the stream expects 1011 + 2^31, exactly half the space from the held
+  // segment, which must then be dropped rather than delivered.
+  const std::string message = request("OPTIONS");
+  const std::uint32_t restart = 1011u + 0x80000000u - static_cast<std::uint32_t>(message.size());
+  CHECK(s.at(message, TcpSpec{.seq = restart}) == Anomaly::none);
+  REQUIRE(s.sink.payloads.size() == 1);
+  CHECK(s.sink.payloads[0] == message);
+  CHECK(s.decoder.tcp_reassembler().bytes_buffered() == 0);
 }

@@ -2,7 +2,9 @@
 """Sends SIP requests over UDP for the live capture tests: COUNT requests from SRC to DST:PORT,
 each padded with a body to SIZE bytes (above the path MTU the kernel fragments them). With
 --iface and --vlan, writes whole Ethernet frames carrying 802.1Q/802.1ad tags through a packet
-socket instead (the receiving kernel strips the outer tag into skb->vlan_tci). Bounded: at most
+socket instead (the receiving kernel strips the outer tag into skb->vlan_tci); --iface alone
+writes untagged frames that way (a frame over a page is then mostly paged data, as with
+tcpreplay). Bounded: at most
 10000 datagrams, paced by --interval."""
 import argparse
 import socket
@@ -23,7 +25,7 @@ def tagged_frame(payload, args):
     header = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0x1234, 0x4000, 64, 17, 0, src, dst)
     header = header[:10] + struct.pack("!H", ip_checksum(header)) + header[12:]
     tags = b""
-    vids = [int(v) for v in args.vlan.split(",")]
+    vids = [int(v) for v in args.vlan.split(",")] if args.vlan else []
     for i, vid in enumerate(vids):
         tpid = 0x88A8 if i == 0 and len(vids) > 1 else 0x8100
         tags += struct.pack("!HH", tpid, vid)
@@ -50,7 +52,7 @@ def main():
     parser.add_argument("--count", type=int, default=1)
     parser.add_argument("--size", type=int, default=600)
     parser.add_argument("--interval", type=float, default=0.01)
-    parser.add_argument("--iface", help="send raw tagged Ethernet frames on this interface")
+    parser.add_argument("--iface", help="send raw (tagged with --vlan) Ethernet frames on this interface")
     parser.add_argument("--vlan", help="VLAN ids, outermost first (two: QinQ with an 802.1ad outer tag)")
     parser.add_argument("--src-mac")
     parser.add_argument("--dst-mac")

@@ -281,4 +281,19 @@ TEST_CASE("capture record: a tag stripped by the kernel is put back after the MA
   CHECK(!record_to_frame(record, 0, buffer, frame));
 }
 
+TEST_CASE("bpf filter: a frame that ends inside the headers it is judged by is counted, not lost silently",
+          "[bpf]") {
+  if (!privileged()) return;
+  Filter filter;
+  const Packet whole = test::sip_udp_frame(kInvite);
+  // The kernel's test run wants a whole IPv4 header (it reads it itself), so cut the frame inside
+  // the UDP ports.
+  filter.run(Packet(whole.begin(), whole.begin() + 14 + 20 + 2));
+  filter.run(whole);
+  CHECK(filter.take().size() == 1);
+  CHECK(filter.counter(SIPMON_COUNTER_SEEN) == 2);
+  CHECK(filter.counter(SIPMON_COUNTER_MATCHED) == 1);
+  CHECK(filter.counter(SIPMON_COUNTER_HEADERS_UNREADABLE) == 1);
+}
+
 }  // namespace sipmon
