@@ -52,6 +52,7 @@ void Engine::on_frame(const Frame& frame) {
 
 void Engine::finish() {
   if (holding_) release_held(false);
+  media_.finish();
 }
 
 void Engine::hold(const Frame& frame) {
@@ -112,8 +113,6 @@ void Engine::tick() {
   calls_.advance(clock_->now_ns());
   media_.advance(clock_->now_ns());
 }
-
-void Engine::finish() { media_.finish(); }
 
 void Engine::record_frame_anomaly(Anomaly anomaly) {
   anomalies_.add(anomaly);

@@ -51,14 +51,12 @@ class Engine final : public FrameSink, private PayloadSink {
 
   void on_frame(const Frame& frame) override;
   // End of input: a packet still held after a time jump that no later packet confirmed is taken
-  // as an outlier and counted. Call before the final report() of a replay.
+  // as an outlier and counted, and media streams still open are finished (so that every stream
+  // is in the report's histograms). Call before the final report() of a replay.
   void finish();
   // Runs the expiry of calls without a frame: live mode calls it periodically so that a silent
   // network still times out attempts and expires dialogs (a no-op on packet time).
   void tick();
-  // End of input (replay): media streams still open are finished, so that every stream is in the
-  // histograms of the report.
-  void finish();
 
   // A snapshot of everything counted so far (allocates; not for the per-packet path).
   Report report() const;
