@@ -57,6 +57,7 @@ enum class AnomalyClass : std::uint8_t {
   /* media (docs/media.md): RTP and RTCP of a call, measured, not SIP */ \
   X(rtp, non_sip)                                            \
   X(rtcp, non_sip)                                           \
+  X(sip_start_line_only, non_sip)                            \
   X(encrypted_tls, non_sip)                                  \
   /* TCP streams */                                          \
   X(truncated_tcp_header, malformed)                         \
