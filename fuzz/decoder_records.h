@@ -38,7 +38,9 @@ inline EngineConfig decoder_fuzz_config() {
                       .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
                       .transactions = {.capacity = 16},
                       .decoder = limits,
-                      .max_time_step_ns = 16'000'000'000};
+                      .max_time_step_ns = 16'000'000'000,
+                      .media = {.max_endpoints = 8, .max_streams = 4, .max_calls = 4, .rtp_heuristic = true,
+                                .max_samples = 16}};
 }
 
 // Calls fn(frame) for each record; returns the number of frames.

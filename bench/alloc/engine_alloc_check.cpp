@@ -13,6 +13,7 @@
 #include "analysis/engine.h"
 #include "analysis/hep_encoder.h"
 #include "analysis/hep_ingest.h"
+#include "../rtp_frame.h"
 #include "../udp_frame.h"
 
 namespace {
@@ -165,6 +166,35 @@ int run(const char* name, Engine& engine, const std::vector<std::vector<std::uin
   return allocations == 0 ? 0 : 1;
 }
 
+// RTP of a call whose SDP was seen: the media path (endpoint and stream lookup, statistics).
+int run_media() {
+  Engine engine;
+  std::int64_t ts = 0;
+  const auto offer = udp_frame(sipmon::bench::sdp_message(false), 1, 2);
+  const auto answer = udp_frame(sipmon::bench::sdp_message(true), 2, 1);
+  engine.on_frame(Frame{ts, 1, static_cast<std::uint32_t>(offer.size()), offer});
+  engine.on_frame(Frame{ts, 1, static_cast<std::uint32_t>(answer.size()), answer});
+  std::vector<std::vector<std::uint8_t>> frames;
+  for (int i = 0; i < 500; ++i) frames.push_back(sipmon::bench::rtp_frame(static_cast<std::uint16_t>(i)));
+  auto feed = [&] {
+    for (const auto& frame : frames) {
+      ts += 20'000'000;
+      engine.on_frame(Frame{ts, 1, static_cast<std::uint32_t>(frame.size()), frame});
+    }
+  };
+  feed();
+  const std::size_t before = g_allocations.load();
+  for (int round = 0; round < 20; ++round) feed();
+  const std::size_t allocations = g_allocations.load() - before;
+  std::printf("media: %zu RTP frames, %zu heap allocations\n", 20 * frames.size(), allocations);
+  const auto report = engine.report();
+  if (!report.media || report.media->packets != 21 * frames.size()) {
+    std::printf("media: RTP frames were not measured as media\n");
+    return 1;
+  }
+  return allocations == 0 ? 0 : 1;
+}
+
 }  // namespace
 
 int main() {
@@ -203,5 +233,6 @@ int main() {
     Engine engine;
     failures += run_hep(engine, hep_packets);
   }
+  failures += run_media();
   return failures == 0 ? 0 : 1;
 }

@@ -54,6 +54,9 @@ enum class AnomalyClass : std::uint8_t {
   X(port_filtered, non_sip)                                  \
   X(empty_payload, non_sip)                                  \
   X(payload_not_sip, non_sip)                                \
+  /* media (docs/media.md): RTP and RTCP of a call, measured, not SIP */ \
+  X(rtp, non_sip)                                            \
+  X(rtcp, non_sip)                                           \
   X(sip_start_line_only, non_sip)                            \
   X(encrypted_tls, non_sip)                                  \
   /* TCP streams */                                          \

@@ -92,4 +92,16 @@ CallKey dialog_key(std::string_view call_id, std::string_view tag_a, std::string
   return h.finish();
 }
 
+CallKey media_call_key(std::string_view call_id) {
+  Hasher h(4);
+  h.add(call_id);
+  return h.finish();
+}
+
+CallKey binary_key(std::uint64_t domain, std::string_view bytes) {
+  Hasher h(0x100 + domain);
+  h.add(bytes);
+  return h.finish();
+}
+
 }  // namespace sipmon

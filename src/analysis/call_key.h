@@ -22,5 +22,10 @@ CallKey attempt_key(std::string_view call_id, std::string_view from_tag);
 CallKey registration_key(std::string_view call_id);
 // Dialog (§12): Call-ID + both tags, ordered so that either direction gives the same key.
 CallKey dialog_key(std::string_view call_id, std::string_view tag_a, std::string_view tag_b);
+// Media (media_tracker.h): a call by its Call-ID alone (offer and answer share nothing else), and
+// any fixed-size binary identity (an endpoint's address and port, a stream's SSRC and call) under
+// a domain number that keeps the kinds apart.
+CallKey media_call_key(std::string_view call_id);
+CallKey binary_key(std::uint64_t domain, std::string_view bytes);
 
 }  // namespace sipmon

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "analysis/rtp_packet.h"
 #include "analysis/sip_parser.h"
 #include "analysis/transaction_key.h"
 
@@ -13,7 +14,8 @@ Engine::Engine(EngineConfig config)
       clock_(config_.wall_clock ? std::unique_ptr<Clock>(std::make_unique<WallClock>())
                                 : std::unique_ptr<Clock>(std::make_unique<PacketClock>(config_.max_time_step_ns))),
       calls_(config_.calls),
-      transactions_(config_.transactions) {
+      transactions_(config_.transactions),
+      media_(config_.media) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
   if (config_.peers) peer_counters_ = std::make_unique<PeerCounters>();
 }
@@ -50,6 +52,7 @@ void Engine::on_frame(const Frame& frame) {
 
 void Engine::finish() {
   if (holding_) release_held(false);
+  media_.finish();
 }
 
 void Engine::hold(const Frame& frame) {
@@ -82,6 +85,8 @@ void Engine::begin_frame(std::int64_t ts_ns) {
   }
   clock_->observe_packet(ts_ns);
   calls_.advance(clock_->now_ns());
+  media_.advance(clock_->now_ns());
+
   current_outcome_ = FrameOutcome::none;
 }
 
@@ -124,7 +129,10 @@ void Engine::on_message_payload(const Payload& payload, std::uint32_t wire_len) 
   settle_frame();
 }
 
-void Engine::tick() { calls_.advance(clock_->now_ns()); }
+void Engine::tick() {
+  calls_.advance(clock_->now_ns());
+  media_.advance(clock_->now_ns());
+}
 
 void Engine::record_frame_anomaly(Anomaly anomaly) {
   anomalies_.add(anomaly);
@@ -148,6 +156,13 @@ bool is_sip_port(std::uint16_t port) { return port == 5060 || port == 5061; }
 
 // A frame's outcome is the best of its payloads' outcomes: one SIP message makes it a SIP frame.
 void Engine::on_payload(const Payload& payload) {
+  // RTP and RTCP go to ports SDP chose, never the SIP ports: looked at before the port filter.
+  // SIP text fails the media test on its first byte.
+  if (payload.transport == Transport::udp && media_.on_udp(payload)) {
+    anomalies_.add(looks_like_rtcp(payload.bytes) ? Anomaly::rtcp : Anomaly::rtp);
+    current_outcome_ = std::max(current_outcome_, FrameOutcome::non_sip);
+    return;
+  }
   if (!port_selected(payload.src_port, payload.dst_port)) {
     anomalies_.add(Anomaly::port_filtered);
     current_outcome_ = std::max(current_outcome_, FrameOutcome::non_sip);
@@ -217,6 +232,7 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   if (config_.observer) config_.observer->on_sip_message(payload, message);
   if (message.mandatory_headers_ok) calls_.on_message(message, payload.ts_ns);
   if (message.mandatory_headers_ok) track_transaction(payload, message);
+  if (message.mandatory_headers_ok) media_.on_sip_message(message, payload.ts_ns);
 }
 
 void Engine::track_transaction(const Payload& payload, const SipMessage& message) {
@@ -291,6 +307,7 @@ Report Engine::report() const {
   report.responses_by_method = messages_.responses_by_method();
   if (peer_counters_) report.peers = peer_counters_->report(*config_.peers);
   calls_.fill(report);
+  media_.fill(report, clock_->now_ns());
   return report;
 }
 

@@ -11,6 +11,7 @@
 #include "analysis/call_tracker.h"
 #include "analysis/clock.h"
 #include "analysis/frame.h"
+#include "analysis/media_tracker.h"
 #include "analysis/message_counters.h"
 #include "analysis/packet_decoder.h"
 #include "analysis/peer_counters.h"
@@ -44,6 +45,8 @@ struct EngineConfig {
   // Optional (--hep-out): told of every SIP message counted, in capture order. Not owned; must
   // outlive the engine.
   SipMessageObserver* observer = nullptr;
+  // RTP/RTCP of the calls (docs/media.md): table caps, --rtp-heuristic, --media-timeout.
+  MediaConfig media{};
 };
 
 class Engine final : public FrameSink, private PayloadSink {
@@ -56,7 +59,8 @@ class Engine final : public FrameSink, private PayloadSink {
   // filter does not apply: the sender already chose what to export.
   void on_message_payload(const Payload& payload, std::uint32_t wire_len);
   // End of input: a packet still held after a time jump that no later packet confirmed is taken
-  // as an outlier and counted. Call before the final report() of a replay.
+  // as an outlier and counted, and media streams still open are finished (so that every stream
+  // is in the report's histograms). Call before the final report() of a replay.
   void finish();
   // Runs the expiry of calls without a frame: live mode calls it periodically so that a silent
   // network still times out attempts and expires dialogs (a no-op on packet time).
@@ -94,6 +98,7 @@ class Engine final : public FrameSink, private PayloadSink {
   std::unique_ptr<Clock> clock_;
   CallTracker calls_;
   TransactionTable transactions_;
+  MediaTracker media_;
   std::uint64_t retransmitted_requests_ = 0;
   std::uint64_t retransmitted_responses_ = 0;
   std::uint64_t duplicate_messages_ = 0;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analysis/delay_histogram.h"
+#include "analysis/sample_stats.h"
 
 namespace sipmon {
 
@@ -171,6 +172,31 @@ struct PeerCounts {
   std::map<std::string, std::uint64_t> responses;
 };
 
+// RTP/RTCP of the calls (docs/media.md). Sums are over every stream measured; the statistics
+// objects are over streams (one value per stream).
+struct MediaReport {
+  static constexpr std::array<double, 11> kJitterBoundsSeconds = {0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
+                                                                  0.03,   0.05,  0.1,   0.2,   0.5};
+  static constexpr std::array<double, 11> kMosBounds = {1.5, 2, 2.5, 3, 3.5, 3.8, 4, 4.2, 4.3, 4.4, 4.5};
+  std::uint64_t streams = 0;
+  std::uint64_t heuristic_streams = 0;  // of those, found by --rtp-heuristic without SDP
+  std::uint64_t packets = 0;            // RTP packets in the streams
+  std::uint64_t expected = 0;
+  std::int64_t lost = 0;  // sum of the streams' RFC 3550 cumulative lost (negative with duplicates)
+  std::uint64_t duplicates = 0;
+  std::uint64_t late = 0;
+  std::uint64_t rtcp_packets = 0;
+  std::uint64_t dtmf_events = 0;  // RFC 4733 events
+  std::uint64_t one_way_calls = 0;
+  std::uint64_t no_media_calls = 0;
+  std::optional<StatsSummary> jitter_ms;   // over streams: each stream's jitter_mean_ms
+  std::optional<StatsSummary> mos;         // over audio streams: MOS-CQ (E-model)
+  std::optional<StatsSummary> start_delay_ms;  // over calls: 2xx -> first RTP packet
+  // Finished streams only (a live stream still changes): what Prometheus histograms observe.
+  BucketCounts<kJitterBoundsSeconds.size()> jitter_seconds_buckets{kJitterBoundsSeconds};
+  BucketCounts<kMosBounds.size()> mos_buckets{kMosBounds};
+};
+
 // The RFC 3261 timers the call trackers ran with (--timer-b, --invite-timeout, --timer-f).
 struct TimerSettings {
   double timer_b_s = 0;
@@ -196,6 +222,8 @@ struct Report {
   std::map<std::string, std::uint64_t> table_evictions;
   // Peer name (and "other") -> counts; empty unless a peers file was given.
   std::map<std::string, PeerCounts> peers;
+  // Present when RTP/RTCP was looked for (SDP seen or --rtp-heuristic).
+  std::optional<MediaReport> media;
 };
 
 }  // namespace sipmon

@@ -48,6 +48,14 @@ FigureKind classify_figure(std::string_view path) {
   for (std::string_view metadata : kMetadata) {
     if (path_has_prefix(path, metadata)) return FigureKind::metadata;
   }
+  // Media (docs/media.md): a better MOS is higher, loss, jitter and start delay lower; the
+  // statistics objects' counts stay exact.
+  if (path_has_prefix(path, "media.mos") && !path.ends_with(".count")) return FigureKind::higher_better;
+  if (path == "media.loss_pct") return FigureKind::lower_better;
+  if ((path_has_prefix(path, "media.jitter_ms") || path_has_prefix(path, "media.start_delay_ms")) &&
+      !path.ends_with(".count")) {
+    return FigureKind::lower_better;
+  }
   if (!path.starts_with(kRfc6076)) return FigureKind::exact;
   std::string_view rest = path.substr(kRfc6076.size());
   if (rest.starts_with(kClosed)) rest.remove_prefix(kClosed.size());

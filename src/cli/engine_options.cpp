@@ -42,6 +42,15 @@ void add_engine_table_options(CLI::App& command, EngineTableOptions& options) {
                        std::to_string(kMaxSessionExpiresDefaultS) + ")")
       ->check(CLI::Range(std::int64_t{1}, kMaxSessionExpiresDefaultS))
       ->capture_default_str();
+  tables->add_flag("--rtp-heuristic", options.rtp_heuristic,
+                   "Also measure RTP streams whose SDP was not captured (RTP version 2, an audio or dynamic payload "
+                   "type, progressing sequence numbers)");
+  tables
+      ->add_option("--media-timeout", options.media_timeout_s,
+                   "Seconds an answered call may go without RTP in a direction before it counts as one-way "
+                   "(both directions: no media)")
+      ->check(CLI::Range(0.001, 86400.0))
+      ->capture_default_str();
   const std::string range = " (" + CLI::detail::to_string(kMinTimerS) + " to " + CLI::detail::to_string(kMaxTimerS) + ")";
   tables
       ->add_option("--timer-b", options.timer_b_s,
@@ -76,6 +85,8 @@ void apply_engine_table_options(const EngineTableOptions& options, EngineConfig&
   config.calls.max_registration_attempts = options.max_registrations;
   config.calls.default_session_expires_ns = options.session_expires_default_s * 1'000'000'000;
   config.transactions.capacity = options.max_transactions;
+  config.media.rtp_heuristic = options.rtp_heuristic;
+  config.media.media_timeout_ns = static_cast<std::int64_t>(options.media_timeout_s * 1e9);
   config.calls.timer_b_ns = std::llround(options.timer_b_s * 1e9);
   config.calls.timer_c_ns = std::llround(options.invite_timeout_s * 1e9);
   config.calls.timer_f_ns = std::llround(options.timer_f_s * 1e9);

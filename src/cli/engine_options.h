@@ -30,6 +30,9 @@ struct EngineTableOptions {
   std::size_t max_registrations = CallTrackerConfig{}.max_registration_attempts;
   std::size_t max_transactions = TransactionTableConfig{}.capacity;
   std::int64_t session_expires_default_s = CallTrackerConfig{}.default_session_expires_ns / 1'000'000'000;
+  // Media (docs/media.md).
+  bool rtp_heuristic = MediaConfig{}.rtp_heuristic;
+  double media_timeout_s = static_cast<double>(MediaConfig{}.media_timeout_ns) / 1e9;
   double timer_b_s = static_cast<double>(CallTrackerConfig{}.timer_b_ns) * 1e-9;
   double invite_timeout_s = static_cast<double>(CallTrackerConfig{}.timer_c_ns) * 1e-9;
   double timer_f_s = static_cast<double>(CallTrackerConfig{}.timer_f_ns) * 1e-9;
@@ -39,7 +42,7 @@ struct EngineTableOptions {
   bool defaults() const { return *this == EngineTableOptions{}; }
 };
 
-// Adds the eight options to `command`, in an option group of their own in --help.
+// Adds the ten options to `command`, in an option group of their own in --help.
 void add_engine_table_options(CLI::App& command, EngineTableOptions& options);
 
 // Sets the caps, the default session expiry and the timers in `config`; everything else is left

@@ -98,6 +98,37 @@ Json delays(const DelayHistogram& h) {
   };
 }
 
+// Statistics over media streams (or calls): null figures when there is nothing to describe.
+Json statistics(const std::optional<StatsSummary>& s) {
+  if (!s) return Json{{"count", 0}, {"mean", nullptr}, {"min", nullptr}, {"p50", nullptr}, {"p90", nullptr},
+                      {"p99", nullptr}, {"max", nullptr}};
+  Json json{{"count", s->count}, {"mean", rounded(s->mean)}, {"min", rounded(s->min)}, {"p50", rounded(s->p50)},
+            {"p90", rounded(s->p90)}, {"p99", rounded(s->p99)}, {"max", rounded(s->max)}};
+  if (s->sampled != s->count) json["percentiles_over"] = s->sampled;  // percentiles of a capped sample
+  return json;
+}
+
+Json media_to_json(const MediaReport& m) {
+  const auto expected = static_cast<double>(m.expected);
+  return Json{
+      {"streams", m.streams},
+      {"heuristic_streams", m.heuristic_streams},
+      {"packets", m.packets},
+      {"expected", m.expected},
+      {"lost", m.lost},
+      {"loss_pct", m.expected == 0 ? Json(nullptr) : rounded(std::max(0.0, 100.0 * static_cast<double>(m.lost) / expected))},
+      {"duplicates", m.duplicates},
+      {"late", m.late},
+      {"rtcp_packets", m.rtcp_packets},
+      {"dtmf_events", m.dtmf_events},
+      {"one_way_calls", m.one_way_calls},
+      {"no_media_calls", m.no_media_calls},
+      {"jitter_ms", statistics(m.jitter_ms)},
+      {"mos", statistics(m.mos)},
+      {"start_delay_ms", statistics(m.start_delay_ms)},
+  };
+}
+
 // The same ratios over closed attempts only (docs/metrics.md, "Closed attempts"): numerator and
 // denominator counted at the same moment, so they agree with the shipped Prometheus rules.
 Json closed_to_json(const ClosedAttempts& c) {
@@ -187,6 +218,7 @@ Json report_to_json(const Report& report) {
                            {"terminated_error_response", d->terminated_error_response}};
   }
   json["table_evictions"] = counts(report.table_evictions);
+  if (report.media) json["media"] = media_to_json(*report.media);
   if (!report.peers.empty()) {
     Json peers = Json::object();
     for (const auto& [name, peer] : report.peers) {

@@ -235,6 +235,69 @@ struct Rfc6076Metrics {
 // Dialog families: registered together the first time a report carries the dialogs section.
 // Confirmed dialogs satisfy established = terminated + expired + evicted + active, so each way a
 // dialog leaves the table has its counter and the gauge holds the rest.
+// A Prometheus histogram driven by fixed BucketCounts (media: jitter, MOS): same bounds, so the
+// bucket counts carry over exactly.
+template <std::size_t N>
+struct BucketSlot {
+  Histogram* histogram = nullptr;
+  std::array<std::uint64_t, N + 1> applied{};
+  double applied_sum = 0;
+
+  void set(const BucketCounts<N>& source) {
+    std::vector<double> increments(N + 1, 0.0);
+    bool changed = false;
+    for (std::size_t i = 0; i <= N; ++i) {
+      if (source.counts[i] > applied[i]) {
+        increments[i] = static_cast<double>(source.counts[i] - applied[i]);
+        applied[i] = source.counts[i];
+        changed = true;
+      }
+    }
+    if (!changed) return;
+    histogram->ObserveMultiple(increments, std::max(0.0, source.sum - applied_sum));
+    applied_sum = std::max(applied_sum, source.sum);
+  }
+};
+
+// RTP/RTCP of the calls (docs/media.md).
+struct MediaMetrics {
+  CounterSlot packets, lost, streams, one_way, no_media, rtcp_packets;
+  BucketSlot<MediaReport::kJitterBoundsSeconds.size()> jitter;
+  BucketSlot<MediaReport::kMosBounds.size()> mos;
+
+  explicit MediaMetrics(prometheus::Registry& r) {
+    auto counter = [&r](const char* name, const char* help) {
+      return CounterSlot{&counter_family(r, name, help).Add({}), 0};
+    };
+    packets = counter("sipmon_rtp_packets_total", "RTP packets received in the streams of the calls.");
+    lost = counter("sipmon_rtp_lost_packets_total",
+                   "RTP packets lost (RFC 3550 A.3: expected minus received, summed over streams).");
+    streams = counter("sipmon_rtp_streams_total", "RTP streams (one SSRC in one direction) measured.");
+    one_way = counter("sipmon_calls_one_way_total", "Answered calls with RTP in one direction only.");
+    no_media = counter("sipmon_calls_no_media_total", "Answered calls with no RTP in either direction.");
+    rtcp_packets = counter("sipmon_rtcp_packets_total", "RTCP packets of the calls' streams.");
+    const auto& jitter_bounds = MediaReport::kJitterBoundsSeconds;
+    jitter.histogram = &histogram_family(r, "sipmon_rtp_jitter_seconds",
+                                         "Mean interarrival jitter of finished RTP streams (RFC 3550 A.8).")
+                            .Add({}, Histogram::BucketBoundaries(jitter_bounds.begin(), jitter_bounds.end()));
+    const auto& mos_bounds = MediaReport::kMosBounds;
+    mos.histogram = &histogram_family(r, "sipmon_call_mos",
+                                      "MOS-CQ (ITU-T G.107 E-model) of finished audio streams.")
+                         .Add({}, Histogram::BucketBoundaries(mos_bounds.begin(), mos_bounds.end()));
+  }
+
+  void set(const MediaReport& m) {
+    packets.set(m.packets);
+    lost.set(m.lost > 0 ? static_cast<std::uint64_t>(m.lost) : 0);
+    streams.set(m.streams);
+    one_way.set(m.one_way_calls);
+    no_media.set(m.no_media_calls);
+    rtcp_packets.set(m.rtcp_packets);
+    jitter.set(m.jitter_seconds_buckets);
+    mos.set(m.mos_buckets);
+  }
+};
+
 struct DialogMetrics {
   Gauge* active = nullptr;
   CounterSlot established, expired, evicted, early;
@@ -340,6 +403,7 @@ struct PrometheusMetrics::State {
 
   std::optional<CompatMetrics> compat;
   PrometheusHepMetrics hep{*registry};
+  std::optional<MediaMetrics> media;
 
   explicit State(PrometheusMetricsOptions opts) : options(opts) {
     prometheus::Registry& r = *registry;
@@ -447,6 +511,11 @@ void PrometheusMetrics::State::update(const Report& report) {
   if (report.dialogs) {
     if (!dialogs) dialogs.emplace(*registry);
     dialogs->set(*report.dialogs);
+  }
+
+  if (report.media) {
+    if (!media) media.emplace(*registry);
+    media->set(*report.media);
   }
 
   if (!report.peers.empty()) update_peers(report.peers);

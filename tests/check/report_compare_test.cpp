@@ -358,6 +358,12 @@ TEST_CASE("figure kinds follow the report contract by path", "[check][compare]")
   CHECK(classify_figure("responses.ser") == FigureKind::exact);
   CHECK(classify_figure("capture.files.3") == FigureKind::metadata);
   CHECK(classify_figure("capture.filesystem") == FigureKind::exact);
+  CHECK(classify_figure("media.mos.p50") == FigureKind::higher_better);
+  CHECK(classify_figure("media.mos.count") == FigureKind::exact);
+  CHECK(classify_figure("media.loss_pct") == FigureKind::lower_better);
+  CHECK(classify_figure("media.jitter_ms.p99") == FigureKind::lower_better);
+  CHECK(classify_figure("media.start_delay_ms.max") == FigureKind::lower_better);
+  CHECK(classify_figure("media.lost") == FigureKind::exact);
   CHECK(is_count_map_entry("requests.FOO.BAR"));
   CHECK(is_count_map_entry("capture.malformed_by_reason.icmp"));
   CHECK_FALSE(is_count_map_entry("requests"));

@@ -285,6 +285,57 @@ TEST_CASE("pending attempts are gauges, and dialogs have a counter for each way 
   CHECK(sample(text, "sipmon_dialogs_active") == 0);
 }
 
+TEST_CASE("media: counters and histograms of the report's media object", "[prometheus][media]") {
+  PrometheusMetrics metrics;
+  Report report;
+  metrics.update(report);
+  for (const auto& family : metrics.registry()->Collect()) CHECK(family.name != "sipmon_rtp_packets_total");
+
+  report.media.emplace();
+  MediaReport& m = *report.media;
+  m.streams = 3;
+  m.packets = 1500;
+  m.lost = 12;
+  m.one_way_calls = 1;
+  m.no_media_calls = 2;
+  m.rtcp_packets = 9;
+  for (double jitter : {0.0004, 0.003, 0.04}) m.jitter_seconds_buckets.observe(jitter);
+  for (double mos : {4.41, 3.2}) m.mos_buckets.observe(mos);
+  metrics.update(report);
+  m.lost = 10;  // duplicates arrived: the counter never goes back
+  m.packets = 1600;
+  metrics.update(report);
+
+  const auto families = metrics.registry()->Collect();
+  auto value = [&families](const std::string& name) -> std::optional<double> {
+    for (const auto& family : families) {
+      if (family.name == name && !family.metric.empty()) return family.metric[0].counter.value;
+    }
+    return std::nullopt;
+  };
+  CHECK(value("sipmon_rtp_packets_total") == 1600);
+  CHECK(value("sipmon_rtp_lost_packets_total") == 12);
+  CHECK(value("sipmon_rtp_streams_total") == 3);
+  CHECK(value("sipmon_calls_one_way_total") == 1);
+  CHECK(value("sipmon_calls_no_media_total") == 2);
+  CHECK(value("sipmon_rtcp_packets_total") == 9);
+  for (const auto& family : families) {
+    if (family.name == "sipmon_rtp_jitter_seconds") {
+      REQUIRE(family.metric.size() == 1);
+      const auto& h = family.metric[0].histogram;
+      CHECK(h.sample_count == 3);
+      CHECK(h.bucket[0].upper_bound == 0.0005);
+      CHECK(h.bucket[0].cumulative_count == 1);
+      CHECK(h.bucket[3].cumulative_count == 2);  // <= 5 ms
+    }
+    if (family.name == "sipmon_call_mos") {
+      REQUIRE(family.metric.size() == 1);
+      CHECK(family.metric[0].histogram.sample_count == 2);
+      CHECK(family.metric[0].histogram.sample_sum == Approx(7.61));
+    }
+  }
+}
+
 TEST_CASE("closed attempts are one counter family labelled by outcome", "[prometheus]") {
   PrometheusMetrics metrics;
   Report report;

@@ -1,0 +1,443 @@
+#include "analysis/media_tracker.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "analysis/clock.h"
+#include "analysis/mos.h"
+#include "analysis/rtp_packet.h"
+#include "analysis/text.h"
+#include "analysis/transaction_key.h"
+
+namespace sipmon {
+namespace {
+
+constexpr std::uint64_t kEndpointDomain = 1;
+constexpr std::uint64_t kCallStreamDomain = 2;
+constexpr std::uint64_t kFlowStreamDomain = 3;
+constexpr std::uint8_t kNoPayloadType = 0xff;
+
+CallKey endpoint_key(const IpAddress& address, std::uint16_t port) {
+  char bytes[19];
+  std::memcpy(bytes, address.bytes.data(), 16);
+  bytes[16] = static_cast<char>(address.family);
+  bytes[17] = static_cast<char>(port >> 8);
+  bytes[18] = static_cast<char>(port & 0xff);
+  return binary_key(kEndpointDomain, std::string_view(bytes, sizeof bytes));
+}
+
+CallKey call_stream_key(const CallKey& call, std::uint8_t direction, std::uint32_t ssrc) {
+  char bytes[21];
+  std::memcpy(bytes, &call.lo, 8);
+  std::memcpy(bytes + 8, &call.hi, 8);
+  bytes[16] = static_cast<char>(direction);
+  std::memcpy(bytes + 17, &ssrc, 4);
+  return binary_key(kCallStreamDomain, std::string_view(bytes, sizeof bytes));
+}
+
+CallKey flow_stream_key(const Payload& payload, std::uint32_t ssrc) {
+  char bytes[42];
+  std::memcpy(bytes, payload.src.bytes.data(), 16);
+  std::memcpy(bytes + 16, payload.dst.bytes.data(), 16);
+  bytes[32] = static_cast<char>(payload.src.family);
+  std::memcpy(bytes + 33, &payload.src_port, 2);
+  std::memcpy(bytes + 35, &payload.dst_port, 2);
+  std::memcpy(bytes + 37, &ssrc, 4);
+  bytes[41] = 0;
+  return binary_key(kFlowStreamDomain, std::string_view(bytes, sizeof bytes));
+}
+
+bool is_unspecified(const IpAddress& address) {
+  const std::size_t n = address.family == 4 ? 4 : 16;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (address.bytes[i] != 0) return false;
+  }
+  return true;
+}
+
+// Requests and responses that carry an offer or an answer (RFC 3264, RFC 3262, RFC 3311).
+bool may_carry_sdp(const SipMessage& message) {
+  const Method method = message.is_request ? message.method_id : message.cseq_method_id;
+  if (method != Method::invite && method != Method::ack && method != Method::update && method != Method::prack) {
+    return false;
+  }
+  if (message.is_request) return true;
+  return (message.status_code >= 180 && message.status_code < 190) ||
+         (message.status_code >= 200 && message.status_code < 300) || message.status_code == 183;
+}
+
+bool sdp_content_type(std::string_view content_type) {
+  // "application/sdp" with optional parameters; a missing Content-Type with a body starting
+  // "v=0" is left to parse_sdp.
+  return content_type.empty() || istarts_with(trim(content_type), "application/sdp");
+}
+
+double jitter_mean_ms(const sipmon_rtp_stats& s) {
+  if (s.jitter_samples == 0) return 0;
+  return static_cast<double>(s.jitter_sum_q4_ns) / 16.0 / static_cast<double>(s.jitter_samples) / 1e6;
+}
+
+}  // namespace
+
+MediaTracker::MediaTracker(const MediaConfig& config)
+    : config_(config),
+      endpoints_(config.max_endpoints),
+      streams_(config.max_streams),
+      calls_(config.max_calls),
+      totals_(config.max_samples) {}
+
+MediaTracker::CallTable::Index MediaTracker::call_for(const SipMessage& message, std::int64_t ts_ns, bool create) {
+  const CallKey key = media_call_key(message.call_id);
+  CallTable::Index index = calls_.find(key);
+  if (index != CallTable::kNone || !create) return index;
+  index = calls_.insert(key, [this, ts_ns](CallTable::Index victim) {
+    ++call_evictions_;
+    decide_call(calls_[victim], ts_ns, totals_);
+  });
+  Call& call = calls_[index];
+  // The first message seen of a call is its initial INVITE unless the capture began mid-call:
+  // its From side is taken as the caller.
+  call.caller_tag = tag_hash(message.is_request ? message.from_tag : message.from_tag);
+  call.last_ns = ts_ns;
+  return index;
+}
+
+void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns) {
+  const bool initial_invite = message.is_request && message.method_id == Method::invite && message.to_tag.empty();
+  const bool carries_sdp = !message.body.empty() && may_carry_sdp(message) &&
+                           sdp_content_type(message.header(HeaderId::content_type));
+  const bool answer_2xx =
+      !message.is_request && message.cseq_method_id == Method::invite && message.status_code >= 200 && message.status_code < 300;
+  const bool bye = message.is_request && message.method_id == Method::bye;
+  if (!initial_invite && !carries_sdp && !answer_2xx && !bye) return;
+
+  const CallTable::Index index = call_for(message, ts_ns, initial_invite || carries_sdp);
+  if (index == CallTable::kNone) return;
+  Call& call = calls_[index];
+  call.last_ns = std::max(call.last_ns, ts_ns);
+  calls_.touch(index);
+  if (answer_2xx && call.established_ns == 0) call.established_ns = ts_ns;
+  if (carries_sdp) {
+    const bool from_caller = tag_hash(message.from_tag) == call.caller_tag;
+    // A request comes from its From side; a response from the other one.
+    const Side sender = (message.is_request == from_caller) ? Side::caller : Side::callee;
+    learn_sdp(message, index, sender);
+  }
+  if (bye) decide_call(call, ts_ns, totals_);
+}
+
+void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, Side sender) {
+  parse_sdp(message.body, sdp_);
+  if (sdp_.status == SdpStatus::not_sdp) {
+    ++anomalies_.sdp_unparsable;
+    return;
+  }
+  if (sdp_.status == SdpStatus::bad_connection) ++anomalies_.sdp_unresolved_address;
+  if (sdp_.media_truncated) ++anomalies_.sdp_truncated;
+  seen_sdp_ = true;
+  // A new offer or answer from this side replaces what it announced before (re-INVITE, UPDATE).
+  forget_side(index, sender);
+  Call& call = calls_[index];
+  const CallKey key = calls_.key(index);
+  for (std::size_t i = 0; i < sdp_.media_count; ++i) {
+    const SdpMedia& media = sdp_.media[i];
+    if (media.formats_truncated) ++anomalies_.sdp_truncated;
+    if (media.port == 0 || !media.has_address || is_unspecified(media.address)) continue;  // rejected or on hold
+    if (!istarts_with(media.protocol, "rtp/") && !istarts_with(media.protocol, "udp/tls/rtp/")) continue;
+    const std::uint16_t rtcp_port = media.rtcp_destination_port();
+    const IpAddress& rtcp_address = media.has_rtcp_address ? media.rtcp_address : media.address;
+    const bool muxed = rtcp_port == media.port && rtcp_address == media.address;
+    add_endpoint(key, sender, media.address, media.port, true, muxed, media);
+    if (!muxed) add_endpoint(key, sender, rtcp_address, rtcp_port, false, true, media);
+    auto& side = call.media[sender];
+    std::uint8_t& count = call.media_count[sender];
+    if (count < kMaxMediaPerSide) {
+      side[count++] = EndpointAddress{.address = media.address, .rtp_port = media.port, .rtcp_port = rtcp_port};
+    }
+  }
+}
+
+void MediaTracker::forget_side(CallTable::Index index, Side side) {
+  Call& call = calls_[index];
+  const CallKey key = calls_.key(index);
+  for (std::size_t i = 0; i < call.media_count[side]; ++i) {
+    const EndpointAddress& old = call.media[side][i];
+    for (const std::uint16_t port : {old.rtp_port, old.rtcp_port}) {
+      const EndpointTable::Index e = endpoints_.find(endpoint_key(old.address, port));
+      // Only if it is still this call's: another call may have taken the address since.
+      if (e != EndpointTable::kNone && endpoints_[e].call == key) endpoints_.erase(e);
+    }
+  }
+  call.media_count[side] = 0;
+}
+
+void MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port,
+                                bool rtp, bool rtcp, const SdpMedia& media) {
+  const CallKey key = endpoint_key(address, port);
+  EndpointTable::Index index = endpoints_.find(key);
+  if (index == EndpointTable::kNone) {
+    index = endpoints_.insert(key, [this](EndpointTable::Index) { ++endpoint_evictions_; });
+  } else {
+    endpoints_.touch(index);
+  }
+  Endpoint& endpoint = endpoints_[index];
+  endpoint.call = call;
+  endpoint.owner = owner;
+  endpoint.rtp = rtp;
+  endpoint.rtcp = rtcp;
+  endpoint.map_count = 0;
+  for (std::size_t i = 0; i < media.rtpmap_count && endpoint.map_count < kMaxPayloadMaps; ++i) {
+    const SdpRtpMap& map = media.rtpmaps[i];
+    const CodecInfo info = codec_from_rtpmap(map.encoding, map.clock_rate);
+    endpoint.maps[endpoint.map_count++] = PayloadMap{map.payload_type, info.codec, info.clock_rate};
+  }
+}
+
+bool MediaTracker::on_udp(const Payload& payload) {
+  const Bytes bytes = payload.bytes;
+  // Version 2 in the top bits: SIP (ASCII text, below 0x80) never gets past this test.
+  if (bytes.size() < 8 || (bytes[0] >> 6) != 2) return false;
+  if (!active()) return false;
+  const EndpointTable::Index index = endpoints_.find(endpoint_key(payload.dst, payload.dst_port));
+  if (index == EndpointTable::kNone) {
+    if (!config_.rtp_heuristic || looks_like_rtcp(bytes)) return false;
+    const std::optional<RtpHeader> rtp = parse_rtp(bytes);
+    // Plausible RTP: a static audio type or a dynamic one, and a payload.
+    if (!rtp || rtp->payload.empty() || (rtp->payload_type > 34 && rtp->payload_type < 96)) return false;
+    on_rtp(payload, nullptr);
+    return true;
+  }
+  const Endpoint& endpoint = endpoints_[index];
+  if (endpoint.rtcp && looks_like_rtcp(bytes)) {
+    on_rtcp(payload, endpoint);
+    return true;
+  }
+  if (endpoint.rtp) {
+    on_rtp(payload, &endpoint);
+    return true;
+  }
+  ++anomalies_.rtcp_malformed;
+  return true;
+}
+
+MediaTracker::StreamTable::Index MediaTracker::find_or_create_stream(const CallKey& key, bool& created) {
+  StreamTable::Index index = streams_.find(key);
+  created = index == StreamTable::kNone;
+  if (!created) {
+    streams_.touch(index);
+    return index;
+  }
+  return streams_.insert(key, [this](StreamTable::Index victim) {
+    ++stream_evictions_;
+    account(streams_[victim], totals_, true);
+  });
+}
+
+void MediaTracker::on_rtp(const Payload& payload, const Endpoint* endpoint) {
+  const std::optional<RtpHeader> rtp = parse_rtp(payload.bytes);
+  if (!rtp) {
+    ++anomalies_.rtp_malformed;
+    return;
+  }
+  const auto direction = endpoint && endpoint->owner == Side::caller ? Direction::callee_to_caller : Direction::caller_to_callee;
+  const CallKey key = endpoint ? call_stream_key(endpoint->call, direction, rtp->ssrc) : flow_stream_key(payload, rtp->ssrc);
+  bool created = false;
+  const StreamTable::Index index = find_or_create_stream(key, created);
+  Stream& stream = streams_[index];
+  const auto arrival = static_cast<__u64>(payload.ts_ns);
+
+  // Payload type -> codec and clock rate: the endpoint's rtpmap first, then RFC 3551.
+  CodecInfo info = static_payload_type(rtp->payload_type);
+  if (endpoint) {
+    for (std::size_t i = 0; i < endpoint->map_count; ++i) {
+      if (endpoint->maps[i].payload_type == rtp->payload_type) {
+        info = CodecInfo{endpoint->maps[i].codec, endpoint->maps[i].clock_rate};
+        break;
+      }
+    }
+  }
+  const bool event = info.codec == Codec::telephone_event;
+  if (created) {
+    stream.call = endpoint ? endpoint->call : CallKey{};
+    stream.direction = direction;
+    stream.attributed = endpoint != nullptr;
+    stream.payload_type = kNoPayloadType;
+    stream.event_payload_type = kNoPayloadType;
+    stream.rtt_ns = -1;
+    sipmon_rtp_stats_start(&stream.stats, rtp->sequence, arrival);
+  } else {
+    sipmon_rtp_stats_update(&stream.stats, rtp->sequence, arrival);
+  }
+  // RFC 4733 §2.5.1.3: every packet of one event carries the event's start timestamp.
+  if (event) {
+    stream.event_payload_type = rtp->payload_type;
+    if (!stream.have_event || stream.last_event_ts != rtp->timestamp) ++stream.events;
+    stream.have_event = true;
+    stream.last_event_ts = rtp->timestamp;
+  } else if (stream.payload_type == kNoPayloadType && info.codec != Codec::comfort_noise) {
+    stream.payload_type = rtp->payload_type;
+    stream.codec = info.codec;
+    stream.known_clock = info.clock_rate != 0;
+  }
+  sipmon_rtp_jitter_update(&stream.stats, rtp->timestamp, event ? 0 : info.clock_rate, rtp->marker ? 1 : 0, arrival);
+
+  if (endpoint) {
+    const CallTable::Index c = calls_.find(endpoint->call);
+    if (c != CallTable::kNone) {
+      Call& call = calls_[c];
+      ++call.packets[direction];
+      if (!call.start_delay_recorded && call.established_ns != 0 && payload.ts_ns >= call.established_ns) {
+        call.start_delay_recorded = true;
+        totals_.start_delay_ms.add(static_cast<double>(payload.ts_ns - call.established_ns) / 1e6);
+      }
+    }
+  }
+}
+
+void MediaTracker::on_rtcp(const Payload& payload, const Endpoint& endpoint) {
+  RtcpPacket rtcp;
+  if (!parse_rtcp(payload.bytes, rtcp)) {
+    ++anomalies_.rtcp_malformed;
+    return;
+  }
+  ++rtcp_packets_;
+  // RTCP to the side that owns the endpoint comes from the other side: its SR describes the
+  // stream it sends (towards the owner), its report blocks the streams it receives.
+  const auto towards_owner = endpoint.owner == Side::caller ? Direction::callee_to_caller : Direction::caller_to_callee;
+  const auto from_owner = towards_owner == Direction::caller_to_callee ? Direction::callee_to_caller : Direction::caller_to_callee;
+  if (rtcp.has_sender_report) {
+    const StreamTable::Index s = streams_.find(call_stream_key(endpoint.call, towards_owner, rtcp.sender_ssrc));
+    if (s != StreamTable::kNone) {
+      streams_[s].last_sr_ntp_middle = rtcp.sr_ntp_middle;
+      streams_[s].last_sr_ns = payload.ts_ns;
+    }
+  }
+  for (std::size_t i = 0; i < rtcp.block_count; ++i) {
+    const RtcpReportBlock& block = rtcp.blocks[i];
+    const StreamTable::Index s = streams_.find(call_stream_key(endpoint.call, from_owner, block.source_ssrc));
+    if (s == StreamTable::kNone) continue;
+    Stream& stream = streams_[s];
+    stream.has_far_report = true;
+    stream.far_fraction_lost = block.fraction_lost;
+    stream.far_cumulative_lost = block.cumulative_lost;
+    stream.far_jitter_units = block.jitter;
+    // RFC 3550 §6.4.1: RTT = A - LSR - DLSR. A passive monitor has no clock of the reporter's,
+    // so A - LSR is measured as the time between the SR and the report block echoing it, both
+    // seen here: the round trip beyond the monitor (docs/media.md).
+    if (block.last_sr != 0 && block.last_sr == stream.last_sr_ntp_middle && stream.last_sr_ns != 0) {
+      const std::int64_t dlsr_ns = static_cast<std::int64_t>(block.delay_since_last_sr) * 1'000'000'000 / 65536;
+      const std::int64_t rtt = payload.ts_ns - stream.last_sr_ns - dlsr_ns;
+      if (rtt >= 0) stream.rtt_ns = rtt;
+    }
+  }
+  if (rtcp.voip) {
+    const StreamTable::Index s = streams_.find(call_stream_key(endpoint.call, from_owner, rtcp.voip->source_ssrc));
+    if (s != StreamTable::kNone) {
+      streams_[s].has_xr = true;
+      streams_[s].xr_mos_cq = rtcp.voip->mos_cq;
+      if (streams_[s].rtt_ns < 0 && rtcp.voip->round_trip_ms != 0) {
+        streams_[s].rtt_ns = static_cast<std::int64_t>(rtcp.voip->round_trip_ms) * 1'000'000;
+      }
+    }
+  }
+}
+
+void MediaTracker::account(const Stream& stream, Totals& totals, bool finished) {
+  const sipmon_rtp_stats& s = stream.stats;
+  // The heuristic keeps only what progressed like RTP: two packets at least, most in sequence.
+  if (!stream.attributed && (s.packets < 2 || sipmon_rtp_expected(&s) > 2 * s.packets)) return;
+  ++totals.streams;
+  if (!stream.attributed) ++totals.heuristic_streams;
+  totals.packets += s.packets;
+  const std::uint64_t expected = sipmon_rtp_expected(&s);
+  const std::int64_t lost = sipmon_rtp_lost(&s);
+  totals.expected += expected;
+  totals.lost += lost;
+  totals.duplicates += s.duplicates;
+  totals.late += s.late;
+  totals.events += stream.events;
+  // Scored: audio whose payload type the SDP or RFC 3551 explains (a dynamic type nobody
+  // announced may be anything: an event stream, video).
+  const bool audio = stream.codec != Codec::video && stream.payload_type != kNoPayloadType && stream.known_clock;
+  if (s.jitter_samples != 0) {
+    const double jitter = jitter_mean_ms(s);
+    totals.jitter_ms.add(jitter);
+    if (finished) totals.jitter_buckets.observe(jitter / 1000);
+  }
+  if (audio) {
+    const double loss_pct = expected == 0 ? 0 : std::max(0.0, 100.0 * static_cast<double>(lost) / static_cast<double>(expected));
+    const EModelInput input{
+        .codec = stream.codec,
+        .loss_pct = loss_pct,
+        .burst_ratio = burst_ratio(static_cast<double>(s.packets - s.duplicates), static_cast<double>(std::max<std::int64_t>(lost, 0)),
+                                   static_cast<double>(s.loss_bursts)),
+        .one_way_delay_ms = stream.rtt_ns > 0 ? static_cast<double>(stream.rtt_ns) / 2e6 : 0,
+    };
+    const double mos = emodel_mos(input);
+    totals.mos.add(mos);
+    if (finished) totals.mos_buckets.observe(mos);
+  }
+}
+
+void MediaTracker::finish_stream(StreamTable::Index index) {
+  account(streams_[index], totals_, true);
+  streams_.erase(index);
+}
+
+void MediaTracker::decide_call(Call& call, std::int64_t now_ns, Totals& totals) const {
+  if (call.decided || call.established_ns == 0 || deadline_after(call.established_ns, config_.media_timeout_ns) > now_ns) {
+    return;
+  }
+  call.decided = true;
+  const bool forward = call.packets[Direction::caller_to_callee] != 0;
+  const bool backward = call.packets[Direction::callee_to_caller] != 0;
+  if (!forward && !backward) ++totals.no_media;
+  else if (!forward || !backward) ++totals.one_way;
+}
+
+void MediaTracker::advance(std::int64_t now_ns) {
+  while (streams_.size() != 0) {
+    const StreamTable::Index oldest = streams_.oldest();
+    if (deadline_after(static_cast<std::int64_t>(streams_[oldest].stats.last_ns), config_.stream_idle_ns) > now_ns) break;
+    finish_stream(oldest);
+  }
+}
+
+void MediaTracker::finish() {
+  while (streams_.size() != 0) finish_stream(streams_.oldest());
+}
+
+void MediaTracker::fill(Report& report, std::int64_t now_ns) const {
+  if (!active()) return;
+  report.table_evictions.emplace("media_endpoints", endpoint_evictions_);
+  report.table_evictions.emplace("media_streams", stream_evictions_);
+  report.table_evictions.emplace("media_calls", call_evictions_);
+  Totals totals = totals_;
+  for (StreamTable::Index i = streams_.oldest(); i != StreamTable::kNone; i = streams_.younger(i)) {
+    account(streams_[i], totals, false);
+  }
+  for (CallTable::Index i = calls_.oldest(); i != CallTable::kNone; i = calls_.younger(i)) {
+    Call call = calls_[i];  // judged on a copy: a report changes nothing
+    decide_call(call, now_ns, totals);
+  }
+  MediaReport media;
+  media.streams = totals.streams;
+  media.heuristic_streams = totals.heuristic_streams;
+  media.packets = totals.packets;
+  media.expected = totals.expected;
+  media.lost = totals.lost;
+  media.duplicates = totals.duplicates;
+  media.late = totals.late;
+  media.rtcp_packets = rtcp_packets_;
+  media.dtmf_events = totals.events;
+  media.one_way_calls = totals.one_way;
+  media.no_media_calls = totals.no_media;
+  media.jitter_ms = totals.jitter_ms.summary();
+  media.mos = totals.mos.summary();
+  media.start_delay_ms = totals.start_delay_ms.summary();
+  media.jitter_seconds_buckets = totals.jitter_buckets;
+  media.mos_buckets = totals.mos_buckets;
+  report.media = media;
+}
+
+}  // namespace sipmon

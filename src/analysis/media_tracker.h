@@ -1,0 +1,181 @@
+#pragma once
+// Media of the calls: the SDP offer/answer of each call says where each side receives RTP and
+// RTCP (media endpoints); RTP and RTCP to those endpoints are measured per stream (direction and
+// SSRC) with the RFC 3550 statistics of rtp_stats.h, scored by the E-model (mos.h), and summed
+// into the report's `media`. Three bounded tables, allocated once: endpoints (address and port ->
+// call and side), streams, and calls (who is the caller, when the call was answered, whether each
+// direction carried RTP). docs/media.md has every figure and rule.
+#include <array>
+#include <cstdint>
+
+#include "analysis/bounded_table.h"
+#include "analysis/media_codec.h"
+#include "analysis/payload.h"
+#include "analysis/report.h"
+#include "analysis/rtp_stats.h"
+#include "analysis/sample_stats.h"
+#include "analysis/sdp_parser.h"
+#include "analysis/sip_message.h"
+
+namespace sipmon {
+
+struct MediaConfig {
+  // Defaults: 27 MiB reserved with every table full (docs/media.md), which keeps the engine's
+  // whole reservation under the 256 MiB docs/metrics.md promises.
+  std::size_t max_endpoints = 1u << 16;
+  std::size_t max_streams = 1u << 15;
+  std::size_t max_calls = 1u << 15;
+  // --rtp-heuristic: measure RTP to endpoints no captured SDP announced.
+  bool rtp_heuristic = false;
+  // --media-timeout: an answered call with a direction silent this long is one-way.
+  std::int64_t media_timeout_ns = 10'000'000'000;
+  // A stream with no packet for this long is finished: its figures move into the totals.
+  std::int64_t stream_idle_ns = 30'000'000'000;
+  std::size_t max_samples = 1u << 16;  // values kept per statistic for percentiles
+};
+
+// Why a media packet or SDP body was not used; counted, never fatal.
+struct MediaAnomalies {
+  std::uint64_t sdp_unparsable = 0;       // a body with an SDP content type that is not SDP
+  std::uint64_t sdp_truncated = 0;        // more media sections or formats than kept
+  std::uint64_t sdp_unresolved_address = 0;  // c= with a host name (never resolved)
+  std::uint64_t rtp_malformed = 0;        // to a media endpoint, but neither RTP nor RTCP
+  std::uint64_t rtcp_malformed = 0;
+};
+
+class MediaTracker {
+ public:
+  explicit MediaTracker(const MediaConfig& config = {});
+
+  // A SIP message without defects in its mandatory headers.
+  void on_sip_message(const SipMessage& message, std::int64_t ts_ns);
+  // A UDP payload. True when it was RTP or RTCP of a known (or, with the heuristic, plausible)
+  // stream and is now counted; false leaves it to SIP detection. Cheap when it cannot be RTP.
+  bool on_udp(const Payload& payload);
+  // Finishes streams idle since before `now_ns - stream_idle_ns`.
+  void advance(std::int64_t now_ns);
+  // End of input (replay): every stream and call is finished.
+  void finish();
+
+  // Totals of finished streams plus the live ones as they stand; calls still live are judged
+  // at `now_ns`.
+  void fill(Report& report, std::int64_t now_ns) const;
+  const MediaAnomalies& anomalies() const { return anomalies_; }
+  bool active() const { return seen_sdp_ || config_.rtp_heuristic; }
+
+  // Reserved bytes of the three tables (docs/media.md: memory per stream).
+  std::size_t reserved_bytes() const {
+    return endpoints_.reserved_bytes() + streams_.reserved_bytes() + calls_.reserved_bytes();
+  }
+
+  static constexpr std::size_t kMaxPayloadMaps = 8;
+  static constexpr std::size_t kMaxMediaPerSide = SdpSession::kMaxMedia;
+
+ private:
+  enum Side : std::uint8_t { caller = 0, callee = 1 };
+  // Direction of a stream: index into per-direction arrays.
+  enum Direction : std::uint8_t { caller_to_callee = 0, callee_to_caller = 1 };
+
+  struct PayloadMap {
+    std::uint8_t payload_type;
+    Codec codec;
+    std::uint32_t clock_rate;
+  };
+  struct Endpoint {
+    CallKey call;
+    std::array<PayloadMap, kMaxPayloadMaps> maps;
+    std::uint8_t map_count;
+    Side owner;  // the side that receives here
+    bool rtp;
+    bool rtcp;
+  };
+  struct EndpointAddress {
+    IpAddress address;
+    std::uint16_t rtp_port;
+    std::uint16_t rtcp_port;
+  };
+  struct Call {
+    std::uint32_t caller_tag;  // tag_hash of the caller's From-tag
+    std::int64_t established_ns;  // 2xx to the INVITE; 0: not answered
+    std::int64_t last_ns;
+    std::array<std::uint64_t, 2> packets;  // RTP per direction
+    std::array<std::array<EndpointAddress, kMaxMediaPerSide>, 2> media;  // per side
+    std::array<std::uint8_t, 2> media_count;
+    bool start_delay_recorded;
+    bool decided;  // one-way / no-media already judged
+  };
+  struct Stream {
+    sipmon_rtp_stats stats;
+    CallKey call;
+    Direction direction;
+    bool attributed;  // to a call through SDP (else found by the heuristic)
+    std::uint8_t payload_type;
+    Codec codec;
+    bool known_clock;  // the payload type's clock rate is known (RFC 3551 or an rtpmap)
+    std::uint8_t event_payload_type;  // 0xff: none seen
+    bool have_event;
+    std::uint32_t last_event_ts;
+    std::uint64_t events;
+    // RTCP: the last SR this stream's sender sent (for RTT) and what the far end reported.
+    std::uint32_t last_sr_ntp_middle;
+    std::int64_t last_sr_ns;
+    std::int64_t rtt_ns;  // -1: unknown
+    bool has_far_report;
+    std::uint8_t far_fraction_lost;
+    std::int32_t far_cumulative_lost;
+    std::uint32_t far_jitter_units;
+    bool has_xr;
+    std::uint8_t xr_mos_cq;  // x10
+  };
+  using EndpointTable = BoundedTable<Endpoint>;
+  using StreamTable = BoundedTable<Stream>;
+  using CallTable = BoundedTable<Call>;
+
+  // Totals of finished streams and decided calls.
+  struct Totals {
+    explicit Totals(std::size_t samples) : jitter_ms(samples), mos(samples), start_delay_ms(samples) {}
+    std::uint64_t streams = 0;
+    std::uint64_t heuristic_streams = 0;
+    std::uint64_t packets = 0;
+    std::uint64_t expected = 0;
+    std::int64_t lost = 0;
+    std::uint64_t duplicates = 0;
+    std::uint64_t late = 0;
+    std::uint64_t events = 0;
+    std::uint64_t one_way = 0;
+    std::uint64_t no_media = 0;
+    SampleStats jitter_ms;
+    SampleStats mos;
+    SampleStats start_delay_ms;
+    BucketCounts<MediaReport::kJitterBoundsSeconds.size()> jitter_buckets{MediaReport::kJitterBoundsSeconds};
+    BucketCounts<MediaReport::kMosBounds.size()> mos_buckets{MediaReport::kMosBounds};
+  };
+
+  void learn_sdp(const SipMessage& message, CallTable::Index call, Side sender);
+  void forget_side(CallTable::Index call, Side side);
+  void add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port, bool rtp,
+                    bool rtcp, const SdpMedia& media);
+  CallTable::Index call_for(const SipMessage& message, std::int64_t ts_ns, bool create);
+  void on_rtp(const Payload& payload, const Endpoint* endpoint);
+  void on_rtcp(const Payload& payload, const Endpoint& endpoint);
+  StreamTable::Index find_or_create_stream(const CallKey& key, bool& created);
+  void finish_stream(StreamTable::Index index);
+  // Adds a stream's figures to `totals` (finished, or a copy of the totals for a report).
+  static void account(const Stream& stream, Totals& totals, bool finished);
+  void decide_call(Call& call, std::int64_t now_ns, Totals& totals) const;
+
+  MediaConfig config_;
+  EndpointTable endpoints_;
+  StreamTable streams_;
+  CallTable calls_;
+  Totals totals_;
+  MediaAnomalies anomalies_;
+  std::uint64_t rtcp_packets_ = 0;
+  std::uint64_t endpoint_evictions_ = 0;
+  std::uint64_t stream_evictions_ = 0;
+  std::uint64_t call_evictions_ = 0;
+  bool seen_sdp_ = false;
+  SdpSession sdp_;  // reused for every body
+};
+
+}  // namespace sipmon

@@ -1,0 +1,257 @@
+// Media endpoints tied to calls, through the whole engine: SDP offer/answer, RTP and RTCP frames.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <string>
+
+#include "analysis/engine.h"
+#include "analysis/mos.h"
+#include "support/frame_builder.h"
+
+using namespace sipmon;
+using namespace sipmon::test;
+
+namespace {
+
+constexpr std::int64_t kMs = 1'000'000;
+constexpr std::int64_t kT0 = 1'700'000'000'000'000'000;
+
+std::string sdp(std::string_view address, int port, std::string_view extra = "") {
+  return "v=0\r\no=- 1 1 IN IP4 " + std::string(address) + "\r\ns=-\r\nc=IN IP4 " + std::string(address) +
+         "\r\nt=0 0\r\nm=audio " + std::to_string(port) + " RTP/AVP 0 101\r\na=rtpmap:101 telephone-event/8000\r\n" +
+         std::string(extra);
+}
+
+std::string message(std::string_view start, std::string_view cseq, bool to_tag, std::string_view body,
+                    std::string_view call_id = "media-1") {
+  std::string text = std::string(start) + "\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK" + std::string(cseq.substr(0, 1)) +
+                     "\r\nFrom: <sip:a@x>;tag=caller\r\nTo: <sip:b@x>" + (to_tag ? ";tag=callee" : "") +
+                     "\r\nCall-ID: " + std::string(call_id) + "\r\nCSeq: " + std::string(cseq) + "\r\n";
+  if (!body.empty()) text += "Content-Type: application/sdp\r\n";
+  return text + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+}
+
+std::string rtp(std::uint16_t seq, std::uint32_t ts, std::uint32_t ssrc, std::uint8_t pt = 0) {
+  std::string p(12 + 160, '\xd5');
+  p[0] = '\x80';
+  p[1] = static_cast<char>(pt);
+  p[2] = static_cast<char>(seq >> 8);
+  p[3] = static_cast<char>(seq & 0xff);
+  for (int i = 0; i < 4; ++i) p[4 + i] = static_cast<char>(ts >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i) p[8 + i] = static_cast<char>(ssrc >> (24 - 8 * i));
+  return p;
+}
+
+void put32(std::string& s, std::size_t at, std::uint32_t v) {
+  for (int i = 0; i < 4; ++i) s[at + i] = static_cast<char>(v >> (24 - 8 * i));
+}
+
+struct Call {
+  Engine engine;
+  std::int64_t t = kT0;
+  explicit Call(EngineConfig config = {}) : engine(std::move(config)) {}
+
+  void sip(const std::string& text, bool from_caller) {
+    const UdpSpec spec{.src_last_octet = std::uint8_t(from_caller ? 1 : 2), .dst_last_octet = std::uint8_t(from_caller ? 2 : 1)};
+    engine.on_frame(make_frame(sip_udp_frame(text, spec), LinkType::ethernet, t));
+  }
+  void udp(const std::string& payload, bool from_caller, std::uint16_t src_port, std::uint16_t dst_port) {
+    const UdpSpec spec{.src_port = src_port, .dst_port = dst_port, .src_last_octet = std::uint8_t(from_caller ? 1 : 2),
+                       .dst_last_octet = std::uint8_t(from_caller ? 2 : 1)};
+    engine.on_frame(make_frame(sip_udp_frame(payload, spec), LinkType::ethernet, t));
+  }
+  void answer() {
+    sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false, sdp("10.0.0.1", 40000)), true);
+    t += 100 * kMs;
+    sip(message("SIP/2.0 200 OK", "1 INVITE", true, sdp("10.0.0.2", 50000)), false);
+    t += 10 * kMs;
+    sip(message("ACK sip:b@10.0.0.2 SIP/2.0", "1 ACK", true, ""), true);
+  }
+  // `n` packets each way (or one way), 20 ms apart, on time.
+  void talk(int n, bool forward = true, bool backward = true, std::uint16_t callee_port = 50000) {
+    for (int i = 0; i < n; ++i) {
+      if (forward) udp(rtp(static_cast<std::uint16_t>(100 + i), 160u * i, 0xaaaa), true, 40000, callee_port);
+      if (backward) udp(rtp(static_cast<std::uint16_t>(900 + i), 160u * i, 0xbbbb), false, callee_port, 40000);
+      t += 20 * kMs;
+    }
+  }
+  void bye() { sip(message("BYE sip:b@10.0.0.2 SIP/2.0", "2 BYE", true, ""), true); }
+};
+
+}  // namespace
+
+TEST_CASE("media: RTP to the endpoints of an offer/answer is measured per direction", "[media]") {
+  Call call;
+  call.answer();
+  call.talk(50);
+  call.bye();
+  const Report report = call.engine.report();
+  REQUIRE(report.media);
+  CHECK(report.media->streams == 2);
+  CHECK(report.media->packets == 100);
+  CHECK(report.media->expected == 100);
+  CHECK(report.media->lost == 0);
+  CHECK(report.media->one_way_calls == 0);
+  REQUIRE(report.media->mos);
+  CHECK(report.media->mos->min == Approx(4.409).epsilon(1e-3));  // clean G.711: R = 93.2
+  REQUIRE(report.media->start_delay_ms);
+  CHECK(report.media->start_delay_ms->max == Approx(10.0));  // 2xx at t, ACK +10 ms, first RTP then
+  CHECK(report.capture.non_sip_by_reason.at("rtp") == 100);
+  CHECK(report.capture.non_sip == 100);
+  CHECK(report.capture.sip_packets == 4);
+}
+
+TEST_CASE("media: a call with RTP in one direction only is one-way, with none no-media", "[media]") {
+  Call one_way;
+  one_way.answer();
+  one_way.talk(600, true, false);  // 12 s: past the 10 s media timeout
+  one_way.bye();
+  CHECK(one_way.engine.report().media->one_way_calls == 1);
+  CHECK(one_way.engine.report().media->no_media_calls == 0);
+
+  Call silent;
+  silent.answer();
+  silent.t += 11'000 * kMs;
+  silent.bye();
+  CHECK(silent.engine.report().media->no_media_calls == 1);
+
+  Call short_call;  // shorter than the timeout: not judged
+  short_call.answer();
+  short_call.t += 2'000 * kMs;
+  short_call.bye();
+  CHECK(short_call.engine.report().media->no_media_calls == 0);
+
+  EngineConfig config;
+  config.media.media_timeout_ns = 1'000 * kMs;  // --media-timeout 1
+  Call quick(config);
+  quick.answer();
+  quick.t += 2'000 * kMs;
+  quick.bye();
+  CHECK(quick.engine.report().media->no_media_calls == 1);
+}
+
+TEST_CASE("media: a re-INVITE moves the callee's endpoint", "[media]") {
+  Call call;
+  call.answer();
+  call.talk(10);
+  call.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "3 INVITE", true, sdp("10.0.0.1", 40000)), true);
+  call.sip(message("SIP/2.0 200 OK", "3 INVITE", true, sdp("10.0.0.2", 52000)), false);
+  call.udp(rtp(500, 0, 0xcccc), true, 40000, 50000);  // the old port: no longer media
+  call.talk(10, true, false, 52000);
+  const Report report = call.engine.report();
+  CHECK(report.media->packets == 30);
+  CHECK(report.capture.non_sip_by_reason.at("payload_not_sip") == 1);
+}
+
+TEST_CASE("media: losses, RFC 4733 events and the E-model", "[media]") {
+  Call call;
+  call.answer();
+  for (int i = 0; i < 100; ++i) {
+    if (i % 10 == 5) continue;  // 10 % random-like loss, single packets
+    call.udp(rtp(static_cast<std::uint16_t>(i), 160u * i, 0xaaaa), true, 40000, 50000);
+    call.t += 20 * kMs;
+  }
+  for (int i = 0; i < 6; ++i) call.udp(rtp(static_cast<std::uint16_t>(100 + i), i < 3 ? 16000 : 16800, 0xaaaa, 101), true, 40000, 50000);
+  const Report report = call.engine.report();
+  CHECK(report.media->packets == 96);
+  CHECK(report.media->lost == 10);
+  CHECK(report.media->dtmf_events == 2);
+  // Expected 106 (0..105), Ppl = 1000/106 %; one loss per burst: BurstR = 1 / (10/96 + 1) -> 1.
+  const double ppl = 1000.0 / 106;
+  const double r = 93.2 - 95.0 * ppl / (ppl + 25.1);
+  CHECK(report.media->mos->min == Approx(mos_from_r(r)).epsilon(1e-9));
+}
+
+TEST_CASE("media: RTCP SR then RR gives the round trip that lowers the MOS", "[media]") {
+  Call call;
+  call.answer();
+  call.talk(5, false, true);  // callee -> caller stream, SSRC 0xbbbb
+  // SR from the callee (to the caller's RTCP port 40001): NTP 0x00010002:0x00030000 -> middle 0x00020003.
+  std::string sr(28, '\0');
+  sr[0] = '\x80';
+  sr[1] = '\xc8';
+  sr[3] = 6;
+  put32(sr, 4, 0xbbbb);
+  put32(sr, 8, 0x00010002);
+  put32(sr, 12, 0x00030000);
+  call.udp(sr, false, 50001, 40001);
+  call.t += 700 * kMs;
+  // RR from the caller (to the callee's RTCP port 50001) about 0xbbbb: LSR echoed, DLSR 0.1 s.
+  std::string rr(32, '\0');
+  rr[0] = '\x81';
+  rr[1] = '\xc9';
+  rr[3] = 7;
+  put32(rr, 4, 0xaaaa);
+  put32(rr, 8, 0xbbbb);
+  put32(rr, 24, 0x00020003);
+  put32(rr, 28, 65536 / 10);
+  call.udp(rr, true, 40001, 50001);
+  const Report report = call.engine.report();
+  CHECK(report.media->rtcp_packets == 2);
+  CHECK(report.capture.non_sip_by_reason.at("rtcp") == 2);
+  // RTT = 0.7 - 0.1 = 0.6 s (DLSR rounds to 6553/65536 s): Ta = 300 ms.
+  const double dlsr_s = 6553.0 / 65536.0;
+  EModelInput input{.codec = Codec::pcmu, .one_way_delay_ms = (700.0 - dlsr_s * 1000) / 2};
+  CHECK(report.media->mos->min == Approx(emodel_mos(input)).epsilon(1e-6));
+  CHECK(report.media->mos->min < 4.0);
+}
+
+TEST_CASE("media: no SDP, no media, but --rtp-heuristic finds the streams", "[media]") {
+  Call plain;
+  for (int i = 0; i < 5; ++i) plain.udp(rtp(static_cast<std::uint16_t>(i), 160u * i, 1), true, 40000, 50000);
+  CHECK_FALSE(plain.engine.report().media);
+  CHECK(plain.engine.report().capture.non_sip_by_reason.at("payload_not_sip") == 5);
+
+  EngineConfig config;
+  config.media.rtp_heuristic = true;
+  Call heuristic(config);
+  for (int i = 0; i < 5; ++i) heuristic.udp(rtp(static_cast<std::uint16_t>(i), 160u * i, 1), true, 40000, 50000);
+  heuristic.udp(rtp(7, 0, 2), true, 40002, 50002);  // a single packet: not reported as a stream
+  const Report report = heuristic.engine.report();
+  REQUIRE(report.media);
+  CHECK(report.media->streams == 1);
+  CHECK(report.media->heuristic_streams == 1);
+  CHECK(report.media->packets == 5);
+}
+
+TEST_CASE("media: the stream table is bounded and evictions keep the figures", "[media]") {
+  EngineConfig config;
+  config.media.max_streams = 1;
+  Call call(config);
+  call.answer();
+  call.talk(3);  // two streams through a table of one: each new one evicts the other
+  const Report report = call.engine.report();
+  CHECK(report.table_evictions.at("media_streams") >= 1);
+  CHECK(report.media->packets == 6);
+}
+
+TEST_CASE("media: IPv6 endpoints, and RTP inside a GRE tunnel", "[media]") {
+  Engine engine;
+  std::int64_t t = kT0;
+  auto send = [&](const std::string& payload, bool from_caller, std::uint16_t sport, std::uint16_t dport, bool ipv6,
+                  bool tunnel) {
+    const UdpSpec spec{.ipv6 = ipv6, .src_port = sport, .dst_port = dport,
+                       .src_last_octet = std::uint8_t(from_caller ? 1 : 2), .dst_last_octet = std::uint8_t(from_caller ? 2 : 1)};
+    const auto inner = udp_ip_packet(payload, spec);
+    const auto frame = tunnel ? ethernet(ip_packet(47, gre(ipv6 ? 0x86dd : 0x0800, inner), IpSpec{.src_last_octet = 100,
+                                                                                                    .dst_last_octet = 101}),
+                                         false)
+                              : ethernet(inner, ipv6);
+    engine.on_frame(make_frame(frame, LinkType::ethernet, t));
+    t += 20 * kMs;
+  };
+  auto sdp6 = [](std::string_view address, int port) {
+    return "v=0\r\no=- 1 1 IN IP6 " + std::string(address) + "\r\ns=-\r\nc=IN IP6 " + std::string(address) +
+           "\r\nt=0 0\r\nm=audio " + std::to_string(port) + " RTP/AVP 8\r\n";
+  };
+  send(message("INVITE sip:b@x SIP/2.0", "1 INVITE", false, sdp6("2001:db8::1", 40000), "v6"), true, 5060, 5060, true, false);
+  send(message("SIP/2.0 200 OK", "1 INVITE", true, sdp6("2001:db8::2", 50000), "v6"), false, 5060, 5060, true, false);
+  for (int i = 0; i < 10; ++i) send(rtp(static_cast<std::uint16_t>(i), 160u * i, 0x66, 8), true, 40000, 50000, true, false);
+  // The same call's other direction, carried in GRE (as an ERSPAN or GRE mirror would).
+  for (int i = 0; i < 10; ++i) send(rtp(static_cast<std::uint16_t>(i), 160u * i, 0x77, 8), false, 50000, 40000, true, true);
+  const Report report = engine.report();
+  REQUIRE(report.media);
+  CHECK(report.media->streams == 2);
+  CHECK(report.media->packets == 20);
+  CHECK(report.media->lost == 0);
+}
