@@ -98,7 +98,7 @@ check "replay reports the timers it ran with" \
 check "a 40-s ring outlives Timer C of 2 s: one timeout" json_is 'r["rfc6076"]["timeouts"]' 1
 run replay --json "$SAMPLES/call-long-ring.pcap"
 check "with the defaults (B 32 s, C 181 s) the 40-s ring is established, no timeout" \
-  json_is '(r["rfc6076"]["sessions_established"], r["rfc6076"]["timeouts"], r["timers"]["timer_c_s"])' "(1, 0, 181.0)"
+  json_is '(r["rfc6076"]["sessions_established"], r["rfc6076"]["timeouts"], r["timers"]["timer_c_s"])' "1 0 181.0"
 run replay --timer-b 40 --invite-timeout 39 "$SAMPLES/call-answered.pcap"
 check "--invite-timeout below --timer-b is a usage error naming the option" \
   eval 'exit_is 2 && err_has --invite-timeout'

@@ -133,7 +133,7 @@ check "no command: the hint names 'sipmon --help'" eval '[[ $RC -eq 2 ]] && err_
 run live --help
 check "live --help: no advice about files" eval '[[ $RC -eq 0 ]] && ! out_has "after the files"'
 run replay --help
-check "replay --help: --listen without ADDR goes after the files" out_has "put it after the files"
+check "replay --help: --listen without ADDR goes after the files" out_has "put --listen after the files"
 
 # ---- a damaged capture -------------------------------------------------------------------------
 # Cuts a classic pcap in the middle of record K (1-based): prints "K OFFSET" for the record that
