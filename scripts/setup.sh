@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   clang llvm libbpf-dev bpftool
   libpcap-dev prometheus-cpp-dev libcli11-dev nlohmann-json3-dev catch2 libexpected-dev
-  libbenchmark-dev libclang-rt-14-dev
+  libbenchmark-dev libclang-rt-14-dev libseccomp-dev
   # tests and tools
   sip-tester tshark tcpdump prometheus prometheus-pushgateway iproute2 libxml2-utils
   python3 procps curl

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include <sys/epoll.h>
@@ -20,7 +21,9 @@
 #include "outputs/text_summary.h"
 #include "sources/capture_privileges.h"
 #include "sources/ebpf_live_source.h"
+#include "sources/interface_tracker.h"
 #include "sources/pcap_live_source.h"
+#include "sources/steady_state_seccomp.h"
 
 namespace sipmon {
 namespace {
@@ -92,9 +95,10 @@ Report snapshot(const Engine& engine, const LiveSource& source, const LiveOption
 // read it in between, so this bounds how stale a scraped figure can be.
 constexpr double kMetricsRefreshSeconds = 1.0;
 
-void publish(const Report& report, MetricsOutputs& outputs) {
+void publish(const Report& report, const InterfaceTracker& interfaces, MetricsOutputs& outputs) {
   outputs.metrics().update(report);
   if (report.capture.live) outputs.metrics().update_capture_drops(report.capture.live->drops);
+  outputs.metrics().update_capture_interfaces(interfaces.status(InterfaceTracker::Clock::now()));
 }
 
 bool write_report(const Report& report, const std::string& path) {
@@ -137,6 +141,8 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
   live->add_option("--duration", options.duration_s, "Stop by itself after this long (e.g. 30s); default: until SIGINT/SIGTERM")
       ->transform(CLI::AsNumberWithUnit(kTimeUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE));
   live->add_flag("--json", options.json, "Print the JSON report on stdout at exit instead of a summary");
+  live->add_option("--user", options.user,
+                   "Run as this user once capture is set up (started as root); --out must be writable by it");
   add_engine_table_options(*live, options.tables);
   add_metrics_options(*live, options.metrics, MetricsCommand::live);
   live->footer(
@@ -189,12 +195,28 @@ int run_live(const LiveOptions& options) {
   sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
   Fd signals(signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK));
 
+  std::optional<RunAsUser> user;
+  if (!options.user.empty()) {
+    auto found = find_user(options.user);
+    if (!found) {
+      std::cerr << "sipmon: " << found.error().message << "\n";
+      return kExitUsage;
+    }
+    user = std::move(*found);
+  }
   Opened opened = open_source(options);
   if (!opened.source) return opened.status;
   LiveSource& source = *opened.source;
-  // Before any thread starts: capabilities belong to threads, and the metrics server's threads
-  // must not inherit them.
-  if (auto dropped = drop_capabilities(); !dropped) std::cerr << "sipmon: warning: " << dropped.error().message << "\n";
+  // Interfaces deleted and re-created while capturing are followed (docs/live.md).
+  InterfaceTracker tracker(options.interfaces);
+  auto link_watch = InterfaceWatch::open(options.interfaces);
+  if (!link_watch) std::cerr << "sipmon: warning: deleted interfaces will go unnoticed: " << link_watch.error().message << "\n";
+  // Before any thread starts: capabilities and ids belong to threads, and the metrics server's
+  // threads must not inherit them. A --user that cannot be honoured stops the run.
+  if (auto dropped = drop_privileges(user); !dropped) {
+    std::cerr << "sipmon: " << (user ? "" : "warning: ") << dropped.error().message << "\n";
+    if (user) return kExitUsage;
+  }
 
   auto started = MetricsOutputs::start(options.metrics);
   if (!started) {
@@ -208,13 +230,13 @@ int run_live(const LiveOptions& options) {
   EngineConfig config{.ports = options.ports, .wall_clock = true, .peers = outputs.peers()};
   apply_engine_table_options(options.tables, config);
   Engine engine(std::move(config));
-  publish(snapshot(engine, source, options), outputs);  // every family present from the first scrape
+  publish(snapshot(engine, source, options), tracker, outputs);  // every family present from the first scrape
   outputs.start_periodic_push();
   Fd metrics_timer = make_timer(kMetricsRefreshSeconds, true);
   Fd report_timer = make_timer(options.report_interval_s, true);
   Fd duration_timer = make_timer(options.duration_s, false);
   Fd epoll(epoll_create1(EPOLL_CLOEXEC));
-  enum : std::uint32_t { kSource, kSignal, kReportTimer, kDurationTimer, kMetricsTimer };
+  enum : std::uint32_t { kSource, kSignal, kReportTimer, kDurationTimer, kMetricsTimer, kLinks };
   auto watch = [&](int fd, std::uint32_t tag) {
     epoll_event event{};
     event.events = EPOLLIN;
@@ -224,12 +246,16 @@ int run_live(const LiveOptions& options) {
   bool watching = epoll.fd >= 0 && signals.fd >= 0 && watch(signals.fd, kSignal) && metrics_timer.fd >= 0 &&
                   watch(metrics_timer.fd, kMetricsTimer);
   for (int fd : source.poll_fds()) watching = watching && watch(fd, kSource);
+  if (link_watch) watching = watching && watch(link_watch->fd(), kLinks);
   if (options.report_interval_s > 0) watching = watching && report_timer.fd >= 0 && watch(report_timer.fd, kReportTimer);
   if (options.duration_s > 0) watching = watching && duration_timer.fd >= 0 && watch(duration_timer.fd, kDurationTimer);
   if (!watching) {
     std::cerr << "sipmon: cannot set up the event loop: " << std::strerror(errno) << "\n";
     return kExitUsage;
   }
+
+  // Everything is open and every thread started: from here on, the steady-state allow-list.
+  if (auto filtered = install_steady_state_filter(); !filtered) std::cerr << "sipmon: warning: " << filtered.error().message << "\n";
 
   std::string ports;
   for (std::uint16_t port : options.ports) ports += (ports.empty() ? "" : ",") + std::to_string(port);
@@ -262,8 +288,11 @@ int run_live(const LiveOptions& options) {
         case kMetricsTimer:
           if (::read(metrics_timer.fd, &expirations, sizeof expirations) > 0) {
             engine.tick();  // a silent network still times out attempts and expires dialogs
-            publish(snapshot(engine, source, options), outputs);
+            publish(snapshot(engine, source, options), tracker, outputs);
           }
+          break;
+        case kLinks:
+          tracker.follow(*link_watch, source, std::cerr);
           break;
         case kSignal:
         case kDurationTimer:
@@ -280,7 +309,7 @@ int run_live(const LiveOptions& options) {
   source.drain(engine);
   engine.tick();
   const Report report = snapshot(engine, source, options);
-  publish(report, outputs);
+  publish(report, tracker, outputs);
   if (auto pushed = outputs.stop_periodic_push(); !pushed) {
     std::cerr << "sipmon: warning: final push failed: " << pushed.error().message << "\n";
   }

@@ -21,6 +21,7 @@ struct LiveOptions {
   double report_interval_s = 0;  // 0: only at exit
   double duration_s = 0;         // 0: until SIGINT/SIGTERM
   bool json = false;
+  std::string user;  // --user: the account the steady state runs as (started as root)
   EngineTableOptions tables;  // --max-dialogs, ... (engine_options.h)
   MetricsOptions metrics;  // --listen, --push, ... (docs/prometheus.md)
 };
