@@ -74,6 +74,9 @@ send "$after"
 wait_metric "sipmon_capture_interface_up{interface=\"$dev_a\"} 1" 5
 wait_metric "sipmon_capture_interface_reattaches_total{interface=\"$dev_a\"} 1" 5
 grep '^sipmon_capture_interface' "$work/metrics.txt"
+if command -v promtool >/dev/null; then
+  promtool check metrics <"$work/metrics.txt" || fail "promtool rejects the exposition"
+fi
 blind=$(awk -v name="sipmon_capture_interface_blind_seconds_total{interface=\"$dev_a\"}" '$1 == name {print $2}' "$work/metrics.txt")
 python3 -c "import sys; b=float(sys.argv[1]); sys.exit(0 if 1.0 <= b < 10 else 1)" "$blind" || fail "blind seconds $blind, expected between 1 and 10 (the gap lasted over 1 s)"
 
