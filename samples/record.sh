@@ -37,7 +37,7 @@ ALL_CAPTURES=(
   call-answered-sll call-answered-sll2
   call-retransmit call-lost
   call-unavailable call-redirect call-cancel call-407-answered
-  call-reinvite register-403 call-503
+  call-reinvite register-403 call-503 call-long-ring
 )
 
 WORK=$(mktemp -d /tmp/sipmon-record.XXXXXX)
@@ -98,6 +98,8 @@ configure() {
   MIN_REQ_RESEND=0  # minimum retransmitted requests (tshark sip.resend==1)
   MIN_RSP_RESEND=0  # minimum retransmitted responses
   ATTEMPTS=1        # recordings to try until the checks pass
+  SIPP_TIMEOUT=30   # the global limits, raised by captures that take longer
+  OUTER_TIMEOUT=60
 
   local builtin_uac=(-sn uac -d 200)
   case "$1" in
@@ -163,6 +165,11 @@ configure() {
     call-503)
       UAS_SCEN=(-sf "$SCEN/uas-503.xml"); UAC_SCEN=(-sf "$SCEN/uac-reject.xml")
       EXPECT="INVITE=2 ACK=2 100=2 503=2" ;;
+    call-long-ring)
+      # The UAS rings 40 s (longer than Timer B) before answering: one call.
+      CALLS=1; UAS_SCEN=(-sf "$SCEN/uas-long-ring.xml"); UAC_SCEN=("${builtin_uac[@]}")
+      SIPP_TIMEOUT=80; OUTER_TIMEOUT=110
+      EXPECT="INVITE=1 ACK=1 BYE=1 100=1 180=1 200=2" ;;
     *)
       echo "unknown capture: $1 (see --list)" >&2; return 1 ;;
   esac

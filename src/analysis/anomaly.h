@@ -54,6 +54,7 @@ enum class AnomalyClass : std::uint8_t {
   X(port_filtered, non_sip)                                  \
   X(empty_payload, non_sip)                                  \
   X(payload_not_sip, non_sip)                                \
+  X(sip_start_line_only, non_sip)                            \
   X(encrypted_tls, non_sip)                                  \
   /* TCP streams */                                          \
   X(truncated_tcp_header, malformed)                         \

@@ -1,14 +1,15 @@
 #include "analysis/call_tracker.h"
 
+#include <algorithm>
 #include <limits>
 
 namespace sipmon {
 
 CallTracker::CallTracker(const CallTrackerConfig& config)
-    : dialogs_(config.max_dialogs,
-               DialogTimers{config.timer_b_ns, config.default_session_expires_ns, config.early_dialog_timeout_ns}),
-      sessions_(config.max_session_attempts, config.timer_b_ns, &dialogs_),
-      registrations_(config.max_registration_attempts, config.timer_b_ns) {}
+    : timers_{config.timer_b_ns, std::max(config.timer_c_ns, config.timer_b_ns), config.timer_f_ns},
+      dialogs_(config.max_dialogs, DialogTimers{config.timer_f_ns, config.default_session_expires_ns, timers_.c}),
+      sessions_(config.max_session_attempts, SessionTracker::Timers{timers_.b, timers_.c}, &dialogs_),
+      registrations_(config.max_registration_attempts, config.timer_f_ns) {}
 
 void CallTracker::on_message(const SipMessage& message, std::int64_t ts_ns) {
   if (message.is_request) {
@@ -28,7 +29,9 @@ void CallTracker::on_message(const SipMessage& message, std::int64_t ts_ns) {
       case Method::cancel:
         return;  // neither changes an outcome: a CANCEL's effect is the INVITE's 487
       default:
-        if (!message.to_tag.empty()) dialogs_.on_in_dialog_request(message, ts_ns);
+        // A BYE is in a dialog even without a To-tag: the caller's BYE in a dialog an RFC 2543
+        // callee answered without one (its remote tag is null, RFC 3261 §12.1.2).
+        if (!message.to_tag.empty() || message.method_id == Method::bye) dialogs_.on_in_dialog_request(message, ts_ns);
         return;
     }
   }
@@ -43,7 +46,7 @@ void CallTracker::on_message(const SipMessage& message, std::int64_t ts_ns) {
     case Method::cancel:
       return;
     default:
-      if (!message.to_tag.empty()) dialogs_.on_in_dialog_response(message, ts_ns);
+      if (!message.to_tag.empty() || message.cseq_method_id == Method::bye) dialogs_.on_in_dialog_response(message, ts_ns);
       return;
   }
 }
@@ -83,17 +86,26 @@ void CallTracker::fill(Report& report) const {
   r.sessions.failed = s.failed;
   r.sessions.timeouts = s.timeouts;
   r.sessions.pending = sessions_.pending();
+  r.sessions.closed = s.closed;  // every outcome decided by the answer ...
+  r.sessions.closed[ClosedOutcome::completed] = d.closed_completed;  // ... and established ones at their end
+  r.sessions.closed[ClosedOutcome::established] = d.closed_established;
   r.registrations.attempts = g.attempts;
   r.registrations.succeeded = g.succeeded;
   r.registrations.ineffective = g.ineffective;
   r.registrations.timeouts = g.timeouts;
   r.registrations.pending = registrations_.pending();
+  r.registrations.closed = g.closed;
   r.srd = s.srd;
   r.srd_failed = s.srd_failed;
   r.sdd = d.sdd;
   r.sdd_timeouts = d.sdd_timeouts;
   r.sdt = d.sdt;
   r.rrd = g.rrd;
+
+  TimerSettings& timers = report.timers.emplace();
+  timers.timer_b_s = static_cast<double>(timers_.b) * 1e-9;
+  timers.timer_c_s = static_cast<double>(timers_.c) * 1e-9;
+  timers.timer_f_s = static_cast<double>(timers_.f) * 1e-9;
 
   DialogCounts& dialogs = report.dialogs.emplace();
   dialogs.established = d.established;

@@ -14,16 +14,21 @@
 namespace sipmon {
 
 struct CallTrackerConfig {
-  // Defaults: with every table full the three reserve 200 MiB, so that no flood takes the engine
+  // Defaults: with every table full the three reserve 208 MiB, so that no flood takes the engine
   // past 256 MiB (docs/metrics.md, "Bounded tables and memory", has the measured figures).
   std::size_t max_dialogs = 1u << 20;
   std::size_t max_session_attempts = 1u << 19;
   std::size_t max_registration_attempts = 1u << 19;
-  std::int64_t timer_b_ns = 32'000'000'000;  // RFC 3261 Timer B = 64*T1
+  // RFC 3261 timers (docs/metrics.md, "Timers"). Timer B = 64*T1 bounds an INVITE with no
+  // response at all (§17.1.1.2); Timer C bounds one with provisional responses but no final one
+  // (§16.6 step 11: more than 3 minutes; restarted by each 101-199, §16.7 step 2); Timer F = 64*T1
+  // bounds a non-INVITE transaction (REGISTER, BYE) whatever provisional came (§17.1.2.2).
+  std::int64_t timer_b_ns = 32'000'000'000;
+  std::int64_t timer_c_ns = 181'000'000'000;
+  std::int64_t timer_f_ns = 32'000'000'000;
   // Dialogs without a session timer: 12 h, the default dialog lifetime of Kamailio's and
   // OpenSIPS' dialog modules.
   std::int64_t default_session_expires_ns = 12LL * 3600 * 1'000'000'000;
-  std::int64_t early_dialog_timeout_ns = 180'000'000'000;  // RFC 3261 Timer C (> 3 min)
 };
 
 class CallTracker {
@@ -34,7 +39,7 @@ class CallTracker {
   void on_message(const SipMessage& message, std::int64_t ts_ns);
   // Runs every deadline that `now_ns` (from the engine's clock) has passed.
   void advance(std::int64_t now_ns);
-  // rfc6076, dialogs and table_evictions. Attempts undecided at this moment are pending: the
+  // rfc6076, dialogs, timers and table_evictions. Attempts undecided at this moment are pending: the
   // clock has already timed out every older one.
   void fill(Report& report) const;
 
@@ -49,6 +54,9 @@ class CallTracker {
  private:
   void on_invite_response(const SipMessage& response, std::int64_t ts_ns);
 
+  struct {
+    std::int64_t b, c, f;  // c is never below b
+  } timers_;
   DialogTracker dialogs_;  // first: the session tracker ends early dialogs through it
   SessionTracker sessions_;
   RegistrationTracker registrations_;

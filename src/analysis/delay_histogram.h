@@ -1,41 +1,52 @@
 #pragma once
-// Delays (RFC 6076 SRD, SDD, SDT, RRD) kept as counts in fixed buckets. Fixed bounds make two
-// histograms merge exactly (across files, across sipmon instances in Prometheus), and the same
-// buckets feed the JSON percentiles and the Prometheus histograms.
+// One RFC 6076 delay (SRD, SDD, SDT, RRD) as the reports need it, in fixed-size storage (nothing
+// is allocated per delay):
+// - a DelaySketch (log buckets, DDSketch): the JSON and text percentiles, within 1 % of the exact
+//   nearest-rank ones, and the exact min and max;
+// - the exact count and sum (mean);
+// - classic histogram buckets with bounds chosen for SIP delays, for Prometheus, whose
+//   histogram_quantile() works on them (docs/prometheus.md, "Delay histograms").
+// Both parts merge exactly, so two runs (or files, or instances) add up to the run over both.
 #include <array>
 #include <cstdint>
 #include <optional>
+
+#include "analysis/delay_sketch.h"
 
 namespace sipmon {
 
 class DelayHistogram {
  public:
-  // Upper bounds in seconds: fine where call set-up delays live (tens of ms to seconds), coarse
-  // where session durations live (minutes to a day). The last bucket is +Inf.
-  static constexpr std::array<double, 30> kBounds = {
-      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,  0.25, 0.5,  0.75, 1,    1.5,  2,     3,     5,
-      7.5,   10,     15,    20,   30,    60,   120,  300,  600,  1200, 1800, 3600, 7200, 14400, 86400};
-  static constexpr std::size_t kBuckets = kBounds.size() + 1;
+  // Upper bounds in seconds of the Prometheus buckets (the last one, +Inf, is implicit):
+  //   100 µs - 5 ms   SDD and RRD on a LAN or loopback, a proxy's 100 Trying;
+  //   10 ms - 1 s     SRD to a 180 through a few proxies, SDD over a WAN;
+  //   2 s - 60 s      post-dial delay to the PSTN (ITU-T E.721: seconds) and ringing times;
+  //   90 s - 300 s    long ringing up to Timer C (181 s), short calls (SDT);
+  //   600 s - 1 day   call durations, up to the 12 h default dialog lifetime and beyond.
+  static constexpr std::array<double, 32> kPrometheusBounds = {
+      0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,  0.25, 0.5,  1,     2,     3,     5,     8,
+      12,     20,     30,    45,     60,    90,   120,   180,  300,  600,  1800, 3600,  7200,  14400, 43200, 86400};
+  static constexpr std::size_t kPrometheusBuckets = kPrometheusBounds.size() + 1;
 
   void observe(double seconds);
   void merge(const DelayHistogram& other);
 
-  std::uint64_t count() const { return count_; }
+  std::uint64_t count() const { return sketch_.count(); }
   double sum() const { return sum_; }
-  double max() const { return max_; }
-  // Non-cumulative count of bucket i (values <= kBounds[i] and > kBounds[i-1]; last: > all bounds).
-  std::uint64_t bucket(std::size_t i) const { return buckets_[i]; }
+  double min() const { return sketch_.min(); }
+  double max() const { return sketch_.max(); }
+  // Non-cumulative count of Prometheus bucket i (values <= kPrometheusBounds[i] and
+  // > kPrometheusBounds[i-1]; the last: above every bound).
+  std::uint64_t prometheus_bucket(std::size_t i) const { return prometheus_buckets_[i]; }
 
   std::optional<double> mean() const;
-  // Linear interpolation inside the bucket that holds the q-quantile, capped at the largest value
-  // seen (as Prometheus' histogram_quantile does, but without its +Inf blind spot).
-  std::optional<double> quantile(double q) const;
+  // Nearest-rank quantile from the sketch: within 1 % of the exact one, within [min, max].
+  std::optional<double> quantile(double q) const { return sketch_.quantile(q); }
 
  private:
-  std::array<std::uint64_t, kBuckets> buckets_{};
-  std::uint64_t count_ = 0;
+  DelaySketch sketch_;
+  std::array<std::uint64_t, kPrometheusBuckets> prometheus_buckets_{};
   double sum_ = 0;
-  double max_ = 0;
 };
 
 }  // namespace sipmon

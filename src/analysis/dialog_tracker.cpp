@@ -78,6 +78,7 @@ DialogTracker::Table::Index DialogTracker::create(const CallKey& key) {
     switch (old.state) {
       case State::confirmed:
       case State::terminating:
+        close_attempt(old, false);
         ++tally_.evicted;
         --active_;
         ++tally_.evicted_live;
@@ -113,7 +114,10 @@ void DialogTracker::end_early_dialog(DialogRef dialog) {
 DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int64_t ts_ns,
                                             std::uint32_t proposed_session_expires, bool establishes_attempt) {
   const std::uint16_t status = response.status_code;
-  if (response.to_tag.empty() || status == 100) return {};  // no dialog without the callee's tag
+  // RFC 3261 §12.1: only a 1xx with a To-tag creates an early dialog. A 2xx without one (an RFC
+  // 2543 callee) still creates a dialog whose remote tag is null (§12.1.2); its key is then
+  // Call-ID and From-tag alone, which the BYEs of either side carry too.
+  if (status == 100 || (status < 200 && response.to_tag.empty())) return {};
   const CallKey key = key_of(response);
   Table::Index index = table_.find(key);
   if (status < 200) {
@@ -134,8 +138,13 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
       confirm(index, response, ts_ns, proposed_session_expires, establishes_attempt);
     } else if (table_[index].state == State::early) {
       confirm(index, response, ts_ns, proposed_session_expires, establishes_attempt);
-    } else if (table_[index].state == State::confirmed && !answers_refresh(table_[index], response)) {
-      refresh(index, response, ts_ns);  // 2xx to a re-INVITE (not a repeated 2xx)
+    } else {
+      if (table_[index].state == State::confirmed && !answers_refresh(table_[index], response)) {
+        refresh(index, response, ts_ns);  // 2xx to a re-INVITE (not a repeated 2xx)
+      }
+      // A new attempt answered inside a dialog that already exists (a key collision, or a caller
+      // reusing Call-ID and tags): no dialog of its own will end, so it is closed now.
+      if (establishes_attempt) ++tally_.closed_established;
     }
     return {};
   }
@@ -205,7 +214,7 @@ void DialogTracker::on_bye(Table::Index index, const CallKey& key, const SipMess
       d.bye_cseq = bye.cseq_number;
       d.bye_from_low = from_low_tag(bye);
       table_.touch(index);
-      schedule(index, deadline_after(ts_ns, timers_.timer_b_ns));
+      schedule(index, deadline_after(ts_ns, timers_.timer_f_ns));
       return;
     }
     if (d.state != State::early) return;  // a repeated BYE, or the other side's BYE in a glare
@@ -218,7 +227,7 @@ void DialogTracker::on_bye(Table::Index index, const CallKey& key, const SipMess
   d.bye_ts = ts_ns;
   d.bye_cseq = bye.cseq_number;
   d.bye_from_low = from_low_tag(bye);
-  schedule(index, deadline_after(ts_ns, timers_.timer_b_ns));
+  schedule(index, deadline_after(ts_ns, timers_.timer_f_ns));
 }
 
 void DialogTracker::on_in_dialog_response(const SipMessage& response, std::int64_t ts_ns) {
@@ -234,6 +243,7 @@ void DialogTracker::on_in_dialog_response(const SipMessage& response, std::int64
     if (d.state == State::terminating) {
       if (status < 300) {
         if (d.completes_attempt) ++tally_.completed;
+        close_attempt(d, true);
         end_confirmed(index, &DialogTally::bye_2xx, ts_ns);
       } else {
         end_confirmed(index, &DialogTally::bye_error, ts_ns);
@@ -241,7 +251,7 @@ void DialogTracker::on_in_dialog_response(const SipMessage& response, std::int64
       return;
     }
     d.state = State::ended;
-    schedule(index, deadline_after(ts_ns, timers_.timer_b_ns));
+    schedule(index, deadline_after(ts_ns, timers_.timer_f_ns));
     return;
   }
   if (d.state != State::confirmed) return;
@@ -256,12 +266,19 @@ bool DialogTracker::answers_refresh(const Dialog& d, const SipMessage& response)
   return response.cseq_number == d.refresh_cseq && from_low_tag(response) == d.refresh_from_low;
 }
 
+void DialogTracker::close_attempt(Dialog& d, bool completed) {
+  if (!d.completes_attempt) return;
+  ++(completed ? tally_.closed_completed : tally_.closed_established);
+  d.completes_attempt = false;  // closed once
+}
+
 void DialogTracker::end_confirmed(Table::Index index, std::uint64_t DialogTally::*reason, std::int64_t ts_ns) {
+  close_attempt(table_[index], false);  // no-op when a BYE answered 2xx already closed it as completed
   ++(tally_.*reason);
   ++tally_.terminated;
   --active_;
   table_[index].state = State::ended;
-  schedule(index, deadline_after(ts_ns, timers_.timer_b_ns));
+  schedule(index, deadline_after(ts_ns, timers_.timer_f_ns));
 }
 
 void DialogTracker::fire(Table::Index index) {
@@ -270,8 +287,10 @@ void DialogTracker::fire(Table::Index index) {
     case State::confirmed:
       ++tally_.expired;  // neither refreshed nor ended within the session interval
       --active_;
+      close_attempt(d, false);
       break;
     case State::terminating:
+      close_attempt(d, false);
       ++tally_.sdd_timeouts;
       ++tally_.bye_unanswered;
       ++tally_.terminated;

@@ -26,19 +26,23 @@ struct DialogTally {
   std::uint64_t terminated = 0;   // = bye_2xx + bye_error + bye_unanswered + error_response
   std::uint64_t bye_2xx = 0;
   std::uint64_t bye_error = 0;       // BYE answered with a final response >= 300
-  std::uint64_t bye_unanswered = 0;  // no final response to the BYE within Timer B
+  std::uint64_t bye_unanswered = 0;  // no final response to the BYE within Timer F
   std::uint64_t error_response = 0;  // 481 or 408 to an in-dialog request (RFC 3261 §12.2.1.2)
   std::uint64_t expired = 0;
   std::uint64_t evicted = 0;       // confirmed dialogs dropped because the table was full
   std::uint64_t evicted_live = 0;  // every live entry dropped (early and BYE-only ones too)
   std::uint64_t completed = 0;     // RFC 6076 SCR numerator
+  // Attempts this tracker closes: the dialog that established one ended, by a BYE answered 2xx
+  // (completed) or any other way (established only).
+  std::uint64_t closed_completed = 0;
+  std::uint64_t closed_established = 0;
   DelayHistogram sdd;
   std::uint64_t sdd_timeouts = 0;
   DelayHistogram sdt;
 };
 
 struct DialogTimers {
-  std::int64_t timer_b_ns;                  // BYE with no final response; linger of ended dialogs
+  std::int64_t timer_f_ns;                  // BYE with no final response (Timer F); linger of ended dialogs
   std::int64_t default_session_expires_ns;  // session timer not in use
   std::int64_t early_timeout_ns;            // early dialog with no new provisional (Timer C)
 };
@@ -74,7 +78,7 @@ class DialogTracker final : public EarlyDialogEnder {
     confirmed,
     terminating,  // confirmed, BYE sent, waiting for its final response
     orphan_bye,   // a BYE for a dialog not (or only early) seen: timed for SDD only
-    ended,        // kept one Timer B so retransmitted BYEs and answers are recognized
+    ended,        // kept one Timer F so retransmitted BYEs and answers are recognized
   };
   struct Dialog {
     std::int64_t confirmed_ts;
@@ -103,6 +107,8 @@ class DialogTracker final : public EarlyDialogEnder {
   // A 2xx repeating the one that last confirmed or refreshed the session.
   static bool answers_refresh(const Dialog& d, const SipMessage& response);
   void end_confirmed(Table::Index index, std::uint64_t DialogTally::*reason, std::int64_t ts_ns);
+  // The confirmed dialog `d` ends: the attempt it established, if any, is closed.
+  void close_attempt(Dialog& d, bool completed);
   void fire(Table::Index index);
   void erase(Table::Index index);
 

@@ -122,6 +122,11 @@ void Engine::record_frame_anomaly(Anomaly anomaly) {
   }
 }
 
+namespace {
+// IANA's SIP ports (RFC 3261 §18.1.1, §19.1.2): 5060 (UDP, TCP, SCTP) and 5061 (TLS).
+bool is_sip_port(std::uint16_t port) { return port == 5060 || port == 5061; }
+}  // namespace
+
 // A frame's outcome is the best of its payloads' outcomes: one SIP message makes it a SIP frame.
 void Engine::on_payload(const Payload& payload) {
   auto settle = [this](FrameOutcome outcome) { current_outcome_ = std::max(current_outcome_, outcome); };
@@ -154,6 +159,19 @@ void Engine::on_payload(const Payload& payload) {
       return;
     case SipParseStatus::not_sip:
       anomalies_.add(Anomaly::payload_not_sip);
+      settle(FrameOutcome::non_sip);
+      return;
+    case SipParseStatus::start_line_only:
+      // None of Via, From, To, Call-ID, CSeq: SIP only on SIP's own ports, where tshark's SIP
+      // dissector takes it too (a REGISTER with only Expires is a broken REGISTER there). On any
+      // other port it is text that begins like SIP (an HTTP body quoting "SIP/2.0 200 ok"):
+      // recognizing SIP by content must make no false positive.
+      if (is_sip_port(payload.src_port) || is_sip_port(payload.dst_port)) {
+        on_sip_message(payload, scratch_);
+        settle(FrameOutcome::sip);
+        return;
+      }
+      anomalies_.add(Anomaly::sip_start_line_only);
       settle(FrameOutcome::non_sip);
       return;
   }

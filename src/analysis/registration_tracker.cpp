@@ -5,17 +5,17 @@
 
 namespace sipmon {
 
-RegistrationTracker::RegistrationTracker(std::size_t max_attempts, std::int64_t timer_b_ns)
-    : table_(max_attempts), timer_b_ns_(timer_b_ns) {}
+RegistrationTracker::RegistrationTracker(std::size_t max_attempts, std::int64_t timer_f_ns)
+    : table_(max_attempts), timer_f_ns_(timer_f_ns) {}
 
 void RegistrationTracker::set_deadline(Table::Index index, std::int64_t deadline) {
-  // Every deadline is "event time + Timer B": the age list stays ordered by deadline.
+  // Every deadline is "event time + Timer F": the age list stays ordered by deadline.
   table_[index].deadline = deadline;
   table_.touch(index);
 }
 
 void RegistrationTracker::start(Table::Index index, std::uint32_t cseq, std::int64_t ts_ns) {
-  table_[index] = Attempt{ts_ns, deadline_after(ts_ns, timer_b_ns_), cseq, State::waiting};
+  table_[index] = Attempt{ts_ns, deadline_after(ts_ns, timer_f_ns_), cseq, State::waiting};
   ++tally_.attempts;
   ++undecided_;
 }
@@ -27,6 +27,7 @@ void RegistrationTracker::on_register(const SipMessage& request, std::int64_t ts
     index = table_.insert(key, [this](Table::Index victim) {
       if (table_[victim].state == State::decided) return;
       ++tally_.evicted;
+      close(ClosedRegistration::evicted);
       --undecided_;
     });
     start(index, request.cseq_number, ts_ns);
@@ -40,10 +41,10 @@ void RegistrationTracker::on_register(const SipMessage& request, std::int64_t ts
     return;
   }
   // The retry after a challenge (or a new transaction before the first was answered): the same
-  // attempt, its first REGISTER still the start of the RRD, with a new Timer B.
+  // attempt, its first REGISTER still the start of the RRD, with a new Timer F.
   attempt.cseq = request.cseq_number;
   attempt.state = State::waiting;
-  set_deadline(index, deadline_after(ts_ns, timer_b_ns_));
+  set_deadline(index, deadline_after(ts_ns, timer_f_ns_));
 }
 
 void RegistrationTracker::on_register_response(const SipMessage& response, std::int64_t ts_ns) {
@@ -51,21 +52,23 @@ void RegistrationTracker::on_register_response(const SipMessage& response, std::
   if (index == Table::kNone) return;
   Attempt& attempt = table_[index];
   const std::uint16_t status = response.status_code;
-  if (attempt.state != State::waiting || response.cseq_number != attempt.cseq || status < 200) return;
+  if (attempt.state != State::waiting || response.cseq_number != attempt.cseq || status < 200) return;  // Timer F runs on
   if (status == 401 || status == 407) {
     attempt.state = State::challenged;
-    set_deadline(index, deadline_after(ts_ns, timer_b_ns_));
+    set_deadline(index, deadline_after(ts_ns, timer_f_ns_));
     return;
   }
   if (status < 300) {
     ++tally_.succeeded;
+    close(ClosedRegistration::succeeded);
     tally_.rrd.observe(seconds_between(attempt.first_ts, ts_ns));  // challenge round-trip included
   } else {
     ++tally_.ineffective;
+    close(ClosedRegistration::failed);
   }
   attempt.state = State::decided;
   --undecided_;
-  set_deadline(index, deadline_after(ts_ns, timer_b_ns_));  // kept one Timer B to recognize late copies
+  set_deadline(index, deadline_after(ts_ns, timer_f_ns_));  // kept one Timer F to recognize late copies
 }
 
 void RegistrationTracker::advance(std::int64_t now_ns) {
@@ -76,6 +79,7 @@ void RegistrationTracker::advance(std::int64_t now_ns) {
       // No final response (timeout), or a challenge never answered: the 401/407 stands.
       if (attempt.state == State::waiting) ++tally_.timeouts;
       ++tally_.ineffective;
+      close(attempt.state == State::waiting ? ClosedRegistration::timed_out : ClosedRegistration::failed);
       --undecided_;
     }
     table_.erase(index);

@@ -5,12 +5,14 @@
 // Retransmissions and copies of a REGISTER seen on two proxy legs have the same CSeq.
 //
 // Every attempt ends in exactly one of: succeeded (2xx), ineffective (a final response >= 300
-// other than an answered challenge, or no final response within Timer B), pending (undecided at
+// other than an answered challenge, or no final response within Timer F: RFC 3261 §17.1.2.2, 64*T1
+// from the REGISTER, whatever provisional responses came), pending (undecided at
 // the end of the input), evicted (dropped undecided because the table was full).
 #include <cstdint>
 
 #include "analysis/bounded_table.h"
 #include "analysis/delay_histogram.h"
+#include "analysis/report.h"
 #include "analysis/sip_message.h"
 
 namespace sipmon {
@@ -21,12 +23,13 @@ struct RegistrationTally {
   std::uint64_t ineffective = 0;
   std::uint64_t timeouts = 0;  // also in ineffective
   std::uint64_t evicted = 0;
+  std::array<std::uint64_t, kClosedRegistrationOutcomes> closed{};  // by ClosedRegistration
   DelayHistogram rrd;
 };
 
 class RegistrationTracker {
  public:
-  RegistrationTracker(std::size_t max_attempts, std::int64_t timer_b_ns);
+  RegistrationTracker(std::size_t max_attempts, std::int64_t timer_f_ns);
 
   void on_register(const SipMessage& request, std::int64_t ts_ns);
   void on_register_response(const SipMessage& response, std::int64_t ts_ns);
@@ -50,9 +53,10 @@ class RegistrationTracker {
 
   void start(Table::Index index, std::uint32_t cseq, std::int64_t ts_ns);
   void set_deadline(Table::Index index, std::int64_t deadline);
+  void close(ClosedRegistration outcome) { ++tally_.closed[static_cast<std::size_t>(outcome)]; }
 
   Table table_;
-  std::int64_t timer_b_ns_;
+  std::int64_t timer_f_ns_;
   RegistrationTally tally_;
   std::uint64_t undecided_ = 0;
 };

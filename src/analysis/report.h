@@ -1,6 +1,7 @@
 #pragma once
 // The engine's results as plain data. Outputs (JSON, text, Prometheus) render this; the engine
 // knows nothing about them. Maps are ordered so every rendering is deterministic.
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -48,6 +49,41 @@ struct CaptureReport {
   std::optional<LiveCaptureReport> live;  // set by `sipmon live` only
 };
 
+// Session attempts counted once, when they are closed: failed, cancelled, redirected, ineffective
+// or timed out when decided; established when their dialog ends (BYE answered, expiry, eviction).
+// Every ratio over closed attempts keeps its numerator inside its denominator in any window
+// (docs/metrics.md, "Closed attempts"). The outcomes are disjoint; `attempts` is their sum.
+enum class ClosedOutcome : std::uint8_t {
+  completed,         // established, then ended by a BYE answered 2xx (SCR)
+  established,       // established, ended any other way (expiry, BYE failed or unanswered, 481, eviction)
+  redirected,        // 3xx
+  cancelled,         // 487
+  failed_effective,  // 480, 486, 600, 603: the user was reached (SEER)
+  failed,            // any other final failure, a challenge never answered
+  ineffective,       // 408, 500, 503, 504 (ISA)
+  timed_out,         // Timer B or C (ISA)
+  evicted,           // undecided, dropped from a full table
+  kCount,
+};
+inline constexpr std::size_t kClosedOutcomes = static_cast<std::size_t>(ClosedOutcome::kCount);
+const char* closed_outcome_name(ClosedOutcome outcome);
+
+struct ClosedAttempts {
+  std::array<std::uint64_t, kClosedOutcomes> by_outcome{};
+  std::uint64_t& operator[](ClosedOutcome o) { return by_outcome[static_cast<std::size_t>(o)]; }
+  std::uint64_t operator[](ClosedOutcome o) const { return by_outcome[static_cast<std::size_t>(o)]; }
+  std::uint64_t attempts() const {
+    std::uint64_t sum = 0;
+    for (std::uint64_t n : by_outcome) sum += n;
+    return sum;
+  }
+};
+
+// Registration attempts are closed when decided (or evicted): their outcome never changes later.
+enum class ClosedRegistration : std::uint8_t { succeeded, failed, timed_out, evicted, kCount };
+inline constexpr std::size_t kClosedRegistrationOutcomes = static_cast<std::size_t>(ClosedRegistration::kCount);
+const char* closed_registration_name(ClosedRegistration outcome);
+
 // RFC 6076 counts. Ratios are not stored: they are derived from these numerators and
 // denominators wherever they are shown (JSON, PromQL), so that they can be summed and windowed.
 struct SessionCounts {
@@ -59,16 +95,18 @@ struct SessionCounts {
   std::uint64_t completed = 0;    // SCR numerator: established, then ended by a BYE answered 2xx
   std::uint64_t cancelled = 0;    // ended by CANCEL (487)
   std::uint64_t failed = 0;       // any other final failure (4xx-6xx not above)
-  std::uint64_t timeouts = 0;     // no final response within 32 s (Timer B); also in ineffective
-  std::uint64_t pending = 0;      // no final response yet, younger than 32 s at the end of input
+  std::uint64_t timeouts = 0;     // given up by Timer B (no response) or C (provisional, no final); ineffective
+  std::uint64_t pending = 0;      // no final response yet, still inside its timers at the end of input
+  ClosedAttempts closed;
 };
 
 struct RegistrationCounts {
   std::uint64_t attempts = 0;     // initial REGISTERs; an authenticated retry is the same attempt
   std::uint64_t succeeded = 0;    // 2xx
-  std::uint64_t ineffective = 0;  // IRA numerator: final failure, or no final response in 32 s
+  std::uint64_t ineffective = 0;  // IRA numerator: final failure, or no final response within Timer F
   std::uint64_t timeouts = 0;     // also in ineffective
   std::uint64_t pending = 0;
+  std::array<std::uint64_t, kClosedRegistrationOutcomes> closed{};  // by ClosedRegistration
 };
 
 struct Rfc6076Report {
@@ -77,7 +115,7 @@ struct Rfc6076Report {
   DelayHistogram srd;         // first INVITE -> first non-100 provisional, or 2xx if none (successes)
   DelayHistogram srd_failed;  // first INVITE -> failure final response
   DelayHistogram sdd;         // BYE -> its final response
-  std::uint64_t sdd_timeouts = 0;  // BYEs with no final response within 32 s
+  std::uint64_t sdd_timeouts = 0;  // BYEs with no final response within Timer F
   DelayHistogram sdt;         // session duration: 2xx to INVITE -> BYE
   DelayHistogram rrd;         // first REGISTER -> 2xx (challenge round-trip included)
 };
@@ -93,7 +131,7 @@ struct DialogCounts {
   // How terminated dialogs ended (they sum to terminated):
   std::uint64_t terminated_bye_2xx = 0;
   std::uint64_t terminated_bye_error = 0;       // BYE answered >= 300
-  std::uint64_t terminated_bye_unanswered = 0;  // no final response to the BYE within 32 s
+  std::uint64_t terminated_bye_unanswered = 0;  // no final response to the BYE within Timer F
   std::uint64_t terminated_error_response = 0;  // 481/408 to an in-dialog request
 };
 
@@ -111,6 +149,13 @@ struct PeerCounts {
   std::map<std::string, std::uint64_t> responses;
 };
 
+// The RFC 3261 timers the call trackers ran with (--timer-b, --invite-timeout, --timer-f).
+struct TimerSettings {
+  double timer_b_s = 0;
+  double timer_c_s = 0;
+  double timer_f_s = 0;
+};
+
 struct Report {
   static constexpr int kSchemaVersion = 1;
   CaptureReport capture;
@@ -124,6 +169,7 @@ struct Report {
   std::optional<RetransmissionCounts> retransmissions;
   std::optional<Rfc6076Report> rfc6076;
   std::optional<DialogCounts> dialogs;
+  std::optional<TimerSettings> timers;
   // Table name -> entries turned away or dropped because a bounded table was full.
   std::map<std::string, std::uint64_t> table_evictions;
   // Peer name (and "other") -> counts; empty unless a peers file was given.

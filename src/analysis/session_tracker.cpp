@@ -1,5 +1,7 @@
 #include "analysis/session_tracker.h"
 
+#include <algorithm>
+
 #include "analysis/call_key.h"
 #include "analysis/clock.h"
 #include "analysis/session_timer.h"
@@ -19,14 +21,12 @@ bool is_challenge(std::uint16_t status) { return status == 401 || status == 407;
 
 }  // namespace
 
-SessionTracker::SessionTracker(std::size_t max_attempts, std::int64_t timer_b_ns, EarlyDialogEnder* ender)
-    : table_(max_attempts), timer_b_ns_(timer_b_ns), ender_(ender) {}
+SessionTracker::SessionTracker(std::size_t max_attempts, Timers timers, EarlyDialogEnder* ender)
+    : table_(max_attempts), timers_{timers.timer_b_ns, std::max(timers.timer_c_ns, timers.timer_b_ns)}, ender_(ender) {}
 
-void SessionTracker::set_deadline(Table::Index index, std::int64_t deadline) {
-  // Every deadline is "event time + Timer B", so moving the entry to the young end keeps the age
-  // list ordered by deadline and advance() only ever looks at the oldest entry.
+void SessionTracker::arm(Table::Index index, List list, std::int64_t deadline) {
   table_[index].deadline = deadline;
-  table_.touch(index);
+  lists_.push_back(list, index);
 }
 
 void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts_ns) {
@@ -36,33 +36,39 @@ void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts
     Attempt& attempt = table_[index];
     // Same or lower CSeq: a retransmission, the same INVITE on another proxy leg or fork branch.
     if (invite.cseq_number <= attempt.cseq) return;
+    table_.touch(index);
     if (attempt.state != State::decided) {
       // A new INVITE transaction continues the attempt: the authenticated retry after a 401/407
       // (or one whose challenge was not captured). Its own Timer B starts now.
       attempt.cseq = invite.cseq_number;
-      attempt.state = State::waiting;
-      set_deadline(index, deadline_after(ts_ns, timer_b_ns_));
+      attempt.state = State::calling;
+      attempt.invite_ts = ts_ns;
+      arm(index, after_b, deadline_after(ts_ns, timers_.timer_b_ns));
       return;
     }
     // A decided attempt followed by a new initial INVITE with the same Call-ID and From-tag (after
     // a 3xx, RFC 3261 §8.1.3.4): a new attempt in the same slot.
-    table_.touch(index);
+    lists_.remove(index);
   } else {
     index = table_.insert(key, [this](Table::Index victim) {
       Attempt& old = table_[victim];
+      lists_.remove(victim);
       if (old.state == State::decided) return;  // only a duplicate filter: nothing is lost
       ++tally_.evicted;
+      ++tally_.closed[ClosedOutcome::evicted];
       --undecided_;
       end_early_dialogs(old);
     });
   }
   Attempt& attempt = table_[index];
   attempt = Attempt{};
+  attempt.timer_list = Lists::kNoList;
   attempt.first_ts = ts_ns;
-  attempt.deadline = deadline_after(ts_ns, timer_b_ns_);
+  attempt.invite_ts = ts_ns;
   attempt.cseq = invite.cseq_number;
-  attempt.state = State::waiting;
+  attempt.state = State::calling;
   if (const auto se = session_interval(invite)) attempt.proposed_session_expires = *se;
+  arm(index, after_b, deadline_after(ts_ns, timers_.timer_b_ns));
   ++tally_.attempts;
   ++undecided_;
 }
@@ -82,17 +88,27 @@ SessionTracker::ResponseResult SessionTracker::on_invite_response(const SipMessa
   // A challenged attempt still takes a 2xx for the same transaction: a forking proxy's other
   // branch answered while this one asked for credentials.
   const bool forked_answer = attempt.state == State::challenged && status >= 200 && status < 300;
-  if (attempt.state != State::waiting && !forked_answer) return result;
+  const bool open = attempt.state == State::calling || attempt.state == State::proceeding;
+  if (!open && !forked_answer) return result;
+  table_.touch(index);
   if (status < 200) {
-    if (status != 100 && !attempt.has_provisional) {
+    if (status == 100) {
+      // Proceeding: Timer B stops. Timer C keeps running from the INVITE (a 100 does not restart
+      // it); the entry stays on the Timer B list until INVITE + B and then moves on (expire()).
+      if (attempt.state == State::calling) attempt.state = State::proceeding;
+      return result;
+    }
+    if (!attempt.has_provisional) {
       attempt.has_provisional = true;
       attempt.provisional_ts = ts_ns;
     }
+    attempt.state = State::proceeding;
+    arm(index, after_1xx, deadline_after(ts_ns, timers_.timer_c_ns));  // §16.7 step 2: restarts Timer C
     return result;
   }
   if (is_challenge(status)) {
     attempt.state = State::challenged;  // decided by the retry, or failed if none comes in time
-    set_deadline(index, deadline_after(ts_ns, timer_b_ns_));
+    arm(index, after_b, deadline_after(ts_ns, timers_.timer_b_ns));
     return result;
   }
   result.decided = true;
@@ -114,14 +130,18 @@ void SessionTracker::decide(Table::Index index, std::uint16_t status, std::int64
     tally_.srd.observe(seconds_between(attempt.first_ts, answer_ts));
   } else if (status < 400) {
     ++tally_.redirected;
+    ++tally_.closed[ClosedOutcome::redirected];
   } else if (status == 487) {
     ++tally_.cancelled;  // the caller's CANCEL: its delay measures the caller's patience, not setup
+    ++tally_.closed[ClosedOutcome::cancelled];
   } else {
     if (is_ineffective(status)) {
       ++tally_.ineffective;
+      ++tally_.closed[ClosedOutcome::ineffective];
     } else {
       ++tally_.failed;
       if (is_effective_failure(status)) ++tally_.effective;
+      ++tally_.closed[is_effective_failure(status) ? ClosedOutcome::failed_effective : ClosedOutcome::failed];
     }
     if (status != 402) tally_.srd_failed.observe(since_invite);  // §4.3.2 leaves out 401/402/407
   }
@@ -129,13 +149,13 @@ void SessionTracker::decide(Table::Index index, std::uint16_t status, std::int64
   attempt.early_count = 0;
   --undecided_;
   // Kept for one more Timer B so that late copies of the final response are recognized.
-  set_deadline(index, deadline_after(ts_ns, timer_b_ns_));
+  arm(index, after_b, deadline_after(ts_ns, timers_.timer_b_ns));
 }
 
 void SessionTracker::add_early_dialog(AttemptId attempt, DialogRef dialog) {
   if (attempt == kNoAttempt || !table_.live(attempt)) return;
   Attempt& a = table_[attempt];
-  if (a.state != State::waiting || a.early_count == kMaxEarlyDialogs) return;
+  if ((a.state != State::calling && a.state != State::proceeding) || a.early_count == kMaxEarlyDialogs) return;
   for (std::uint8_t i = 0; i < a.early_count; ++i) {
     if (a.early[i].index == dialog.index && a.early[i].check == dialog.check) return;
   }
@@ -151,23 +171,47 @@ void SessionTracker::end_early_dialogs(Attempt& attempt) {
 
 void SessionTracker::time_out(Table::Index index) {
   Attempt& attempt = table_[index];
-  if (attempt.state == State::waiting) {
-    ++tally_.timeouts;  // as a locally generated 408 would: ineffective
+  if (attempt.state == State::calling || attempt.state == State::proceeding) {
+    ++tally_.timeouts;  // Timer B or C: as the 408 the caller's side would generate, ineffective
     ++tally_.ineffective;
+    ++tally_.closed[ClosedOutcome::timed_out];
   } else if (attempt.state == State::challenged) {
     ++tally_.failed;  // the 401/407 stands as the final answer
+    ++tally_.closed[ClosedOutcome::failed];
   }
   if (attempt.state != State::decided) {
     --undecided_;
     end_early_dialogs(attempt);
   }
+  lists_.remove(index);
   table_.erase(index);
 }
 
+void SessionTracker::expire(Table::Index index, List list) {
+  Attempt& attempt = table_[index];
+  if (list == after_b && attempt.state == State::proceeding) {
+    // Only 100s came: Timer C, started by the INVITE, runs out at INVITE + C. Entries arrive here
+    // in the order of INVITE + B, so this list stays ordered by INVITE + C.
+    arm(index, after_100, deadline_after(attempt.invite_ts, timers_.timer_c_ns));
+    return;
+  }
+  time_out(index);
+}
+
 void SessionTracker::advance(std::int64_t now_ns) {
-  for (Table::Index index = table_.oldest(); index != Table::kNone; index = table_.oldest()) {
-    if (table_[index].deadline >= now_ns) return;
-    time_out(index);
+  for (;;) {
+    // The earliest deadline is at the head of one of the lists.
+    Table::Index next = Table::kNone;
+    List next_list = after_b;
+    for (std::uint8_t list = 0; list < kLists; ++list) {
+      const Table::Index head = lists_.front(list);
+      if (head != Table::kNone && (next == Table::kNone || table_[head].deadline < table_[next].deadline)) {
+        next = head;
+        next_list = static_cast<List>(list);
+      }
+    }
+    if (next == Table::kNone || table_[next].deadline >= now_ns) return;
+    expire(next, next_list);
   }
 }
 

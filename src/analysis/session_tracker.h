@@ -2,8 +2,14 @@
 // RFC 6076 session attempts: one per initial INVITE (no To-tag), identified by Call-ID and
 // From-tag, however many retransmissions, forked branches or proxy legs carry it. The attempt's
 // outcome is the first final response of its latest INVITE transaction; a 401/407 followed by
-// an authenticated INVITE (higher CSeq) continues the same attempt. No final response within
-// Timer B (32 s) of the latest INVITE, by the clock, is a timeout.
+// an authenticated INVITE (higher CSeq) continues the same attempt.
+//
+// Timers, as RFC 3261 runs them for the caller (docs/metrics.md, "Timers"): while nothing has
+// answered the latest INVITE (the transaction's Calling state, §17.1.1.2) Timer B (64*T1 = 32 s)
+// bounds it; any provisional response, 100 included, moves it to Proceeding, where Timer B no
+// longer runs. Timer C (§16.6 step 11, > 3 min) then gives the attempt up unless a final response
+// comes; it starts with the INVITE and each 101-199 response restarts it (§16.7 step 2), a 100
+// does not. Either expiry is a timeout (ineffective).
 //
 // Every attempt ends in exactly one of: established, redirected, cancelled, ineffective
 // (408/500/503/504/timeout), failed (any other final >= 400, or a challenge never answered),
@@ -15,7 +21,9 @@
 #include "analysis/bounded_table.h"
 #include "analysis/delay_histogram.h"
 #include "analysis/dialog_ref.h"
+#include "analysis/report.h"
 #include "analysis/sip_message.h"
+#include "analysis/timer_lists.h"
 
 namespace sipmon {
 
@@ -29,6 +37,9 @@ struct SessionTally {
   std::uint64_t failed = 0;
   std::uint64_t timeouts = 0;  // also in ineffective
   std::uint64_t evicted = 0;   // undecided attempts dropped because the table was full
+  // Closed when decided, every outcome but established (the dialog tracker closes those when
+  // their dialog ends).
+  ClosedAttempts closed;
   DelayHistogram srd;
   DelayHistogram srd_failed;
 };
@@ -47,7 +58,11 @@ class SessionTracker {
   static constexpr AttemptId kNoAttempt = 0xffffffffu;
   static constexpr std::size_t kMaxEarlyDialogs = 4;  // forks beyond this end by their own timer
 
-  SessionTracker(std::size_t max_attempts, std::int64_t timer_b_ns, EarlyDialogEnder* ender = nullptr);
+  struct Timers {
+    std::int64_t timer_b_ns;  // Calling state; also how long a decided attempt or a challenge waits
+    std::int64_t timer_c_ns;  // Proceeding state; never below timer_b_ns
+  };
+  SessionTracker(std::size_t max_attempts, Timers timers, EarlyDialogEnder* ender = nullptr);
 
   // An INVITE without a To-tag (the caller filters re-INVITEs out).
   void on_initial_invite(const SipMessage& invite, std::int64_t ts_ns);
@@ -74,27 +89,42 @@ class SessionTracker {
   std::size_t reserved_bytes() const { return table_.reserved_bytes(); }
 
  private:
-  enum class State : std::uint8_t { waiting, challenged, decided };
+  // calling: no response yet to the latest INVITE; proceeding: a provisional came.
+  enum class State : std::uint8_t { calling, proceeding, challenged, decided };
   struct Attempt {
     std::int64_t first_ts;        // the attempt's first INVITE
+    std::int64_t invite_ts;       // the latest INVITE transaction's first INVITE (Timer C's start)
     std::int64_t provisional_ts;  // first non-100 provisional response, when has_provisional
-    std::int64_t deadline;        // Timer B of the latest transaction, or end of the linger
-    std::uint32_t cseq;           // CSeq of the latest INVITE transaction
+    std::int64_t deadline;
+    std::uint32_t cseq;  // CSeq of the latest INVITE transaction
     std::uint32_t proposed_session_expires;
+    std::uint32_t timer_prev;
+    std::uint32_t timer_next;
+    std::uint8_t timer_list;
     State state;
     bool has_provisional;
     std::uint8_t early_count;
     std::array<DialogRef, kMaxEarlyDialogs> early;
   };
   using Table = BoundedTable<Attempt>;
+  // Each list holds the entries whose deadline is "event + one constant" (timer_lists.h):
+  //   after_b:     event + Timer B: Calling (the INVITE), challenged (the 401/407), decided (the
+  //                final response: kept to recognize late copies), and Proceeding-on-a-100-only,
+  //                which leaves at INVITE + B for ...
+  //   after_100:   ... INVITE + Timer C, Timer C never restarted (only 100s came);
+  //   after_1xx:   last 101-199 + Timer C.
+  enum List : std::uint8_t { after_b, after_100, after_1xx, kLists };
+  using Lists = TimerLists<Table, kLists>;
 
   void decide(Table::Index index, std::uint16_t status, std::int64_t ts_ns);
   void time_out(Table::Index index);
   void end_early_dialogs(Attempt& attempt);
-  void set_deadline(Table::Index index, std::int64_t deadline);
+  void arm(Table::Index index, List list, std::int64_t deadline);
+  void expire(Table::Index index, List list);
 
   Table table_;
-  std::int64_t timer_b_ns_;
+  Lists lists_{table_};
+  Timers timers_;
   EarlyDialogEnder* ender_;
   SessionTally tally_;
   std::uint64_t undecided_ = 0;

@@ -289,6 +289,11 @@ SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool
   out.from_tag = name_addr_tag(out.header(HeaderId::from));
   out.to_tag = name_addr_tag(out.header(HeaderId::to));
   check_mandatory_headers(out);
+  // A start line alone does not make SIP: every SIP message carries the five headers of RFC 3261
+  // §8.1.1 (a broken one may lack some, and is still SIP with a defect), while any text can begin
+  // with "SIP/2.0 200 ok". The caller decides what a payload with none of them is.
+  const bool start_line_only = out.call_id.empty() && out.via_count == 0 && out.header(HeaderId::cseq).empty() &&
+                               out.header(HeaderId::from).empty() && out.header(HeaderId::to).empty();
 
   const std::size_t available = payload.size() - body_start;
   std::size_t body_length = available;
@@ -308,7 +313,7 @@ SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool
   }
   out.body = payload.substr(body_start, body_length);
   out.wire_length = body_start + body_length;
-  return SipParseStatus::message;
+  return start_line_only ? SipParseStatus::start_line_only : SipParseStatus::message;
 }
 
 }  // namespace sipmon

@@ -10,7 +10,9 @@ constexpr std::array<std::string_view, 6> kMetadata{
 };
 constexpr std::array<std::string_view, 5> kHigherBetterRatios{"ser", "seer", "scr", "asr", "ner"};
 constexpr std::array<std::string_view, 2> kLowerBetterRatios{"isa", "ira"};
-constexpr std::array<std::string_view, 5> kDelayStatistics{"mean", "p50", "p90", "p99", "max"};
+constexpr std::array<std::string_view, 6> kDelayStatistics{"min", "mean", "p50", "p90", "p99", "max"};
+// rfc6076.closed.<ratio>: the same ratios over closed attempts.
+constexpr std::string_view kClosed = "closed.";
 constexpr std::array<std::string_view, 6> kCountMaps{
     "requests",
     "responses",
@@ -47,7 +49,8 @@ FigureKind classify_figure(std::string_view path) {
     if (path_has_prefix(path, metadata)) return FigureKind::metadata;
   }
   if (!path.starts_with(kRfc6076)) return FigureKind::exact;
-  const std::string_view rest = path.substr(kRfc6076.size());
+  std::string_view rest = path.substr(kRfc6076.size());
+  if (rest.starts_with(kClosed)) rest.remove_prefix(kClosed.size());
   const std::size_t dot = rest.find('.');
   if (dot == std::string_view::npos) {
     if (contains(kHigherBetterRatios, rest)) return FigureKind::higher_better;

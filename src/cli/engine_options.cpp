@@ -1,5 +1,6 @@
 #include "cli/engine_options.h"
 
+#include <cmath>
 #include <string>
 
 namespace sipmon {
@@ -41,6 +42,32 @@ void add_engine_table_options(CLI::App& command, EngineTableOptions& options) {
                        std::to_string(kMaxSessionExpiresDefaultS) + ")")
       ->check(CLI::Range(std::int64_t{1}, kMaxSessionExpiresDefaultS))
       ->capture_default_str();
+  const std::string range = " (" + CLI::detail::to_string(kMinTimerS) + " to " + CLI::detail::to_string(kMaxTimerS) + ")";
+  tables
+      ->add_option("--timer-b", options.timer_b_s,
+                   "Seconds an INVITE with no response at all waits before it is a timeout: RFC 3261 §17.1.1.2 "
+                   "Timer B (64*T1), which any provisional response, 100 included, stops" + range)
+      ->check(CLI::Range(kMinTimerS, kMaxTimerS))
+      ->capture_default_str();
+  tables
+      ->add_option("--invite-timeout", options.invite_timeout_s,
+                   "Seconds an INVITE with a provisional response but no final one waits before it is a timeout: "
+                   "RFC 3261 §16.6 step 11 Timer C (more than 3 minutes), restarted by each 101-199 response "
+                   "(§16.7 step 2), not by a 100; at least --timer-b" + range)
+      ->check(CLI::Range(kMinTimerS, kMaxTimerS))
+      ->capture_default_str();
+  tables
+      ->add_option("--timer-f", options.timer_f_s,
+                   "Seconds a REGISTER or BYE waits for its final response, whatever provisional came: RFC 3261 "
+                   "§17.1.2.2 Timer F (64*T1)" + range)
+      ->check(CLI::Range(kMinTimerS, kMaxTimerS))
+      ->capture_default_str();
+  // Timer C is the longer one (RFC 3261: > 3 min against 32 s): an INVITE that got a provisional
+  // response must be able to outlive one that got nothing.
+  command.parse_complete_callback([&options] {
+    if (options.invite_timeout_s < options.timer_b_s)
+      throw CLI::ValidationError("--invite-timeout", "must be at least --timer-b (RFC 3261 Timer C > Timer B)");
+  });
 }
 
 void apply_engine_table_options(const EngineTableOptions& options, EngineConfig& config) {
@@ -49,6 +76,9 @@ void apply_engine_table_options(const EngineTableOptions& options, EngineConfig&
   config.calls.max_registration_attempts = options.max_registrations;
   config.calls.default_session_expires_ns = options.session_expires_default_s * 1'000'000'000;
   config.transactions.capacity = options.max_transactions;
+  config.calls.timer_b_ns = std::llround(options.timer_b_s * 1e9);
+  config.calls.timer_c_ns = std::llround(options.invite_timeout_s * 1e9);
+  config.calls.timer_f_ns = std::llround(options.timer_f_s * 1e9);
 }
 
 }  // namespace sipmon

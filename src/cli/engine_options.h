@@ -3,7 +3,7 @@
 // `replay`, `check` and `live` so that a capture replayed with the caps of a live deployment
 // counts what that deployment would count:
 //   --max-dialogs N  --max-session-attempts N  --max-registrations N  --max-transactions N
-//   --session-expires-default SECONDS
+//   --session-expires-default SECONDS  --timer-b SECONDS  --invite-timeout SECONDS  --timer-f SECONDS
 // Defaults are those of CallTrackerConfig and TransactionTableConfig; out-of-range values are
 // usage errors (CLI11 validators, so exit code 2 before anything runs).
 #include <cstdint>
@@ -19,6 +19,10 @@ namespace sipmon {
 inline constexpr std::size_t kMaxTableCap = std::size_t{1} << 24;
 // A week: longer than any session timer or dialog lifetime a SIP platform is configured with.
 inline constexpr std::int64_t kMaxSessionExpiresDefaultS = 7 * 24 * 3600;
+// RFC 3261 timers: from a millisecond (T1 tuned far down in a lab) to an hour (no SIP transaction
+// waits longer).
+inline constexpr double kMinTimerS = 0.001;
+inline constexpr double kMaxTimerS = 3600;
 
 struct EngineTableOptions {
   std::size_t max_dialogs = CallTrackerConfig{}.max_dialogs;
@@ -26,16 +30,20 @@ struct EngineTableOptions {
   std::size_t max_registrations = CallTrackerConfig{}.max_registration_attempts;
   std::size_t max_transactions = TransactionTableConfig{}.capacity;
   std::int64_t session_expires_default_s = CallTrackerConfig{}.default_session_expires_ns / 1'000'000'000;
+  double timer_b_s = static_cast<double>(CallTrackerConfig{}.timer_b_ns) * 1e-9;
+  double invite_timeout_s = static_cast<double>(CallTrackerConfig{}.timer_c_ns) * 1e-9;
+  double timer_f_s = static_cast<double>(CallTrackerConfig{}.timer_f_ns) * 1e-9;
 
   // Whether every option is at its default (`check --report` refuses the others: nothing is replayed).
   bool operator==(const EngineTableOptions&) const = default;
   bool defaults() const { return *this == EngineTableOptions{}; }
 };
 
-// Adds the five options to `command`, in an option group of their own in --help.
+// Adds the eight options to `command`, in an option group of their own in --help.
 void add_engine_table_options(CLI::App& command, EngineTableOptions& options);
 
-// Sets the caps and the default session expiry in `config`; everything else is left as it was.
+// Sets the caps, the default session expiry and the timers in `config`; everything else is left
+// as it was.
 void apply_engine_table_options(const EngineTableOptions& options, EngineConfig& config);
 
 }  // namespace sipmon

@@ -69,12 +69,32 @@ Json percent(std::uint64_t numerator, std::uint64_t denominator) {
 Json delays(const DelayHistogram& h) {
   return Json{
       {"count", h.count()},
+      {"min", h.count() ? rounded(h.min()) : Json(nullptr)},
       {"mean", rounded(h.mean())},
       {"p50", rounded(h.quantile(0.50))},
       {"p90", rounded(h.quantile(0.90))},
       {"p99", rounded(h.quantile(0.99))},
       {"max", h.count() ? rounded(h.max()) : Json(nullptr)},
   };
+}
+
+// The same ratios over closed attempts only (docs/metrics.md, "Closed attempts"): numerator and
+// denominator counted at the same moment, so they agree with the shipped Prometheus rules.
+Json closed_to_json(const ClosedAttempts& c) {
+  using O = ClosedOutcome;
+  const std::uint64_t attempts = c.attempts();
+  const std::uint64_t established = c[O::completed] + c[O::established];
+  const std::uint64_t ineffective = c[O::ineffective] + c[O::timed_out];
+  const std::uint64_t not_redirected = attempts - c[O::redirected];
+  Json json{{"session_attempts", attempts}};
+  for (std::size_t i = 0; i < kClosedOutcomes; ++i) json[closed_outcome_name(static_cast<O>(i))] = c.by_outcome[i];
+  json["ser"] = percent(established, not_redirected);
+  json["seer"] = percent(established + c[O::failed_effective], not_redirected);
+  json["isa"] = percent(ineffective, attempts);
+  json["scr"] = percent(c[O::completed], attempts);
+  json["asr"] = percent(established, attempts);
+  json["ner"] = percent(attempts - ineffective, attempts);
+  return json;
 }
 
 Json rfc6076_to_json(const Rfc6076Report& r) {
@@ -105,6 +125,7 @@ Json rfc6076_to_json(const Rfc6076Report& r) {
       {"registration_timeouts", g.timeouts},
       {"registrations_pending", g.pending},
       {"ira", percent(g.ineffective, g.attempts)},
+      {"closed", closed_to_json(s.closed)},
       {"srd", delays(r.srd)},
       {"srd_failed", delays(r.srd_failed)},
       {"sdd", delays(r.sdd)},
@@ -127,6 +148,11 @@ Json report_to_json(const Report& report) {
   };
   for (const auto& [method, codes] : report.responses_by_method) json["responses_by_method"][method] = counts(codes);
   if (const auto& r = report.retransmissions) json["retransmissions"] = Json{{"requests", r->requests}, {"responses", r->responses}};
+  if (const auto& t = report.timers) {
+    json["timers"] = Json{{"timer_b_s", rounded(t->timer_b_s)},
+                          {"timer_c_s", rounded(t->timer_c_s)},
+                          {"timer_f_s", rounded(t->timer_f_s)}};
+  }
   if (report.rfc6076) json["rfc6076"] = rfc6076_to_json(*report.rfc6076);
   if (const auto& d = report.dialogs) {
     json["dialogs"] = Json{{"established", d->established},

@@ -82,17 +82,17 @@ struct CounterSlot {
 // exactly; each update adds the bucket increments and the sum increment.
 struct HistogramSlot {
   Histogram* histogram = nullptr;
-  std::array<std::uint64_t, DelayHistogram::kBuckets> applied{};
+  std::array<std::uint64_t, DelayHistogram::kPrometheusBuckets> applied{};
   double applied_sum = 0;
 
   void set(const DelayHistogram& source) {
     if (histogram == nullptr) return;
-    std::vector<double> increments(DelayHistogram::kBuckets, 0.0);
+    std::vector<double> increments(DelayHistogram::kPrometheusBuckets, 0.0);
     bool changed = false;
-    for (std::size_t i = 0; i < DelayHistogram::kBuckets; ++i) {
-      if (source.bucket(i) > applied[i]) {
-        increments[i] = static_cast<double>(source.bucket(i) - applied[i]);
-        applied[i] = source.bucket(i);
+    for (std::size_t i = 0; i < DelayHistogram::kPrometheusBuckets; ++i) {
+      if (source.prometheus_bucket(i) > applied[i]) {
+        increments[i] = static_cast<double>(source.prometheus_bucket(i) - applied[i]);
+        applied[i] = source.prometheus_bucket(i);
         changed = true;
       }
     }
@@ -103,7 +103,7 @@ struct HistogramSlot {
 };
 
 Histogram::BucketBoundaries delay_bounds() {
-  return Histogram::BucketBoundaries(DelayHistogram::kBounds.begin(), DelayHistogram::kBounds.end());
+  return Histogram::BucketBoundaries(DelayHistogram::kPrometheusBounds.begin(), DelayHistogram::kPrometheusBounds.end());
 }
 
 Family<Counter>& counter_family(prometheus::Registry& registry, const std::string& name, const std::string& help) {
@@ -128,6 +128,10 @@ struct Rfc6076Metrics {
   Gauge* sessions_pending = nullptr;
   Gauge* registrations_pending = nullptr;
   HistogramSlot srd_success, srd_failure, sdd, sdt, rrd;
+  // Attempts counted once, when closed, by outcome: the shipped recording rules divide these
+  // series by their own sum, so no ratio can pass 100 % in any window (docs/prometheus.md).
+  std::array<CounterSlot, kClosedOutcomes> closed;
+  std::array<CounterSlot, kClosedRegistrationOutcomes> registrations_closed;
 
   explicit Rfc6076Metrics(prometheus::Registry& r) {
     auto counter = [&r](const char* name, const char* help) {
@@ -149,7 +153,21 @@ struct Rfc6076Metrics {
     cancelled = counter("sipmon_sessions_cancelled_total", "Session attempts ended by a CANCEL (487).");
     failed = counter("sipmon_sessions_failed_total", "Session attempts ended by any other final failure.");
     timeouts = counter("sipmon_session_timeouts_total",
-                       "Session attempts with no final response within 32 s (Timer B); also ineffective.");
+                       "Session attempts given up with no final response: Timer B (nothing came back) or Timer C "
+                       "(provisional responses only); also ineffective.");
+    auto& closed_family =
+        counter_family(r, "sipmon_session_attempts_closed_total",
+                       "Session attempts counted once when closed, by outcome: decided failures, redirections and "
+                       "timeouts at the answer, established attempts when their dialog ends (completed: by a BYE "
+                       "answered 2xx). The denominator of the shipped recording rules.");
+    for (std::size_t i = 0; i < kClosedOutcomes; ++i)
+      closed[i].counter = &closed_family.Add({{"outcome", closed_outcome_name(static_cast<ClosedOutcome>(i))}});
+    auto& registrations_closed_family =
+        counter_family(r, "sipmon_registration_attempts_closed_total",
+                       "Registration attempts counted once when decided (or evicted), by outcome.");
+    for (std::size_t i = 0; i < kClosedRegistrationOutcomes; ++i)
+      registrations_closed[i].counter = &registrations_closed_family.Add(
+          {{"outcome", closed_registration_name(static_cast<ClosedRegistration>(i))}});
     registration_attempts =
         counter("sipmon_registration_attempts_total",
                 "Registration attempts: initial REGISTERs, authenticated retries not counted again.");
@@ -158,15 +176,15 @@ struct Rfc6076Metrics {
     registrations_ineffective = counter("sipmon_registrations_ineffective_total",
                                         "Registration attempts that failed or timed out (RFC 6076 IRA numerator).");
     registration_timeouts = counter("sipmon_registration_timeouts_total",
-                                    "Registration attempts with no final response within 32 s; also ineffective.");
+                                    "Registration attempts with no final response within Timer F; also ineffective.");
     disconnect_timeouts = counter("sipmon_session_disconnect_timeouts_total",
-                                  "BYEs with no final response within 32 s (left out of the disconnect delay).");
+                                  "BYEs with no final response within Timer F (left out of the disconnect delay).");
     sessions_pending = &gauge_family(r, "sipmon_session_attempts_pending",
-                                     "Session attempts with no final response yet, younger than 32 s (Timer B).")
+                                     "Session attempts with no final response yet, still inside Timer B or C.")
                             .Add({});
     registrations_pending =
         &gauge_family(r, "sipmon_registration_attempts_pending",
-                      "Registration attempts with no final response yet, younger than 32 s (Timer F).")
+                      "Registration attempts with no final response yet, younger than Timer F.")
              .Add({});
     auto& srd = histogram_family(r, "sipmon_session_request_delay_seconds",
                                  "RFC 6076 SRD: first INVITE to the first non-100 provisional or 2xx (success), or to "
@@ -196,12 +214,14 @@ struct Rfc6076Metrics {
     failed.set(s.failed);
     timeouts.set(s.timeouts);
     sessions_pending->Set(static_cast<double>(s.pending));
+    for (std::size_t i = 0; i < kClosedOutcomes; ++i) closed[i].set(s.closed.by_outcome[i]);
     const RegistrationCounts& g = report.registrations;
     registration_attempts.set(g.attempts);
     registrations_succeeded.set(g.succeeded);
     registrations_ineffective.set(g.ineffective);
     registration_timeouts.set(g.timeouts);
     registrations_pending->Set(static_cast<double>(g.pending));
+    for (std::size_t i = 0; i < kClosedRegistrationOutcomes; ++i) registrations_closed[i].set(g.closed[i]);
     disconnect_timeouts.set(report.sdd_timeouts);
     srd_success.set(report.srd);
     srd_failure.set(report.srd_failed);
@@ -235,7 +255,7 @@ struct DialogMetrics {
                     "Early dialogs created by a provisional response with a To-tag; not in the established count.");
     auto& terminated = counter_family(r, "sipmon_dialogs_terminated_total",
                                       "Confirmed dialogs ended by a BYE or an error response, by reason: BYE answered "
-                                      "2xx, BYE answered >= 300, BYE unanswered in 32 s, 481/408 to an in-dialog "
+                                      "2xx, BYE answered >= 300, BYE unanswered within Timer F, 481/408 to an in-dialog "
                                       "request.");
     terminated_bye_2xx.counter = &terminated.Add({{"reason", "bye_2xx"}});
     terminated_bye_error.counter = &terminated.Add({{"reason", "bye_error"}});

@@ -30,6 +30,22 @@ void check_invariants(const Report& report) {
           d.terminated_bye_2xx + d.terminated_bye_error + d.terminated_bye_unanswered + d.terminated_error_response);
   REQUIRE(report.rfc6076->rrd.count() == g.succeeded);
   REQUIRE(report.rfc6076->srd.count() == s.established);
+  // Closed attempts: each decided outcome closed once when decided; established ones when their
+  // dialog ends, so the established but not yet closed are exactly those still in progress.
+  const ClosedAttempts& c = s.closed;
+  using O = ClosedOutcome;
+  REQUIRE(c[O::redirected] == s.redirected);
+  REQUIRE(c[O::cancelled] == s.cancelled);
+  REQUIRE(c[O::ineffective] + c[O::timed_out] == s.ineffective);
+  REQUIRE(c[O::timed_out] == s.timeouts);
+  REQUIRE(c[O::failed] + c[O::failed_effective] == s.failed);
+  REQUIRE(c[O::evicted] == evicted("session_attempts"));
+  REQUIRE(c[O::completed] == s.completed);
+  REQUIRE(c[O::completed] + c[O::established] <= s.established);
+  REQUIRE(c.attempts() + s.pending + (s.established - c[O::completed] - c[O::established]) == s.attempts);
+  std::uint64_t registrations_closed = 0;
+  for (std::uint64_t n : g.closed) registrations_closed += n;
+  REQUIRE(registrations_closed + g.pending == g.attempts);
 }
 
 }  // namespace

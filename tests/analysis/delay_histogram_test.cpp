@@ -4,40 +4,49 @@
 
 using sipmon::DelayHistogram;
 
-TEST_CASE("an empty histogram has no mean, quantile or max", "[histogram]") {
+TEST_CASE("an empty histogram has no mean, quantile, min or max", "[histogram]") {
   DelayHistogram h;
   CHECK_FALSE(h.mean());
   CHECK_FALSE(h.quantile(0.5));
   CHECK(h.count() == 0);
+  CHECK(h.min() == 0);
+  CHECK(h.max() == 0);
 }
 
-TEST_CASE("observations land in the bucket whose upper bound holds them", "[histogram]") {
+TEST_CASE("observations land in the Prometheus bucket whose upper bound holds them", "[histogram]") {
   DelayHistogram h;
   h.observe(0.05);   // exactly a bound: belongs to that bucket (le semantics, as Prometheus)
   h.observe(0.051);  // next bucket
   h.observe(1e6);    // beyond every bound: +Inf
   h.observe(-1);     // a negative delay cannot exist: clamped to 0
-  CHECK(h.bucket(5) == 1);  // kBounds[5] == 0.05
-  CHECK(h.bucket(6) == 1);
-  CHECK(h.bucket(DelayHistogram::kBuckets - 1) == 1);
-  CHECK(h.bucket(0) == 1);
+  CHECK(DelayHistogram::kPrometheusBounds[7] == 0.05);
+  CHECK(h.prometheus_bucket(7) == 1);
+  CHECK(h.prometheus_bucket(8) == 1);
+  CHECK(h.prometheus_bucket(DelayHistogram::kPrometheusBuckets - 1) == 1);
+  CHECK(h.prometheus_bucket(0) == 1);
   CHECK(h.count() == 4);
   CHECK(h.max() == Approx(1e6));
+  CHECK(h.min() == 0);
 }
 
-TEST_CASE("quantiles interpolate inside a bucket and never exceed the maximum", "[histogram]") {
-  DelayHistogram h;
-  for (int i = 0; i < 100; ++i) h.observe(0.2);  // all in (0.1, 0.25]
-  CHECK(*h.mean() == Approx(0.2));
-  CHECK(*h.quantile(0.5) >= 0.1);
-  CHECK(*h.quantile(0.5) <= 0.2);
-  CHECK(*h.quantile(0.99) <= 0.2);
-  CHECK(*h.quantile(1.0) == Approx(0.2));
+TEST_CASE("percentiles of identical delays are those delays, never a bucket's interpolation", "[histogram]") {
+  // The issue's two examples: every SDT 0.2054-0.2060 s, every SRD 0.200 s.
+  DelayHistogram sdt;
+  for (int i = 0; i <= 6; ++i) sdt.observe(0.2054 + i * 0.0001);
+  for (double q : {0.5, 0.9, 0.99}) {
+    CHECK(*sdt.quantile(q) >= 0.2054);
+    CHECK(*sdt.quantile(q) <= 0.2060);
+  }
+  DelayHistogram srd;
+  for (int i = 0; i < 100; ++i) srd.observe(0.2);
+  CHECK(*srd.mean() == Approx(0.2));
+  CHECK(*srd.quantile(0.5) == 0.2);  // clamped to [min, max] = [0.2, 0.2]
+  CHECK(srd.min() == 0.2);
 }
 
 TEST_CASE("merging two histograms equals observing everything in one", "[histogram]") {
   DelayHistogram a, b, all;
-  for (double v : {0.01, 0.3, 2.0}) {
+  for (double v : {0.01, 0.3, 2.0, 0.00003}) {
     a.observe(v);
     all.observe(v);
   }
@@ -49,6 +58,8 @@ TEST_CASE("merging two histograms equals observing everything in one", "[histogr
   CHECK(a.count() == all.count());
   CHECK(a.sum() == Approx(all.sum()));
   CHECK(a.max() == all.max());
-  for (std::size_t i = 0; i < DelayHistogram::kBuckets; ++i) CHECK(a.bucket(i) == all.bucket(i));
-  CHECK(*a.quantile(0.9) == Approx(*all.quantile(0.9)));
+  CHECK(a.min() == all.min());
+  for (std::size_t i = 0; i < DelayHistogram::kPrometheusBuckets; ++i)
+    CHECK(a.prometheus_bucket(i) == all.prometheus_bucket(i));
+  for (double q : {0.1, 0.5, 0.9, 0.99}) CHECK(*a.quantile(q) == *all.quantile(q));  // exactly
 }

@@ -228,10 +228,10 @@ TEST_CASE("a 481 to an in-dialog request ends the dialog", "[dialogs]") {
   check_identity(report);
 }
 
-TEST_CASE("an early dialog with no final response ends after Timer C, the attempt times out at 32 s", "[dialogs]") {
+TEST_CASE("an early dialog with no final response ends after Timer C", "[dialogs]") {
   const CallIds caller;
   CallTrackerConfig config;
-  config.early_dialog_timeout_ns = seconds(180);
+  config.timer_c_ns = seconds(180);
   CallScript script(config);
   script.at(100.0, response(180, "INVITE", answered(caller, "callee-tag"), 1));  // its INVITE not captured
   script.until(279.0);
@@ -317,4 +317,54 @@ TEST_CASE("BYE glare: only the answer to the first BYE, from its sender's side, 
   CHECK(report.rfc6076->sdd.max() == Approx(0.5));
   CHECK(dialogs(report).terminated_bye_2xx == 1);
   check_identity(report);
+}
+
+TEST_CASE("a 2xx without a To-tag (RFC 2543) confirms a dialog that a BYE from either side completes", "[dialogs]") {
+  for (const bool callee_hangs_up : {false, true}) {
+    INFO("callee hangs up: " << callee_hangs_up);
+    const CallIds caller;  // no To-tag, ever: the remote tag is null (RFC 3261 §12.1.2)
+    CallScript script;
+    script.at(100.0, request("INVITE", caller, 1)).at(100.5, response(200, "INVITE", caller, 1));
+    if (callee_hangs_up) {
+      // The callee's BYE: From carries no tag, To the caller's.
+      const CallIds callee{.call_id = caller.call_id, .from_tag = "", .to_tag = caller.from_tag};
+      script.at(130.0, request("BYE", callee, 1)).at(130.1, response(200, "BYE", callee, 1));
+    } else {
+      script.at(130.0, request("BYE", caller, 2)).at(130.1, response(200, "BYE", caller, 2));
+    }
+    const Report report = script.report();
+    CHECK(report.rfc6076->sessions.established == 1);
+    CHECK(report.dialogs->established == 1);
+    CHECK(report.dialogs->terminated_bye_2xx == 1);
+    CHECK(report.rfc6076->sessions.completed == 1);
+    CHECK(report.rfc6076->sessions.closed[ClosedOutcome::completed] == 1);
+    CHECK(report.rfc6076->sdt.max() == Approx(29.5));
+  }
+}
+
+TEST_CASE("an established attempt is closed when its dialog ends, not when it is answered", "[dialogs][closed]") {
+  const CallIds completed_call{.call_id = "completes"};
+  const CallIds expiring_call{.call_id = "expires"};
+  const CallIds rejected_call{.call_id = "rejected"};
+  CallScript script(with_default_expiry(60));
+  const CallIds a = answered(completed_call, "ta");
+  const CallIds b = answered(expiring_call, "tb");
+  script.at(100.0, request("INVITE", completed_call, 1))
+      .at(100.2, response(200, "INVITE", a, 1))
+      .at(100.3, request("INVITE", expiring_call, 1))
+      .at(100.4, response(200, "INVITE", b, 1))
+      .at(101.0, request("INVITE", rejected_call, 1))
+      .at(101.5, response(486, "INVITE", answered(rejected_call, "tc"), 1));
+  Report report = script.report();
+  CHECK(report.rfc6076->sessions.closed.attempts() == 1);  // only the 486, decided at once
+  CHECK(report.rfc6076->sessions.closed[ClosedOutcome::failed_effective] == 1);
+  script.at(110.0, request("BYE", a, 2)).at(110.1, response(200, "BYE", a, 2));
+  report = script.report();
+  CHECK(report.rfc6076->sessions.closed[ClosedOutcome::completed] == 1);
+  CHECK(report.rfc6076->sessions.closed.attempts() == 2);
+  script.until(162.0);  // the other dialog expires (60 s without a refresh): closed, not completed
+  report = script.report();
+  CHECK(report.dialogs->expired == 1);
+  CHECK(report.rfc6076->sessions.closed[ClosedOutcome::established] == 1);
+  CHECK(report.rfc6076->sessions.closed.attempts() == 3);
 }

@@ -94,3 +94,36 @@ TEST_CASE("engine counts per peer when given a peers table", "[engine][peers]") 
   without.on_frame(make_frame(sip_udp_frame(kInvite)));
   CHECK(without.report().peers.empty());
 }
+
+TEST_CASE("a start line with none of the five mandatory headers is SIP only on SIP's ports", "[engine]") {
+  Engine engine;
+  // On port 80: text that merely begins like SIP (an HTTP body). tshark does not count it.
+  const auto http = sip_udp_frame("SIP/2.0 200 ok\r\nContent-Type: text/html\r\n\r\n<html></html>",
+                                  UdpSpec{.src_port = 80, .dst_port = 40000});
+  // On port 5060: a broken REGISTER (zeek's sip-junk-before-request), which tshark counts.
+  const auto broken = sip_udp_frame("REGISTER sip:1.1.1.1:5060 SIP/2.0\r\nExpires: 3600\r\n\r\n",
+                                    UdpSpec{.src_port = 31000, .dst_port = 5060});
+  engine.on_frame(make_frame(http));
+  engine.on_frame(make_frame(broken));
+  const Report report = engine.report();
+  CHECK(report.capture.sip_messages == 1);
+  CHECK(report.requests.at("REGISTER") == 1);
+  CHECK(report.responses.count("200") == 0);
+  CHECK(report.capture.non_sip_by_reason.at("sip_start_line_only") == 1);
+}
+
+TEST_CASE("a TCP flow speaking HTTP whose segment begins 'SIP/2.0 200 ok' counts no SIP message", "[engine][tcp]") {
+  Engine engine;
+  const std::string request = "GET /status HTTP/1.1\r\nHost: example.test\r\n\r\n";
+  const std::string quoted = "SIP/2.0 200 ok\r\nContent-Type: text/plain\r\nServer: web\r\n\r\nthe SIP trunk is up\r\n";
+  const TcpSpec client{.src_port = 40000, .dst_port = 80, .seq = 1};
+  const TcpSpec server{.src_port = 80, .dst_port = 40000, .seq = 1};
+  engine.on_frame(make_frame(tcp_frame(request, client)));
+  engine.on_frame(make_frame(tcp_frame("HTTP/1.1 200 OK\r\nContent-Length: 72\r\n\r\n", server)));
+  engine.on_frame(make_frame(tcp_frame(quoted, TcpSpec{.src_port = 80, .dst_port = 40000, .seq = 40})));
+  const Report report = engine.report();
+  CHECK(report.capture.sip_messages == 0);
+  CHECK(report.responses.empty());
+  CHECK(report.capture.packets == 3);
+  CHECK(report.capture.non_sip == 3);
+}

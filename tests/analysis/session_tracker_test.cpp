@@ -321,3 +321,114 @@ TEST_CASE("a 2xx from another fork still establishes an attempt one branch chall
   CHECK(sessions(report).failed == 0);
   check_partition(report);
 }
+
+// RFC 3261 timers (docs/metrics.md, "Timers"): Timer B only while nothing has answered the INVITE.
+
+TEST_CASE("a call that rings for a minute and is then answered is established, never a timeout", "[sessions][timers]") {
+  const CallIds caller;
+  const CallIds dialog = answered(caller, "callee-tag");
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1))
+      .at(100.01, response(100, "INVITE", caller, 1))
+      .at(100.5, response(180, "INVITE", dialog, 1));
+  script.until(159.0);
+  CHECK(sessions(script.report()).pending == 1);
+  script.at(160.0, response(200, "INVITE", dialog, 1));
+  const Report report = script.report();
+  CHECK(sessions(report).established == 1);
+  CHECK(sessions(report).timeouts == 0);
+  CHECK(report.rfc6076->srd.max() == Approx(0.5));
+  check_partition(report);
+}
+
+TEST_CASE("a 480 or a 487 after a minute of ringing keeps its outcome", "[sessions][timers]") {
+  const CallIds busy{.call_id = "busy@example.test"};
+  const CallIds cancelled{.call_id = "cancel@example.test"};
+  CallScript script;
+  script.at(100.0, request("INVITE", busy, 1))
+      .at(100.2, response(180, "INVITE", answered(busy, "b"), 1))
+      .at(101.0, request("INVITE", cancelled, 1))
+      .at(101.2, response(180, "INVITE", answered(cancelled, "c"), 1))
+      .at(150.0, request("CANCEL", cancelled, 1))
+      .at(150.1, response(487, "INVITE", answered(cancelled, "c"), 1))
+      .at(160.2, response(480, "INVITE", answered(busy, "b"), 1));
+  script.until(400.0);
+  const Report report = script.report();
+  CHECK(sessions(report).failed == 1);
+  CHECK(sessions(report).effective == 1);  // 480: the user was reached
+  CHECK(sessions(report).cancelled == 1);
+  CHECK(sessions(report).timeouts == 0);
+  CHECK(report.rfc6076->srd_failed.max() == Approx(60.2));
+  check_partition(report);
+}
+
+TEST_CASE("after a 100 only, Timer C runs from the INVITE: a 100 does not restart it", "[sessions][timers]") {
+  const CallIds caller;
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1))
+      .at(100.1, response(100, "INVITE", caller, 1))
+      .at(200.0, response(100, "INVITE", caller, 1));  // a proxy's second 100: no restart
+  script.until(281.0);                                 // INVITE + 181 s
+  CHECK(sessions(script.report()).pending == 1);
+  script.until(281.1);
+  const Report report = script.report();
+  CHECK(sessions(report).timeouts == 1);
+  CHECK(sessions(report).ineffective == 1);
+  check_partition(report);
+}
+
+TEST_CASE("each 101-199 restarts Timer C, whose expiry is a timeout and ends the early dialog", "[sessions][timers]") {
+  const CallIds caller;
+  const CallIds dialog = answered(caller, "callee-tag");
+  CallScript script;
+  script.at(100.0, request("INVITE", caller, 1))
+      .at(100.5, response(180, "INVITE", dialog, 1))
+      .at(250.0, response(183, "INVITE", dialog, 1));
+  script.until(431.0);  // 183 + 181 s
+  CHECK(sessions(script.report()).pending == 1);
+  CHECK(script.tracker().dialogs().size() == 1);
+  script.until(431.1);
+  const Report report = script.report();
+  CHECK(sessions(report).timeouts == 1);
+  CHECK(sessions(report).pending == 0);
+  CHECK(script.tracker().dialogs().size() == 0);
+  check_partition(report);
+}
+
+TEST_CASE("attempts on different timers time out in deadline order", "[sessions][timers]") {
+  const CallIds ringing{.call_id = "ringing@example.test"};
+  const CallIds silent{.call_id = "silent@example.test"};
+  const CallIds trying{.call_id = "trying@example.test"};
+  CallTrackerConfig config;
+  config.timer_c_ns = seconds(100);
+  CallScript script(config);
+  script.at(0.0, request("INVITE", ringing, 1))
+      .at(0.1, response(180, "INVITE", answered(ringing, "r"), 1))  // Timer C: 100.1
+      .at(1.0, request("INVITE", trying, 1))
+      .at(1.1, response(100, "INVITE", trying, 1))                    // Timer C from the INVITE: 101.0
+      .at(80.0, request("INVITE", silent, 1));                        // Timer B: 112
+  script.until(100.05);
+  CHECK(sessions(script.report()).timeouts == 0);
+  script.until(100.2);
+  CHECK(sessions(script.report()).timeouts == 1);
+  script.until(100.95);
+  CHECK(sessions(script.report()).timeouts == 1);
+  script.until(101.05);
+  CHECK(sessions(script.report()).timeouts == 2);
+  script.until(112.1);
+  CHECK(sessions(script.report()).timeouts == 3);
+  CHECK(sessions(script.report()).pending == 0);
+}
+
+TEST_CASE("the report carries the timers in force", "[sessions][timers]") {
+  CallTrackerConfig config;
+  config.timer_b_ns = seconds(16);
+  config.timer_c_ns = seconds(8);  // below Timer B: raised to it
+  config.timer_f_ns = seconds(4);
+  CallScript script(config);
+  const Report report = script.report();
+  REQUIRE(report.timers);
+  CHECK(report.timers->timer_b_s == 16.0);
+  CHECK(report.timers->timer_c_s == 16.0);
+  CHECK(report.timers->timer_f_s == 4.0);
+}

@@ -248,9 +248,25 @@ TEST_CASE("a header line cut by the end of the payload makes the message uncount
   CHECK(parse_sip_message("SIP/2.0 401 Unauthorized\r\nCall-ID: abc", m) == SipParseStatus::header_cut_short);
   CHECK(parse_sip_message("SIP/2.0 200 OK\r\nCall-ID: x\r\nCSeq: 2 REGISTER", m) == SipParseStatus::header_cut_short);
   // ...and these are: a start line alone, a last line with its line end, a cut continuation line.
-  CHECK(parse_sip_message("SIP/2.0 200 OK", m) == SipParseStatus::message);
+  CHECK(parse_sip_message("SIP/2.0 200 OK", m) == SipParseStatus::start_line_only);  // SIP on port 5060
+  CHECK(m.status_code == 200);
   CHECK(parse_sip_message("SIP/2.0 200 OK\r\nCall-ID: x\r\nCSeq: 2 REGISTER\r\n", m) == SipParseStatus::message);
   CHECK(m.defect == Anomaly::sip_headers_unterminated);
   CHECK(parse_sip_message("OPTIONS sip:x SIP/2.0\r\nCall-ID: x\r", m) == SipParseStatus::message);
   CHECK(parse_sip_message("OPTIONS sip:x SIP/2.0\r\nCall-ID: x\r\n  folded", m) == SipParseStatus::message);
+}
+
+TEST_CASE("a SIP start line with none of the five mandatory headers is told apart", "[parser]") {
+  SipMessage m;
+  // An HTTP body, or any text, may begin like a SIP response: the engine takes it for SIP only on
+  // the SIP ports (engine_test.cpp).
+  CHECK(parse_sip_message("SIP/2.0 200 ok\r\nContent-Type: text/html\r\nContent-Length: 0\r\n\r\n", m) ==
+        SipParseStatus::start_line_only);
+  CHECK(parse_sip_message("SIP/2.0 200 ok\r\n\r\n", m) == SipParseStatus::start_line_only);
+  CHECK(parse_sip_message("OPTIONS sip:x@example.test SIP/2.0\r\nServer: x\r\n\r\n", m) ==
+        SipParseStatus::start_line_only);
+  // One of the five is enough: a broken SIP message, counted with its defect.
+  CHECK(parse_sip_message("SIP/2.0 200 OK\r\nCall-ID: abc\r\n\r\n", m) == SipParseStatus::message);
+  CHECK(m.defect != Anomaly::none);
+  CHECK_FALSE(m.mandatory_headers_ok);
 }

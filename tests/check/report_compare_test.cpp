@@ -294,6 +294,11 @@ TEST_CASE("figure kinds follow the report contract by path", "[check][compare]")
   CHECK(classify_figure("rfc6076.isa") == FigureKind::lower_better);
   CHECK(classify_figure("rfc6076.ira") == FigureKind::lower_better);
   CHECK(classify_figure("rfc6076.rrd.max") == FigureKind::lower_better);
+  CHECK(classify_figure("rfc6076.sdd.min") == FigureKind::lower_better);
+  CHECK(classify_figure("rfc6076.closed.scr") == FigureKind::higher_better);
+  CHECK(classify_figure("rfc6076.closed.isa") == FigureKind::lower_better);
+  CHECK(classify_figure("rfc6076.closed.timed_out") == FigureKind::exact);
+  CHECK(classify_figure("timers.timer_b_s") == FigureKind::exact);
   CHECK(classify_figure("rfc6076.rrd.count") == FigureKind::exact);
   CHECK(classify_figure("rfc6076.session_attempts") == FigureKind::exact);
   CHECK(classify_figure("responses.ser") == FigureKind::exact);

@@ -88,3 +88,25 @@ TEST_CASE("table options know whether any was changed from its default", "[engin
   options.max_transactions = 1;
   CHECK_FALSE(options.defaults());
 }
+
+TEST_CASE("timer options set Timers B, C and F in seconds", "[engine-options]") {
+  const CallTrackerConfig defaults{};
+  CHECK(defaults.timer_b_ns == 32'000'000'000);   // RFC 3261 64*T1
+  CHECK(defaults.timer_c_ns == 181'000'000'000);  // RFC 3261 §16.6: more than 3 minutes
+  CHECK(defaults.timer_f_ns == 32'000'000'000);
+  const EngineConfig config = parsed_config({"--timer-b", "4", "--invite-timeout", "90.5", "--timer-f", "0.5"});
+  CHECK(config.calls.timer_b_ns == 4'000'000'000);
+  CHECK(config.calls.timer_c_ns == 90'500'000'000);
+  CHECK(config.calls.timer_f_ns == 500'000'000);
+}
+
+TEST_CASE("an invite timeout shorter than Timer B or out of range is a usage error", "[engine-options]") {
+  CHECK_THROWS_AS(parsed_config({"--timer-b", "40", "--invite-timeout", "39"}), CLI::ValidationError);
+  CHECK_NOTHROW(parsed_config({"--timer-b", "40", "--invite-timeout", "40"}));
+  for (const char* option : {"--timer-b", "--invite-timeout", "--timer-f"}) {
+    INFO(option);
+    CHECK_THROWS_AS(parsed_config({option, "0"}), CLI::ValidationError);
+    CHECK_THROWS_AS(parsed_config({option, "3601"}), CLI::ValidationError);
+    CHECK_THROWS_AS(parsed_config({option, "soon"}), CLI::ParseError);
+  }
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The table caps and timers on the command line (--max-dialogs, --max-session-attempts,
-# --max-registrations, --max-transactions, --session-expires-default): taken by replay, check and
+# --max-registrations, --max-transactions, --session-expires-default, --timer-b, --invite-timeout,
+# --timer-f): taken by replay, check and
 # live, out-of-range values refused with exit 2, and a cap that is too small for the traffic evicts
 # undecided attempts and counts them in table_evictions.
 #
@@ -87,5 +88,24 @@ check "live --max-registrations 0 is a usage error naming the option" \
 run live --help
 check "live --help lists the table options with their defaults" \
   eval 'grep -qF -- "--max-dialogs" "$WORK/out" && grep -qF -- "--session-expires-default" "$WORK/out" && grep -qF "1048576" "$WORK/out"'
+
+# RFC 3261 timers: --timer-b, --invite-timeout (Timer C), --timer-f.
+run replay --json --timer-b 1 --invite-timeout 2 --timer-f 3 "$SAMPLES/call-long-ring.pcap"
+check "replay reports the timers it ran with" \
+  json_is 'r["timers"]' "{'timer_b_s': 1.0, 'timer_c_s': 2.0, 'timer_f_s': 3.0}"
+# The 40-s ring with Timer C at 2 s: given up 2 s after the 180, a timeout. With the defaults
+# (Timer C 181 s) the same capture is an established call: a ringing INVITE has no Timer B.
+check "a 40-s ring outlives Timer C of 2 s: one timeout" json_is 'r["rfc6076"]["timeouts"]' 1
+run replay --json "$SAMPLES/call-long-ring.pcap"
+check "with the defaults (B 32 s, C 181 s) the 40-s ring is established, no timeout" \
+  json_is '(r["rfc6076"]["sessions_established"], r["rfc6076"]["timeouts"], r["timers"]["timer_c_s"])' "(1, 0, 181.0)"
+run replay --timer-b 40 --invite-timeout 39 "$SAMPLES/call-answered.pcap"
+check "--invite-timeout below --timer-b is a usage error naming the option" \
+  eval 'exit_is 2 && err_has --invite-timeout'
+run live -i lo --timer-f 0 --duration 1s
+check "live --timer-f 0 is a usage error" exit_is 2
+run live --help
+check "live --help names the RFC 3261 sections of the timers" \
+  eval 'grep -qF "17.1.1.2" "$WORK/out" && grep -qF "16.7 step 2" "$WORK/out" && grep -qF "17.1.2.2" "$WORK/out"'
 
 finish

@@ -162,14 +162,14 @@ TEST_CASE("delay histograms keep DelayHistogram's buckets exactly", "[prometheus
   REQUIRE(failure != nullptr);
   CHECK(success->histogram.sample_count == srd.count());
   CHECK(success->histogram.sample_sum == Approx(srd.sum()));
-  REQUIRE(success->histogram.bucket.size() == DelayHistogram::kBuckets);
+  REQUIRE(success->histogram.bucket.size() == DelayHistogram::kPrometheusBuckets);
   std::uint64_t cumulative = 0;
-  for (std::size_t i = 0; i < DelayHistogram::kBuckets; ++i) {
-    cumulative += srd.bucket(i);
+  for (std::size_t i = 0; i < DelayHistogram::kPrometheusBuckets; ++i) {
+    cumulative += srd.prometheus_bucket(i);
     CAPTURE(i);
     CHECK(success->histogram.bucket[i].cumulative_count == cumulative);
-    if (i < DelayHistogram::kBounds.size())
-      CHECK(success->histogram.bucket[i].upper_bound == DelayHistogram::kBounds[i]);
+    if (i < DelayHistogram::kPrometheusBounds.size())
+      CHECK(success->histogram.bucket[i].upper_bound == DelayHistogram::kPrometheusBounds[i]);
   }
   CHECK(failure->histogram.sample_count == 1);
 }
@@ -234,8 +234,8 @@ TEST_CASE("pending attempts are gauges, and dialogs have a counter for each way 
   PrometheusMetrics metrics;
   Report report;
   report.rfc6076.emplace();
-  report.rfc6076->sessions = SessionCounts{.attempts = 9, .cancelled = 2, .failed = 3, .pending = 4};
-  report.rfc6076->registrations = RegistrationCounts{.attempts = 5, .succeeded = 3, .pending = 2};
+  report.rfc6076->sessions = SessionCounts{.attempts = 9, .cancelled = 2, .failed = 3, .pending = 4, .closed = {}};
+  report.rfc6076->registrations = RegistrationCounts{.attempts = 5, .succeeded = 3, .pending = 2, .closed = {}};
   report.rfc6076->sdd_timeouts = 1;
   report.dialogs = DialogCounts{.established = 10,
                                 .terminated = 6,
@@ -283,4 +283,22 @@ TEST_CASE("pending attempts are gauges, and dialogs have a counter for each way 
   CHECK(sample(text, "sipmon_sessions_failed_total") == 7);
   CHECK(sample(text, "sipmon_dialogs_expired_total") == 3);
   CHECK(sample(text, "sipmon_dialogs_active") == 0);
+}
+
+TEST_CASE("closed attempts are one counter family labelled by outcome", "[prometheus]") {
+  PrometheusMetrics metrics;
+  Report report;
+  report.rfc6076.emplace();
+  ClosedAttempts& closed = report.rfc6076->sessions.closed;
+  closed[ClosedOutcome::completed] = 5;
+  closed[ClosedOutcome::established] = 1;
+  closed[ClosedOutcome::timed_out] = 2;
+  report.rfc6076->registrations.closed[static_cast<std::size_t>(ClosedRegistration::succeeded)] = 3;
+  metrics.update(report);
+  const std::string text = metrics.render();
+  CHECK(sample(text, R"(sipmon_session_attempts_closed_total{outcome="completed"})") == 5);
+  CHECK(sample(text, R"(sipmon_session_attempts_closed_total{outcome="established"})") == 1);
+  CHECK(sample(text, R"(sipmon_session_attempts_closed_total{outcome="timed_out"})") == 2);
+  CHECK(sample(text, R"(sipmon_session_attempts_closed_total{outcome="evicted"})") == 0);
+  CHECK(sample(text, R"(sipmon_registration_attempts_closed_total{outcome="succeeded"})") == 3);
 }

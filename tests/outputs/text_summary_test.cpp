@@ -54,9 +54,9 @@ TEST_CASE("the summary shows the RFC 6076 ratios with the report's formulas", "[
         "8 (4 established, 1 pending): SER 66.7%, SEER 83.3%, ISA 12.5%, SCR 37.5%, ASR 50.0%, NER 87.5%");
   CHECK(value_of(summary, "registrations") == "4 (3 succeeded, 0 pending): IRA 25.0%");
   CHECK(value_of(summary, "dialogs") == "1 active, 1 evicted (4 established, 2 terminated, 0 expired)");
-  // Three SRDs of 100 ms fall in the (50 ms, 100 ms] bucket; quantiles interpolate inside it
-  // (p50: halfway, 75 ms; p90: 95 ms), as the JSON report's do. SDT mean of 10 s and 20 s.
-  CHECK(value_of(summary, "delays") == "SRD p50 0.075 s, p90 0.095 s; SDT mean 15.000 s");
+  // Three SRDs of 100 ms: every percentile is 100 ms (nearest rank, never an interpolation below
+  // the smallest delay), as in the JSON report. SDT mean of 10 s and 20 s.
+  CHECK(value_of(summary, "delays") == "SRD p50 0.100 s, p90 0.100 s; SDT mean 15.000 s");
 }
 
 TEST_CASE("ratios and delays without a denominator or an observation show '-'", "[text-summary]") {
