@@ -8,7 +8,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   clang llvm libbpf-dev bpftool
   libpcap-dev zlib1g-dev libzstd-dev prometheus-cpp-dev libcli11-dev nlohmann-json3-dev catch2 libexpected-dev
-  libbenchmark-dev libclang-rt-14-dev
+  libbenchmark-dev libclang-rt-14-dev libseccomp-dev
   libmicrohttpd-dev libyaml-cpp-dev libcrypt-dev libcurl4-openssl-dev
   # packaging: the man page from --help, the .deb's dependencies (dpkg-shlibdeps), the clean
   # Debian 12 root of scripts/package-test.sh, the format check

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include <sys/epoll.h>
@@ -22,7 +23,9 @@
 #include "outputs/text_summary.h"
 #include "sources/capture_privileges.h"
 #include "sources/ebpf_live_source.h"
+#include "sources/interface_tracker.h"
 #include "sources/pcap_live_source.h"
+#include "sources/steady_state_seccomp.h"
 
 namespace sipmon {
 namespace {
@@ -108,9 +111,10 @@ Report snapshot(const Engine& engine, const LiveSource* source, const HepParts& 
 // read it in between, so this bounds how stale a scraped figure can be.
 constexpr double kMetricsRefreshSeconds = 1.0;
 
-void publish(const Report& report, MetricsOutputs& outputs) {
+void publish(const Report& report, const InterfaceTracker& interfaces, MetricsOutputs& outputs) {
   outputs.metrics().update(report);
   if (report.capture.live) outputs.metrics().update_capture_drops(report.capture.live->drops);
+  outputs.metrics().update_capture_interfaces(interfaces.status(InterfaceTracker::Clock::now()));
 }
 
 bool write_report(const Report& report, const std::string& path) {
@@ -159,6 +163,8 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
       ->transform(CLI::AsNumberWithUnit(kTimeUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE))
       ->capture_default_str();
   live->add_flag("--json", options.json, "Print the JSON report on stdout at exit instead of a summary");
+  live->add_option("--user", options.user,
+                   "Run as this user once capture is set up (started as root); --out must be writable by it");
   add_engine_table_options(*live, options.tables);
   add_metrics_options(*live, options.metrics, MetricsCommand::live);
   add_hep_options(*live, options.hep, HepCommand::live);
@@ -217,6 +223,15 @@ int run_live(const LiveOptions& options) {
   sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
   Fd signals(signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK));
 
+  std::optional<RunAsUser> user;
+  if (!options.user.empty()) {
+    auto found = find_user(options.user);
+    if (!found) {
+      std::cerr << "sipmon: " << found.error().message << "\n";
+      return kExitUsage;
+    }
+    user = std::move(*found);
+  }
   Opened opened;
   if (!options.interfaces.empty()) {
     opened = open_source(options);
@@ -238,9 +253,23 @@ int run_live(const LiveOptions& options) {
     return kExitUsage;
   }
   hep.sender = std::move(*sender);
-  // Before any thread starts: capabilities belong to threads, and the metrics server's threads
-  // must not inherit them.
-  if (auto dropped = drop_capabilities(); !dropped) std::cerr << "sipmon: warning: " << dropped.error().message << "\n";
+  // Interfaces deleted and re-created while capturing are followed (docs/live.md).
+  InterfaceTracker tracker(options.interfaces);
+  std::optional<InterfaceWatch> link_watch;
+  if (source) {
+    auto watch = InterfaceWatch::open(options.interfaces);
+    if (watch) {
+      link_watch.emplace(std::move(*watch));
+    } else {
+      std::cerr << "sipmon: warning: deleted interfaces will go unnoticed: " << watch.error().message << "\n";
+    }
+  }
+  // Before any thread starts: capabilities and ids belong to threads, and the metrics server's
+  // threads must not inherit them. A --user that cannot be honoured stops the run.
+  if (auto dropped = drop_privileges(user); !dropped) {
+    std::cerr << "sipmon: " << (user ? "" : "warning: ") << dropped.error().message << "\n";
+    if (user) return kExitUsage;
+  }
 
   auto started = MetricsOutputs::start(options.metrics);
   if (!started) {
@@ -263,7 +292,7 @@ int run_live(const LiveOptions& options) {
   apply_engine_table_options(options.tables, config);
   Engine engine(std::move(config));
   if (hep.listener) hep.ingest = std::make_unique<HepIngest>(hep_ingest_config(options.hep), engine);
-  publish(snapshot(engine, source, hep, options), outputs);  // every family present from the first scrape
+  publish(snapshot(engine, source, hep, options), tracker, outputs);  // every family present from the first scrape
   outputs.start_periodic_push();
   Fd metrics_timer = make_timer(kMetricsRefreshSeconds, true);
   Fd report_timer = make_timer(options.report_interval_s, true);
@@ -272,7 +301,7 @@ int run_live(const LiveOptions& options) {
   const bool show_status = options.status_interval_s > 0 && stderr_is_watched();
   Fd status_timer = make_timer(show_status ? options.status_interval_s : 0, true);
   Fd epoll(epoll_create1(EPOLL_CLOEXEC));
-  enum : std::uint32_t { kSource, kSignal, kReportTimer, kDurationTimer, kMetricsTimer, kHep, kStatusTimer };
+  enum : std::uint32_t { kSource, kSignal, kReportTimer, kDurationTimer, kMetricsTimer, kHep, kStatusTimer, kLinks };
   auto watch = [&](int fd, std::uint32_t tag) {
     epoll_event event{};
     event.events = EPOLLIN;
@@ -285,12 +314,20 @@ int run_live(const LiveOptions& options) {
     for (int fd : source->poll_fds()) watching = watching && watch(fd, kSource);
   }
   if (hep.listener) watching = watching && watch(hep.listener->poll_fd(), kHep);
+  if (link_watch) watching = watching && watch(link_watch->fd(), kLinks);
   if (options.report_interval_s > 0) watching = watching && report_timer.fd >= 0 && watch(report_timer.fd, kReportTimer);
   if (options.duration_s > 0) watching = watching && duration_timer.fd >= 0 && watch(duration_timer.fd, kDurationTimer);
   if (show_status) watching = watching && status_timer.fd >= 0 && watch(status_timer.fd, kStatusTimer);
   if (!watching) {
     std::cerr << "sipmon: cannot set up the event loop: " << std::strerror(errno) << "\n";
     return kExitUsage;
+  }
+
+  // Everything is open and every thread started: from here on, the steady-state allow-list. It was
+  // traced for interface capture; HEP's sockets (accept, connect, reconnects) are not on it yet,
+  // so a run with --hep-listen or --hep-out goes without it (docs/live.md).
+  if (!hep.listener && !hep.sender) {
+    if (auto filtered = install_steady_state_filter(); !filtered) std::cerr << "sipmon: warning: " << filtered.error().message << "\n";
   }
 
   std::string ports;
@@ -331,13 +368,16 @@ int run_live(const LiveOptions& options) {
         case kMetricsTimer:
           if (::read(metrics_timer.fd, &expirations, sizeof expirations) > 0) {
             engine.tick();  // a silent network still times out attempts and expires dialogs
-            publish(snapshot(engine, source, hep, options), outputs);
+            publish(snapshot(engine, source, hep, options), tracker, outputs);
           }
           break;
         case kStatusTimer:
           if (::read(status_timer.fd, &expirations, sizeof expirations) > 0) {
             std::cerr << "sipmon: status: " << render_status_line(snapshot(engine, source, hep, options)) << std::endl;
           }
+          break;
+        case kLinks:
+          if (source) tracker.follow(*link_watch, *source, std::cerr);
           break;
         case kSignal: {
           // Taken, so that it is not delivered again once the stop signals are unblocked below.
@@ -367,7 +407,7 @@ int run_live(const LiveOptions& options) {
   if (hep.sender) hep.sender->finish(kHepFlushSeconds);
   engine.tick();
   const Report report = snapshot(engine, source, hep, options);
-  publish(report, outputs);
+  publish(report, tracker, outputs);
   // Files first, the network last (bounded by --push-timeout): a hung gateway costs its push, never
   // the report, and the stop signal was already taken.
   if (!write_report(report, options.out)) status = kExitOutputFailed;

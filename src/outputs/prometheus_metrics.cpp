@@ -395,6 +395,20 @@ struct PrometheusMetrics::State {
   std::map<std::string, CounterSlot, std::less<>> capture_drops;
   Counter* push_failures = nullptr;
 
+  // Live capture interfaces, created with the first update (sipmon live only).
+  struct InterfaceSlots {
+    Gauge* up = nullptr;
+    Counter* blind_seconds = nullptr;
+    double blind_applied = 0;
+    CounterSlot gaps;
+    CounterSlot reattaches;
+  };
+  Family<Gauge>* interface_up_family = nullptr;
+  Family<Counter>* interface_blind_family = nullptr;
+  Family<Counter>* interface_gaps_family = nullptr;
+  Family<Counter>* interface_reattaches_family = nullptr;
+  std::map<std::string, InterfaceSlots, std::less<>> interfaces;
+
   // --peers: created with the first report that carries peers.
   Family<Counter>* peer_requests_family = nullptr;
   Family<Counter>* peer_responses_family = nullptr;
@@ -631,6 +645,42 @@ void PrometheusMetrics::update_capture_drops(const std::map<std::string, std::ui
       it = s.capture_drops.emplace(name, CounterSlot{&s.capture_drops_family->Add({{"reason", name}}), 0}).first;
     }
     it->second.set(total);
+  }
+}
+
+void PrometheusMetrics::update_capture_interfaces(const std::map<std::string, CaptureInterfaceStatus>& by_interface) {
+  const std::lock_guard lock(state_->mutex);
+  State& s = *state_;
+  if (s.interface_up_family == nullptr) {
+    prometheus::Registry& r = *s.registry;
+    s.interface_up_family = &gauge_family(r, "sipmon_capture_interface_up",
+                                          "1 while the capture interface exists and is captured, 0 while it is deleted.");
+    s.interface_blind_family = &counter_family(r, "sipmon_capture_interface_blind_seconds_total",
+                                               "Seconds the capture interface was deleted, so nothing on it was seen.");
+    s.interface_gaps_family = &counter_family(r, "sipmon_capture_interface_gaps_total",
+                                              "Times the capture interface was deleted while capturing.");
+    s.interface_reattaches_family = &counter_family(r, "sipmon_capture_interface_reattaches_total",
+                                                    "Times capture followed a re-created interface to its new index.");
+  }
+  for (const auto& [name, status] : by_interface) {
+    auto it = s.interfaces.find(name);
+    if (it == s.interfaces.end()) {
+      const prometheus::Labels labels{{"interface", name}};
+      State::InterfaceSlots slots;
+      slots.up = &s.interface_up_family->Add(labels);
+      slots.blind_seconds = &s.interface_blind_family->Add(labels);
+      slots.gaps.counter = &s.interface_gaps_family->Add(labels);
+      slots.reattaches.counter = &s.interface_reattaches_family->Add(labels);
+      it = s.interfaces.emplace(name, slots).first;
+    }
+    State::InterfaceSlots& slots = it->second;
+    slots.up->Set(status.up ? 1 : 0);
+    if (status.blind_seconds > slots.blind_applied) {
+      slots.blind_seconds->Increment(status.blind_seconds - slots.blind_applied);
+      slots.blind_applied = status.blind_seconds;
+    }
+    slots.gaps.set(status.gaps);
+    slots.reattaches.set(status.reattaches);
   }
 }
 

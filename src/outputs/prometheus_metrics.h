@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 
+#include "analysis/capture_interface_status.h"
 #include "analysis/report.h"
 
 namespace prometheus {
@@ -55,6 +56,10 @@ class PrometheusMetrics {
   // Packets the live capture lost before the engine saw them: absolute totals by reason
   // ("ring_buffer_full", "truncated", "socket_drops"; others are summed under "other").
   void update_capture_drops(const std::map<std::string, std::uint64_t>& totals_by_reason);
+
+  // Live capture interfaces that were deleted (and maybe re-created): the up gauge, seconds
+  // blind, gaps and reattaches, by interface (docs/live.md, "Interfaces that go away").
+  void update_capture_interfaces(const std::map<std::string, CaptureInterfaceStatus>& by_interface);
 
   // Pushes to the Pushgateway that failed (the family appears with the first call; 0 is allowed).
   void add_push_failures(std::uint64_t n);

@@ -61,6 +61,21 @@ tl::expected<AfPacketSocket, OpenError> AfPacketSocket::open(const std::string& 
   return owner;
 }
 
+bool AfPacketSocket::rebind(std::uint32_t ifindex) {
+  if (fd_ < 0) return false;
+  // The unregistration left ENETDOWN pending on the socket; read it so it is not reported later.
+  int pending = 0;
+  socklen_t length = sizeof(pending);
+  ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &pending, &length);
+  sockaddr_ll address{};
+  address.sll_family = AF_PACKET;
+  address.sll_protocol = htons(ETH_P_ALL);
+  address.sll_ifindex = static_cast<int>(ifindex);
+  if (::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) return false;
+  ifindex_ = ifindex;
+  return true;
+}
+
 AfPacketSocket::AfPacketSocket(AfPacketSocket&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)), ifindex_(other.ifindex_) {}
 

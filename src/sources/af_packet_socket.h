@@ -24,6 +24,11 @@ class AfPacketSocket {
 
   int fd() const { return fd_; }
   std::uint32_t ifindex() const { return ifindex_; }
+  // Binds the socket again, to the index a deleted and re-created interface came back with.
+  // The kernel unbinds a packet socket whose device is unregistered but keeps the socket and its
+  // filter; bind() on a packet socket checks no capability, so this works after every privilege
+  // was dropped (docs/live.md, "Interfaces that go away"). False with errno set on failure.
+  bool rebind(std::uint32_t ifindex);
   // Closes the socket: the filter stops running for this interface.
   void close();
 

@@ -24,6 +24,7 @@ struct EbpfLiveSource::Impl final : RecordSink {
 
   BpfSkeleton skeleton;
   std::vector<AfPacketSocket> sockets;
+  std::vector<std::string> interfaces;  // sockets[i] captures interfaces[i]
   std::optional<RingbufReader> reader;
   std::vector<std::uint8_t> frame_buffer;  // sized once: re-inserting a VLAN tag allocates nothing
   std::int64_t realtime_offset_ns = monotonic_to_realtime_offset_ns();
@@ -49,6 +50,7 @@ tl::expected<std::unique_ptr<EbpfLiveSource>, EbpfLiveSource::OpenError> EbpfLiv
     auto socket = AfPacketSocket::open(interface, impl->skeleton.program_fd());
     if (!socket) return Fail(socket.error());
     impl->sockets.push_back(std::move(*socket));
+    impl->interfaces.push_back(interface);
   }
   return std::unique_ptr<EbpfLiveSource>(new EbpfLiveSource(std::move(impl)));
 }
@@ -66,6 +68,13 @@ void EbpfLiveSource::drain(FrameSink& sink) {
 
 void EbpfLiveSource::stop() {
   for (AfPacketSocket& socket : impl_->sockets) socket.close();
+}
+
+bool EbpfLiveSource::rebind(const std::string& interface, std::uint32_t ifindex) {
+  for (std::size_t i = 0; i < impl_->sockets.size(); ++i) {
+    if (impl_->interfaces[i] == interface) return impl_->sockets[i].rebind(ifindex);
+  }
+  return false;
 }
 
 LiveCounters EbpfLiveSource::counters() const {

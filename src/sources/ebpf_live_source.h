@@ -21,6 +21,7 @@ class EbpfLiveSource final : public LiveSource {
   void drain(FrameSink& sink) override;
   void stop() override;
   LiveCounters counters() const override;
+  bool rebind(const std::string& interface, std::uint32_t ifindex) override;
 
  private:
   struct Impl;

@@ -39,6 +39,14 @@ class LiveSource {
   // Stops taking packets from the interfaces; what is already buffered can still be drained.
   virtual void stop() = 0;
   virtual LiveCounters counters() const = 0;
+  // Points the capture of `interface` at the index it came back with after being deleted and
+  // re-created. False when this source cannot (libpcap's handle is bound for its lifetime, and
+  // opening a new one needs CAP_NET_RAW, which is dropped) or the kernel refused.
+  virtual bool rebind(const std::string& interface, std::uint32_t ifindex) {
+    (void)interface;
+    (void)ifindex;
+    return false;
+  }
 };
 
 }  // namespace sipmon
