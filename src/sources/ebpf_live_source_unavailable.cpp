@@ -21,5 +21,6 @@ std::vector<int> EbpfLiveSource::poll_fds() const { return {}; }
 void EbpfLiveSource::drain(FrameSink&) {}
 void EbpfLiveSource::stop() {}
 LiveCounters EbpfLiveSource::counters() const { return {}; }
+bool EbpfLiveSource::rebind(const std::string&, std::uint32_t) { return false; }
 
 }  // namespace sipmon
