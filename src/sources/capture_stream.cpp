@@ -33,7 +33,8 @@ class RawInput {
       if (got <= 0) break;
       prefix_.insert(prefix_.end(), byte, byte + got);
     }
-    std::memcpy(out, prefix_.data(), prefix_.size());
+    // An empty input leaves nothing to copy (and memcpy may not be handed a null source).
+    if (!prefix_.empty()) std::memcpy(out, prefix_.data(), prefix_.size());
     return prefix_.size();
   }
 
