@@ -34,13 +34,13 @@ inline EngineConfig decoder_fuzz_config() {
                 .max_out_of_order = 4,
                 .idle_timeout_ns = 60'000'000'000};
   limits.sctp = {.max_messages = 2, .max_message_bytes = 8192, .timeout_ns = 30'000'000'000};
-  return EngineConfig{.ports = {},
-                      .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
-                      .transactions = {.capacity = 16},
-                      .decoder = limits,
-                      .max_time_step_ns = 16'000'000'000,
-                      .media = {.max_endpoints = 8, .max_streams = 4, .max_calls = 4, .rtp_heuristic = true,
-                                .max_samples = 16}};
+  return EngineConfig{
+      .ports = {},
+      .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
+      .transactions = {.capacity = 16},
+      .decoder = limits,
+      .max_time_step_ns = 16'000'000'000,
+      .media = {.max_endpoints = 8, .max_streams = 4, .max_calls = 4, .rtp_heuristic = true, .max_samples = 16}};
 }
 
 // Calls fn(frame) for each record; returns the number of frames.

@@ -12,14 +12,14 @@ using namespace sipmon;
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // A small table so that eviction paths are reached by a handful of frames; a largest clock
   // step below the 33 s gaps so that held frames, jumps and outliers are reached too.
-  Engine engine(EngineConfig{.ports = {},
-                             .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
-                             .transactions = {.capacity = 16},
-                             .max_time_step_ns = 10'000'000'000,
-                             // Small media tables, and the heuristic so that any RTP-looking
-                             // datagram takes the media path too.
-                             .media = {.max_endpoints = 8, .max_streams = 4, .max_calls = 4, .rtp_heuristic = true,
-                                       .max_samples = 16}});
+  Engine engine(EngineConfig{
+      .ports = {},
+      .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
+      .transactions = {.capacity = 16},
+      .max_time_step_ns = 10'000'000'000,
+      // Small media tables, and the heuristic so that any RTP-looking
+      // datagram takes the media path too.
+      .media = {.max_endpoints = 8, .max_streams = 4, .max_calls = 4, .rtp_heuristic = true, .max_samples = 16}});
   fuzz::for_each_frame(std::span<const std::uint8_t>(data, size), [&](const Frame& frame) { engine.on_frame(frame); });
   engine.finish();
   const Report report = engine.report();

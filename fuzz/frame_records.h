@@ -14,8 +14,8 @@
 namespace sipmon::fuzz {
 
 inline constexpr std::array<LinkType, 8> kLinkTypes = {
-    LinkType::ethernet, LinkType::raw,      LinkType::linux_sll, LinkType::linux_sll2,
-    LinkType::null_bsd, LinkType::loop,     LinkType::ipv4,      LinkType::ipv6,
+    LinkType::ethernet, LinkType::raw,  LinkType::linux_sll, LinkType::linux_sll2,
+    LinkType::null_bsd, LinkType::loop, LinkType::ipv4,      LinkType::ipv6,
 };
 
 // At most this many frames per input: bounds the work one input can ask for.

@@ -36,8 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   if (message.mandatory_headers_ok) sink = sink + transaction_key(message, {}, {}).lo;
   // Views must stay inside the payload.
-  if (!message.body.empty() &&
-      (message.body.data() < payload.data() || message.body.data() + message.body.size() > payload.data() + payload.size())) {
+  if (!message.body.empty() && (message.body.data() < payload.data() ||
+                                message.body.data() + message.body.size() > payload.data() + payload.size())) {
     __builtin_trap();
   }
   if (message.wire_length > payload.size()) __builtin_trap();

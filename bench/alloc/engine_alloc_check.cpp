@@ -10,11 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "../rtp_frame.h"
+#include "../udp_frame.h"
 #include "analysis/engine.h"
 #include "analysis/hep_encoder.h"
 #include "analysis/hep_ingest.h"
-#include "../rtp_frame.h"
-#include "../udp_frame.h"
 
 namespace {
 
@@ -87,7 +87,8 @@ std::vector<std::pair<std::string, bool>> make_messages(int calls) {
 
 std::vector<std::vector<std::uint8_t>> make_frames(const std::vector<std::pair<std::string, bool>>& messages) {
   std::vector<std::vector<std::uint8_t>> frames;
-  for (const auto& [text, from_caller] : messages) frames.push_back(udp_frame(text, from_caller ? 1 : 2, from_caller ? 2 : 1));
+  for (const auto& [text, from_caller] : messages)
+    frames.push_back(udp_frame(text, from_caller ? 1 : 2, from_caller ? 2 : 1));
   return frames;
 }
 

@@ -21,9 +21,7 @@ std::string_view anomaly_name(Anomaly anomaly) {
   return index < kAnomalyCount ? kAnomalyInfo[index].name : std::string_view{"none"};
 }
 
-AnomalyClass anomaly_class(Anomaly anomaly) {
-  return kAnomalyInfo[static_cast<std::size_t>(anomaly)].cls;
-}
+AnomalyClass anomaly_class(Anomaly anomaly) { return kAnomalyInfo[static_cast<std::size_t>(anomaly)].cls; }
 
 std::uint64_t AnomalyCounters::total(AnomalyClass cls) const {
   std::uint64_t sum = 0;

@@ -46,7 +46,8 @@ void CallTracker::on_message(const SipMessage& message, std::int64_t ts_ns) {
     case Method::cancel:
       return;
     default:
-      if (!message.to_tag.empty() || message.cseq_method_id == Method::bye) dialogs_.on_in_dialog_response(message, ts_ns);
+      if (!message.to_tag.empty() || message.cseq_method_id == Method::bye)
+        dialogs_.on_in_dialog_response(message, ts_ns);
       return;
   }
 }
@@ -86,7 +87,7 @@ void CallTracker::fill(Report& report) const {
   r.sessions.failed = s.failed;
   r.sessions.timeouts = s.timeouts;
   r.sessions.pending = sessions_.pending();
-  r.sessions.closed = s.closed;  // every outcome decided by the answer ...
+  r.sessions.closed = s.closed;                                      // every outcome decided by the answer ...
   r.sessions.closed[ClosedOutcome::completed] = d.closed_completed;  // ... and established ones at their end
   r.sessions.closed[ClosedOutcome::established] = d.closed_established;
   r.registrations.attempts = g.attempts;

@@ -21,9 +21,9 @@ inline std::int64_t deadline_after(std::int64_t ts_ns, std::int64_t delta_ns) {
 
 // Where a packet's timestamp lies against the clock, for the packet clock's jump detection.
 enum class TimeStep : std::uint8_t {
-  ordinary,      // forwards by less than the largest step, or slightly backwards
-  far_ahead,     // further ahead than the largest step: a clock step, a long silence, or an outlier
-  far_behind,    // further behind than the largest step: time went backwards (merged files)
+  ordinary,    // forwards by less than the largest step, or slightly backwards
+  far_ahead,   // further ahead than the largest step: a clock step, a long silence, or an outlier
+  far_behind,  // further behind than the largest step: time went backwards (merged files)
 };
 
 class Clock {

@@ -24,8 +24,8 @@ class DelayHistogram {
   //   90 s - 300 s    long ringing up to Timer C (181 s), short calls (SDT);
   //   600 s - 1 day   call durations, up to the 12 h default dialog lifetime and beyond.
   static constexpr std::array<double, 32> kPrometheusBounds = {
-      0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,  0.25, 0.5,  1,     2,     3,     5,     8,
-      12,     20,     30,    45,     60,    90,   120,   180,  300,  600,  1800, 3600,  7200,  14400, 43200, 86400};
+      0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,  1,    2,    3,     5,     8,
+      12,     20,     30,    45,     60,    90,   120,   180,  300, 600,  1800, 3600, 7200, 14400, 43200, 86400};
   static constexpr std::size_t kPrometheusBuckets = kPrometheusBounds.size() + 1;
 
   void observe(double seconds);

@@ -225,8 +225,10 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   }
   if (peer_counters_) {
     const std::size_t peer = peer_counters_->peer_of(*config_.peers, payload.src, payload.dst);
-    if (message.is_request) peer_counters_->count_request(peer, message.method_id);
-    else peer_counters_->count_response(peer, message.status_code);
+    if (message.is_request)
+      peer_counters_->count_request(peer, message.method_id);
+    else
+      peer_counters_->count_response(peer, message.status_code);
   }
   if (message.defect != Anomaly::none) anomalies_.add(message.defect);
   if (config_.observer) config_.observer->on_sip_message(payload, message);
@@ -303,7 +305,8 @@ Report Engine::report() const {
   report.table_evictions.emplace("transactions", transactions_.stats().evicted);
   report.requests = messages_.requests();
   report.responses = messages_.responses();
-  report.retransmissions = RetransmissionCounts{.requests = retransmitted_requests_, .responses = retransmitted_responses_};
+  report.retransmissions =
+      RetransmissionCounts{.requests = retransmitted_requests_, .responses = retransmitted_responses_};
   report.responses_by_method = messages_.responses_by_method();
   if (peer_counters_) report.peers = peer_counters_->report(*config_.peers);
   calls_.fill(report);

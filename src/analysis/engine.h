@@ -17,8 +17,8 @@
 #include "analysis/peer_counters.h"
 #include "analysis/peer_table.h"
 #include "analysis/report.h"
-#include "analysis/sip_message_observer.h"
 #include "analysis/sip_message.h"
+#include "analysis/sip_message_observer.h"
 #include "analysis/transaction_table.h"
 
 namespace sipmon {

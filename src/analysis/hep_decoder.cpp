@@ -17,7 +17,7 @@ constexpr std::array<std::string_view, kHepErrorCount> kHepErrorNames{
 constexpr std::uint8_t kAfInet = 2;
 constexpr std::uint8_t kAfInet6 = 10;
 
-constexpr std::size_t kHep3HeaderBytes = 6;  // "HEP3", total length
+constexpr std::size_t kHep3HeaderBytes = 6;   // "HEP3", total length
 constexpr std::size_t kChunkHeaderBytes = 6;  // vendor, type, length (header included)
 
 // HEPv3 chunk types of the generic vendor (0).
@@ -109,9 +109,12 @@ HepError read_chunk(std::uint16_t type, Bytes value, HepPacket& packet, Hep3Fiel
       return HepError::none;
     case kCaptureId:
       // Most senders write 4 bytes; old Kamailio versions wrote 2.
-      if (sized(4)) packet.capture_id = load_be32(value.data());
-      else if (sized(2)) packet.capture_id = load_be16(value.data());
-      else return HepError::bad_length;
+      if (sized(4))
+        packet.capture_id = load_be32(value.data());
+      else if (sized(2))
+        packet.capture_id = load_be16(value.data());
+      else
+        return HepError::bad_length;
       return HepError::none;
     case kAuthKey:
       packet.auth_key = as_text(value);
@@ -188,8 +191,8 @@ HepPacket decode_hep3(Bytes bytes) {
 // sender converts them), which is little-endian on every platform these servers run on. The
 // header-length byte is not checked: senders disagree on what it holds (docs/hep.md).
 HepPacket decode_hep12(Bytes bytes) {
-  constexpr std::size_t kFixedBytes = 8;       // version, length, family, protocol, ports
-  constexpr std::size_t kTimeBytes = 12;       // seconds, microseconds, capture id, padding
+  constexpr std::size_t kFixedBytes = 8;  // version, length, family, protocol, ports
+  constexpr std::size_t kTimeBytes = 12;  // seconds, microseconds, capture id, padding
   if (bytes.size() < kFixedBytes) return refuse(HepError::truncated);
   HepPacket packet;
   packet.version = bytes[0];
@@ -199,9 +202,12 @@ HepPacket decode_hep12(Bytes bytes) {
   packet.src_port = load_be16(bytes.data() + 4);
   packet.dst_port = load_be16(bytes.data() + 6);
   std::size_t address_bytes = 0;
-  if (family == kAfInet) address_bytes = 4;
-  else if (family == kAfInet6) address_bytes = 16;
-  else return refuse(HepError::bad_address_family);
+  if (family == kAfInet)
+    address_bytes = 4;
+  else if (family == kAfInet6)
+    address_bytes = 16;
+  else
+    return refuse(HepError::bad_address_family);
   std::size_t offset = kFixedBytes;
   if (bytes.size() < offset + 2 * address_bytes) return refuse(HepError::truncated);
   packet.src = address_from(bytes.subspan(offset, address_bytes));

@@ -15,19 +15,19 @@ namespace sipmon {
 
 // X(name): every way a HEP packet is refused, and what is counted but not refused. The names are
 // the stable keys of the JSON report and of the metrics' `error` label.
-#define SIPMON_HEP_ERRORS(X)                                                                            \
-  X(truncated)              /* shorter than its header, or than its own length field */              \
-  X(bad_length)             /* a length field that contradicts the packet (total or chunk length) */ \
-  X(unknown_version)        /* neither "HEP3" nor a HEPv1/v2 version byte */                         \
-  X(bad_address_family)     /* not IPv4 or IPv6, or addresses of the wrong size */                    \
-  X(missing_addresses)      /* HEPv3 without both addresses or both ports */                          \
-  X(missing_payload)        /* no payload chunk, or an empty one */                                   \
-  X(compressed_payload)     /* chunk 0x0010 (zlib): not decoded, see docs/hep.md */                   \
-  X(not_sip)                /* protocol type other than 1 (SIP): RTCP reports, logs, QoS */           \
-  X(missing_key)            /* --hep-key set, and the packet carries no key */                        \
-  X(wrong_key)              /* --hep-key set, and the packet carries another one */                   \
-  X(unknown_chunk)          /* counted, not refused: a vendor chunk or one this decoder skips */      \
-  X(stream_unframed)        /* TCP: the stream does not go on with a HEPv3 header; connection closed */
+#define SIPMON_HEP_ERRORS(X)                                                                     \
+  X(truncated)          /* shorter than its header, or than its own length field */              \
+  X(bad_length)         /* a length field that contradicts the packet (total or chunk length) */ \
+  X(unknown_version)    /* neither "HEP3" nor a HEPv1/v2 version byte */                         \
+  X(bad_address_family) /* not IPv4 or IPv6, or addresses of the wrong size */                   \
+  X(missing_addresses)  /* HEPv3 without both addresses or both ports */                         \
+  X(missing_payload)    /* no payload chunk, or an empty one */                                  \
+  X(compressed_payload) /* chunk 0x0010 (zlib): not decoded, see docs/hep.md */                  \
+  X(not_sip)            /* protocol type other than 1 (SIP): RTCP reports, logs, QoS */          \
+  X(missing_key)        /* --hep-key set, and the packet carries no key */                       \
+  X(wrong_key)          /* --hep-key set, and the packet carries another one */                  \
+  X(unknown_chunk)      /* counted, not refused: a vendor chunk or one this decoder skips */     \
+  X(stream_unframed)    /* TCP: the stream does not go on with a HEPv3 header; connection closed */
 
 enum class HepError : std::uint8_t {
 #define SIPMON_HEP_ERROR_ENUM(name) name,
@@ -53,15 +53,15 @@ struct HepPacket {
   IpAddress dst;
   std::uint16_t src_port = 0;
   std::uint16_t dst_port = 0;
-  std::uint8_t ip_protocol = 0;     // 17 UDP, 6 TCP (also for TLS), 132 SCTP; 0 if not given
-  bool has_timestamp = false;       // HEPv1 has none; HEPv3 may leave it out
-  std::int64_t ts_ns = 0;           // capture time at the sender, ns since the Unix epoch
+  std::uint8_t ip_protocol = 0;  // 17 UDP, 6 TCP (also for TLS), 132 SCTP; 0 if not given
+  bool has_timestamp = false;    // HEPv1 has none; HEPv3 may leave it out
+  std::int64_t ts_ns = 0;        // capture time at the sender, ns since the Unix epoch
   std::uint8_t protocol_type = kHepProtocolSip;
   std::uint32_t capture_id = 0;
-  std::string_view auth_key;        // chunk 0x000e, empty when absent
-  std::string_view correlation_id;  // chunk 0x0011, empty when absent
-  std::uint32_t unknown_chunks = 0; // chunks skipped (vendor-specific, or not used here)
-  Bytes payload;                    // the captured message (chunk 0x000f)
+  std::string_view auth_key;         // chunk 0x000e, empty when absent
+  std::string_view correlation_id;   // chunk 0x0011, empty when absent
+  std::uint32_t unknown_chunks = 0;  // chunks skipped (vendor-specific, or not used here)
+  Bytes payload;                     // the captured message (chunk 0x000f)
 };
 
 // Decodes one HEP packet (HEPv3, or HEPv1/v2 by their first byte). On success `error` is none,

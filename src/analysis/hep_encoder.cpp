@@ -62,13 +62,13 @@ std::uint32_t microseconds_of(std::int64_t ts_ns) {
 
 std::size_t hep3_encoded_size(const Payload& payload, const HepIdentity& identity) {
   const std::size_t address = payload.src.family == 6 ? 16 : 4;
-  std::size_t size = 6;                               // "HEP3", total length
-  size += 2 * (kChunkHeader + 1);                     // family, protocol
-  size += 2 * (kChunkHeader + address);               // addresses
-  size += 2 * (kChunkHeader + 2);                     // ports
-  size += 2 * (kChunkHeader + 4);                     // seconds, microseconds
-  size += kChunkHeader + 1;                           // protocol type
-  size += kChunkHeader + 4;                           // capture id
+  std::size_t size = 6;                  // "HEP3", total length
+  size += 2 * (kChunkHeader + 1);        // family, protocol
+  size += 2 * (kChunkHeader + address);  // addresses
+  size += 2 * (kChunkHeader + 2);        // ports
+  size += 2 * (kChunkHeader + 4);        // seconds, microseconds
+  size += kChunkHeader + 1;              // protocol type
+  size += kChunkHeader + 4;              // capture id
   if (!identity.auth_key.empty()) size += kChunkHeader + identity.auth_key.size();
   size += kChunkHeader + payload.bytes.size();
   return size;

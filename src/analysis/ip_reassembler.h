@@ -71,7 +71,7 @@ class IpReassembler {
     std::array<Piece, kMaxPieces> pieces{};
     std::array<FrameNumber, kMaxPieces> piece_frames{};  // parallel to `pieces`
     bool frames_incomplete = false;                      // a piece came in more frames than one number holds
-    std::vector<std::uint8_t> data;  // grows to the highest offset seen; capacity kept for reuse
+    std::vector<std::uint8_t> data;                      // grows to the highest offset seen; capacity kept for reuse
   };
 
   Datagram* find_or_claim(std::int64_t ts_ns, const IpPacket& ip, AnomalyCounters& events);

@@ -7,7 +7,19 @@
 
 namespace sipmon {
 
-enum class Codec : std::uint8_t { unknown, pcmu, pcma, g722, g729, g723, gsm, opus, telephone_event, comfort_noise, video };
+enum class Codec : std::uint8_t {
+  unknown,
+  pcmu,
+  pcma,
+  g722,
+  g729,
+  g723,
+  gsm,
+  opus,
+  telephone_event,
+  comfort_noise,
+  video
+};
 
 struct CodecInfo {
   Codec codec = Codec::unknown;

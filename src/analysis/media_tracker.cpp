@@ -104,10 +104,10 @@ MediaTracker::CallTable::Index MediaTracker::call_for(const SipMessage& message,
 
 void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns) {
   const bool initial_invite = message.is_request && message.method_id == Method::invite && message.to_tag.empty();
-  const bool carries_sdp = !message.body.empty() && may_carry_sdp(message) &&
-                           sdp_content_type(message.header(HeaderId::content_type));
-  const bool answer_2xx =
-      !message.is_request && message.cseq_method_id == Method::invite && message.status_code >= 200 && message.status_code < 300;
+  const bool carries_sdp =
+      !message.body.empty() && may_carry_sdp(message) && sdp_content_type(message.header(HeaderId::content_type));
+  const bool answer_2xx = !message.is_request && message.cseq_method_id == Method::invite &&
+                          message.status_code >= 200 && message.status_code < 300;
   const bool bye = message.is_request && message.method_id == Method::bye;
   if (!initial_invite && !carries_sdp && !answer_2xx && !bye) return;
 
@@ -171,8 +171,8 @@ void MediaTracker::forget_side(CallTable::Index index, Side side) {
   call.media_count[side] = 0;
 }
 
-void MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port,
-                                bool rtp, bool rtcp, const SdpMedia& media) {
+void MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port, bool rtp,
+                                bool rtcp, const SdpMedia& media) {
   const CallKey key = endpoint_key(address, port);
   EndpointTable::Index index = endpoints_.find(key);
   if (index == EndpointTable::kNone) {
@@ -239,8 +239,10 @@ void MediaTracker::on_rtp(const Payload& payload, const Endpoint* endpoint) {
     ++anomalies_.rtp_malformed;
     return;
   }
-  const auto direction = endpoint && endpoint->owner == Side::caller ? Direction::callee_to_caller : Direction::caller_to_callee;
-  const CallKey key = endpoint ? call_stream_key(endpoint->call, direction, rtp->ssrc) : flow_stream_key(payload, rtp->ssrc);
+  const auto direction =
+      endpoint && endpoint->owner == Side::caller ? Direction::callee_to_caller : Direction::caller_to_callee;
+  const CallKey key =
+      endpoint ? call_stream_key(endpoint->call, direction, rtp->ssrc) : flow_stream_key(payload, rtp->ssrc);
   bool created = false;
   const StreamTable::Index index = find_or_create_stream(key, created);
   Stream& stream = streams_[index];
@@ -304,7 +306,8 @@ void MediaTracker::on_rtcp(const Payload& payload, const Endpoint& endpoint) {
   // RTCP to the side that owns the endpoint comes from the other side: its SR describes the
   // stream it sends (towards the owner), its report blocks the streams it receives.
   const auto towards_owner = endpoint.owner == Side::caller ? Direction::callee_to_caller : Direction::caller_to_callee;
-  const auto from_owner = towards_owner == Direction::caller_to_callee ? Direction::callee_to_caller : Direction::caller_to_callee;
+  const auto from_owner =
+      towards_owner == Direction::caller_to_callee ? Direction::callee_to_caller : Direction::caller_to_callee;
   if (rtcp.has_sender_report) {
     const StreamTable::Index s = streams_.find(call_stream_key(endpoint.call, towards_owner, rtcp.sender_ssrc));
     if (s != StreamTable::kNone) {
@@ -365,12 +368,14 @@ void MediaTracker::account(const Stream& stream, Totals& totals, bool finished) 
     if (finished) totals.jitter_buckets.observe(jitter / 1000);
   }
   if (audio) {
-    const double loss_pct = expected == 0 ? 0 : std::max(0.0, 100.0 * static_cast<double>(lost) / static_cast<double>(expected));
+    const double loss_pct =
+        expected == 0 ? 0 : std::max(0.0, 100.0 * static_cast<double>(lost) / static_cast<double>(expected));
     const EModelInput input{
         .codec = stream.codec,
         .loss_pct = loss_pct,
-        .burst_ratio = burst_ratio(static_cast<double>(s.packets - s.duplicates), static_cast<double>(std::max<std::int64_t>(lost, 0)),
-                                   static_cast<double>(s.loss_bursts)),
+        .burst_ratio =
+            burst_ratio(static_cast<double>(s.packets - s.duplicates),
+                        static_cast<double>(std::max<std::int64_t>(lost, 0)), static_cast<double>(s.loss_bursts)),
         .one_way_delay_ms = stream.rtt_ns > 0 ? static_cast<double>(stream.rtt_ns) / 2e6 : 0,
     };
     const double mos = emodel_mos(input);
@@ -385,20 +390,24 @@ void MediaTracker::finish_stream(StreamTable::Index index) {
 }
 
 void MediaTracker::decide_call(Call& call, std::int64_t now_ns, Totals& totals) const {
-  if (call.decided || call.established_ns == 0 || deadline_after(call.established_ns, config_.media_timeout_ns) > now_ns) {
+  if (call.decided || call.established_ns == 0 ||
+      deadline_after(call.established_ns, config_.media_timeout_ns) > now_ns) {
     return;
   }
   call.decided = true;
   const bool forward = call.packets[Direction::caller_to_callee] != 0;
   const bool backward = call.packets[Direction::callee_to_caller] != 0;
-  if (!forward && !backward) ++totals.no_media;
-  else if (!forward || !backward) ++totals.one_way;
+  if (!forward && !backward)
+    ++totals.no_media;
+  else if (!forward || !backward)
+    ++totals.one_way;
 }
 
 void MediaTracker::advance(std::int64_t now_ns) {
   while (streams_.size() != 0) {
     const StreamTable::Index oldest = streams_.oldest();
-    if (deadline_after(static_cast<std::int64_t>(streams_[oldest].stats.last_ns), config_.stream_idle_ns) > now_ns) break;
+    if (deadline_after(static_cast<std::int64_t>(streams_[oldest].stats.last_ns), config_.stream_idle_ns) > now_ns)
+      break;
     finish_stream(oldest);
   }
 }

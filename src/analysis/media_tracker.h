@@ -36,10 +36,10 @@ struct MediaConfig {
 
 // Why a media packet or SDP body was not used; counted, never fatal.
 struct MediaAnomalies {
-  std::uint64_t sdp_unparsable = 0;       // a body with an SDP content type that is not SDP
-  std::uint64_t sdp_truncated = 0;        // more media sections or formats than kept
+  std::uint64_t sdp_unparsable = 0;          // a body with an SDP content type that is not SDP
+  std::uint64_t sdp_truncated = 0;           // more media sections or formats than kept
   std::uint64_t sdp_unresolved_address = 0;  // c= with a host name (never resolved)
-  std::uint64_t rtp_malformed = 0;        // to a media endpoint, but neither RTP nor RTCP
+  std::uint64_t rtp_malformed = 0;           // to a media endpoint, but neither RTP nor RTCP
   std::uint64_t rtcp_malformed = 0;
 };
 
@@ -95,10 +95,10 @@ class MediaTracker {
     std::uint16_t rtcp_port;
   };
   struct Call {
-    std::uint32_t caller_tag;  // tag_hash of the caller's From-tag
+    std::uint32_t caller_tag;     // tag_hash of the caller's From-tag
     std::int64_t established_ns;  // 2xx to the INVITE; 0: not answered
     std::int64_t last_ns;
-    std::array<std::uint64_t, 2> packets;  // RTP per direction
+    std::array<std::uint64_t, 2> packets;                                // RTP per direction
     std::array<std::array<EndpointAddress, kMaxMediaPerSide>, 2> media;  // per side
     std::array<std::uint8_t, 2> media_count;
     bool start_delay_recorded;
@@ -111,7 +111,7 @@ class MediaTracker {
     bool attributed;  // to a call through SDP (else found by the heuristic)
     std::uint8_t payload_type;
     Codec codec;
-    bool known_clock;  // the payload type's clock rate is known (RFC 3551 or an rtpmap)
+    bool known_clock;                 // the payload type's clock rate is known (RFC 3551 or an rtpmap)
     std::uint8_t event_payload_type;  // 0xff: none seen
     bool have_event;
     std::uint32_t last_event_ts;
@@ -153,8 +153,8 @@ class MediaTracker {
 
   void learn_sdp(const SipMessage& message, CallTable::Index call, Side sender);
   void forget_side(CallTable::Index call, Side side);
-  void add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port, bool rtp,
-                    bool rtcp, const SdpMedia& media);
+  void add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port, bool rtp, bool rtcp,
+                    const SdpMedia& media);
   CallTable::Index call_for(const SipMessage& message, std::int64_t ts_ns, bool create);
   void on_rtp(const Payload& payload, const Endpoint* endpoint);
   void on_rtcp(const Payload& payload, const Endpoint& endpoint);

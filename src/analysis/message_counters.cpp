@@ -62,7 +62,8 @@ std::map<std::string, std::map<std::string, std::uint64_t>> MessageCounters::res
   for (std::size_t method = 0; method < codes_by_method_.size(); ++method) {
     const auto& row = codes_by_method_[method];
     for (std::size_t code = 0; code < row.size(); ++code) {
-      if (row[code] != 0) result[std::string(method_name(static_cast<Method>(method)))].emplace(std::to_string(code), row[code]);
+      if (row[code] != 0)
+        result[std::string(method_name(static_cast<Method>(method)))].emplace(std::to_string(code), row[code]);
     }
   }
   return result;

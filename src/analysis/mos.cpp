@@ -20,12 +20,16 @@ double delay_impairment(double ta_ms) {
 
 CodecImpairment codec_impairment(Codec codec) {
   switch (codec) {
-    case Codec::g729: return {11, 19.0};   // G.729A + VAD (G.113 Table I.1 / I.3)
-    case Codec::g723: return {15, 16.1};   // G.723.1 6.3 kbit/s + VAD
-    case Codec::gsm: return {20, 10.0};    // GSM-FR 06.10: Ie from G.113 Table I.1; Bpl assumed (docs/media.md)
+    case Codec::g729:
+      return {11, 19.0};  // G.729A + VAD (G.113 Table I.1 / I.3)
+    case Codec::g723:
+      return {15, 16.1};  // G.723.1 6.3 kbit/s + VAD
+    case Codec::gsm:
+      return {20, 10.0};  // GSM-FR 06.10: Ie from G.113 Table I.1; Bpl assumed (docs/media.md)
     // G.711 with packet-loss concealment (Appendix I of G.711): Ie 0, Bpl 25.1. G.722 and Opus
     // have no narrowband G.113 values: scored like G.711 with PLC (docs/media.md).
-    default: return {0, 25.1};
+    default:
+      return {0, 25.1};
   }
 }
 

@@ -14,8 +14,8 @@ CodecImpairment codec_impairment(Codec codec);
 
 struct EModelInput {
   Codec codec = Codec::unknown;
-  double loss_pct = 0;        // Ppl: packets lost, percent of expected
-  double burst_ratio = 1;     // BurstR: 1 for random loss, > 1 when losses come in bursts
+  double loss_pct = 0;          // Ppl: packets lost, percent of expected
+  double burst_ratio = 1;       // BurstR: 1 for random loss, > 1 when losses come in bursts
   double one_way_delay_ms = 0;  // Ta: absolute one-way delay (0 when not known)
 };
 

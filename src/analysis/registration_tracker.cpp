@@ -52,7 +52,8 @@ void RegistrationTracker::on_register_response(const SipMessage& response, std::
   if (index == Table::kNone) return;
   Attempt& attempt = table_[index];
   const std::uint16_t status = response.status_code;
-  if (attempt.state != State::waiting || response.cseq_number != attempt.cseq || status < 200) return;  // Timer F runs on
+  if (attempt.state != State::waiting || response.cseq_number != attempt.cseq || status < 200)
+    return;  // Timer F runs on
   if (status == 401 || status == 407) {
     attempt.state = State::challenged;
     set_deadline(index, deadline_after(ts_ns, timer_f_ns_));

@@ -41,10 +41,10 @@ struct HepInReport {
 
 // `--hep-out`: SIP messages forwarded to a HEP collector.
 struct HepOutReport {
-  std::string transport;                          // "udp" or "tcp"
-  std::uint64_t sent = 0;                         // packets handed to the socket
-  std::map<std::string, std::uint64_t> dropped;   // reason -> packets never sent
-  std::uint64_t connects = 0;                     // TCP connections made (reconnects included)
+  std::string transport;                         // "udp" or "tcp"
+  std::uint64_t sent = 0;                        // packets handed to the socket
+  std::map<std::string, std::uint64_t> dropped;  // reason -> packets never sent
+  std::uint64_t connects = 0;                    // TCP connections made (reconnects included)
 };
 
 struct CaptureReport {
@@ -58,7 +58,7 @@ struct CaptureReport {
   std::uint64_t keepalives = 0;
   std::uint64_t non_sip = 0;  // packets
   std::map<std::string, std::uint64_t> non_sip_by_reason;
-  std::uint64_t malformed = 0;  // packets and messages that could not be used
+  std::uint64_t malformed = 0;          // packets and messages that could not be used
   std::uint64_t malformed_packets = 0;  // frames whose only outcome was malformed
   std::map<std::string, std::uint64_t> malformed_by_reason;
   std::uint64_t unsupported_link = 0;  // packets
@@ -135,12 +135,12 @@ struct RegistrationCounts {
 struct Rfc6076Report {
   SessionCounts sessions;
   RegistrationCounts registrations;
-  DelayHistogram srd;         // first INVITE -> first non-100 provisional, or 2xx if none (successes)
-  DelayHistogram srd_failed;  // first INVITE -> failure final response
-  DelayHistogram sdd;         // BYE -> its final response
+  DelayHistogram srd;              // first INVITE -> first non-100 provisional, or 2xx if none (successes)
+  DelayHistogram srd_failed;       // first INVITE -> failure final response
+  DelayHistogram sdd;              // BYE -> its final response
   std::uint64_t sdd_timeouts = 0;  // BYEs with no final response within Timer F
-  DelayHistogram sdt;         // session duration: 2xx to INVITE -> BYE
-  DelayHistogram rrd;         // first REGISTER -> 2xx (challenge round-trip included)
+  DelayHistogram sdt;              // session duration: 2xx to INVITE -> BYE
+  DelayHistogram rrd;              // first REGISTER -> 2xx (challenge round-trip included)
 };
 
 // Confirmed dialogs: established = terminated + expired + evicted + active.
@@ -189,8 +189,8 @@ struct MediaReport {
   std::uint64_t dtmf_events = 0;  // RFC 4733 events
   std::uint64_t one_way_calls = 0;
   std::uint64_t no_media_calls = 0;
-  std::optional<StatsSummary> jitter_ms;   // over streams: each stream's jitter_mean_ms
-  std::optional<StatsSummary> mos;         // over audio streams: MOS-CQ (E-model)
+  std::optional<StatsSummary> jitter_ms;       // over streams: each stream's jitter_mean_ms
+  std::optional<StatsSummary> mos;             // over audio streams: MOS-CQ (E-model)
   std::optional<StatsSummary> start_delay_ms;  // over calls: 2xx -> first RTP packet
   // Finished streams only (a live stream still changes): what Prometheus histograms observe.
   BucketCounts<kJitterBoundsSeconds.size()> jitter_seconds_buckets{kJitterBoundsSeconds};

@@ -20,7 +20,8 @@ void read_blocks(Bytes blocks, std::size_t count, RtcpPacket& rtcp) {
     block.fraction_lost = b[4];
     // 24-bit two's complement (RFC 3550 §6.4.1: may be negative with duplicates).
     const std::uint32_t raw = (std::uint32_t{b[5]} << 16) | (std::uint32_t{b[6]} << 8) | b[7];
-    block.cumulative_lost = (raw & 0x800000u) ? static_cast<std::int32_t>(raw) - 0x1000000 : static_cast<std::int32_t>(raw);
+    block.cumulative_lost =
+        (raw & 0x800000u) ? static_cast<std::int32_t>(raw) - 0x1000000 : static_cast<std::int32_t>(raw);
     block.highest_sequence = load_be32(b + 8);
     block.jitter = load_be32(b + 12);
     block.last_sr = load_be32(b + 16);

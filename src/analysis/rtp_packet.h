@@ -28,12 +28,12 @@ bool looks_like_rtcp(Bytes packet);
 
 // One report block of an SR or RR (§6.4.1).
 struct RtcpReportBlock {
-  std::uint32_t source_ssrc = 0;  // the stream this block reports on
-  std::uint8_t fraction_lost = 0;  // fixed point /256, since the previous report
+  std::uint32_t source_ssrc = 0;     // the stream this block reports on
+  std::uint8_t fraction_lost = 0;    // fixed point /256, since the previous report
   std::int32_t cumulative_lost = 0;  // 24-bit signed
   std::uint32_t highest_sequence = 0;
-  std::uint32_t jitter = 0;  // timestamp units
-  std::uint32_t last_sr = 0;  // middle 32 bits of the NTP timestamp of the last SR received
+  std::uint32_t jitter = 0;               // timestamp units
+  std::uint32_t last_sr = 0;              // middle 32 bits of the NTP timestamp of the last SR received
   std::uint32_t delay_since_last_sr = 0;  // units of 1/65536 s
 };
 
@@ -44,8 +44,8 @@ struct RtcpXrVoip {
   std::uint8_t discard_rate = 0;  // fixed point /256
   std::uint16_t round_trip_ms = 0;
   std::uint16_t end_system_delay_ms = 0;
-  std::uint8_t r_factor = 127;    // 127: unavailable
-  std::uint8_t mos_lq = 127;      // MOS x 10; 127: unavailable
+  std::uint8_t r_factor = 127;  // 127: unavailable
+  std::uint8_t mos_lq = 127;    // MOS x 10; 127: unavailable
   std::uint8_t mos_cq = 127;
 };
 

@@ -57,8 +57,13 @@ class SampleStats {
       std::size_t index = static_cast<std::size_t>(std::max(1.0, std::ceil(q * n))) - 1;
       return sorted[std::min(index, sorted.size() - 1)];
     };
-    return StatsSummary{.count = count_, .mean = sum_ / static_cast<double>(count_), .min = min_,
-                        .p50 = rank(0.50), .p90 = rank(0.90), .p99 = rank(0.99), .max = max_,
+    return StatsSummary{.count = count_,
+                        .mean = sum_ / static_cast<double>(count_),
+                        .min = min_,
+                        .p50 = rank(0.50),
+                        .p90 = rank(0.90),
+                        .p99 = rank(0.99),
+                        .max = max_,
                         .sampled = sorted.size()};
   }
 

@@ -52,8 +52,8 @@ void parse_rtpmap(std::string_view value, SdpMedia& media) {
     media.formats_truncated = true;
     return;
   }
-  media.rtpmaps[media.rtpmap_count++] =
-      SdpRtpMap{.payload_type = static_cast<std::uint8_t>(*pt), .clock_rate = *clock_rate, .encoding = spec.substr(0, slash)};
+  media.rtpmaps[media.rtpmap_count++] = SdpRtpMap{
+      .payload_type = static_cast<std::uint8_t>(*pt), .clock_rate = *clock_rate, .encoding = spec.substr(0, slash)};
 }
 
 // a=rtcp:<port> [IN IP4 <address>] (RFC 3605).
@@ -88,11 +88,16 @@ bool parse_media_line(std::string_view value, SdpMedia& media) {
 }
 
 bool direction_attribute(std::string_view attribute, SdpDirection& direction) {
-  if (attribute == "sendrecv") direction = SdpDirection::sendrecv;
-  else if (attribute == "sendonly") direction = SdpDirection::sendonly;
-  else if (attribute == "recvonly") direction = SdpDirection::recvonly;
-  else if (attribute == "inactive") direction = SdpDirection::inactive;
-  else return false;
+  if (attribute == "sendrecv")
+    direction = SdpDirection::sendrecv;
+  else if (attribute == "sendonly")
+    direction = SdpDirection::sendonly;
+  else if (attribute == "recvonly")
+    direction = SdpDirection::recvonly;
+  else if (attribute == "inactive")
+    direction = SdpDirection::inactive;
+  else
+    return false;
   return true;
 }
 
@@ -192,16 +197,20 @@ void parse_sdp(std::string_view body, SdpSession& session) {
       case 'a': {
         const std::size_t colon = value.find(':');
         const std::string_view name = value.substr(0, colon);
-        const std::string_view attribute_value = colon == std::string_view::npos ? std::string_view{} : value.substr(colon + 1);
+        const std::string_view attribute_value =
+            colon == std::string_view::npos ? std::string_view{} : value.substr(colon + 1);
         if (!in_media) {
           direction_attribute(name, session_direction);
           break;
         }
         if (!current) break;
         if (direction_attribute(name, current->direction)) break;
-        if (name == "rtpmap") parse_rtpmap(attribute_value, *current);
-        else if (name == "rtcp") parse_rtcp(attribute_value, *current);
-        else if (name == "rtcp-mux") current->rtcp_mux = true;
+        if (name == "rtpmap")
+          parse_rtpmap(attribute_value, *current);
+        else if (name == "rtcp")
+          parse_rtcp(attribute_value, *current);
+        else if (name == "rtcp-mux")
+          current->rtcp_mux = true;
         break;
       }
       default:

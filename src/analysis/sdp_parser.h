@@ -25,15 +25,15 @@ struct SdpMedia {
   static constexpr std::size_t kMaxFormats = 16;
   static constexpr std::size_t kMaxRtpMaps = 8;
 
-  std::string_view media;      // "audio", "video", ...
-  std::string_view protocol;   // "RTP/AVP", "RTP/SAVP", "UDP/TLS/RTP/SAVPF", ...
-  std::uint16_t port = 0;      // 0: the stream is rejected or disabled (RFC 3264 §6)
-  bool has_address = false;    // an address from the media or the session c= line
-  IpAddress address;           // where the stream's owner receives RTP
+  std::string_view media;       // "audio", "video", ...
+  std::string_view protocol;    // "RTP/AVP", "RTP/SAVP", "UDP/TLS/RTP/SAVPF", ...
+  std::uint16_t port = 0;       // 0: the stream is rejected or disabled (RFC 3264 §6)
+  bool has_address = false;     // an address from the media or the session c= line
+  IpAddress address;            // where the stream's owner receives RTP
   std::uint16_t rtcp_port = 0;  // a=rtcp (RFC 3605); 0: port + 1 (or the RTP port when muxed)
   bool has_rtcp_address = false;
-  IpAddress rtcp_address;       // a=rtcp with an address
-  bool rtcp_mux = false;        // a=rtcp-mux (RFC 5761)
+  IpAddress rtcp_address;  // a=rtcp with an address
+  bool rtcp_mux = false;   // a=rtcp-mux (RFC 5761)
   SdpDirection direction = SdpDirection::sendrecv;
 
   std::array<std::uint8_t, kMaxFormats> formats{};  // payload types of the m= line, in order
@@ -50,10 +50,10 @@ struct SdpMedia {
 
 enum class SdpStatus : std::uint8_t {
   ok,
-  not_sdp,          // no v=0 line first
-  bad_line,         // a line without "<letter>=": the rest is ignored, what came before kept
-  bad_connection,   // a c= address that is neither IPv4 nor IPv6 in the form RFC 4566 gives
-  bad_media,        // an m= line without a port or protocol
+  not_sdp,         // no v=0 line first
+  bad_line,        // a line without "<letter>=": the rest is ignored, what came before kept
+  bad_connection,  // a c= address that is neither IPv4 nor IPv6 in the form RFC 4566 gives
+  bad_media,       // an m= line without a port or protocol
 };
 
 struct SdpSession {

@@ -26,7 +26,7 @@ SipUri parse_uri(std::string_view uri);
 struct NameAddr {
   std::string_view display_name;  // quotes kept
   std::string_view uri;
-  std::string_view params;        // header parameters, leading ';' kept
+  std::string_view params;  // header parameters, leading ';' kept
 };
 NameAddr parse_name_addr(std::string_view value);
 
@@ -35,11 +35,11 @@ struct ViaValue {
   std::string_view transport;  // "UDP", "TCP", ...
   std::string_view sent_by;    // host[:port]
   std::string_view host;
-  std::uint16_t port = 0;      // 0: absent
+  std::uint16_t port = 0;  // 0: absent
   std::string_view branch;
   std::string_view received;
-  bool has_rport = false;      // ";rport" with or without a value
-  std::string_view rport;      // the value, empty in a request's bare ";rport"
+  bool has_rport = false;  // ";rport" with or without a value
+  std::string_view rport;  // the value, empty in a request's bare ";rport"
 };
 ViaValue parse_via(std::string_view via_value);
 
@@ -77,7 +77,9 @@ inline std::optional<std::uint32_t> max_forwards(const SipMessage& m) {
 inline SessionExpires session_expires(const SipMessage& m) {
   return parse_session_expires(m.header(HeaderId::session_expires));
 }
-inline std::optional<std::uint32_t> min_se(const SipMessage& m) { return parse_leading_number(m.header(HeaderId::min_se)); }
+inline std::optional<std::uint32_t> min_se(const SipMessage& m) {
+  return parse_leading_number(m.header(HeaderId::min_se));
+}
 inline ReasonValue reason(const SipMessage& m) { return parse_reason(m.header(HeaderId::reason)); }
 inline std::string_view user_agent(const SipMessage& m) { return m.header(HeaderId::user_agent); }
 inline std::string_view server(const SipMessage& m) { return m.header(HeaderId::server); }

@@ -2,9 +2,9 @@
 // The headers the engine reads, found by full or compact name, case-insensitively
 // (RFC 3261 §7.3.1, §7.3.3 and the compact forms registered since).
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <cstddef>
 #include <string_view>
 
 #include "analysis/text.h"
@@ -12,18 +12,18 @@
 namespace sipmon {
 
 enum class HeaderId : std::uint8_t {
-  via,                  // v
-  from,                 // f
-  to,                   // t
-  call_id,              // i
+  via,      // v
+  from,     // f
+  to,       // t
+  call_id,  // i
   cseq,
-  content_length,       // l
-  contact,              // m
-  content_type,         // c
+  content_length,  // l
+  contact,         // m
+  content_type,    // c
   max_forwards,
-  session_expires,      // x (RFC 4028)
-  min_se,               // RFC 4028
-  reason,               // RFC 3326
+  session_expires,  // x (RFC 4028)
+  min_se,           // RFC 4028
+  reason,           // RFC 3326
   user_agent,
   server,
   supported,            // k

@@ -1,8 +1,8 @@
 #pragma once
 // Line splitting shared by the parser and the header readers.
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
-#include <algorithm>
 #include <string_view>
 
 #if defined(__SSE2__)
@@ -66,7 +66,8 @@ class LineReader {
     }
 #endif
     const void* colon = std::memchr(text_.data() + pos, ':', length);
-    return colon ? static_cast<std::size_t>(static_cast<const char*>(colon) - (text_.data() + pos)) : std::string_view::npos;
+    return colon ? static_cast<std::size_t>(static_cast<const char*>(colon) - (text_.data() + pos))
+                 : std::string_view::npos;
   }
 
  private:

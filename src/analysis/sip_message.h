@@ -37,10 +37,10 @@ struct SipMessage {
   Method cseq_method_id = Method::other;
   std::string_view from_tag;
   std::string_view to_tag;
-  std::string_view top_via;     // first value of the first Via header
-  std::string_view via_branch;  // branch parameter of the top Via
-  std::string_view via_sent_by; // host[:port] of the top Via
-  std::uint16_t via_count = 0;  // Via values over all Via header lines
+  std::string_view top_via;          // first value of the first Via header
+  std::string_view via_branch;       // branch parameter of the top Via
+  std::string_view via_sent_by;      // host[:port] of the top Via
+  std::uint16_t via_count = 0;       // Via values over all Via header lines
   std::int64_t content_length = -1;  // -1: no Content-Length header
 
   // Every header line, from the first after the start line to the one before the blank line:

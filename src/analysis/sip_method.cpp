@@ -6,8 +6,8 @@ namespace sipmon {
 namespace {
 
 constexpr std::array<std::string_view, kKnownMethodCount + 1> kMethodNames = {
-    "INVITE",    "ACK",    "BYE",     "CANCEL", "OPTIONS", "REGISTER", "PRACK", "SUBSCRIBE",
-    "NOTIFY",    "PUBLISH", "INFO",   "REFER",  "MESSAGE", "UPDATE",   "other",
+    "INVITE", "ACK",     "BYE",  "CANCEL", "OPTIONS", "REGISTER", "PRACK", "SUBSCRIBE",
+    "NOTIFY", "PUBLISH", "INFO", "REFER",  "MESSAGE", "UPDATE",   "other",
 };
 
 }  // namespace

@@ -71,9 +71,7 @@ StartLine parse_start_line(std::string_view line, SipMessage& out) {
   return kind;
 }
 
-bool is_keepalive(std::string_view payload) {
-  return !payload.empty() && skip_leading_crlf(payload) == payload.size();
-}
+bool is_keepalive(std::string_view payload) { return !payload.empty() && skip_leading_crlf(payload) == payload.size(); }
 
 // Values in a comma-separated header list (quoted strings and <URIs> may hold commas), and where
 // the first one ends: one pass serves both the Via count and the top Via.

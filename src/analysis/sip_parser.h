@@ -7,13 +7,13 @@
 namespace sipmon {
 
 enum class SipParseStatus {
-  message,         // a SIP start line was found; the SipMessage is filled (check its defect)
-  keepalive,       // nothing but CRLFs (RFC 5626 keep-alive)
-  not_sip,         // no SIP start line
-  start_line_only,  // a SIP start line, but none of Via, From, To, Call-ID, CSeq. The SipMessage is
-                    // filled; the caller decides (Engine: SIP on the SIP ports, as tshark, and
-                    // elsewhere not SIP: an HTTP body quoting "SIP/2.0 200 ok" is no SIP message)
-  bad_start_line,  // looks like SIP ("SIP/2.0 ..." or "... SIP/2.0") but the start line is broken
+  message,           // a SIP start line was found; the SipMessage is filled (check its defect)
+  keepalive,         // nothing but CRLFs (RFC 5626 keep-alive)
+  not_sip,           // no SIP start line
+  start_line_only,   // a SIP start line, but none of Via, From, To, Call-ID, CSeq. The SipMessage is
+                     // filled; the caller decides (Engine: SIP on the SIP ports, as tshark, and
+                     // elsewhere not SIP: an HTTP body quoting "SIP/2.0 200 ok" is no SIP message)
+  bad_start_line,    // looks like SIP ("SIP/2.0 ..." or "... SIP/2.0") but the start line is broken
   header_cut_short,  // a valid start line, but a header line runs into the end of the payload: the
                      // message is not counted (tshark does not count it either); on a stream this
                      // means "wait for more bytes"

@@ -117,10 +117,10 @@ class TcpReassembler {
 
   TcpReassemblyLimits limits_;
   std::size_t sets_ = 1;
-  std::vector<Flow> table_;           // sets_ * kWays, sized once
-  std::vector<std::uint8_t> unmask_;  // one WebSocket payload, sized once
-  std::size_t total_bytes_ = 0;  // bytes stored in flow buffers
-  std::size_t memory_ = 0;       // their allocated capacity: what max_total_bytes bounds
+  std::vector<Flow> table_;                  // sets_ * kWays, sized once
+  std::vector<std::uint8_t> unmask_;         // one WebSocket payload, sized once
+  std::size_t total_bytes_ = 0;              // bytes stored in flow buffers
+  std::size_t memory_ = 0;                   // their allocated capacity: what max_total_bytes bounds
   std::vector<FrameNumber> message_frames_;  // one message's frames, sized once
   bool segment_retained_ = false;
 };

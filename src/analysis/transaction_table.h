@@ -43,8 +43,8 @@ struct TransactionTableStats {
   std::uint64_t created = 0;
   std::uint64_t cancels_matched = 0;    // CANCELs whose INVITE transaction is in the table
   std::uint64_t cancels_unmatched = 0;  // ... and those whose INVITE was not seen (or is gone)
-  std::uint64_t expired = 0;   // reused after the lifetime ran out (normal end)
-  std::uint64_t evicted = 0;   // dropped while still live because the table was full there
+  std::uint64_t expired = 0;            // reused after the lifetime ran out (normal end)
+  std::uint64_t evicted = 0;            // dropped while still live because the table was full there
 };
 
 class TransactionTable {

@@ -99,7 +99,8 @@ Expected<void> add_tolerance_spec(CompareOptions& options, std::string_view spec
   const std::string_view value_text = equals == std::string_view::npos ? text : trim(text.substr(equals + 1));
   std::optional<Tolerance> tolerance = parse_absolute_tolerance(value_text);
   if (!tolerance) {
-    if (const std::optional<double> relative = parse_tolerance_value(value_text)) tolerance = Tolerance{.value = *relative};
+    if (const std::optional<double> relative = parse_tolerance_value(value_text))
+      tolerance = Tolerance{.value = *relative};
   }
   if (!tolerance) {
     return make_error(ErrorKind::usage, "invalid --tolerance '" + std::string(spec) +

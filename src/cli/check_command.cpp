@@ -40,9 +40,8 @@ Expected<ReportDocument> current_report(const CheckOptions& options) {
 
 CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
   CLI::App* check = app.add_subcommand("check", "Replay captures and gate on a baseline report or thresholds");
-  CLI::Option* files =
-      check->add_option("FILE", options.input.files, "Capture files (pcap or pcapng), as for 'replay'")
-          ->check(capture_file_validator());
+  CLI::Option* files = check->add_option("FILE", options.input.files, "Capture files (pcap or pcapng), as for 'replay'")
+                           ->check(capture_file_validator());
   check
       ->add_option("--report", options.report,
                    "Check this stored JSON report (from 'replay --json') instead of replaying captures")

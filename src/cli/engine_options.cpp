@@ -51,24 +51,28 @@ void add_engine_table_options(CLI::App& command, EngineTableOptions& options) {
                    "(both directions: no media)")
       ->check(CLI::Range(0.001, 86400.0))
       ->capture_default_str();
-  const std::string range = " (" + CLI::detail::to_string(kMinTimerS) + " to " + CLI::detail::to_string(kMaxTimerS) + ")";
+  const std::string range =
+      " (" + CLI::detail::to_string(kMinTimerS) + " to " + CLI::detail::to_string(kMaxTimerS) + ")";
   tables
       ->add_option("--timer-b", options.timer_b_s,
                    "Seconds an INVITE with no response at all waits before it is a timeout: RFC 3261 §17.1.1.2 "
-                   "Timer B (64*T1), which any provisional response, 100 included, stops" + range)
+                   "Timer B (64*T1), which any provisional response, 100 included, stops" +
+                       range)
       ->check(CLI::Range(kMinTimerS, kMaxTimerS))
       ->capture_default_str();
   tables
       ->add_option("--invite-timeout", options.invite_timeout_s,
                    "Seconds an INVITE with a provisional response but no final one waits before it is a timeout: "
                    "RFC 3261 §16.6 step 11 Timer C (more than 3 minutes), restarted by each 101-199 response "
-                   "(§16.7 step 2), not by a 100; at least --timer-b" + range)
+                   "(§16.7 step 2), not by a 100; at least --timer-b" +
+                       range)
       ->check(CLI::Range(kMinTimerS, kMaxTimerS))
       ->capture_default_str();
   tables
       ->add_option("--timer-f", options.timer_f_s,
                    "Seconds a REGISTER or BYE waits for its final response, whatever provisional came: RFC 3261 "
-                   "§17.1.2.2 Timer F (64*T1)" + range)
+                   "§17.1.2.2 Timer F (64*T1)" +
+                       range)
       ->check(CLI::Range(kMinTimerS, kMaxTimerS))
       ->capture_default_str();
   // Timer C is the longer one (RFC 3261: > 3 min against 32 s): an INVITE that got a provisional

@@ -32,8 +32,9 @@ void add_hep_options(CLI::App& command, HepOptions& options, HepCommand kind) {
                                            : "HEP authentication key (chunk 0x000e) sent with --hep-out")
       ->group(group);
   command
-      .add_option("--hep-out", options.out,
-                  "Send every SIP message counted to a HEP collector at HOST:PORT as HEPv3 (Homer, Kamailio sipcapture)")
+      .add_option(
+          "--hep-out", options.out,
+          "Send every SIP message counted to a HEP collector at HOST:PORT as HEPv3 (Homer, Kamailio sipcapture)")
       ->group(group);
   command.add_option("--hep-transport", options.transport, "Transport for --hep-out")
       ->check(CLI::IsMember({"udp", "tcp"}))
@@ -45,8 +46,7 @@ void add_hep_options(CLI::App& command, HepOptions& options, HepCommand kind) {
 }
 
 HepIngestConfig hep_ingest_config(const HepOptions& options) {
-  return HepIngestConfig{.auth_key = options.key,
-                         .max_skew_ns = static_cast<std::int64_t>(options.max_skew_s * 1e9)};
+  return HepIngestConfig{.auth_key = options.key, .max_skew_ns = static_cast<std::int64_t>(options.max_skew_s * 1e9)};
 }
 
 namespace {

@@ -17,12 +17,12 @@
 namespace sipmon {
 
 struct HepOptions {
-  std::string listen;            // --hep-listen; empty: no listener
-  std::string key;               // --hep-key: required of received packets, put in sent ones
-  double max_skew_s = 5;         // --hep-max-skew
-  std::string out;               // --hep-out; empty: no sender
+  std::string listen;             // --hep-listen; empty: no listener
+  std::string key;                // --hep-key: required of received packets, put in sent ones
+  double max_skew_s = 5;          // --hep-max-skew
+  std::string out;                // --hep-out; empty: no sender
   std::string transport = "udp";  // --hep-transport
-  std::uint32_t capture_id = 0;  // --hep-id
+  std::uint32_t capture_id = 0;   // --hep-id
 };
 
 enum class HepCommand { replay, live };

@@ -63,7 +63,8 @@ struct Opened {
 
 Opened refuse(const CaptureOpenError& error) {
   std::cerr << "sipmon: "
-            << (error.permission_denied ? missing_privileges_message(error.error.message) : error.error.message) << "\n";
+            << (error.permission_denied ? missing_privileges_message(error.error.message) : error.error.message)
+            << "\n";
   return Opened{nullptr, kExitUsage};
 }
 
@@ -135,7 +136,8 @@ std::string join(const std::vector<std::string>& items) {
 }  // namespace
 
 CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
-  CLI::App* live = app.add_subcommand("live", "Capture SIP on network interfaces (eBPF socket filter, libpcap fallback)");
+  CLI::App* live =
+      app.add_subcommand("live", "Capture SIP on network interfaces (eBPF socket filter, libpcap fallback)");
   live->add_option("-i,--interface", options.interfaces,
                    "Interface to capture on; repeat for several (optional with --hep-listen)");
   live->add_option("--ports", options.ports,
@@ -155,7 +157,8 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
   live->add_option("--report-interval", options.report_interval_s,
                    "Also rewrite --out every interval while capturing (e.g. 60s, 5m)")
       ->transform(CLI::AsNumberWithUnit(kTimeUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE));
-  live->add_option("--duration", options.duration_s, "Stop by itself after this long (e.g. 30s); default: until SIGINT/SIGTERM")
+  live->add_option("--duration", options.duration_s,
+                   "Stop by itself after this long (e.g. 30s); default: until SIGINT/SIGTERM")
       ->transform(CLI::AsNumberWithUnit(kTimeUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE));
   live->add_option("--status-interval", options.status_interval_s,
                    "Print a one-line status (packets, SIP messages, attempts, SER, drops) on stderr this often "
@@ -288,7 +291,8 @@ int run_live(const LiveOptions& options) {
   if (outputs.listening()) std::cerr << "sipmon: serving metrics on " << outputs.listen_url() << "\n";
 
   // Live, timeouts and session expiry run on the wall clock (docs/metrics.md, "Time").
-  EngineConfig config{.ports = options.ports, .wall_clock = true, .peers = outputs.peers(), .observer = hep.sender.get()};
+  EngineConfig config{
+      .ports = options.ports, .wall_clock = true, .peers = outputs.peers(), .observer = hep.sender.get()};
   apply_engine_table_options(options.tables, config);
   Engine engine(std::move(config));
   if (hep.listener) hep.ingest = std::make_unique<HepIngest>(hep_ingest_config(options.hep), engine);
@@ -315,7 +319,8 @@ int run_live(const LiveOptions& options) {
   }
   if (hep.listener) watching = watching && watch(hep.listener->poll_fd(), kHep);
   if (link_watch) watching = watching && watch(link_watch->fd(), kLinks);
-  if (options.report_interval_s > 0) watching = watching && report_timer.fd >= 0 && watch(report_timer.fd, kReportTimer);
+  if (options.report_interval_s > 0)
+    watching = watching && report_timer.fd >= 0 && watch(report_timer.fd, kReportTimer);
   if (options.duration_s > 0) watching = watching && duration_timer.fd >= 0 && watch(duration_timer.fd, kDurationTimer);
   if (show_status) watching = watching && status_timer.fd >= 0 && watch(status_timer.fd, kStatusTimer);
   if (!watching) {
@@ -327,14 +332,16 @@ int run_live(const LiveOptions& options) {
   // traced for interface capture; HEP's sockets (accept, connect, reconnects) are not on it yet,
   // so a run with --hep-listen or --hep-out goes without it (docs/live.md).
   if (!hep.listener && !hep.sender) {
-    if (auto filtered = install_steady_state_filter(); !filtered) std::cerr << "sipmon: warning: " << filtered.error().message << "\n";
+    if (auto filtered = install_steady_state_filter(); !filtered)
+      std::cerr << "sipmon: warning: " << filtered.error().message << "\n";
   }
 
   std::string ports;
   for (std::uint16_t port : options.ports) ports += (ports.empty() ? "" : ",") + std::to_string(port);
   // Scripts wait for these lines: from here on every matching packet is captured.
   if (hep.listener) std::cerr << "sipmon: receiving HEP on " << hep.listener->address() << " (udp, tcp)" << std::endl;
-  if (hep.sender) std::cerr << "sipmon: sending HEP to " << options.hep.out << " (" << options.hep.transport << ")" << std::endl;
+  if (hep.sender)
+    std::cerr << "sipmon: sending HEP to " << options.hep.out << " (" << options.hep.transport << ")" << std::endl;
   if (source) {
     std::cerr << "sipmon: capturing on " << join(options.interfaces) << " (" << source->name() << "), ports " << ports
               << std::endl;

@@ -19,14 +19,14 @@ struct LiveOptions {
   std::uint64_t ringbuf_size = kLiveDefaultBufferBytes;
   std::string source = "auto";
   std::string out;
-  double report_interval_s = 0;  // 0: only at exit
-  double duration_s = 0;         // 0: until SIGINT/SIGTERM
+  double report_interval_s = 0;   // 0: only at exit
+  double duration_s = 0;          // 0: until SIGINT/SIGTERM
   double status_interval_s = 60;  // one status line on stderr (terminal or journald); 0: none
   bool json = false;
-  std::string user;  // --user: the account the steady state runs as (started as root)
+  std::string user;           // --user: the account the steady state runs as (started as root)
   EngineTableOptions tables;  // --max-dialogs, ... (engine_options.h)
-  MetricsOptions metrics;  // --listen, --push, ... (docs/prometheus.md)
-  HepOptions hep;          // --hep-listen, --hep-out, ... (docs/hep.md)
+  MetricsOptions metrics;     // --listen, --push, ... (docs/prometheus.md)
+  HepOptions hep;             // --hep-listen, --hep-out, ... (docs/hep.md)
 };
 
 CLI::App* add_live_command(CLI::App& app, LiveOptions& options);

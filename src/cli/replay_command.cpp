@@ -12,7 +12,10 @@ namespace sipmon {
 
 CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
   CLI::App* replay = app.add_subcommand("replay", "Analyse recorded traffic from pcap/pcapng files");
-  replay->add_option("FILE", options.input.files, "Capture files (pcap or pcapng, also .gz/.zst compressed; - reads standard input); several are merged by packet time")
+  replay
+      ->add_option("FILE", options.input.files,
+                   "Capture files (pcap or pcapng, also .gz/.zst compressed; - reads standard input); several are "
+                   "merged by packet time")
       ->required()
       ->check(capture_file_validator());
   replay->add_flag("--json", options.json, "Print the JSON report (docs/report.md) on stdout instead of a summary");

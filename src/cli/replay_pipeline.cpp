@@ -35,15 +35,17 @@ namespace {
 void warn_about_packet_time(const Report& report, std::ostream& warnings) {
   static constexpr std::pair<const char*, const char*> kWarnings[] = {
       {"timestamp_out_of_range", "packet(s) with a timestamp no clock can hold (past 2262): not decoded"},
-      {"packet_time_jump", "jump(s) of packet time by more than the largest step (a silence or a clock step): "
-                           "everything pending then timed out"},
+      {"packet_time_jump",
+       "jump(s) of packet time by more than the largest step (a silence or a clock step): "
+       "everything pending then timed out"},
       {"packet_time_outlier", "packet(s) stamped far ahead of their neighbours: taken at their neighbours' time"},
-      {"packet_time_backwards", "packet(s) far older than the ones before them (merged files from different "
-                                "clocks?)"},
+      {"packet_time_backwards",
+       "packet(s) far older than the ones before them (merged files from different "
+       "clocks?)"},
   };
   for (const auto& [name, text] : kWarnings) {
     const auto& by_reason = std::string_view(name) == "timestamp_out_of_range" ? report.capture.malformed_by_reason
-                                                                                 : report.capture.non_sip_by_reason;
+                                                                               : report.capture.non_sip_by_reason;
     if (const auto it = by_reason.find(name); it != by_reason.end()) {
       warnings << "sipmon: warning: " << it->second << " " << text << " [" << name << "]\n";
     }
@@ -64,7 +66,8 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   apply_engine_table_options(options.tables, config);
   Engine engine(std::move(config));
   if (!options.quiet && stderr_is_terminal()) {
-    ReplayProgress progress(engine, [&source] { return source->progress(); }, std::cerr);
+    ReplayProgress progress(
+        engine, [&source] { return source->progress(); }, std::cerr);
     source->run(progress);
     progress.finish();
   } else {

@@ -33,8 +33,8 @@ Expected<std::unique_ptr<HepSender>> HepSender::start(HepSenderSettings settings
   }
   std::unique_ptr<HepSender> sender(new HepSender(std::move(settings)));
   if (sender->settings_.transport == HepTransport::udp && !sender->ensure_connected()) {
-    return make_error(ErrorKind::usage,
-                      "--hep-out " + sender->settings_.address_text + ": cannot open a UDP socket: " + std::strerror(errno));
+    return make_error(ErrorKind::usage, "--hep-out " + sender->settings_.address_text +
+                                            ": cannot open a UDP socket: " + std::strerror(errno));
   }
   sender->thread_ = std::thread([s = sender.get()] { s->run(); });
   return sender;
@@ -45,7 +45,9 @@ HepSender::~HepSender() {
   disconnect();
 }
 
-void HepSender::count_drop(std::size_t reason, std::uint64_t n) { dropped_[reason].fetch_add(n, std::memory_order_relaxed); }
+void HepSender::count_drop(std::size_t reason, std::uint64_t n) {
+  dropped_[reason].fetch_add(n, std::memory_order_relaxed);
+}
 
 void HepSender::ring_write(const std::uint8_t* data, std::size_t n) {
   std::size_t tail = (head_ + used_) % ring_.size();
@@ -78,7 +80,8 @@ void HepSender::on_sip_message(const Payload& payload, const SipMessage& /*messa
       return count_drop(kQueueFull);
     }
   }
-  const std::uint8_t prefix[kLengthPrefix] = {static_cast<std::uint8_t>(size >> 24), static_cast<std::uint8_t>(size >> 16),
+  const std::uint8_t prefix[kLengthPrefix] = {static_cast<std::uint8_t>(size >> 24),
+                                              static_cast<std::uint8_t>(size >> 16),
                                               static_cast<std::uint8_t>(size >> 8), static_cast<std::uint8_t>(size)};
   ring_write(prefix, kLengthPrefix);
   ring_write(encode_buffer_.data(), size);
@@ -106,8 +109,10 @@ void HepSender::run() {
   record.reserve(kHepMaxPacketBytes);
   while (pop(record)) {
     const bool sent = send_record(record);
-    if (sent) sent_.fetch_add(1, std::memory_order_relaxed);
-    else count_drop(kSendFailed);
+    if (sent)
+      sent_.fetch_add(1, std::memory_order_relaxed);
+    else
+      count_drop(kSendFailed);
     std::lock_guard lock(mutex_);
     sending_ = false;
     room_ready_.notify_all();  // finish() waits on an empty ring and no record in hand
@@ -145,7 +150,8 @@ void HepSender::disconnect() {
 bool HepSender::send_record(const std::vector<std::uint8_t>& record) {
   if (settings_.transport == HepTransport::udp) {
     // A refused datagram (no collector listening) is reported on a later send: count this one.
-    if (ensure_connected() && ::send(fd_, record.data(), record.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(record.size())) {
+    if (ensure_connected() &&
+        ::send(fd_, record.data(), record.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(record.size())) {
       return true;
     }
     return false;

@@ -36,7 +36,7 @@ struct HepSenderSettings {
   std::uint32_t capture_id = 0;
   std::string auth_key;
   std::size_t queue_bytes = 8u << 20;  // the ring: ~10000 typical SIP messages
-  bool block_when_full = false;       // replay: wait for room instead of dropping
+  bool block_when_full = false;        // replay: wait for room instead of dropping
 };
 
 class HepSender final : public SipMessageObserver {
@@ -70,7 +70,7 @@ class HepSender final : public SipMessageObserver {
   HepSenderSettings settings_;
   int fd_ = -1;
   std::chrono::steady_clock::time_point next_connect_{};  // sender thread only
-  std::vector<std::uint8_t> encode_buffer_;  // producer's: one packet, reused
+  std::vector<std::uint8_t> encode_buffer_;               // producer's: one packet, reused
 
   mutable std::mutex mutex_;
   std::condition_variable data_ready_;

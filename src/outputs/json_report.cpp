@@ -100,10 +100,11 @@ Json delays(const DelayHistogram& h) {
 
 // Statistics over media streams (or calls): null figures when there is nothing to describe.
 Json statistics(const std::optional<StatsSummary>& s) {
-  if (!s) return Json{{"count", 0}, {"mean", nullptr}, {"min", nullptr}, {"p50", nullptr}, {"p90", nullptr},
-                      {"p99", nullptr}, {"max", nullptr}};
-  Json json{{"count", s->count}, {"mean", rounded(s->mean)}, {"min", rounded(s->min)}, {"p50", rounded(s->p50)},
-            {"p90", rounded(s->p90)}, {"p99", rounded(s->p99)}, {"max", rounded(s->max)}};
+  if (!s)
+    return Json{{"count", 0},     {"mean", nullptr}, {"min", nullptr}, {"p50", nullptr},
+                {"p90", nullptr}, {"p99", nullptr},  {"max", nullptr}};
+  Json json{{"count", s->count},      {"mean", rounded(s->mean)}, {"min", rounded(s->min)}, {"p50", rounded(s->p50)},
+            {"p90", rounded(s->p90)}, {"p99", rounded(s->p99)},   {"max", rounded(s->max)}};
   if (s->sampled != s->count) json["percentiles_over"] = s->sampled;  // percentiles of a capped sample
   return json;
 }
@@ -116,7 +117,8 @@ Json media_to_json(const MediaReport& m) {
       {"packets", m.packets},
       {"expected", m.expected},
       {"lost", m.lost},
-      {"loss_pct", m.expected == 0 ? Json(nullptr) : rounded(std::max(0.0, 100.0 * static_cast<double>(m.lost) / expected))},
+      {"loss_pct",
+       m.expected == 0 ? Json(nullptr) : rounded(std::max(0.0, 100.0 * static_cast<double>(m.lost) / expected))},
       {"duplicates", m.duplicates},
       {"late", m.late},
       {"rtcp_packets", m.rtcp_packets},
@@ -190,15 +192,13 @@ Json rfc6076_to_json(const Rfc6076Report& r) {
 
 Json report_to_json(const Report& report) {
   Json json{
-      {"schema_version", Report::kSchemaVersion},
-      {"sipmon_version", kVersion},
-      {"capture", capture_to_json(report.capture)},
-      {"requests", counts(report.requests)},
-      {"responses", counts(report.responses)},
-      {"responses_by_method", Json::object()},
+      {"schema_version", Report::kSchemaVersion},   {"sipmon_version", kVersion},
+      {"capture", capture_to_json(report.capture)}, {"requests", counts(report.requests)},
+      {"responses", counts(report.responses)},      {"responses_by_method", Json::object()},
   };
   for (const auto& [method, codes] : report.responses_by_method) json["responses_by_method"][method] = counts(codes);
-  if (const auto& r = report.retransmissions) json["retransmissions"] = Json{{"requests", r->requests}, {"responses", r->responses}};
+  if (const auto& r = report.retransmissions)
+    json["retransmissions"] = Json{{"requests", r->requests}, {"responses", r->responses}};
   if (const auto& t = report.timers) {
     json["timers"] = Json{{"timer_b_s", rounded(t->timer_b_s)},
                           {"timer_c_s", rounded(t->timer_c_s)},

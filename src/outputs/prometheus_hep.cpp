@@ -43,7 +43,8 @@ struct PrometheusHepMetrics::In {
   std::array<Slot, kHepErrorCount> errors;
 
   explicit In(prometheus::Registry& r) {
-    packets.counter = &family(r, "sipmon_hep_received_total", "HEP packets received (--hep-listen), good and bad.").Add({});
+    packets.counter =
+        &family(r, "sipmon_hep_received_total", "HEP packets received (--hep-listen), good and bad.").Add({});
     auto& by_version = family(r, "sipmon_hep_packets_total", "HEP packets that decoded, by HEP version.");
     for (int v = 0; v < 3; ++v) versions[v].counter = &by_version.Add({{"version", std::to_string(v + 1)}});
     auto& by_error = family(r, "sipmon_hep_errors_total",

@@ -104,7 +104,8 @@ struct HistogramSlot {
 };
 
 Histogram::BucketBoundaries delay_bounds() {
-  return Histogram::BucketBoundaries(DelayHistogram::kPrometheusBounds.begin(), DelayHistogram::kPrometheusBounds.end());
+  return Histogram::BucketBoundaries(DelayHistogram::kPrometheusBounds.begin(),
+                                     DelayHistogram::kPrometheusBounds.end());
 }
 
 Family<Counter>& counter_family(prometheus::Registry& registry, const std::string& name, const std::string& help) {
@@ -167,8 +168,8 @@ struct Rfc6076Metrics {
         counter_family(r, "sipmon_registration_attempts_closed_total",
                        "Registration attempts counted once when decided (or evicted), by outcome.");
     for (std::size_t i = 0; i < kClosedRegistrationOutcomes; ++i)
-      registrations_closed[i].counter = &registrations_closed_family.Add(
-          {{"outcome", closed_registration_name(static_cast<ClosedRegistration>(i))}});
+      registrations_closed[i].counter =
+          &registrations_closed_family.Add({{"outcome", closed_registration_name(static_cast<ClosedRegistration>(i))}});
     registration_attempts =
         counter("sipmon_registration_attempts_total",
                 "Registration attempts: initial REGISTERs, authenticated retries not counted again.");
@@ -183,10 +184,9 @@ struct Rfc6076Metrics {
     sessions_pending = &gauge_family(r, "sipmon_session_attempts_pending",
                                      "Session attempts with no final response yet, still inside Timer B or C.")
                             .Add({});
-    registrations_pending =
-        &gauge_family(r, "sipmon_registration_attempts_pending",
-                      "Registration attempts with no final response yet, younger than Timer F.")
-             .Add({});
+    registrations_pending = &gauge_family(r, "sipmon_registration_attempts_pending",
+                                          "Registration attempts with no final response yet, younger than Timer F.")
+                                 .Add({});
     auto& srd = histogram_family(r, "sipmon_session_request_delay_seconds",
                                  "RFC 6076 SRD: first INVITE to the first non-100 provisional or 2xx (success), or to "
                                  "the failure final response (failure).");
@@ -281,8 +281,7 @@ struct MediaMetrics {
                                          "Mean interarrival jitter of finished RTP streams (RFC 3550 A.8).")
                             .Add({}, Histogram::BucketBoundaries(jitter_bounds.begin(), jitter_bounds.end()));
     const auto& mos_bounds = MediaReport::kMosBounds;
-    mos.histogram = &histogram_family(r, "sipmon_call_mos",
-                                      "MOS-CQ (ITU-T G.107 E-model) of finished audio streams.")
+    mos.histogram = &histogram_family(r, "sipmon_call_mos", "MOS-CQ (ITU-T G.107 E-model) of finished audio streams.")
                          .Add({}, Histogram::BucketBoundaries(mos_bounds.begin(), mos_bounds.end()));
   }
 
@@ -317,10 +316,11 @@ struct DialogMetrics {
                       "sipmon_table_evictions_total{table=\"dialogs\"}).");
     early = counter("sipmon_dialogs_early_total",
                     "Early dialogs created by a provisional response with a To-tag; not in the established count.");
-    auto& terminated = counter_family(r, "sipmon_dialogs_terminated_total",
-                                      "Confirmed dialogs ended by a BYE or an error response, by reason: BYE answered "
-                                      "2xx, BYE answered >= 300, BYE unanswered within Timer F, 481/408 to an in-dialog "
-                                      "request.");
+    auto& terminated =
+        counter_family(r, "sipmon_dialogs_terminated_total",
+                       "Confirmed dialogs ended by a BYE or an error response, by reason: BYE answered "
+                       "2xx, BYE answered >= 300, BYE unanswered within Timer F, 481/408 to an in-dialog "
+                       "request.");
     terminated_bye_2xx.counter = &terminated.Add({{"reason", "bye_2xx"}});
     terminated_bye_error.counter = &terminated.Add({{"reason", "bye_error"}});
     terminated_bye_unanswered.counter = &terminated.Add({{"reason", "bye_unanswered"}});
@@ -653,8 +653,9 @@ void PrometheusMetrics::update_capture_interfaces(const std::map<std::string, Ca
   State& s = *state_;
   if (s.interface_up_family == nullptr) {
     prometheus::Registry& r = *s.registry;
-    s.interface_up_family = &gauge_family(r, "sipmon_capture_interface_up",
-                                          "1 while the capture interface exists and is captured, 0 while it is deleted.");
+    s.interface_up_family =
+        &gauge_family(r, "sipmon_capture_interface_up",
+                      "1 while the capture interface exists and is captured, 0 while it is deleted.");
     s.interface_blind_family = &counter_family(r, "sipmon_capture_interface_blind_seconds_total",
                                                "Seconds the capture interface was deleted, so nothing on it was seen.");
     s.interface_gaps_family = &counter_family(r, "sipmon_capture_interface_gaps_total",

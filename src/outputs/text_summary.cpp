@@ -59,7 +59,8 @@ std::vector<std::string> responses_per_method(const Report& report) {
   std::vector<std::string> out;
   for (const auto& [method, codes] : methods) {
     std::string text = method + ":";
-    for (const auto& [code, count] : *codes) text += (text.back() == ':' ? " " : ", ") + code + " " + std::to_string(count);
+    for (const auto& [code, count] : *codes)
+      text += (text.back() == ':' ? " " : ", ") + code + " " + std::to_string(count);
     out.push_back(std::move(text));
   }
   return out;
@@ -106,8 +107,8 @@ void add_delay(std::vector<std::string>& parts, const char* name, const DelayHis
     return;
   }
   parts.push_back(std::string(name) + " p50 " + format_delay(h.quantile(0.50)) + ", p90 " +
-                  format_delay(h.quantile(0.90)) + ", max " + format_delay(h.max()) + " (" +
-                  std::to_string(h.count()) + ")");
+                  format_delay(h.quantile(0.90)) + ", max " + format_delay(h.max()) + " (" + std::to_string(h.count()) +
+                  ")");
 }
 
 void rfc6076_lines(std::string& out, const Report& report, std::optional<double> duration_s) {
@@ -124,8 +125,8 @@ void rfc6076_lines(std::string& out, const Report& report, std::optional<double>
   // RFC 6076 §4.6/§4.7: redirected attempts leave the SER and SEER denominators.
   const std::uint64_t not_redirected = s.attempts - std::min(s.redirected, s.attempts);
   line(out, "ratios",
-       "SER " + percent(s.established, not_redirected) + ", SEER " + percent(s.effective, not_redirected) +
-           ", ISA " + percent(s.ineffective, s.attempts) + ", SCR " + percent(s.completed, s.attempts) + ", ASR " +
+       "SER " + percent(s.established, not_redirected) + ", SEER " + percent(s.effective, not_redirected) + ", ISA " +
+           percent(s.ineffective, s.attempts) + ", SCR " + percent(s.completed, s.attempts) + ", ASR " +
            percent(s.established, s.attempts) + ", NER " +
            percent(s.attempts - std::min(s.ineffective, s.attempts), s.attempts));
   if (duration_s && *duration_s > 0) {
@@ -206,33 +207,35 @@ std::string render_text_summary(const Report& report) {
   }
   line(out, "packets", std::to_string(c.packets) + " (" + std::to_string(c.bytes) + " bytes)");
   line(out, "sip messages", std::to_string(c.sip_messages) + " in " + std::to_string(c.sip_packets) + " packets");
-  line(out, "other", std::to_string(c.keepalives) + " keep-alives, " + std::to_string(c.non_sip) + " non-SIP, " +
-                         std::to_string(c.malformed) + " malformed, " + std::to_string(c.unsupported_link) +
-                         " unsupported link");
+  line(out, "other",
+       std::to_string(c.keepalives) + " keep-alives, " + std::to_string(c.non_sip) + " non-SIP, " +
+           std::to_string(c.malformed) + " malformed, " + std::to_string(c.unsupported_link) + " unsupported link");
   line(out, "requests", all_counts(report.requests));
   lines(out, "responses", responses_per_method(report));
   if (const auto& r = report.retransmissions) {
-    line(out, "retransmitted", std::to_string(r->requests) + " requests, " + std::to_string(r->responses) +
-                                   " responses (" + std::to_string(c.duplicate_messages) + " duplicate captures)");
+    line(out, "retransmitted",
+         std::to_string(r->requests) + " requests, " + std::to_string(r->responses) + " responses (" +
+             std::to_string(c.duplicate_messages) + " duplicate captures)");
   }
   if (report.rfc6076) rfc6076_lines(out, report, duration_s);
   if (const auto& d = report.dialogs) {
-    line(out, "dialogs", std::to_string(d->active) + " active, " + std::to_string(d->evicted) + " evicted (" +
-                             std::to_string(d->established) + " established, " + std::to_string(d->terminated) +
-                             " terminated, " + std::to_string(d->expired) + " expired)");
+    line(out, "dialogs",
+         std::to_string(d->active) + " active, " + std::to_string(d->evicted) + " evicted (" +
+             std::to_string(d->established) + " established, " + std::to_string(d->terminated) + " terminated, " +
+             std::to_string(d->expired) + " expired)");
   }
   if (const auto& hep = c.hep_in) {
     std::uint64_t refused = 0;
     for (const auto& [name, count] : hep->errors) refused += name == "unknown_chunk" ? 0 : count;
-    line(out, "hep in", std::to_string(hep->packets) + " packets, " + std::to_string(hep->sip_payloads) +
-                            " SIP, " + std::to_string(refused) + " refused, " + std::to_string(hep->socket_drops) +
-                            " dropped by the socket");
+    line(out, "hep in",
+         std::to_string(hep->packets) + " packets, " + std::to_string(hep->sip_payloads) + " SIP, " +
+             std::to_string(refused) + " refused, " + std::to_string(hep->socket_drops) + " dropped by the socket");
   }
   if (const auto& hep = c.hep_out) {
     std::uint64_t dropped = 0;
     for (const auto& [reason, count] : hep->dropped) dropped += count;
-    line(out, "hep out", std::to_string(hep->sent) + " sent (" + hep->transport + "), " + std::to_string(dropped) +
-                             " dropped");
+    line(out, "hep out",
+         std::to_string(hep->sent) + " sent (" + hep->transport + "), " + std::to_string(dropped) + " dropped");
   }
   for (const ReadError& error : c.read_errors) {
     line(out, "damaged", error.file + " at packet " + std::to_string(error.packet) + ": " + error.message);

@@ -19,8 +19,9 @@
 namespace sipmon {
 
 const std::array<const char*, SIPMON_COUNTER_COUNT> kKernelCounterNames = {
-    "seen", "loopback_outgoing_skipped", "matched", "copied", "truncated", "ring_buffer_full", "load_failed", "fragments", "paged",
-    "headers_unreadable",
+    "seen",      "loopback_outgoing_skipped", "matched",     "copied",
+    "truncated", "ring_buffer_full",          "load_failed", "fragments",
+    "paged",     "headers_unreadable",
 };
 
 namespace {
@@ -52,7 +53,8 @@ tl::expected<BpfSkeleton, LoadError> BpfSkeleton::load(const BpfFilterSettings& 
   }
   const auto page = static_cast<std::uint32_t>(sysconf(_SC_PAGESIZE));
   if (!is_power_of_two(settings.ringbuf_bytes) || settings.ringbuf_bytes < page) {
-    return fail(ErrorKind::usage, "--ringbuf-size must be a power of two of at least " + std::to_string(page) + " bytes");
+    return fail(ErrorKind::usage,
+                "--ringbuf-size must be a power of two of at least " + std::to_string(page) + " bytes");
   }
   libbpf_set_print(libbpf_log);
   const int cpus = libbpf_num_possible_cpus();

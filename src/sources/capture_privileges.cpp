@@ -24,8 +24,10 @@ Expected<void> switch_identity(const RunAsUser& user) {
   }
   const gid_t groups[1] = {user.gid};
   if (::setgroups(1, groups) != 0) return tl::unexpected(os_error("cannot set the groups of " + user.name));
-  if (::setresgid(user.gid, user.gid, user.gid) != 0) return tl::unexpected(os_error("cannot switch to the group of " + user.name));
-  if (::setresuid(user.uid, user.uid, user.uid) != 0) return tl::unexpected(os_error("cannot switch to user " + user.name));
+  if (::setresgid(user.gid, user.gid, user.gid) != 0)
+    return tl::unexpected(os_error("cannot switch to the group of " + user.name));
+  if (::setresuid(user.uid, user.uid, user.uid) != 0)
+    return tl::unexpected(os_error("cannot switch to user " + user.name));
   uid_t real = 0, effective = 0, saved = 0;
   if (::getresuid(&real, &effective, &saved) != 0 || real != user.uid || effective != user.uid || saved != user.uid) {
     return make_error(ErrorKind::io, "switching to user " + user.name + " did not take");
@@ -52,10 +54,11 @@ Expected<RunAsUser> find_user(const std::string& name) {
   passwd* found = nullptr;
   const int error = ::getpwnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found);
   if (found == nullptr) {
-    return make_error(ErrorKind::usage,
-                      "--user: no such user '" + name + "'" + (error != 0 ? std::string(" (") + std::strerror(error) + ")" : ""));
+    return make_error(ErrorKind::usage, "--user: no such user '" + name + "'" +
+                                            (error != 0 ? std::string(" (") + std::strerror(error) + ")" : ""));
   }
-  if (entry.pw_uid == 0) return make_error(ErrorKind::usage, "--user " + name + " is root: it would keep every file readable");
+  if (entry.pw_uid == 0)
+    return make_error(ErrorKind::usage, "--user " + name + " is root: it would keep every file readable");
   return RunAsUser{name, entry.pw_uid, entry.pw_gid};
 }
 

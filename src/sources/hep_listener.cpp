@@ -50,7 +50,8 @@ Expected<std::unique_ptr<HepListener>> HepListener::open(const SocketAddress& ad
   const int one = 1;
   listener->udp_fd_ = socket(address.family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (listener->udp_fd_ < 0) return tl::unexpected(socket_error("UDP socket", address.text));
-  setsockopt(listener->udp_fd_, SOL_SOCKET, SO_RCVBUF, &limits.receive_buffer_bytes, sizeof limits.receive_buffer_bytes);
+  setsockopt(listener->udp_fd_, SOL_SOCKET, SO_RCVBUF, &limits.receive_buffer_bytes,
+             sizeof limits.receive_buffer_bytes);
   setsockopt(listener->udp_fd_, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
   if (bind(listener->udp_fd_, address.get(), address.length) != 0) {
     return tl::unexpected(socket_error("UDP bind", address.text));
@@ -91,9 +92,12 @@ void HepListener::drain(HepIngest& ingest) {
   for (int i = 0; i < ready && budget > 0; ++i) {
     const std::uint64_t tag = events[i].data.u64 & ~0xffffffffull;
     const int fd = static_cast<int>(events[i].data.u64 & 0xffffffffull);
-    if (tag == kUdpTag) budget -= drain_udp(ingest, budget);
-    else if (tag == kListenTag) accept_connections(ingest);
-    else if (tag == kConnectionTag) budget -= std::min(budget, drain_connection(fd, ingest));
+    if (tag == kUdpTag)
+      budget -= drain_udp(ingest, budget);
+    else if (tag == kListenTag)
+      accept_connections(ingest);
+    else if (tag == kConnectionTag)
+      budget -= std::min(budget, drain_connection(fd, ingest));
   }
 }
 

@@ -54,8 +54,8 @@ void InterfaceTracker::apply(const LinkChange& change, LiveSource& source, Clock
   const bool was_down = !tracked.status.up;
   errno = 0;
   if (!source.rebind(change.interface, change.ifindex)) {
-    log << "sipmon: warning: interface " << change.interface << " is back (index " << change.ifindex
-        << ") but the " << source.name() << " capture cannot follow it"
+    log << "sipmon: warning: interface " << change.interface << " is back (index " << change.ifindex << ") but the "
+        << source.name() << " capture cannot follow it"
         << (errno != 0 ? std::string(": ") + std::strerror(errno) : std::string()) << "; restart sipmon" << std::endl;
     if (!was_down) {  // the deletion was never seen (notifications lost): the gap starts now
       tracked.status.up = false;

@@ -59,8 +59,8 @@ std::vector<LinkChange> InterfaceWatch::read_changes(bool& overflowed) {
         const std::string found(name, ::strnlen(name, RTA_PAYLOAD(attribute)));
         for (const std::string& watched : interfaces_) {
           if (watched == found) {
-            changes.push_back(LinkChange{found, static_cast<std::uint32_t>(info->ifi_index),
-                                         header->nlmsg_type == RTM_NEWLINK});
+            changes.push_back(
+                LinkChange{found, static_cast<std::uint32_t>(info->ifi_index), header->nlmsg_type == RTM_NEWLINK});
           }
         }
       }

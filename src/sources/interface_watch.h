@@ -11,9 +11,9 @@
 namespace sipmon {
 
 struct LinkChange {
-  std::string interface;    // one of the watched names
+  std::string interface;  // one of the watched names
   std::uint32_t ifindex = 0;
-  bool present = false;     // false: RTM_DELLINK (the interface is gone)
+  bool present = false;  // false: RTM_DELLINK (the interface is gone)
 };
 
 class InterfaceWatch {

@@ -12,7 +12,7 @@
 namespace sipmon {
 
 // Defaults shared by the command line and the kernel filter (bpf/capture_event.h agrees).
-inline constexpr std::uint32_t kLiveDefaultSnaplen = 65560;       // a whole 64 KiB IP packet, tags included
+inline constexpr std::uint32_t kLiveDefaultSnaplen = 65560;         // a whole 64 KiB IP packet, tags included
 inline constexpr std::uint32_t kLiveDefaultBufferBytes = 8u << 20;  // 8 MiB ring buffer
 inline constexpr std::size_t kLiveMaxPorts = 16;
 

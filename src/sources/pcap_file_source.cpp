@@ -92,8 +92,7 @@ bool pcap_file_has_nanosecond_magic(const std::string& path) {
   std::ifstream probe(path, std::ios::binary);
   unsigned char magic[4] = {};
   if (!probe.read(reinterpret_cast<char*>(magic), sizeof magic)) return false;
-  const std::uint32_t magic_le =
-      magic[0] | magic[1] << 8 | magic[2] << 16 | static_cast<std::uint32_t>(magic[3]) << 24;
+  const std::uint32_t magic_le = magic[0] | magic[1] << 8 | magic[2] << 16 | static_cast<std::uint32_t>(magic[3]) << 24;
   return magic_le == 0xa1b23c4d || magic_le == 0x4d3cb2a1;
 }
 }  // namespace
@@ -129,8 +128,8 @@ Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& pa
     // Compressed and piped pcaps cannot be probed twice: they are taken as nanosecond, which
     // keeps every timestamp exact.
     reader.pcapng = pcap_major_version(handle.get()) == 1;
-    reader.nanosecond = reader.pcapng || reader.stream->compression != CaptureCompression::none ||
-                        path == kStdinPath || pcap_file_has_nanosecond_magic(path);
+    reader.nanosecond = reader.pcapng || reader.stream->compression != CaptureCompression::none || path == kStdinPath ||
+                        pcap_file_has_nanosecond_magic(path);
     reader.handle = std::move(handle);
     impl->advance(reader);
     if (reader.done) {

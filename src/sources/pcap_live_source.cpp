@@ -68,7 +68,7 @@ tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiv
     if (pcap == nullptr) return Fail(OpenError{Error{ErrorKind::input, interface + ": " + errbuf}, false});
     impl->handles.push_back(Handle{.pcap = pcap, .interface = interface});
     pcap_set_snaplen(pcap, static_cast<int>(settings.snaplen));
-    pcap_set_promisc(pcap, 0);  // SIP to and from this host; no need to see other hosts' traffic
+    pcap_set_promisc(pcap, 0);         // SIP to and from this host; no need to see other hosts' traffic
     pcap_set_immediate_mode(pcap, 1);  // deliver each packet at once: no block timeout to wait out
     pcap_set_buffer_size(pcap, static_cast<int>(settings.buffer_bytes));
     pcap_set_tstamp_precision(pcap, PCAP_TSTAMP_PRECISION_NANO);
@@ -79,14 +79,17 @@ tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiv
     }
     bpf_program program{};
     if (pcap_compile(pcap, &program, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-      return Fail(OpenError{Error{ErrorKind::input, "cannot compile the capture filter: " + std::string(pcap_geterr(pcap))}, false});
+      return Fail(OpenError{
+          Error{ErrorKind::input, "cannot compile the capture filter: " + std::string(pcap_geterr(pcap))}, false});
     }
     const int set = pcap_setfilter(pcap, &program);
     pcap_freecode(&program);
     if (set != 0) {
-      return Fail(OpenError{Error{ErrorKind::input, "cannot set the capture filter on " + interface + ": " + pcap_geterr(pcap)}, false});
+      return Fail(OpenError{
+          Error{ErrorKind::input, "cannot set the capture filter on " + interface + ": " + pcap_geterr(pcap)}, false});
     }
-    if (pcap_setnonblock(pcap, 1, errbuf) != 0) return Fail(OpenError{Error{ErrorKind::input, interface + ": " + errbuf}, false});
+    if (pcap_setnonblock(pcap, 1, errbuf) != 0)
+      return Fail(OpenError{Error{ErrorKind::input, interface + ": " + errbuf}, false});
     impl->handles.back().link_type = static_cast<std::uint32_t>(pcap_datalink(pcap));
   }
   return std::unique_ptr<PcapLiveSource>(new PcapLiveSource(std::move(impl)));

@@ -38,8 +38,8 @@ void check_within_one_percent(const std::vector<double>& values) {
 }  // namespace
 
 TEST_CASE("the sketch covers 1 µs to 1 day with buckets to spare at neither end", "[sketch]") {
-  const double needed = std::ceil(std::log(DelaySketch::kMaxSeconds / DelaySketch::kMinSeconds) /
-                                  std::log(DelaySketch::kGamma)) + 1;
+  const double needed =
+      std::ceil(std::log(DelaySketch::kMaxSeconds / DelaySketch::kMinSeconds) / std::log(DelaySketch::kGamma)) + 1;
   CHECK(DelaySketch::kBuckets == static_cast<std::size_t>(needed));
 }
 

@@ -180,7 +180,7 @@ TEST_CASE("a far-ahead last packet is held until finish(), then counted as an ou
   TimedFeed feed;
   feed.at(100 * kSecond, invite("one"));
   feed.at(100 * kSecond + kDay, invite("stray"));
-  CHECK(feed.engine.report().capture.packets == 2);  // counted on arrival
+  CHECK(feed.engine.report().capture.packets == 2);      // counted on arrival
   CHECK(feed.engine.report().capture.sip_packets == 1);  // decoded only once its time is settled
   feed.engine.finish();
   const Report report = feed.engine.report();

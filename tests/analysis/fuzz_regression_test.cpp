@@ -102,7 +102,8 @@ TEST_CASE("a TCP segment exactly 2^31 from the expected sequence number is a gap
   const auto data = read(std::filesystem::path(SIPMON_SOURCE_DIR) /
                          "tests/fuzz_regressions/packet_decoder_fuzz/tcp-seq-exactly-half-the-space-ahead");
   Engine engine(fuzz::decoder_fuzz_config());
-  fuzz::for_each_decoder_record(std::span<const std::uint8_t>(data), [&](const Frame& frame) { engine.on_frame(frame); });
+  fuzz::for_each_decoder_record(std::span<const std::uint8_t>(data),
+                                [&](const Frame& frame) { engine.on_frame(frame); });
   engine.finish();
   const Report report = engine.report();
   CHECK(report.capture.packets == 2);
@@ -112,7 +113,8 @@ TEST_CASE("a TCP segment exactly 2^31 from the expected sequence number is a gap
 }
 
 TEST_CASE("the hand-made frame input exercises copies, retransmissions and expiry", "[fuzz]") {
-  const auto data = read(std::filesystem::path(SIPMON_SOURCE_DIR) / "tests/fuzz_regressions/frame_fuzzer/invite-copies-retransmissions-expiry");
+  const auto data = read(std::filesystem::path(SIPMON_SOURCE_DIR) /
+                         "tests/fuzz_regressions/frame_fuzzer/invite-copies-retransmissions-expiry");
   Engine engine;
   fuzz::for_each_frame(std::span<const std::uint8_t>(data), [&](const Frame& frame) { engine.on_frame(frame); });
   engine.finish();
@@ -120,5 +122,5 @@ TEST_CASE("the hand-made frame input exercises copies, retransmissions and expir
   // Frames 1-4 (Ethernet) and 5 (raw IP) carry the INVITE: 0.1 ms copy, +600 ms, +33 s, +0.1 ms.
   CHECK(report.requests.at("INVITE") == 5);
   CHECK(report.capture.duplicate_messages == 2);  // the copy 0.1 ms after the first, and the last
-  CHECK(report.retransmissions->requests == 1);    // 600 ms later; 33 s later is a new transaction
+  CHECK(report.retransmissions->requests == 1);   // 600 ms later; 33 s later is a new transaction
 }

@@ -33,8 +33,16 @@ void chunk(Packet& p, std::uint16_t type, const Packet& value, std::uint16_t ven
   p.insert(p.end(), value.begin(), value.end());
 }
 Packet u8v(std::uint8_t v) { return {v}; }
-Packet u16v(std::uint16_t v) { Packet p; be16(p, v); return p; }
-Packet u32v(std::uint32_t v) { Packet p; be32(p, v); return p; }
+Packet u16v(std::uint16_t v) {
+  Packet p;
+  be16(p, v);
+  return p;
+}
+Packet u32v(std::uint32_t v) {
+  Packet p;
+  be32(p, v);
+  return p;
+}
 Packet text(std::string_view s) { return Packet(s.begin(), s.end()); }
 
 const std::string kSip = "OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 0\r\n\r\n";
@@ -95,8 +103,12 @@ TEST_CASE("HEPv3 over IPv6 with a key, a correlation id and vendor chunks", "[he
   chunk(c, 0x0001, u8v(10));
   chunk(c, 0x0002, u8v(6));
   Packet a6(16, 0), b6(16, 0);
-  a6[0] = 0x20; a6[1] = 0x01; a6[15] = 1;
-  b6[0] = 0x20; b6[1] = 0x01; b6[15] = 2;
+  a6[0] = 0x20;
+  a6[1] = 0x01;
+  a6[15] = 1;
+  b6[0] = 0x20;
+  b6[1] = 0x01;
+  b6[15] = 2;
   chunk(c, 0x0005, a6);
   chunk(c, 0x0006, b6);
   chunk(c, 0x0007, u16v(5061));
@@ -104,8 +116,8 @@ TEST_CASE("HEPv3 over IPv6 with a key, a correlation id and vendor chunks", "[he
   chunk(c, 0x000b, u8v(1));
   chunk(c, 0x000e, text("secret"));
   chunk(c, 0x0011, text("abc@host"));
-  chunk(c, 0x0020, u16v(400));                // MOS: known to HEP, not used here
-  chunk(c, 0x0001, text("vendor"), 0x0003);   // a vendor's own chunk
+  chunk(c, 0x0020, u16v(400));               // MOS: known to HEP, not used here
+  chunk(c, 0x0001, text("vendor"), 0x0003);  // a vendor's own chunk
   chunk(c, 0x000f, text(kSip));
   const Packet bytes = hep3(c);
   const HepPacket packet = decode_hep(view(bytes));
@@ -163,7 +175,8 @@ TEST_CASE("HEPv3: missing or inconsistent fields", "[hep]") {
     for (std::size_t pos = 0; pos < all.size();) {
       const std::uint16_t t = static_cast<std::uint16_t>(all[pos + 2] << 8 | all[pos + 3]);
       const std::size_t len = static_cast<std::size_t>(all[pos + 4] << 8 | all[pos + 5]);
-      if (t != type) c.insert(c.end(), all.begin() + static_cast<long>(pos), all.begin() + static_cast<long>(pos + len));
+      if (t != type)
+        c.insert(c.end(), all.begin() + static_cast<long>(pos), all.begin() + static_cast<long>(pos + len));
       pos += len;
     }
     return hep3(c);

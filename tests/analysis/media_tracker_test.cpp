@@ -24,9 +24,10 @@ std::string sdp(std::string_view address, int port, std::string_view extra = "")
 
 std::string message(std::string_view start, std::string_view cseq, bool to_tag, std::string_view body,
                     std::string_view call_id = "media-1") {
-  std::string text = std::string(start) + "\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK" + std::string(cseq.substr(0, 1)) +
-                     "\r\nFrom: <sip:a@x>;tag=caller\r\nTo: <sip:b@x>" + (to_tag ? ";tag=callee" : "") +
-                     "\r\nCall-ID: " + std::string(call_id) + "\r\nCSeq: " + std::string(cseq) + "\r\n";
+  std::string text = std::string(start) + "\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK" +
+                     std::string(cseq.substr(0, 1)) + "\r\nFrom: <sip:a@x>;tag=caller\r\nTo: <sip:b@x>" +
+                     (to_tag ? ";tag=callee" : "") + "\r\nCall-ID: " + std::string(call_id) +
+                     "\r\nCSeq: " + std::string(cseq) + "\r\n";
   if (!body.empty()) text += "Content-Type: application/sdp\r\n";
   return text + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
 }
@@ -52,11 +53,14 @@ struct Call {
   explicit Call(EngineConfig config = {}) : engine(std::move(config)) {}
 
   void sip(const std::string& text, bool from_caller) {
-    const UdpSpec spec{.src_last_octet = std::uint8_t(from_caller ? 1 : 2), .dst_last_octet = std::uint8_t(from_caller ? 2 : 1)};
+    const UdpSpec spec{.src_last_octet = std::uint8_t(from_caller ? 1 : 2),
+                       .dst_last_octet = std::uint8_t(from_caller ? 2 : 1)};
     engine.on_frame(make_frame(sip_udp_frame(text, spec), LinkType::ethernet, t));
   }
   void udp(const std::string& payload, bool from_caller, std::uint16_t src_port, std::uint16_t dst_port) {
-    const UdpSpec spec{.src_port = src_port, .dst_port = dst_port, .src_last_octet = std::uint8_t(from_caller ? 1 : 2),
+    const UdpSpec spec{.src_port = src_port,
+                       .dst_port = dst_port,
+                       .src_last_octet = std::uint8_t(from_caller ? 1 : 2),
                        .dst_last_octet = std::uint8_t(from_caller ? 2 : 1)};
     engine.on_frame(make_frame(sip_udp_frame(payload, spec), LinkType::ethernet, t));
   }
@@ -151,7 +155,8 @@ TEST_CASE("media: losses, RFC 4733 events and the E-model", "[media]") {
     call.udp(rtp(static_cast<std::uint16_t>(i), 160u * i, 0xaaaa), true, 40000, 50000);
     call.t += 20 * kMs;
   }
-  for (int i = 0; i < 6; ++i) call.udp(rtp(static_cast<std::uint16_t>(100 + i), i < 3 ? 16000 : 16800, 0xaaaa, 101), true, 40000, 50000);
+  for (int i = 0; i < 6; ++i)
+    call.udp(rtp(static_cast<std::uint16_t>(100 + i), i < 3 ? 16000 : 16800, 0xaaaa, 101), true, 40000, 50000);
   const Report report = call.engine.report();
   CHECK(report.media->packets == 96);
   CHECK(report.media->lost == 10);
@@ -230,11 +235,14 @@ TEST_CASE("media: IPv6 endpoints, and RTP inside a GRE tunnel", "[media]") {
   std::int64_t t = kT0;
   auto send = [&](const std::string& payload, bool from_caller, std::uint16_t sport, std::uint16_t dport, bool ipv6,
                   bool tunnel) {
-    const UdpSpec spec{.ipv6 = ipv6, .src_port = sport, .dst_port = dport,
-                       .src_last_octet = std::uint8_t(from_caller ? 1 : 2), .dst_last_octet = std::uint8_t(from_caller ? 2 : 1)};
+    const UdpSpec spec{.ipv6 = ipv6,
+                       .src_port = sport,
+                       .dst_port = dport,
+                       .src_last_octet = std::uint8_t(from_caller ? 1 : 2),
+                       .dst_last_octet = std::uint8_t(from_caller ? 2 : 1)};
     const auto inner = udp_ip_packet(payload, spec);
-    const auto frame = tunnel ? ethernet(ip_packet(47, gre(ipv6 ? 0x86dd : 0x0800, inner), IpSpec{.src_last_octet = 100,
-                                                                                                    .dst_last_octet = 101}),
+    const auto frame = tunnel ? ethernet(ip_packet(47, gre(ipv6 ? 0x86dd : 0x0800, inner),
+                                                   IpSpec{.src_last_octet = 100, .dst_last_octet = 101}),
                                          false)
                               : ethernet(inner, ipv6);
     engine.on_frame(make_frame(frame, LinkType::ethernet, t));
@@ -244,11 +252,14 @@ TEST_CASE("media: IPv6 endpoints, and RTP inside a GRE tunnel", "[media]") {
     return "v=0\r\no=- 1 1 IN IP6 " + std::string(address) + "\r\ns=-\r\nc=IN IP6 " + std::string(address) +
            "\r\nt=0 0\r\nm=audio " + std::to_string(port) + " RTP/AVP 8\r\n";
   };
-  send(message("INVITE sip:b@x SIP/2.0", "1 INVITE", false, sdp6("2001:db8::1", 40000), "v6"), true, 5060, 5060, true, false);
+  send(message("INVITE sip:b@x SIP/2.0", "1 INVITE", false, sdp6("2001:db8::1", 40000), "v6"), true, 5060, 5060, true,
+       false);
   send(message("SIP/2.0 200 OK", "1 INVITE", true, sdp6("2001:db8::2", 50000), "v6"), false, 5060, 5060, true, false);
-  for (int i = 0; i < 10; ++i) send(rtp(static_cast<std::uint16_t>(i), 160u * i, 0x66, 8), true, 40000, 50000, true, false);
+  for (int i = 0; i < 10; ++i)
+    send(rtp(static_cast<std::uint16_t>(i), 160u * i, 0x66, 8), true, 40000, 50000, true, false);
   // The same call's other direction, carried in GRE (as an ERSPAN or GRE mirror would).
-  for (int i = 0; i < 10; ++i) send(rtp(static_cast<std::uint16_t>(i), 160u * i, 0x77, 8), false, 50000, 40000, true, true);
+  for (int i = 0; i < 10; ++i)
+    send(rtp(static_cast<std::uint16_t>(i), 160u * i, 0x77, 8), false, 50000, 40000, true, true);
   const Report report = engine.report();
   REQUIRE(report.media);
   CHECK(report.media->streams == 2);

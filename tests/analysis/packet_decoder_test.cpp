@@ -38,7 +38,7 @@ TEST_CASE("the UDP length, not the frame, bounds the payload", "[decoder]") {
   PacketDecoder decoder;
   CollectingSink sink;
   auto ip = udp_ip_packet("SIP");
-  ip.insert(ip.end(), {0, 0, 0});  // bytes after the datagram (padding)
+  ip.insert(ip.end(), {0, 0, 0});                // bytes after the datagram (padding)
   ip[3] = static_cast<std::uint8_t>(ip.size());  // IP says they belong to it; UDP does not
   REQUIRE(decoder.decode(make_frame(ethernet(ip, false)), sink) == Anomaly::none);
   CHECK(sink.payloads.at(0) == "SIP");

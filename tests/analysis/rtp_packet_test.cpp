@@ -9,10 +9,10 @@ using namespace sipmon;
 TEST_CASE("parse_rtp: fixed header, CSRCs, extension and padding") {
   // V=2 P=1 X=1 CC=1, M=1 PT=8, seq 0x1234, ts 0x01020304, SSRC 0xdeadbeef, one CSRC, a
   // one-word extension, 3 payload bytes, 2 bytes of padding.
-  const std::vector<std::uint8_t> packet = {0xb1, 0x88, 0x12, 0x34, 0x01, 0x02, 0x03, 0x04, 0xde, 0xad, 0xbe, 0xef,
-                                            0, 0, 0, 9,                      // CSRC
-                                            0xbe, 0xde, 0, 1, 1, 2, 3, 4,    // extension: profile, 1 word
-                                            0xaa, 0xbb, 0xcc, 0, 2};         // payload, padding (count 2)
+  const std::vector<std::uint8_t> packet = {0xb1, 0x88, 0x12, 0x34, 0x01, 0x02, 0x03, 0x04,
+                                            0xde, 0xad, 0xbe, 0xef, 0,    0,    0,    9,  // CSRC
+                                            0xbe, 0xde, 0,    1,    1,    2,    3,    4,  // extension: profile, 1 word
+                                            0xaa, 0xbb, 0xcc, 0,    2};                   // payload, padding (count 2)
   const auto rtp = parse_rtp(packet);
   REQUIRE(rtp);
   CHECK(rtp->marker);
@@ -44,28 +44,28 @@ TEST_CASE("RFC 5761: RTCP packet types are told from RTP payload types") {
 
 TEST_CASE("parse_rtcp: SR with a report block, then an XR VoIP metrics block") {
   std::vector<std::uint8_t> p = {
-      0x81, 200, 0, 12,            // SR, RC=1, length 12 words (52 bytes)
-      0, 0, 0, 0x11,               // sender SSRC
-      0x12, 0x34, 0x56, 0x78,      // NTP seconds
-      0x9a, 0xbc, 0xde, 0xf0,      // NTP fraction
-      0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3,  // RTP ts, packets, octets
-      0, 0, 0, 0x22,               // block: source SSRC
-      64, 0xff, 0xff, 0xfe,        // fraction 64/256, cumulative -2
-      0, 1, 0, 5,                  // extended highest sequence
-      0, 0, 0, 80,                 // jitter
-      0x11, 0x22, 0x33, 0x44,      // LSR
-      0, 1, 0, 0,                  // DLSR: 1 s
-      0x80, 207, 0, 10,            // XR, length 10 words (44 bytes)
-      0, 0, 0, 0x11,               // XR sender SSRC
-      7, 0, 0, 8,                  // block type 7, length 8 words
-      0, 0, 0, 0x22,               // source SSRC
-      26, 3, 0, 0,                 // loss rate, discard rate, burst/gap density
-      0, 0, 0, 0,                  // burst/gap duration
-      0, 150, 0, 40,               // round trip 150 ms, end system delay 40 ms
-      0, 0, 0, 0,                  // signal, noise, RERL, Gmin
-      88, 127, 41, 39,             // R, ext R, MOS-LQ 4.1, MOS-CQ 3.9
-      0, 0, 0, 0,                  // RX config, reserved, JB nominal
-      0, 0, 0, 0,                  // JB max, JB abs max
+      0x81, 200,  0,    12,                            // SR, RC=1, length 12 words (52 bytes)
+      0,    0,    0,    0x11,                          // sender SSRC
+      0x12, 0x34, 0x56, 0x78,                          // NTP seconds
+      0x9a, 0xbc, 0xde, 0xf0,                          // NTP fraction
+      0,    0,    0,    1,    0, 0, 0, 2, 0, 0, 0, 3,  // RTP ts, packets, octets
+      0,    0,    0,    0x22,                          // block: source SSRC
+      64,   0xff, 0xff, 0xfe,                          // fraction 64/256, cumulative -2
+      0,    1,    0,    5,                             // extended highest sequence
+      0,    0,    0,    80,                            // jitter
+      0x11, 0x22, 0x33, 0x44,                          // LSR
+      0,    1,    0,    0,                             // DLSR: 1 s
+      0x80, 207,  0,    10,                            // XR, length 10 words (44 bytes)
+      0,    0,    0,    0x11,                          // XR sender SSRC
+      7,    0,    0,    8,                             // block type 7, length 8 words
+      0,    0,    0,    0x22,                          // source SSRC
+      26,   3,    0,    0,                             // loss rate, discard rate, burst/gap density
+      0,    0,    0,    0,                             // burst/gap duration
+      0,    150,  0,    40,                            // round trip 150 ms, end system delay 40 ms
+      0,    0,    0,    0,                             // signal, noise, RERL, Gmin
+      88,   127,  41,   39,                            // R, ext R, MOS-LQ 4.1, MOS-CQ 3.9
+      0,    0,    0,    0,                             // RX config, reserved, JB nominal
+      0,    0,    0,    0,                             // JB max, JB abs max
   };
   RtcpPacket rtcp;
   REQUIRE(parse_rtcp(p, rtcp));

@@ -41,7 +41,7 @@ TEST_CASE("rtp_stats: wrap-around, a gap, a duplicate and a late packet") {
   CHECK(sipmon_rtp_lost(&st.s) == 1);  // 3 and 4 lost, the duplicate counted as received
   CHECK(st.s.duplicates == 1);
   CHECK(st.s.late == 1);
-  CHECK(st.s.loss_bursts == 2);   // {0} and {3, 4} at arrival
+  CHECK(st.s.loss_bursts == 2);  // {0} and {3, 4} at arrival
   CHECK(st.s.burst_lost == 3);
   CHECK(st.s.largest_gap == 2);
   CHECK(st.s.cycles == 65536);
@@ -87,10 +87,10 @@ TEST_CASE("rtp_stats: restart right after 65535 keeps the wrap") {
 
 TEST_CASE("rtp_stats: A.8 jitter, 8 kHz, 20 ms packets") {
   Stream st;
-  st.add(1, 0, 0 * kMs, 8000, true);   // marker: the first packet of a talk spurt
-  st.add(2, 160, 20 * kMs, 8000);      // D = 20 - 20 = 0: J = 0
-  st.add(3, 320, 45 * kMs, 8000);      // D = 25 - 20 = 5 ms: J = 0 + (5 - 0) / 16 = 0.3125 ms
-  st.add(4, 480, 60 * kMs, 8000);      // D = 15 - 20 = -5 ms: J = 0.3125 + (5 - 0.3125) / 16 = 0.60546875 ms
+  st.add(1, 0, 0 * kMs, 8000, true);              // marker: the first packet of a talk spurt
+  st.add(2, 160, 20 * kMs, 8000);                 // D = 20 - 20 = 0: J = 0
+  st.add(3, 320, 45 * kMs, 8000);                 // D = 25 - 20 = 5 ms: J = 0 + (5 - 0) / 16 = 0.3125 ms
+  st.add(4, 480, 60 * kMs, 8000);                 // D = 15 - 20 = -5 ms: J = 0.3125 + (5 - 0.3125) / 16 = 0.60546875 ms
   CHECK(st.s.jitter_q4_ns == 16 * 605'468 + 12);  // 0.60546875 ms * 16 = 9 687 500 ns
   CHECK(st.s.jitter_samples == 3);
   // Mean over the packets after the first: (0 + 0.3125 + 0.60546875) / 3 ms.
@@ -102,10 +102,10 @@ TEST_CASE("rtp_stats: A.8 jitter, 8 kHz, 20 ms packets") {
 
 TEST_CASE("rtp_stats: timestamp wrap and a clock-less packet leave jitter right") {
   Stream st;
-  st.add(1, 0xffffff60u, 0, 8000);          // 160 units before the wrap
-  st.add(2, 0, 20 * kMs, 8000);            // exactly on time across the 32-bit wrap: J = 0
-  st.add(3, 12345, 25 * kMs, 0);            // an event packet: no clock rate, no jitter change
-  st.add(4, 160, 40 * kMs, 8000);          // on time relative to packet 2
+  st.add(1, 0xffffff60u, 0, 8000);  // 160 units before the wrap
+  st.add(2, 0, 20 * kMs, 8000);     // exactly on time across the 32-bit wrap: J = 0
+  st.add(3, 12345, 25 * kMs, 0);    // an event packet: no clock rate, no jitter change
+  st.add(4, 160, 40 * kMs, 8000);   // on time relative to packet 2
   CHECK(st.s.jitter_q4_ns == 0);
   CHECK(st.s.jitter_samples == 2);
   CHECK(st.s.packets == 4);
@@ -115,7 +115,7 @@ TEST_CASE("rtp_stats: marker packets update jitter but are not sampled, negative
   Stream st;
   st.add(1, 1000, 0, 1000);
   st.add(2, 990, 10 * kMs, 1000, true);  // ts 10 units back = -10 ms: D = 10 - (-10) = 20 ms
-  CHECK(st.s.jitter_q4_ns == 20 * kMs);   // J = 20/16 ms, times 16
+  CHECK(st.s.jitter_q4_ns == 20 * kMs);  // J = 20/16 ms, times 16
   CHECK(st.s.jitter_samples == 0);
   CHECK(st.s.jitter_max_q4_ns == 0);
 }

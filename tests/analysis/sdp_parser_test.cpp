@@ -29,11 +29,10 @@ IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
 }  // namespace
 
 TEST_CASE("SDP offer: session c= applies to media without their own, rtpmap and static types") {
-  const std::string body = lines({"v=0", "o=alice 2890844526 2890844526 IN IP4 host.example.com", "s=-",
-                                  "c=IN IP4 192.0.2.10", "t=0 0", "m=audio 49170 RTP/AVP 0 8 101",
-                                  "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15",
-                                  "m=video 51372 RTP/AVP 96", "c=IN IP4 192.0.2.11", "a=rtpmap:96 H264/90000",
-                                  "a=recvonly"});
+  const std::string body = lines(
+      {"v=0", "o=alice 2890844526 2890844526 IN IP4 host.example.com", "s=-", "c=IN IP4 192.0.2.10", "t=0 0",
+       "m=audio 49170 RTP/AVP 0 8 101", "a=rtpmap:0 PCMU/8000", "a=rtpmap:101 telephone-event/8000", "a=fmtp:101 0-15",
+       "m=video 51372 RTP/AVP 96", "c=IN IP4 192.0.2.11", "a=rtpmap:96 H264/90000", "a=recvonly"});
   SdpSession sdp;
   parse_sdp(body, sdp);
   REQUIRE(sdp.status == SdpStatus::ok);
@@ -62,10 +61,10 @@ TEST_CASE("SDP offer: session c= applies to media without their own, rtpmap and 
 }
 
 TEST_CASE("SDP: IPv6 connection, a=rtcp with address, rtcp-mux, LF line ends") {
-  const std::string body = lines({"v=0", "o=- 1 1 IN IP6 2001:db8::1", "s=-", "c=IN IP6 2001:db8::20", "t=0 0",
-                                  "a=sendonly", "m=audio 5004 RTP/AVP 111", "a=rtpmap:111 opus/48000/2",
-                                  "a=rtcp:5010 IN IP6 2001:db8::21", "a=rtcp-mux"},
-                                 "\n");
+  const std::string body =
+      lines({"v=0", "o=- 1 1 IN IP6 2001:db8::1", "s=-", "c=IN IP6 2001:db8::20", "t=0 0", "a=sendonly",
+             "m=audio 5004 RTP/AVP 111", "a=rtpmap:111 opus/48000/2", "a=rtcp:5010 IN IP6 2001:db8::21", "a=rtcp-mux"},
+            "\n");
   SdpSession sdp;
   parse_sdp(body, sdp);
   REQUIRE(sdp.status == SdpStatus::ok);
@@ -80,14 +79,13 @@ TEST_CASE("SDP: IPv6 connection, a=rtcp with address, rtcp-mux, LF line ends") {
   CHECK(audio.has_rtcp_address);
   CHECK(audio.rtcp_address.bytes[15] == 0x21);
   CHECK(audio.rtcp_mux);
-  CHECK(audio.rtcp_destination_port() == 5010);  // a=rtcp wins over mux
+  CHECK(audio.rtcp_destination_port() == 5010);      // a=rtcp wins over mux
   CHECK(audio.direction == SdpDirection::sendonly);  // session-level default
 }
 
 TEST_CASE("SDP: muxed RTCP shares the RTP port, port 0 rejects, inactive") {
-  const std::string body =
-      lines({"v=0", "s=-", "c=IN IP4 10.0.0.1", "m=audio 0 RTP/AVP 0", "m=audio 7078 RTP/AVP 8", "a=rtcp-mux",
-             "a=inactive"});
+  const std::string body = lines(
+      {"v=0", "s=-", "c=IN IP4 10.0.0.1", "m=audio 0 RTP/AVP 0", "m=audio 7078 RTP/AVP 8", "a=rtcp-mux", "a=inactive"});
   SdpSession sdp;
   parse_sdp(body, sdp);
   REQUIRE(sdp.media_count == 2);

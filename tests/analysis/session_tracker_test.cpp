@@ -405,8 +405,8 @@ TEST_CASE("attempts on different timers time out in deadline order", "[sessions]
   script.at(0.0, request("INVITE", ringing, 1))
       .at(0.1, response(180, "INVITE", answered(ringing, "r"), 1))  // Timer C: 100.1
       .at(1.0, request("INVITE", trying, 1))
-      .at(1.1, response(100, "INVITE", trying, 1))                    // Timer C from the INVITE: 101.0
-      .at(80.0, request("INVITE", silent, 1));                        // Timer B: 112
+      .at(1.1, response(100, "INVITE", trying, 1))  // Timer C from the INVITE: 101.0
+      .at(80.0, request("INVITE", silent, 1));      // Timer B: 112
   script.until(100.05);
   CHECK(sessions(script.report()).timeouts == 0);
   script.until(100.2);

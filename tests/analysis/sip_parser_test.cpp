@@ -31,12 +31,28 @@ SipMessage parse_ok(std::string_view text) {
 }  // namespace
 
 TEST_CASE("compact header forms and odd case reach the same headers", "[sip_parser]") {
-  const std::string text = crlf({"INVITE sip:bob@example.com SIP/2.0", "v: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKa",
-                                 "F: <sip:alice@example.com>;tag=f1", "t: <sip:bob@example.com>", "I: call-1",
-                                 "cSeQ: 7 INVITE", "m: <sip:alice@10.0.0.1>", "C: application/sdp", "L: 3",
-                                 "k: timer", "s: hello", "e: gzip", "o: presence", "r: <sip:carol@x>",
-                                 "u: talk", "x: 1800;refresher=uac", "y: abc", "b: <sip:dan@x>", "a: *;audio",
-                                 "j: *;video", "d: proxy", "n: <https://x/cert>"},
+  const std::string text = crlf({"INVITE sip:bob@example.com SIP/2.0",
+                                 "v: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKa",
+                                 "F: <sip:alice@example.com>;tag=f1",
+                                 "t: <sip:bob@example.com>",
+                                 "I: call-1",
+                                 "cSeQ: 7 INVITE",
+                                 "m: <sip:alice@10.0.0.1>",
+                                 "C: application/sdp",
+                                 "L: 3",
+                                 "k: timer",
+                                 "s: hello",
+                                 "e: gzip",
+                                 "o: presence",
+                                 "r: <sip:carol@x>",
+                                 "u: talk",
+                                 "x: 1800;refresher=uac",
+                                 "y: abc",
+                                 "b: <sip:dan@x>",
+                                 "a: *;audio",
+                                 "j: *;video",
+                                 "d: proxy",
+                                 "n: <https://x/cert>"},
                                 "v=0");
   const SipMessage m = parse_ok(text);
   CHECK(m.defect == Anomaly::none);
@@ -67,8 +83,8 @@ TEST_CASE("compact header forms and odd case reach the same headers", "[sip_pars
 
 TEST_CASE("folded header lines stay part of their header", "[sip_parser]") {
   const std::string text = crlf({"OPTIONS sip:x@example.com SIP/2.0", "Via: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKf",
-                                 "From: <sip:a@example.com>", "  ;tag=folded", "To: <sip:x@example.com>",
-                                 "Call-ID: c", "CSeq: 1", "\tOPTIONS", "Content-Length: 0"});
+                                 "From: <sip:a@example.com>", "  ;tag=folded", "To: <sip:x@example.com>", "Call-ID: c",
+                                 "CSeq: 1", "\tOPTIONS", "Content-Length: 0"});
   const SipMessage m = parse_ok(text);
   CHECK(m.defect == Anomaly::none);
   CHECK(m.from_tag == "folded");
@@ -77,12 +93,12 @@ TEST_CASE("folded header lines stay part of their header", "[sip_parser]") {
 }
 
 TEST_CASE("repeated Via lines and comma lists are all counted and readable in order", "[sip_parser]") {
-  const std::string text = crlf({"SIP/2.0 180 Ringing",
-                                 "Via: SIP/2.0/UDP proxy.example.com:5070;branch=z9hG4bKp;received=192.0.2.9;rport=5071, "
-                                 "SIP/2.0/TCP [2001:db8::1]:5080;branch=z9hG4bKq",
-                                 "From: \"A, the first\" <sip:a@example.com>;tag=1", "To: <sip:b@example.com>;tag=2",
-                                 "Call-ID: c", "CSeq: 1 INVITE", "v: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKu;rport",
-                                 "Content-Length: 0"});
+  const std::string text =
+      crlf({"SIP/2.0 180 Ringing",
+            "Via: SIP/2.0/UDP proxy.example.com:5070;branch=z9hG4bKp;received=192.0.2.9;rport=5071, "
+            "SIP/2.0/TCP [2001:db8::1]:5080;branch=z9hG4bKq",
+            "From: \"A, the first\" <sip:a@example.com>;tag=1", "To: <sip:b@example.com>;tag=2", "Call-ID: c",
+            "CSeq: 1 INVITE", "v: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKu;rport", "Content-Length: 0"});
   const SipMessage m = parse_ok(text);
   CHECK(m.via_count == 3);
   CHECK(m.via_branch == "z9hG4bKp");
@@ -114,10 +130,10 @@ TEST_CASE("repeated Via lines and comma lists are all counted and readable in or
 }
 
 TEST_CASE("commas inside <URIs> and quoted strings do not split a header", "[sip_parser]") {
-  const std::string text = crlf({"INVITE sip:b@example.com SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
-                                 "From: <sip:a@example.com>;tag=1", "To: <sip:b@example.com>", "Call-ID: c",
-                                 "CSeq: 1 INVITE", "Contact: \"x,y\" <sip:a@h;p=1,2>, <sip:c@h>",
-                                 "Reason: SIP ;cause=200 ;text=\"Call completed; elsewhere\", Q.850;cause=16"});
+  const std::string text =
+      crlf({"INVITE sip:b@example.com SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1", "From: <sip:a@example.com>;tag=1",
+            "To: <sip:b@example.com>", "Call-ID: c", "CSeq: 1 INVITE", "Contact: \"x,y\" <sip:a@h;p=1,2>, <sip:c@h>",
+            "Reason: SIP ;cause=200 ;text=\"Call completed; elsewhere\", Q.850;cause=16"});
   const SipMessage m = parse_ok(text);
   std::array<std::string_view, 4> contacts{};
   REQUIRE(header_values(m, HeaderId::contact, contacts) == 2);
@@ -130,11 +146,11 @@ TEST_CASE("commas inside <URIs> and quoted strings do not split a header", "[sip
 }
 
 TEST_CASE("URI user and host of From, To and Request-URI", "[sip_parser]") {
-  const std::string text = crlf({"INVITE sips:+15551234;npdi@[2001:db8::5]:5061;transport=tcp SIP/2.0",
-                                 "Via: SIP/2.0/TLS h;branch=z9hG4bK1", "From: Alice <sip:alice:secret@atlanta.com>;tag=9",
-                                 "To: sip:bob@biloxi.com;tag=x", "Call-ID: c", "CSeq: 1 INVITE", "Max-Forwards: 69",
-                                 "Session-Expires: 90", "Min-SE: 90;foo=bar", "User-Agent: softphone/1.0",
-                                 "Server: pbx (v2)"});
+  const std::string text =
+      crlf({"INVITE sips:+15551234;npdi@[2001:db8::5]:5061;transport=tcp SIP/2.0", "Via: SIP/2.0/TLS h;branch=z9hG4bK1",
+            "From: Alice <sip:alice:secret@atlanta.com>;tag=9", "To: sip:bob@biloxi.com;tag=x", "Call-ID: c",
+            "CSeq: 1 INVITE", "Max-Forwards: 69", "Session-Expires: 90", "Min-SE: 90;foo=bar",
+            "User-Agent: softphone/1.0", "Server: pbx (v2)"});
   const SipMessage m = parse_ok(text);
   const SipUri ruri = request_uri(m);
   CHECK(ruri.scheme == "sips");
@@ -162,10 +178,10 @@ TEST_CASE("URI user and host of From, To and Request-URI", "[sip_parser]") {
 
 TEST_CASE("Content-Length frames the body: header-like lines in the body are not headers", "[sip_parser]") {
   const std::string body = "Call-ID: not-this\r\nCSeq: 99 BYE\r\n";
-  std::string text = crlf({"MESSAGE sip:b@example.com SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
-                           "From: <sip:a@example.com>;tag=1", "To: <sip:b@example.com>", "Call-ID: real",
-                           "CSeq: 2 MESSAGE", "Content-Length: " + std::to_string(body.size())},
-                          body);
+  std::string text = crlf(
+      {"MESSAGE sip:b@example.com SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1", "From: <sip:a@example.com>;tag=1",
+       "To: <sip:b@example.com>", "Call-ID: real", "CSeq: 2 MESSAGE", "Content-Length: " + std::to_string(body.size())},
+      body);
   const std::string with_trailer = text + "garbage after the message";
   const SipMessage m = parse_ok(with_trailer);
   CHECK(m.call_id == "real");
@@ -195,9 +211,12 @@ TEST_CASE("a message missing a mandatory header is still a message, with a defec
                        Case{"From", Anomaly::sip_missing_from}, Case{"To", Anomaly::sip_missing_to},
                        Case{"Via", Anomaly::sip_missing_via}}) {
     std::string text = "REGISTER sip:example.com SIP/2.0\r\n";
-    for (const auto& [name, value] : {std::pair<std::string_view, std::string_view>{"Via", "SIP/2.0/UDP h;branch=z9hG4bK1"},
-                                     {"From", "<sip:a@x>;tag=1"}, {"To", "<sip:a@x>"}, {"Call-ID", "c"},
-                                     {"CSeq", "1 REGISTER"}}) {
+    for (const auto& [name, value] :
+         {std::pair<std::string_view, std::string_view>{"Via", "SIP/2.0/UDP h;branch=z9hG4bK1"},
+          {"From", "<sip:a@x>;tag=1"},
+          {"To", "<sip:a@x>"},
+          {"Call-ID", "c"},
+          {"CSeq", "1 REGISTER"}}) {
       if (name != c.drop) text += std::string(name) + ": " + std::string(value) + "\r\n";
     }
     text += "\r\n";
@@ -208,10 +227,10 @@ TEST_CASE("a message missing a mandatory header is still a message, with a defec
 }
 
 TEST_CASE("truncated and broken input never reads past the end", "[sip_parser]") {
-  const std::string full = crlf({"INVITE sip:b@example.com SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1",
-                                 "From: <sip:a@x>;tag=1", "To: <sip:b@x>", "Call-ID: c", "CSeq: 1 INVITE",
-                                 "Content-Length: 10"},
-                                "0123456789");
+  const std::string full =
+      crlf({"INVITE sip:b@example.com SIP/2.0", "Via: SIP/2.0/UDP h;branch=z9hG4bK1", "From: <sip:a@x>;tag=1",
+            "To: <sip:b@x>", "Call-ID: c", "CSeq: 1 INVITE", "Content-Length: 10"},
+           "0123456789");
   // Every prefix parses to something without crashing; once the start line is whole it is a message.
   for (std::size_t n = 0; n <= full.size(); ++n) {
     const std::string prefix = full.substr(0, n);  // own buffer: ASan sees any overread

@@ -77,7 +77,8 @@ TEST_CASE("find_unnested agrees with the quote- and bracket-aware state machine"
     const bool angles = stops == "," && (rng() & 1) != 0;
     const std::size_t got = find_unnested(text, from, stops, angles ? Nesting::quotes_and_angles : Nesting::quotes);
     const std::size_t want = reference_unnested(text, from, stops, angles);
-    if (got != want) FAIL("text '" << text << "' from " << from << " stops '" << stops << "': " << got << " != " << want);
+    if (got != want)
+      FAIL("text '" << text << "' from " << from << " stops '" << stops << "': " << got << " != " << want);
   }
 }
 

@@ -71,7 +71,7 @@ TEST_CASE("retransmissions inside GRE/ERSPAN agree with tshark (docs/transaction
   // decoded yet", now decoded (tunnel_decoder), so it must agree like every other capture.
   std::string file;
   for (const std::filesystem::path& dir : {std::filesystem::path(SIPMON_SOURCE_DIR) / ".." / "shared" / "corpus",
-                                          std::filesystem::path("/work/shared/corpus")}) {
+                                           std::filesystem::path("/work/shared/corpus")}) {
     if (std::filesystem::exists(dir / "heplify__erspan_sip_ipv4_udp.pcapng")) {
       file = dir / "heplify__erspan_sip_ipv4_udp.pcapng";
       break;

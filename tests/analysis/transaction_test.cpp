@@ -53,7 +53,9 @@ class Feed {
 
 Msg invite() { return Msg{.start_line = "INVITE sip:b@x SIP/2.0"}; }
 Msg response(int code, std::string cseq = "1 INVITE", std::string to_tag = "tt") {
-  return Msg{.start_line = "SIP/2.0 " + std::to_string(code) + " Reason", .cseq = std::move(cseq), .to_tag = std::move(to_tag)};
+  return Msg{.start_line = "SIP/2.0 " + std::to_string(code) + " Reason",
+             .cseq = std::move(cseq),
+             .to_tag = std::move(to_tag)};
 }
 
 }  // namespace
@@ -211,7 +213,8 @@ TEST_CASE("a full table evicts its least recently used live entry and counts it"
   auto message = [](std::uint64_t id, std::int64_t ts) {
     return TransactionMessage{.key = {.hi = id, .lo = id}, .is_request = true, .ts_ns = ts};
   };
-  for (std::uint64_t id = 1; id <= 8; ++id) CHECK(table.observe(message(id, static_cast<std::int64_t>(id))) == TransactionEvent::first);
+  for (std::uint64_t id = 1; id <= 8; ++id)
+    CHECK(table.observe(message(id, static_cast<std::int64_t>(id))) == TransactionEvent::first);
   CHECK(table.stats().evicted == 0);
   CHECK(table.observe(message(1, 2 * kSec)) == TransactionEvent::retransmission);  // still there
   CHECK(table.observe(message(9, 2 * kSec)) == TransactionEvent::first);           // evicts id 2 (oldest)

@@ -50,8 +50,7 @@ TEST_CASE("table options set the caps and the default session expiry", "[engine-
 }
 
 TEST_CASE("out-of-range or malformed table options are usage errors", "[engine-options]") {
-  for (const char* option :
-       {"--max-dialogs", "--max-session-attempts", "--max-registrations", "--max-transactions"}) {
+  for (const char* option : {"--max-dialogs", "--max-session-attempts", "--max-registrations", "--max-transactions"}) {
     INFO(option);
     CHECK_THROWS_AS(parsed_config({option, "0"}), CLI::ValidationError);
     CHECK_THROWS_AS(parsed_config({option, "-5"}), CLI::ParseError);
@@ -76,7 +75,8 @@ TEST_CASE("replay, check and live all take the table options", "[engine-options]
   CLI::App app{"sipmon"};
   LiveOptions live_options;
   add_live_command(app, live_options);
-  const char* live_argv[] = {"sipmon", "live", "-i", "lo", "--max-transactions", "64", "--session-expires-default", "90"};
+  const char* live_argv[] = {"sipmon", "live", "-i", "lo", "--max-transactions", "64", "--session-expires-default",
+                             "90"};
   app.parse(8, live_argv);
   CHECK(live_options.tables.max_transactions == 64);
   CHECK(live_options.tables.session_expires_default_s == 90);

@@ -28,7 +28,7 @@ Report report_with_calls() {
   Rfc6076Report r;
   r.sessions.attempts = 8;
   r.sessions.established = 4;
-  r.sessions.redirected = 2;   // out of SER/SEER: their denominator is 6
+  r.sessions.redirected = 2;  // out of SER/SEER: their denominator is 6
   r.sessions.effective = 5;
   r.sessions.ineffective = 1;
   r.sessions.completed = 3;
@@ -62,8 +62,8 @@ TEST_CASE("the summary shows every outcome of the attempts and the RFC 6076 rati
 
 TEST_CASE("cancelled, failed and timed-out attempts are named", "[text-summary]") {
   Report report = report_with_calls();
-  report.rfc6076->sessions = SessionCounts{.attempts = 9, .established = 1, .ineffective = 3, .cancelled = 2,
-                                           .failed = 3, .timeouts = 2};
+  report.rfc6076->sessions =
+      SessionCounts{.attempts = 9, .established = 1, .ineffective = 3, .cancelled = 2, .failed = 3, .timeouts = 2};
   CHECK(value_of(render_text_summary(report), "attempts") ==
         "9: 1 established, 2 cancelled, 3 failed, 3 ineffective (2 timed out), 0 redirected, 0 pending, 0 evicted");
 }
@@ -95,8 +95,8 @@ TEST_CASE("responses are shown per method, every code, the busiest method first"
 
 TEST_CASE("requests are all listed, however many methods", "[text-summary]") {
   Report report = report_with_calls();
-  report.requests = {{"INVITE", 9}, {"ACK", 8}, {"BYE", 7}, {"CANCEL", 6}, {"OPTIONS", 5},
-                     {"REGISTER", 4}, {"SUBSCRIBE", 3}, {"NOTIFY", 2}};
+  report.requests = {{"INVITE", 9},  {"ACK", 8},      {"BYE", 7},       {"CANCEL", 6},
+                     {"OPTIONS", 5}, {"REGISTER", 4}, {"SUBSCRIBE", 3}, {"NOTIFY", 2}};
   CHECK(value_of(render_text_summary(report), "requests") ==
         "INVITE 9, ACK 8, BYE 7, CANCEL 6, OPTIONS 5, REGISTER 4, SUBSCRIBE 3, NOTIFY 2");
 }
@@ -125,8 +125,8 @@ TEST_CASE("delays below a second are shown in milliseconds", "[text-summary]") {
   CHECK(format_delay(15.0) == "15.000 s");
   Report report = report_with_calls();
   const DelayHistogram& srd = report.rfc6076->srd;
-  const std::string expected = "SRD p50 " + format_delay(srd.quantile(0.5)) + ", p90 " +
-                               format_delay(srd.quantile(0.9)) + ", max 100.0 ms (3)";
+  const std::string expected =
+      "SRD p50 " + format_delay(srd.quantile(0.5)) + ", p90 " + format_delay(srd.quantile(0.9)) + ", max 100.0 ms (3)";
   const std::string summary = render_text_summary(report);
   CHECK(value_of(summary, "delays") == expected);
   CHECK(expected.find(" ms,") != std::string::npos);

@@ -35,7 +35,8 @@ struct Filter {
   explicit Filter(std::vector<std::uint16_t> ports = {5060, 5061}, std::uint32_t snaplen = SIPMON_DEFAULT_SNAPLEN,
                   std::uint32_t ringbuf_bytes = 1u << 20)
       : ports_(std::move(ports)) {
-    auto loaded = BpfSkeleton::load(BpfFilterSettings{.ports = ports_, .snaplen = snaplen, .ringbuf_bytes = ringbuf_bytes});
+    auto loaded =
+        BpfSkeleton::load(BpfFilterSettings{.ports = ports_, .snaplen = snaplen, .ringbuf_bytes = ringbuf_bytes});
     if (!loaded) FAIL("cannot load the filter: " << loaded.error().error.message);
     skeleton.emplace(std::move(*loaded));
     auto ring = RingbufReader::open(skeleton->events_fd(), sink);
@@ -149,7 +150,9 @@ TEST_CASE("bpf filter: IPv6, with extension headers, is matched", "[bpf]") {
   Filter filter;
   const Packet plain = eth(test::udp_ip_packet(kInvite, {.ipv6 = true}), true);
   const Packet extended = eth(test::ipv6_with_extension_headers(test::udp_ip_packet(kInvite, {.ipv6 = true})), true);
-  const Packet other = eth(test::ipv6_with_extension_headers(test::udp_ip_packet(kInvite, {.ipv6 = true, .src_port = 1, .dst_port = 2})), true);
+  const Packet other =
+      eth(test::ipv6_with_extension_headers(test::udp_ip_packet(kInvite, {.ipv6 = true, .src_port = 1, .dst_port = 2})),
+          true);
   filter.run(plain);
   filter.run(extended);
   filter.run(other);
@@ -264,8 +267,7 @@ TEST_CASE("capture record: a tag stripped by the kernel is put back after the MA
   CHECK(!record_to_frame(record, 0, buffer, frame));
 }
 
-TEST_CASE("bpf filter: a frame that ends inside the headers it is judged by is counted, not lost silently",
-          "[bpf]") {
+TEST_CASE("bpf filter: a frame that ends inside the headers it is judged by is counted, not lost silently", "[bpf]") {
   Filter filter;
   const Packet whole = test::sip_udp_frame(kInvite);
   // The kernel's test run wants a whole IPv4 header (it reads it itself), so cut the frame inside

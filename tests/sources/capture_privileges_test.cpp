@@ -51,7 +51,8 @@ TEST_CASE("drop_privileges with a user: root's files are out of reach afterwards
     if (fd >= 0 || errno != EACCES) ::_exit(13);
     std::ifstream status("/proc/self/status");
     for (std::string line; std::getline(status, line);) {
-      if ((line.rfind("CapEff:", 0) == 0 || line.rfind("CapPrm:", 0) == 0) && line.find("0000000000000000") == std::string::npos) {
+      if ((line.rfind("CapEff:", 0) == 0 || line.rfind("CapPrm:", 0) == 0) &&
+          line.find("0000000000000000") == std::string::npos) {
         ::_exit(14);
       }
     }

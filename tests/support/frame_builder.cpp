@@ -219,9 +219,9 @@ std::vector<std::uint8_t> tcp_ip_packet(std::string_view payload, const UdpSpec&
   std::vector<std::uint8_t> tcp(20, 0);
   set16(tcp, 0, spec.src_port);
   set16(tcp, 2, spec.dst_port);
-  tcp[7] = 1;       // sequence number 1
+  tcp[7] = 1;        // sequence number 1
   tcp[12] = 5 << 4;  // data offset: 5 words
-  tcp[13] = 0x18;   // PSH|ACK
+  tcp[13] = 0x18;    // PSH|ACK
   set16(tcp, 14, 65535);
   packet.erase(packet.begin() + static_cast<std::ptrdiff_t>(l4), packet.begin() + static_cast<std::ptrdiff_t>(l4 + 8));
   packet.insert(packet.begin() + static_cast<std::ptrdiff_t>(l4), tcp.begin(), tcp.end());
@@ -279,7 +279,7 @@ std::vector<std::vector<std::uint8_t>> ipv6_fragments(const std::vector<std::uin
 std::vector<std::uint8_t> ipv6_with_extension_headers(const std::vector<std::uint8_t>& packet) {
   std::vector<std::uint8_t> out(packet.begin(), packet.begin() + 40);
   const std::uint8_t upper = packet[6];
-  out[6] = 0;  // hop-by-hop options
+  out[6] = 0;                                           // hop-by-hop options
   out.insert(out.end(), {60, 0, 1, 4, 0, 0, 0, 0});     // -> destination options; PadN
   out.insert(out.end(), {upper, 0, 1, 4, 0, 0, 0, 0});  // -> the upper layer; PadN
   out.insert(out.end(), packet.begin() + 40, packet.end());
