@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
   TcpReassembler reassembler(limits);
   const std::size_t heap_table = heap_in_use();
   NullSink sink;
-  AnomalyCounters events;
+  DecoderEventCounts events;
 
   for (std::size_t f = 0; f < flows; ++f) {
     TcpSegment s;
@@ -96,9 +96,9 @@ int main(int argc, char** argv) {
               reassembler.bytes_buffered() / 1048576.0);
   std::printf("bound (max_total_bytes + per-slot fixed) %8.1f MiB\n", bound / 1048576.0);
   std::printf("tcp_memory_full %llu, tcp_message_too_large %llu, tcp_gap %llu\n",
-              static_cast<unsigned long long>(events[Anomaly::tcp_memory_full]),
-              static_cast<unsigned long long>(events[Anomaly::tcp_message_too_large]),
-              static_cast<unsigned long long>(events[Anomaly::tcp_gap]));
+              static_cast<unsigned long long>(events[DecoderEvent::tcp_memory_full]),
+              static_cast<unsigned long long>(events[DecoderEvent::tcp_message_too_large]),
+              static_cast<unsigned long long>(events[DecoderEvent::tcp_gap]));
   if (grown > bound) {
     std::printf("FAIL: the heap grew past the documented bound\n");
     return 1;

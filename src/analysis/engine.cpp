@@ -29,7 +29,7 @@ void Engine::on_frame(const Frame& frame) {
   bytes_ += frame.wire_len;
   if (frame.ts_ns == kFrameTimeUnknown) {
     // Its time cannot be trusted for anything: not the clock, not the capture's span, not delays.
-    record_frame_anomaly(Anomaly::timestamp_out_of_range);
+    record_frame_outcome(FrameOutcome::timestamp_out_of_range);
     return;
   }
   TimeStep step = clock_->step_to(frame.ts_ns);
@@ -46,7 +46,7 @@ void Engine::on_frame(const Frame& frame) {
     hold(frame);
     return;
   }
-  if (step == TimeStep::far_behind) anomalies_.add(Anomaly::packet_time_backwards);
+  if (step == TimeStep::far_behind) clock_events_.add(DecoderEvent::packet_time_backwards);
   process(frame);
 }
 
@@ -65,10 +65,10 @@ void Engine::hold(const Frame& frame) {
 void Engine::release_held(bool confirmed) {
   holding_ = false;
   if (confirmed) {
-    anomalies_.add(Anomaly::packet_time_jump);
+    clock_events_.add(DecoderEvent::packet_time_jump);
   } else {
     // Taken at the clock's time: the packet came between its neighbours, whatever its stamp says.
-    anomalies_.add(Anomaly::packet_time_outlier);
+    clock_events_.add(DecoderEvent::packet_time_outlier);
     held_.ts_ns = clock_->now_ns();
   }
   process(held_);
@@ -87,22 +87,22 @@ void Engine::begin_frame(std::int64_t ts_ns) {
   calls_.advance(clock_->now_ns());
   media_.advance(clock_->now_ns());
 
-  current_outcome_ = FrameOutcome::none;
+  current_verdict_ = FrameVerdict::none;
 }
 
 void Engine::settle_frame() {
-  switch (current_outcome_) {
-    case FrameOutcome::sip:
+  switch (current_verdict_) {
+    case FrameVerdict::sip:
       ++sip_packets_;
       break;
-    case FrameOutcome::keepalive:
+    case FrameVerdict::keepalive:
       ++keepalive_packets_;
       break;
-    case FrameOutcome::malformed:
+    case FrameVerdict::malformed:
       ++malformed_packets_;
       break;
-    case FrameOutcome::non_sip:
-    case FrameOutcome::none:
+    case FrameVerdict::non_sip:
+    case FrameVerdict::none:
       ++non_sip_packets_;
       break;
   }
@@ -110,10 +110,10 @@ void Engine::settle_frame() {
 
 void Engine::process(const Frame& frame) {
   begin_frame(frame.ts_ns);
-  const Anomaly anomaly = decoder_.decode(frame, *this);
-  if (anomaly != Anomaly::none) {
-    record_frame_anomaly(anomaly);
-    if (anomaly == Anomaly::unsupported_link_type) ++unsupported_link_types_[frame.link_type];
+  const FrameOutcome outcome = decoder_.decode(frame, *this);
+  if (outcome != FrameOutcome::none) {
+    record_frame_outcome(outcome);
+    if (outcome == FrameOutcome::unsupported_link_type) ++unsupported_link_types_[frame.link_type];
     return;
   }
   settle_frame();
@@ -134,16 +134,17 @@ void Engine::tick() {
   media_.advance(clock_->now_ns());
 }
 
-void Engine::record_frame_anomaly(Anomaly anomaly) {
-  anomalies_.add(anomaly);
-  switch (anomaly_class(anomaly)) {
-    case AnomalyClass::malformed:
+void Engine::record_frame_outcome(FrameOutcome outcome) {
+  outcomes_.add(outcome);
+  switch (outcome_class(outcome)) {
+    case OutcomeClass::malformed:
       ++malformed_packets_;
       break;
-    case AnomalyClass::non_sip:
+    case OutcomeClass::non_sip:
+    case OutcomeClass::transport:
       ++non_sip_packets_;
       break;
-    case AnomalyClass::unsupported:
+    case OutcomeClass::unsupported:
       ++unsupported_packets_;
       break;
   }
@@ -159,45 +160,45 @@ void Engine::on_payload(const Payload& payload) {
   // RTP and RTCP go to ports SDP chose, never the SIP ports: looked at before the port filter.
   // SIP text fails the media test on its first byte.
   if (payload.transport == Transport::udp && media_.on_udp(payload)) {
-    anomalies_.add(looks_like_rtcp(payload.bytes) ? Anomaly::rtcp : Anomaly::rtp);
-    current_outcome_ = std::max(current_outcome_, FrameOutcome::non_sip);
+    outcomes_.add(looks_like_rtcp(payload.bytes) ? FrameOutcome::rtcp : FrameOutcome::rtp);
+    current_verdict_ = std::max(current_verdict_, FrameVerdict::non_sip);
     return;
   }
   if (!port_selected(payload.src_port, payload.dst_port)) {
-    anomalies_.add(Anomaly::port_filtered);
-    current_outcome_ = std::max(current_outcome_, FrameOutcome::non_sip);
+    outcomes_.add(FrameOutcome::port_filtered);
+    current_verdict_ = std::max(current_verdict_, FrameVerdict::non_sip);
     return;
   }
   examine_payload(payload);
 }
 
 void Engine::examine_payload(const Payload& payload) {
-  auto settle = [this](FrameOutcome outcome) { current_outcome_ = std::max(current_outcome_, outcome); };
+  auto settle = [this](FrameVerdict verdict) { current_verdict_ = std::max(current_verdict_, verdict); };
   if (payload.bytes.empty()) {
-    anomalies_.add(Anomaly::empty_payload);
-    settle(FrameOutcome::non_sip);
+    outcomes_.add(FrameOutcome::empty_payload);
+    settle(FrameVerdict::non_sip);
     return;
   }
   switch (parse_sip_message(as_text(payload.bytes), scratch_, payload.truncated)) {
     case SipParseStatus::message:
       on_sip_message(payload, scratch_);
-      settle(FrameOutcome::sip);
+      settle(FrameVerdict::sip);
       return;
     case SipParseStatus::keepalive:
       ++keepalives_;
-      settle(FrameOutcome::keepalive);
+      settle(FrameVerdict::keepalive);
       return;
     case SipParseStatus::bad_start_line:
-      anomalies_.add(Anomaly::sip_bad_start_line);
-      settle(FrameOutcome::malformed);
+      outcomes_.add(FrameOutcome::sip_bad_start_line);
+      settle(FrameVerdict::malformed);
       return;
     case SipParseStatus::header_cut_short:
-      anomalies_.add(Anomaly::sip_header_cut_short);
-      settle(FrameOutcome::malformed);
+      outcomes_.add(FrameOutcome::sip_header_cut_short);
+      settle(FrameVerdict::malformed);
       return;
     case SipParseStatus::not_sip:
-      anomalies_.add(Anomaly::payload_not_sip);
-      settle(FrameOutcome::non_sip);
+      outcomes_.add(FrameOutcome::payload_not_sip);
+      settle(FrameVerdict::non_sip);
       return;
     case SipParseStatus::start_line_only:
       // None of Via, From, To, Call-ID, CSeq: SIP only on SIP's own ports, where tshark's SIP
@@ -206,11 +207,11 @@ void Engine::examine_payload(const Payload& payload) {
       // recognizing SIP by content must make no false positive.
       if (is_sip_port(payload.src_port) || is_sip_port(payload.dst_port)) {
         on_sip_message(payload, scratch_);
-        settle(FrameOutcome::sip);
+        settle(FrameVerdict::sip);
         return;
       }
-      anomalies_.add(Anomaly::sip_start_line_only);
-      settle(FrameOutcome::non_sip);
+      outcomes_.add(FrameOutcome::sip_start_line_only);
+      settle(FrameVerdict::non_sip);
       return;
   }
 }
@@ -230,7 +231,7 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
     else
       peer_counters_->count_response(peer, message.status_code);
   }
-  if (message.defect != Anomaly::none) anomalies_.add(message.defect);
+  if (message.defect != MessageDefect::none) defects_.add(message.defect);
   if (config_.observer) config_.observer->on_sip_message(payload, message);
   if (message.mandatory_headers_ok) calls_.on_message(message, payload.ts_ns);
   if (message.mandatory_headers_ok) track_transaction(payload, message);
@@ -280,34 +281,18 @@ Report Engine::report() const {
   capture.non_sip = non_sip_packets_;
   capture.malformed_packets = malformed_packets_;
   capture.unsupported_link = unsupported_packets_;
-  for (std::size_t i = 0; i < kAnomalyCount; ++i) {
-    const auto anomaly = static_cast<Anomaly>(i);
-    // Decoder events (reassembly timeouts, stream gaps) are counted where the state lives.
-    const std::uint64_t count = anomalies_[anomaly] + decoder_.events()[anomaly];
-    if (count == 0) continue;
-    const std::string name(anomaly_name(anomaly));
-    switch (anomaly_class(anomaly)) {
-      case AnomalyClass::malformed:
-        capture.malformed += count;
-        capture.malformed_by_reason.emplace(name, count);
-        break;
-      case AnomalyClass::non_sip:
-        capture.non_sip_by_reason.emplace(name, count);
-        break;
-      case AnomalyClass::unsupported:
-        break;
-    }
-  }
-  for (const auto& [link_type, count] : unsupported_link_types_) {
-    capture.unsupported_link_by_type.emplace(std::to_string(link_type), count);
-  }
+  capture.outcomes = outcomes_;
+  // Decoder events are counted where the state lives (reassemblers), the clock's here.
+  capture.events = decoder_.events();
+  capture.events += clock_events_;
+  capture.defects = defects_;
+  capture.unsupported_link_by_type = unsupported_link_types_;
   capture.duplicate_messages = duplicate_messages_;
   report.table_evictions.emplace("transactions", transactions_.stats().evicted);
   report.requests = messages_.requests();
   report.responses = messages_.responses();
   report.retransmissions =
       RetransmissionCounts{.requests = retransmitted_requests_, .responses = retransmitted_responses_};
-  report.responses_by_method = messages_.responses_by_method();
   if (peer_counters_) report.peers = peer_counters_->report(*config_.peers);
   calls_.fill(report);
   media_.fill(report, clock_->now_ns());

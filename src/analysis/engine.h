@@ -69,12 +69,11 @@ class Engine final : public FrameSink, private PayloadSink {
   // A snapshot of everything counted so far (allocates; not for the per-packet path).
   Report report() const;
 
-  const AnomalyCounters& anomalies() const { return anomalies_; }
   const TransactionTable& transactions() const { return transactions_; }
 
  private:
   // Ordered by precedence: a frame takes the highest outcome among its payloads.
-  enum class FrameOutcome : std::uint8_t { none, non_sip, malformed, keepalive, sip };
+  enum class FrameVerdict : std::uint8_t { none, non_sip, malformed, keepalive, sip };
 
   void process(const Frame& frame);
   void hold(const Frame& frame);
@@ -85,7 +84,7 @@ class Engine final : public FrameSink, private PayloadSink {
   void settle_frame();
   void on_sip_message(const Payload& payload, const SipMessage& message);
   void track_transaction(const Payload& payload, const SipMessage& message);
-  void record_frame_anomaly(Anomaly anomaly);
+  void record_frame_outcome(FrameOutcome outcome);
   bool port_selected(std::uint16_t src, std::uint16_t dst) const;
 
   EngineConfig config_;
@@ -93,7 +92,9 @@ class Engine final : public FrameSink, private PayloadSink {
   PacketDecoder decoder_;
   MessageCounters messages_;
   std::unique_ptr<PeerCounters> peer_counters_;  // only with config_.peers
-  AnomalyCounters anomalies_;
+  FrameOutcomeCounts outcomes_;
+  DecoderEventCounts clock_events_;  // packet time; the decoders count their own events
+  MessageDefectCounts defects_;
   SipMessage scratch_;  // reused for every message: parsing allocates nothing
   std::unique_ptr<Clock> clock_;
   CallTracker calls_;
@@ -116,7 +117,7 @@ class Engine final : public FrameSink, private PayloadSink {
   std::uint64_t malformed_packets_ = 0;
   std::uint64_t unsupported_packets_ = 0;
   std::map<std::uint32_t, std::uint64_t> unsupported_link_types_;  // few entries: one per file at most
-  FrameOutcome current_outcome_ = FrameOutcome::none;
+  FrameVerdict current_verdict_ = FrameVerdict::none;
   // A frame far ahead of the packet clock, copied (rare: only on a time jump) until the next one.
   bool holding_ = false;
   Frame held_{};

@@ -8,6 +8,6 @@
 namespace sipmon {
 
 // `message` starts at the ICMP header. Returns icmp_quoted_sip or icmp.
-Anomaly classify_icmp(Bytes message, bool icmpv6);
+FrameOutcome classify_icmp(Bytes message, bool icmpv6);
 
 }  // namespace sipmon

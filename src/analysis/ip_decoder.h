@@ -30,7 +30,7 @@ inline constexpr std::uint8_t kSctp = 132;
 }  // namespace ip_protocol
 
 struct IpPacket {
-  Anomaly anomaly = Anomaly::none;  // none: the fields below are valid
+  FrameOutcome anomaly = FrameOutcome::none;  // none: the fields below are valid
   IpAddress src;
   IpAddress dst;
   std::uint8_t protocol = 0;  // transport protocol after all extension headers

@@ -6,7 +6,7 @@
 namespace sipmon {
 namespace {
 
-IpReassemblyResult no_datagram(Anomaly outcome) {
+IpReassemblyResult no_datagram(FrameOutcome outcome) {
   IpReassemblyResult result;
   result.anomaly = outcome;
   return result;
@@ -40,13 +40,14 @@ void IpReassembler::collect_frames(std::vector<FrameNumber>& out) const {
 
 // Fragments are rare next to whole datagrams, so a linear scan of a small table is cheaper than
 // keeping an index in step; it also finds expired and oldest slots in the same pass.
-IpReassembler::Datagram* IpReassembler::find_or_claim(std::int64_t ts_ns, const IpPacket& ip, AnomalyCounters& events) {
+IpReassembler::Datagram* IpReassembler::find_or_claim(std::int64_t ts_ns, const IpPacket& ip,
+                                                      DecoderEventCounts& events) {
   Datagram* free_slot = nullptr;
   Datagram* oldest = nullptr;
   for (Datagram& d : table_) {
     if (d.handed_out) continue;
     if (d.used && ts_ns - d.first_ts_ns > limits_.timeout_ns) {
-      events.add(Anomaly::ip_fragment_timeout);
+      events.add(DecoderEvent::ip_fragment_timeout);
       release(d);
     }
     if (!d.used) {
@@ -58,7 +59,7 @@ IpReassembler::Datagram* IpReassembler::find_or_claim(std::int64_t ts_ns, const 
   }
   if (!free_slot) {
     if (!oldest) return nullptr;  // a table of size zero
-    events.add(Anomaly::ip_fragment_evicted);
+    events.add(DecoderEvent::ip_fragment_evicted);
     release(*oldest);
     free_slot = oldest;
   }
@@ -88,33 +89,33 @@ void IpReassembler::begin_frame() {
   finished_count_ = 0;
 }
 
-IpReassemblyResult IpReassembler::add(std::int64_t ts_ns, const IpPacket& ip, AnomalyCounters& events,
+IpReassemblyResult IpReassembler::add(std::int64_t ts_ns, const IpPacket& ip, DecoderEventCounts& events,
                                       FrameRefs origin) {
   // A piece cut by the snap length cannot be put back together; the datagram will time out.
-  if (ip.truncated) return no_datagram(Anomaly::ip_fragment_truncated);
+  if (ip.truncated) return no_datagram(FrameOutcome::ip_fragment_truncated);
   const std::uint32_t begin = ip.fragment_offset;
   const std::uint32_t end = begin + static_cast<std::uint32_t>(ip.payload.size());
-  if (end > limits_.max_datagram_bytes) return no_datagram(Anomaly::ip_fragment_too_large);
+  if (end > limits_.max_datagram_bytes) return no_datagram(FrameOutcome::ip_fragment_too_large);
   // Every piece but the last must carry a multiple of 8 bytes (the offset unit).
   if (ip.more_fragments && (ip.payload.empty() || ip.payload.size() % 8 != 0)) {
-    return no_datagram(Anomaly::ip_fragment_inconsistent);
+    return no_datagram(FrameOutcome::ip_fragment_inconsistent);
   }
 
-  if (finished_count_ == finished_.size()) return no_datagram(Anomaly::ip_fragment_memory_full);
+  if (finished_count_ == finished_.size()) return no_datagram(FrameOutcome::ip_fragment_memory_full);
   Datagram* slot = find_or_claim(ts_ns, ip, events);
-  if (!slot) return no_datagram(Anomaly::ip_fragment_memory_full);
+  if (!slot) return no_datagram(FrameOutcome::ip_fragment_memory_full);
   Datagram& d = *slot;
 
   if (!ip.more_fragments) {
     if ((d.have_last && d.total_length != end) || end < (d.piece_count ? d.pieces[d.piece_count - 1].end : 0)) {
       release(d);  // two different ends, or data beyond the end: inconsistent
-      return no_datagram(Anomaly::ip_fragment_inconsistent);
+      return no_datagram(FrameOutcome::ip_fragment_inconsistent);
     }
     d.have_last = true;
     d.total_length = end;
   } else if (d.have_last && end > d.total_length) {
     release(d);
-    return no_datagram(Anomaly::ip_fragment_inconsistent);
+    return no_datagram(FrameOutcome::ip_fragment_inconsistent);
   }
 
   // Where the piece goes in the sorted list; an overlap is a duplicate only if the bytes agree.
@@ -124,20 +125,20 @@ IpReassemblyResult IpReassembler::add(std::int64_t ts_ns, const IpPacket& ip, An
     const Piece& old = d.pieces[at];
     const bool contained = old.begin <= begin && end <= old.end;
     if (contained && std::memcmp(d.data.data() + begin, ip.payload.data(), ip.payload.size()) == 0) {
-      return no_datagram(Anomaly::ip_fragment_buffered);  // an exact duplicate: harmless
+      return no_datagram(FrameOutcome::ip_fragment_buffered);  // an exact duplicate: harmless
     }
     release(d);
-    return no_datagram(Anomaly::ip_fragment_inconsistent);
+    return no_datagram(FrameOutcome::ip_fragment_inconsistent);
   }
   if (d.piece_count == kMaxPieces) {
     release(d);
-    return no_datagram(Anomaly::ip_fragment_too_many_pieces);
+    return no_datagram(FrameOutcome::ip_fragment_too_many_pieces);
   }
   if (end > d.data.size()) {
     const std::size_t grow = end - d.data.size();
     if (total_bytes_ + grow > limits_.max_total_bytes) {
       release(d);
-      return no_datagram(Anomaly::ip_fragment_memory_full);
+      return no_datagram(FrameOutcome::ip_fragment_memory_full);
     }
     total_bytes_ += grow;
     d.data.resize(end);
@@ -153,13 +154,13 @@ IpReassemblyResult IpReassembler::add(std::int64_t ts_ns, const IpPacket& ip, An
   ++d.piece_count;
 
   if (!complete(d)) {
-    IpReassemblyResult kept = no_datagram(Anomaly::ip_fragment_buffered);
+    IpReassemblyResult kept = no_datagram(FrameOutcome::ip_fragment_buffered);
     kept.piece_kept = true;
     return kept;
   }
   d.handed_out = true;
   finished_[finished_count_++] = &d;
-  IpReassemblyResult whole = no_datagram(Anomaly::none);
+  IpReassemblyResult whole = no_datagram(FrameOutcome::none);
   whole.payload = Bytes(d.data.data(), d.total_length);
   whole.frames = FrameRefs{std::span<const FrameNumber>(d.piece_frames.data(), d.piece_count), d.frames_incomplete};
   return whole;

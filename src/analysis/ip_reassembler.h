@@ -23,8 +23,8 @@ struct IpReassemblyLimits {
 
 // What feeding one fragment produced.
 struct IpReassemblyResult {
-  Anomaly anomaly = Anomaly::ip_fragment_buffered;  // none: `payload` is the whole datagram
-  Bytes payload;                                    // transport header onwards; valid until the next begin_frame()
+  FrameOutcome anomaly = FrameOutcome::ip_fragment_buffered;  // none: `payload` is the whole datagram
+  Bytes payload;  // transport header onwards; valid until the next begin_frame()
   // With `payload`: the frames of its pieces, in offset order.
   FrameRefs frames;
   // Without: the fragment is kept in a datagram still waiting for pieces.
@@ -44,7 +44,7 @@ class IpReassembler {
   // `ip` must be a fragment (ip.is_fragment). Events that concern other datagrams (timeouts,
   // evictions) are added to `events`. `origin` is the frame(s) the fragment came in: one frame
   // number is kept per piece (a fragment inside a reassembled tunnel datagram keeps the last).
-  IpReassemblyResult add(std::int64_t ts_ns, const IpPacket& ip, AnomalyCounters& events, FrameRefs origin = {});
+  IpReassemblyResult add(std::int64_t ts_ns, const IpPacket& ip, DecoderEventCounts& events, FrameRefs origin = {});
 
   // Appends the frames whose pieces wait in unfinished datagrams (for `sipmon extract`).
   void collect_frames(std::vector<FrameNumber>& out) const;
@@ -74,7 +74,7 @@ class IpReassembler {
     std::vector<std::uint8_t> data;                      // grows to the highest offset seen; capacity kept for reuse
   };
 
-  Datagram* find_or_claim(std::int64_t ts_ns, const IpPacket& ip, AnomalyCounters& events);
+  Datagram* find_or_claim(std::int64_t ts_ns, const IpPacket& ip, DecoderEventCounts& events);
   void release(Datagram& d);
   bool complete(const Datagram& d) const;
 

@@ -12,7 +12,7 @@ namespace sipmon {
 enum class NetworkProtocol : std::uint8_t { ipv4, ipv6, unknown_ip /* raw link: decide by nibble */ };
 
 struct LinkResult {
-  Anomaly anomaly = Anomaly::none;  // none: network points at the network header
+  FrameOutcome anomaly = FrameOutcome::none;  // none: network points at the network header
   NetworkProtocol protocol = NetworkProtocol::unknown_ip;
   std::uint16_t vlan_tags = 0;  // how many 802.1Q/802.1ad tags were stripped
   Bytes network;

@@ -32,27 +32,27 @@ void PacketDecoder::collect_retained_frames(std::vector<FrameNumber>& out) const
   tcp_.collect_frames(out);
 }
 
-Anomaly PacketDecoder::decode(const Frame& frame, PayloadSink& sink) {
+FrameOutcome PacketDecoder::decode(const Frame& frame, PayloadSink& sink) {
   ip_.begin_frame();
   ++frame_number_;
   frame_retained_ = false;
   const LinkResult link = decode_link(frame.link_type, frame.data);
-  if (link.anomaly != Anomaly::none) return link.anomaly;
+  if (link.anomaly != FrameOutcome::none) return link.anomaly;
   const FrameRefs origin{limits_.track_frames ? std::span<const FrameNumber>(&frame_number_, 1)
                                               : std::span<const FrameNumber>()};
   return decode_network(frame.ts_ns, link, 0, origin, sink);
 }
 
-Anomaly PacketDecoder::decode_network(std::int64_t ts_ns, const LinkResult& link, int depth, FrameRefs origin,
-                                      PayloadSink& sink) {
-  if (link.anomaly != Anomaly::none) return link.anomaly;
-  if (depth > limits_.max_tunnel_depth) return Anomaly::tunnel_too_deep;
+FrameOutcome PacketDecoder::decode_network(std::int64_t ts_ns, const LinkResult& link, int depth, FrameRefs origin,
+                                           PayloadSink& sink) {
+  if (link.anomaly != FrameOutcome::none) return link.anomaly;
+  if (depth > limits_.max_tunnel_depth) return FrameOutcome::tunnel_too_deep;
   IpPacket ip = decode_ip(link.protocol, link.network);
-  if (ip.anomaly != Anomaly::none) return ip.anomaly;
+  if (ip.anomaly != FrameOutcome::none) return ip.anomaly;
   if (ip.is_fragment) {
     const IpReassemblyResult whole = ip_.add(ts_ns, ip, events_, origin);
     frame_retained_ |= whole.piece_kept;
-    if (whole.anomaly != Anomaly::none) return whole.anomaly;
+    if (whole.anomaly != FrameOutcome::none) return whole.anomaly;
     if (limits_.track_frames) origin = whole.frames;
     ip.payload = whole.payload;
     ip.is_fragment = false;
@@ -60,7 +60,7 @@ Anomaly PacketDecoder::decode_network(std::int64_t ts_ns, const LinkResult& link
     // In IPv6, extension headers may follow the Fragment header (RFC 8200 §4.5: the fragmentable
     // part); they are only readable now.
     if (ip.src.family == 6 && !skip_ipv6_extension_headers(ip.protocol, ip.payload)) {
-      return Anomaly::bad_ipv6_extension_header;
+      return FrameOutcome::bad_ipv6_extension_header;
     }
   }
 
@@ -92,27 +92,27 @@ Anomaly PacketDecoder::decode_network(std::int64_t ts_ns, const LinkResult& link
     case ip_protocol::kIcmpv6:
       return classify_icmp(ip.payload, true);
     case ip_protocol::kEsp:
-      return Anomaly::encrypted_ipsec;
+      return FrameOutcome::encrypted_ipsec;
     default:
-      return Anomaly::other_ip_protocol;
+      return FrameOutcome::other_ip_protocol;
   }
 }
 
-Anomaly PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, int depth, FrameRefs origin,
-                                  PayloadSink& sink) {
+FrameOutcome PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, int depth, FrameRefs origin,
+                                       PayloadSink& sink) {
   if (ip.payload.size() < kUdpHeader) {
-    return Anomaly::truncated_udp_header;
+    return FrameOutcome::truncated_udp_header;
   }
   const std::uint8_t* h = ip.payload.data();
   const std::size_t udp_length = load_be16(h + 4);
   std::size_t payload_length = ip.payload.size() - kUdpHeader;
   bool truncated = ip.truncated;
   if (udp_length != 0) {  // zero: an IPv6 jumbogram, trust the IP length
-    if (udp_length < kUdpHeader) return Anomaly::bad_udp_length;
+    if (udp_length < kUdpHeader) return FrameOutcome::bad_udp_length;
     const std::size_t claimed = udp_length - kUdpHeader;
     if (claimed > payload_length) {
       // Longer than the IP datagram: only a snap length explains that; anything else is broken.
-      if (!ip.truncated) return Anomaly::bad_udp_length;
+      if (!ip.truncated) return FrameOutcome::bad_udp_length;
     } else {
       payload_length = claimed;  // the IP datagram may carry trailing padding
     }
@@ -125,13 +125,13 @@ Anomaly PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, int de
   // looked at as an ordinary payload (the port may be in use for something else).
   if (dst_port == kVxlanPort || src_port == kVxlanPort) {
     const LinkResult inner = decode_vxlan(bytes);
-    if (inner.anomaly != Anomaly::unsupported_tunnel_payload) {
+    if (inner.anomaly != FrameOutcome::unsupported_tunnel_payload) {
       return decode_network(ts_ns, inner, depth + 1, origin, sink);
     }
   }
   if (dst_port == kGtpUserPort || src_port == kGtpUserPort) {
     const LinkResult inner = decode_gtpu(bytes);
-    if (inner.anomaly != Anomaly::unsupported_tunnel_payload) {
+    if (inner.anomaly != FrameOutcome::unsupported_tunnel_payload) {
       return decode_network(ts_ns, inner, depth + 1, origin, sink);
     }
   }
@@ -148,18 +148,18 @@ Anomaly PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, int de
       .origin = origin,
   };
   sink.on_payload(payload);
-  return Anomaly::none;
+  return FrameOutcome::none;
 }
 
-Anomaly PacketDecoder::decode_tcp(std::int64_t ts_ns, const IpPacket& ip, FrameRefs origin, PayloadSink& sink) {
+FrameOutcome PacketDecoder::decode_tcp(std::int64_t ts_ns, const IpPacket& ip, FrameRefs origin, PayloadSink& sink) {
   TcpSegment segment;
   segment.frames = origin;
   segment.ts_ns = ts_ns;
   segment.src = ip.src;
   segment.dst = ip.dst;
   segment.truncated = ip.truncated;
-  if (const Anomaly header = decode_tcp_header(ip.payload, segment); header != Anomaly::none) return header;
-  const Anomaly outcome = tcp_.add(segment, sink, events_);
+  if (const FrameOutcome header = decode_tcp_header(ip.payload, segment); header != FrameOutcome::none) return header;
+  const FrameOutcome outcome = tcp_.add(segment, sink, events_);
   frame_retained_ |= tcp_.segment_retained();
   return outcome;
 }

@@ -30,13 +30,13 @@ class PacketDecoder {
  public:
   explicit PacketDecoder(DecoderLimits limits = {});
 
-  // Decodes one frame. Either hands one or more payloads to `sink` and returns Anomaly::none,
+  // Decodes one frame. Either hands one or more payloads to `sink` and returns FrameOutcome::none,
   // or returns the frame's outcome: why it carried nothing usable (yet).
-  Anomaly decode(const Frame& frame, PayloadSink& sink);
+  FrameOutcome decode(const Frame& frame, PayloadSink& sink);
 
   // Events that are not a frame's outcome: reassembly timeouts, evictions, stream gaps. Counted
   // here because they happen to state, not to the frame being decoded.
-  const AnomalyCounters& events() const { return events_; }
+  const DecoderEventCounts& events() const { return events_; }
 
   // With track_frames: the number of the frame last decoded (the first is 1), whether it is still
   // held by an unfinished reassembly (so it may yet belong to a message), and every frame that
@@ -49,15 +49,16 @@ class PacketDecoder {
   const TcpReassembler& tcp_reassembler() const { return tcp_; }
 
  private:
-  Anomaly decode_network(std::int64_t ts_ns, const LinkResult& link, int depth, FrameRefs origin, PayloadSink& sink);
-  Anomaly decode_udp(std::int64_t ts_ns, const IpPacket& ip, int depth, FrameRefs origin, PayloadSink& sink);
-  Anomaly decode_tcp(std::int64_t ts_ns, const IpPacket& ip, FrameRefs origin, PayloadSink& sink);
+  FrameOutcome decode_network(std::int64_t ts_ns, const LinkResult& link, int depth, FrameRefs origin,
+                              PayloadSink& sink);
+  FrameOutcome decode_udp(std::int64_t ts_ns, const IpPacket& ip, int depth, FrameRefs origin, PayloadSink& sink);
+  FrameOutcome decode_tcp(std::int64_t ts_ns, const IpPacket& ip, FrameRefs origin, PayloadSink& sink);
 
   DecoderLimits limits_;
   IpReassembler ip_;
   TcpReassembler tcp_;
   SctpDecoder sctp_;
-  AnomalyCounters events_;
+  DecoderEventCounts events_;
   FrameNumber frame_number_ = 0;
   bool frame_retained_ = false;
 };

@@ -19,13 +19,10 @@ std::map<std::string, PeerCounts> PeerCounters::report(const PeerTable& table) c
   std::map<std::string, PeerCounts> result;
   for (std::size_t peer = 0; peer <= table.size(); ++peer) {
     PeerCounts& counts = result[std::string(table.name(peer))];
-    for (std::size_t method = 0; method < requests_[peer].size(); ++method) {
-      const std::uint64_t n = requests_[peer][method];
-      if (n != 0) counts.requests.emplace(method_name(static_cast<Method>(method)), n);
-    }
+    counts.requests = requests_[peer];
     for (std::size_t code = 0; code < codes_[peer].size(); ++code) {
       const std::uint64_t n = codes_[peer][code];
-      if (n != 0) counts.responses.emplace(std::to_string(code), n);
+      if (n != 0) counts.responses.push_back({static_cast<std::uint16_t>(code), n});
     }
   }
   return result;

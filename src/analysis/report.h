@@ -1,6 +1,8 @@
 #pragma once
-// The engine's results as plain data. Outputs (JSON, text, Prometheus) render this; the engine
-// knows nothing about them. Maps are ordered so every rendering is deterministic.
+// The engine's results as plain, typed data: counts indexed by enums (methods, anomaly kinds,
+// closed outcomes) and status codes by number. Outputs (JSON, text, Prometheus) render this and
+// give the names; the engine knows nothing about them. Maps are ordered so every rendering is
+// deterministic.
 #include <array>
 #include <cstdint>
 #include <map>
@@ -8,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "analysis/anomaly.h"
 #include "analysis/delay_histogram.h"
 #include "analysis/sample_stats.h"
+#include "analysis/sip_counts.h"
 
 namespace sipmon {
 
@@ -56,13 +60,17 @@ struct CaptureReport {
   std::uint64_t sip_messages = 0;
   std::uint64_t sip_packets = 0;  // frames that carried at least one SIP message
   std::uint64_t keepalives = 0;
-  std::uint64_t non_sip = 0;  // packets
-  std::map<std::string, std::uint64_t> non_sip_by_reason;
-  std::uint64_t malformed = 0;          // packets and messages that could not be used
-  std::uint64_t malformed_packets = 0;  // frames whose only outcome was malformed
-  std::map<std::string, std::uint64_t> malformed_by_reason;
-  std::uint64_t unsupported_link = 0;  // packets
-  std::map<std::string, std::uint64_t> unsupported_link_by_type;
+  std::uint64_t non_sip = 0;                                        // packets
+  std::uint64_t malformed_packets = 0;                              // frames whose only outcome was malformed
+  std::uint64_t unsupported_link = 0;                               // packets
+  std::map<std::uint32_t, std::uint64_t> unsupported_link_by_type;  // link type (DLT) -> packets
+  // The named counters (anomaly.h), by kind. The JSON lists outcomes of class malformed and the
+  // defects under malformed_by_reason, the other outcomes and the events under non_sip_by_reason.
+  FrameOutcomeCounts outcomes;  // frames and payloads that yielded no SIP message
+  DecoderEventCounts events;    // state given up, packet time that misbehaved
+  MessageDefectCounts defects;  // counted messages with a defect
+  // Packets and messages that could not be used.
+  std::uint64_t malformed() const { return total_of_class(outcomes, OutcomeClass::malformed) + defects.total(); }
   std::vector<ReadError> read_errors;  // damaged files: everything before the damage is counted
   // The same message seen twice within the duplicate window in one transaction: one packet
   // captured on two interfaces, not sent twice. Not counted as retransmissions.
@@ -165,11 +173,13 @@ struct RetransmissionCounts {
   std::uint64_t responses = 0;
 };
 
-// One peer's wire counts (--peers): request method ("other" for extensions) and status code ->
-// count, retransmissions included.
+// One peer's wire counts (--peers), retransmissions included: requests by method (extension
+// methods together under Method::other) and responses by status code.
 struct PeerCounts {
-  std::map<std::string, std::uint64_t> requests;
-  std::map<std::string, std::uint64_t> responses;
+  std::array<std::uint64_t, kKnownMethodCount + 1> requests{};  // by Method
+  StatusCounts responses;
+
+  std::uint64_t request_count(Method method) const { return requests[static_cast<std::size_t>(method)]; }
 };
 
 // RTP/RTCP of the calls (docs/media.md). Sums are over every stream measured; the statistics
@@ -207,11 +217,8 @@ struct TimerSettings {
 struct Report {
   static constexpr int kSchemaVersion = 1;
   CaptureReport capture;
-  std::map<std::string, std::uint64_t> requests;   // method token -> count, retransmissions included
-  std::map<std::string, std::uint64_t> responses;  // status code -> count, retransmissions included
-  // CSeq method ("INVITE", ..., or "other" for extension methods and a missing CSeq) -> status
-  // code -> count; the same responses as above, split by the request they answer.
-  std::map<std::string, std::map<std::string, std::uint64_t>> responses_by_method;
+  RequestCounts requests;    // by method, retransmissions included
+  ResponseCounts responses;  // by CSeq method and status code, retransmissions included
   // Filled by the layers that compute them; absent (and left out of the JSON) until then, so a
   // report never shows a zero that nothing measured.
   std::optional<RetransmissionCounts> retransmissions;

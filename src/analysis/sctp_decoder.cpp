@@ -21,14 +21,14 @@ constexpr std::uint8_t kEnd = 0x01;
 SctpDecoder::SctpDecoder(SctpLimits limits) : limits_(limits), table_(limits.max_messages) {}
 
 SctpDecoder::Partial* SctpDecoder::add_fragment(const Payload& p, std::uint16_t stream, std::uint32_t tsn,
-                                                std::uint8_t flags, Bytes data, AnomalyCounters& events,
-                                                Anomaly& outcome) {
+                                                std::uint8_t flags, Bytes data, DecoderEventCounts& events,
+                                                FrameOutcome& outcome) {
   Partial* match = nullptr;
   Partial* free_slot = nullptr;
   Partial* oldest = nullptr;
   for (Partial& m : table_) {
     if (m.used && p.ts_ns - m.first_ts_ns > limits_.timeout_ns) {
-      events.add(Anomaly::sctp_reassembly_timeout);
+      events.add(DecoderEvent::sctp_reassembly_timeout);
       m.used = false;
     }
     if (!m.used) {
@@ -42,15 +42,15 @@ SctpDecoder::Partial* SctpDecoder::add_fragment(const Payload& p, std::uint16_t 
       oldest = &m;
     }
   }
-  outcome = Anomaly::sctp_fragment_buffered;
+  outcome = FrameOutcome::sctp_fragment_buffered;
   if (flags & kBegin) {
     if (match) {
-      events.add(Anomaly::sctp_reassembly_incomplete);  // a new message began before the last ended
+      events.add(DecoderEvent::sctp_reassembly_incomplete);  // a new message began before the last ended
     } else {
       match = free_slot;
       if (!match) {
         if (!oldest) return nullptr;
-        events.add(Anomaly::sctp_reassembly_evicted);
+        events.add(DecoderEvent::sctp_reassembly_evicted);
         match = oldest;
       }
     }
@@ -68,14 +68,14 @@ SctpDecoder::Partial* SctpDecoder::add_fragment(const Payload& p, std::uint16_t 
       return nullptr;  // an old TSN again: a retransmitted piece, already in the buffer
     }
     if (match) {
-      events.add(Anomaly::sctp_reassembly_incomplete);
+      events.add(DecoderEvent::sctp_reassembly_incomplete);
       match->used = false;
     }
-    outcome = Anomaly::sctp_fragment_orphaned;
+    outcome = FrameOutcome::sctp_fragment_orphaned;
     return nullptr;
   }
   if (match->data.size() + data.size() > limits_.max_message_bytes) {
-    events.add(Anomaly::sctp_message_too_large);
+    events.add(DecoderEvent::sctp_message_too_large);
     match->used = false;
     return nullptr;
   }
@@ -86,14 +86,14 @@ SctpDecoder::Partial* SctpDecoder::add_fragment(const Payload& p, std::uint16_t 
   return match;
 }
 
-Anomaly SctpDecoder::decode(Bytes packet, const Payload& base, PayloadSink& sink, AnomalyCounters& events) {
-  if (packet.size() < kCommonHeader) return Anomaly::truncated_sctp_header;
+FrameOutcome SctpDecoder::decode(Bytes packet, const Payload& base, PayloadSink& sink, DecoderEventCounts& events) {
+  if (packet.size() < kCommonHeader) return FrameOutcome::truncated_sctp_header;
   Payload payload = base;
   payload.transport = Transport::sctp;
   payload.src_port = load_be16(packet.data());
   payload.dst_port = load_be16(packet.data() + 2);
 
-  Anomaly outcome = Anomaly::sctp_control;
+  FrameOutcome outcome = FrameOutcome::sctp_control;
   bool emitted = false;
   std::size_t offset = kCommonHeader;
   // Each chunk is at least 4 bytes long, so the walk ends within packet.size() / 4 steps.
@@ -101,13 +101,13 @@ Anomaly SctpDecoder::decode(Bytes packet, const Payload& base, PayloadSink& sink
     const std::uint8_t type = packet[offset];
     const std::uint8_t flags = packet[offset + 1];
     const std::size_t length = load_be16(packet.data() + offset + 2);
-    if (length < kChunkHeader) return emitted ? Anomaly::none : Anomaly::bad_sctp_chunk;
+    if (length < kChunkHeader) return emitted ? FrameOutcome::none : FrameOutcome::bad_sctp_chunk;
     const bool cut = offset + length > packet.size();
     // Only the snap length may cut a chunk short; otherwise the length field lies.
-    if (cut && !base.truncated) return emitted ? Anomaly::none : Anomaly::bad_sctp_chunk;
+    if (cut && !base.truncated) return emitted ? FrameOutcome::none : FrameOutcome::bad_sctp_chunk;
     if (type == kData || type == kIData) {
       const std::size_t header = type == kData ? kDataHeader : kIDataHeader;
-      if (length < header) return emitted ? Anomaly::none : Anomaly::bad_sctp_chunk;
+      if (length < header) return emitted ? FrameOutcome::none : FrameOutcome::bad_sctp_chunk;
       if (offset + header <= packet.size()) {
         const std::size_t end = std::min(packet.size(), offset + length);
         const Bytes data = packet.subspan(offset + header, end - offset - header);
@@ -118,11 +118,11 @@ Anomaly SctpDecoder::decode(Bytes packet, const Payload& base, PayloadSink& sink
           emitted = true;
         } else if (type == kIData || cut) {
           // I-DATA pieces are ordered by FSN, not TSN; no SIP stack is known to send them.
-          outcome = Anomaly::sctp_fragment_orphaned;
+          outcome = FrameOutcome::sctp_fragment_orphaned;
         } else {
           const std::uint32_t tsn = load_be32(packet.data() + offset + 4);
           const std::uint16_t stream = load_be16(packet.data() + offset + 8);
-          Anomaly fragment_outcome = Anomaly::sctp_fragment_buffered;
+          FrameOutcome fragment_outcome = FrameOutcome::sctp_fragment_buffered;
           if (const Partial* whole = add_fragment(payload, stream, tsn, flags, data, events, fragment_outcome)) {
             payload.bytes = Bytes(whole->data.data(), whole->data.size());
             payload.truncated = false;
@@ -140,7 +140,7 @@ Anomaly SctpDecoder::decode(Bytes packet, const Payload& base, PayloadSink& sink
     if (cut) break;
     offset += (length + 3) & ~std::size_t{3};  // chunks are padded to 4 bytes
   }
-  return emitted ? Anomaly::none : outcome;
+  return emitted ? FrameOutcome::none : outcome;
 }
 
 }  // namespace sipmon

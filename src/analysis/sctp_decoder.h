@@ -27,7 +27,7 @@ class SctpDecoder {
   // `packet` starts at the SCTP common header; `base` supplies time, addresses and the
   // truncation flag. Returns none when at least one payload went to `sink`, otherwise the
   // frame's outcome. Events about other messages (timeouts, evictions) go to `events`.
-  Anomaly decode(Bytes packet, const Payload& base, PayloadSink& sink, AnomalyCounters& events);
+  FrameOutcome decode(Bytes packet, const Payload& base, PayloadSink& sink, DecoderEventCounts& events);
 
  private:
   struct Partial {
@@ -44,7 +44,7 @@ class SctpDecoder {
 
   // Returns true when the chunk completed a message now in `slot.data`.
   Partial* add_fragment(const Payload& p, std::uint16_t stream, std::uint32_t tsn, std::uint8_t flags, Bytes data,
-                        AnomalyCounters& events, Anomaly& outcome);
+                        DecoderEventCounts& events, FrameOutcome& outcome);
 
   SctpLimits limits_;
   std::vector<Partial> table_;  // sized once

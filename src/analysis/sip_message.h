@@ -51,7 +51,7 @@ struct SipMessage {
 
   // The first defect found. The message is still counted by method or code, but a message with
   // a defect in a mandatory header takes no part in transactions or dialogs.
-  Anomaly defect = Anomaly::none;
+  MessageDefect defect = MessageDefect::none;
   // Call-ID, a well-formed CSeq (matching the request method), From, To and Via are all present:
   // only then may the message take part in transactions and dialogs (whatever `defect` says about
   // other flaws such as a short body).
@@ -87,7 +87,7 @@ struct SipMessage {
     header_block = {};
     body = {};
     wire_length = 0;
-    defect = Anomaly::none;
+    defect = MessageDefect::none;
     mandatory_headers_ok = false;
   }
 };

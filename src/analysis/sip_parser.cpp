@@ -91,8 +91,8 @@ ValueScan scan_values(std::string_view value) {
   return scan;
 }
 
-void note_defect(SipMessage& out, Anomaly anomaly) {
-  if (out.defect == Anomaly::none) out.defect = anomaly;
+void note_defect(SipMessage& out, MessageDefect anomaly) {
+  if (out.defect == MessageDefect::none) out.defect = anomaly;
 }
 
 constexpr std::size_t kHeaderCutShort = std::string_view::npos;
@@ -113,7 +113,7 @@ std::size_t parse_headers(std::string_view text, const LineReader& lines, std::s
     if (pos + line.size() == text.size()) return kHeaderCutShort;
     const std::size_t colon = lines.find_colon(pos, line.size());
     if (colon == std::string_view::npos) {
-      note_defect(out, Anomaly::sip_header_without_colon);
+      note_defect(out, MessageDefect::sip_header_without_colon);
     } else {
       const HeaderId id = header_id(trim(line.substr(0, colon)));
       if (id != HeaderId::other) {
@@ -135,7 +135,7 @@ std::size_t parse_headers(std::string_view text, const LineReader& lines, std::s
     }
     pos = header.next;
   }
-  note_defect(out, Anomaly::sip_headers_unterminated);
+  note_defect(out, MessageDefect::sip_headers_unterminated);
   out.header_block = text.substr(block_start);
   return text.size();
 }
@@ -147,12 +147,12 @@ void parse_cseq(SipMessage& out) {
   const auto number = parse_u32(cseq.substr(0, i));
   const std::string_view method = trim(cseq.substr(i));
   if (!number || *number > 0x7fffffffu || method.empty() || i == cseq.size() || !is_lws(cseq[i])) {
-    note_defect(out, Anomaly::sip_bad_cseq);
+    note_defect(out, MessageDefect::sip_bad_cseq);
     return;
   }
   for (char c : method) {
     if (!is_token_char(c)) {
-      note_defect(out, Anomaly::sip_bad_cseq);
+      note_defect(out, MessageDefect::sip_bad_cseq);
       return;
     }
   }
@@ -161,23 +161,23 @@ void parse_cseq(SipMessage& out) {
   out.cseq_method_id = method_from_token(method);
   // RFC 3261 §8.1.1.5: a request's CSeq method MUST match its request method (ACK and CANCEL
   // included); responses carry their request's.
-  if (out.is_request && method != out.method) note_defect(out, Anomaly::sip_cseq_method_mismatch);
+  if (out.is_request && method != out.method) note_defect(out, MessageDefect::sip_cseq_method_mismatch);
 }
 
 void check_mandatory_headers(SipMessage& out) {
-  const Anomaly earlier = out.defect;
-  out.defect = Anomaly::none;
-  if (out.call_id.empty()) note_defect(out, Anomaly::sip_missing_call_id);
+  const MessageDefect earlier = out.defect;
+  out.defect = MessageDefect::none;
+  if (out.call_id.empty()) note_defect(out, MessageDefect::sip_missing_call_id);
   if (out.header(HeaderId::cseq).empty()) {
-    note_defect(out, Anomaly::sip_missing_cseq);
+    note_defect(out, MessageDefect::sip_missing_cseq);
   } else {
     parse_cseq(out);
   }
-  if (out.header(HeaderId::from).empty()) note_defect(out, Anomaly::sip_missing_from);
-  if (out.header(HeaderId::to).empty()) note_defect(out, Anomaly::sip_missing_to);
-  if (out.via_count == 0 || out.top_via.empty()) note_defect(out, Anomaly::sip_missing_via);
-  out.mandatory_headers_ok = out.defect == Anomaly::none;
-  if (earlier != Anomaly::none) out.defect = earlier;  // the first defect is the one reported
+  if (out.header(HeaderId::from).empty()) note_defect(out, MessageDefect::sip_missing_from);
+  if (out.header(HeaderId::to).empty()) note_defect(out, MessageDefect::sip_missing_to);
+  if (out.via_count == 0 || out.top_via.empty()) note_defect(out, MessageDefect::sip_missing_via);
+  out.mandatory_headers_ok = out.defect == MessageDefect::none;
+  if (earlier != MessageDefect::none) out.defect = earlier;  // the first defect is the one reported
 }
 
 }  // namespace
@@ -299,15 +299,16 @@ SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool
     if (const auto value = parse_u32(length)) {
       out.content_length = *value;
       if (*value > available) {
-        note_defect(out, truncated ? Anomaly::sip_truncated_by_snaplen : Anomaly::sip_body_shorter_than_content_length);
+        note_defect(out, truncated ? MessageDefect::sip_truncated_by_snaplen
+                                   : MessageDefect::sip_body_shorter_than_content_length);
       } else {
         body_length = *value;
       }
     } else {
-      note_defect(out, Anomaly::sip_bad_content_length);
+      note_defect(out, MessageDefect::sip_bad_content_length);
     }
   } else if (truncated) {
-    note_defect(out, Anomaly::sip_truncated_by_snaplen);
+    note_defect(out, MessageDefect::sip_truncated_by_snaplen);
   }
   out.body = payload.substr(body_start, body_length);
   out.wire_length = body_start + body_length;

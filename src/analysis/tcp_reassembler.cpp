@@ -49,11 +49,11 @@ bool only_crlf(Bytes bytes) {
 
 }  // namespace
 
-Anomaly decode_tcp_header(Bytes ip_payload, TcpSegment& out) {
-  if (ip_payload.size() < kTcpMinHeader) return Anomaly::truncated_tcp_header;
+FrameOutcome decode_tcp_header(Bytes ip_payload, TcpSegment& out) {
+  if (ip_payload.size() < kTcpMinHeader) return FrameOutcome::truncated_tcp_header;
   const std::uint8_t* h = ip_payload.data();
   const std::size_t header = static_cast<std::size_t>(h[12] >> 4) * 4;
-  if (header < kTcpMinHeader || ip_payload.size() < header) return Anomaly::truncated_tcp_header;
+  if (header < kTcpMinHeader || ip_payload.size() < header) return FrameOutcome::truncated_tcp_header;
   out.src_port = load_be16(h);
   out.dst_port = load_be16(h + 2);
   out.seq = load_be32(h + 4);
@@ -62,7 +62,7 @@ Anomaly decode_tcp_header(Bytes ip_payload, TcpSegment& out) {
   out.syn = (flags & 0x02) != 0;
   out.rst = (flags & 0x04) != 0;
   out.payload = ip_payload.subspan(header);
-  return Anomaly::none;
+  return FrameOutcome::none;
 }
 
 // Hands messages to the sink with the segment's endpoints and remembers what the frame came to.
@@ -71,7 +71,7 @@ struct TcpReassembler::Emitter {
   const TcpSegment& segment;
   PayloadSink& sink;
   std::size_t emitted = 0;
-  Anomaly outcome = Anomaly::tcp_segment_buffered;
+  FrameOutcome outcome = FrameOutcome::tcp_segment_buffered;
   bool keepalive = false;  // CRLFs seen between messages
 
   // `seq_begin`..`seq_end`: where the message lay in the flow's sequence space.
@@ -192,13 +192,13 @@ void TcpReassembler::reset(Flow& flow) {
   flow.frames.clear();
 }
 
-TcpReassembler::Flow* TcpReassembler::find(const TcpSegment& s, bool create, AnomalyCounters& events) {
+TcpReassembler::Flow* TcpReassembler::find(const TcpSegment& s, bool create, DecoderEventCounts& events) {
   Flow* ways = &table_[(flow_hash(s) % sets_) * kWays];
   Flow* victim = nullptr;
   for (std::size_t w = 0; w < kWays; ++w) {
     Flow& f = ways[w];
     if (f.used && s.ts_ns - f.last_ts_ns > limits_.idle_timeout_ns) {
-      if (!f.buffer.empty() || !f.queue.empty()) events.add(Anomaly::tcp_flow_expired);
+      if (!f.buffer.empty() || !f.queue.empty()) events.add(DecoderEvent::tcp_flow_expired);
       reset(f);
     }
     if (f.used && f.src_port == s.src_port && f.dst_port == s.dst_port && f.src == s.src && f.dst == s.dst) return &f;
@@ -206,7 +206,7 @@ TcpReassembler::Flow* TcpReassembler::find(const TcpSegment& s, bool create, Ano
   }
   if (!create) return nullptr;
   if (victim->used) {
-    if (!victim->buffer.empty() || !victim->queue.empty()) events.add(Anomaly::tcp_flow_evicted);
+    if (!victim->buffer.empty() || !victim->queue.empty()) events.add(DecoderEvent::tcp_flow_evicted);
     reset(*victim);
   }
   Flow& f = *victim;
@@ -228,29 +228,29 @@ void TcpReassembler::drop_pieces(Flow& flow) {
 }
 
 // Appends one frame of a split WebSocket message, unmasked, within the flow and total limits.
-void TcpReassembler::add_piece(Flow& flow, const WebSocketFrame& frame, Emitter& emit, AnomalyCounters& events) {
+void TcpReassembler::add_piece(Flow& flow, const WebSocketFrame& frame, Emitter& emit, DecoderEventCounts& events) {
   const std::size_t n = frame.payload.size();
   if (flow.pieces.size() + n > limits_.max_flow_bytes || !make_room(flow.pieces, n)) {
-    events.add(flow.pieces.size() + n > limits_.max_flow_bytes ? Anomaly::tcp_message_too_large
-                                                               : Anomaly::tcp_memory_full);
+    events.add(flow.pieces.size() + n > limits_.max_flow_bytes ? DecoderEvent::tcp_message_too_large
+                                                               : DecoderEvent::tcp_memory_full);
     drop_pieces(flow);
-    emit.outcome = Anomaly::websocket_fragmented_message;
+    emit.outcome = FrameOutcome::websocket_fragmented_message;
     return;
   }
   const Bytes plain = unmask_websocket_payload(frame, unmask_);
   flow.pieces.insert(flow.pieces.end(), plain.begin(), plain.end());
   total_bytes_ += n;
-  emit.outcome = Anomaly::tcp_segment_buffered;
+  emit.outcome = FrameOutcome::tcp_segment_buffered;
 }
 
-std::size_t TcpReassembler::consume_websocket(Flow& flow, Bytes stream, Emitter& emit, AnomalyCounters& events) {
+std::size_t TcpReassembler::consume_websocket(Flow& flow, Bytes stream, Emitter& emit, DecoderEventCounts& events) {
   std::size_t pos = 0;
   while (pos < stream.size()) {
     const WebSocketFrame frame = parse_websocket_frame(stream.subspan(pos), unmask_.size());
     if (frame.status == WebSocketFrameStatus::need_more) break;
     if (frame.status == WebSocketFrameStatus::bad) {
       // Lost track of the framing: fall back to looking for a SIP start line.
-      events.add(Anomaly::bad_websocket_frame);
+      events.add(DecoderEvent::bad_websocket_frame);
       flow.mode = Mode::sip;
       drop_pieces(flow);
       flow.synced = false;
@@ -275,7 +275,7 @@ std::size_t TcpReassembler::consume_websocket(Flow& flow, Bytes stream, Emitter&
         break;
       case websocket_opcode::kContinuation:
         if (!flow.in_pieces) {
-          emit.outcome = Anomaly::websocket_fragmented_message;  // its first frame was not seen
+          emit.outcome = FrameOutcome::websocket_fragmented_message;  // its first frame was not seen
           break;
         }
         add_piece(flow, frame, emit, events);
@@ -288,7 +288,7 @@ std::size_t TcpReassembler::consume_websocket(Flow& flow, Bytes stream, Emitter&
         break;
       default:
         // Control frames may come between the frames of a split message (RFC 6455 §5.4).
-        emit.outcome = Anomaly::websocket_control;
+        emit.outcome = FrameOutcome::websocket_control;
         break;
     }
   }
@@ -297,13 +297,13 @@ std::size_t TcpReassembler::consume_websocket(Flow& flow, Bytes stream, Emitter&
 
 // Hands on every whole message at the front of `stream`; returns how many bytes were used up.
 // What is left is an unfinished message (or line) to keep for the next segment.
-std::size_t TcpReassembler::consume(Flow& flow, Bytes stream, Emitter& emit, AnomalyCounters& events) {
+std::size_t TcpReassembler::consume(Flow& flow, Bytes stream, Emitter& emit, DecoderEventCounts& events) {
   std::size_t pos = 0;
   while (pos < stream.size()) {
     const Bytes rest = stream.subspan(pos);
     const std::string_view text = as_text(rest);
     if (flow.mode == Mode::tls) {
-      emit.outcome = Anomaly::encrypted_tls;
+      emit.outcome = FrameOutcome::encrypted_tls;
       return stream.size();
     }
     if (flow.mode == Mode::websocket) {
@@ -321,7 +321,7 @@ std::size_t TcpReassembler::consume(Flow& flow, Bytes stream, Emitter& emit, Ano
         note_handshake(flow, seq_at(flow.next_seq, stream, pos), seq_at(flow.next_seq, stream, pos + handshake.length));
         pos += handshake.length;
         flow.mode = Mode::websocket;
-        emit.outcome = Anomaly::websocket_handshake;
+        emit.outcome = FrameOutcome::websocket_handshake;
         continue;
       }
       if (handshake.status == WebSocketHandshake::need_more && rest.size() < limits_.max_flow_bytes) return pos;
@@ -331,9 +331,9 @@ std::size_t TcpReassembler::consume(Flow& flow, Bytes stream, Emitter& emit, Ano
       if (skip > 0 && only_crlf(rest.first(skip))) emit.keepalive = true;
       if (skip > 0 && !only_crlf(rest.first(skip))) {
         if (flow.seen_sip) {
-          events.add(Anomaly::tcp_resync_skipped);
+          events.add(DecoderEvent::tcp_resync_skipped);
         } else {
-          emit.outcome = Anomaly::payload_not_sip;
+          emit.outcome = FrameOutcome::payload_not_sip;
         }
       }
       pos += skip;
@@ -377,13 +377,13 @@ bool TcpReassembler::set_buffer(Flow& flow, Bytes rest) {
   return true;
 }
 
-void TcpReassembler::append(Flow& flow, Bytes data, Emitter& emit, AnomalyCounters& events) {
+void TcpReassembler::append(Flow& flow, Bytes data, Emitter& emit, DecoderEventCounts& events) {
   flow.next_seq += static_cast<std::uint32_t>(data.size());
   if (flow.buffer.size() + data.size() > limits_.max_flow_bytes ||
       (!flow.buffer.empty() && !make_room(flow.buffer, data.size()))) {
     // The unfinished message cannot be kept: drop it and find the next one.
-    events.add(flow.buffer.size() + data.size() > limits_.max_flow_bytes ? Anomaly::tcp_message_too_large
-                                                                         : Anomaly::tcp_memory_full);
+    events.add(flow.buffer.size() + data.size() > limits_.max_flow_bytes ? DecoderEvent::tcp_message_too_large
+                                                                         : DecoderEvent::tcp_memory_full);
     set_buffer(flow, {});
     flow.synced = false;
     if (flow.mode == Mode::websocket) flow.mode = Mode::sip;
@@ -395,7 +395,8 @@ void TcpReassembler::append(Flow& flow, Bytes data, Emitter& emit, AnomalyCounte
     const Bytes rest = data.subspan(used);
     if (rest.empty()) return;
     if (rest.size() > limits_.max_flow_bytes || !set_buffer(flow, rest)) {
-      events.add(rest.size() > limits_.max_flow_bytes ? Anomaly::tcp_message_too_large : Anomaly::tcp_memory_full);
+      events.add(rest.size() > limits_.max_flow_bytes ? DecoderEvent::tcp_message_too_large
+                                                      : DecoderEvent::tcp_memory_full);
       flow.synced = false;
     }
     return;
@@ -424,7 +425,7 @@ bool TcpReassembler::hold(Flow& flow, std::uint32_t seq, Bytes data) {
 }
 
 // Moves queued segments that now follow the stream's end into it, in order.
-void TcpReassembler::drain_queue(Flow& flow, Emitter& emit, AnomalyCounters& events) {
+void TcpReassembler::drain_queue(Flow& flow, Emitter& emit, DecoderEventCounts& events) {
   bool progress = true;
   while (progress && !flow.queue.empty()) {
     progress = false;
@@ -449,9 +450,9 @@ void TcpReassembler::drain_queue(Flow& flow, Emitter& emit, AnomalyCounters& eve
 
 // The hole before the queued segments will not be filled (the capture lost it): give up on the
 // message it cut, and carry on from the first segment we do have.
-void TcpReassembler::skip_gap(Flow& flow, Emitter& emit, AnomalyCounters& events) {
+void TcpReassembler::skip_gap(Flow& flow, Emitter& emit, DecoderEventCounts& events) {
   if (flow.queue.empty()) return;
-  events.add(Anomaly::tcp_gap);
+  events.add(DecoderEvent::tcp_gap);
   set_buffer(flow, {});
   flow.synced = false;
   if (flow.mode == Mode::websocket) flow.mode = Mode::sip;
@@ -464,27 +465,27 @@ void TcpReassembler::skip_gap(Flow& flow, Emitter& emit, AnomalyCounters& events
   drain_queue(flow, emit, events);
 }
 
-Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, AnomalyCounters& events) {
+FrameOutcome TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, DecoderEventCounts& events) {
   segment_retained_ = false;
   const bool has_data = !segment.payload.empty();
   Flow* flow = find(segment, (has_data || segment.syn) && !segment.rst, events);
-  if (!flow) return has_data ? Anomaly::payload_not_sip : Anomaly::tcp_control;
+  if (!flow) return has_data ? FrameOutcome::payload_not_sip : FrameOutcome::tcp_control;
   flow->last_ts_ns = segment.ts_ns;
   if (segment.rst) {
     reset(*flow);
-    return Anomaly::tcp_control;
+    return FrameOutcome::tcp_control;
   }
   if (segment.syn) {
     // A new connection on these ports: whatever was left of an old one is gone.
     reset(*flow);
     flow = find(segment, true, events);
     flow->next_seq = segment.seq + 1;
-    return Anomaly::tcp_control;
+    return FrameOutcome::tcp_control;
   }
   if (segment.truncated) {
     // The capture lost the end of this segment: the stream cannot continue from here.
     reset(*flow);
-    return Anomaly::tcp_truncated_segment;
+    return FrameOutcome::tcp_truncated_segment;
   }
 
   Emitter emit{*this, segment, sink};
@@ -497,7 +498,7 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
     const std::uint32_t behind = position.amount;
     if (behind >= data.size()) {
       if (segment.fin) reset(*flow);
-      return has_data ? Anomaly::tcp_retransmission : Anomaly::tcp_control;
+      return has_data ? FrameOutcome::tcp_retransmission : FrameOutcome::tcp_control;
     }
     data = data.subspan(behind);  // a retransmission that also carries new bytes
     data_seq += behind;
@@ -512,7 +513,7 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
       if (segment.fin) skip_gap(*flow, emit, events);
     } else {
       // Too far ahead, or too much already waiting: the hole will not be filled.
-      events.add(Anomaly::tcp_gap);
+      events.add(DecoderEvent::tcp_gap);
       set_buffer(*flow, {});
       flow->synced = false;
       if (flow->mode == Mode::websocket) flow->mode = Mode::sip;
@@ -534,12 +535,13 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
     const FrameNumber current = *std::max_element(segment.frames.frames.begin(), segment.frames.frames.end());
     segment_retained_ = flow->frames.holds(current);
   }
-  if (!has_data) return Anomaly::tcp_control;
-  if (searching && emit.outcome == Anomaly::tcp_segment_buffered) emit.outcome = Anomaly::payload_not_sip;
+  if (!has_data) return FrameOutcome::tcp_control;
+  if (searching && emit.outcome == FrameOutcome::tcp_segment_buffered) emit.outcome = FrameOutcome::payload_not_sip;
   // Mid-stream, TLS records need not start where a segment does; on the SIPS port (RFC 3261 §26.2)
   // bytes that are not SIP are taken to be TLS.
-  if (emit.outcome == Anomaly::payload_not_sip && (segment.src_port == kSipsPort || segment.dst_port == kSipsPort)) {
-    emit.outcome = Anomaly::encrypted_tls;
+  if (emit.outcome == FrameOutcome::payload_not_sip &&
+      (segment.src_port == kSipsPort || segment.dst_port == kSipsPort)) {
+    emit.outcome = FrameOutcome::encrypted_tls;
   }
   if (emit.emitted == 0 && emit.keepalive) {
     // A keep-alive is reported only for a segment that carried nothing else, so that a frame
@@ -547,7 +549,7 @@ Anomaly TcpReassembler::add(const TcpSegment& segment, PayloadSink& sink, Anomal
     static constexpr std::uint8_t kPing[] = {'\r', '\n', '\r', '\n'};
     emit.send(Bytes(kPing, sizeof kPing), Transport::tcp, segment.frames);
   }
-  return emit.emitted > 0 ? Anomaly::none : emit.outcome;
+  return emit.emitted > 0 ? FrameOutcome::none : emit.outcome;
 }
 
 }  // namespace sipmon

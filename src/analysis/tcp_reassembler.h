@@ -46,16 +46,16 @@ struct TcpSegment {
 };
 
 // Parses a TCP header; `ip_payload` starts at it. Returns truncated_tcp_header when too short.
-Anomaly decode_tcp_header(Bytes ip_payload, TcpSegment& out);
+FrameOutcome decode_tcp_header(Bytes ip_payload, TcpSegment& out);
 
 class TcpReassembler {
  public:
   explicit TcpReassembler(TcpReassemblyLimits limits = {});
 
-  // Feeds one segment. Returns Anomaly::none when at least one payload (a SIP message, a
+  // Feeds one segment. Returns FrameOutcome::none when at least one payload (a SIP message, a
   // keep-alive) went to `sink`, otherwise the frame's outcome (tcp_segment_buffered,
   // tcp_retransmission, ...). Events that are not the frame's outcome go to `events`.
-  Anomaly add(const TcpSegment& segment, PayloadSink& sink, AnomalyCounters& events);
+  FrameOutcome add(const TcpSegment& segment, PayloadSink& sink, DecoderEventCounts& events);
 
   // With max_frame_records: whether the last segment added is still needed by an unfinished
   // message (its frame must be kept to be written with that message later).
@@ -98,16 +98,16 @@ class TcpReassembler {
 
   struct Emitter;
 
-  Flow* find(const TcpSegment& segment, bool create, AnomalyCounters& events);
+  Flow* find(const TcpSegment& segment, bool create, DecoderEventCounts& events);
   void reset(Flow& flow);
-  std::size_t consume(Flow& flow, Bytes stream, Emitter& emit, AnomalyCounters& events);
-  std::size_t consume_websocket(Flow& flow, Bytes stream, Emitter& emit, AnomalyCounters& events);
-  void add_piece(Flow& flow, const WebSocketFrame& frame, Emitter& emit, AnomalyCounters& events);
+  std::size_t consume(Flow& flow, Bytes stream, Emitter& emit, DecoderEventCounts& events);
+  std::size_t consume_websocket(Flow& flow, Bytes stream, Emitter& emit, DecoderEventCounts& events);
+  void add_piece(Flow& flow, const WebSocketFrame& frame, Emitter& emit, DecoderEventCounts& events);
   void drop_pieces(Flow& flow);
-  void append(Flow& flow, Bytes data, Emitter& emit, AnomalyCounters& events);
-  void drain_queue(Flow& flow, Emitter& emit, AnomalyCounters& events);
+  void append(Flow& flow, Bytes data, Emitter& emit, DecoderEventCounts& events);
+  void drain_queue(Flow& flow, Emitter& emit, DecoderEventCounts& events);
   bool hold(Flow& flow, std::uint32_t seq, Bytes data);
-  void skip_gap(Flow& flow, Emitter& emit, AnomalyCounters& events);
+  void skip_gap(Flow& flow, Emitter& emit, DecoderEventCounts& events);
   bool set_buffer(Flow& flow, Bytes rest);
   bool make_room(std::vector<std::uint8_t>& bytes, std::size_t extra);
   void release(std::vector<std::uint8_t>& bytes, std::size_t keep);

@@ -33,23 +33,24 @@ namespace {
 // Packet time that jumped or was out of range changes which calls time out: say so on stderr
 // as well as in the counters (docs/metrics.md, "Packet time").
 void warn_about_packet_time(const Report& report, std::ostream& warnings) {
-  static constexpr std::pair<const char*, const char*> kWarnings[] = {
-      {"timestamp_out_of_range", "packet(s) with a timestamp no clock can hold (past 2262): not decoded"},
-      {"packet_time_jump",
+  const CaptureReport& c = report.capture;
+  auto warn = [&warnings](std::uint64_t count, std::string_view text, std::string_view name) {
+    if (count != 0) warnings << "sipmon: warning: " << count << " " << text << " [" << name << "]\n";
+  };
+  warn(c.outcomes[FrameOutcome::timestamp_out_of_range],
+       "packet(s) with a timestamp no clock can hold (past 2262): not decoded",
+       frame_outcome_name(FrameOutcome::timestamp_out_of_range));
+  static constexpr std::pair<DecoderEvent, std::string_view> kWarnings[] = {
+      {DecoderEvent::packet_time_jump,
        "jump(s) of packet time by more than the largest step (a silence or a clock step): "
        "everything pending then timed out"},
-      {"packet_time_outlier", "packet(s) stamped far ahead of their neighbours: taken at their neighbours' time"},
-      {"packet_time_backwards",
+      {DecoderEvent::packet_time_outlier,
+       "packet(s) stamped far ahead of their neighbours: taken at their neighbours' time"},
+      {DecoderEvent::packet_time_backwards,
        "packet(s) far older than the ones before them (merged files from different "
        "clocks?)"},
   };
-  for (const auto& [name, text] : kWarnings) {
-    const auto& by_reason = std::string_view(name) == "timestamp_out_of_range" ? report.capture.malformed_by_reason
-                                                                               : report.capture.non_sip_by_reason;
-    if (const auto it = by_reason.find(name); it != by_reason.end()) {
-      warnings << "sipmon: warning: " << it->second << " " << text << " [" << name << "]\n";
-    }
-  }
+  for (const auto& [event, text] : kWarnings) warn(c.events[event], text, decoder_event_name(event));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "analysis/time_format.h"
+#include "outputs/report_names.h"
 #include "sipmon/version.h"
 
 namespace sipmon {
@@ -35,12 +36,12 @@ Json capture_to_json(const CaptureReport& capture) {
       {"sip_packets", capture.sip_packets},
       {"keepalives", capture.keepalives},
       {"non_sip", capture.non_sip},
-      {"non_sip_by_reason", counts(capture.non_sip_by_reason)},
-      {"malformed", capture.malformed},
-      {"malformed_by_reason", counts(capture.malformed_by_reason)},
+      {"non_sip_by_reason", counts(non_sip_by_reason(capture))},
+      {"malformed", capture.malformed()},
+      {"malformed_by_reason", counts(malformed_by_reason(capture))},
       {"malformed_packets", capture.malformed_packets},
       {"unsupported_link", capture.unsupported_link},
-      {"unsupported_link_by_type", counts(capture.unsupported_link_by_type)},
+      {"unsupported_link_by_type", counts(unsupported_link_by_type(capture))},
       {"read_errors", read_errors},
       {"duplicate_messages", capture.duplicate_messages},
   };
@@ -192,11 +193,15 @@ Json rfc6076_to_json(const Rfc6076Report& r) {
 
 Json report_to_json(const Report& report) {
   Json json{
-      {"schema_version", Report::kSchemaVersion},   {"sipmon_version", kVersion},
-      {"capture", capture_to_json(report.capture)}, {"requests", counts(report.requests)},
-      {"responses", counts(report.responses)},      {"responses_by_method", Json::object()},
+      {"schema_version", Report::kSchemaVersion},
+      {"sipmon_version", kVersion},
+      {"capture", capture_to_json(report.capture)},
+      {"requests", counts(requests_by_name(report.requests))},
+      {"responses", counts(responses_by_code_name(report.responses))},
+      {"responses_by_method", Json::object()},
   };
-  for (const auto& [method, codes] : report.responses_by_method) json["responses_by_method"][method] = counts(codes);
+  for (const auto& [method, codes] : responses_by_method_name(report.responses))
+    json["responses_by_method"][method] = counts(codes);
   if (const auto& r = report.retransmissions)
     json["retransmissions"] = Json{{"requests", r->requests}, {"responses", r->responses}};
   if (const auto& t = report.timers) {
@@ -222,7 +227,8 @@ Json report_to_json(const Report& report) {
   if (!report.peers.empty()) {
     Json peers = Json::object();
     for (const auto& [name, peer] : report.peers) {
-      peers[name] = Json{{"requests", counts(peer.requests)}, {"responses", counts(peer.responses)}};
+      peers[name] = Json{{"requests", counts(peer_requests_by_name(peer))},
+                         {"responses", counts(status_counts_by_name(peer.responses))}};
     }
     json["peers"] = peers;
   }

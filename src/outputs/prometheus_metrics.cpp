@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <charconv>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -42,22 +41,9 @@ constexpr std::size_t kMaxPeerLabels = 64;
 
 constexpr std::array<std::string_view, 3> kCaptureDropReasons = {"ring_buffer_full", "truncated", "socket_drops"};
 
-std::size_t method_slot(std::string_view token) {
-  const Method method = method_from_token(token);
-  return std::min(static_cast<std::size_t>(method), kKnownMethodCount);
-}
-
-std::optional<int> parse_code(std::string_view text) {
-  int code = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), code);
-  if (error != std::errc() || end != text.data() + text.size() || text.size() != 3) return std::nullopt;
-  if (code < kFirstCode || code > kLastCode) return std::nullopt;
-  return code;
-}
-
-std::size_t code_slot(std::string_view text) {
-  const auto code = parse_code(text);
-  return code ? static_cast<std::size_t>(*code - kFirstCode) : kCodeSlots - 1;
+// 100..699 keep their own label; the rest of 100..999 (codes no RFC defines) share "other".
+std::size_t code_slot(std::uint16_t code) {
+  return code >= kFirstCode && code <= kLastCode ? static_cast<std::size_t>(code - kFirstCode) : kCodeSlots - 1;
 }
 
 std::string code_slot_label(std::size_t slot) {
@@ -361,12 +347,7 @@ struct CompatMetrics {
 
 }  // namespace
 
-std::string_view method_label(std::string_view token) {
-  const Method method = method_from_token(token);
-  return method == Method::other ? kOther : method_name(method);
-}
-
-std::string_view code_label(std::string_view code) { return parse_code(code) ? code : kOther; }
+std::string code_label(std::uint16_t code) { return code_slot_label(code_slot(code)); }
 
 std::string_view capture_drop_label(std::string_view reason) {
   const bool known =
@@ -383,7 +364,10 @@ struct PrometheusMetrics::State {
   Family<Counter>* responses_family = nullptr;
   std::array<std::array<CounterSlot, kCodeSlots>, kMethodSlots> responses{};  // created when first seen
   CounterSlot packets, bytes;
-  std::array<CounterSlot, kAnomalyCount> anomalies{};
+  // sipmon_decode_anomalies_total: one reason label per name of the three kinds (anomaly.h).
+  std::array<CounterSlot, kFrameOutcomeCount> outcomes{};
+  std::array<CounterSlot, kDecoderEventCount> events{};
+  std::array<CounterSlot, kMessageDefectCount> defects{};
   Family<Counter>* evictions_family = nullptr;
   std::map<std::string, CounterSlot, std::less<>> evictions;
 
@@ -434,9 +418,15 @@ struct PrometheusMetrics::State {
     auto& anomaly_family = counter_family(r, "sipmon_decode_anomalies_total",
                                           "Packets and messages that could not be decoded cleanly, by reason "
                                           "(docs/report.md lists the reasons).");
-    for (std::size_t i = 0; i < kAnomalyCount; ++i) {
-      anomalies[i].counter = &anomaly_family.Add({{"reason", std::string(anomaly_name(static_cast<Anomaly>(i)))}});
-    }
+    auto reason = [&anomaly_family](std::string_view name) {
+      return &anomaly_family.Add({{"reason", std::string(name)}});
+    };
+    for (std::size_t i = 0; i < kFrameOutcomeCount; ++i)
+      outcomes[i].counter = reason(frame_outcome_name(static_cast<FrameOutcome>(i)));
+    for (std::size_t i = 0; i < kDecoderEventCount; ++i)
+      events[i].counter = reason(decoder_event_name(static_cast<DecoderEvent>(i)));
+    for (std::size_t i = 0; i < kMessageDefectCount; ++i)
+      defects[i].counter = reason(message_defect_name(static_cast<MessageDefect>(i)));
     evictions_family = &counter_family(r, "sipmon_table_evictions_total",
                                        "Entries dropped or turned away because a bounded table was full, by table.");
     gauge_family(r, "sipmon_build_info", "sipmon's version; always 1.").Add({{"version", kVersion}}).Set(1);
@@ -450,16 +440,16 @@ struct PrometheusMetrics::State {
 };
 
 void PrometheusMetrics::State::update(const Report& report) {
-  // Several raw keys can share a label ("REGIStER" and "FOO" are both "other"): sum first.
+  // The method slots are the Method enum's; every extension method shares "other".
   std::array<std::uint64_t, kMethodSlots> request_counts{};
-  for (const auto& [token, count] : report.requests) request_counts[method_slot(token)] += count;
+  for (std::size_t i = 0; i < kMethodSlots; ++i) request_counts[i] = report.requests[static_cast<Method>(i)];
   for (std::size_t i = 0; i < kMethodSlots; ++i) requests[i].set(request_counts[i]);
 
+  // Codes past 699 share a label: sum first.
   std::array<std::uint64_t, kCodeSlots> code_counts{};
   std::array<std::array<std::uint64_t, kCodeSlots>, kMethodSlots> response_counts{};
-  for (const auto& [method, codes] : report.responses_by_method) {
-    const std::size_t m = method_slot(method);
-    for (const auto& [code, count] : codes) {
+  for (std::size_t m = 0; m < kMethodSlots; ++m) {
+    for (const auto& [code, count] : report.responses.by_method[m]) {
       const std::size_t c = code_slot(code);
       response_counts[m][c] += count;
       code_counts[c] += count;
@@ -478,17 +468,9 @@ void PrometheusMetrics::State::update(const Report& report) {
 
   packets.set(report.capture.packets);
   bytes.set(report.capture.bytes);
-  for (std::size_t i = 0; i < kAnomalyCount; ++i) {
-    const auto anomaly = static_cast<Anomaly>(i);
-    if (anomaly == Anomaly::unsupported_link_type) {
-      anomalies[i].set(report.capture.unsupported_link);
-      continue;
-    }
-    const auto& by_reason = anomaly_class(anomaly) == AnomalyClass::malformed ? report.capture.malformed_by_reason
-                                                                              : report.capture.non_sip_by_reason;
-    if (const auto it = by_reason.find(std::string(anomaly_name(anomaly))); it != by_reason.end())
-      anomalies[i].set(it->second);
-  }
+  for (std::size_t i = 0; i < kFrameOutcomeCount; ++i) outcomes[i].set(report.capture.outcomes.counts[i]);
+  for (std::size_t i = 0; i < kDecoderEventCount; ++i) events[i].set(report.capture.events.counts[i]);
+  for (std::size_t i = 0; i < kMessageDefectCount; ++i) defects[i].set(report.capture.defects.counts[i]);
 
   // Table names come from sipmon's code; past kMaxTables (a bug) they are summed under "other".
   std::map<std::string_view, std::uint64_t> evictions_by_label;
@@ -552,7 +534,7 @@ void PrometheusMetrics::State::update_peers(const std::map<std::string, PeerCoun
     const bool known = peer_requests.contains(name) || peer_requests.size() + requests_by_peer.size() < kMaxPeerLabels;
     const std::string_view label = known ? std::string_view(name) : kOther;
     auto& requests_of_peer = requests_by_peer[label];
-    for (const auto& [method, n] : counts.requests) requests_of_peer[method_slot(method)] += n;
+    for (std::size_t m = 0; m < kMethodSlots; ++m) requests_of_peer[m] += counts.requests[m];
     auto& responses_of_peer = responses_by_peer[label];
     for (const auto& [code, n] : counts.responses) responses_of_peer[code_slot(code)] += n;
   }

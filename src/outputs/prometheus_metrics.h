@@ -4,8 +4,9 @@
 //
 // The engine keeps absolute counts; Prometheus counters only go up. update() therefore moves each
 // counter by the difference since the previous update, from handles created once and kept in
-// fixed arrays: no family is looked up by name after construction, and no label value ever comes
-// raw from the wire (methods outside the standard set and codes outside 100-699 become "other").
+// fixed arrays indexed like the report's enums: no family is looked up by name after construction,
+// no name in the report is parsed back, and no label value ever comes raw from the wire (methods
+// outside the standard set and codes outside 100-699 become "other").
 //
 // Families tied to a report section (retransmissions, RFC 6076, dialogs, capture drops) are
 // created with the first report that carries it, so a dashboard never shows a zero that was not
@@ -34,11 +35,9 @@ struct PrometheusMetricsOptions {
   bool compat_sip_exporter = false;
 };
 
-// Bounded label values. A standard method (RFC 3261 and the extensions in sip_method.h) keeps
-// its name; anything else, including other spellings of a standard one, is "other".
-std::string_view method_label(std::string_view token);
-// "100".."699" stay as they are; anything else is "other".
-std::string_view code_label(std::string_view code);
+// Bounded label values. Methods are the Method enum's names (every extension method is
+// "other"); status codes 100-699 keep their number, anything else is "other".
+std::string code_label(std::uint16_t code);
 // Capture-drop reasons the live capture reports; anything else is "other".
 std::string_view capture_drop_label(std::string_view reason);
 

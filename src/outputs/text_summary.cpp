@@ -1,12 +1,12 @@
 #include "outputs/text_summary.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "analysis/time_format.h"
+#include "outputs/report_names.h"
 #include "outputs/status_phrase.h"
 
 namespace sipmon {
@@ -52,8 +52,9 @@ std::uint64_t total(const std::map<std::string, std::uint64_t>& map) {
 // One line per method, "INVITE: 100 2, 180 2, 487 2", codes in numeric order (the map's order),
 // methods with the most responses first: a 404 to SUBSCRIBE never sits beside an INVITE's.
 std::vector<std::string> responses_per_method(const Report& report) {
+  const auto by_method = responses_by_method_name(report.responses);
   std::vector<std::pair<std::string, const std::map<std::string, std::uint64_t>*>> methods;
-  for (const auto& [method, codes] : report.responses_by_method) methods.emplace_back(method, &codes);
+  for (const auto& [method, codes] : by_method) methods.emplace_back(method, &codes);
   std::stable_sort(methods.begin(), methods.end(),
                    [](const auto& a, const auto& b) { return total(*a.second) > total(*b.second); });
   std::vector<std::string> out;
@@ -69,16 +70,12 @@ std::vector<std::string> responses_per_method(const Report& report) {
 // Final answers to INVITE from 300 up, each with its phrase: "486 Busy Here 2". Counts are the
 // wire's (retransmissions included), as in responses_by_method.
 std::string invite_failures(const Report& report) {
-  const auto invite = report.responses_by_method.find("INVITE");
   std::string text;
-  if (invite == report.responses_by_method.end()) return "-";
-  for (const auto& [code, count] : invite->second) {
-    int value = 0;
-    const auto [end, error] = std::from_chars(code.data(), code.data() + code.size(), value);
-    if (error != std::errc() || value < 300) continue;
-    const std::string_view phrase = standard_reason_phrase(value);
+  for (const auto& [code, count] : report.responses[Method::invite]) {
+    if (code < 300) continue;
+    const std::string_view phrase = standard_reason_phrase(code);
     if (!text.empty()) text += ", ";
-    text += code + (phrase.empty() ? "" : " " + std::string(phrase)) + " " + std::to_string(count);
+    text += std::to_string(code) + (phrase.empty() ? "" : " " + std::string(phrase)) + " " + std::to_string(count);
   }
   return text.empty() ? "-" : text;
 }
@@ -209,8 +206,8 @@ std::string render_text_summary(const Report& report) {
   line(out, "sip messages", std::to_string(c.sip_messages) + " in " + std::to_string(c.sip_packets) + " packets");
   line(out, "other",
        std::to_string(c.keepalives) + " keep-alives, " + std::to_string(c.non_sip) + " non-SIP, " +
-           std::to_string(c.malformed) + " malformed, " + std::to_string(c.unsupported_link) + " unsupported link");
-  line(out, "requests", all_counts(report.requests));
+           std::to_string(c.malformed()) + " malformed, " + std::to_string(c.unsupported_link) + " unsupported link");
+  line(out, "requests", all_counts(requests_by_name(report.requests)));
   lines(out, "responses", responses_per_method(report));
   if (const auto& r = report.retransmissions) {
     line(out, "retransmitted",

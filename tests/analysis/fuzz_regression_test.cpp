@@ -107,9 +107,9 @@ TEST_CASE("a TCP segment exactly 2^31 from the expected sequence number is a gap
   engine.finish();
   const Report report = engine.report();
   CHECK(report.capture.packets == 2);
-  CHECK(report.capture.non_sip_by_reason.count("tcp_retransmission") == 0);
-  CHECK(report.capture.non_sip_by_reason.at("tcp_gap") == 1);
-  CHECK(report.requests.at("OPTIONS") == 1);
+  CHECK(report.capture.outcomes[FrameOutcome::tcp_retransmission] == 0);
+  CHECK(report.capture.events[DecoderEvent::tcp_gap] == 1);
+  CHECK(report.requests[Method::options] == 1);
 }
 
 TEST_CASE("the hand-made frame input exercises copies, retransmissions and expiry", "[fuzz]") {
@@ -120,7 +120,7 @@ TEST_CASE("the hand-made frame input exercises copies, retransmissions and expir
   engine.finish();
   const Report report = engine.report();
   // Frames 1-4 (Ethernet) and 5 (raw IP) carry the INVITE: 0.1 ms copy, +600 ms, +33 s, +0.1 ms.
-  CHECK(report.requests.at("INVITE") == 5);
+  CHECK(report.requests[Method::invite] == 5);
   CHECK(report.capture.duplicate_messages == 2);  // the copy 0.1 ms after the first, and the last
   CHECK(report.retransmissions->requests == 1);   // 600 ms later; 33 s later is a new transaction
 }

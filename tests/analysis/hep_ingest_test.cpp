@@ -70,8 +70,8 @@ TEST_CASE("HEP ingest hands SIP payloads to the engine with the sender's time", 
   CHECK(report.capture.packets == 3);
   CHECK(report.capture.sip_messages == 3);
   CHECK(report.capture.sip_packets == 3);
-  CHECK(report.requests.at("INVITE") == 1);
-  CHECK(report.responses.at("180") == 1);
+  CHECK(report.requests[Method::invite] == 1);
+  CHECK(report.responses.count(180) == 1);
   REQUIRE(report.capture.first_ts_ns);
   CHECK(*report.capture.first_ts_ns == kNow);  // the sender's timestamp, not the arrival
   CHECK(*report.capture.last_ts_ns == kNow + 1'000'000'000);
@@ -138,5 +138,5 @@ TEST_CASE("HEP ingest: a non-SIP payload that claims to be SIP is the engine's t
   const Report report = engine.report();
   CHECK(report.capture.packets == 1);
   CHECK(report.capture.non_sip == 1);
-  CHECK(report.capture.non_sip_by_reason.at("payload_not_sip") == 1);
+  CHECK(report.capture.outcomes[FrameOutcome::payload_not_sip] == 1);
 }

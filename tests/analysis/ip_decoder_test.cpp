@@ -29,7 +29,7 @@ TEST_CASE("IPv4 header, addresses, protocol and payload trimmed to the total len
   const std::size_t ip_length = packet.size();
   packet.insert(packet.end(), 6, 0);  // Ethernet minimum-size padding after the datagram
   const IpPacket ip = decode_ipv4(view(packet));
-  REQUIRE(ip.anomaly == Anomaly::none);
+  REQUIRE(ip.anomaly == FrameOutcome::none);
   CHECK(ip.protocol == ip_protocol::kUdp);
   CHECK(ip.src.family == 4);
   CHECK(ip.src.bytes[3] == 1);
@@ -45,7 +45,7 @@ TEST_CASE("IPv4 options are skipped by the header length", "[ip]") {
   packet.insert(packet.begin() + 20, {1, 1, 1, 0});
   packet[3] = static_cast<std::uint8_t>(packet.size());
   const IpPacket ip = decode_ipv4(view(packet));
-  REQUIRE(ip.anomaly == Anomaly::none);
+  REQUIRE(ip.anomaly == FrameOutcome::none);
   CHECK(ip.payload.size() == packet.size() - 24);
 }
 
@@ -53,19 +53,19 @@ TEST_CASE("broken IPv4 headers are named", "[ip]") {
   auto packet = udp_ip_packet("hello");
   auto bad_ihl = packet;
   bad_ihl[0] = 0x44;
-  CHECK(decode_ipv4(view(bad_ihl)).anomaly == Anomaly::bad_ipv4_header);
+  CHECK(decode_ipv4(view(bad_ihl)).anomaly == FrameOutcome::bad_ipv4_header);
   auto wrong_version = packet;
   wrong_version[0] = 0x65;
-  CHECK(decode_ipv4(view(wrong_version)).anomaly == Anomaly::ip_version_mismatch);
+  CHECK(decode_ipv4(view(wrong_version)).anomaly == FrameOutcome::ip_version_mismatch);
   const std::vector<std::uint8_t> short_packet(packet.begin(), packet.begin() + 12);
-  CHECK(decode_ipv4(view(short_packet)).anomaly == Anomaly::truncated_ipv4_header);
+  CHECK(decode_ipv4(view(short_packet)).anomaly == FrameOutcome::truncated_ipv4_header);
 }
 
 TEST_CASE("a snap length shorter than the datagram marks it truncated", "[ip]") {
   auto packet = udp_ip_packet(std::string(100, 'a'));
   packet.resize(60);
   const IpPacket ip = decode_ipv4(view(packet));
-  REQUIRE(ip.anomaly == Anomaly::none);
+  REQUIRE(ip.anomaly == FrameOutcome::none);
   CHECK(ip.truncated);
   CHECK(ip.payload.size() == 40);
 }
@@ -87,7 +87,7 @@ TEST_CASE("IPv6 extension headers are walked to the transport header", "[ip]") {
   const std::vector<std::uint8_t> extensions = {60, 0, 1, 4, 0, 0, 0, 0, 17, 0, 1, 4, 0, 0, 0, 0};
   const auto packet = ipv6_with_extensions(0, extensions, "hello");
   const IpPacket ip = decode_ipv6(view(packet));
-  REQUIRE(ip.anomaly == Anomaly::none);
+  REQUIRE(ip.anomaly == FrameOutcome::none);
   CHECK(ip.protocol == ip_protocol::kUdp);
   CHECK(ip.payload.size() == 8 + 5);
   CHECK(ip.src.family == 6);
@@ -97,7 +97,7 @@ TEST_CASE("IPv6 extension headers are walked to the transport header", "[ip]") {
 TEST_CASE("an IPv6 atomic fragment is a whole datagram, a real fragment is not", "[ip]") {
   const std::vector<std::uint8_t> atomic = {17, 0, 0, 0, 0, 0, 0, 7};
   const IpPacket whole = decode_ipv6(view(ipv6_with_extensions(44, atomic, "hello")));
-  REQUIRE(whole.anomaly == Anomaly::none);
+  REQUIRE(whole.anomaly == FrameOutcome::none);
   CHECK_FALSE(whole.is_fragment);
   CHECK(whole.protocol == ip_protocol::kUdp);
   const std::vector<std::uint8_t> first_piece = {17, 0, 0, 1, 0, 0, 0, 7};  // M flag set
@@ -109,11 +109,11 @@ TEST_CASE("an IPv6 atomic fragment is a whole datagram, a real fragment is not",
 
 TEST_CASE("an IPv6 extension header longer than the packet is refused", "[ip]") {
   const std::vector<std::uint8_t> extensions = {17, 200, 0, 0, 0, 0, 0, 0};
-  CHECK(decode_ipv6(view(ipv6_with_extensions(0, extensions, "x"))).anomaly == Anomaly::bad_ipv6_extension_header);
+  CHECK(decode_ipv6(view(ipv6_with_extensions(0, extensions, "x"))).anomaly == FrameOutcome::bad_ipv6_extension_header);
 }
 
 TEST_CASE("raw links pick the IP version from the first nibble", "[ip]") {
   CHECK(decode_ip(NetworkProtocol::unknown_ip, view(udp_ip_packet("x", UdpSpec{.ipv6 = true}))).src.family == 6);
   CHECK(decode_ip(NetworkProtocol::unknown_ip, view(udp_ip_packet("x"))).src.family == 4);
-  CHECK(decode_ip(NetworkProtocol::unknown_ip, Bytes{}).anomaly != Anomaly::none);
+  CHECK(decode_ip(NetworkProtocol::unknown_ip, Bytes{}).anomaly != FrameOutcome::none);
 }

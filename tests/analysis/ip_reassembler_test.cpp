@@ -19,8 +19,8 @@ std::string big_message() {
          "\r\n\r\n" + body;
 }
 
-Anomaly feed(PacketDecoder& decoder, PayloadSink& sink, const std::vector<std::uint8_t>& ip, bool ipv6,
-             std::int64_t ts = 0) {
+FrameOutcome feed(PacketDecoder& decoder, PayloadSink& sink, const std::vector<std::uint8_t>& ip, bool ipv6,
+                  std::int64_t ts = 0) {
   const auto frame = ethernet(ip, ipv6);
   return decoder.decode(make_frame(frame, LinkType::ethernet, ts), sink);
 }
@@ -33,10 +33,10 @@ TEST_CASE("IPv4 fragments in order give the whole UDP datagram once, on the last
   const std::string message = big_message();
   const auto whole = udp_ip_packet(message);
   const std::size_t payload = whole.size() - 20;
-  CHECK(feed(decoder, sink, ipv4_fragment(whole, 0, 1480, true), false) == Anomaly::ip_fragment_buffered);
-  CHECK(feed(decoder, sink, ipv4_fragment(whole, 1480, 1480, true), false) == Anomaly::ip_fragment_buffered);
+  CHECK(feed(decoder, sink, ipv4_fragment(whole, 0, 1480, true), false) == FrameOutcome::ip_fragment_buffered);
+  CHECK(feed(decoder, sink, ipv4_fragment(whole, 1480, 1480, true), false) == FrameOutcome::ip_fragment_buffered);
   CHECK(sink.payloads.empty());
-  CHECK(feed(decoder, sink, ipv4_fragment(whole, 2960, payload - 2960, false), false) == Anomaly::none);
+  CHECK(feed(decoder, sink, ipv4_fragment(whole, 2960, payload - 2960, false), false) == FrameOutcome::none);
   REQUIRE(sink.payloads.size() == 1);
   CHECK(sink.payloads[0] == message);
   CHECK(sink.meta[0].dst_port == 5060);
@@ -53,11 +53,12 @@ TEST_CASE("IPv4 fragments out of order and duplicated still reassemble", "[ip_re
   const std::string message = big_message();
   const auto whole = udp_ip_packet(message);
   const std::size_t payload = whole.size() - 20;
-  CHECK(feed(decoder, sink, ipv4_fragment(whole, 2960, payload - 2960, false), false) == Anomaly::ip_fragment_buffered);
-  CHECK(feed(decoder, sink, ipv4_fragment(whole, 1480, 1480, true), false) == Anomaly::ip_fragment_buffered);
+  CHECK(feed(decoder, sink, ipv4_fragment(whole, 2960, payload - 2960, false), false) ==
+        FrameOutcome::ip_fragment_buffered);
+  CHECK(feed(decoder, sink, ipv4_fragment(whole, 1480, 1480, true), false) == FrameOutcome::ip_fragment_buffered);
   CHECK(feed(decoder, sink, ipv4_fragment(whole, 1480, 1480, true), false) ==
-        Anomaly::ip_fragment_buffered);  // duplicate
-  CHECK(feed(decoder, sink, ipv4_fragment(whole, 0, 1480, true), false) == Anomaly::none);
+        FrameOutcome::ip_fragment_buffered);  // duplicate
+  CHECK(feed(decoder, sink, ipv4_fragment(whole, 0, 1480, true), false) == FrameOutcome::none);
   REQUIRE(sink.payloads.size() == 1);
   CHECK(sink.payloads[0] == message);
 }
@@ -68,8 +69,8 @@ TEST_CASE("IPv6 fragments reassemble", "[ip_reassembly]") {
   const std::string message = big_message();
   const auto whole = udp_ip_packet(message, UdpSpec{.ipv6 = true});
   const std::size_t payload = whole.size() - 40;
-  CHECK(feed(decoder, sink, ipv6_fragment(whole, 0, 1448, true), true) == Anomaly::ip_fragment_buffered);
-  CHECK(feed(decoder, sink, ipv6_fragment(whole, 1448, payload - 1448, false), true) == Anomaly::none);
+  CHECK(feed(decoder, sink, ipv6_fragment(whole, 0, 1448, true), true) == FrameOutcome::ip_fragment_buffered);
+  CHECK(feed(decoder, sink, ipv6_fragment(whole, 1448, payload - 1448, false), true) == FrameOutcome::none);
   REQUIRE(sink.payloads.size() == 1);
   CHECK(sink.payloads[0] == message);
   CHECK(sink.meta[0].src.family == 6);
@@ -81,13 +82,13 @@ TEST_CASE("overlapping fragments that disagree drop the datagram and are counted
   const auto whole = udp_ip_packet(big_message());
   auto altered = whole;
   altered[20 + 1500] ^= 0xff;  // a byte inside the overlap differs
-  CHECK(feed(decoder, sink, ipv4_fragment(whole, 0, 1600, true), false) == Anomaly::ip_fragment_buffered);
-  CHECK(feed(decoder, sink, ipv4_fragment(altered, 1480, 1480, true), false) == Anomaly::ip_fragment_inconsistent);
+  CHECK(feed(decoder, sink, ipv4_fragment(whole, 0, 1600, true), false) == FrameOutcome::ip_fragment_buffered);
+  CHECK(feed(decoder, sink, ipv4_fragment(altered, 1480, 1480, true), false) == FrameOutcome::ip_fragment_inconsistent);
   CHECK(decoder.ip_reassembler().datagrams_in_flight() == 0);
   CHECK(decoder.ip_reassembler().bytes_in_flight() == 0);
   // The rest of the datagram cannot complete it any more.
   CHECK(feed(decoder, sink, ipv4_fragment(whole, 2960, whole.size() - 20 - 2960, false), false) ==
-        Anomaly::ip_fragment_buffered);
+        FrameOutcome::ip_fragment_buffered);
   CHECK(sink.payloads.empty());
 }
 
@@ -98,10 +99,10 @@ TEST_CASE("a fragment beyond the 64 KiB datagram limit or cut by the snap length
   auto far = ipv4_fragment(whole, 0, 1480, true);
   far[6] = 0x3f;  // offset 0x1fff * 8 = 65528: plus 1480 bytes passes 65535
   far[7] = 0xff;
-  CHECK(feed(decoder, sink, far, false) == Anomaly::ip_fragment_too_large);
+  CHECK(feed(decoder, sink, far, false) == FrameOutcome::ip_fragment_too_large);
   auto cut = ethernet(ipv4_fragment(whole, 0, 1480, true), false);
   cut.resize(cut.size() - 100);
-  CHECK(decoder.decode(make_frame(cut), sink) == Anomaly::ip_fragment_truncated);
+  CHECK(decoder.decode(make_frame(cut), sink) == FrameOutcome::ip_fragment_truncated);
   CHECK(decoder.ip_reassembler().datagrams_in_flight() == 0);
 }
 
@@ -109,12 +110,12 @@ TEST_CASE("an unfinished datagram times out by packet time and its slot is reuse
   PacketDecoder decoder;
   CollectingSink sink;
   const auto whole = udp_ip_packet(big_message());
-  CHECK(feed(decoder, sink, ipv4_fragment(whole, 0, 1480, true), false, 0) == Anomaly::ip_fragment_buffered);
+  CHECK(feed(decoder, sink, ipv4_fragment(whole, 0, 1480, true), false, 0) == FrameOutcome::ip_fragment_buffered);
   CHECK(decoder.ip_reassembler().datagrams_in_flight() == 1);
   // 31 s later the rest arrives: too late, the first piece is gone.
   CHECK(feed(decoder, sink, ipv4_fragment(whole, 1480, whole.size() - 20 - 1480, false), false, 31 * kSecond) ==
-        Anomaly::ip_fragment_buffered);
-  CHECK(decoder.events()[Anomaly::ip_fragment_timeout] == 1);
+        FrameOutcome::ip_fragment_buffered);
+  CHECK(decoder.events()[DecoderEvent::ip_fragment_timeout] == 1);
   CHECK(sink.payloads.empty());
 }
 
@@ -126,15 +127,15 @@ TEST_CASE("a full table evicts the oldest datagram and a byte budget bounds memo
     auto piece = ipv4_fragment(whole, 0, 1480, true);
     piece[4] = 0;
     piece[5] = static_cast<std::uint8_t>(id);
-    CHECK(feed(decoder, sink, piece, false, id) == Anomaly::ip_fragment_buffered);
+    CHECK(feed(decoder, sink, piece, false, id) == FrameOutcome::ip_fragment_buffered);
   }
-  CHECK(decoder.events()[Anomaly::ip_fragment_evicted] == 1);
+  CHECK(decoder.events()[DecoderEvent::ip_fragment_evicted] == 1);
   CHECK(decoder.ip_reassembler().datagrams_in_flight() == 2);
   // Two datagrams hold 2960 bytes; another 1480 would pass the 4000-byte budget.
   auto more = ipv4_fragment(whole, 1480, 1480, true);
   more[4] = 0;
   more[5] = 3;
-  CHECK(feed(decoder, sink, more, false, 4) == Anomaly::ip_fragment_memory_full);
+  CHECK(feed(decoder, sink, more, false, 4) == FrameOutcome::ip_fragment_memory_full);
   CHECK(decoder.ip_reassembler().bytes_in_flight() <= 4000);
 }
 
@@ -147,8 +148,8 @@ TEST_CASE("IPv6 extension headers after the Fragment header are read once the da
   whole.insert(whole.begin() + 40, {17, 0, 1, 4, 0, 0, 0, 0});
   whole[6] = 60;
   const std::size_t payload = whole.size() - 40;
-  CHECK(feed(decoder, sink, ipv6_fragment(whole, 0, 1448, true), true) == Anomaly::ip_fragment_buffered);
-  CHECK(feed(decoder, sink, ipv6_fragment(whole, 1448, payload - 1448, false), true) == Anomaly::none);
+  CHECK(feed(decoder, sink, ipv6_fragment(whole, 0, 1448, true), true) == FrameOutcome::ip_fragment_buffered);
+  CHECK(feed(decoder, sink, ipv6_fragment(whole, 1448, payload - 1448, false), true) == FrameOutcome::none);
   REQUIRE(sink.payloads.size() == 1);
   CHECK(sink.payloads[0] == message);
 }

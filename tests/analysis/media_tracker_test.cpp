@@ -100,7 +100,7 @@ TEST_CASE("media: RTP to the endpoints of an offer/answer is measured per direct
   CHECK(report.media->mos->min == Approx(4.409).epsilon(1e-3));  // clean G.711: R = 93.2
   REQUIRE(report.media->start_delay_ms);
   CHECK(report.media->start_delay_ms->max == Approx(10.0));  // 2xx at t, ACK +10 ms, first RTP then
-  CHECK(report.capture.non_sip_by_reason.at("rtp") == 100);
+  CHECK(report.capture.outcomes[FrameOutcome::rtp] == 100);
   CHECK(report.capture.non_sip == 100);
   CHECK(report.capture.sip_packets == 4);
 }
@@ -144,7 +144,7 @@ TEST_CASE("media: a re-INVITE moves the callee's endpoint", "[media]") {
   call.talk(10, true, false, 52000);
   const Report report = call.engine.report();
   CHECK(report.media->packets == 30);
-  CHECK(report.capture.non_sip_by_reason.at("payload_not_sip") == 1);
+  CHECK(report.capture.outcomes[FrameOutcome::payload_not_sip] == 1);
 }
 
 TEST_CASE("media: losses, RFC 4733 events and the E-model", "[media]") {
@@ -193,7 +193,7 @@ TEST_CASE("media: RTCP SR then RR gives the round trip that lowers the MOS", "[m
   call.udp(rr, true, 40001, 50001);
   const Report report = call.engine.report();
   CHECK(report.media->rtcp_packets == 2);
-  CHECK(report.capture.non_sip_by_reason.at("rtcp") == 2);
+  CHECK(report.capture.outcomes[FrameOutcome::rtcp] == 2);
   // RTT = 0.7 - 0.1 = 0.6 s (DLSR rounds to 6553/65536 s): Ta = 300 ms.
   const double dlsr_s = 6553.0 / 65536.0;
   EModelInput input{.codec = Codec::pcmu, .one_way_delay_ms = (700.0 - dlsr_s * 1000) / 2};
@@ -205,7 +205,7 @@ TEST_CASE("media: no SDP, no media, but --rtp-heuristic finds the streams", "[me
   Call plain;
   for (int i = 0; i < 5; ++i) plain.udp(rtp(static_cast<std::uint16_t>(i), 160u * i, 1), true, 40000, 50000);
   CHECK_FALSE(plain.engine.report().media);
-  CHECK(plain.engine.report().capture.non_sip_by_reason.at("payload_not_sip") == 5);
+  CHECK(plain.engine.report().capture.outcomes[FrameOutcome::payload_not_sip] == 5);
 
   EngineConfig config;
   config.media.rtp_heuristic = true;

@@ -37,7 +37,7 @@ TEST_CASE("per-peer counts go to their peer and to other", "[peers]") {
   counters.count_response(0, 200);
   counters.count_response(0, 200);
   const auto report = counters.report(*table);
-  CHECK(report.at("a").requests.at("INVITE") == 1);
-  CHECK(report.at("a").responses.at("200") == 2);
-  CHECK(report.at("other").requests.at("other") == 1);
+  CHECK(report.at("a").request_count(Method::invite) == 1);
+  CHECK(count_of(report.at("a").responses, 200) == 2);
+  CHECK(report.at("other").request_count(Method::other) == 1);
 }

@@ -223,7 +223,7 @@ TEST_CASE("call-407-answered: a challenged INVITE and its authenticated retry ar
   const Report report = replay({sample("call-407-answered")});
   const SessionCounts& s = report.rfc6076->sessions;
   // 4 INVITEs (2 challenged with 407, 2 re-sent with credentials), 2 answered calls.
-  CHECK(report.requests.at("INVITE") == 4);
+  CHECK(report.requests[Method::invite] == 4);
   CHECK(s.attempts == 2);
   CHECK(s.established == 2);
   CHECK(s.failed == 0);
@@ -241,7 +241,7 @@ TEST_CASE("call-407-answered: a challenged INVITE and its authenticated retry ar
 TEST_CASE("call-reinvite: the re-INVITE is neither an attempt nor a new dialog", "[rfc6076][samples]") {
   const Report report = replay({sample("call-reinvite")});
   const SessionCounts& s = report.rfc6076->sessions;
-  CHECK(report.requests.at("INVITE") == 4);
+  CHECK(report.requests[Method::invite] == 4);
   CHECK(s.attempts == 2);
   CHECK(s.established == 2);
   CHECK(s.completed == 2);
@@ -258,7 +258,7 @@ TEST_CASE("call-reinvite: the re-INVITE is neither an attempt nor a new dialog",
 TEST_CASE("call-retransmit: retransmitted INVITEs do not move any figure", "[rfc6076][samples]") {
   const Report report = replay({sample("call-retransmit")});
   const SessionCounts& s = report.rfc6076->sessions;
-  CHECK(report.requests.at("INVITE") == 6);  // 2 calls, 2 retransmissions each
+  CHECK(report.requests[Method::invite] == 6);  // 2 calls, 2 retransmissions each
   CHECK(s.attempts == 2);
   CHECK(s.established == 2);
   check_ratios(report, {100, 100, 0, 100, 100, 100, kNone});
@@ -283,7 +283,7 @@ TEST_CASE("call-503: server failures are ineffective attempts", "[rfc6076][sampl
 TEST_CASE("register-401: challenged then accepted: one successful registration each", "[rfc6076][samples]") {
   const Report report = replay({sample("register-401")});
   const RegistrationCounts& g = report.rfc6076->registrations;
-  CHECK(report.requests.at("REGISTER") == 4);
+  CHECK(report.requests[Method::register_] == 4);
   CHECK(g.attempts == 2);
   CHECK(g.succeeded == 2);
   CHECK(g.ineffective == 0);

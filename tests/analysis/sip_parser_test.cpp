@@ -55,7 +55,7 @@ TEST_CASE("compact header forms and odd case reach the same headers", "[sip_pars
                                  "n: <https://x/cert>"},
                                 "v=0");
   const SipMessage m = parse_ok(text);
-  CHECK(m.defect == Anomaly::none);
+  CHECK(m.defect == MessageDefect::none);
   CHECK(m.call_id == "call-1");
   CHECK(m.cseq_number == 7);
   CHECK(m.cseq_method_id == Method::invite);
@@ -86,7 +86,7 @@ TEST_CASE("folded header lines stay part of their header", "[sip_parser]") {
                                  "From: <sip:a@example.com>", "  ;tag=folded", "To: <sip:x@example.com>", "Call-ID: c",
                                  "CSeq: 1", "\tOPTIONS", "Content-Length: 0"});
   const SipMessage m = parse_ok(text);
-  CHECK(m.defect == Anomaly::none);
+  CHECK(m.defect == MessageDefect::none);
   CHECK(m.from_tag == "folded");
   CHECK(m.cseq_number == 1);
   CHECK(m.cseq_method == "OPTIONS");
@@ -196,7 +196,7 @@ TEST_CASE("LF-only and CR-only line ends parse like CRLF", "[sip_parser]") {
                        "From: <sip:a@x>;tag=1" + eol + "To: <sip:b@x>;tag=2" + eol + "Call-ID: c" + eol +
                        "CSeq: 3 BYE" + eol + "Content-Length: 4" + eol + eol + "body";
     const SipMessage m = parse_ok(text);
-    CHECK(m.defect == Anomaly::none);
+    CHECK(m.defect == MessageDefect::none);
     CHECK(m.to_tag == "2");
     CHECK(m.body == "body");
   }
@@ -205,11 +205,11 @@ TEST_CASE("LF-only and CR-only line ends parse like CRLF", "[sip_parser]") {
 TEST_CASE("a message missing a mandatory header is still a message, with a defect", "[sip_parser]") {
   struct Case {
     std::string_view drop;
-    Anomaly expected;
+    MessageDefect expected;
   };
-  for (const Case c : {Case{"Call-ID", Anomaly::sip_missing_call_id}, Case{"CSeq", Anomaly::sip_missing_cseq},
-                       Case{"From", Anomaly::sip_missing_from}, Case{"To", Anomaly::sip_missing_to},
-                       Case{"Via", Anomaly::sip_missing_via}}) {
+  for (const Case c : {Case{"Call-ID", MessageDefect::sip_missing_call_id},
+                       Case{"CSeq", MessageDefect::sip_missing_cseq}, Case{"From", MessageDefect::sip_missing_from},
+                       Case{"To", MessageDefect::sip_missing_to}, Case{"Via", MessageDefect::sip_missing_via}}) {
     std::string text = "REGISTER sip:example.com SIP/2.0\r\n";
     for (const auto& [name, value] :
          {std::pair<std::string_view, std::string_view>{"Via", "SIP/2.0/UDP h;branch=z9hG4bK1"},
@@ -240,16 +240,16 @@ TEST_CASE("truncated and broken input never reads past the end", "[sip_parser]")
   }
   SipMessage m;
   CHECK(parse_sip_message(full.substr(0, full.size() - 3), m, false) == SipParseStatus::message);
-  CHECK(m.defect == Anomaly::sip_body_shorter_than_content_length);
+  CHECK(m.defect == MessageDefect::sip_body_shorter_than_content_length);
   CHECK(parse_sip_message(full.substr(0, full.size() - 3), m, true) == SipParseStatus::message);
-  CHECK(m.defect == Anomaly::sip_truncated_by_snaplen);
+  CHECK(m.defect == MessageDefect::sip_truncated_by_snaplen);
   CHECK(parse_sip_message("SIP/2.0 20 OK\r\n\r\n", m) == SipParseStatus::bad_start_line);
   using namespace std::string_view_literals;
   CHECK(parse_sip_message("SIP/2.0 401 Unauthori%s\0\r\nCall-ID: x\r\n\r\n"sv, m) == SipParseStatus::bad_start_line);
   CHECK(parse_sip_message("GET / HTTP/1.1\r\n\r\n", m) == SipParseStatus::not_sip);
   CHECK(parse_sip_message("\r\n\r\n", m) == SipParseStatus::keepalive);
   CHECK(parse_sip_message("INVITE sip:x SIP/2.0\r\n: empty name\r\nVia:\r\n", m) == SipParseStatus::message);
-  CHECK(m.defect == Anomaly::sip_headers_unterminated);
+  CHECK(m.defect == MessageDefect::sip_headers_unterminated);
 }
 
 TEST_CASE("header values without the magic cookie or with spaces around slashes", "[sip_parser]") {
@@ -270,7 +270,7 @@ TEST_CASE("a header line cut by the end of the payload makes the message uncount
   CHECK(parse_sip_message("SIP/2.0 200 OK", m) == SipParseStatus::start_line_only);  // SIP on port 5060
   CHECK(m.status_code == 200);
   CHECK(parse_sip_message("SIP/2.0 200 OK\r\nCall-ID: x\r\nCSeq: 2 REGISTER\r\n", m) == SipParseStatus::message);
-  CHECK(m.defect == Anomaly::sip_headers_unterminated);
+  CHECK(m.defect == MessageDefect::sip_headers_unterminated);
   CHECK(parse_sip_message("OPTIONS sip:x SIP/2.0\r\nCall-ID: x\r", m) == SipParseStatus::message);
   CHECK(parse_sip_message("OPTIONS sip:x SIP/2.0\r\nCall-ID: x\r\n  folded", m) == SipParseStatus::message);
 }
@@ -286,6 +286,6 @@ TEST_CASE("a SIP start line with none of the five mandatory headers is told apar
         SipParseStatus::start_line_only);
   // One of the five is enough: a broken SIP message, counted with its defect.
   CHECK(parse_sip_message("SIP/2.0 200 OK\r\nCall-ID: abc\r\n\r\n", m) == SipParseStatus::message);
-  CHECK(m.defect != Anomaly::none);
+  CHECK(m.defect != MessageDefect::none);
   CHECK_FALSE(m.mandatory_headers_ok);
 }

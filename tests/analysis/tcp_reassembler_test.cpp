@@ -30,12 +30,12 @@ struct Stream {
 
   explicit Stream(DecoderLimits limits = {}) : decoder(limits) {}
 
-  Anomaly send(std::string_view bytes, TcpSpec spec = {}) {
+  FrameOutcome send(std::string_view bytes, TcpSpec spec = {}) {
     spec.seq = seq;
     seq += static_cast<std::uint32_t>(bytes.size());
     return at(bytes, spec);
   }
-  Anomaly at(std::string_view bytes, const TcpSpec& spec, const IpSpec& ip = {}) {
+  FrameOutcome at(std::string_view bytes, const TcpSpec& spec, const IpSpec& ip = {}) {
     const auto frame = tcp_frame(bytes, spec, ip);
     return decoder.decode(make_frame(frame, LinkType::ethernet, ts), sink);
   }
@@ -60,7 +60,7 @@ TEST_CASE("several messages in one segment are handed over one at a time", "[tcp
   Stream s;
   const std::string a = request("OPTIONS");
   const std::string b = request("INVITE", "v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\n");
-  CHECK(s.send(a + b) == Anomaly::none);
+  CHECK(s.send(a + b) == FrameOutcome::none);
   REQUIRE(s.sink.payloads.size() == 2);
   CHECK(s.sink.payloads[0] == a);
   CHECK(s.sink.payloads[1] == b);
@@ -69,11 +69,11 @@ TEST_CASE("several messages in one segment are handed over one at a time", "[tcp
 
 TEST_CASE("one message over many segments is handed over once, when complete", "[tcp]") {
   Stream s;
-  CHECK(s.at("", TcpSpec{.seq = 999, .syn = true}) == Anomaly::tcp_control);
+  CHECK(s.at("", TcpSpec{.seq = 999, .syn = true}) == FrameOutcome::tcp_control);
   const std::string message = request("INVITE", std::string(5000, 'x'));
   for (std::size_t at = 0; at < message.size(); at += 1400) {
-    const Anomaly outcome = s.send(std::string_view(message).substr(at, 1400));
-    CHECK(outcome == (at + 1400 >= message.size() ? Anomaly::none : Anomaly::tcp_segment_buffered));
+    const FrameOutcome outcome = s.send(std::string_view(message).substr(at, 1400));
+    CHECK(outcome == (at + 1400 >= message.size() ? FrameOutcome::none : FrameOutcome::tcp_segment_buffered));
   }
   REQUIRE(s.sink.payloads.size() == 1);
   CHECK(s.sink.payloads[0] == message);
@@ -82,23 +82,23 @@ TEST_CASE("one message over many segments is handed over once, when complete", "
 
 TEST_CASE("out-of-order segments are put back in order, retransmissions are not counted twice", "[tcp]") {
   Stream s;
-  CHECK(s.at("", TcpSpec{.seq = 999, .syn = true}) == Anomaly::tcp_control);
+  CHECK(s.at("", TcpSpec{.seq = 999, .syn = true}) == FrameOutcome::tcp_control);
   const std::string message = request("REGISTER", std::string(300, 'b'));
   const std::string first = message.substr(0, 100);
   const std::string second = message.substr(100);
-  CHECK(s.at(second, TcpSpec{.seq = 1100}) == Anomaly::tcp_segment_buffered);
-  CHECK(s.at(first, TcpSpec{.seq = 1000}) == Anomaly::none);
+  CHECK(s.at(second, TcpSpec{.seq = 1100}) == FrameOutcome::tcp_segment_buffered);
+  CHECK(s.at(first, TcpSpec{.seq = 1000}) == FrameOutcome::none);
   REQUIRE(s.sink.payloads.size() == 1);
   CHECK(s.sink.payloads[0] == message);
-  CHECK(s.at(second, TcpSpec{.seq = 1100}) == Anomaly::tcp_retransmission);
+  CHECK(s.at(second, TcpSpec{.seq = 1100}) == FrameOutcome::tcp_retransmission);
   CHECK(s.sink.payloads.size() == 1);
 }
 
 TEST_CASE("a capture that starts mid-stream resynchronises on the next start line", "[tcp]") {
   Stream s;
   const std::string message = request("BYE");
-  CHECK(s.send("o=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n") == Anomaly::payload_not_sip);
-  CHECK(s.send("c=IN IP4 10.0.0.1\r\n" + message) == Anomaly::none);
+  CHECK(s.send("o=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\n") == FrameOutcome::payload_not_sip);
+  CHECK(s.send("c=IN IP4 10.0.0.1\r\n" + message) == FrameOutcome::none);
   REQUIRE(s.sink.payloads.size() == 1);
   CHECK(s.sink.payloads[0] == message);
 }
@@ -107,15 +107,15 @@ TEST_CASE("a gap the capture never fills is counted and the stream resumes at th
   Stream s(DecoderLimits{.ip = {}, .tcp = {.max_out_of_order = 2}, .sctp = {}});
   const std::string lost = request("INVITE", std::string(200, 'x') + "\r\n");
   const std::string next = request("ACK");
-  CHECK(s.send(lost.substr(0, 50)) == Anomaly::tcp_segment_buffered);
+  CHECK(s.send(lost.substr(0, 50)) == FrameOutcome::tcp_segment_buffered);
   s.seq += 100;  // 100 bytes never captured
   const std::string rest = lost.substr(150) + next;
   // Queued while the hole might still be filled...
-  CHECK(s.send(rest.substr(0, 20)) == Anomaly::tcp_segment_buffered);
-  CHECK(s.send(rest.substr(20, 20)) == Anomaly::tcp_segment_buffered);
+  CHECK(s.send(rest.substr(0, 20)) == FrameOutcome::tcp_segment_buffered);
+  CHECK(s.send(rest.substr(20, 20)) == FrameOutcome::tcp_segment_buffered);
   // ...until too much waits: the hole is given up, the cut message dropped, ACK found.
-  CHECK(s.send(rest.substr(40)) == Anomaly::none);
-  CHECK(s.decoder.events()[Anomaly::tcp_gap] == 1);
+  CHECK(s.send(rest.substr(40)) == FrameOutcome::none);
+  CHECK(s.decoder.events()[DecoderEvent::tcp_gap] == 1);
   REQUIRE(s.sink.payloads.size() == 1);
   CHECK(s.sink.payloads[0] == next);
 }
@@ -124,11 +124,11 @@ TEST_CASE("a message larger than the per-flow limit is dropped and counted", "[t
   Stream s(DecoderLimits{.ip = {}, .tcp = {.max_flow_bytes = 2048}, .sctp = {}});
   const std::string huge = request("MESSAGE", std::string(4000, 'm') + "\r\n");
   for (std::size_t at = 0; at < huge.size(); at += 1000) s.send(std::string_view(huge).substr(at, 1000));
-  CHECK(s.decoder.events()[Anomaly::tcp_message_too_large] >= 1);
+  CHECK(s.decoder.events()[DecoderEvent::tcp_message_too_large] >= 1);
   CHECK(s.sink.payloads.empty());
   CHECK(s.decoder.tcp_reassembler().bytes_buffered() <= 2048);
   const std::string small = request("OPTIONS");
-  CHECK(s.send(small) == Anomaly::none);
+  CHECK(s.send(small) == FrameOutcome::none);
   CHECK(s.sink.payloads.at(0) == small);
 }
 
@@ -137,29 +137,32 @@ TEST_CASE("flows beyond the table evict the least recently used, idle flows expi
   const std::string partial = request("INVITE", std::string(100, 'x')).substr(0, 60);
   for (std::uint16_t port = 1; port <= 5; ++port) {
     s.ts = port;
-    CHECK(s.at(partial, TcpSpec{.src_port = static_cast<std::uint16_t>(6000 + port)}) == Anomaly::tcp_segment_buffered);
+    CHECK(s.at(partial, TcpSpec{.src_port = static_cast<std::uint16_t>(6000 + port)}) ==
+          FrameOutcome::tcp_segment_buffered);
   }
-  CHECK(s.decoder.events()[Anomaly::tcp_flow_evicted] == 1);
+  CHECK(s.decoder.events()[DecoderEvent::tcp_flow_evicted] == 1);
   CHECK(s.decoder.tcp_reassembler().flows_in_use() == 4);
   s.ts = 120 * kSecond;
   s.at(request("OPTIONS"), TcpSpec{.src_port = 7000});
-  CHECK(s.decoder.events()[Anomaly::tcp_flow_expired] >= 1);
+  CHECK(s.decoder.events()[DecoderEvent::tcp_flow_expired] >= 1);
   CHECK(s.decoder.tcp_reassembler().flows_in_use() == 1);
 }
 
 TEST_CASE("TLS is counted as encrypted, a lone CRLFCRLF as a keep-alive, pure ACKs as control", "[tcp]") {
   Stream s;
   CHECK(s.at(std::string("\x16\x03\x01\x00\x05hello", 10), TcpSpec{.src_port = 40000, .dst_port = 5061}) ==
-        Anomaly::encrypted_tls);
+        FrameOutcome::encrypted_tls);
   // Mid-stream TLS on the SIPS port: no record header at the segment start, still encrypted.
-  CHECK(s.at("\x8a\x13 ciphertext", TcpSpec{.src_port = 5061, .dst_port = 40000, .seq = 77}) == Anomaly::encrypted_tls);
-  CHECK(s.at("\x8a\x13 not sip", TcpSpec{.src_port = 5062, .dst_port = 40000, .seq = 77}) == Anomaly::payload_not_sip);
-  CHECK(s.send("\r\n\r\n") == Anomaly::none);
+  CHECK(s.at("\x8a\x13 ciphertext", TcpSpec{.src_port = 5061, .dst_port = 40000, .seq = 77}) ==
+        FrameOutcome::encrypted_tls);
+  CHECK(s.at("\x8a\x13 not sip", TcpSpec{.src_port = 5062, .dst_port = 40000, .seq = 77}) ==
+        FrameOutcome::payload_not_sip);
+  CHECK(s.send("\r\n\r\n") == FrameOutcome::none);
   CHECK(s.sink.payloads.at(0) == "\r\n\r\n");
-  CHECK(s.at("", TcpSpec{.seq = 5}) == Anomaly::tcp_control);
+  CHECK(s.at("", TcpSpec{.seq = 5}) == FrameOutcome::tcp_control);
   auto truncated = tcp_frame("x");
   truncated.resize(14 + 20 + 10);
-  CHECK(s.decoder.decode(make_frame(truncated), s.sink) == Anomaly::truncated_tcp_header);
+  CHECK(s.decoder.decode(make_frame(truncated), s.sink) == FrameOutcome::truncated_tcp_header);
 }
 
 TEST_CASE("sequence numbers compare by RFC 1982 serial arithmetic, across the wrap", "[tcp][serial]") {
@@ -182,29 +185,29 @@ TEST_CASE("sequence numbers compare by RFC 1982 serial arithmetic, across the wr
 
 TEST_CASE("a segment exactly 2^31 away from the stream is a gap, and the stream resumes in it", "[tcp][serial]") {
   Stream s;
-  CHECK(s.send("x") == Anomaly::payload_not_sip);
+  CHECK(s.send("x") == FrameOutcome::payload_not_sip);
   const std::string message = request("OPTIONS");
   // seq is now 1001: half the sequence space on is 0x800003E9.
-  CHECK(s.at(message, TcpSpec{.seq = 1001u + 0x80000000u}) == Anomaly::none);
+  CHECK(s.at(message, TcpSpec{.seq = 1001u + 0x80000000u}) == FrameOutcome::none);
   REQUIRE(s.sink.payloads.size() == 1);
   CHECK(s.sink.payloads[0] == message);
-  CHECK(s.decoder.events()[Anomaly::tcp_gap] == 1);
+  CHECK(s.decoder.events()[DecoderEvent::tcp_gap] == 1);
   // The first byte again is now nearly half the space from the stream: another gap.
-  CHECK(s.at("x", TcpSpec{.seq = 1000}) == Anomaly::payload_not_sip);
-  CHECK(s.decoder.events()[Anomaly::tcp_gap] == 2);
+  CHECK(s.at("x", TcpSpec{.seq = 1000}) == FrameOutcome::payload_not_sip);
+  CHECK(s.decoder.events()[DecoderEvent::tcp_gap] == 2);
 }
 
 TEST_CASE("queued segments left 2^31 away by a resynchronisation are dropped, not delivered", "[tcp][serial]") {
   Stream s;
-  CHECK(s.send("x") == Anomaly::payload_not_sip);  // next expected: 1001
+  CHECK(s.send("x") == FrameOutcome::payload_not_sip);  // next expected: 1001
   const std::string held = request("INFO");
-  CHECK(s.at(held, TcpSpec{.seq = 1011}) == Anomaly::tcp_segment_buffered);  // 10 ahead: queued
+  CHECK(s.at(held, TcpSpec{.seq = 1011}) == FrameOutcome::tcp_segment_buffered);  // 10 ahead: queued
   // Far ahead (but less than half the space): the hole is given up and the stream restarts there.
   // After this message the stream expects 1011 + 2^31, exactly half the space from the held
   // segment, which must then be dropped rather than delivered.
   const std::string message = request("OPTIONS");
   const std::uint32_t restart = 1011u + 0x80000000u - static_cast<std::uint32_t>(message.size());
-  CHECK(s.at(message, TcpSpec{.seq = restart}) == Anomaly::none);
+  CHECK(s.at(message, TcpSpec{.seq = restart}) == FrameOutcome::none);
   REQUIRE(s.sink.payloads.size() == 1);
   CHECK(s.sink.payloads[0] == message);
   CHECK(s.decoder.tcp_reassembler().bytes_buffered() == 0);

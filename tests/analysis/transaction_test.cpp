@@ -68,7 +68,7 @@ TEST_CASE("a request re-sent after T1 in the same transaction is one request ret
   feed.send(response(100), 1600 * kMs, backward());
   feed.send(response(200), 1700 * kMs, backward());
   const Report r = feed.report();
-  CHECK(r.requests.at("INVITE") == 3);  // raw counts keep the retransmissions
+  CHECK(r.requests[Method::invite] == 3);  // raw counts keep the retransmissions
   CHECK(r.retransmissions->requests == 2);
   CHECK(r.retransmissions->responses == 0);
 }
@@ -82,7 +82,7 @@ TEST_CASE("a final response repeated is a response retransmission, provisionals 
   feed.send(response(200), 1200 * kMs, backward());
   feed.send(response(200), 2200 * kMs, backward());
   const Report r = feed.report();
-  CHECK(r.responses.at("200") == 3);
+  CHECK(r.responses.count(200) == 3);
   CHECK(r.retransmissions->responses == 2);
   CHECK(r.retransmissions->requests == 0);
 }
@@ -166,7 +166,7 @@ TEST_CASE("a copy on another hop (a proxy's outbound leg, or the far side of a N
   // A NAT rewrote the addresses but not the Via: same branch, other address pair, later.
   feed.send(invite(), 80 * kMs, UdpSpec{.src_last_octet = 7, .dst_last_octet = 8});
   const Report r = feed.report();
-  CHECK(r.requests.at("INVITE") == 3);
+  CHECK(r.requests[Method::invite] == 3);
   CHECK(r.retransmissions->requests == 0);
   CHECK(r.capture.duplicate_messages == 0);
 }
@@ -179,7 +179,7 @@ TEST_CASE("the same packet captured twice within the duplicate window is a dupli
   feed.send(response(200), 100 * kMs, backward());
   feed.send(response(200), 101 * kMs, backward());
   const Report r = feed.report();
-  CHECK(r.requests.at("INVITE") == 2);
+  CHECK(r.requests[Method::invite] == 2);
   CHECK(r.retransmissions->requests == 0);
   CHECK(r.retransmissions->responses == 0);
   CHECK(r.capture.duplicate_messages == 2);
@@ -194,8 +194,8 @@ TEST_CASE("a message lacking a mandatory header takes no part in transactions", 
   engine.on_frame(make_frame(frame, LinkType::ethernet, 0));
   engine.on_frame(make_frame(frame, LinkType::ethernet, 600 * kMs));
   const Report r = engine.report();
-  CHECK(r.requests.at("INVITE") == 2);
-  CHECK(r.capture.malformed_by_reason.at("sip_missing_call_id") == 2);
+  CHECK(r.requests[Method::invite] == 2);
+  CHECK(r.capture.defects[MessageDefect::sip_missing_call_id] == 2);
   CHECK(r.retransmissions->requests == 0);
 }
 
@@ -247,7 +247,7 @@ TEST_CASE("ACK for a 2xx has its own branch: its own entry, re-sent when the 2xx
   feed.send(response(200), 600 * kMs, backward());  // the ACK was lost: the UAS re-sends the 2xx
   feed.send(ack, 610 * kMs, forward());             // and the UAC core re-sends the same ACK
   const Report r = feed.report();
-  CHECK(r.requests.at("ACK") == 2);
+  CHECK(r.requests[Method::ack] == 2);
   CHECK(r.retransmissions->responses == 1);
   CHECK(r.retransmissions->requests == 1);
 }

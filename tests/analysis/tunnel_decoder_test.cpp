@@ -32,7 +32,7 @@ void expect_inner_sip(std::uint8_t protocol, const Packet& transport) {
   PacketDecoder decoder;
   CollectingSink sink;
   const auto frame = ethernet(ip_packet(protocol, transport), false);
-  REQUIRE(decoder.decode(make_frame(frame), sink) == Anomaly::none);
+  REQUIRE(decoder.decode(make_frame(frame), sink) == FrameOutcome::none);
   REQUIRE(sink.payloads.size() == 1);
   CHECK(sink.payloads[0] == kOptions);
   CHECK(sink.meta[0].src.bytes[3] == 7);  // the inner endpoints, not the tunnel's
@@ -54,7 +54,7 @@ TEST_CASE("GRE carries IPv4, IPv6 and Ethernet", "[tunnel]") {
   PacketDecoder decoder;
   CollectingSink sink;
   const auto v6 = udp_ip_packet(kOptions, UdpSpec{.ipv6 = true});
-  REQUIRE(decoder.decode(make_frame(ethernet(ip_packet(kGre, gre(0x86dd, v6)), false)), sink) == Anomaly::none);
+  REQUIRE(decoder.decode(make_frame(ethernet(ip_packet(kGre, gre(0x86dd, v6)), false)), sink) == FrameOutcome::none);
   CHECK(sink.meta.at(0).src.family == 6);
 }
 
@@ -79,7 +79,7 @@ TEST_CASE("IP-in-IP and IPv6-in-IPv4", "[tunnel]") {
   PacketDecoder decoder;
   CollectingSink sink;
   const auto v6 = udp_ip_packet(kOptions, UdpSpec{.ipv6 = true});
-  REQUIRE(decoder.decode(make_frame(ethernet(ip_packet(41, v6), false)), sink) == Anomaly::none);
+  REQUIRE(decoder.decode(make_frame(ethernet(ip_packet(41, v6), false)), sink) == FrameOutcome::none);
   CHECK(sink.payloads.at(0) == kOptions);
 }
 
@@ -102,11 +102,11 @@ TEST_CASE("GTP signalling and non-VXLAN payloads on tunnel ports are ordinary UD
   CollectingSink sink;
   const Packet echo = {0x32, 0x01, 0, 4, 0, 0, 0, 0, 0, 1, 0, 0};
   const auto frame = ethernet(ip_packet(17, udp_with(kGtpUserPort, echo)), false);
-  CHECK(decoder.decode(make_frame(frame), sink) == Anomaly::none);  // handed on as a UDP payload
+  CHECK(decoder.decode(make_frame(frame), sink) == FrameOutcome::none);  // handed on as a UDP payload
   CHECK(sink.meta.at(0).dst_port == kGtpUserPort);
-  CHECK(decode_gtpu(Bytes(echo.data(), echo.size())).anomaly == Anomaly::unsupported_tunnel_payload);
+  CHECK(decode_gtpu(Bytes(echo.data(), echo.size())).anomaly == FrameOutcome::unsupported_tunnel_payload);
   const Packet truncated = {0x30, 0xff, 0, 4};
-  CHECK(decode_gtpu(Bytes(truncated.data(), truncated.size())).anomaly == Anomaly::truncated_tunnel_header);
+  CHECK(decode_gtpu(Bytes(truncated.data(), truncated.size())).anomaly == FrameOutcome::truncated_tunnel_header);
 }
 
 TEST_CASE("tunnels nest only so deep", "[tunnel]") {
@@ -114,7 +114,7 @@ TEST_CASE("tunnels nest only so deep", "[tunnel]") {
   for (int i = 0; i < 6; ++i) packet = ip_packet(kGre, gre(0x0800, packet));
   PacketDecoder decoder;
   CollectingSink sink;
-  CHECK(decoder.decode(make_frame(ethernet(packet, false)), sink) == Anomaly::tunnel_too_deep);
+  CHECK(decoder.decode(make_frame(ethernet(packet, false)), sink) == FrameOutcome::tunnel_too_deep);
   CHECK(sink.payloads.empty());
 }
 
@@ -122,9 +122,9 @@ TEST_CASE("PPPoE sessions and MPLS label stacks in the link layer", "[tunnel]") 
   PacketDecoder decoder;
   CollectingSink sink;
   Packet pppoe = {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x88, 0x64, 0x11, 0x00, 0x00, 0x01, 0, 0, 0x00, 0x21};
-  CHECK(decoder.decode(make_frame(concat(pppoe, inner_ip())), sink) == Anomaly::none);
+  CHECK(decoder.decode(make_frame(concat(pppoe, inner_ip())), sink) == FrameOutcome::none);
   Packet mpls = {0x02, 0, 0, 0, 0, 2, 0x02, 0, 0, 0, 0, 1, 0x88, 0x47, 0, 0x01, 0x00, 64, 0, 0x02, 0x01, 64};
-  CHECK(decoder.decode(make_frame(concat(mpls, inner_ip())), sink) == Anomaly::none);
+  CHECK(decoder.decode(make_frame(concat(mpls, inner_ip())), sink) == FrameOutcome::none);
   CHECK(sink.payloads.size() == 2);
 }
 
@@ -133,13 +133,13 @@ TEST_CASE("ICMP errors quoting SIP are counted apart, not as messages", "[tunnel
   CollectingSink sink;
   const Packet unreachable = {3, 3, 0, 0, 0, 0, 0, 0};
   const auto quoted = concat(unreachable, inner_ip());
-  CHECK(decoder.decode(make_frame(ethernet(ip_packet(1, quoted), false)), sink) == Anomaly::icmp_quoted_sip);
+  CHECK(decoder.decode(make_frame(ethernet(ip_packet(1, quoted), false)), sink) == FrameOutcome::icmp_quoted_sip);
   const Packet echo = {8, 0, 0, 0, 0, 1, 0, 1, 'p', 'i', 'n', 'g'};
-  CHECK(decoder.decode(make_frame(ethernet(ip_packet(1, echo), false)), sink) == Anomaly::icmp);
+  CHECK(decoder.decode(make_frame(ethernet(ip_packet(1, echo), false)), sink) == FrameOutcome::icmp);
   const auto v6 = udp_ip_packet(kOptions, UdpSpec{.ipv6 = true});
   const Packet too_big = {2, 0, 0, 0, 0, 0, 0x05, 0x00};
   CHECK(decoder.decode(make_frame(ethernet(ip_packet(58, concat(too_big, v6), IpSpec{.ipv6 = true}), true)), sink) ==
-        Anomaly::icmp_quoted_sip);
+        FrameOutcome::icmp_quoted_sip);
   CHECK(sink.payloads.empty());
 }
 
@@ -147,7 +147,7 @@ TEST_CASE("a SIP INVITE sent from the VXLAN port is not taken for VXLAN", "[tunn
   PacketDecoder decoder;
   CollectingSink sink;
   const auto frame = sip_udp_frame("INVITE sip:b@x SIP/2.0\r\n\r\n", UdpSpec{.src_port = kVxlanPort, .dst_port = 5060});
-  REQUIRE(decoder.decode(make_frame(frame), sink) == Anomaly::none);
+  REQUIRE(decoder.decode(make_frame(frame), sink) == FrameOutcome::none);
   CHECK(sink.payloads.at(0) == "INVITE sip:b@x SIP/2.0\r\n\r\n");
   CHECK(sink.meta.at(0).src_port == kVxlanPort);
 }

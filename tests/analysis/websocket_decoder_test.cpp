@@ -48,42 +48,42 @@ TEST_CASE("the HTTP upgrade is followed, then each frame carries one SIP message
   CollectingSink sink;
   const TcpSpec client{.src_port = 50000, .dst_port = 80, .seq = 1};
   const TcpSpec server{.src_port = 80, .dst_port = 50000, .seq = 1};
-  CHECK(decoder.decode(make_frame(tcp_frame(kUpgrade, client)), sink) == Anomaly::websocket_handshake);
-  CHECK(decoder.decode(make_frame(tcp_frame(kSwitching, server)), sink) == Anomaly::websocket_handshake);
+  CHECK(decoder.decode(make_frame(tcp_frame(kUpgrade, client)), sink) == FrameOutcome::websocket_handshake);
+  CHECK(decoder.decode(make_frame(tcp_frame(kSwitching, server)), sink) == FrameOutcome::websocket_handshake);
   // Client to server frames are masked; two frames in one segment are two messages.
   const std::string frames = text(websocket_frame(kRegister, websocket_opcode::kText, true, kMask)) +
                              text(websocket_frame(kRegister, websocket_opcode::kBinary, true, kMask));
   TcpSpec next = client;
   next.seq = 1 + static_cast<std::uint32_t>(kUpgrade.size());
-  CHECK(decoder.decode(make_frame(tcp_frame(frames, next)), sink) == Anomaly::none);
+  CHECK(decoder.decode(make_frame(tcp_frame(frames, next)), sink) == FrameOutcome::none);
   REQUIRE(sink.payloads.size() == 2);
   CHECK(sink.payloads[0] == kRegister);
   CHECK(sink.meta[0].transport == Transport::websocket);
   // A ping is control.
   next.seq += static_cast<std::uint32_t>(frames.size());
   const std::string ping = text(websocket_frame("", websocket_opcode::kPing, true, kMask));
-  CHECK(decoder.decode(make_frame(tcp_frame(ping, next)), sink) == Anomaly::websocket_control);
+  CHECK(decoder.decode(make_frame(tcp_frame(ping, next)), sink) == FrameOutcome::websocket_control);
   next.seq += static_cast<std::uint32_t>(ping.size());
   // A message split over three frames, with a ping between two of them (RFC 6455 §5.4).
   const std::string_view message = kRegister;
   const std::string split =
       text(websocket_frame(message.substr(0, 30), websocket_opcode::kText, false, kMask)) +
       text(websocket_frame(message.substr(30, 30), websocket_opcode::kContinuation, false, kMask)) + ping;
-  CHECK(decoder.decode(make_frame(tcp_frame(split, next)), sink) == Anomaly::websocket_control);
+  CHECK(decoder.decode(make_frame(tcp_frame(split, next)), sink) == FrameOutcome::websocket_control);
   next.seq += static_cast<std::uint32_t>(split.size());
   const std::string last = text(websocket_frame(message.substr(60), websocket_opcode::kContinuation, true, kMask));
-  CHECK(decoder.decode(make_frame(tcp_frame(last, next)), sink) == Anomaly::none);
+  CHECK(decoder.decode(make_frame(tcp_frame(last, next)), sink) == FrameOutcome::none);
   CHECK(sink.payloads.back() == kRegister);
   CHECK(sink.payloads.size() == 3);
   // A continuation whose first frame was never seen is counted, not parsed.
   next.seq += static_cast<std::uint32_t>(last.size());
-  CHECK(decoder.decode(make_frame(tcp_frame(last, next)), sink) == Anomaly::websocket_fragmented_message);
+  CHECK(decoder.decode(make_frame(tcp_frame(last, next)), sink) == FrameOutcome::websocket_fragmented_message);
   CHECK(sink.payloads.size() == 3);
   // Server to client frames are not masked.
   TcpSpec back = server;
   back.seq = 1 + static_cast<std::uint32_t>(kSwitching.size());
   const std::string ok = "SIP/2.0 200 OK\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n";
-  CHECK(decoder.decode(make_frame(tcp_frame(text(websocket_frame(ok)), back)), sink) == Anomaly::none);
+  CHECK(decoder.decode(make_frame(tcp_frame(text(websocket_frame(ok)), back)), sink) == FrameOutcome::none);
   CHECK(sink.payloads.back() == ok);
 }
 
@@ -91,11 +91,11 @@ TEST_CASE("a broken frame drops back to looking for SIP start lines", "[websocke
   PacketDecoder decoder;
   CollectingSink sink;
   const TcpSpec client{.src_port = 50001, .dst_port = 80, .seq = 1};
-  CHECK(decoder.decode(make_frame(tcp_frame(kUpgrade, client)), sink) == Anomaly::websocket_handshake);
+  CHECK(decoder.decode(make_frame(tcp_frame(kUpgrade, client)), sink) == FrameOutcome::websocket_handshake);
   TcpSpec next = client;
   next.seq = 1 + static_cast<std::uint32_t>(kUpgrade.size());
   CHECK(decoder.decode(make_frame(tcp_frame(std::string("\xf3\x00\r\n", 4) + std::string(kRegister), next)), sink) ==
-        Anomaly::none);
-  CHECK(decoder.events()[Anomaly::bad_websocket_frame] == 1);
+        FrameOutcome::none);
+  CHECK(decoder.events()[DecoderEvent::bad_websocket_frame] == 1);
   CHECK(sink.payloads.at(0) == kRegister);
 }

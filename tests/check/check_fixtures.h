@@ -20,8 +20,11 @@ inline ReportJson full_report_json() {
   report.capture.last_ts_ns = 1'700'000'010'000'000'000;
   report.capture.sip_messages = 40;
   report.capture.sip_packets = 40;
-  report.requests = {{"ACK", 10}, {"BYE", 9}, {"INVITE", 10}};
-  report.responses = {{"100", 10}, {"180", 9}, {"200", 18}, {"503", 1}};
+  report.requests.standard[static_cast<std::size_t>(Method::ack)] = 10;
+  report.requests.standard[static_cast<std::size_t>(Method::bye)] = 9;
+  report.requests.standard[static_cast<std::size_t>(Method::invite)] = 10;
+  report.responses[Method::invite] = {{100, 10}, {180, 9}, {200, 9}, {503, 1}};
+  report.responses[Method::bye] = {{200, 9}};
   Rfc6076Report rfc;
   rfc.sessions.attempts = 10;
   rfc.sessions.established = 9;

@@ -6,7 +6,7 @@ using namespace sipmon;
 
 TEST_CASE("JSON report carries retransmissions after responses, and duplicate and eviction counts", "[json]") {
   Report report;
-  report.responses["200"] = 3;
+  report.responses[Method::invite] = {{200, 3}};
   CHECK_FALSE(report_to_json(report).contains("retransmissions"));  // nothing measured them
   report.retransmissions = RetransmissionCounts{.requests = 4, .responses = 2};
   report.capture.duplicate_messages = 5;

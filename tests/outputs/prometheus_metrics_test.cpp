@@ -39,24 +39,30 @@ const prometheus::ClientMetric* find_series(const std::vector<prometheus::Metric
   return nullptr;
 }
 
+void add_requests(Report& report, Method method, std::string_view token, int n) {
+  for (int i = 0; i < n; ++i) report.requests.count(method, token);
+}
+
 }  // namespace
 
 TEST_CASE("label values are bounded: junk methods and codes become other", "[prometheus]") {
-  CHECK(method_label("INVITE") == "INVITE");
-  CHECK(method_label("REGIStER") == "other");  // methods are case-sensitive
-  CHECK(method_label("X-JUNK-123") == "other");
-  CHECK(code_label("200") == "200");
-  CHECK(code_label("699") == "699");
-  CHECK(code_label("999") == "other");
-  CHECK(code_label("099") == "other");
-  CHECK(code_label("20") == "other");
-  CHECK(code_label("2000") == "other");
+  CHECK(code_label(200) == "200");
+  CHECK(code_label(100) == "100");
+  CHECK(code_label(699) == "699");
+  CHECK(code_label(700) == "other");
+  CHECK(code_label(999) == "other");
+  CHECK(code_label(99) == "other");
+  CHECK(code_label(2000) == "other");
   CHECK(capture_drop_label("ring_buffer_full") == "ring_buffer_full");
   CHECK(capture_drop_label("whatever") == "other");
 
   Report report;
-  report.requests = {{"INVITE", 4}, {"REGIStER", 1}, {"FOO", 2}, {"(other)", 5}};
-  report.responses_by_method = {{"INVITE", {{"200", 1}, {"999", 2}, {"099", 1}}}, {"FOO", {{"486", 3}}}};
+  add_requests(report, Method::invite, "INVITE", 4);
+  add_requests(report, Method::other, "REGIStER", 1);  // methods are case-sensitive: an extension
+  add_requests(report, Method::other, "FOO", 2);
+  report.requests.overflow = 5;  // extension spellings past the table
+  report.responses[Method::invite] = {{99, 1}, {200, 1}, {999, 2}};
+  report.responses[Method::other] = {{486, 3}};  // the CSeq named an extension method
   PrometheusMetrics metrics;
   metrics.update(report);
   const std::string text = metrics.render();
@@ -74,11 +80,13 @@ TEST_CASE("label values are bounded: junk methods and codes become other", "[pro
 TEST_CASE("counters follow the report's absolute counts and never go back", "[prometheus]") {
   PrometheusMetrics metrics;
   Report report;
-  report.requests = {{"INVITE", 3}};
+  add_requests(report, Method::invite, "INVITE", 3);
   report.capture.packets = 10;
   report.capture.bytes = 1000;
-  report.capture.malformed_by_reason = {{"sip_missing_cseq", 2}};
-  report.capture.non_sip_by_reason = {{"icmp", 1}};
+  report.capture.defects[MessageDefect::sip_missing_cseq] = 2;
+  report.capture.outcomes[FrameOutcome::icmp] = 1;
+  report.capture.outcomes[FrameOutcome::tcp_segment_buffered] = 4;  // not an anomaly, still a reason
+  report.capture.events[DecoderEvent::tcp_gap] = 3;
   report.table_evictions = {{"transactions", 7}};
   metrics.update(report);
   metrics.update(report);  // the same figures again add nothing
@@ -89,16 +97,18 @@ TEST_CASE("counters follow the report's absolute counts and never go back", "[pr
   CHECK(sample(text, R"(sipmon_decode_anomalies_total{reason="sip_missing_cseq"})") == 2);
   CHECK(sample(text, R"(sipmon_decode_anomalies_total{reason="icmp"})") == 1);
   CHECK(sample(text, R"(sipmon_decode_anomalies_total{reason="payload_not_sip"})") == 0);
+  CHECK(sample(text, R"(sipmon_decode_anomalies_total{reason="tcp_segment_buffered"})") == 4);
+  CHECK(sample(text, R"(sipmon_decode_anomalies_total{reason="tcp_gap"})") == 3);
   CHECK(sample(text, R"(sipmon_table_evictions_total{table="transactions"})") == 7);
 
-  report.requests["INVITE"] = 5;
+  report.requests.standard[static_cast<std::size_t>(Method::invite)] = 5;
   report.capture.packets = 25;
   metrics.update(report);
   text = metrics.render();
   CHECK(sample(text, R"(sipmon_sip_requests_total{method="INVITE"})") == 5);
   CHECK(sample(text, "sipmon_packets_total") == 25);
 
-  report.requests["INVITE"] = 4;  // a counter never decreases
+  report.requests.standard[static_cast<std::size_t>(Method::invite)] = 4;  // a counter never decreases
   metrics.update(report);
   CHECK(sample(metrics.render(), R"(sipmon_sip_requests_total{method="INVITE"})") == 5);
 }
@@ -177,8 +187,10 @@ TEST_CASE("delay histograms keep DelayHistogram's buckets exactly", "[prometheus
 TEST_CASE("sip-exporter compatibility names carry sipmon's figures", "[prometheus]") {
   PrometheusMetrics metrics(PrometheusMetricsOptions{.compat_sip_exporter = true});
   Report report;
-  report.requests = {{"INVITE", 7}, {"BYE", 2}};
-  report.responses_by_method = {{"INVITE", {{"200", 3}, {"486", 1}}}, {"BYE", {{"200", 2}}}};
+  add_requests(report, Method::invite, "INVITE", 7);
+  add_requests(report, Method::bye, "BYE", 2);
+  report.responses[Method::invite] = {{200, 3}, {486, 1}};
+  report.responses[Method::bye] = {{200, 2}};
   report.rfc6076.emplace();  // no attempts yet: no ratio, rather than a made-up 0
   report.dialogs = DialogCounts{.active = 2};
   metrics.update(report);
@@ -203,8 +215,11 @@ TEST_CASE("sip-exporter compatibility names carry sipmon's figures", "[prometheu
 
 TEST_CASE("the exposition is deterministic and names the build", "[prometheus]") {
   Report report;
-  report.requests = {{"INVITE", 1}, {"ACK", 1}, {"BYE", 1}};
-  report.responses_by_method = {{"INVITE", {{"100", 1}, {"180", 1}, {"200", 1}}}, {"BYE", {{"200", 1}}}};
+  add_requests(report, Method::invite, "INVITE", 1);
+  add_requests(report, Method::ack, "ACK", 1);
+  add_requests(report, Method::bye, "BYE", 1);
+  report.responses[Method::invite] = {{100, 1}, {180, 1}, {200, 1}};
+  report.responses[Method::bye] = {{200, 1}};
   PrometheusMetrics a;
   PrometheusMetrics b;
   a.update(report);
@@ -218,9 +233,14 @@ TEST_CASE("per-peer families appear with --peers, bounded like the others", "[pr
   Report report;
   metrics.update(report);
   CHECK_FALSE(has_family(metrics.render(), "sipmon_peer_sip_requests_total"));
-  report.peers["carrier_a"] =
-      PeerCounts{.requests = {{"INVITE", 4}, {"FOO", 1}}, .responses = {{"503", 2}, {"999", 1}}};
-  report.peers["other"] = PeerCounts{.requests = {{"OPTIONS", 1}}, .responses = {}};
+  PeerCounts carrier_a;
+  carrier_a.requests[static_cast<std::size_t>(Method::invite)] = 4;
+  carrier_a.requests[static_cast<std::size_t>(Method::other)] = 1;  // an extension method
+  carrier_a.responses = {{503, 2}, {999, 1}};
+  report.peers["carrier_a"] = carrier_a;
+  PeerCounts other;
+  other.requests[static_cast<std::size_t>(Method::options)] = 1;
+  report.peers["other"] = other;
   metrics.update(report);
   const std::string text = metrics.render();
   CHECK(sample(text, R"(sipmon_peer_sip_requests_total{method="INVITE",peer="carrier_a"})") == 4);

@@ -241,8 +241,8 @@ TEST_CASE("the pcapng record past 2262 is counted as timestamp_out_of_range, the
   engine.finish();
   const Report report = engine.report();
   CHECK(report.capture.packets == 3);
-  CHECK(report.capture.malformed_by_reason.at("timestamp_out_of_range") == 1);
+  CHECK(report.capture.outcomes[FrameOutcome::timestamp_out_of_range] == 1);
   CHECK(report.capture.first_ts_ns == 1'700'000'000'000'000'000);  // tshark: 1700000000.000000000
   CHECK(report.capture.last_ts_ns == 1'700'000'001'000'000'000);
-  CHECK(report.requests.at("OPTIONS") == 2);
+  CHECK(report.requests[Method::options] == 2);
 }

@@ -21,7 +21,7 @@ class BuiltMessage {
  public:
   explicit BuiltMessage(std::string text) : text_(std::make_unique<std::string>(std::move(text))) {
     const SipParseStatus status = parse_sip_message(*text_, message_);
-    if (status != SipParseStatus::message || message_.defect != Anomaly::none)
+    if (status != SipParseStatus::message || message_.defect != MessageDefect::none)
       throw std::runtime_error("bad test message:\n" + *text_);
   }
   const SipMessage& operator*() const { return message_; }
