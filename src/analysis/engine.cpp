@@ -171,6 +171,18 @@ void Engine::on_payload(const Payload& payload) {
   examine_payload(payload);
 }
 
+// A keep-alive the TCP framer found between messages: counted like a datagram that held nothing
+// but CRLFs, behind the same port filter.
+void Engine::on_keepalive(const Payload& endpoints) {
+  if (!port_selected(endpoints.src_port, endpoints.dst_port)) {
+    anomalies_.add(Anomaly::port_filtered);
+    current_outcome_ = std::max(current_outcome_, FrameOutcome::non_sip);
+    return;
+  }
+  ++keepalives_;
+  current_outcome_ = std::max(current_outcome_, FrameOutcome::keepalive);
+}
+
 void Engine::examine_payload(const Payload& payload) {
   auto settle = [this](FrameOutcome outcome) { current_outcome_ = std::max(current_outcome_, outcome); };
   if (payload.bytes.empty()) {

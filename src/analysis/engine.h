@@ -80,6 +80,7 @@ class Engine final : public FrameSink, private PayloadSink {
   void hold(const Frame& frame);
   void release_held(bool confirmed);
   void on_payload(const Payload& payload) override;
+  void on_keepalive(const Payload& endpoints) override;
   void examine_payload(const Payload& payload);
   void begin_frame(std::int64_t ts_ns);
   void settle_frame();

@@ -155,7 +155,10 @@ TEST_CASE("TLS is counted as encrypted, a lone CRLFCRLF as a keep-alive, pure AC
   CHECK(s.at("\x8a\x13 ciphertext", TcpSpec{.src_port = 5061, .dst_port = 40000, .seq = 77}) == Anomaly::encrypted_tls);
   CHECK(s.at("\x8a\x13 not sip", TcpSpec{.src_port = 5062, .dst_port = 40000, .seq = 77}) == Anomaly::payload_not_sip);
   CHECK(s.send("\r\n\r\n") == Anomaly::none);
-  CHECK(s.sink.payloads.at(0) == "\r\n\r\n");
+  CHECK(s.sink.payloads.empty());  // a keep-alive event, not a payload
+  REQUIRE(s.sink.keepalives.size() == 1);
+  CHECK(s.sink.keepalives[0].transport == Transport::tcp);
+  CHECK(s.sink.keepalives[0].bytes.empty());
   CHECK(s.at("", TcpSpec{.seq = 5}) == Anomaly::tcp_control);
   auto truncated = tcp_frame("x");
   truncated.resize(14 + 20 + 10);
