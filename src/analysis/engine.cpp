@@ -96,8 +96,7 @@ void Engine::settle_frame() {
       ++sip_packets_;
       break;
     case FrameOutcome::keepalive:
-      ++keepalive_packets_;
-      break;
+      break;  // already counted in keepalives_: one keep-alive per frame at most
     case FrameOutcome::malformed:
       ++malformed_packets_;
       break;

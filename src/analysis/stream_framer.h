@@ -41,10 +41,10 @@ class StreamFramer {
   void lose_sync(StreamBudget& budget);
   bool seen_message() const { return sip_.seen_message() || websocket_.seen_message(); }
 
-  Mode mode_ = Mode::sip;
   std::vector<std::uint8_t> buffer_;  // in-order bytes not yet framed
-  SipStreamFramer sip_;
   WebSocketStreamFramer websocket_;
+  SipStreamFramer sip_;
+  Mode mode_ = Mode::sip;
 };
 
 }  // namespace sipmon

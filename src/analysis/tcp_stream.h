@@ -60,9 +60,9 @@ class TcpStream {
   void drain_queue(StreamBudget& budget, StreamReceiver& receiver);
   void skip_gap(StreamBudget& budget, StreamReceiver& receiver);
 
-  std::uint32_t next_seq_ = 0;
   std::vector<OutOfOrder> queue_;   // capacity reserved once per flow slot
   std::vector<std::uint8_t> held_;  // bytes of the queued segments
+  std::uint32_t next_seq_ = 0;
 };
 
 }  // namespace sipmon

@@ -49,8 +49,8 @@ class WebSocketStreamFramer {
   void add_piece(const WebSocketFrame& frame, FramingContext& context, FramedStreamSink& sink);
 
   std::vector<std::uint8_t> pieces_;  // a message split over frames, unmasked so far
-  bool in_pieces_ = false;            // a first frame without FIN was seen
   std::uint32_t pieces_seq_ = 0;      // where the first frame of `pieces_` began in the stream
+  bool in_pieces_ = false;            // a first frame without FIN was seen
   bool seen_message_ = false;
 };
 
