@@ -96,8 +96,7 @@ void Engine::settle_frame() {
       ++sip_packets_;
       break;
     case FrameVerdict::keepalive:
-      ++keepalive_packets_;
-      break;
+      break;  // already counted in keepalives_: one keep-alive per frame at most
     case FrameVerdict::malformed:
       ++malformed_packets_;
       break;
@@ -170,6 +169,18 @@ void Engine::on_payload(const Payload& payload) {
     return;
   }
   examine_payload(payload);
+}
+
+// A keep-alive the TCP framer found between messages: counted like a datagram that held nothing
+// but CRLFs, behind the same port filter.
+void Engine::on_keepalive(const Payload& endpoints) {
+  if (!port_selected(endpoints.src_port, endpoints.dst_port)) {
+    outcomes_.add(FrameOutcome::port_filtered);
+    current_verdict_ = std::max(current_verdict_, FrameVerdict::non_sip);
+    return;
+  }
+  ++keepalives_;
+  current_verdict_ = std::max(current_verdict_, FrameVerdict::keepalive);
 }
 
 void Engine::examine_payload(const Payload& payload) {

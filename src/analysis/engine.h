@@ -79,6 +79,7 @@ class Engine final : public FrameSink, private PayloadSink {
   void hold(const Frame& frame);
   void release_held(bool confirmed);
   void on_payload(const Payload& payload) override;
+  void on_keepalive(const Payload& endpoints) override;
   void examine_payload(const Payload& payload);
   void begin_frame(std::int64_t ts_ns);
   void settle_frame();
@@ -110,9 +111,9 @@ class Engine final : public FrameSink, private PayloadSink {
   std::int64_t last_ts_ns_ = kFrameTimeUnknown;
   std::uint64_t sip_messages_ = 0;
   std::uint64_t keepalives_ = 0;
-  // Every frame lands in exactly one of these five.
+  // Every frame lands in exactly one of these four or in keepalives_ (a frame carries at most one
+  // keep-alive: a datagram of CRLFs, or a TCP segment of nothing else).
   std::uint64_t sip_packets_ = 0;
-  std::uint64_t keepalive_packets_ = 0;
   std::uint64_t non_sip_packets_ = 0;
   std::uint64_t malformed_packets_ = 0;
   std::uint64_t unsupported_packets_ = 0;

@@ -27,6 +27,10 @@ class PayloadSink {
  public:
   virtual ~PayloadSink() = default;
   virtual void on_payload(const Payload& payload) = 0;
+  // An RFC 5626 keep-alive on a stream (CRLFs between messages, nothing else in the segment):
+  // `endpoints` says who sent it, its bytes are empty. On a datagram a keep-alive is a payload of
+  // its own, told apart by the SIP parser. Sinks that only want messages ignore it.
+  virtual void on_keepalive(const Payload& endpoints) { (void)endpoints; }
 };
 
 }  // namespace sipmon

@@ -1,10 +1,12 @@
 #pragma once
-// TCP stream reassembly for SIP (RFC 3261 §18.3) and SIP over WebSocket (RFC 7118). Each
-// direction of a connection is a flow with its own ordered buffer. Bytes are handed to the
-// PayloadSink one whole SIP message at a time, framed by Content-Length, so the SIP layer sees
-// the same thing it sees for a UDP datagram. Everything is bounded: a fixed flow table
-// (set-associative, least recently used way evicted), a byte limit per flow and in total, a
-// bounded out-of-order queue, and an idle timeout in packet time.
+// TCP for SIP (RFC 3261 §18.3) and SIP over WebSocket (RFC 7118): the table of flows (each
+// direction of a connection is one) and the glue between the two layers of each flow. TcpStream
+// puts the bytes back in order and reports gaps; StreamFramer finds the messages in them (SIP by
+// Content-Length, WebSocket frames, TLS detection). Whole messages go to the PayloadSink one at a
+// time, so the SIP layer sees the same thing it sees for a UDP datagram; keep-alives go to it as
+// keep-alive events. Everything is bounded: a fixed flow table (set-associative, least recently
+// used way evicted), a byte limit per flow and in total, a bounded out-of-order queue, and an
+// idle timeout in packet time.
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -14,8 +16,10 @@
 #include "analysis/frame_refs.h"
 #include "analysis/ip_decoder.h"
 #include "analysis/payload.h"
+#include "analysis/stream_budget.h"
+#include "analysis/stream_framer.h"
 #include "analysis/tcp_frame_records.h"
-#include "analysis/websocket_decoder.h"
+#include "analysis/tcp_stream.h"
 
 namespace sipmon {
 
@@ -52,9 +56,9 @@ class TcpReassembler {
  public:
   explicit TcpReassembler(TcpReassemblyLimits limits = {});
 
-  // Feeds one segment. Returns FrameOutcome::none when at least one payload (a SIP message, a
-  // keep-alive) went to `sink`, otherwise the frame's outcome (tcp_segment_buffered,
-  // tcp_retransmission, ...). Events that are not the frame's outcome go to `events`.
+  // Feeds one segment. Returns FrameOutcome::none when at least one SIP message or keep-alive went to
+  // `sink`, otherwise the frame's outcome (tcp_segment_buffered, tcp_retransmission, ...). Events
+  // that are not the frame's outcome go to `events`.
   FrameOutcome add(const TcpSegment& segment, PayloadSink& sink, DecoderEventCounts& events);
 
   // With max_frame_records: whether the last segment added is still needed by an unfinished
@@ -64,18 +68,10 @@ class TcpReassembler {
   void collect_frames(std::vector<FrameNumber>& out) const;
 
   std::size_t flows_in_use() const;
-  std::size_t bytes_buffered() const { return total_bytes_; }  // stored
-  std::size_t memory_held() const { return memory_; }          // allocated: what max_total_bytes bounds
+  std::size_t bytes_buffered() const { return budget_.stored(); }  // stored
+  std::size_t memory_held() const { return budget_.allocated(); }  // allocated: what max_total_bytes bounds
 
  private:
-  enum class Mode : std::uint8_t { sip, websocket, tls };
-
-  struct OutOfOrder {
-    std::uint32_t seq = 0;
-    std::uint32_t offset = 0;  // into Flow::held
-    std::uint32_t length = 0;
-  };
-
   struct Flow {
     bool used = false;
     IpAddress src;
@@ -83,34 +79,15 @@ class TcpReassembler {
     std::uint16_t src_port = 0;
     std::uint16_t dst_port = 0;
     std::int64_t last_ts_ns = 0;
-    std::uint32_t next_seq = 0;
-    Mode mode = Mode::sip;
-    bool synced = false;               // the buffer starts at a message (or frame) boundary
-    bool seen_sip = false;             // has carried a message: losing sync later is worth counting
-    std::vector<std::uint8_t> buffer;  // in-order bytes not yet handed on
-    std::vector<OutOfOrder> queue;     // capacity reserved once per flow slot
-    std::vector<std::uint8_t> held;    // bytes of the queued out-of-order segments
-    std::vector<std::uint8_t> pieces;  // a WebSocket message split over frames, unmasked so far
-    bool in_pieces = false;            // a first frame without FIN was seen
-    std::uint32_t pieces_seq = 0;      // where the first frame of `pieces` began in the stream
-    TcpFrameRecords frames;            // with max_frame_records: capacity reserved once per flow slot
+    TcpStream stream;        // sequence order and gaps
+    StreamFramer framer;     // messages in the ordered bytes
+    TcpFrameRecords frames;  // with max_frame_records: capacity reserved once per flow slot
   };
 
-  struct Emitter;
+  class Glue;
 
   Flow* find(const TcpSegment& segment, bool create, DecoderEventCounts& events);
   void reset(Flow& flow);
-  std::size_t consume(Flow& flow, Bytes stream, Emitter& emit, DecoderEventCounts& events);
-  std::size_t consume_websocket(Flow& flow, Bytes stream, Emitter& emit, DecoderEventCounts& events);
-  void add_piece(Flow& flow, const WebSocketFrame& frame, Emitter& emit, DecoderEventCounts& events);
-  void drop_pieces(Flow& flow);
-  void append(Flow& flow, Bytes data, Emitter& emit, DecoderEventCounts& events);
-  void drain_queue(Flow& flow, Emitter& emit, DecoderEventCounts& events);
-  bool hold(Flow& flow, std::uint32_t seq, Bytes data);
-  void skip_gap(Flow& flow, Emitter& emit, DecoderEventCounts& events);
-  bool set_buffer(Flow& flow, Bytes rest);
-  bool make_room(std::vector<std::uint8_t>& bytes, std::size_t extra);
-  void release(std::vector<std::uint8_t>& bytes, std::size_t keep);
   void prune_records(Flow& flow);
   void note_handshake(Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end);
   FrameRefs message_frames(const Flow& flow, std::uint32_t seq_begin, std::uint32_t seq_end);
@@ -119,8 +96,7 @@ class TcpReassembler {
   std::size_t sets_ = 1;
   std::vector<Flow> table_;                  // sets_ * kWays, sized once
   std::vector<std::uint8_t> unmask_;         // one WebSocket payload, sized once
-  std::size_t total_bytes_ = 0;              // bytes stored in flow buffers
-  std::size_t memory_ = 0;                   // their allocated capacity: what max_total_bytes bounds
+  StreamBudget budget_;                      // every flow's buffers
   std::vector<FrameNumber> message_frames_;  // one message's frames, sized once
   bool segment_retained_ = false;
 };

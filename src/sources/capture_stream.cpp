@@ -80,6 +80,8 @@ class Stream {
   Expected<void> start(const std::string& path) {
     std::array<unsigned char, 4> magic{};
     const std::size_t seen = raw_.peek(magic.data(), magic.size());
+    state_->leading_bytes = magic;
+    state_->leading_size = seen;
     if (seen >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
       state_->compression = CaptureCompression::gzip;
       // 15 + 32: gzip or zlib header detected automatically, the largest window.

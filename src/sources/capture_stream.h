@@ -3,6 +3,7 @@
 // file, standard input ("-"), or a gzip or zstd compressed capture, recognized by its first bytes
 // (not its name), decompressed on the fly with zlib / libzstd. Without pcap headers, so that it
 // can be tested and used on its own.
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
@@ -21,7 +22,11 @@ struct CaptureStreamState {
   std::uint64_t raw_bytes_read = 0;       // bytes taken from the file or pipe (compressed)
   std::optional<std::uint64_t> raw_size;  // the file's size, for regular files
   CaptureCompression compression = CaptureCompression::none;
-  std::string error;  // why the stream stopped early (corrupt, truncated)
+  // The first bytes of the raw input, as looked at to recognize the compression (a plain pcap's
+  // magic number, say): readers that need them again do not open the file a second time.
+  std::array<unsigned char, 4> leading_bytes{};
+  std::size_t leading_size = 0;  // fewer than 4 when the input is that short
+  std::string error;             // why the stream stopped early (corrupt, truncated)
 };
 
 struct CaptureStream {

@@ -3,7 +3,6 @@
 #include <pcap/pcap.h>
 
 #include <cstdio>
-#include <fstream>
 
 #include "analysis/frame.h"
 #include "sources/capture_stream.h"
@@ -88,10 +87,10 @@ struct PcapFileSource::Impl {
 };
 
 namespace {
-bool pcap_file_has_nanosecond_magic(const std::string& path) {
-  std::ifstream probe(path, std::ios::binary);
-  unsigned char magic[4] = {};
-  if (!probe.read(reinterpret_cast<char*>(magic), sizeof magic)) return false;
+// A classic pcap's magic number says nanosecond (0xa1b23c4d, either byte order) or microsecond.
+bool nanosecond_magic(const CaptureStreamState& stream) {
+  if (stream.leading_size < 4) return false;
+  const auto& magic = stream.leading_bytes;
   const std::uint32_t magic_le = magic[0] | magic[1] << 8 | magic[2] << 16 | static_cast<std::uint32_t>(magic[3]) << 24;
   return magic_le == 0xa1b23c4d || magic_le == 0x4d3cb2a1;
 }
@@ -124,12 +123,12 @@ Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& pa
     reader.link_type = to_link_type(pcap_datalink(handle.get()));
     // What libpcap does not say directly: pcapng or pcap (a pcapng section header's major version
     // is 1, a pcap file header's 2), and a classic pcap's own timestamp precision (libpcap scales
-    // every record to the precision asked for), read from the magic number of a plain file.
-    // Compressed and piped pcaps cannot be probed twice: they are taken as nanosecond, which
-    // keeps every timestamp exact.
+    // every record to the precision asked for), read from the magic number of a plain file as the
+    // capture stream saw it (the file is opened once). Compressed and piped pcaps are taken as
+    // nanosecond, which keeps every timestamp exact.
     reader.pcapng = pcap_major_version(handle.get()) == 1;
     reader.nanosecond = reader.pcapng || reader.stream->compression != CaptureCompression::none || path == kStdinPath ||
-                        pcap_file_has_nanosecond_magic(path);
+                        nanosecond_magic(*reader.stream);
     reader.handle = std::move(handle);
     impl->advance(reader);
     if (reader.done) {

@@ -2,6 +2,7 @@
 // cause, never a silent short read. Compressed files are made by the gzip and zstd programs.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -85,6 +86,11 @@ TEST_CASE("plain, gzip and zstd files give the same bytes, and count the bytes r
     const auto size = std::filesystem::file_size(dir.path / name);
     CHECK(stream->state->raw_size == size);
     CHECK(stream->state->raw_bytes_read == size);
+    // The first raw bytes stay readable after the stream started, without opening the file again.
+    const std::vector<char> raw = read_file(dir.path / name);
+    REQUIRE(stream->state->leading_size == 4);
+    CHECK(std::equal(stream->state->leading_bytes.begin(), stream->state->leading_bytes.end(), raw.begin(),
+                     [](unsigned char a, char b) { return a == static_cast<unsigned char>(b); }));
   }
 }
 

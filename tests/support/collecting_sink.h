@@ -15,6 +15,8 @@ struct CollectingSink : PayloadSink {
     payloads.emplace_back(as_text(payload.bytes));
     meta.push_back(payload);
   }
+  std::vector<Payload> keepalives;  // the endpoints of each keep-alive event (no bytes)
+  void on_keepalive(const Payload& endpoints) override { keepalives.push_back(endpoints); }
 };
 
 }  // namespace sipmon::test
