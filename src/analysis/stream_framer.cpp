@@ -46,7 +46,8 @@ void StreamFramer::on_bytes(Bytes data, std::uint32_t end_seq, FramingContext& c
   const std::size_t max = budget.max_flow_bytes();
   if (buffer_.size() + data.size() > max || (!buffer_.empty() && !budget.make_room(buffer_, data.size()))) {
     // The unfinished message cannot be kept: drop it and find the next one.
-    sink.on_event(buffer_.size() + data.size() > max ? DecoderEvent::tcp_message_too_large : DecoderEvent::tcp_memory_full);
+    sink.on_event(buffer_.size() + data.size() > max ? DecoderEvent::tcp_message_too_large
+                                                     : DecoderEvent::tcp_memory_full);
     budget.replace(buffer_, {});
     lose_sync(budget);
   }

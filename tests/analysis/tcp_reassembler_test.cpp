@@ -137,7 +137,8 @@ TEST_CASE("flows beyond the table evict the least recently used, idle flows expi
   const std::string partial = request("INVITE", std::string(100, 'x')).substr(0, 60);
   for (std::uint16_t port = 1; port <= 5; ++port) {
     s.ts = port;
-    CHECK(s.at(partial, TcpSpec{.src_port = static_cast<std::uint16_t>(6000 + port)}) == FrameOutcome::tcp_segment_buffered);
+    CHECK(s.at(partial, TcpSpec{.src_port = static_cast<std::uint16_t>(6000 + port)}) ==
+          FrameOutcome::tcp_segment_buffered);
   }
   CHECK(s.decoder.events()[DecoderEvent::tcp_flow_evicted] == 1);
   CHECK(s.decoder.tcp_reassembler().flows_in_use() == 4);
@@ -152,8 +153,10 @@ TEST_CASE("TLS is counted as encrypted, a lone CRLFCRLF as a keep-alive, pure AC
   CHECK(s.at(std::string("\x16\x03\x01\x00\x05hello", 10), TcpSpec{.src_port = 40000, .dst_port = 5061}) ==
         FrameOutcome::encrypted_tls);
   // Mid-stream TLS on the SIPS port: no record header at the segment start, still encrypted.
-  CHECK(s.at("\x8a\x13 ciphertext", TcpSpec{.src_port = 5061, .dst_port = 40000, .seq = 77}) == FrameOutcome::encrypted_tls);
-  CHECK(s.at("\x8a\x13 not sip", TcpSpec{.src_port = 5062, .dst_port = 40000, .seq = 77}) == FrameOutcome::payload_not_sip);
+  CHECK(s.at("\x8a\x13 ciphertext", TcpSpec{.src_port = 5061, .dst_port = 40000, .seq = 77}) ==
+        FrameOutcome::encrypted_tls);
+  CHECK(s.at("\x8a\x13 not sip", TcpSpec{.src_port = 5062, .dst_port = 40000, .seq = 77}) ==
+        FrameOutcome::payload_not_sip);
   CHECK(s.send("\r\n\r\n") == FrameOutcome::none);
   CHECK(s.sink.payloads.empty());  // a keep-alive event, not a payload
   REQUIRE(s.sink.keepalives.size() == 1);
