@@ -80,7 +80,7 @@ TEST_CASE("bad push and grouping options fail before anything starts", "[metrics
   CHECK_FALSE((*outputs)->listening());
 }
 
-TEST_CASE("--web-config needs --listen, and --listen becomes a host and a port", "[metrics-options]") {
+TEST_CASE("metrics options: --web-config needs --listen, and --listen becomes a host and a port", "[metrics-options]") {
   MetricsOptions options;
   options.web_config = "/etc/sipmon/web.yml";
   CHECK_FALSE(metrics_outputs_config(options));
