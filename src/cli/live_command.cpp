@@ -274,13 +274,10 @@ int run_live(const LiveOptions& options) {
   }
   outputs.start_periodic_push();
 
-  // Everything is open and every thread started: from here on, the steady-state allow-list. It was
-  // traced for interface capture; HEP's sockets (accept, connect, reconnects) are not on it yet,
-  // so a run with --hep-listen or --hep-out goes without it (docs/live.md).
-  if (!hep.listener && !hep.sender) {
-    if (auto filtered = install_steady_state_filter(); !filtered)
-      std::cerr << "sipmon: warning: " << filtered.error().message << "\n";
-  }
+  // Everything is open and every thread started: from here on, the steady-state allow-list, HEP's
+  // sockets included (accept, connect and reconnects are on it: steady_state_seccomp_test.cpp).
+  if (auto filtered = install_steady_state_filter(); !filtered)
+    std::cerr << "sipmon: warning: " << filtered.error().message << "\n";
 
   std::string ports;
   for (std::uint16_t port : options.ports) ports += (ports.empty() ? "" : ",") + std::to_string(port);
