@@ -2,9 +2,10 @@
 // The one notion of "now" that expiry (Timer B, session expiry, BYE timeouts) runs on. Delays are
 // always measured between packet timestamps; only deciding that something has NOT happened needs
 // a clock: packet time in replay (so a replay gives the same answer however fast it runs), the
-// wall clock in live mode (so a dialog expires even when the network falls silent).
+// wall clock in live mode (so a dialog expires even when the network falls silent). The analysis
+// library never reads a clock itself: live, the caller passes the wall clock to Engine::tick(now)
+// (tests/analysis/no_clock_check.sh keeps it so).
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
 #include <limits>
 
@@ -32,6 +33,8 @@ class Clock {
   // Called for every frame. Never moves time backwards: frames of merged files, or of a live
   // capture's several CPUs, arrive slightly out of order.
   virtual void observe_packet(std::int64_t ts_ns) = 0;
+  // The caller's "now" (Engine::tick). Never moves time backwards either.
+  virtual void advance_to(std::int64_t now_ns) = 0;
   // Nanoseconds since the Unix epoch; INT64_MIN until the first packet (packet clock).
   virtual std::int64_t now_ns() const = 0;
   // How far `ts_ns` is from now. Only the packet clock ever answers other than `ordinary`.
@@ -46,6 +49,8 @@ class PacketClock final : public Clock {
  public:
   explicit PacketClock(std::int64_t max_step_ns) : max_step_ns_(max_step_ns) {}
   void observe_packet(std::int64_t ts_ns) override { now_ = std::max(now_, ts_ns); }
+  // In replay a caller's tick passes packet time too: the same as one more packet.
+  void advance_to(std::int64_t now_ns) override { observe_packet(now_ns); }
   std::int64_t now_ns() const override { return now_; }
   TimeStep step_to(std::int64_t ts_ns) const override {
     if (now_ == std::numeric_limits<std::int64_t>::min()) return TimeStep::ordinary;  // the first packet
@@ -59,14 +64,18 @@ class PacketClock final : public Clock {
   std::int64_t now_ = std::numeric_limits<std::int64_t>::min();
 };
 
-// Live capture: the system's real-time clock, which is what the kernel stamps packets with.
-class WallClock final : public Clock {
+// Live capture: the wall clock (CLOCK_REALTIME, which is what the kernel stamps packets with), as
+// the caller reads it and hands it to Engine::tick(now). Packet timestamps do not move it: a HEP
+// sender's clock or one wrong kernel stamp must not time out every call. INT64_MIN (nothing
+// expires) until the first tick.
+class CallerClock final : public Clock {
  public:
   void observe_packet(std::int64_t /*ts_ns*/) override {}
-  std::int64_t now_ns() const override {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-  }
+  void advance_to(std::int64_t now_ns) override { now_ = std::max(now_, now_ns); }
+  std::int64_t now_ns() const override { return now_; }
+
+ private:
+  std::int64_t now_ = std::numeric_limits<std::int64_t>::min();
 };
 
 // Seconds from `from_ns` to `to_ns`, exact to the nanosecond for any realistic delay, and defined

@@ -11,7 +11,7 @@ namespace sipmon {
 Engine::Engine(EngineConfig config)
     : config_(std::move(config)),
       decoder_(config_.decoder),
-      clock_(config_.wall_clock ? std::unique_ptr<Clock>(std::make_unique<WallClock>())
+      clock_(config_.wall_clock ? std::unique_ptr<Clock>(std::make_unique<CallerClock>())
                                 : std::unique_ptr<Clock>(std::make_unique<PacketClock>(config_.max_time_step_ns))),
       calls_(config_.calls),
       transactions_(config_.transactions),
@@ -128,7 +128,8 @@ void Engine::on_message_payload(const Payload& payload, std::uint32_t wire_len) 
   settle_frame();
 }
 
-void Engine::tick() {
+void Engine::tick(std::int64_t now_ns) {
+  clock_->advance_to(now_ns);
   calls_.advance(clock_->now_ns());
   media_.advance(clock_->now_ns());
 }

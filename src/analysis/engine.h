@@ -1,7 +1,7 @@
 #pragma once
 // The analysis engine: the one place both live and replay feed frames into. It owns the decoder
-// state and all counters; time comes only from the frames (but for deciding that something did
-// not happen in live mode: see clock.h).
+// state and all counters; time comes only from the frames and, live, from the caller's tick(now)
+// (clock.h): the engine reads no clock.
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -29,7 +29,8 @@ struct EngineConfig {
   std::vector<std::uint16_t> ports;
   // Session attempts, registrations and dialogs: table caps and timers.
   CallTrackerConfig calls = {};
-  // Expiry (Timer B, session expiry) runs on packet time in replay, on the wall clock live.
+  // Expiry (Timer B, session expiry) runs on packet time in replay; live (true) on the wall clock
+  // that the caller passes to Engine::tick(now), packet timestamps aside (clock.h, CallerClock).
   bool wall_clock = false;
   // Size and time windows of the transaction table (allocated once, when the engine is built).
   TransactionTableConfig transactions{};
@@ -62,9 +63,12 @@ class Engine final : public FrameSink, private PayloadSink {
   // as an outlier and counted, and media streams still open are finished (so that every stream
   // is in the report's histograms). Call before the final report() of a replay.
   void finish();
-  // Runs the expiry of calls without a frame: live mode calls it periodically so that a silent
-  // network still times out attempts and expires dialogs (a no-op on packet time).
-  void tick();
+  // Moves the clock to `now_ns` (never backwards) and runs the expiry of calls and media streams.
+  // Live mode calls it with the wall clock before each batch of frames and periodically, so that a
+  // silent network still times out attempts and expires dialogs; report() tells media ages at the
+  // time of the last tick. In replay the packets move the clock; a tick with a packet time is the
+  // same as one more packet's time.
+  void tick(std::int64_t now_ns);
 
   // A snapshot of everything counted so far (allocates; not for the per-packet path).
   Report report() const;

@@ -1,26 +1,19 @@
 #include "cli/live_command.h"
 
-#include <cerrno>
-#include <cmath>
-#include <csignal>
-#include <cstring>
+#include <chrono>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <utility>
 
-#include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
-#include <unistd.h>
-
 #include "analysis/engine.h"
 #include "cli/exit_codes.h"
 #include "cli/hep_options.h"
 #include "cli/progress.h"
+#include "live/live_outputs.h"
+#include "live/live_session.h"
+#include "live/stop_signals.h"
 #include "outputs/atomic_file.h"
-#include "outputs/json_report.h"
-#include "outputs/text_summary.h"
 #include "sources/capture_privileges.h"
 #include "sources/ebpf_live_source.h"
 #include "sources/interface_tracker.h"
@@ -31,30 +24,6 @@ namespace sipmon {
 namespace {
 
 const std::map<std::string, double> kTimeUnits{{"s", 1}, {"m", 60}, {"h", 3600}, {"ms", 0.001}};
-
-// Owns a file descriptor made for the event loop.
-struct Fd {
-  explicit Fd(int value) : fd(value) {}
-  Fd(Fd&& other) noexcept : fd(std::exchange(other.fd, -1)) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-  int fd;
-};
-
-Fd make_timer(double seconds, bool periodic) {
-  Fd timer(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK));
-  if (timer.fd < 0 || seconds <= 0) return timer;
-  itimerspec spec{};
-  spec.it_value.tv_sec = static_cast<time_t>(seconds);
-  spec.it_value.tv_nsec = static_cast<long>(std::fmod(seconds, 1.0) * 1e9);
-  if (spec.it_value.tv_sec == 0 && spec.it_value.tv_nsec == 0) spec.it_value.tv_nsec = 1;
-  if (periodic) spec.it_interval = spec.it_value;
-  timerfd_settime(timer.fd, 0, &spec, nullptr);
-  return timer;
-}
 
 struct Opened {
   std::unique_ptr<LiveSource> source;
@@ -93,38 +62,17 @@ struct HepParts {
   std::unique_ptr<HepSender> sender;
 };
 
-Report snapshot(const Engine& engine, const LiveSource* source, const HepParts& hep, const LiveOptions& options) {
-  Report report = engine.report();
-  if (source) {
-    const LiveCounters counters = source->counters();
-    report.capture.live = LiveCaptureReport{
-        .source = source->name(), .interfaces = options.interfaces, .kernel = counters.kernel, .drops = counters.drops};
+int exit_status(const LiveOutcome& outcome) {
+  switch (outcome.reason) {
+    case LiveOutcome::Reason::loop_failed:
+    case LiveOutcome::Reason::source_failed:
+      return kExitUsage;  // the report was still delivered, as far as it goes
+    case LiveOutcome::Reason::stop_signal:
+    case LiveOutcome::Reason::duration:
+    case LiveOutcome::Reason::source_ended:
+      break;
   }
-  if (hep.ingest) {
-    report.capture.hep_in = hep.ingest->report();
-    report.capture.hep_in->socket_drops = hep.listener->socket_drops();
-  }
-  if (hep.sender) report.capture.hep_out = hep.sender->report();
-  return report;
-}
-
-// How often the Prometheus registry is brought up to date while capturing: scrapes and pushes
-// read it in between, so this bounds how stale a scraped figure can be.
-constexpr double kMetricsRefreshSeconds = 1.0;
-
-void publish(const Report& report, const InterfaceTracker& interfaces, MetricsOutputs& outputs) {
-  outputs.metrics().update(report);
-  if (report.capture.live) outputs.metrics().update_capture_drops(report.capture.live->drops);
-  outputs.metrics().update_capture_interfaces(interfaces.status(InterfaceTracker::Clock::now()));
-}
-
-bool write_report(const Report& report, const std::string& path) {
-  if (path.empty()) return true;
-  if (auto written = write_file_atomically(path, render_json_report(report)); !written) {
-    std::cerr << "sipmon: " << written.error().message << "\n";
-    return false;
-  }
-  return true;
+  return outcome.delivered ? kExitOk : kExitOutputFailed;
 }
 
 std::string join(const std::vector<std::string>& items) {
@@ -214,17 +162,13 @@ int run_live(const LiveOptions& options) {
     return kExitUsage;
   }
 
-  // Block the stop signals before anything else so they arrive through signalfd, in the loop. A
-  // shell starts background jobs with SIGINT ignored; an ignored signal is discarded, not queued,
-  // so restore the default disposition first (blocked, it still cannot kill the process).
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
-  Fd signals(signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK));
+  // Before anything else, and before any thread starts: the stop signals arrive through a
+  // signalfd, in the session's loop (live/stop_signals.h).
+  auto stop = StopSignals::open();
+  if (!stop) {
+    std::cerr << "sipmon: " << stop.error().message << "\n";
+    return kExitUsage;
+  }
 
   std::optional<RunAsUser> user;
   if (!options.user.empty()) {
@@ -274,7 +218,17 @@ int run_live(const LiveOptions& options) {
     if (user) return kExitUsage;
   }
 
-  auto started = MetricsOutputs::start(options.metrics);
+  auto peers = load_peers(options.metrics);
+  if (!peers) {
+    std::cerr << "sipmon: " << peers.error().message << "\n";
+    return kExitUsage;
+  }
+  auto metrics_config = metrics_outputs_config(options.metrics);
+  if (!metrics_config) {
+    std::cerr << "sipmon: " << metrics_config.error().message << "\n";
+    return kExitUsage;
+  }
+  auto started = MetricsOutputs::start(*metrics_config);
   if (!started) {
     std::cerr << "sipmon: " << started.error().message << "\n";
     return kExitUsage;
@@ -290,51 +244,40 @@ int run_live(const LiveOptions& options) {
   }
   if (outputs.listening()) std::cerr << "sipmon: serving metrics on " << outputs.listen_url() << "\n";
 
-  // Live, timeouts and session expiry run on the wall clock (docs/metrics.md, "Time").
-  EngineConfig config{
-      .ports = options.ports, .wall_clock = true, .peers = outputs.peers(), .observer = hep.sender.get()};
+  // Live, timeouts and session expiry run on the wall clock, which the session passes to the
+  // engine (docs/metrics.md, "Time").
+  EngineConfig config{.ports = options.ports, .wall_clock = true, .peers = *peers, .observer = hep.sender.get()};
   apply_engine_table_options(options.tables, config);
   Engine engine(std::move(config));
   if (hep.listener) hep.ingest = std::make_unique<HepIngest>(hep_ingest_config(options.hep), engine);
-  publish(snapshot(engine, source, hep, options), tracker, outputs);  // every family present from the first scrape
-  outputs.start_periodic_push();
-  Fd metrics_timer = make_timer(kMetricsRefreshSeconds, true);
-  Fd report_timer = make_timer(options.report_interval_s, true);
-  Fd duration_timer = make_timer(options.duration_s, false);
+
   // Nobody reads a status line in a pipe or a CI log: only on a terminal or in the journal.
   const bool show_status = options.status_interval_s > 0 && stderr_is_watched();
-  Fd status_timer = make_timer(show_status ? options.status_interval_s : 0, true);
-  Fd epoll(epoll_create1(EPOLL_CLOEXEC));
-  enum : std::uint32_t { kSource, kSignal, kReportTimer, kDurationTimer, kMetricsTimer, kHep, kStatusTimer, kLinks };
-  auto watch = [&](int fd, std::uint32_t tag) {
-    epoll_event event{};
-    event.events = EPOLLIN;
-    event.data.u32 = tag;
-    return epoll_ctl(epoll.fd, EPOLL_CTL_ADD, fd, &event) == 0;
-  };
-  bool watching = epoll.fd >= 0 && signals.fd >= 0 && watch(signals.fd, kSignal) && metrics_timer.fd >= 0 &&
-                  watch(metrics_timer.fd, kMetricsTimer);
-  if (source) {
-    for (int fd : source->poll_fds()) watching = watching && watch(fd, kSource);
-  }
-  if (hep.listener) watching = watching && watch(hep.listener->poll_fd(), kHep);
-  if (link_watch) watching = watching && watch(link_watch->fd(), kLinks);
-  if (options.report_interval_s > 0)
-    watching = watching && report_timer.fd >= 0 && watch(report_timer.fd, kReportTimer);
-  if (options.duration_s > 0) watching = watching && duration_timer.fd >= 0 && watch(duration_timer.fd, kDurationTimer);
-  if (show_status) watching = watching && status_timer.fd >= 0 && watch(status_timer.fd, kStatusTimer);
-  if (!watching) {
-    std::cerr << "sipmon: cannot set up the event loop: " << std::strerror(errno) << "\n";
+  using Seconds = std::chrono::duration<double>;
+  LiveSessionConfig session_config{.report_interval = Seconds(options.report_interval_s),
+                                   .status_interval = Seconds(show_status ? options.status_interval_s : 0),
+                                   .duration = Seconds(options.duration_s)};
+  LiveParts parts{.capture = source,
+                  .interfaces = options.interfaces,
+                  .links = link_watch ? &*link_watch : nullptr,
+                  .tracker = &tracker,
+                  .hep_listener = hep.listener.get(),
+                  .hep_ingest = hep.ingest.get(),
+                  .hep_sender = hep.sender.get(),
+                  .hep_flush_seconds = kHepFlushSeconds};
+  LiveOutputs publisher(LiveOutputsConfig{.report_path = options.out, .json = options.json}, outputs, tracker,
+                        std::cout, std::cerr);
+  LiveSession session(std::move(session_config), std::move(parts), engine, **stop, publisher, std::cerr);
+  if (auto opened = session.open(); !opened) {
+    std::cerr << "sipmon: " << opened.error().message << "\n";
     return kExitUsage;
   }
+  outputs.start_periodic_push();
 
-  // Everything is open and every thread started: from here on, the steady-state allow-list. It was
-  // traced for interface capture; HEP's sockets (accept, connect, reconnects) are not on it yet,
-  // so a run with --hep-listen or --hep-out goes without it (docs/live.md).
-  if (!hep.listener && !hep.sender) {
-    if (auto filtered = install_steady_state_filter(); !filtered)
-      std::cerr << "sipmon: warning: " << filtered.error().message << "\n";
-  }
+  // Everything is open and every thread started: from here on, the steady-state allow-list, HEP's
+  // sockets included (accept, connect and reconnects are on it: steady_state_seccomp_test.cpp).
+  if (auto filtered = install_steady_state_filter(); !filtered)
+    std::cerr << "sipmon: warning: " << filtered.error().message << "\n";
 
   std::string ports;
   for (std::uint16_t port : options.ports) ports += (ports.empty() ? "" : ",") + std::to_string(port);
@@ -347,86 +290,9 @@ int run_live(const LiveOptions& options) {
               << std::endl;
   }
 
-  bool running = true;
-  int status = kExitOk;
-  while (running) {
-    epoll_event events[8];
-    const int ready = epoll_wait(epoll.fd, events, 8, -1);
-    if (ready < 0) {
-      if (errno == EINTR) continue;
-      std::cerr << "sipmon: epoll_wait: " << std::strerror(errno) << "\n";
-      status = kExitUsage;
-      break;
-    }
-    for (int i = 0; i < ready; ++i) {
-      std::uint64_t expirations = 0;
-      switch (events[i].data.u32) {
-        case kSource:
-          source->drain(engine);
-          break;
-        case kHep:
-          hep.listener->drain(*hep.ingest);
-          break;
-        case kReportTimer:
-          if (::read(report_timer.fd, &expirations, sizeof expirations) > 0) {
-            write_report(snapshot(engine, source, hep, options), options.out);
-          }
-          break;
-        case kMetricsTimer:
-          if (::read(metrics_timer.fd, &expirations, sizeof expirations) > 0) {
-            engine.tick();  // a silent network still times out attempts and expires dialogs
-            publish(snapshot(engine, source, hep, options), tracker, outputs);
-          }
-          break;
-        case kStatusTimer:
-          if (::read(status_timer.fd, &expirations, sizeof expirations) > 0) {
-            std::cerr << "sipmon: status: " << render_status_line(snapshot(engine, source, hep, options)) << std::endl;
-          }
-          break;
-        case kLinks:
-          if (source) tracker.follow(*link_watch, *source, std::cerr);
-          break;
-        case kSignal: {
-          // Taken, so that it is not delivered again once the stop signals are unblocked below.
-          signalfd_siginfo taken{};
-          (void)!::read(signals.fd, &taken, sizeof taken);
-          running = false;
-          break;
-        }
-        case kDurationTimer:
-          running = false;
-          break;
-      }
-    }
-  }
-
-  // Stop taking packets, then empty what the kernel already buffered: the report covers every
-  // packet captured up to the stop.
-  if (source) {
-    source->stop();
-    source->drain(engine);
-    source->drain(engine);
-  }
-  if (hep.listener) {
-    hep.listener->drain(*hep.ingest);  // what the sockets already hold
-    hep.listener->stop();
-  }
-  if (hep.sender) hep.sender->finish(kHepFlushSeconds);
-  engine.tick();
-  const Report report = snapshot(engine, source, hep, options);
-  publish(report, tracker, outputs);
-  // Files first, the network last (bounded by --push-timeout): a hung gateway costs its push, never
-  // the report, and the stop signal was already taken.
-  if (!write_report(report, options.out)) status = kExitOutputFailed;
-  std::cout << (options.json ? render_json_report(report) : render_text_summary(report)) << std::flush;
-  // Everything local is delivered: a second SIGTERM/SIGINT now ends sipmon at once (default action)
-  // instead of waiting for the final push.
-  sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
-  if (auto pushed = outputs.stop_periodic_push(); !pushed) {
-    std::cerr << "sipmon: final " << pushed.error().message << "\n";
-    if (status == kExitOk) status = kExitOutputFailed;
-  }
-  return status;
+  const LiveOutcome outcome = session.run();
+  if (outcome.reason == LiveOutcome::Reason::loop_failed) std::cerr << "sipmon: " << outcome.message << "\n";
+  return exit_status(outcome);
 }
 
 }  // namespace sipmon

@@ -1,19 +1,8 @@
 #include "cli/metrics_options.h"
 
-#include <signal.h>
-
 #include <charconv>
 #include <cmath>
-#include <condition_variable>
-#include <iostream>
 #include <map>
-#include <mutex>
-#include <thread>
-
-#include "outputs/atomic_file.h"
-#include "outputs/metrics_http_server.h"
-#include "outputs/pushgateway_client.h"
-#include "outputs/web_config.h"
 
 namespace sipmon {
 namespace {
@@ -172,47 +161,17 @@ Expected<PushTarget> parse_push_url(std::string_view url) {
   return PushTarget{std::string(scheme) + "://" + std::string(host), std::string(port)};
 }
 
-struct MetricsOutputs::Servers {
-  std::string listen_address;
-  std::unique_ptr<MetricsHttpServer> http;
-  std::unique_ptr<PushgatewayClient> gateway;
+Expected<std::shared_ptr<const PeerTable>> load_peers(const MetricsOptions& options) {
+  if (options.peers_file.empty()) return std::shared_ptr<const PeerTable>();
+  auto peers = PeerTable::load(options.peers_file);
+  if (!peers) return tl::unexpected(peers.error());
+  return std::make_shared<const PeerTable>(std::move(*peers));
+}
 
-  std::mutex push_mutex;  // one push at a time (the periodic thread and a final push)
-  std::mutex stop_mutex;
-  std::condition_variable stop_requested_cv;
-  bool stop_requested = false;
-  std::thread push_thread;
-
-  void stop_push_thread() {
-    {
-      const std::lock_guard lock(stop_mutex);
-      stop_requested = true;
-    }
-    stop_requested_cv.notify_all();
-    if (!push_thread.joinable()) return;
-    if (gateway) gateway->cancel();  // a push under way must not hold the stop up
-    push_thread.join();
-    if (gateway) gateway->resume();
-  }
-
-  ~Servers() { stop_push_thread(); }
-};
-
-MetricsOutputs::MetricsOutputs(const MetricsOptions& options, PrometheusMetricsOptions metrics_options)
-    : options_(options), metrics_(metrics_options), servers_(std::make_unique<Servers>()) {}
-
-MetricsOutputs::~MetricsOutputs() = default;
-
-Expected<std::unique_ptr<MetricsOutputs>> MetricsOutputs::start(const MetricsOptions& options) {
-  std::unique_ptr<MetricsOutputs> outputs(
-      new MetricsOutputs(options, PrometheusMetricsOptions{.compat_sip_exporter = options.compat == "sip-exporter"}));
-  Servers& servers = *outputs->servers_;
-
-  if (!options.peers_file.empty()) {
-    auto peers = PeerTable::load(options.peers_file);
-    if (!peers) return tl::unexpected(peers.error());
-    outputs->peers_ = std::make_shared<const PeerTable>(std::move(*peers));
-  }
+Expected<MetricsOutputsConfig> metrics_outputs_config(const MetricsOptions& options) {
+  MetricsOutputsConfig config;
+  config.metrics.compat_sip_exporter = options.compat == "sip-exporter";
+  config.prom_file = options.prom_file;
 
   if (!options.push_url.empty()) {
     auto target = parse_push_url(options.push_url);
@@ -222,98 +181,25 @@ Expected<std::unique_ptr<MetricsOutputs>> MetricsOutputs::start(const MetricsOpt
     if (options.job.empty() || options.job.find_first_of("/?#% ") != std::string::npos) {
       return make_error(ErrorKind::usage, "--job " + options.job + ": not usable in a URL path");
     }
-    const auto timeout = std::chrono::milliseconds(std::lround(options.push_timeout_s * 1000));
-    servers.gateway = std::make_unique<PushgatewayClient>(target->base(), options.job, *labels, timeout);
-    outputs->metrics_.add_push_failures(0);  // the family exists from the start: 0 is measured
+    config.push = MetricsPushConfig{.base = target->base(),
+                                    .job = options.job,
+                                    .labels = std::move(*labels),
+                                    .timeout = std::chrono::milliseconds(std::lround(options.push_timeout_s * 1000)),
+                                    .interval = std::chrono::duration<double>(options.push_interval_s)};
   } else if (!options.grouping.empty()) {
     return make_error(ErrorKind::usage, "--grouping needs --push");
-  }
-
-  if (!options.prom_file.empty()) {
-    if (auto writable = check_output_path("--prom-file", options.prom_file); !writable)
-      return make_error(ErrorKind::usage, writable.error().message);
   }
 
   if (!options.web_config.empty() && !options.listen_requested)
     return make_error(ErrorKind::usage, "--web-config protects --listen: give --listen too");
   if (options.listen_requested) {
-    WebConfig web;
-    if (!options.web_config.empty()) {
-      auto loaded = load_web_config(options.web_config);
-      if (!loaded) return tl::unexpected(loaded.error());
-      web = std::move(*loaded);
-    }
     auto address = listen_address(options.listen, options.default_listen_host);
     if (!address) return tl::unexpected(address.error());
     const auto colon = address->rfind(':');
-    PrometheusMetrics& metrics = outputs->metrics_;
-    auto http = MetricsHttpServer::start(address->substr(0, colon), address->substr(colon + 1), web,
-                                         MetricsHttpLimits{}, [&metrics] { return metrics.render(); });
-    if (!http) {
-      return make_error(ErrorKind::usage,
-                        "--listen " + *address + ": cannot serve metrics there: " + http.error().message);
-    }
-    servers.http = std::move(*http);
-    servers.listen_address = (servers.http->tls() ? "https://" : "http://") + *address;
+    config.listen = MetricsListenConfig{
+        .host = address->substr(0, colon), .port = address->substr(colon + 1), .web_config_path = options.web_config};
   }
-  return outputs;
-}
-
-bool MetricsOutputs::listening() const { return servers_->http != nullptr; }
-
-std::string MetricsOutputs::listen_url() const { return servers_->listen_address + "/metrics"; }
-
-bool MetricsOutputs::pushing() const { return servers_->gateway != nullptr; }
-
-Expected<void> MetricsOutputs::push() {
-  if (!servers_->gateway) return {};
-  const std::lock_guard lock(servers_->push_mutex);
-  auto pushed = servers_->gateway->push(metrics_.render());
-  if (pushed) return {};
-  metrics_.add_push_failures(1);
-  return tl::unexpected(pushed.error());
-}
-
-void MetricsOutputs::start_periodic_push() {
-  if (!servers_->gateway || servers_->push_thread.joinable()) return;
-  servers_->push_thread = std::thread([this] {
-    Servers& servers = *servers_;
-    std::unique_lock lock(servers.stop_mutex);
-    while (!servers.stop_requested_cv.wait_for(lock, push_interval(), [&servers] { return servers.stop_requested; })) {
-      lock.unlock();
-      if (auto pushed = push(); !pushed) std::cerr << "sipmon: " << pushed.error().message << "\n";
-      lock.lock();
-    }
-  });
-}
-
-Expected<void> MetricsOutputs::stop_periodic_push() {
-  servers_->stop_push_thread();
-  return push();
-}
-
-Expected<void> MetricsOutputs::write_prom_file() {
-  if (options_.prom_file.empty()) return {};
-  return write_file_atomically(options_.prom_file, metrics_.render());
-}
-
-void block_termination_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
-
-int wait_for_termination_signal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  int signal = 0;
-  while (sigwait(&set, &signal) != 0) {
-  }
-  return signal;
+  return config;
 }
 
 }  // namespace sipmon

@@ -1,24 +1,17 @@
 #pragma once
-// The Prometheus outputs a command can ask for, shared by `replay` and `live`:
+// The Prometheus options a command can take, shared by `replay` and `live`, and their translation
+// into what src/outputs runs (outputs/metrics_outputs.h):
 //   --listen [ADDR]   /metrics and /healthz over HTTP (replay: 127.0.0.1:9160, live: 0.0.0.0:9160),
 //                     with --web-config FILE for basic auth and TLS (outputs/web_config.h)
 //   --push URL        Pushgateway, with --job, repeatable --grouping KEY=VALUE and --push-timeout
 //   --prom-file FILE  exposition file for node_exporter's textfile collector (replay)
 //   --compat sip-exporter
 //   --peers FILE      per-peer request/response counts (the engine counts them; see EngineConfig)
-// All three read the one registry of PrometheusMetrics.
 //
-// How a command uses it:
-//   block_termination_signals();                  // before any thread starts (only if it waits)
-//   auto outputs = MetricsOutputs::start(opts);   // binds --listen (a busy port fails here), checks
-//                                                 // that --prom-file can be written
-//   Engine engine(EngineConfig{..., .peers = outputs->peers()});
-//   ... feed the engine; outputs->metrics().update(engine.report()) whenever figures change ...
-//   outputs->write_prom_file();                   // replay: files first,
-//   outputs->push();                              // then the network, bounded by --push-timeout
-//   outputs->start_periodic_push(); ... outputs->stop_periodic_push();   // live
-//   if (outputs->listening()) wait_for_termination_signal();
-#include <chrono>
+// How a command wires them:
+//   auto peers = load_peers(opts);                       // for EngineConfig::peers
+//   auto config = metrics_outputs_config(opts);          // every option checked, nothing started
+//   auto outputs = MetricsOutputs::start(*config);       // binds --listen (a busy port fails here)
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -28,7 +21,7 @@
 
 #include "analysis/error.h"
 #include "analysis/peer_table.h"
-#include "outputs/prometheus_metrics.h"
+#include "outputs/metrics_outputs.h"
 
 namespace sipmon {
 
@@ -71,54 +64,11 @@ struct PushTarget {
 // "http://HOST[:PORT][/]" (https too); the port defaults to the Pushgateway's 9091.
 Expected<PushTarget> parse_push_url(std::string_view url);
 
-class MetricsOutputs {
- public:
-  // Validates the options, creates the registry, binds the listener and checks that --prom-file
-  // can be written. Errors say which option is wrong (or which address is busy).
-  static Expected<std::unique_ptr<MetricsOutputs>> start(const MetricsOptions& options);
-  ~MetricsOutputs();
+// Checks every metrics option together (--grouping needs --push, --web-config needs --listen, ...)
+// and says which one is wrong; starts nothing.
+Expected<MetricsOutputsConfig> metrics_outputs_config(const MetricsOptions& options);
 
-  PrometheusMetrics& metrics() { return metrics_; }
-  // The --peers table for EngineConfig::peers, or null.
-  std::shared_ptr<const PeerTable> peers() const { return peers_; }
-
-  bool listening() const;
-  std::string listen_url() const;  // "http://ADDR/metrics", for the log
-  bool pushing() const;
-  bool writes_prom_file() const { return !options_.prom_file.empty(); }
-  std::chrono::duration<double> push_interval() const {
-    return std::chrono::duration<double>(options_.push_interval_s);
-  }
-
-  // One push of the whole registry, bounded by --push-timeout. A failure is counted in
-  // sipmon_push_failures_total and its error names the URL; nothing else is affected. No-op
-  // without --push.
-  Expected<void> push();
-  // Writes --prom-file atomically. No-op without it.
-  Expected<void> write_prom_file();
-
-  // `live`: pushes every push_interval() on a thread of its own until stop_periodic_push(), which
-  // makes one last push (call it after the last update(), on SIGTERM/SIGINT): a periodic push
-  // still under way is cancelled first, so stopping takes at most about --push-timeout. A failed
-  // push is logged on stderr and counted; the capture never waits for the gateway. No-op without
-  // --push.
-  void start_periodic_push();
-  Expected<void> stop_periodic_push();
-
- private:
-  MetricsOutputs(const MetricsOptions& options, PrometheusMetricsOptions metrics_options);
-
-  struct Servers;
-  MetricsOptions options_;
-  PrometheusMetrics metrics_;
-  std::shared_ptr<const PeerTable> peers_;
-  std::unique_ptr<Servers> servers_;
-};
-
-// Blocks SIGINT and SIGTERM in the calling thread and every thread it starts afterwards, so that
-// wait_for_termination_signal() receives them instead of the default action killing the process.
-void block_termination_signals();
-// Waits for SIGINT or SIGTERM (blocked beforehand) and returns its number.
-int wait_for_termination_signal();
+// The --peers table for EngineConfig::peers, or null without --peers.
+Expected<std::shared_ptr<const PeerTable>> load_peers(const MetricsOptions& options);
 
 }  // namespace sipmon

@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/exit_codes.h"
+#include "live/stop_signals.h"
 #include "outputs/atomic_file.h"
 #include "outputs/json_report.h"
 #include "outputs/text_summary.h"
@@ -38,8 +39,28 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
 int run_replay(const ReplayOptions& options) {
   // Before the input is read: a busy --listen port, a bad --push URL or an output path that
   // cannot be written fails at start-up, not after a long replay.
-  if (options.metrics.listen_requested) block_termination_signals();
-  auto metrics = MetricsOutputs::start(options.metrics);
+  // With --listen the figures are served until SIGINT/SIGTERM: block them before the server's
+  // threads start, and wait for them on the signalfd (live/stop_signals.h).
+  std::unique_ptr<StopSignals> stop;
+  if (options.metrics.listen_requested) {
+    auto opened = StopSignals::open();
+    if (!opened) {
+      std::cerr << "sipmon: " << opened.error().message << "\n";
+      return kExitUsage;
+    }
+    stop = std::move(*opened);
+  }
+  auto peers = load_peers(options.metrics);
+  if (!peers) {
+    std::cerr << "sipmon: " << peers.error().message << "\n";
+    return kExitUsage;
+  }
+  auto metrics_config = metrics_outputs_config(options.metrics);
+  if (!metrics_config) {
+    std::cerr << "sipmon: " << metrics_config.error().message << "\n";
+    return kExitUsage;
+  }
+  auto metrics = MetricsOutputs::start(*metrics_config);
   if (!metrics) {
     std::cerr << "sipmon: " << metrics.error().message << "\n";
     return kExitUsage;
@@ -57,7 +78,7 @@ int run_replay(const ReplayOptions& options) {
     return kExitUsage;
   }
   ReplayInputOptions input = options.input;
-  input.peers = (*metrics)->peers();
+  input.peers = *peers;
   input.observer = hep_sender->get();
   Expected<Report> report = replay_captures(input, std::cerr);
   if (!report) {
@@ -84,7 +105,7 @@ int run_replay(const ReplayOptions& options) {
   deliver((*metrics)->push());
   if ((*metrics)->listening()) {
     std::cerr << "sipmon: serving " << (*metrics)->listen_url() << " until interrupted (SIGINT/SIGTERM)\n";
-    wait_for_termination_signal();
+    stop->wait();
   }
   return status;
 }

@@ -39,6 +39,12 @@ class LiveSource {
   // Stops taking packets from the interfaces; what is already buffered can still be drained.
   virtual void stop() = 0;
   virtual LiveCounters counters() const = 0;
+  // Whether the source can still deliver frames. A source that ends (a finite one, as in tests)
+  // or fails (failure() says why) ends the live run; what it still holds is drained first. The
+  // capture sources run until stopped.
+  enum class State { running, ended, failed };
+  virtual State state() const { return State::running; }
+  virtual std::string failure() const { return {}; }
   // Points the capture of `interface` at the index it came back with after being deleted and
   // re-created. False when this source cannot (libpcap's handle is bound for its lifetime, and
   // opening a new one needs CAP_NET_RAW, which is dropped) or the kernel refused.

@@ -1,6 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <chrono>
 #include <string>
 
 #include "analysis/engine.h"
@@ -22,11 +21,6 @@ std::string invite(std::string_view call_id, bool with_call_id = true) {
 
 constexpr std::int64_t kSecond = 1'000'000'000;
 
-std::int64_t wall_now() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 TEST_CASE("replay: Timer B runs on packet time, and only packets move it", "[engine][calls]") {
@@ -34,7 +28,7 @@ TEST_CASE("replay: Timer B runs on packet time, and only packets move it", "[eng
   const auto first = sip_udp_frame(invite("one"));
   const auto second = sip_udp_frame(invite("two"));
   engine.on_frame(make_frame(first, LinkType::ethernet, 100 * kSecond));
-  engine.tick();  // the packet clock has not moved: nothing times out, however long the replay takes
+  engine.tick(100 * kSecond);  // replay ticks with packet time: nothing times out, however long the replay takes
   CHECK(engine.report().rfc6076->sessions.pending == 1);
   engine.on_frame(make_frame(second, LinkType::ethernet, 133 * kSecond));
   const Report report = engine.report();
@@ -43,18 +37,27 @@ TEST_CASE("replay: Timer B runs on packet time, and only packets move it", "[eng
   CHECK(report.rfc6076->sessions.pending == 1);
 }
 
-TEST_CASE("live: Timer B runs on the wall clock, also when no packet arrives", "[engine][calls]") {
+TEST_CASE("live: Timer B runs on the caller's clock, also when no packet arrives", "[engine][calls]") {
   EngineConfig config;
   config.wall_clock = true;
   Engine engine(config);
   const auto old_invite = sip_udp_frame(invite("old"));
   const auto new_invite = sip_udp_frame(invite("new"));
-  engine.on_frame(make_frame(old_invite, LinkType::ethernet, wall_now() - 40 * kSecond));
-  engine.on_frame(make_frame(new_invite, LinkType::ethernet, wall_now()));
-  engine.tick();
-  const Report report = engine.report();
+  const std::int64_t now = 1'700'000'000 * kSecond;
+  engine.tick(now);
+  engine.on_frame(make_frame(old_invite, LinkType::ethernet, now - 40 * kSecond));
+  // Timer B (32 s) of the old INVITE has passed at `now`: the next frame's time check expires it.
+  // Packet time does not move the live clock: this stamp, an hour ahead, leaves `now` alone.
+  engine.on_frame(make_frame(new_invite, LinkType::ethernet, now + 3600 * kSecond));
+  engine.tick(now);
+  Report report = engine.report();
   CHECK(report.rfc6076->sessions.timeouts == 1);
   CHECK(report.rfc6076->sessions.pending == 1);
+  engine.tick(now - 3600 * kSecond);  // a clock stepped back never moves expiry backwards
+  engine.tick(now + 3600 * kSecond + 33 * kSecond);
+  report = engine.report();
+  CHECK(report.rfc6076->sessions.timeouts == 2);
+  CHECK(report.rfc6076->sessions.pending == 0);
 }
 
 TEST_CASE("a message with a defect in a mandatory header is no attempt", "[engine][calls]") {

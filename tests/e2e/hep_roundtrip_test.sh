@@ -53,6 +53,12 @@ for transport in udp tcp; do
     --out "$work/hep-$transport.json" >"$work/live-$transport.out" 2>"$work/live-$transport.err" &
   live_pid=$!; pids+=("$live_pid")
   wait_for_line "$work/live-$transport.err" "receiving HEP on 127.0.0.1:$port" 10
+  # The steady-state seccomp filter holds HEP runs too (every thread: the metrics server's as well).
+  if [[ $(id -u) -eq 0 ]]; then
+    for task in /proc/"$live_pid"/task/*; do
+      grep -qE "^Seccomp:\s*2$" "$task/status" || { echo "FAIL: thread ${task##*/} of a HEP run has no seccomp filter" >&2; exit 1; }
+    done
+  fi
   "$SIPMON" replay "${captures[@]}" --hep-out "127.0.0.1:$port" --hep-transport "$transport" --hep-key "k-$transport" \
     --hep-id 25 --json >"$work/sender-$transport.json"
   sleep 1.5  # the last datagrams in flight on loopback, and one refresh of the registry (1 s)

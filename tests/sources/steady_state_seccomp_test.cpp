@@ -16,7 +16,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <netinet/in.h>
+
+#include <cstring>
+#include <string>
+
+#include "analysis/engine.h"
+#include "analysis/hep_ingest.h"
+#include "outputs/hep_sender.h"
+#include "sources/hep_listener.h"
+#include "sources/socket_address.h"
 #include "sources/steady_state_seccomp.h"
+#include "support/frame_builder.h"
 
 namespace sipmon {
 namespace {
@@ -30,6 +41,18 @@ int run_filtered(const std::function<int()>& attempt) {
   const pid_t child = ::fork();
   if (child == 0) {
     if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 || !install_steady_state_filter()) ::_exit(kFilterFailed);
+    ::_exit(attempt());
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return status;
+}
+
+// The same, for an attempt that installs the filter itself once its set-up is done.
+int run_setup_then_filtered(const std::function<int()>& attempt) {
+  const pid_t child = ::fork();
+  if (child == 0) {
+    if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) ::_exit(kFilterFailed);
     ::_exit(attempt());
   }
   int status = 0;
@@ -111,6 +134,68 @@ TEST_CASE("steady-state filter: what the live loop needs still works") {
     if (memory == nullptr) return 6;
     std::free(memory);
     return 0;
+  });
+  CHECK(exit_code(status) == 0);
+}
+
+namespace {
+
+// A loopback port nobody uses now (bound by the kernel's choice, then released), for TCP and UDP.
+std::uint16_t free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+std::string invite(int n) {
+  return "INVITE sip:bob@example.test SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK" + std::to_string(n) +
+         "\r\nFrom: <sip:alice@example.test>;tag=a\r\nTo: <sip:bob@example.test>\r\nCall-ID: seccomp-" +
+         std::to_string(n) + "\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+}
+
+}  // namespace
+
+TEST_CASE("steady-state filter: HEP's sockets work under it (sender connects, listener accepts)") {
+  // `live --hep-listen` and `--hep-out` run under the filter: the sender's thread connects (TCP)
+  // and sends after it is installed, the listener accepts and receives. Both are opened before,
+  // as in `live`; the filter goes in between.
+  const bool tcp = GENERATE(true, false);
+  const int status = run_setup_then_filtered([tcp] {
+    const std::uint16_t port = free_loopback_port();
+    auto address = resolve_socket_address("127.0.0.1:" + std::to_string(port), kHepDefaultPort, "test");
+    if (!address) return 10;
+    auto listener = HepListener::open(*address);
+    if (!listener) return 11;
+    Engine receiver(EngineConfig{.ports = {5060}, .wall_clock = true});
+    HepIngest ingest(HepIngestConfig{}, receiver);
+    HepSenderSettings settings;
+    std::memcpy(&settings.address, &address->storage, sizeof settings.address);
+    settings.address_length = address->length;
+    settings.address_text = address->text;
+    settings.transport = tcp ? HepTransport::tcp : HepTransport::udp;
+    auto sender = HepSender::start(std::move(settings));
+    if (!sender) return 12;
+    Engine capture(EngineConfig{.ports = {5060}, .observer = sender->get()});
+    if (!install_steady_state_filter()) return kFilterFailed;
+    // From here on, under the filter.
+    constexpr int kMessages = 3;
+    for (int i = 0; i < kMessages; ++i) {
+      const auto frame = test::sip_udp_frame(invite(i));
+      capture.on_frame(test::make_frame(frame, LinkType::ethernet, 1'700'000'000'000'000'000 + i));
+    }
+    for (int round = 0; round < 500 && receiver.report().capture.sip_messages < kMessages; ++round) {
+      (*listener)->drain(ingest);
+      ::usleep(10'000);
+    }
+    (*sender)->finish(2);
+    if ((*sender)->report().sent != kMessages) return 13;
+    return receiver.report().capture.sip_messages == kMessages ? 0 : 14;
   });
   CHECK(exit_code(status) == 0);
 }
