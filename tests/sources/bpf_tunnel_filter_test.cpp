@@ -235,20 +235,4 @@ TEST_CASE("bpf tunnels: MPLS and PPPoE on the mirrored link", "[bpf]") {
   CHECK(filter.counter(SIPMON_COUNTER_PPPOE) == 1);
 }
 
-TEST_CASE("bpf tunnels: counter names come from the one list the kernel side indexes by", "[bpf]") {
-  std::vector<std::string_view> names(kKernelCounterNames.begin(), kKernelCounterNames.end());
-  for (std::string_view name : names) {
-    CHECK(!name.empty());
-    CHECK(name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") == std::string_view::npos);
-  }
-  std::sort(names.begin(), names.end());
-  CHECK(std::adjacent_find(names.begin(), names.end()) == names.end());
-  CHECK(kKernelCounterNames[SIPMON_COUNTER_RINGBUF_FULL] == "ring_buffer_full");
-  CHECK(kKernelCounterIsEncapsulation[SIPMON_COUNTER_GRE]);
-  CHECK_FALSE(kKernelCounterIsEncapsulation[SIPMON_COUNTER_SEEN]);
-  CHECK(DecoderLimits{}.max_tunnel_depth == SIPMON_MAX_TUNNEL_DEPTH);
-  CHECK(DecoderLimits{}.vxlan_port == SIPMON_DEFAULT_VXLAN_PORT);
-  CHECK(kGtpUserPort == SIPMON_GTPU_PORT);
-}
-
 }  // namespace sipmon
