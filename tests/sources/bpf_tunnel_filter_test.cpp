@@ -154,7 +154,7 @@ TEST_CASE("bpf tunnels: VXLAN on its port, and on the one configured instead", "
   CHECK(linux_port.counter(SIPMON_COUNTER_VXLAN) == 1);
 }
 
-TEST_CASE("bpf tunnels: GTP-U G-PDUs, with extension headers; other GTP messages are not followed", "[bpf]") {
+TEST_CASE("bpf tunnels: GTP-U G-PDUs, with extension headers, and no other GTP message", "[bpf]") {
   Filter filter;
   CHECK(filter_matches(filter, udp_to(2152, gtpu(sip_ip()))));
   CHECK(filter_matches(filter, udp_to(2152, gtpu(sip_ip(true), true))));
