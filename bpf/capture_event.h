@@ -14,6 +14,14 @@
 #define SIPMON_DEFAULT_SNAPLEN 65560u
 /* SIP ports the filter can hold; --ports beyond this is refused by user space. */
 #define SIPMON_MAX_PORTS 16
+/* Default ring buffer size (--ringbuf-size): a power of two, a multiple of the page size. */
+#define SIPMON_DEFAULT_RINGBUF_BYTES (8u << 20)
+/* Tunnels followed inside one another, as the replay decoder (DecoderLimits::max_tunnel_depth,
+ * checked by a static_assert): a packet deeper than this is counted, not matched. */
+#define SIPMON_MAX_TUNNEL_DEPTH 4
+/* VXLAN's IANA port (RFC 7348), the default of --vxlan-port; GTP-U's (3GPP TS 29.281). */
+#define SIPMON_DEFAULT_VXLAN_PORT 4789
+#define SIPMON_GTPU_PORT 2152
 
 /* One ring-buffer record = this header followed by cap_len packet bytes, starting at the MAC
  * header (Ethernet on every device sipmon captures on; loopback has zero MAC addresses). */
@@ -33,19 +41,40 @@ struct capture_event {
 #define SIPMON_EVENT_FRAGMENT 0x01u  /* an IP fragment (first or later) of a matching datagram */
 #define SIPMON_EVENT_TRUNCATED 0x02u /* cap_len < wire_len */
 
-/* Indexes into the per-CPU "counters" array map. User space sums them over CPUs. */
+/* The per-CPU "counters" array map, written once here for both sides (an X-macro): the kernel
+ * filter indexes it by the enum, user space names each slot from the same list, so a counter can
+ * never lose its name. X(ID, name as reported, encapsulation it follows (1) or plain (0)).
+ * Encapsulation counters count matched packets that crossed it (a packet in ERSPAN inside GRE
+ * counts in both). User space sums them over CPUs. Both sides are built together, so the order
+ * is free; the names are the JSON report's contract. */
+#define SIPMON_KERNEL_COUNTERS(X)                                                                                 \
+  X(SEEN, "seen", 0)                              /* packets the filter ran on (loopback duplicates excluded) */  \
+  X(LOOPBACK_OUT, "loopback_outgoing_skipped", 0) /* loopback's outgoing copies: seen again on input */           \
+  X(MATCHED, "matched", 0)                        /* SIP-port UDP/TCP/SCTP, tunnelled or not, or a fragment */    \
+  X(COPIED, "copied", 0)                          /* matched packets written to the ring buffer */                \
+  X(TRUNCATED, "truncated", 0)                    /* copied, but longer than the snap length */                   \
+  X(RINGBUF_FULL, "ring_buffer_full", 0)          /* matched but lost: no room in the ring buffer */              \
+  X(LOAD_FAILED, "load_failed", 0)                /* matched but lost: packet bytes could not be read */          \
+  X(FRAGMENTS, "fragments", 0)                    /* matched packets that were IP fragments (any layer) */        \
+  X(PAGED, "paged", 0)                            /* copied through bpf_skb_load_bytes: not all linear */         \
+  X(HEADERS_UNREADABLE, "headers_unreadable", 0)  /* a header the verdict needs lies past the frame's end */      \
+  X(TUNNEL_TOO_DEEP, "tunnel_too_deep", 0)        /* seen, not followed: more tunnels than the decoder's limit */ \
+  X(VLAN, "vlan", 1)                              /* matched with an 802.1Q/802.1ad tag (in frame or stripped) */ \
+  X(MPLS, "mpls", 1)                              /* matched under an MPLS label stack */                         \
+  X(PPPOE, "pppoe", 1)                            /* matched inside a PPPoE session */                            \
+  X(GRE, "gre", 1)                                /* matched inside GRE (any payload type) */                     \
+  X(ERSPAN, "erspan", 1)                          /* matched inside ERSPAN type I, II or III (GRE) */             \
+  X(GRE_PPP, "gre_ppp", 1)                        /* matched inside PPP carried by GRE (PPTP) */                  \
+  X(VXLAN, "vxlan", 1)                            /* matched inside VXLAN */                                      \
+  X(GTPU, "gtpu", 1)                              /* matched inside a GTP-U G-PDU */                              \
+  X(IP_IN_IP, "ip_in_ip", 1)                      /* matched inside IPv4/IPv6 in IPv4/IPv6 */                     \
+  X(SCTP, "sctp", 1)                              /* matched SCTP packets (SIP in DATA chunks) */
+
 enum sipmon_counter {
-  SIPMON_COUNTER_SEEN = 0,               /* packets the filter ran on (loopback duplicates excluded) */
-  SIPMON_COUNTER_LOOPBACK_OUT = 1,       /* loopback's outgoing copies, skipped: seen again on input */
-  SIPMON_COUNTER_MATCHED = 2,            /* UDP/TCP to or from a SIP port, or a fragment of such */
-  SIPMON_COUNTER_COPIED = 3,             /* matched packets written to the ring buffer */
-  SIPMON_COUNTER_TRUNCATED = 4,          /* copied, but longer than the snap length */
-  SIPMON_COUNTER_RINGBUF_FULL = 5,       /* matched but lost: no room in the ring buffer */
-  SIPMON_COUNTER_LOAD_FAILED = 6,        /* matched but lost: packet bytes could not be read */
-  SIPMON_COUNTER_FRAGMENTS = 7,          /* matched packets that were IP fragments */
-  SIPMON_COUNTER_PAGED = 8,              /* copied through bpf_skb_load_bytes: not all in the linear area */
-  SIPMON_COUNTER_HEADERS_UNREADABLE = 9, /* seen, but a header the verdict needs lies past the frame's end */
-  SIPMON_COUNTER_COUNT = 10,
+#define SIPMON_COUNTER_ENUM(id, name, encapsulation) SIPMON_COUNTER_##id,
+  SIPMON_KERNEL_COUNTERS(SIPMON_COUNTER_ENUM)
+#undef SIPMON_COUNTER_ENUM
+      SIPMON_COUNTER_COUNT
 };
 
 #endif /* SIPMON_BPF_CAPTURE_EVENT_H */

@@ -123,7 +123,7 @@ FrameOutcome PacketDecoder::decode_udp(std::int64_t ts_ns, const IpPacket& ip, i
 
   // Tunnels on well-known UDP ports. A payload that does not parse as the tunnel is left to be
   // looked at as an ordinary payload (the port may be in use for something else).
-  if (dst_port == kVxlanPort || src_port == kVxlanPort) {
+  if (dst_port == limits_.vxlan_port || src_port == limits_.vxlan_port) {
     const LinkResult inner = decode_vxlan(bytes);
     if (inner.anomaly != FrameOutcome::unsupported_tunnel_payload) {
       return decode_network(ts_ns, inner, depth + 1, origin, sink);

@@ -11,6 +11,7 @@
 #include "analysis/payload.h"
 #include "analysis/sctp_decoder.h"
 #include "analysis/tcp_reassembler.h"
+#include "analysis/tunnel_decoder.h"
 
 namespace sipmon {
 
@@ -20,6 +21,9 @@ struct DecoderLimits {
   SctpLimits sctp;
   // Tunnels inside tunnels: ERSPAN inside GRE inside VLAN is two; more than a few is an attack.
   int max_tunnel_depth = 4;
+  // UDP port whose payload is VXLAN (RFC 7348's 4789 by default; some clouds use another). GTP-U
+  // stays on 2152 (3GPP TS 29.281).
+  std::uint16_t vxlan_port = kVxlanPort;
   // Tell, with every payload, which frames carried it (Payload::origin): the frame being decoded,
   // the pieces of a reassembled IP datagram, the segments of a TCP message (up to
   // tcp.max_frame_records per flow). Off for the engine; `sipmon extract` turns it on.

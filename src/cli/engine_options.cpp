@@ -75,6 +75,12 @@ void add_engine_table_options(CLI::App& command, EngineTableOptions& options) {
                        range)
       ->check(CLI::Range(kMinTimerS, kMaxTimerS))
       ->capture_default_str();
+  tables
+      ->add_option("--vxlan-port", options.vxlan_port,
+                   "UDP port whose payload is decoded as VXLAN (RFC 7348); live's kernel filter follows the same "
+                   "port (docs/live.md, \"Probe deployments\")")
+      ->check(CLI::Range(1, 65535))
+      ->capture_default_str();
   // Timer C is the longer one (RFC 3261: > 3 min against 32 s): an INVITE that got a provisional
   // response must be able to outlive one that got nothing.
   command.parse_complete_callback([&options] {
@@ -94,6 +100,7 @@ void apply_engine_table_options(const EngineTableOptions& options, EngineConfig&
   config.calls.timer_b_ns = std::llround(options.timer_b_s * 1e9);
   config.calls.timer_c_ns = std::llround(options.invite_timeout_s * 1e9);
   config.calls.timer_f_ns = std::llround(options.timer_f_s * 1e9);
+  config.decoder.vxlan_port = options.vxlan_port;
 }
 
 }  // namespace sipmon

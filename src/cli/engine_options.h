@@ -36,6 +36,8 @@ struct EngineTableOptions {
   double timer_b_s = static_cast<double>(CallTrackerConfig{}.timer_b_ns) * 1e-9;
   double invite_timeout_s = static_cast<double>(CallTrackerConfig{}.timer_c_ns) * 1e-9;
   double timer_f_s = static_cast<double>(CallTrackerConfig{}.timer_f_ns) * 1e-9;
+  // Decoding: the UDP port followed into VXLAN (live passes it to the kernel filter too).
+  std::uint16_t vxlan_port = DecoderLimits{}.vxlan_port;
 
   // Whether every option is at its default (`check --report` refuses the others: nothing is replayed).
   bool operator==(const EngineTableOptions&) const = default;

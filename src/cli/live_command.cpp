@@ -41,7 +41,9 @@ Opened open_source(const LiveOptions& options) {
   const LiveSettings settings{.interfaces = options.interfaces,
                               .ports = options.ports,
                               .snaplen = options.snaplen,
-                              .buffer_bytes = static_cast<std::uint32_t>(options.ringbuf_size)};
+                              .buffer_bytes = static_cast<std::uint32_t>(options.ringbuf_size),
+                              .vxlan_port = options.tables.vxlan_port,
+                              .promiscuous = options.promiscuous};
   if (options.source != "pcap") {
     auto ebpf = EbpfLiveSource::open(settings);
     if (ebpf) return Opened{std::move(*ebpf)};
@@ -89,7 +91,8 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
   live->add_option("-i,--interface", options.interfaces,
                    "Interface to capture on; repeat for several (optional with --hep-listen)");
   live->add_option("--ports", options.ports,
-                   "SIP ports to capture, UDP and TCP, comma-separated (at most 16); their IP fragments follow")
+                   "SIP ports to capture, UDP, TCP and SCTP, also inside tunnels, comma-separated (at most 16); "
+                   "their IP fragments follow")
       ->delimiter(',')
       ->capture_default_str();
   live->add_option("--snaplen", options.snaplen, "Longest frame copied whole; longer ones are cut and counted")
@@ -98,6 +101,9 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
                    "Ring buffer (eBPF) or kernel buffer (libpcap) size, a power of two (suffixes K, M)")
       ->transform(CLI::AsSizeValue(false))
       ->capture_default_str();
+  live->add_flag("--promiscuous", options.promiscuous,
+                 "Also capture frames addressed to other MACs, as a switch's mirror (SPAN) port delivers them; "
+                 "undone when capture stops");
   live->add_option("--source", options.source, "Capture source: auto (eBPF, else libpcap), ebpf or pcap")
       ->check(CLI::IsMember({"auto", "ebpf", "pcap"}))
       ->capture_default_str();
@@ -135,15 +141,9 @@ int run_live(const LiveOptions& options) {
     std::cerr << "sipmon: live needs an interface (-i) or a HEP listener (--hep-listen), or both\n";
     return kExitUsage;
   }
-  if (options.ports.empty() || options.ports.size() > kLiveMaxPorts) {
-    std::cerr << "sipmon: --ports takes 1 to " << kLiveMaxPorts << " ports\n";
+  if (auto error = live_ports_error(options.ports)) {
+    std::cerr << "sipmon: " << *error << "\n";
     return kExitUsage;
-  }
-  for (std::uint16_t port : options.ports) {
-    if (port == 0) {
-      std::cerr << "sipmon: --ports: 0 is not a port\n";
-      return kExitUsage;
-    }
   }
   for (std::size_t i = 0; i < options.interfaces.size(); ++i) {
     for (std::size_t j = 0; j < i; ++j) {

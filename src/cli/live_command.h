@@ -18,6 +18,7 @@ struct LiveOptions {
   std::uint32_t snaplen = kLiveDefaultSnaplen;
   std::uint64_t ringbuf_size = kLiveDefaultBufferBytes;
   std::string source = "auto";
+  bool promiscuous = false;  // --promiscuous: mirror ports deliver frames addressed to other MACs
   std::string out;
   double report_interval_s = 0;   // 0: only at exit
   double duration_s = 0;          // 0: until SIGINT/SIGTERM

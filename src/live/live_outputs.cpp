@@ -14,7 +14,10 @@ LiveOutputs::LiveOutputs(LiveOutputsConfig config, MetricsOutputs& metrics, cons
 
 void LiveOutputs::refresh(const Report& report) {
   metrics_.metrics().update(report);
-  if (report.capture.live) metrics_.metrics().update_capture_drops(report.capture.live->drops);
+  if (report.capture.live) {
+    metrics_.metrics().update_capture_drops(report.capture.live->drops);
+    metrics_.metrics().update_kernel_encapsulations(report.capture.live->kernel);
+  }
   metrics_.metrics().update_capture_interfaces(tracker_.status(InterfaceTracker::Clock::now()));
 }
 

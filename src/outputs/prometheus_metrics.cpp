@@ -16,6 +16,7 @@
 
 #include "analysis/anomaly.h"
 #include "analysis/sip_method.h"
+#include "capture_event.h"  // the kernel filter's counter list (plain C)
 #include "outputs/prometheus_hep.h"
 #include "sipmon/version.h"
 
@@ -377,6 +378,8 @@ struct PrometheusMetrics::State {
   std::optional<DialogMetrics> dialogs;
   Family<Counter>* capture_drops_family = nullptr;
   std::map<std::string, CounterSlot, std::less<>> capture_drops;
+  Family<Counter>* encapsulations_family = nullptr;
+  std::map<std::string, CounterSlot, std::less<>> encapsulations;
   Counter* push_failures = nullptr;
 
   // Live capture interfaces, created with the first update (sipmon live only).
@@ -627,6 +630,39 @@ void PrometheusMetrics::update_capture_drops(const std::map<std::string, std::ui
       it = s.capture_drops.emplace(name, CounterSlot{&s.capture_drops_family->Add({{"reason", name}}), 0}).first;
     }
     it->second.set(total);
+  }
+}
+
+void PrometheusMetrics::update_kernel_encapsulations(const std::map<std::string, std::uint64_t>& kernel_counters) {
+  // The kernel filter's counter list (bpf/capture_event.h), with which of them are encapsulations.
+  struct KernelCounter {
+    std::string_view name;
+    bool encapsulation;
+  };
+  static constexpr KernelCounter kKernelCounters[] = {
+#define SIPMON_KERNEL_COUNTER(id, name, encapsulation) {name, encapsulation != 0},
+      SIPMON_KERNEL_COUNTERS(SIPMON_KERNEL_COUNTER)
+#undef SIPMON_KERNEL_COUNTER
+  };
+  const std::lock_guard lock(state_->mutex);
+  State& s = *state_;
+  for (const KernelCounter& counter : kKernelCounters) {
+    if (!counter.encapsulation) continue;
+    const auto total = kernel_counters.find(std::string(counter.name));
+    if (total == kernel_counters.end()) continue;  // not the eBPF source
+    if (s.encapsulations_family == nullptr) {
+      s.encapsulations_family =
+          &counter_family(*s.registry, "sipmon_kernel_encapsulated_packets_total",
+                          "SIP packets the kernel filter matched inside this encapsulation (one packet counts in "
+                          "every encapsulation it crossed).");
+    }
+    auto it = s.encapsulations.find(counter.name);
+    if (it == s.encapsulations.end()) {
+      const std::string name(counter.name);
+      it = s.encapsulations.emplace(name, CounterSlot{&s.encapsulations_family->Add({{"encapsulation", name}}), 0})
+               .first;
+    }
+    it->second.set(total->second);
   }
 }
 

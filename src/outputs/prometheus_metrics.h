@@ -56,6 +56,10 @@ class PrometheusMetrics {
   // ("ring_buffer_full", "truncated", "socket_drops"; others are summed under "other").
   void update_capture_drops(const std::map<std::string, std::uint64_t>& totals_by_reason);
 
+  // Matched packets by the encapsulation the kernel filter followed them through (GRE, VXLAN, ...),
+  // from the eBPF source's counters (capture.kernel); other counters in the map are ignored.
+  void update_kernel_encapsulations(const std::map<std::string, std::uint64_t>& kernel_counters);
+
   // Live capture interfaces that were deleted (and maybe re-created): the up gauge, seconds
   // blind, gaps and reattaches, by interface (docs/live.md, "Interfaces that go away").
   void update_capture_interfaces(const std::map<std::string, CaptureInterfaceStatus>& by_interface);

@@ -28,7 +28,8 @@ std::string describe(const std::string& what, const std::string& interface) {
 
 }  // namespace
 
-tl::expected<AfPacketSocket, OpenError> AfPacketSocket::open(const std::string& interface, int program_fd) {
+tl::expected<AfPacketSocket, OpenError> AfPacketSocket::open(const std::string& interface, int program_fd,
+                                                             bool promiscuous) {
   if (interface.empty() || interface.size() >= IFNAMSIZ)
     return fail(ErrorKind::usage, "bad interface name '" + interface + "'");
   const unsigned ifindex = if_nametoindex(interface.c_str());
@@ -64,7 +65,22 @@ tl::expected<AfPacketSocket, OpenError> AfPacketSocket::open(const std::string& 
     return fail(ErrorKind::input, describe("cannot bind the packet socket", interface),
                 errno == EPERM || errno == EACCES);
   }
+  if (promiscuous && !owner.join_promiscuous(ifindex)) {
+    return fail(ErrorKind::input, describe("cannot put the interface in promiscuous mode", interface),
+                errno == EPERM || errno == EACCES);
+  }
   return owner;
+}
+
+// A membership rather than IFF_PROMISC on the device: counted by the kernel per socket, undone when
+// the socket closes (even if sipmon is killed), and it needs no capability beyond the socket.
+bool AfPacketSocket::join_promiscuous(std::uint32_t ifindex) {
+  packet_mreq request{};
+  request.mr_ifindex = static_cast<int>(ifindex);
+  request.mr_type = PACKET_MR_PROMISC;
+  if (::setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &request, sizeof(request)) != 0) return false;
+  promiscuous_ = true;
+  return true;
 }
 
 bool AfPacketSocket::rebind(std::uint32_t ifindex) {
@@ -79,17 +95,20 @@ bool AfPacketSocket::rebind(std::uint32_t ifindex) {
   address.sll_ifindex = static_cast<int>(ifindex);
   if (::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) return false;
   ifindex_ = ifindex;
+  // The membership went with the old device: a re-created one is made promiscuous again.
+  if (promiscuous_ && !join_promiscuous(ifindex)) return false;
   return true;
 }
 
 AfPacketSocket::AfPacketSocket(AfPacketSocket&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), ifindex_(other.ifindex_) {}
+    : fd_(std::exchange(other.fd_, -1)), ifindex_(other.ifindex_), promiscuous_(other.promiscuous_) {}
 
 AfPacketSocket& AfPacketSocket::operator=(AfPacketSocket&& other) noexcept {
   if (this != &other) {
     close();
     fd_ = std::exchange(other.fd_, -1);
     ifindex_ = other.ifindex_;
+    promiscuous_ = other.promiscuous_;
   }
   return *this;
 }

@@ -14,7 +14,10 @@ namespace sipmon {
 class AfPacketSocket {
  public:
   using OpenError = CaptureOpenError;
-  static tl::expected<AfPacketSocket, OpenError> open(const std::string& interface, int program_fd);
+  // `promiscuous`: the interface also receives frames addressed to other MACs (a mirror port), for
+  // as long as this socket lives (a packet-socket membership: the kernel drops it on close).
+  static tl::expected<AfPacketSocket, OpenError> open(const std::string& interface, int program_fd,
+                                                      bool promiscuous = false);
 
   AfPacketSocket(AfPacketSocket&& other) noexcept;
   AfPacketSocket& operator=(AfPacketSocket&& other) noexcept;
@@ -34,8 +37,10 @@ class AfPacketSocket {
 
  private:
   AfPacketSocket(int fd, std::uint32_t ifindex) : fd_(fd), ifindex_(ifindex) {}
+  bool join_promiscuous(std::uint32_t ifindex);
   int fd_ = -1;
   std::uint32_t ifindex_ = 0;
+  bool promiscuous_ = false;
 };
 
 // The index of the loopback interface in this network namespace, 0 when there is none.

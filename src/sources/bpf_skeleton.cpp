@@ -14,15 +14,16 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "analysis/packet_decoder.h"
 #include "bpf/sipmon.skel.h"
+#include "sources/live_source.h"
 
 namespace sipmon {
 
-const std::array<const char*, SIPMON_COUNTER_COUNT> kKernelCounterNames = {
-    "seen",      "loopback_outgoing_skipped", "matched",     "copied",
-    "truncated", "ring_buffer_full",          "load_failed", "fragments",
-    "paged",     "headers_unreadable",
-};
+// The filter follows what the replay decoder follows, with the same limits (docs/live.md).
+static_assert(DecoderLimits{}.max_tunnel_depth == SIPMON_MAX_TUNNEL_DEPTH);
+static_assert(DecoderLimits{}.vxlan_port == SIPMON_DEFAULT_VXLAN_PORT);
+static_assert(kGtpUserPort == SIPMON_GTPU_PORT);
 
 namespace {
 
@@ -45,9 +46,8 @@ int libbpf_log(enum libbpf_print_level level, const char* format, va_list args) 
 }  // namespace
 
 tl::expected<BpfSkeleton, LoadError> BpfSkeleton::load(const BpfFilterSettings& settings) {
-  if (settings.ports.empty() || settings.ports.size() > SIPMON_MAX_PORTS) {
-    return fail(ErrorKind::usage, "the kernel filter takes 1 to " + std::to_string(SIPMON_MAX_PORTS) + " ports");
-  }
+  if (auto error = live_ports_error(settings.ports)) return fail(ErrorKind::usage, std::move(*error));
+  if (settings.vxlan_port == 0) return fail(ErrorKind::usage, "--vxlan-port: 0 is not a port");
   if (settings.snaplen < 64 || settings.snaplen > SIPMON_MAX_SNAPLEN) {
     return fail(ErrorKind::usage, "--snaplen must be between 64 and " + std::to_string(SIPMON_MAX_SNAPLEN));
   }
@@ -70,6 +70,7 @@ tl::expected<BpfSkeleton, LoadError> BpfSkeleton::load(const BpfFilterSettings& 
   skeleton->rodata->port_count = static_cast<__u32>(settings.ports.size());
   skeleton->rodata->snaplen = settings.snaplen;
   skeleton->rodata->loopback_ifindex = settings.loopback_ifindex;
+  skeleton->rodata->vxlan_port = settings.vxlan_port;
   if (bpf_map__set_max_entries(skeleton->maps.events, settings.ringbuf_bytes) != 0 ||
       bpf_map__set_max_entries(skeleton->maps.scratch, static_cast<__u32>(cpus)) != 0) {
     return fail(ErrorKind::input, "cannot size the BPF maps");

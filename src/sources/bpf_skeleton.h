@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string_view>
 
 #include "analysis/error.h"
 #include "capture_event.h"
@@ -17,14 +18,28 @@ namespace sipmon {
 struct BpfFilterSettings {
   std::span<const std::uint16_t> ports;  // 1..SIPMON_MAX_PORTS SIP ports
   std::uint32_t snaplen = SIPMON_DEFAULT_SNAPLEN;
-  std::uint32_t ringbuf_bytes = 8u << 20;  // power of two, multiple of the page size
-  std::uint32_t loopback_ifindex = 0;      // its outgoing copies are skipped; 0: none
+  std::uint32_t ringbuf_bytes = SIPMON_DEFAULT_RINGBUF_BYTES;  // power of two, multiple of the page size
+  std::uint32_t loopback_ifindex = 0;                          // its outgoing copies are skipped; 0: none
+  std::uint16_t vxlan_port = SIPMON_DEFAULT_VXLAN_PORT;        // UDP port whose payload is VXLAN
 };
 
 using KernelCounters = std::array<std::uint64_t, SIPMON_COUNTER_COUNT>;
 
 // Counter names as reported (capture.kernel in the JSON report); index = enum sipmon_counter.
-extern const std::array<const char*, SIPMON_COUNTER_COUNT> kKernelCounterNames;
+// Written from the same list as the enum (SIPMON_KERNEL_COUNTERS in capture_event.h).
+inline constexpr std::array<std::string_view, SIPMON_COUNTER_COUNT> kKernelCounterNames = {
+#define SIPMON_COUNTER_NAME(id, name, encapsulation) name,
+    SIPMON_KERNEL_COUNTERS(SIPMON_COUNTER_NAME)
+#undef SIPMON_COUNTER_NAME
+};
+// True for the counters that follow one encapsulation (exported per encapsulation on /metrics).
+inline constexpr std::array<bool, SIPMON_COUNTER_COUNT> kKernelCounterIsEncapsulation = {
+#define SIPMON_COUNTER_ENCAPSULATION(id, name, encapsulation) encapsulation != 0,
+    SIPMON_KERNEL_COUNTERS(SIPMON_COUNTER_ENCAPSULATION)
+#undef SIPMON_COUNTER_ENCAPSULATION
+};
+// The filter marks crossed encapsulations in a 32-bit mask indexed by counter.
+static_assert(SIPMON_COUNTER_COUNT <= 32);
 
 class BpfSkeleton {
  public:

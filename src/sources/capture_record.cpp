@@ -8,9 +8,6 @@
 
 namespace sipmon {
 
-static_assert(kLiveDefaultSnaplen == SIPMON_DEFAULT_SNAPLEN);
-static_assert(kLiveMaxPorts == SIPMON_MAX_PORTS);
-
 static_assert(sizeof(capture_event) == 32, "capture_event is shared with the BPF program: keep it 32 bytes");
 static_assert(offsetof(capture_event, ts_ns) == 0);
 static_assert(offsetof(capture_event, wire_len) == 8);

@@ -38,7 +38,8 @@ tl::expected<std::unique_ptr<EbpfLiveSource>, EbpfLiveSource::OpenError> EbpfLiv
   auto skeleton = BpfSkeleton::load(BpfFilterSettings{.ports = settings.ports,
                                                       .snaplen = settings.snaplen,
                                                       .ringbuf_bytes = settings.buffer_bytes,
-                                                      .loopback_ifindex = loopback_ifindex()});
+                                                      .loopback_ifindex = loopback_ifindex(),
+                                                      .vxlan_port = settings.vxlan_port});
   if (!skeleton) return Fail(skeleton.error());
 
   auto impl = std::make_unique<Impl>(std::move(*skeleton));
@@ -47,7 +48,7 @@ tl::expected<std::unique_ptr<EbpfLiveSource>, EbpfLiveSource::OpenError> EbpfLiv
   impl->reader.emplace(std::move(*reader));
 
   for (const std::string& interface : settings.interfaces) {
-    auto socket = AfPacketSocket::open(interface, impl->skeleton.program_fd());
+    auto socket = AfPacketSocket::open(interface, impl->skeleton.program_fd(), settings.promiscuous);
     if (!socket) return Fail(socket.error());
     impl->sockets.push_back(std::move(*socket));
     impl->interfaces.push_back(interface);
@@ -80,7 +81,7 @@ bool EbpfLiveSource::rebind(const std::string& interface, std::uint32_t ifindex)
 LiveCounters EbpfLiveSource::counters() const {
   const KernelCounters kernel = impl_->skeleton.counters();
   LiveCounters result;
-  for (std::size_t i = 0; i < kernel.size(); ++i) result.kernel[kKernelCounterNames[i]] = kernel[i];
+  for (std::size_t i = 0; i < kernel.size(); ++i) result.kernel[std::string(kKernelCounterNames[i])] = kernel[i];
   result.drops["ring_buffer_full"] = kernel[SIPMON_COUNTER_RINGBUF_FULL];
   result.drops["truncated"] = kernel[SIPMON_COUNTER_TRUNCATED];
   result.drops["load_failed"] = kernel[SIPMON_COUNTER_LOAD_FAILED];

@@ -4,23 +4,40 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "analysis/frame.h"
+#include "capture_event.h"
 
 namespace sipmon {
 
-// Defaults shared by the command line and the kernel filter (bpf/capture_event.h agrees).
-inline constexpr std::uint32_t kLiveDefaultSnaplen = 65560;         // a whole 64 KiB IP packet, tags included
-inline constexpr std::uint32_t kLiveDefaultBufferBytes = 8u << 20;  // 8 MiB ring buffer
-inline constexpr std::size_t kLiveMaxPorts = 16;
+// Defaults shared by the command line and the kernel filter: defined once, in bpf/capture_event.h.
+inline constexpr std::uint32_t kLiveDefaultSnaplen = SIPMON_DEFAULT_SNAPLEN;  // a whole 64 KiB IP packet, tags included
+inline constexpr std::uint32_t kLiveDefaultBufferBytes = SIPMON_DEFAULT_RINGBUF_BYTES;  // ring buffer
+inline constexpr std::size_t kLiveMaxPorts = SIPMON_MAX_PORTS;
+inline constexpr std::uint16_t kLiveDefaultVxlanPort = SIPMON_DEFAULT_VXLAN_PORT;
+
+// The one check of --ports, for every source: 1 to kLiveMaxPorts ports, none of them 0.
+inline std::optional<std::string> live_ports_error(std::span<const std::uint16_t> ports) {
+  if (ports.empty() || ports.size() > kLiveMaxPorts) {
+    return "--ports takes 1 to " + std::to_string(kLiveMaxPorts) + " ports";
+  }
+  for (std::uint16_t port : ports) {
+    if (port == 0) return std::string("--ports: 0 is not a port");
+  }
+  return std::nullopt;
+}
 
 struct LiveSettings {
   std::vector<std::string> interfaces;
-  std::vector<std::uint16_t> ports;  // SIP ports the capture keeps (with their IP fragments)
-  std::uint32_t snaplen = 0;         // longest frame copied whole
-  std::uint32_t buffer_bytes = 0;    // ring buffer (eBPF) or kernel capture buffer (libpcap)
+  std::vector<std::uint16_t> ports;                  // SIP ports the capture keeps (with their IP fragments)
+  std::uint32_t snaplen = 0;                         // longest frame copied whole
+  std::uint32_t buffer_bytes = 0;                    // ring buffer (eBPF) or kernel capture buffer (libpcap)
+  std::uint16_t vxlan_port = kLiveDefaultVxlanPort;  // UDP port the eBPF filter follows into VXLAN
+  bool promiscuous = false;                          // also frames addressed to other MACs (mirror ports)
 };
 
 struct LiveCounters {

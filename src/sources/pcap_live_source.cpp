@@ -68,8 +68,8 @@ tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiv
     if (pcap == nullptr) return Fail(OpenError{Error{ErrorKind::input, interface + ": " + errbuf}, false});
     impl->handles.push_back(Handle{.pcap = pcap, .interface = interface});
     pcap_set_snaplen(pcap, static_cast<int>(settings.snaplen));
-    pcap_set_promisc(pcap, 0);         // SIP to and from this host; no need to see other hosts' traffic
-    pcap_set_immediate_mode(pcap, 1);  // deliver each packet at once: no block timeout to wait out
+    pcap_set_promisc(pcap, settings.promiscuous ? 1 : 0);  // --promiscuous: a mirror port's frames to other MACs
+    pcap_set_immediate_mode(pcap, 1);                      // deliver each packet at once: no block timeout to wait out
     pcap_set_buffer_size(pcap, static_cast<int>(settings.buffer_bytes));
     pcap_set_tstamp_precision(pcap, PCAP_TSTAMP_PRECISION_NANO);
     if (const int status = pcap_activate(pcap); status < 0) {

@@ -373,3 +373,18 @@ TEST_CASE("closed attempts are one counter family labelled by outcome", "[promet
   CHECK(sample(text, R"(sipmon_session_attempts_closed_total{outcome="evicted"})") == 0);
   CHECK(sample(text, R"(sipmon_registration_attempts_closed_total{outcome="succeeded"})") == 3);
 }
+
+TEST_CASE("kernel encapsulation counters: one series per encapsulation, only from the eBPF source", "[prometheus]") {
+  PrometheusMetrics metrics;
+  // The libpcap source reports no encapsulation: no family at all.
+  metrics.update_kernel_encapsulations({{"received", 12}});
+  CHECK(metrics.render().find("sipmon_kernel_encapsulated_packets_total") == std::string::npos);
+  // The eBPF source: encapsulations become series, the other kernel counters do not.
+  metrics.update_kernel_encapsulations({{"seen", 50}, {"matched", 40}, {"gre", 7}, {"erspan", 3}, {"vxlan", 0}});
+  const std::string text = metrics.render();
+  CHECK(sample(text, R"(sipmon_kernel_encapsulated_packets_total{encapsulation="gre"})") == 7);
+  CHECK(sample(text, R"(sipmon_kernel_encapsulated_packets_total{encapsulation="erspan"})") == 3);
+  CHECK(sample(text, R"(sipmon_kernel_encapsulated_packets_total{encapsulation="vxlan"})") == 0);
+  CHECK_FALSE(sample(text, R"(sipmon_kernel_encapsulated_packets_total{encapsulation="seen"})"));
+  CHECK_FALSE(sample(text, R"(sipmon_kernel_encapsulated_packets_total{encapsulation="matched"})"));
+}

@@ -10,70 +10,19 @@
 
 #include <bpf/bpf.h>
 
-#include "sources/bpf_skeleton.h"
+#include "sources/bpf_filter_harness.h"
 #include "sources/capture_record.h"
-#include "sources/ringbuf_reader.h"
 #include "support/frame_builder.h"
 
 namespace sipmon {
 namespace {
 
-using Packet = std::vector<std::uint8_t>;
+using test::Filter;
+using test::header_of;
+using test::Packet;
+using test::payload_of;
 
-const std::string kInvite =
-    "INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/UDP 10.0.0.1:5060;branch=z9hG4bK1\r\n"
-    "From: <sip:alice@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\nCall-ID: c1\r\n"
-    "CSeq: 1 INVITE\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n";
-
-struct Records : RecordSink {
-  void on_record(Bytes record) override { records.emplace_back(record.begin(), record.end()); }
-  std::vector<Packet> records;
-};
-
-// A loaded filter, its ring buffer and what came out of it.
-struct Filter {
-  explicit Filter(std::vector<std::uint16_t> ports = {5060, 5061}, std::uint32_t snaplen = SIPMON_DEFAULT_SNAPLEN,
-                  std::uint32_t ringbuf_bytes = 1u << 20)
-      : ports_(std::move(ports)) {
-    auto loaded =
-        BpfSkeleton::load(BpfFilterSettings{.ports = ports_, .snaplen = snaplen, .ringbuf_bytes = ringbuf_bytes});
-    if (!loaded) FAIL("cannot load the filter: " << loaded.error().error.message);
-    skeleton.emplace(std::move(*loaded));
-    auto ring = RingbufReader::open(skeleton->events_fd(), sink);
-    if (!ring) FAIL(ring.error().message);
-    reader.emplace(std::move(*ring));
-  }
-
-  // Runs the program on `frame` as if it arrived on a socket; the return value must be 0.
-  void run(const Packet& frame) {
-    LIBBPF_OPTS(bpf_test_run_opts, options, .data_in = frame.data(), .data_size_in = static_cast<__u32>(frame.size()),
-                .repeat = 1);
-    REQUIRE(bpf_prog_test_run_opts(skeleton->program_fd(), &options) == 0);
-    CHECK(options.retval == 0);  // nothing is ever queued on the socket
-  }
-
-  std::vector<Packet> take() {
-    sink.records.clear();
-    reader->consume();
-    return sink.records;
-  }
-
-  std::uint64_t counter(sipmon_counter index) const { return skeleton->counters()[index]; }
-
-  std::vector<std::uint16_t> ports_;
-  Records sink;
-  std::optional<BpfSkeleton> skeleton;
-  std::optional<RingbufReader> reader;
-};
-
-capture_event header_of(const Packet& record) {
-  capture_event event{};
-  REQUIRE(record.size() >= sizeof(event));
-  std::memcpy(&event, record.data(), sizeof(event));
-  return event;
-}
-
-Packet payload_of(const Packet& record) { return Packet(record.begin() + sizeof(capture_event), record.end()); }
+const std::string kInvite = test::kBpfTestInvite;
 
 Packet eth(const Packet& ip, bool ipv6, std::vector<std::uint16_t> tags = {}) { return test::ethernet(ip, ipv6, tags); }
 
@@ -130,20 +79,23 @@ TEST_CASE("bpf filter: either port may be the SIP one, and the port list is conf
   CHECK(filter.counter(SIPMON_COUNTER_MATCHED) == 2);
 }
 
-TEST_CASE("bpf filter: 802.1Q and QinQ tags in the frame are walked", "[bpf]") {
+TEST_CASE("bpf filter: 802.1Q and QinQ tags in the frame are walked, up to the decoder's 8", "[bpf]") {
   Filter filter;
   const Packet ip = test::udp_ip_packet(kInvite);
   const Packet single = eth(ip, false, {0x8100});
   const Packet qinq = eth(ip, false, {0x88a8, 0x8100});
-  const Packet triple = eth(ip, false, {0x88a8, 0x8100, 0x8100});  // beyond the filter's two tags
-  filter.run(single);
-  filter.run(qinq);
-  filter.run(triple);
+  const Packet triple = eth(ip, false, {0x88a8, 0x8100, 0x9100});
+  const Packet eight = eth(ip, false, std::vector<std::uint16_t>(8, 0x8100));
+  const Packet nine = eth(ip, false, std::vector<std::uint16_t>(9, 0x8100));  // the decoder stops at 8 too
+  for (const Packet& frame : {single, qinq, triple, eight, nine}) filter.run(frame);
   const auto records = filter.take();
-  REQUIRE(records.size() == 2);
+  REQUIRE(records.size() == 4);
   CHECK(payload_of(records[0]) == single);
   CHECK(payload_of(records[1]) == qinq);
+  CHECK(payload_of(records[2]) == triple);
+  CHECK(payload_of(records[3]) == eight);
   CHECK(header_of(records[1]).wire_len == qinq.size());
+  CHECK(filter.counter(SIPMON_COUNTER_VLAN) == 4);
 }
 
 TEST_CASE("bpf filter: IPv6, with extension headers, is matched", "[bpf]") {
