@@ -23,6 +23,7 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
   add_replay_input_options(*replay, options.input);
   add_metrics_options(*replay, options.metrics, MetricsCommand::replay);
   add_hep_options(*replay, options.hep, HepCommand::replay);
+  add_calls_options(*replay, options.calls);
   replay->footer(
       "Examples:\n"
       "  sipmon replay samples/call-answered.pcap            # short summary\n"
@@ -31,6 +32,7 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
       "  sipmon replay a.pcap --prom-file /var/lib/node_exporter/sipmon.prom\n"
       "  sipmon replay a.pcap --push http://127.0.0.1:9091 --grouping instance=sbc1\n"
       "  sipmon replay a.pcap --listen 127.0.0.1:9160     # then serve the figures until Ctrl-C\n"
+      "  sipmon replay a.pcap --calls calls.jsonl          # one record per call (docs/calls.md)\n"
       "  sipmon replay archive.pcap --hep-out homer:9060 --hep-transport tcp   # load an archive into Homer");
   return replay;
 }
@@ -56,9 +58,22 @@ int run_replay(const ReplayOptions& options) {
     std::cerr << "sipmon: " << hep_sender.error().message << "\n";
     return kExitUsage;
   }
+  std::unique_ptr<CallRecordFile> calls;
+  if (options.calls.enabled()) {
+    auto opened = CallRecordFile::open(options.calls.path);
+    if (!opened) {
+      std::cerr << "sipmon: " << opened.error().message << "\n";
+      return kExitUsage;
+    }
+    calls = std::move(*opened);
+  }
   ReplayInputOptions input = options.input;
   input.peers = (*metrics)->peers();
   input.observer = hep_sender->get();
+  if (calls) {
+    input.call_records = &calls->writer();
+    input.recorder = options.calls.recorder();
+  }
   Expected<Report> report = replay_captures(input, std::cerr);
   if (!report) {
     std::cerr << "sipmon: " << report.error().message << "\n";
@@ -80,7 +95,9 @@ int run_replay(const ReplayOptions& options) {
   if (!options.out.empty()) deliver(write_file_atomically(options.out, render_json_report(*report)));
   (*metrics)->metrics().update(*report);
   deliver((*metrics)->write_prom_file());
-  std::cout << (options.json ? render_json_report(*report) : render_text_summary(*report)) << std::flush;
+  // `--calls -` keeps standard output for the records alone: the summary or report goes to stderr.
+  std::ostream& report_out = options.calls.path == "-" ? std::cerr : std::cout;
+  report_out << (options.json ? render_json_report(*report) : render_text_summary(*report)) << std::flush;
   deliver((*metrics)->push());
   if ((*metrics)->listening()) {
     std::cerr << "sipmon: serving " << (*metrics)->listen_url() << " until interrupted (SIGINT/SIGTERM)\n";
