@@ -171,7 +171,7 @@ TEST_CASE("call records: a challenge continues the attempt, the retry's outcome 
   Fixture f;
   Call call(*f.engine, "auth");
   call.invite(0).reply(0.05, 407, "Proxy Authentication Required").request(0.06, "ACK", 1);
-  call.invite(0.1, 2).reply(0.2, 180, "Ringing").reply(1, 200, "OK", {}, 2);
+  call.invite(0.1, 2).reply(0.2, 180, "Ringing", {}, 2).reply(1, 200, "OK", {}, 2);
   call.request(2, "BYE", 3, {}, true).reply(2.01, 200, "OK", {}, 3, "BYE", true);
   REQUIRE(f.sink.records.size() == 1);
   CHECK(f.sink.records[0].outcome == CallOutcome::established);
