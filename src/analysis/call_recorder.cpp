@@ -40,7 +40,8 @@ std::string_view header_uri(const SipMessage& message, HeaderId id) {
 
 std::string_view trimmed(std::string_view value) {
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
+  while (!value.empty() &&
+         (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
     value.remove_suffix(1);
   return value;
 }
@@ -159,7 +160,8 @@ void CallRecorder::end_message() {
 // OPTIONS, SUBSCRIBE...) are not looked up.
 CallRecorder::Table::Index CallRecorder::resolve() {
   if (resolved_) {
-    if (current_ != Table::kNone && table_.live(current_) && table_[current_].serial == current_serial_) return current_;
+    if (current_ != Table::kNone && table_.live(current_) && table_[current_].serial == current_serial_)
+      return current_;
     return Table::kNone;
   }
   resolved_ = true;

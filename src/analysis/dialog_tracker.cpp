@@ -147,8 +147,8 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
       if (establishes_attempt) {
         ++tally_.closed_established;
         if (observer_ != nullptr) {
-          observer_->attempt_dialog_ended(observer_->attempt_confirmed(attempt_key(response.call_id, response.from_tag)),
-                                          false);
+          observer_->attempt_dialog_ended(
+              observer_->attempt_confirmed(attempt_key(response.call_id, response.from_tag)), false);
         }
       }
     }

@@ -10,9 +10,10 @@ namespace sipmon {
 
 void add_calls_options(CLI::App& command, CallsOptions& options) {
   const std::string group = "Call records (docs/calls.md)";
-  CLI::Option* calls =
-      command.add_option("--calls", options.path, "Write one JSON Lines record per call to this file (appended; - = stdout)")
-          ->group(group);
+  CLI::Option* calls = command
+                           .add_option("--calls", options.path,
+                                       "Write one JSON Lines record per call to this file (appended; - = stdout)")
+                           ->group(group);
   command.add_flag("--calls-messages", options.messages, "With --calls: add each call's first 32 messages (a ladder)")
       ->needs(calls)
       ->group(group);
@@ -38,7 +39,8 @@ Expected<void> CallRecordFile::reopen() {
   if (file_.is_open()) file_.close();
   file_.clear();
   file_.open(path_, std::ios::out | std::ios::app);
-  if (!file_) return make_error(ErrorKind::usage, "--calls " + path_ + ": cannot open for appending: " + std::strerror(errno));
+  if (!file_)
+    return make_error(ErrorKind::usage, "--calls " + path_ + ": cannot open for appending: " + std::strerror(errno));
   return {};
 }
 

@@ -68,7 +68,9 @@ std::string render_call_record(const CallRecord& r) {
   }
   j["srd_s"] = seconds_or_null(r.srd_ns);
   j["duration_s"] = seconds_or_null(r.duration_ns);
-  j["ended_by"] = r.ended_by == EndedBy::caller ? Json("caller") : r.ended_by == EndedBy::callee ? Json("callee") : Json(nullptr);
+  j["ended_by"] = r.ended_by == EndedBy::caller   ? Json("caller")
+                  : r.ended_by == EndedBy::callee ? Json("callee")
+                                                  : Json(nullptr);
   j["user_agent"] = string_or_null(r.string(CallString::user_agent));
   j["server"] = string_or_null(r.string(CallString::server));
   j["retransmissions"] = r.retransmissions;

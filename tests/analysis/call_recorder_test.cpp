@@ -34,14 +34,31 @@ struct Kept {
 struct Collect final : CallRecordSink {
   std::vector<Kept> records;
   void on_call_record(const CallRecord& r) override {
-    records.push_back(Kept{
-        std::string(r.string(CallString::call_id)), std::string(r.string(CallString::from)),
-        std::string(r.string(CallString::to)), std::string(r.string(CallString::request_uri)),
-        std::string(r.string(CallString::user_agent)), std::string(r.string(CallString::server)),
-        std::string(r.string(CallString::final_reason)), std::string(r.string(CallString::reason_text)), r.outcome,
-        r.completed, r.final_code, r.reason_protocol, r.reason_cause, r.start_ns, r.ringing_ns, r.answered_ns,
-        r.ended_ns, r.srd_ns, r.duration_ns, r.ended_by, r.retransmissions, r.truncated_strings, r.record_evicted,
-        std::vector<CallMessage>(r.messages.begin(), r.messages.end()), r.messages_truncated});
+    records.push_back(Kept{std::string(r.string(CallString::call_id)),
+                           std::string(r.string(CallString::from)),
+                           std::string(r.string(CallString::to)),
+                           std::string(r.string(CallString::request_uri)),
+                           std::string(r.string(CallString::user_agent)),
+                           std::string(r.string(CallString::server)),
+                           std::string(r.string(CallString::final_reason)),
+                           std::string(r.string(CallString::reason_text)),
+                           r.outcome,
+                           r.completed,
+                           r.final_code,
+                           r.reason_protocol,
+                           r.reason_cause,
+                           r.start_ns,
+                           r.ringing_ns,
+                           r.answered_ns,
+                           r.ended_ns,
+                           r.srd_ns,
+                           r.duration_ns,
+                           r.ended_by,
+                           r.retransmissions,
+                           r.truncated_strings,
+                           r.record_evicted,
+                           std::vector<CallMessage>(r.messages.begin(), r.messages.end()),
+                           r.messages_truncated});
   }
 };
 
