@@ -3,9 +3,12 @@
 #include <cstdio>
 #include <iostream>
 
+#include "analysis/failure_analysis.h"
 #include "cli/exit_codes.h"
 #include "outputs/atomic_file.h"
+#include "outputs/failure_summary.h"
 #include "outputs/json_report.h"
+#include "outputs/prometheus_failures.h"
 #include "outputs/text_summary.h"
 
 namespace sipmon {
@@ -70,10 +73,11 @@ int run_replay(const ReplayOptions& options) {
   ReplayInputOptions input = options.input;
   input.peers = (*metrics)->peers();
   input.observer = hep_sender->get();
-  if (calls) {
-    input.call_records = &calls->writer();
-    input.recorder = options.calls.recorder();
-  }
+  // The failure analysis ("What failed", sipmon_session_failures_total) reads every closed call
+  // record, so the recorder always runs in replay; --calls also writes the records out.
+  FailureAnalysis failures(calls ? &calls->writer() : nullptr);
+  input.call_records = &failures;
+  input.recorder = options.calls.recorder();
   Expected<Report> report = replay_captures(input, std::cerr);
   if (!report) {
     std::cerr << "sipmon: " << report.error().message << "\n";
@@ -94,10 +98,14 @@ int run_replay(const ReplayOptions& options) {
   };
   if (!options.out.empty()) deliver(write_file_atomically(options.out, render_json_report(*report)));
   (*metrics)->metrics().update(*report);
+  PrometheusFailureMetrics failure_metrics(*(*metrics)->metrics().registry());
+  failure_metrics.update(failures);
   deliver((*metrics)->write_prom_file());
   // `--calls -` keeps standard output for the records alone: the summary or report goes to stderr.
   std::ostream& report_out = options.calls.path == "-" ? std::cerr : std::cout;
-  report_out << (options.json ? render_json_report(*report) : render_text_summary(*report)) << std::flush;
+  report_out << (options.json ? render_json_report(*report)
+                              : render_text_summary(*report) + render_failure_summary(failures))
+             << std::flush;
   deliver((*metrics)->push());
   if ((*metrics)->listening()) {
     std::cerr << "sipmon: serving " << (*metrics)->listen_url() << " until interrupted (SIGINT/SIGTERM)\n";

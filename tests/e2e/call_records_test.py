@@ -160,6 +160,34 @@ def contract(tmp):
           bad.stderr)
 
 
+def failure_analysis(tmp):
+    s503 = os.path.join(SOURCE_DIR, "samples", "call-503-q850.pcap")
+    busy = os.path.join(SOURCE_DIR, "samples", "call-busy.pcap")
+    prom = os.path.join(tmp, "failures.prom")
+    result = subprocess.run([SIPMON, "replay", s503, busy, "--prom-file", prom], capture_output=True, text=True,
+                            timeout=60)
+    check("failure analysis: replay exits 0", result.returncode == 0, result.stderr[-300:])
+    text = result.stdout
+    section = text[text.find("What failed"):] if "What failed" in text else ""
+    check("summary names what failed: 4 attempts", "What failed (4 failed" in section, text[-600:])
+    check("summary: 503 with its phrase and 486 with its phrase", "503 Service Unavailable: 2" in section and
+          "486 Busy Here: 2" in section, section)
+    check("summary: the Q.850 cause of the 503s' Reason (34)", "cause 34: 2" in section, section)
+    check("summary: top destination 127.0.0.1 with 4 failed attempts", "127.0.0.1: 4" in section, section)
+    series = {}
+    with open(prom) as f:
+        for line in f:
+            if line.startswith("sipmon_session_failures_total") or line.startswith("sipmon_session_attempts_by_ua"):
+                name, value = line.rsplit(" ", 1)
+                series[name] = float(value)
+    check("prometheus: sipmon_session_failures_total{code=503,q850=34} = 2",
+          series.get('sipmon_session_failures_total{code="503",q850="34"}') == 2, series)
+    check("prometheus: sipmon_session_failures_total{code=486,q850=none} = 2",
+          series.get('sipmon_session_failures_total{code="486",q850="none"}') == 2, series)
+    families = [k for k in series if k.startswith("sipmon_session_attempts_by_ua_family_total")]
+    check("prometheus: every User-Agent family exported (about 20 and other)", len(families) >= 20, families)
+
+
 def main():
     if not os.access(SIPMON, os.X_OK):
         print("FAIL: %s is not built" % SIPMON)
@@ -169,6 +197,7 @@ def main():
         samples(tmp)
         mix(tmp)
         contract(tmp)
+        failure_analysis(tmp)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
