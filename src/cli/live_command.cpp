@@ -171,6 +171,7 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
   add_engine_table_options(*live, options.tables);
   add_metrics_options(*live, options.metrics, MetricsCommand::live);
   add_hep_options(*live, options.hep, HepCommand::live);
+  add_calls_options(*live, options.calls);
   live->footer(
       "Examples:\n"
       "  sipmon live -i eth0 --listen :9160                    # SIP on 5060/5061, Prometheus /metrics\n"
@@ -223,6 +224,8 @@ int run_live(const LiveOptions& options) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  // With --calls, SIGHUP reopens the records file (logrotate's postrotate) instead of ending sipmon.
+  if (options.calls.enabled()) sigaddset(&stop_signals, SIGHUP);
   sigprocmask(SIG_BLOCK, &stop_signals, nullptr);
   Fd signals(signalfd(-1, &stop_signals, SFD_CLOEXEC | SFD_NONBLOCK));
 
@@ -290,10 +293,25 @@ int run_live(const LiveOptions& options) {
   }
   if (outputs.listening()) std::cerr << "sipmon: serving metrics on " << outputs.listen_url() << "\n";
 
+  // Opened with the rights of the steady state (privileges are dropped above), for appending.
+  std::unique_ptr<CallRecordFile> calls;
+  if (options.calls.enabled()) {
+    auto opened = CallRecordFile::open(options.calls.path);
+    if (!opened) {
+      std::cerr << "sipmon: " << opened.error().message << "\n";
+      return kExitUsage;
+    }
+    calls = std::move(*opened);
+  }
+
   // Live, timeouts and session expiry run on the wall clock (docs/metrics.md, "Time").
   EngineConfig config{
       .ports = options.ports, .wall_clock = true, .peers = outputs.peers(), .observer = hep.sender.get()};
   apply_engine_table_options(options.tables, config);
+  if (calls) {
+    config.call_records = &calls->writer();
+    config.recorder = options.calls.recorder();
+  }
   Engine engine(std::move(config));
   if (hep.listener) hep.ingest = std::make_unique<HepIngest>(hep_ingest_config(options.hep), engine);
   publish(snapshot(engine, source, hep, options), tracker, outputs);  // every family present from the first scrape
@@ -390,6 +408,12 @@ int run_live(const LiveOptions& options) {
           // Taken, so that it is not delivered again once the stop signals are unblocked below.
           signalfd_siginfo taken{};
           (void)!::read(signals.fd, &taken, sizeof taken);
+          if (taken.ssi_signo == SIGHUP && calls) {
+            if (auto reopened = calls->reopen(); !reopened) {
+              std::cerr << "sipmon: " << reopened.error().message << "\n";
+            }
+            break;
+          }
           running = false;
           break;
         }
@@ -419,6 +443,9 @@ int run_live(const LiveOptions& options) {
   // the report, and the stop signal was already taken.
   if (!write_report(report, options.out)) status = kExitOutputFailed;
   std::cout << (options.json ? render_json_report(report) : render_text_summary(report)) << std::flush;
+  // The calls still open are written last (pending, or established with "ended": null), after
+  // the report was taken, so that the report is the same with or without --calls.
+  if (calls) engine.finish();
   // Everything local is delivered: a second SIGTERM/SIGINT now ends sipmon at once (default action)
   // instead of waiting for the final push.
   sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);
