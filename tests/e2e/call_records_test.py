@@ -80,6 +80,24 @@ def samples(tmp):
         counts_agree(name, report, records)
 
 
+def corpus(tmp):
+    """The shared corpus of public captures (real equipment): the same agreement on each."""
+    root = os.environ.get("SIPMON_CORPUS", "/work/shared/corpus")
+    paths = sorted(p for p in glob.glob(os.path.join(root, "*.pcap*")) if p.endswith((".pcap", ".pcapng")))
+    if not paths:
+        print("NOTE: no shared corpus at %s: its part is not run" % root)
+        return
+    for path in paths:
+        name = os.path.basename(path)
+        out = os.path.join(tmp, "corpus.jsonl")
+        if os.path.exists(out):
+            os.remove(out)
+        report, records, err = replay([path], out, "--calls-messages")
+        if report is None:
+            continue  # a capture sipmon refuses (the corpus keeps a corrupt one on purpose)
+        counts_agree("corpus " + name, report, records)
+
+
 def load_generator():
     spec = importlib.util.spec_from_file_location("call_mix", os.path.join(os.path.dirname(__file__), "call_mix_test.py"))
     module = importlib.util.module_from_spec(spec)
@@ -195,6 +213,7 @@ def main():
         return 1
     with tempfile.TemporaryDirectory(prefix="i17calls") as tmp:
         samples(tmp)
+        corpus(tmp)
         mix(tmp)
         contract(tmp)
         failure_analysis(tmp)
