@@ -54,7 +54,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (n(CallOutcome::established) != s.established || n(CallOutcome::failed) != s.failed ||
         n(CallOutcome::cancelled) != s.cancelled || n(CallOutcome::redirected) != s.redirected ||
         n(CallOutcome::timeout) != s.timeouts || n(CallOutcome::ineffective) + s.timeouts != s.ineffective ||
-        n(CallOutcome::pending) != s.pending || n(CallOutcome::evicted) != report.table_evictions.at("session_attempts")) {
+        n(CallOutcome::pending) != s.pending ||
+        n(CallOutcome::evicted) != report.table_evictions.at("session_attempts")) {
       __builtin_trap();
     }
   }

@@ -74,10 +74,16 @@ int run_replay(const ReplayOptions& options) {
   input.peers = (*metrics)->peers();
   input.observer = hep_sender->get();
   // The failure analysis ("What failed", sipmon_session_failures_total) reads every closed call
-  // record, so the recorder always runs in replay; --calls also writes the records out.
+  // record; --calls also writes the records out. The recorder costs about a fifth of a replay's
+  // time on a call-heavy capture, so a replay that shows neither (--json alone, `check`'s
+  // baselines) goes without it.
   FailureAnalysis failures(calls ? &calls->writer() : nullptr);
-  input.call_records = &failures;
-  input.recorder = options.calls.recorder();
+  const MetricsOptions& m = options.metrics;
+  const bool exports_metrics = m.listen_requested || !m.push_url.empty() || !m.prom_file.empty();
+  if (calls || !options.json || exports_metrics) {
+    input.call_records = &failures;
+    input.recorder = options.calls.recorder();
+  }
   Expected<Report> report = replay_captures(input, std::cerr);
   if (!report) {
     std::cerr << "sipmon: " << report.error().message << "\n";

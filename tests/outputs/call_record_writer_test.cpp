@@ -21,10 +21,10 @@ TEST_CASE("call record JSON: every field present, null when unknown, in the docu
   r.outcome = CallOutcome::timeout;
   const auto j = nlohmann::ordered_json::parse(render_call_record(r));
   const std::vector<std::string> keys = {
-      "call_id",  "from",       "to",         "request_uri", "src",        "dst",        "transport",
-      "start",    "ringing",    "answered",   "ended",       "outcome",    "completed",  "final_code",
-      "final_reason", "reason", "srd_s",      "duration_s",  "ended_by",   "user_agent", "server",
-      "retransmissions", "peer", "truncated", "record_evicted"};
+      "call_id",         "from",    "to",        "request_uri",   "src",      "dst",        "transport",
+      "start",           "ringing", "answered",  "ended",         "outcome",  "completed",  "final_code",
+      "final_reason",    "reason",  "srd_s",     "duration_s",    "ended_by", "user_agent", "server",
+      "retransmissions", "peer",    "truncated", "record_evicted"};
   std::vector<std::string> got;
   for (const auto& item : j.items()) got.push_back(item.key());
   CHECK(got == keys);
