@@ -172,6 +172,14 @@ def contract(tmp):
     with open(out) as f:
         n = sum(1 for line in f if line.strip())
     check("--calls appends: two replays, twice the records", n == 2 * len(records), n)
+    peers = os.path.join(tmp, "peers.txt")
+    with open(peers, "w") as f:
+        f.write("loopback 127.0.0.0/8\n")
+    result = subprocess.run([SIPMON, "replay", sample, "--calls", "-", "--peers", peers], capture_output=True, text=True,
+                            timeout=60)
+    named = [json.loads(line)["peer"] for line in result.stdout.splitlines() if line.strip()]
+    check("--peers: each record names the peer of its first INVITE", named and all(p == "loopback" for p in named),
+          named)
     bad = subprocess.run([SIPMON, "replay", sample, "--calls", os.path.join(tmp, "no", "such", "dir.jsonl")],
                          capture_output=True, text=True, timeout=60)
     check("--calls into a missing directory: exit 2 with a message", bad.returncode == 2 and "--calls" in bad.stderr,
