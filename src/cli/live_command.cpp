@@ -20,6 +20,7 @@
 #include "cli/progress.h"
 #include "outputs/atomic_file.h"
 #include "outputs/json_report.h"
+#include "outputs/prometheus_failures.h"
 #include "outputs/text_summary.h"
 #include "sources/capture_privileges.h"
 #include "sources/ebpf_live_source.h"
@@ -308,8 +309,14 @@ int run_live(const LiveOptions& options) {
   EngineConfig config{
       .ports = options.ports, .wall_clock = true, .peers = outputs.peers(), .observer = hep.sender.get()};
   apply_engine_table_options(options.tables, config);
+  // With --calls, the failure analysis reads the records on their way to the file and feeds
+  // sipmon_session_failures_total and the User-Agent families (docs/calls.md).
+  std::unique_ptr<FailureAnalysis> failures;
+  std::unique_ptr<PrometheusFailureMetrics> failure_metrics;
   if (calls) {
-    config.call_records = &calls->writer();
+    failures = std::make_unique<FailureAnalysis>(&calls->writer());
+    failure_metrics = std::make_unique<PrometheusFailureMetrics>(*outputs.metrics().registry());
+    config.call_records = failures.get();
     config.recorder = options.calls.recorder();
   }
   Engine engine(std::move(config));
@@ -394,6 +401,7 @@ int run_live(const LiveOptions& options) {
           if (::read(metrics_timer.fd, &expirations, sizeof expirations) > 0) {
             engine.tick();  // a silent network still times out attempts and expires dialogs
             publish(snapshot(engine, source, hep, options), tracker, outputs);
+            if (failure_metrics) failure_metrics->update(*failures);
           }
           break;
         case kStatusTimer:
@@ -445,7 +453,10 @@ int run_live(const LiveOptions& options) {
   std::cout << (options.json ? render_json_report(report) : render_text_summary(report)) << std::flush;
   // The calls still open are written last (pending, or established with "ended": null), after
   // the report was taken, so that the report is the same with or without --calls.
-  if (calls) engine.finish();
+  if (calls) {
+    engine.finish();
+    failure_metrics->update(*failures);  // for the final push below
+  }
   // Everything local is delivered: a second SIGTERM/SIGINT now ends sipmon at once (default action)
   // instead of waiting for the final push.
   sigprocmask(SIG_UNBLOCK, &stop_signals, nullptr);

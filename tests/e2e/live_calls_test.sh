@@ -4,17 +4,18 @@
 # replay of the recording (outcome, final code, completed, endpoints, URIs, who hung up, SRD within
 # a millisecond). Between the two batches the records file is moved away and sipmon gets SIGHUP,
 # as logrotate does: the second batch must land in a new file at the old path, nothing lost.
-# Needs root, sipp, tcpdump. Run it under `flock /tmp/sipmon-live.lock` beside other live tests.
+# With --listen, /metrics carries sipmon_session_failures_total and the User-Agent families.
+# Needs root, sipp, tcpdump, curl. Run it under `flock /tmp/sipmon-live.lock` beside other live tests.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
 require_root
-require_tools tcpdump sipp python3
+require_tools tcpdump sipp python3 curl
 : "${SIPMON:?path to the sipmon binary}"
 scenarios=$(cd "$here/../../samples/scenarios" && pwd)
 
 port() { python3 "$here/lib/free_port.py"; }
-uas_port=$(port); uac_port=$(port); busy_uas_port=$(port); busy_uac_port=$(port)
+uas_port=$(port); uac_port=$(port); busy_uas_port=$(port); busy_uac_port=$(port); metrics_port=$(port)
 ports="$uas_port,$uac_port,$busy_uas_port,$busy_uac_port"
 work=$(mktemp -d /tmp/i17-live-calls.XXXXXX)
 pids=()
@@ -28,6 +29,7 @@ filter="udp port $uas_port or udp port $uac_port or udp port $busy_uas_port or u
 tcpdump -i lo -n -U -B 65536 -w "$work/rec.pcap" "$filter" 2>"$work/tcpdump.err" &
 tcpdump_pid=$!; pids+=("$tcpdump_pid")
 "$SIPMON" live -i lo --ports "$ports" --source pcap --status-interval 0 --calls "$work/calls.jsonl" \
+  --listen "127.0.0.1:$metrics_port" \
   >"$work/live.out" 2>"$work/live.err" &
 live_pid=$!; pids+=("$live_pid")
 wait_for_line "$work/tcpdump.err" "listening on" 10
@@ -53,7 +55,17 @@ mv "$work/calls.jsonl" "$work/calls.jsonl.1"  # logrotate's rename ...
 kill -HUP "$live_pid"                          # ... and its postrotate
 for _ in $(seq 50); do [[ -e "$work/calls.jsonl" ]] && break; sleep 0.1; done
 batch
-sleep 1
+sleep 2  # the registry is brought up to date every second
+curl -s --max-time 5 "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics.txt" || true
+grep -qx 'sipmon_session_failures_total{code="486",q850="none"} 20' "$work/metrics.txt" ||
+  { echo "FAIL: live /metrics lacks sipmon_session_failures_total{code=486,q850=none} 20" >&2;
+    grep sipmon_session_failures "$work/metrics.txt" >&2 || true; exit 1; }
+echo "PASS: live /metrics: sipmon_session_failures_total{code=\"486\",q850=\"none\"} 20 (the 20 busy calls)"
+# SIPp's built-in uac and uac-reject.xml send no User-Agent: all 60 closed attempts are "other".
+grep -qx 'sipmon_session_attempts_by_ua_family_total{ua_family="other"} 60' "$work/metrics.txt" ||
+  { echo "FAIL: live /metrics: the 60 attempts without a User-Agent are not ua_family=other" >&2;
+    grep ua_family "$work/metrics.txt" | grep -v " 0$" >&2 || true; exit 1; }
+echo "PASS: live /metrics: 60 closed attempts, ua_family=other (no User-Agent)"
 
 status=0
 stop_and_wait "$live_pid" 10 || status=$?
