@@ -4,9 +4,11 @@
 // resident set size (getrusage) before and after, the table fill and the evictions.
 // docs/metrics.md ("Memory") records the figures.
 //
-//   sipmon_flood_memory [invite|ringing|answered|register] [count] [cap]
+//   sipmon_flood_memory [invite|ringing|answered|register][-records] [count] [cap]
 //   (defaults: invite 1000000, the default caps; `cap` sets all three caps, e.g. to compare the
-//   cost of a table that fits in the CPU caches)
+//   cost of a table that fits in the CPU caches). "-records" turns call records on (--calls, to a
+//   sink that only counts them; `cap` then also sets --max-call-records), so that the difference
+//   between "invite" and "invite-records" is what a record costs per open attempt (docs/calls.md).
 #include <sys/resource.h>
 
 #include <chrono>
@@ -22,6 +24,11 @@
 using namespace sipmon;
 
 namespace {
+
+struct CountingSink final : CallRecordSink {
+  std::uint64_t records = 0;
+  void on_call_record(const CallRecord&) override { ++records; }
+};
 
 long max_rss_kib() {
   rusage usage{};
@@ -51,10 +58,12 @@ std::string message(const std::string& start, const std::string& call_id, const 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string mode = argc > 1 ? argv[1] : "invite";
+  std::string mode = argc > 1 ? argv[1] : "invite";
+  const bool records = mode.size() > 8 && mode.compare(mode.size() - 8, 8, "-records") == 0;
+  if (records) mode.resize(mode.size() - 8);
   const std::uint64_t count = argc > 2 ? std::stoull(argv[2]) : 1'000'000;
   if (mode != "invite" && mode != "ringing" && mode != "answered" && mode != "register") {
-    std::fprintf(stderr, "usage: %s [invite|ringing|answered|register] [count]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [invite|ringing|answered|register][-records] [count] [cap]\n", argv[0]);
     return 2;
   }
   const long rss_start = max_rss_kib();
@@ -62,7 +71,10 @@ int main(int argc, char** argv) {
   if (argc > 3) {
     const std::size_t cap = std::stoull(argv[3]);
     config.calls.max_dialogs = config.calls.max_session_attempts = config.calls.max_registration_attempts = cap;
+    config.recorder.max_records = cap;
   }
+  CountingSink sink;
+  if (records) config.call_records = &sink;
   Engine engine(config);
   const long rss_engine = max_rss_kib();
 
@@ -122,6 +134,16 @@ int main(int argc, char** argv) {
       static_cast<double>(defaults.sessions().reserved_bytes()) / kMiB, defaults.registrations().capacity(),
       static_cast<double>(defaults.registrations().reserved_bytes()) / kMiB, defaults.dialogs().capacity(),
       static_cast<double>(defaults.dialogs().reserved_bytes()) / kMiB);
+  if (records) {
+    CountingSink none;
+    const CallRecorder recorder(config.recorder, none);
+    std::printf(
+        "call records written %llu (evicted attempts and early-written records); recorder reserves %.1f MiB "
+        "for %zu open records: %.0f bytes each\n",
+        static_cast<unsigned long long>(sink.records), static_cast<double>(recorder.reserved_bytes()) / kMiB,
+        config.recorder.max_records,
+        static_cast<double>(recorder.reserved_bytes()) / static_cast<double>(config.recorder.max_records));
+  }
   // Decoding, parsing, counting and call tracking; includes two clock reads per frame (~40 ns).
   std::printf("%.0f ns per message in Engine::on_frame\n", engine_s * 1e9 / static_cast<double>(messages));
   return 0;

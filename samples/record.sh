@@ -38,6 +38,7 @@ ALL_CAPTURES=(
   call-retransmit call-lost
   call-unavailable call-redirect call-cancel call-407-answered
   call-reinvite register-403 call-503 call-long-ring
+  call-503-q850 call-bye-q850
 )
 
 WORK=$(mktemp -d /tmp/sipmon-record.XXXXXX)
@@ -165,6 +166,12 @@ configure() {
     call-503)
       UAS_SCEN=(-sf "$SCEN/uas-503.xml"); UAC_SCEN=(-sf "$SCEN/uac-reject.xml")
       EXPECT="INVITE=2 ACK=2 100=2 503=2" ;;
+    call-503-q850)
+      UAS_SCEN=(-sf "$SCEN/uas-503-q850.xml"); UAC_SCEN=(-sf "$SCEN/uac-reject.xml")
+      EXPECT="INVITE=2 ACK=2 100=2 503=2" ;;
+    call-bye-q850)
+      UAS_SCEN=(-sf "$SCEN/uas-answer.xml"); UAC_SCEN=(-sf "$SCEN/uac-bye-q850.xml")
+      EXPECT="INVITE=2 ACK=2 BYE=2 100=2 180=2 200=4" ;;
     call-long-ring)
       # The UAS rings 40 s (longer than Timer B) before answering: one call.
       CALLS=1; UAS_SCEN=(-sf "$SCEN/uas-long-ring.xml"); UAC_SCEN=("${builtin_uac[@]}")

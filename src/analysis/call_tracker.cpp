@@ -7,8 +7,9 @@ namespace sipmon {
 
 CallTracker::CallTracker(const CallTrackerConfig& config)
     : timers_{config.timer_b_ns, std::max(config.timer_c_ns, config.timer_b_ns), config.timer_f_ns},
-      dialogs_(config.max_dialogs, DialogTimers{config.timer_f_ns, config.default_session_expires_ns, timers_.c}),
-      sessions_(config.max_session_attempts, SessionTracker::Timers{timers_.b, timers_.c}, &dialogs_),
+      dialogs_(config.max_dialogs, DialogTimers{config.timer_f_ns, config.default_session_expires_ns, timers_.c},
+               config.observer),
+      sessions_(config.max_session_attempts, SessionTracker::Timers{timers_.b, timers_.c}, &dialogs_, config.observer),
       registrations_(config.max_registration_attempts, config.timer_f_ns) {}
 
 void CallTracker::on_message(const SipMessage& message, std::int64_t ts_ns) {

@@ -29,6 +29,8 @@ struct CallTrackerConfig {
   // Dialogs without a session timer: 12 h, the default dialog lifetime of Kamailio's and
   // OpenSIPS' dialog modules.
   std::int64_t default_session_expires_ns = 12LL * 3600 * 1'000'000'000;
+  // Optional, not owned (call records, docs/calls.md): told of every attempt's life.
+  AttemptObserver* observer = nullptr;
 };
 
 class CallTracker {

@@ -20,8 +20,8 @@ bool from_low_tag(const SipMessage& message) { return message.from_tag < message
 
 }  // namespace
 
-DialogTracker::DialogTracker(std::size_t max_dialogs, DialogTimers timers)
-    : table_(max_dialogs), timers_(timers), wheel_(kWheelSlots, kNil) {}
+DialogTracker::DialogTracker(std::size_t max_dialogs, DialogTimers timers, AttemptObserver* observer)
+    : table_(max_dialogs), timers_(timers), observer_(observer), wheel_(kWheelSlots, kNil) {}
 
 // --- timing wheel -------------------------------------------------------------------------------
 
@@ -144,7 +144,13 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
       }
       // A new attempt answered inside a dialog that already exists (a key collision, or a caller
       // reusing Call-ID and tags): no dialog of its own will end, so it is closed now.
-      if (establishes_attempt) ++tally_.closed_established;
+      if (establishes_attempt) {
+        ++tally_.closed_established;
+        if (observer_ != nullptr) {
+          observer_->attempt_dialog_ended(
+              observer_->attempt_confirmed(attempt_key(response.call_id, response.from_tag)), false);
+        }
+      }
     }
     return {};
   }
@@ -164,6 +170,9 @@ void DialogTracker::confirm(Table::Index index, const SipMessage& response, std:
   d.state = State::confirmed;
   d.confirmed_ts = ts_ns;
   d.completes_attempt = establishes_attempt;
+  if (establishes_attempt && observer_ != nullptr) {
+    d.record = observer_->attempt_confirmed(attempt_key(response.call_id, response.from_tag));
+  }
   d.proposed_interval = proposed;
   ++tally_.established;
   ++active_;
@@ -270,6 +279,7 @@ void DialogTracker::close_attempt(Dialog& d, bool completed) {
   if (!d.completes_attempt) return;
   ++(completed ? tally_.closed_completed : tally_.closed_established);
   d.completes_attempt = false;  // closed once
+  if (observer_ != nullptr) observer_->attempt_dialog_ended(d.record, completed);
 }
 
 void DialogTracker::end_confirmed(Table::Index index, std::uint64_t DialogTally::*reason, std::int64_t ts_ns) {

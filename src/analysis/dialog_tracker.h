@@ -49,7 +49,8 @@ struct DialogTimers {
 
 class DialogTracker final : public EarlyDialogEnder {
  public:
-  DialogTracker(std::size_t max_dialogs, DialogTimers timers);
+  // `observer` (optional, not owned): told when the dialog an attempt established ends.
+  DialogTracker(std::size_t max_dialogs, DialogTimers timers, AttemptObserver* observer = nullptr);
 
   // A response to an INVITE (initial or re-INVITE). `proposed_session_expires` is what the
   // initial INVITE asked for (0: nothing); `establishes_attempt` says that this 2xx is the one
@@ -96,6 +97,7 @@ class DialogTracker final : public EarlyDialogEnder {
     bool completes_attempt;
     bool refresh_from_low;  // sender of that INVITE/UPDATE: the side with the lower tag
     bool bye_from_low;
+    RecordRef record;  // the call record of the attempt this dialog established (with an observer)
   };
   using Table = BoundedTable<Dialog>;
 
@@ -120,6 +122,7 @@ class DialogTracker final : public EarlyDialogEnder {
 
   Table table_;
   DialogTimers timers_;
+  AttemptObserver* observer_;
   std::vector<std::uint32_t> wheel_;
   std::int64_t wheel_cursor_s_ = 0;  // every slot up to this second has been fired
   bool wheel_started_ = false;

@@ -7,13 +7,27 @@
 #include "analysis/transaction_key.h"
 
 namespace sipmon {
+namespace {
+
+std::unique_ptr<CallRecorder> make_recorder(const EngineConfig& config) {
+  if (config.call_records == nullptr) return nullptr;
+  return std::make_unique<CallRecorder>(config.recorder, *config.call_records, config.peers.get());
+}
+
+CallTrackerConfig observed(CallTrackerConfig calls, AttemptObserver* observer) {
+  calls.observer = observer;
+  return calls;
+}
+
+}  // namespace
 
 Engine::Engine(EngineConfig config)
     : config_(std::move(config)),
       decoder_(config_.decoder),
       clock_(config_.wall_clock ? std::unique_ptr<Clock>(std::make_unique<CallerClock>())
                                 : std::unique_ptr<Clock>(std::make_unique<PacketClock>(config_.max_time_step_ns))),
-      calls_(config_.calls),
+      recorder_(make_recorder(config_)),
+      calls_(observed(config_.calls, recorder_.get())),
       transactions_(config_.transactions),
       media_(config_.media) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
@@ -53,6 +67,7 @@ void Engine::on_frame(const Frame& frame) {
 void Engine::finish() {
   if (holding_) release_held(false);
   media_.finish();
+  if (recorder_) recorder_->flush();
 }
 
 void Engine::hold(const Frame& frame) {
@@ -245,12 +260,16 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   }
   if (message.defect != MessageDefect::none) defects_.add(message.defect);
   if (config_.observer) config_.observer->on_sip_message(payload, message);
-  if (message.mandatory_headers_ok) calls_.on_message(message, payload.ts_ns);
-  if (message.mandatory_headers_ok) track_transaction(payload, message);
-  if (message.mandatory_headers_ok) media_.on_sip_message(message, payload.ts_ns);
+  if (!message.mandatory_headers_ok) return;
+  // The transaction table first: a call record counts the retransmissions of its INVITEs.
+  const bool repeated = track_transaction(payload, message);
+  if (recorder_) recorder_->begin_message(payload, message, repeated);
+  calls_.on_message(message, payload.ts_ns);
+  if (recorder_) recorder_->end_message();
+  media_.on_sip_message(message, payload.ts_ns);
 }
 
-void Engine::track_transaction(const Payload& payload, const SipMessage& message) {
+bool Engine::track_transaction(const Payload& payload, const SipMessage& message) {
   const TransactionEvent event = transactions_.observe(TransactionMessage{
       .key = transaction_key(message, payload.src, payload.dst),
       .is_request = message.is_request,
@@ -265,17 +284,18 @@ void Engine::track_transaction(const Payload& payload, const SipMessage& message
   }
   // Only UDP carries SIP retransmissions (RFC 3261 §17.1.1.2: reliable transports do not need
   // them); a repeat on a stream is a transport artifact, left to the stream layer.
-  if (payload.transport != Transport::udp) return;
+  if (payload.transport != Transport::udp) return false;
   switch (event) {
     case TransactionEvent::first:
-      break;
+      return false;
     case TransactionEvent::retransmission:
       ++(message.is_request ? retransmitted_requests_ : retransmitted_responses_);
-      break;
+      return true;
     case TransactionEvent::duplicate:
       ++duplicate_messages_;
-      break;
+      return false;
   }
+  return false;
 }
 
 Report Engine::report() const {
@@ -307,6 +327,9 @@ Report Engine::report() const {
       RetransmissionCounts{.requests = retransmitted_requests_, .responses = retransmitted_responses_};
   if (peer_counters_) report.peers = peer_counters_->report(*config_.peers);
   calls_.fill(report);
+  // Listed only when records were lost early: replay always runs the recorder for the failure
+  // analysis, and the report must not change with it.
+  if (recorder_ && recorder_->evicted() > 0) report.table_evictions["call_records"] += recorder_->evicted();
   media_.fill(report, clock_->now_ns());
   return report;
 }

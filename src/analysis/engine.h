@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "analysis/anomaly.h"
+#include "analysis/call_record.h"
+#include "analysis/call_recorder.h"
 #include "analysis/call_tracker.h"
 #include "analysis/clock.h"
 #include "analysis/frame.h"
@@ -48,6 +50,10 @@ struct EngineConfig {
   SipMessageObserver* observer = nullptr;
   // RTP/RTCP of the calls (docs/media.md): table caps, --rtp-heuristic, --media-timeout.
   MediaConfig media{};
+  // Optional (--calls, docs/calls.md): receives one record per session attempt when it closes,
+  // and the open ones at finish(). Not owned; must outlive the engine.
+  CallRecordSink* call_records = nullptr;
+  CallRecorderConfig recorder{};
 };
 
 class Engine final : public FrameSink, private PayloadSink {
@@ -61,7 +67,8 @@ class Engine final : public FrameSink, private PayloadSink {
   void on_message_payload(const Payload& payload, std::uint32_t wire_len);
   // End of input: a packet still held after a time jump that no later packet confirmed is taken
   // as an outlier and counted, and media streams still open are finished (so that every stream
-  // is in the report's histograms). Call before the final report() of a replay.
+  // is in the report's histograms); call records still open are written. Call before the final
+  // report() of a replay.
   void finish();
   // Moves the clock to `now_ns` (never backwards) and runs the expiry of calls and media streams.
   // Live mode calls it with the wall clock before each batch of frames and periodically, so that a
@@ -88,7 +95,8 @@ class Engine final : public FrameSink, private PayloadSink {
   void begin_frame(std::int64_t ts_ns);
   void settle_frame();
   void on_sip_message(const Payload& payload, const SipMessage& message);
-  void track_transaction(const Payload& payload, const SipMessage& message);
+  // Returns whether the message repeats one already seen (a UDP retransmission or duplicate).
+  bool track_transaction(const Payload& payload, const SipMessage& message);
   void record_frame_outcome(FrameOutcome outcome);
   bool port_selected(std::uint16_t src, std::uint16_t dst) const;
 
@@ -102,6 +110,7 @@ class Engine final : public FrameSink, private PayloadSink {
   MessageDefectCounts defects_;
   SipMessage scratch_;  // reused for every message: parsing allocates nothing
   std::unique_ptr<Clock> clock_;
+  std::unique_ptr<CallRecorder> recorder_;  // before calls_: the trackers report to it
   CallTracker calls_;
   TransactionTable transactions_;
   MediaTracker media_;

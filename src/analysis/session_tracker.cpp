@@ -21,8 +21,12 @@ bool is_challenge(std::uint16_t status) { return status == 401 || status == 407;
 
 }  // namespace
 
-SessionTracker::SessionTracker(std::size_t max_attempts, Timers timers, EarlyDialogEnder* ender)
-    : table_(max_attempts), timers_{timers.timer_b_ns, std::max(timers.timer_c_ns, timers.timer_b_ns)}, ender_(ender) {}
+SessionTracker::SessionTracker(std::size_t max_attempts, Timers timers, EarlyDialogEnder* ender,
+                               AttemptObserver* observer)
+    : table_(max_attempts),
+      timers_{timers.timer_b_ns, std::max(timers.timer_c_ns, timers.timer_b_ns)},
+      ender_(ender),
+      observer_(observer) {}
 
 void SessionTracker::arm(Table::Index index, List list, std::int64_t deadline) {
   table_[index].deadline = deadline;
@@ -58,6 +62,7 @@ void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts
       ++tally_.closed[ClosedOutcome::evicted];
       --undecided_;
       end_early_dialogs(old);
+      if (observer_ != nullptr) observer_->attempt_evicted(table_.key(victim));
     });
   }
   Attempt& attempt = table_[index];
@@ -71,6 +76,7 @@ void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts
   arm(index, after_b, deadline_after(ts_ns, timers_.timer_b_ns));
   ++tally_.attempts;
   ++undecided_;
+  if (observer_ != nullptr) observer_->attempt_opened(table_.key(index), invite, ts_ns);
 }
 
 SessionTracker::ResponseResult SessionTracker::on_invite_response(const SipMessage& response, std::int64_t ts_ns) {
@@ -114,13 +120,15 @@ SessionTracker::ResponseResult SessionTracker::on_invite_response(const SipMessa
   result.decided = true;
   result.established = status < 300;
   result.early_dialogs = attempt.early;
-  decide(index, status, ts_ns);
+  const std::int64_t srd_ns = decide(index, status, ts_ns);
+  if (observer_ != nullptr) observer_->attempt_decided(table_.key(index), response, ts_ns, srd_ns);
   return result;
 }
 
-void SessionTracker::decide(Table::Index index, std::uint16_t status, std::int64_t ts_ns) {
+std::int64_t SessionTracker::decide(Table::Index index, std::uint16_t status, std::int64_t ts_ns) {
   Attempt& attempt = table_[index];
   const double since_invite = seconds_between(attempt.first_ts, ts_ns);
+  std::int64_t srd_ns = -1;
   if (status < 300) {
     ++tally_.established;
     ++tally_.effective;
@@ -128,6 +136,7 @@ void SessionTracker::decide(Table::Index index, std::uint16_t status, std::int64
     // or to the 2xx when none came first.
     const std::int64_t answer_ts = attempt.has_provisional ? attempt.provisional_ts : ts_ns;
     tally_.srd.observe(seconds_between(attempt.first_ts, answer_ts));
+    srd_ns = answer_ts - attempt.first_ts;
   } else if (status < 400) {
     ++tally_.redirected;
     ++tally_.closed[ClosedOutcome::redirected];
@@ -143,13 +152,17 @@ void SessionTracker::decide(Table::Index index, std::uint16_t status, std::int64
       if (is_effective_failure(status)) ++tally_.effective;
       ++tally_.closed[is_effective_failure(status) ? ClosedOutcome::failed_effective : ClosedOutcome::failed];
     }
-    if (status != 402) tally_.srd_failed.observe(since_invite);  // §4.3.2 leaves out 401/402/407
+    if (status != 402) {  // §4.3.2 leaves out 401/402/407
+      tally_.srd_failed.observe(since_invite);
+      srd_ns = ts_ns - attempt.first_ts;
+    }
   }
   attempt.state = State::decided;
   attempt.early_count = 0;
   --undecided_;
   // Kept for one more Timer B so that late copies of the final response are recognized.
   arm(index, after_b, deadline_after(ts_ns, timers_.timer_b_ns));
+  return srd_ns;
 }
 
 void SessionTracker::add_early_dialog(AttemptId attempt, DialogRef dialog) {
@@ -182,6 +195,7 @@ void SessionTracker::time_out(Table::Index index) {
   if (attempt.state != State::decided) {
     --undecided_;
     end_early_dialogs(attempt);
+    if (observer_ != nullptr) observer_->attempt_timed_out(table_.key(index), attempt.state == State::challenged);
   }
   lists_.remove(index);
   table_.erase(index);

@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 
+#include "analysis/attempt_observer.h"
 #include "analysis/bounded_table.h"
 #include "analysis/delay_histogram.h"
 #include "analysis/dialog_ref.h"
@@ -62,7 +63,9 @@ class SessionTracker {
     std::int64_t timer_b_ns;  // Calling state; also how long a decided attempt or a challenge waits
     std::int64_t timer_c_ns;  // Proceeding state; never below timer_b_ns
   };
-  SessionTracker(std::size_t max_attempts, Timers timers, EarlyDialogEnder* ender = nullptr);
+  // `observer` (optional, not owned): told of each attempt's life, for call records.
+  SessionTracker(std::size_t max_attempts, Timers timers, EarlyDialogEnder* ender = nullptr,
+                 AttemptObserver* observer = nullptr);
 
   // An INVITE without a To-tag (the caller filters re-INVITEs out).
   void on_initial_invite(const SipMessage& invite, std::int64_t ts_ns);
@@ -116,7 +119,8 @@ class SessionTracker {
   enum List : std::uint8_t { after_b, after_100, after_1xx, kLists };
   using Lists = TimerLists<Table, kLists>;
 
-  void decide(Table::Index index, std::uint16_t status, std::int64_t ts_ns);
+  // Returns the SRD it measured (ns), -1 when none.
+  std::int64_t decide(Table::Index index, std::uint16_t status, std::int64_t ts_ns);
   void time_out(Table::Index index);
   void end_early_dialogs(Attempt& attempt);
   void arm(Table::Index index, List list, std::int64_t deadline);
@@ -126,6 +130,7 @@ class SessionTracker {
   Lists lists_{table_};
   Timers timers_;
   EarlyDialogEnder* ender_;
+  AttemptObserver* observer_;
   SessionTally tally_;
   std::uint64_t undecided_ = 0;
 };

@@ -14,6 +14,8 @@
 #include "live/live_session.h"
 #include "live/stop_signals.h"
 #include "outputs/atomic_file.h"
+#include "outputs/call_record_file.h"
+#include "outputs/prometheus_failures.h"
 #include "sources/capture_privileges.h"
 #include "sources/ebpf_live_source.h"
 #include "sources/interface_tracker.h"
@@ -125,6 +127,7 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
   add_engine_table_options(*live, options.tables);
   add_metrics_options(*live, options.metrics, MetricsCommand::live);
   add_hep_options(*live, options.hep, HepCommand::live);
+  add_calls_options(*live, options.calls);
   live->footer(
       "Examples:\n"
       "  sipmon live -i eth0 --listen :9160                    # SIP on 5060/5061, Prometheus /metrics\n"
@@ -164,7 +167,8 @@ int run_live(const LiveOptions& options) {
 
   // Before anything else, and before any thread starts: the stop signals arrive through a
   // signalfd, in the session's loop (live/stop_signals.h).
-  auto stop = StopSignals::open();
+  // With --calls, SIGHUP reopens the records file (logrotate's postrotate) instead of ending sipmon.
+  auto stop = StopSignals::open(options.calls.enabled());
   if (!stop) {
     std::cerr << "sipmon: " << stop.error().message << "\n";
     return kExitUsage;
@@ -244,10 +248,31 @@ int run_live(const LiveOptions& options) {
   }
   if (outputs.listening()) std::cerr << "sipmon: serving metrics on " << outputs.listen_url() << "\n";
 
+  // Opened with the rights of the steady state (privileges are dropped above), for appending.
+  std::unique_ptr<CallRecordFile> calls;
+  if (options.calls.enabled()) {
+    auto opened = CallRecordFile::open(options.calls.path);
+    if (!opened) {
+      std::cerr << "sipmon: " << opened.error().message << "\n";
+      return kExitUsage;
+    }
+    calls = std::move(*opened);
+  }
+
   // Live, timeouts and session expiry run on the wall clock, which the session passes to the
   // engine (docs/metrics.md, "Time").
   EngineConfig config{.ports = options.ports, .wall_clock = true, .peers = *peers, .observer = hep.sender.get()};
   apply_engine_table_options(options.tables, config);
+  // With --calls, the failure analysis reads the records on their way to the file and feeds
+  // sipmon_session_failures_total and the User-Agent families (docs/calls.md).
+  std::unique_ptr<FailureAnalysis> failures;
+  std::unique_ptr<PrometheusFailureMetrics> failure_metrics;
+  if (calls) {
+    failures = std::make_unique<FailureAnalysis>(&calls->writer());
+    failure_metrics = std::make_unique<PrometheusFailureMetrics>(*outputs.metrics().registry());
+    config.call_records = failures.get();
+    config.recorder = options.calls.recorder();
+  }
   Engine engine(std::move(config));
   if (hep.listener) hep.ingest = std::make_unique<HepIngest>(hep_ingest_config(options.hep), engine);
 
@@ -265,8 +290,9 @@ int run_live(const LiveOptions& options) {
                   .hep_ingest = hep.ingest.get(),
                   .hep_sender = hep.sender.get(),
                   .hep_flush_seconds = kHepFlushSeconds};
-  LiveOutputs publisher(LiveOutputsConfig{.report_path = options.out, .json = options.json}, outputs, tracker,
-                        std::cout, std::cerr);
+  LiveOutputs publisher(
+      LiveOutputsConfig{.report_path = options.out, .json = options.json}, outputs, tracker, std::cout, std::cerr,
+      LiveCallOutputs{.file = calls.get(), .failures = failures.get(), .failure_metrics = failure_metrics.get()});
   LiveSession session(std::move(session_config), std::move(parts), engine, **stop, publisher, std::cerr);
   if (auto opened = session.open(); !opened) {
     std::cerr << "sipmon: " << opened.error().message << "\n";

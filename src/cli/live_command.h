@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/calls_options.h"
 #include "cli/engine_options.h"
 #include "cli/hep_options.h"
 #include "cli/metrics_options.h"
@@ -28,6 +29,7 @@ struct LiveOptions {
   EngineTableOptions tables;  // --max-dialogs, ... (engine_options.h)
   MetricsOptions metrics;     // --listen, --push, ... (docs/prometheus.md)
   HepOptions hep;             // --hep-listen, --hep-out, ... (docs/hep.md)
+  CallsOptions calls;         // --calls (appended, reopened on SIGHUP), ... (docs/calls.md)
 };
 
 CLI::App* add_live_command(CLI::App& app, LiveOptions& options);

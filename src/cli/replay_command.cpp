@@ -3,10 +3,14 @@
 #include <cstdio>
 #include <iostream>
 
+#include "analysis/failure_analysis.h"
 #include "cli/exit_codes.h"
 #include "live/stop_signals.h"
 #include "outputs/atomic_file.h"
+#include "outputs/call_record_file.h"
+#include "outputs/failure_summary.h"
 #include "outputs/json_report.h"
+#include "outputs/prometheus_failures.h"
 #include "outputs/text_summary.h"
 
 namespace sipmon {
@@ -24,6 +28,7 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
   add_replay_input_options(*replay, options.input);
   add_metrics_options(*replay, options.metrics, MetricsCommand::replay);
   add_hep_options(*replay, options.hep, HepCommand::replay);
+  add_calls_options(*replay, options.calls);
   replay->footer(
       "Examples:\n"
       "  sipmon replay samples/call-answered.pcap            # short summary\n"
@@ -32,6 +37,7 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
       "  sipmon replay a.pcap --prom-file /var/lib/node_exporter/sipmon.prom\n"
       "  sipmon replay a.pcap --push http://127.0.0.1:9091 --grouping instance=sbc1\n"
       "  sipmon replay a.pcap --listen 127.0.0.1:9160     # then serve the figures until Ctrl-C\n"
+      "  sipmon replay a.pcap --calls calls.jsonl          # one record per call (docs/calls.md)\n"
       "  sipmon replay archive.pcap --hep-out homer:9060 --hep-transport tcp   # load an archive into Homer");
   return replay;
 }
@@ -77,9 +83,29 @@ int run_replay(const ReplayOptions& options) {
     std::cerr << "sipmon: " << hep_sender.error().message << "\n";
     return kExitUsage;
   }
+  std::unique_ptr<CallRecordFile> calls;
+  if (options.calls.enabled()) {
+    auto opened = CallRecordFile::open(options.calls.path);
+    if (!opened) {
+      std::cerr << "sipmon: " << opened.error().message << "\n";
+      return kExitUsage;
+    }
+    calls = std::move(*opened);
+  }
   ReplayInputOptions input = options.input;
   input.peers = *peers;
   input.observer = hep_sender->get();
+  // The failure analysis ("What failed", sipmon_session_failures_total) reads every closed call
+  // record; --calls also writes the records out. The recorder costs about a fifth of a replay's
+  // time on a call-heavy capture, so a replay that shows neither (--json alone, `check`'s
+  // baselines) goes without it.
+  FailureAnalysis failures(calls ? &calls->writer() : nullptr);
+  const MetricsOptions& m = options.metrics;
+  const bool exports_metrics = m.listen_requested || !m.push_url.empty() || !m.prom_file.empty();
+  if (calls || !options.json || exports_metrics) {
+    input.call_records = &failures;
+    input.recorder = options.calls.recorder();
+  }
   Expected<Report> report = replay_captures(input, std::cerr);
   if (!report) {
     std::cerr << "sipmon: " << report.error().message << "\n";
@@ -100,8 +126,14 @@ int run_replay(const ReplayOptions& options) {
   };
   if (!options.out.empty()) deliver(write_file_atomically(options.out, render_json_report(*report)));
   (*metrics)->metrics().update(*report);
+  PrometheusFailureMetrics failure_metrics(*(*metrics)->metrics().registry());
+  failure_metrics.update(failures);
   deliver((*metrics)->write_prom_file());
-  std::cout << (options.json ? render_json_report(*report) : render_text_summary(*report)) << std::flush;
+  // `--calls -` keeps standard output for the records alone: the summary or report goes to stderr.
+  std::ostream& report_out = options.calls.path == "-" ? std::cerr : std::cout;
+  report_out << (options.json ? render_json_report(*report)
+                              : render_text_summary(*report) + render_failure_summary(failures))
+             << std::flush;
   deliver((*metrics)->push());
   if ((*metrics)->listening()) {
     std::cerr << "sipmon: serving " << (*metrics)->listen_url() << " until interrupted (SIGINT/SIGTERM)\n";

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/calls_options.h"
 #include "cli/hep_options.h"
 #include "cli/metrics_options.h"
 #include "cli/replay_pipeline.h"
@@ -15,6 +16,7 @@ struct ReplayOptions {
   bool json = false;
   std::string out;
   MetricsOptions metrics;  // --listen, --push, --prom-file, --compat, --peers
+  CallsOptions calls;      // --calls, --calls-messages, --max-call-records (docs/calls.md)
   HepOptions hep;          // --hep-out, --hep-transport, --hep-id, --hep-key (docs/hep.md)
 };
 

@@ -65,6 +65,8 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
 
   EngineConfig config{.ports = options.ports, .peers = options.peers, .observer = options.observer};
   apply_engine_table_options(options.tables, config);
+  config.call_records = options.call_records;
+  config.recorder = options.recorder;
   Engine engine(std::move(config));
   if (!options.quiet && stderr_is_terminal()) {
     ReplayProgress progress(

@@ -26,6 +26,9 @@ struct ReplayInputOptions {
   std::shared_ptr<const PeerTable> peers = nullptr;
   // Not an option either: `replay --hep-out` sets it (EngineConfig::observer).
   SipMessageObserver* observer = nullptr;
+  // Not an option either: `replay --calls` sets them (EngineConfig::call_records, recorder).
+  CallRecordSink* call_records = nullptr;
+  CallRecorderConfig recorder{};
   bool quiet = false;  // --quiet: no progress line, even on a terminal
 };
 

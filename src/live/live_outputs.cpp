@@ -9,8 +9,8 @@
 namespace sipmon {
 
 LiveOutputs::LiveOutputs(LiveOutputsConfig config, MetricsOutputs& metrics, const InterfaceTracker& tracker,
-                         std::ostream& out, std::ostream& log)
-    : config_(std::move(config)), metrics_(metrics), tracker_(tracker), out_(out), log_(log) {}
+                         std::ostream& out, std::ostream& log, LiveCallOutputs calls)
+    : config_(std::move(config)), metrics_(metrics), tracker_(tracker), out_(out), log_(log), calls_(calls) {}
 
 void LiveOutputs::refresh(const Report& report) {
   metrics_.metrics().update(report);
@@ -19,6 +19,7 @@ void LiveOutputs::refresh(const Report& report) {
     metrics_.metrics().update_kernel_encapsulations(report.capture.live->kernel);
   }
   metrics_.metrics().update_capture_interfaces(tracker_.status(InterfaceTracker::Clock::now()));
+  if (calls_.failure_metrics) calls_.failure_metrics->update(*calls_.failures);
 }
 
 bool LiveOutputs::write_report(const Report& report) {
@@ -46,11 +47,18 @@ bool LiveOutputs::deliver_final(const Report& report) {
 }
 
 bool LiveOutputs::deliver_final_remote() {
+  // The records written at the end (Engine::finish) are in the last push.
+  if (calls_.failure_metrics) calls_.failure_metrics->update(*calls_.failures);
   if (auto pushed = metrics_.stop_periodic_push(); !pushed) {
     log_ << "sipmon: final " << pushed.error().message << "\n";
     return false;
   }
   return true;
+}
+
+void LiveOutputs::reopen() {
+  if (!calls_.file) return;
+  if (auto reopened = calls_.file->reopen(); !reopened) log_ << "sipmon: " << reopened.error().message << "\n";
 }
 
 }  // namespace sipmon

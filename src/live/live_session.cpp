@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <utility>
 
@@ -195,7 +196,9 @@ LiveOutcome LiveSession::run() {
           break;
         case kSignal:
           // Taken, so that it is not delivered again once the stop signals are released below.
-          if (auto signal = stop_.take(); signal && running) {
+          if (auto signal = stop_.take(); signal == SIGHUP) {
+            publisher_.reopen();
+          } else if (signal && running) {
             running = false;
             outcome.reason = LiveOutcome::Reason::stop_signal;
             outcome.signal = *signal;
@@ -217,6 +220,9 @@ LiveOutcome LiveSession::run() {
   tick();
   const Report report = snapshot();
   outcome.delivered = publisher_.deliver_final(report);
+  // The call records still open are written (pending, or established with "ended": null) after
+  // the report was taken, so that the report is the same with or without --calls.
+  engine_.finish();
   // Everything local is delivered: a second SIGTERM/SIGINT now ends sipmon at once (default
   // action) instead of waiting for the network.
   stop_.release();

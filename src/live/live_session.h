@@ -43,9 +43,13 @@ class LivePublisher {
   // At the end, after the final drain, while the stop signals are still blocked: what is local
   // (metrics, report file, stdout). False when something could not be delivered.
   virtual bool deliver_final(const Report& report) = 0;
-  // Then, once a second stop signal would end the process at once: the network (the last push,
-  // bounded by its timeout). False when it failed.
+  // Then, after the engine wrote the call records still open (Engine::finish), once a second
+  // stop signal would end the process at once: the network (the last push, bounded by its
+  // timeout). False when it failed.
   virtual bool deliver_final_remote() = 0;
+  // SIGHUP, when the StopSignals take it (live --calls): reopen the files written as capture
+  // goes, after logrotate moved them away.
+  virtual void reopen() {}
 };
 
 // Everything but the engine that the loop waits on or reports about. Null parts are not in use

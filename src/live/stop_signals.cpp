@@ -10,16 +10,18 @@
 
 namespace sipmon {
 
-Expected<std::unique_ptr<StopSignals>> StopSignals::open() {
+Expected<std::unique_ptr<StopSignals>> StopSignals::open(bool hangup) {
   std::unique_ptr<StopSignals> stop(new StopSignals());
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
   sigemptyset(&default_action.sa_mask);
   sigaction(SIGINT, &default_action, &stop->previous_int_);
   sigaction(SIGTERM, &default_action, &stop->previous_term_);
-  sigemptyset(&stop->signals_);
-  sigaddset(&stop->signals_, SIGINT);
-  sigaddset(&stop->signals_, SIGTERM);
+  sigemptyset(&stop->stop_signals_);
+  sigaddset(&stop->stop_signals_, SIGINT);
+  sigaddset(&stop->stop_signals_, SIGTERM);
+  stop->signals_ = stop->stop_signals_;
+  if (hangup) sigaddset(&stop->signals_, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop->signals_, &stop->previous_mask_);
   stop->fd_ = signalfd(-1, &stop->signals_, SFD_CLOEXEC | SFD_NONBLOCK);
   if (stop->fd_ < 0) {
@@ -54,6 +56,6 @@ int StopSignals::wait() {
   }
 }
 
-void StopSignals::release() { pthread_sigmask(SIG_UNBLOCK, &signals_, nullptr); }
+void StopSignals::release() { pthread_sigmask(SIG_UNBLOCK, &stop_signals_, nullptr); }
 
 }  // namespace sipmon

@@ -65,7 +65,14 @@ TEST_CASE("saved frame fuzz inputs run through the whole engine and every frame 
   for (const auto& file : files) {
     INFO(file.string());
     const std::vector<std::uint8_t> data = read(file);
-    Engine engine(EngineConfig{.ports = {}, .transactions = {.capacity = 16}});
+    struct CountRecords final : CallRecordSink {
+      std::uint64_t total = 0;
+      void on_call_record(const CallRecord&) override { ++total; }
+    } records;
+    Engine engine(EngineConfig{.ports = {},
+                               .transactions = {.capacity = 16},
+                               .call_records = &records,
+                               .recorder = {.max_records = 4, .messages = true}});
     std::uint64_t frames = 0;
     fuzz::for_each_frame(std::span<const std::uint8_t>(data), [&](const Frame& frame) {
       engine.on_frame(frame);
@@ -75,6 +82,7 @@ TEST_CASE("saved frame fuzz inputs run through the whole engine and every frame 
     const Report report = engine.report();
     CHECK(report.capture.packets == frames);
     CHECK(report.retransmissions->requests + report.capture.duplicate_messages <= report.capture.sip_messages);
+    CHECK(records.total == report.rfc6076->sessions.attempts);  // one call record per attempt
   }
 }
 

@@ -120,6 +120,9 @@ def generate(seed, calls, with_never_answered):
     truth = {"attempts": 0, "established": 0, "redirected": 0, "effective": 0, "ineffective": 0, "completed": 0,
              "cancelled": 0, "failed": 0, "timeouts": 0}
     delays = {"srd": [], "srd_failed": [], "sdd": [], "sdt": []}
+    # The truth per Call-ID, for the call records (docs/calls.md): outcome, final code, SRD and
+    # SDT in µs (None when the RFC gives none), who sent the BYE.
+    per_call = {}
     all_calls = []
     end = 0
     for n in range(calls):
@@ -136,12 +139,14 @@ def generate(seed, calls, with_never_answered):
             c.request(final + 500, "ACK")
             truth["ineffective"] += 1
             delays["srd_failed"].append(final - t0)
+            per_call[c.call_id] = ("ineffective", 503, final - t0, None, None)
         elif kind == "302":
             c.response(trying, 100, "Trying", tagged=False)
             final = ring
             c.response(final, 302, "Moved Temporarily")
             c.request(final + 500, "ACK")
             truth["redirected"] += 1
+            per_call[c.call_id] = ("redirected", 302, None, None, None)
         elif kind == "answered_after_100":
             # Only a 100, then the 200 45-150 s later: Proceeding, so Timer B must not fire.
             c.response(trying, 100, "Trying", tagged=False)
@@ -158,6 +163,7 @@ def generate(seed, calls, with_never_answered):
             delays["srd"].append(answer - t0)
             delays["sdt"].append(bye - answer)
             delays["sdd"].append(ok - bye)
+            per_call[c.call_id] = ("established", 200, answer - t0, bye - answer, "caller")
             final = ok
         else:
             c.response(trying, 100, "Trying", tagged=False)
@@ -181,6 +187,8 @@ def generate(seed, calls, with_never_answered):
                 delays["srd"].append(ring - t0)
                 delays["sdt"].append(bye - answer)
                 delays["sdd"].append(ok - bye)
+                per_call[c.call_id] = ("established", 200, ring - t0, bye - answer,
+                                       "callee" if kind == "answered_callee_bye" else "caller")
                 final = ok
             elif kind == "cancel_long_ring":
                 cancel = ring + us(rnd.uniform(20, 60))
@@ -190,6 +198,7 @@ def generate(seed, calls, with_never_answered):
                 c.response(final, 487, "Request Terminated")
                 c.request(final + 400, "ACK")
                 truth["cancelled"] += 1
+                per_call[c.call_id] = ("cancelled", 487, None, None, None)
             elif kind in ("480_after_a_minute", "486", "408"):
                 code, reason = {"480_after_a_minute": (480, "Temporarily Unavailable"), "486": (486, "Busy Here"),
                                 "408": (408, "Request Timeout")}[kind]
@@ -203,11 +212,13 @@ def generate(seed, calls, with_never_answered):
                     truth["failed"] += 1
                     truth["effective"] += 1
                 delays["srd_failed"].append(final - t0)
+                per_call[c.call_id] = ("ineffective" if code == 408 else "failed", code, final - t0, None, None)
             elif kind == "never_answered":
                 c.response(ring + us(20), 180, "Ringing")  # a second 180 restarts Timer C
                 final = ring + us(20) + TIMER_C_US
                 truth["timeouts"] += 1
                 truth["ineffective"] += 1
+                per_call[c.call_id] = ("timeout", None, None, None, None)
         end = max(end, max(t for t, _, _ in c.events), final)
         all_calls.append(c)
     # A last packet after every deadline, so that every attempt is decided when the input ends.
@@ -215,7 +226,7 @@ def generate(seed, calls, with_never_answered):
     tail.request(end + us(5), "OPTIONS")
     all_calls.append(tail)
     packets = sorted((e for c in all_calls for e in c.events), key=lambda e: (e[0], e[1]))
-    return [(t, f) for t, _, f in packets], truth, delays
+    return [(t, f) for t, _, f in packets], truth, delays, per_call
 
 
 def percent(num, den):
@@ -245,7 +256,7 @@ def same_ratio(got, want):
 
 
 def run_mix(name, seed, calls, with_never_answered, tmp):
-    packets, truth, delays = generate(seed, calls, with_never_answered)
+    packets, truth, delays, _ = generate(seed, calls, with_never_answered)
     path = os.path.join(tmp, name + ".pcap")
     write_pcap(path, packets)
     result = subprocess.run([SIPMON, "replay", path, "--json"], capture_output=True, text=True, timeout=120)

@@ -105,16 +105,17 @@ class RecordingPublisher final : public LivePublisher {
     ++remotes;
     return true;
   }
+  void reopen() override { ++reopens; }
 
-  int refreshes = 0, rewrites = 0, statuses = 0, finals = 0, remotes = 0;
+  int refreshes = 0, rewrites = 0, statuses = 0, finals = 0, remotes = 0, reopens = 0;
   bool remote_before_local = false;
   bool local_ok = true;
   Report final_report;
 };
 
 struct Harness {
-  explicit Harness(LiveSessionConfig session_config = {}) {
-    auto opened = StopSignals::open();
+  explicit Harness(LiveSessionConfig session_config = {}, bool hangup = false) {
+    auto opened = StopSignals::open(hangup);
     REQUIRE(opened);
     stop = std::move(*opened);
     session_config.wall_clock = [this] { return now; };
@@ -174,6 +175,19 @@ TEST_CASE("live session: SIGTERM and SIGINT stop it, and what is still buffered 
   CHECK(harness.source.drained_after_stop == 5);  // passes of 2, 2, 1, then an empty one
   CHECK(harness.publisher.finals == 1);
   CHECK(harness.publisher.final_report.capture.packets == 5);
+}
+
+TEST_CASE("live session: with --calls, SIGHUP reopens the files and does not stop; SIGTERM still does",
+          "[live][session]") {
+  Harness harness({}, /*hangup=*/true);
+  harness.source.queue(1, kNow, false);
+  REQUIRE(::raise(SIGHUP) == 0);  // both pending; the signalfd hands SIGHUP (the lower number) first
+  REQUIRE(::raise(SIGTERM) == 0);
+  const LiveOutcome outcome = harness.run();
+  CHECK(harness.publisher.reopens == 1);
+  CHECK(outcome.reason == LiveOutcome::Reason::stop_signal);
+  CHECK(outcome.signal == SIGTERM);
+  CHECK(harness.publisher.finals == 1);
 }
 
 TEST_CASE("live session: the final drain of a source that never runs dry is bounded", "[live][session]") {

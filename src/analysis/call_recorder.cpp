@@ -1,0 +1,396 @@
+#include "analysis/call_recorder.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "analysis/sip_fields.h"
+
+namespace sipmon {
+namespace {
+
+constexpr std::array<std::uint16_t, kCallStringCount> string_offsets() {
+  std::array<std::uint16_t, kCallStringCount> offsets{};
+  std::uint16_t at = 0;
+  for (std::size_t i = 0; i < kCallStringCount; ++i) {
+    offsets[i] = at;
+    at = static_cast<std::uint16_t>(at + kCallStringBudget[i]);
+  }
+  return offsets;
+}
+constexpr auto kStringOffsets = string_offsets();
+
+// "sip:alice@example.com" from "sip:alice@example.com;user=phone?x=y": the URI alone, without its
+// parameters and headers (those after the host; a ';' in the user part stays).
+std::string_view uri_alone(std::string_view uri) {
+  while (!uri.empty() && (uri.front() == ' ' || uri.front() == '\t')) uri.remove_prefix(1);
+  const std::size_t at = uri.find('@');
+  const std::size_t cut = uri.find_first_of(";?>", at == std::string_view::npos ? 0 : at);
+  uri = uri.substr(0, cut);
+  while (!uri.empty() && (uri.back() == ' ' || uri.back() == '\t' || uri.back() == '\r' || uri.back() == '\n')) {
+    uri.remove_suffix(1);
+  }
+  return uri;
+}
+
+std::string_view header_uri(const SipMessage& message, HeaderId id) {
+  return uri_alone(parse_name_addr(message.header(id)).uri);
+}
+
+std::string_view trimmed(std::string_view value) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() &&
+         (value.back() == ' ' || value.back() == '\t' || value.back() == '\r' || value.back() == '\n'))
+    value.remove_suffix(1);
+  return value;
+}
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+CallTransport transport_of(const Payload& payload, const SipMessage& message) {
+  const std::string_view via = trimmed(top_via(message).transport);
+  switch (payload.transport) {
+    case Transport::udp:
+      return CallTransport::udp;
+    case Transport::tcp:
+      return equals_ignore_case(via, "TLS") ? CallTransport::tls : CallTransport::tcp;
+    case Transport::sctp:
+      return CallTransport::sctp;
+    case Transport::websocket:
+      return equals_ignore_case(via, "WSS") ? CallTransport::wss : CallTransport::ws;
+  }
+  return CallTransport::udp;
+}
+
+CallOutcome outcome_of(std::uint16_t status) {  // docs/metrics.md, "Session attempts"
+  if (status < 300) return CallOutcome::established;
+  if (status < 400) return CallOutcome::redirected;
+  if (status == 487) return CallOutcome::cancelled;
+  if (status == 408 || status == 500 || status == 503 || status == 504) return CallOutcome::ineffective;
+  return CallOutcome::failed;
+}
+
+}  // namespace
+
+void CallRecorder::FreeDeleter::operator()(void* p) const { std::free(p); }
+
+CallRecorder::CallRecorder(const CallRecorderConfig& config, CallRecordSink& sink, const PeerTable* peers)
+    : config_(config),
+      sink_(sink),
+      peers_(peers),
+      table_(config.max_records),
+      strings_(static_cast<char*>(std::calloc(table_.capacity(), kCallStringBytes))) {
+  if (!strings_) throw std::bad_alloc();
+  if (config_.messages) {
+    messages_.reset(static_cast<CallMessage*>(std::calloc(table_.capacity() * kMaxCallMessages, sizeof(CallMessage))));
+    if (!messages_) throw std::bad_alloc();
+  }
+}
+
+std::size_t CallRecorder::reserved_bytes() const {
+  return table_.reserved_bytes() + table_.capacity() * kCallStringBytes +
+         (config_.messages ? table_.capacity() * kMaxCallMessages * sizeof(CallMessage) : 0);
+}
+
+CallRecorder::Table::Index CallRecorder::find(const CallKey& key) const { return table_.find(key); }
+
+void CallRecorder::set_string(Table::Index index, CallString field, std::string_view value) {
+  const auto i = static_cast<std::size_t>(field);
+  Open& open = table_[index];
+  const std::size_t budget = kCallStringBudget[i];
+  const std::size_t length = std::min(value.size(), budget);
+  if (length != 0) std::memcpy(strings_.get() + index * kCallStringBytes + kStringOffsets[i], value.data(), length);
+  open.lengths[i] = static_cast<std::uint8_t>(length);
+  const auto bit = static_cast<std::uint16_t>(1u << i);
+  open.truncated = static_cast<std::uint16_t>(value.size() > budget ? (open.truncated | bit) : (open.truncated & ~bit));
+}
+
+std::string_view CallRecorder::string(Table::Index index, CallString field) const {
+  const auto i = static_cast<std::size_t>(field);
+  return {strings_.get() + index * kCallStringBytes + kStringOffsets[i], table_[index].lengths[i]};
+}
+
+// RFC 3326: a message may carry a SIP and a Q.850 Reason together; the Q.850 cause is the one an
+// operator looks up, so it is preferred.
+void CallRecorder::set_reason(Table::Index index, std::uint8_t rank, const SipMessage& message) {
+  Open& open = table_[index];
+  if (rank < open.reason_rank) return;
+  std::array<std::string_view, 4> values{};
+  const std::size_t count = std::min(header_values(message, HeaderId::reason, values), values.size());
+  if (count == 0) return;
+  ReasonValue chosen = parse_reason(values[0]);
+  for (std::size_t i = 1; i < count && !equals_ignore_case(trimmed(chosen.protocol), "Q.850"); ++i) {
+    const ReasonValue other = parse_reason(values[i]);
+    if (equals_ignore_case(trimmed(other.protocol), "Q.850")) chosen = other;
+  }
+  const std::string_view protocol = trimmed(chosen.protocol);
+  open.reason_rank = rank;
+  open.reason_protocol = equals_ignore_case(protocol, "Q.850") ? 1 : equals_ignore_case(protocol, "SIP") ? 2 : 3;
+  open.reason_cause = chosen.cause && *chosen.cause <= 0x7fff ? static_cast<std::int16_t>(*chosen.cause) : -1;
+  set_string(index, CallString::reason_text, chosen.text);
+}
+
+void CallRecorder::begin_message(const Payload& payload, const SipMessage& message, bool retransmission) {
+  payload_ = &payload;
+  message_ = &message;
+  retransmission_ = retransmission;
+  handled_ = false;
+  resolved_ = false;
+}
+
+void CallRecorder::end_message() {
+  if (message_ != nullptr && !handled_) {
+    const Table::Index index = resolve();
+    if (index != Table::kNone) note_message(index, current_from_caller_);
+  }
+  payload_ = nullptr;
+  message_ = nullptr;
+}
+
+// The open record the current message belongs to: the caller's messages and the responses to them
+// carry the caller's tag in From, the callee's requests in To. Messages outside calls (REGISTER,
+// OPTIONS, SUBSCRIBE...) are not looked up.
+CallRecorder::Table::Index CallRecorder::resolve() {
+  if (resolved_) {
+    if (current_ != Table::kNone && table_.live(current_) && table_[current_].serial == current_serial_)
+      return current_;
+    return Table::kNone;
+  }
+  resolved_ = true;
+  current_ = Table::kNone;
+  const SipMessage& m = *message_;
+  const Method method = m.is_request ? m.method_id : m.cseq_method_id;
+  const bool in_call = method == Method::invite || method == Method::ack || method == Method::cancel ||
+                       method == Method::bye || !m.to_tag.empty();
+  if (!in_call || m.call_id.empty()) return Table::kNone;
+  Table::Index index = find(attempt_key(m.call_id, m.from_tag));
+  current_from_caller_ = true;
+  if (index == Table::kNone && !m.to_tag.empty() && m.is_request) {
+    index = find(attempt_key(m.call_id, m.to_tag));
+    current_from_caller_ = false;
+  } else if (index == Table::kNone && !m.to_tag.empty()) {
+    // A response to the callee's request (its BYE): From is the callee's, To the caller's.
+    index = find(attempt_key(m.call_id, m.to_tag));
+    current_from_caller_ = false;
+  }
+  current_ = index;
+  if (index != Table::kNone) current_serial_ = table_[index].serial;
+  return index;
+}
+
+// The message belongs to this record's call: its fields, retransmissions and ladder entry.
+void CallRecorder::note_message(Table::Index index, bool from_caller) {
+  handled_ = true;
+  const SipMessage& m = *message_;
+  Open& open = table_[index];
+  add_message(index);
+  const std::int64_t ts = payload_->ts_ns;
+  if (m.is_request) {
+    switch (m.method_id) {
+      case Method::invite:
+        if (m.to_tag.empty() && from_caller) {
+          if (m.cseq_number > open.latest_cseq && !open.decided) open.latest_cseq = m.cseq_number;
+          if (retransmission_ && m.cseq_number >= open.first_cseq && m.cseq_number <= open.latest_cseq)
+            ++open.retransmissions;
+        }
+        break;
+      case Method::cancel:
+        set_reason(index, 1, m);
+        break;
+      case Method::bye:
+        if (open.ended_ns == kNoTime) {
+          open.ended_ns = ts;
+          open.ended_by = from_caller ? EndedBy::caller : EndedBy::callee;
+          set_reason(index, 3, m);
+        }
+        break;
+      default:
+        break;
+    }
+    return;
+  }
+  // A response to one of the attempt's INVITE transactions (not a re-INVITE's).
+  if (m.cseq_method_id != Method::invite || !from_caller || m.cseq_number < open.first_cseq ||
+      m.cseq_number > open.latest_cseq) {
+    return;
+  }
+  if (retransmission_) ++open.retransmissions;
+  const std::uint16_t status = m.status_code;
+  if (status == 100) return;
+  if (status < 200 && open.ringing_ns == kNoTime && !open.decided) open.ringing_ns = ts;
+  if (open.lengths[static_cast<std::size_t>(CallString::server)] == 0) {
+    std::string_view server_name = trimmed(server(m));
+    if (server_name.empty()) server_name = trimmed(user_agent(m));
+    if (!server_name.empty()) set_string(index, CallString::server, server_name);
+  }
+  if ((status == 401 || status == 407) && !open.decided) {
+    // The challenge: the final answer if no authenticated INVITE follows in time.
+    open.final_code = status;
+    set_string(index, CallString::final_reason, trimmed(m.reason_phrase));
+    set_reason(index, 2, m);
+  }
+}
+
+void CallRecorder::add_message(Table::Index index) {
+  if (!config_.messages) return;
+  Open& open = table_[index];
+  if (open.message_count == kMaxCallMessages) {
+    open.messages_truncated = true;
+    return;
+  }
+  const SipMessage& m = *message_;
+  CallMessage& entry = messages_[index * kMaxCallMessages + open.message_count++];
+  entry.ts_ns = payload_->ts_ns;
+  entry.src = CallEndpoint{payload_->src, payload_->src_port};
+  entry.dst = CallEndpoint{payload_->dst, payload_->dst_port};
+  entry.status_code = m.is_request ? 0 : m.status_code;
+  entry.method = m.is_request ? m.method_id : m.cseq_method_id;
+  entry.retransmission = retransmission_;
+}
+
+void CallRecorder::write(Table::Index index, bool record_evicted, bool completed) {
+  const Open& open = table_[index];
+  CallRecord record;
+  for (std::size_t i = 0; i < kCallStringCount; ++i) record.strings[i] = string(index, static_cast<CallString>(i));
+  record.truncated_strings = open.truncated;
+  record.src = open.src;
+  record.dst = open.dst;
+  record.has_endpoints = true;
+  record.transport = open.transport;
+  record.start_ns = open.start_ns;
+  record.ringing_ns = open.ringing_ns;
+  record.answered_ns = open.answered_ns;
+  record.ended_ns = open.ended_ns;
+  record.outcome = open.outcome;
+  record.completed = open.outcome == CallOutcome::established && completed;
+  record.final_code = open.final_code;
+  record.reason_protocol = open.reason_protocol;
+  record.reason_cause = open.reason_cause;
+  record.srd_ns = open.srd_ns;
+  if (open.answered_ns != kNoTime && open.ended_ns != kNoTime) record.duration_ns = open.ended_ns - open.answered_ns;
+  record.ended_by = open.ended_by;
+  record.retransmissions = open.retransmissions;
+  if (peers_ != nullptr && open.peer != 0xff) record.peer = peers_->name(open.peer);
+  record.record_evicted = record_evicted;
+  record.messages_enabled = config_.messages;
+  if (config_.messages) {
+    record.messages = std::span<const CallMessage>(&messages_[index * kMaxCallMessages], open.message_count);
+    record.messages_truncated = open.messages_truncated;
+  }
+  sink_.on_call_record(record);
+  if (!record_evicted) table_.erase(index);  // an evicted slot is erased by the table itself
+}
+
+void CallRecorder::flush() {
+  for (Table::Index index = table_.oldest(); index != Table::kNone; index = table_.oldest()) write(index);
+}
+
+// --- the trackers' events -------------------------------------------------------------------------
+
+void CallRecorder::attempt_opened(const CallKey& key, const SipMessage& invite, std::int64_t ts_ns) {
+  // The same Call-ID and From-tag again while the previous attempt's call is still open (a new
+  // INVITE after a 3xx is written at its 3xx): that record is written as it stands.
+  if (const Table::Index previous = find(key); previous != Table::kNone) write(previous);
+  const Table::Index index = table_.insert(key, [this](Table::Index victim) {
+    ++evicted_;
+    write(victim, true);
+  });
+  Open& open = table_[index];
+  open = Open{};
+  open.start_ns = ts_ns;
+  open.ringing_ns = open.answered_ns = open.ended_ns = kNoTime;
+  open.srd_ns = -1;
+  open.serial = next_serial_++;
+  open.first_cseq = open.latest_cseq = invite.cseq_number;
+  open.reason_cause = -1;
+  open.peer = 0xff;
+  open.outcome = CallOutcome::pending;
+  open.ended_by = EndedBy::unknown;
+  if (payload_ != nullptr) {
+    open.src = CallEndpoint{payload_->src, payload_->src_port};
+    open.dst = CallEndpoint{payload_->dst, payload_->dst_port};
+    open.transport = transport_of(*payload_, invite);
+    if (peers_ != nullptr) {
+      const std::size_t peer = peers_->peer_of(payload_->src, payload_->dst);
+      open.peer = static_cast<std::uint8_t>(std::min<std::size_t>(peer, 0xfe));
+    }
+  }
+  set_string(index, CallString::call_id, invite.call_id);
+  set_string(index, CallString::from, header_uri(invite, HeaderId::from));
+  set_string(index, CallString::to, header_uri(invite, HeaderId::to));
+  set_string(index, CallString::request_uri, uri_alone(invite.request_uri));
+  set_string(index, CallString::user_agent, trimmed(user_agent(invite)));
+  // The INVITE that opened the record is the current message: end_message() notes it.
+  if (message_ == &invite) {
+    resolved_ = true;
+    current_ = index;
+    current_serial_ = open.serial;
+    current_from_caller_ = true;
+  }
+}
+
+void CallRecorder::attempt_decided(const CallKey& key, const SipMessage& response, std::int64_t ts_ns,
+                                   std::int64_t srd_ns) {
+  const Table::Index index = find(key);
+  if (index == Table::kNone) return;  // its record was evicted from a full record table
+  if (message_ == &response && !handled_ && resolve() == index) note_message(index, current_from_caller_);
+  Open& open = table_[index];
+  const std::uint16_t status = response.status_code;
+  open.decided = true;
+  open.outcome = outcome_of(status);
+  open.final_code = status;
+  open.srd_ns = srd_ns;
+  set_string(index, CallString::final_reason, trimmed(response.reason_phrase));
+  if (status < 300) {
+    open.answered_ns = ts_ns;
+    return;  // written when its dialog ends
+  }
+  set_reason(index, 2, response);
+  write(index);
+}
+
+void CallRecorder::attempt_timed_out(const CallKey& key, bool challenged) {
+  const Table::Index index = find(key);
+  if (index == Table::kNone) return;
+  Open& open = table_[index];
+  open.decided = true;
+  if (challenged) {
+    open.outcome = CallOutcome::failed;  // the 401/407 noted with the challenge stands
+  } else {
+    open.outcome = CallOutcome::timeout;
+    open.final_code = 0;  // an earlier challenge was answered: nothing final came
+    set_string(index, CallString::final_reason, {});
+  }
+  write(index);
+}
+
+void CallRecorder::attempt_evicted(const CallKey& key) {
+  const Table::Index index = find(key);
+  if (index == Table::kNone) return;
+  table_[index].outcome = CallOutcome::evicted;
+  write(index);
+}
+
+RecordRef CallRecorder::attempt_confirmed(const CallKey& key) {
+  const Table::Index index = find(key);
+  if (index == Table::kNone) return {};
+  return RecordRef{index, table_[index].serial};
+}
+
+void CallRecorder::attempt_dialog_ended(RecordRef record, bool completed) {
+  if (record.index == RecordRef{}.index || !table_.live(record.index) || table_[record.index].serial != record.check)
+    return;  // written already (evicted from a full record table, or replaced)
+  const Table::Index index = record.index;
+  if (message_ != nullptr && !handled_ && resolve() == index) note_message(index, current_from_caller_);
+  write(index, false, completed);
+}
+
+}  // namespace sipmon

@@ -1,0 +1,144 @@
+#pragma once
+// Builds one call record per session attempt (docs/calls.md) and hands it to a CallRecordSink
+// when the attempt is closed: at its final response, at a timeout or eviction, or, for an
+// established call, when its dialog ends; at the end of the input for what is still open.
+//
+// The outcome comes from the trackers themselves (AttemptObserver), so that record counts by
+// outcome equal the report's. The other fields come from the messages of the call, which the
+// engine shows the recorder around CallTracker::on_message (begin_message/end_message).
+//
+// Memory is bounded and reserved once: a table of open records (--max-call-records), a string
+// arena with a fixed budget per record and per field (longer values are cut and flagged), and,
+// with --calls-messages, a fixed array of 32 messages per record. A full table writes its oldest
+// open record at once (record_evicted, counted in table_evictions.call_records).
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include "analysis/attempt_observer.h"
+#include "analysis/bounded_table.h"
+#include "analysis/call_record.h"
+#include "analysis/payload.h"
+#include "analysis/peer_table.h"
+#include "analysis/sip_message.h"
+
+namespace sipmon {
+
+struct CallRecorderConfig {
+  // Open records (pending attempts and established calls not yet ended).
+  std::size_t max_records = 1u << 17;
+  bool messages = false;  // --calls-messages: keep the first kMaxCallMessages messages
+};
+
+inline constexpr std::size_t kMaxCallMessages = 32;
+
+// The budget of each string field, in bytes (docs/calls.md): 344 bytes per record in all.
+inline constexpr std::array<std::uint8_t, kCallStringCount> kCallStringBudget = {
+    80,  // call_id: a UUID@host fits whole (extract --calls needs it exact; cut ones are flagged)
+    40,  // from
+    40,  // to
+    40,  // request_uri
+    40,  // user_agent
+    32,  // server
+    32,  // final_reason: the longest RFC 3261 phrase is 30 ("Request Entity Too Large"...)
+    40,  // reason_text: Q.850 cause names ("No circuit/channel available", 28)
+};
+inline constexpr std::size_t kCallStringBytes = [] {
+  std::size_t total = 0;
+  for (const auto budget : kCallStringBudget) total += budget;
+  return total;
+}();
+
+class CallRecorder final : public AttemptObserver {
+ public:
+  // `peers` (optional) names each record's peer; `sink` must outlive the recorder.
+  CallRecorder(const CallRecorderConfig& config, CallRecordSink& sink, const PeerTable* peers = nullptr);
+  CallRecorder(const CallRecorder&) = delete;
+  CallRecorder& operator=(const CallRecorder&) = delete;
+
+  // Around CallTracker::on_message: the message's carrier, and whether the transaction table saw
+  // it as a retransmission. Both pointers must stay valid until end_message().
+  void begin_message(const Payload& payload, const SipMessage& message, bool retransmission);
+  void end_message();
+
+  // End of input: writes every open record (pending, or established with ended null).
+  void flush();
+
+  std::uint64_t evicted() const { return evicted_; }
+  std::size_t open_records() const { return table_.size(); }
+  // The most the recorder can ever occupy (table, arena, message arrays at the cap).
+  std::size_t reserved_bytes() const;
+
+  // AttemptObserver
+  void attempt_opened(const CallKey& key, const SipMessage& invite, std::int64_t ts_ns) override;
+  void attempt_decided(const CallKey& key, const SipMessage& response, std::int64_t ts_ns,
+                       std::int64_t srd_ns) override;
+  void attempt_timed_out(const CallKey& key, bool challenged) override;
+  void attempt_evicted(const CallKey& key) override;
+  RecordRef attempt_confirmed(const CallKey& key) override;
+  void attempt_dialog_ended(RecordRef record, bool completed) override;
+
+ private:
+  struct Open {
+    std::int64_t start_ns;
+    std::int64_t ringing_ns;
+    std::int64_t answered_ns;
+    std::int64_t ended_ns;
+    std::int64_t srd_ns;
+    CallEndpoint src;
+    CallEndpoint dst;
+    std::uint32_t serial;      // RecordRef::check
+    std::uint32_t first_cseq;  // the attempt's INVITE transactions: CSeq first..latest
+    std::uint32_t latest_cseq;
+    std::uint32_t retransmissions;
+    std::array<std::uint8_t, kCallStringCount> lengths;
+    std::uint16_t truncated;
+    std::uint16_t final_code;
+    std::int16_t reason_cause;
+    std::uint8_t reason_protocol;
+    std::uint8_t reason_rank;  // whose Reason is kept: 0 none, 1 CANCEL, 2 final response, 3 BYE
+    std::uint8_t message_count;
+    std::uint8_t peer;  // 0xff: none
+    CallTransport transport;
+    CallOutcome outcome;
+    EndedBy ended_by;
+    bool decided;
+    bool messages_truncated;
+  };
+  using Table = BoundedTable<Open>;
+
+  Table::Index find(const CallKey& key) const;
+  void set_string(Table::Index index, CallString field, std::string_view value);
+  std::string_view string(Table::Index index, CallString field) const;
+  void set_reason(Table::Index index, std::uint8_t rank, const SipMessage& message);
+  void note_message(Table::Index index, bool from_caller);
+  void add_message(Table::Index index);
+  // The open record the current message belongs to (kNone: none), looked up once per message.
+  Table::Index resolve();
+  // Hands the record to the sink and frees its slot (an evicted slot is freed by the table).
+  void write(Table::Index index, bool record_evicted = false, bool completed = false);
+
+  struct FreeDeleter {
+    void operator()(void* p) const;
+  };
+
+  CallRecorderConfig config_;
+  CallRecordSink& sink_;
+  const PeerTable* peers_;
+  Table table_;
+  std::unique_ptr<char[], FreeDeleter> strings_;          // kCallStringBytes per slot
+  std::unique_ptr<CallMessage[], FreeDeleter> messages_;  // kMaxCallMessages per slot, if enabled
+  std::uint32_t next_serial_ = 1;
+  std::uint64_t evicted_ = 0;
+  // The message being processed (begin_message .. end_message).
+  const Payload* payload_ = nullptr;
+  const SipMessage* message_ = nullptr;
+  bool retransmission_ = false;
+  bool handled_ = false;   // the current message has been noted in its record
+  bool resolved_ = false;  // resolve() has looked the current message up
+  Table::Index current_ = Table::kNone;
+  std::uint32_t current_serial_ = 0;
+  bool current_from_caller_ = true;
+};
+
+}  // namespace sipmon
