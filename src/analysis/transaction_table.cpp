@@ -7,25 +7,99 @@
 namespace sipmon {
 
 TransactionTable::TransactionTable(TransactionTableConfig config) : config_(config) {
-  const std::size_t capacity = std::bit_ceil(std::max(config_.capacity, kProbeWindow));
-  entries_.resize(capacity);  // the only allocation this table ever makes
+  max_capacity_ = std::bit_ceil(std::max(config_.capacity, kProbeWindow));
+  const std::size_t capacity = std::min(max_capacity_, std::bit_ceil(std::max(config_.initial_capacity, kProbeWindow)));
+  entries_.resize(capacity);
   mask_ = capacity - 1;
 }
 
-TransactionTable::Entry& TransactionTable::find_or_insert(const TransactionKey& key, std::int64_t now) {
-  const std::size_t home = static_cast<std::size_t>(key.lo) & mask_;
-  Entry* victim = nullptr;
+void TransactionTable::take(Entry& slot, std::uint64_t key_hi, std::uint64_t key_lo) {
+  const std::uint8_t overflowed = slot.flags & kOverflowed;  // belongs to the slot, not the entry
+  slot = Entry{};
+  slot.key_hi = key_hi;
+  slot.key_lo = key_lo;
+  slot.flags = overflowed;
+}
+
+std::size_t TransactionTable::place_all(const std::vector<Entry>& from, std::int64_t now) {
+  std::size_t lost = 0;
+  const auto empty_in = [this](std::size_t home) -> Entry* {
+    for (std::size_t i = 0; i < kProbeWindow; ++i) {
+      Entry& slot = entries_[(home + i) & mask_];
+      if ((slot.key_hi | slot.key_lo) == 0) return &slot;
+    }
+    return nullptr;
+  };
+  for (const Entry& entry : from) {
+    if (!live(entry, now)) continue;
+    const std::size_t home = static_cast<std::size_t>(entry.key_lo) & mask_;
+    Entry* slot = empty_in(home);
+    if (slot == nullptr) {
+      slot = empty_in(static_cast<std::size_t>(entry.key_hi) & mask_);
+      if (slot == nullptr) {
+        ++lost;
+        continue;
+      }
+      entries_[home].flags |= kOverflowed;
+    }
+    const std::uint8_t overflowed = slot->flags & kOverflowed;
+    *slot = entry;
+    slot->flags = static_cast<std::uint8_t>((entry.flags & ~kOverflowed) | overflowed);
+  }
+  return lost;
+}
+
+void TransactionTable::grow(std::int64_t now) {
+  std::vector<Entry> old = std::move(entries_);
+  std::size_t capacity = old.size();
+  std::size_t lost = 0;
+  do {  // windows that overflow even at double the size (very unlikely) double once more
+    capacity *= 2;
+    entries_.assign(capacity, Entry{});
+    mask_ = capacity - 1;
+    ++stats_.grown;
+    lost = place_all(old, now);
+  } while (lost != 0 && capacity < max_capacity_);
+  stats_.evicted += lost;  // only at the bound
+}
+
+TransactionTable::Entry* TransactionTable::scan(std::size_t home, const TransactionKey& key, std::int64_t now,
+                                                Entry*& victim) {
   for (std::size_t i = 0; i < kProbeWindow; ++i) {
     Entry& entry = entries_[(home + i) & mask_];
-    if (entry.key_hi == key.hi && entry.key_lo == key.lo) {
-      if (live(entry, now)) return entry;
-      victim = &entry;  // same key after its lifetime: a new transaction in the same slot
-      break;
-    }
+    if (entry.key_hi == key.hi && entry.key_lo == key.lo) return &entry;
     // Prefer an empty slot, then one whose transaction is over, then the least recently used.
     if (victim == nullptr || rank(entry, now) < rank(*victim, now) ||
         (rank(entry, now) == rank(*victim, now) && entry.last_ns < victim->last_ns)) {
       victim = &entry;
+    }
+  }
+  return nullptr;
+}
+
+TransactionTable::Entry& TransactionTable::find_or_insert(const TransactionKey& key, std::int64_t now) {
+  const std::size_t home = static_cast<std::size_t>(key.lo) & mask_;
+  const std::size_t second = static_cast<std::size_t>(key.hi) & mask_;
+  Entry* victim = nullptr;
+  Entry* found = scan(home, key, now, victim);
+  Entry* second_victim = nullptr;
+  const bool overflowed = (entries_[home].flags & kOverflowed) != 0;
+  if (found == nullptr && overflowed) found = scan(second, key, now, second_victim);
+  if (found != nullptr) {
+    if (live(*found, now)) return *found;
+    victim = found;  // same key after its lifetime: a new transaction in the same slot
+  } else if (live(*victim, now)) {
+    // Every slot of the home window holds a live transaction: the second window (by the other half
+    // of the key) takes the overflow. Only when both are full does the table grow, and only at
+    // its bound does it evict the least recently used of the two windows.
+    if (!overflowed) scan(second, key, now, second_victim);
+    if (live(*second_victim, now) && entries_.size() < max_capacity_) {
+      grow(now);
+      return find_or_insert(key, now);  // not in the table: inserts
+    }
+    if (!live(*second_victim, now) || second_victim->last_ns < victim->last_ns) {
+      victim = second_victim;
+      entries_[home].flags |= kOverflowed;
     }
   }
   if ((victim->key_hi | victim->key_lo) != 0) {
@@ -35,9 +109,7 @@ TransactionTable::Entry& TransactionTable::find_or_insert(const TransactionKey& 
       ++stats_.expired;
     }
   }
-  *victim = Entry{};
-  victim->key_hi = key.hi;
-  victim->key_lo = key.lo;
+  take(*victim, key.hi, key.lo);
   victim->last_ns = now;
   ++stats_.created;
   return *victim;
@@ -45,11 +117,18 @@ TransactionTable::Entry& TransactionTable::find_or_insert(const TransactionKey& 
 
 const TransactionTable::Entry* TransactionTable::find_live(const TransactionKey& key, std::int64_t now) const {
   const std::size_t home = static_cast<std::size_t>(key.lo) & mask_;
-  for (std::size_t i = 0; i < kProbeWindow; ++i) {
-    const Entry& entry = entries_[(home + i) & mask_];
-    if (entry.key_hi == key.hi && entry.key_lo == key.lo) return live(entry, now) ? &entry : nullptr;
+  const auto in_window = [&](std::size_t first) -> const Entry* {
+    for (std::size_t i = 0; i < kProbeWindow; ++i) {
+      const Entry& entry = entries_[(first + i) & mask_];
+      if (entry.key_hi == key.hi && entry.key_lo == key.lo) return &entry;
+    }
+    return nullptr;
+  };
+  const Entry* entry = in_window(home);
+  if (entry == nullptr && (entries_[home].flags & kOverflowed) != 0) {
+    entry = in_window(static_cast<std::size_t>(key.hi) & mask_);
   }
-  return nullptr;
+  return entry != nullptr && live(*entry, now) ? entry : nullptr;
 }
 
 TransactionTable::Entry* TransactionTable::find_live(const TransactionKey& key, std::int64_t now) {

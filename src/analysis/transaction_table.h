@@ -11,8 +11,17 @@
 namespace sipmon {
 
 struct TransactionTableConfig {
-  // Rounded up to a power of two. 56 bytes an entry: 2^18 entries take 14 MiB.
-  std::size_t capacity = std::size_t{1} << 18;
+  // The bound: the most entries the table may grow to, rounded up to a power of two. 56 bytes an
+  // entry: 2^22 entries take 224 MiB. Sized from the rate the defaults are documented for
+  // (docs/transactions.md, "Sizing"): 5 000 calls/s with registrations keep ~0.6 M transactions
+  // live (each lives 32 s after its last message), which the bounded probe window holds without
+  // evicting at 2^21 entries; the default leaves twice that.
+  std::size_t capacity = std::size_t{1} << 22;
+  // Entries allocated at first (at most `capacity`). The table doubles, rehashing its live entries,
+  // whenever an insertion would otherwise evict a live transaction, until `capacity`: a small
+  // capture keeps a small table that stays in the CPU caches, a busy link gets the room it needs,
+  // and only a table at its bound evicts.
+  std::size_t initial_capacity = std::size_t{1} << 16;
   // RFC 3261 Timer B/F/H: 64*T1 = 32 s. A transaction unseen for this long is over.
   std::int64_t lifetime_ns = 32'000'000'000;
   // Two copies of the same message on the same hop closer than this are one packet captured twice
@@ -45,6 +54,7 @@ struct TransactionTableStats {
   std::uint64_t cancels_unmatched = 0;  // ... and those whose INVITE was not seen (or is gone)
   std::uint64_t expired = 0;            // reused after the lifetime ran out (normal end)
   std::uint64_t evicted = 0;            // dropped while still live because the table was full there
+  std::uint64_t grown = 0;              // times the table doubled
 };
 
 class TransactionTable {
@@ -66,11 +76,16 @@ class TransactionTable {
   std::optional<State> find(const TransactionKey& key) const;
 
   const TransactionTableStats& stats() const { return stats_; }
-  std::size_t capacity() const { return entries_.size(); }
+  std::size_t capacity() const { return entries_.size(); }  // entries now (grows up to the bound)
+  std::size_t max_capacity() const { return max_capacity_; }
 
  private:
-  // How many slots after the home slot a key may live in. Bounded so a lookup is a few cache lines
-  // whatever the load; a full window evicts its oldest entry.
+  // How many slots from the home slot a key may live in. Bounded so a lookup is a few cache lines
+  // whatever the load. A window whose slots all hold live transactions overflows into a second
+  // window, found from the other half of the key (a bit in the home slot says some key did); with
+  // both full the table grows, and at its bound evicts the least recently used of the two. One
+  // window alone overflows too often for "no live transaction evicted" at millions of inserts: at
+  // load a, a random window of 8 is full about a^8 of the time; two must both be.
   static constexpr std::size_t kProbeWindow = 8;
 
   struct Entry {
@@ -88,6 +103,7 @@ class TransactionTable {
   static constexpr std::uint8_t kRequestSeen = 1;
   static constexpr std::uint8_t kAckSeen = 2;
   static constexpr std::uint8_t kCancelled = 4;
+  static constexpr std::uint8_t kOverflowed = 8;  // of the slot: a key whose home this is lives in its second window
   Entry* find_live(const TransactionKey& key, std::int64_t now);
   const Entry* find_live(const TransactionKey& key, std::int64_t now) const;
 
@@ -100,11 +116,22 @@ class TransactionTable {
     return live(entry, now) ? 2 : 1;
   }
   Entry& find_or_insert(const TransactionKey& key, std::int64_t now);
+  // The window from `home`: the entry holding `key`, or null; `victim` becomes the best slot to
+  // take among those scanned (empty, then expired, then least recently used).
+  Entry* scan(std::size_t home, const TransactionKey& key, std::int64_t now, Entry*& victim);
+  // Makes `slot` a new, empty entry for the key (its slot bit kept).
+  static void take(Entry& slot, std::uint64_t key_hi, std::uint64_t key_lo);
+  // Doubles the table, keeping the live entries (expired ones are dropped: they are over anyway).
+  // Allocates: rare (at most log2(bound / initial) times in a process), never per message after.
+  void grow(std::int64_t now);
+  // Puts `from`'s live entries into the (empty) table; returns how many found no room.
+  std::size_t place_all(const std::vector<Entry>& from, std::int64_t now);
   TransactionEvent repeat(std::int64_t& last_copy_ns, std::int64_t now) const;
 
   TransactionTableConfig config_;
   std::vector<Entry> entries_;
   std::size_t mask_ = 0;
+  std::size_t max_capacity_ = 0;
   std::int64_t now_ns_ = 0;  // latest packet time seen: time never runs backwards here
   TransactionTableStats stats_;
 };

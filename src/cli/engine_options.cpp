@@ -31,8 +31,9 @@ void add_engine_table_options(CLI::App& command, EngineTableOptions& options) {
           "oldest");
   tables
       ->add_option("--max-transactions", options.max_transactions,
-                   "Transaction table size, rounded up to a power of two (1 to " + std::to_string(kMaxTableCap) +
-                       "); when full, a live transaction is evicted and counted in table_evictions.transactions")
+                   "Transaction table bound, rounded up to a power of two (1 to " + std::to_string(kMaxTableCap) +
+                       "); the table grows to it as needed, and only there evicts a live transaction, "
+                       "counted in table_evictions.transactions")
       ->check(CLI::Range(std::size_t{1}, kMaxTableCap))
       ->capture_default_str();
   tables

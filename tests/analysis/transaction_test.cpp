@@ -283,3 +283,40 @@ TEST_CASE("a CANCEL is matched to the INVITE it cancels", "[transactions]") {
   CHECK(state->final_code == 0);
   CHECK(transaction_key(parsed, a, b) == transaction_key(parsed, b, a));  // either direction
 }
+
+TEST_CASE("the table grows instead of evicting a live transaction, up to its bound", "[transactions]") {
+  TransactionTable table(TransactionTableConfig{.capacity = 64, .initial_capacity = 8});
+  CHECK(table.capacity() == 8);
+  CHECK(table.max_capacity() == 64);
+  auto message = [](std::uint64_t id, std::int64_t ts) {
+    return TransactionMessage{.key = {.hi = id * 0x9E3779B97F4A7C15ull, .lo = id}, .is_request = true, .ts_ns = ts};
+  };
+  for (std::uint64_t id = 1; id <= 20; ++id) CHECK(table.observe(message(id, 1)) == TransactionEvent::first);
+  CHECK(table.stats().evicted == 0);
+  CHECK(table.stats().grown >= 2);
+  CHECK(table.capacity() >= 32);
+  // Every one of them is still known: the next copy of each is a retransmission.
+  for (std::uint64_t id = 1; id <= 20; ++id)
+    CHECK(table.observe(message(id, kSec)) == TransactionEvent::retransmission);
+  // At the bound, a full table evicts again (and counts it).
+  for (std::uint64_t id = 100; id < 200; ++id) table.observe(message(id, 2 * kSec));
+  CHECK(table.capacity() == 64);
+  CHECK(table.stats().evicted > 0);
+}
+
+TEST_CASE("keys whose home window is full live in their second window and are found there", "[transactions]") {
+  TransactionTable table(TransactionTableConfig{.capacity = 1024, .initial_capacity = 1024});
+  // Twelve keys with the same home slot (same low bits of `lo`), different second windows.
+  auto key = [](std::uint64_t n) { return TransactionKey{.hi = n * 64, .lo = (n << 20) | 5}; };
+  for (std::uint64_t n = 1; n <= 12; ++n) {
+    CHECK(table.observe(TransactionMessage{.key = key(n), .is_request = true, .ts_ns = 1}) == TransactionEvent::first);
+  }
+  CHECK(table.stats().evicted == 0);
+  CHECK(table.stats().grown == 0);
+  for (std::uint64_t n = 1; n <= 12; ++n) {
+    INFO(n);
+    CHECK(table.find(key(n)).has_value());
+    CHECK(table.observe(TransactionMessage{.key = key(n), .is_request = true, .ts_ns = kSec}) ==
+          TransactionEvent::retransmission);
+  }
+}

@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""End-to-end replay benchmark on a realistic load capture (docs/performance.md, "Method").
+
+Writes a capture of many distinct calls with bench/load_capture.cpp (deterministic seed), then
+times, alternately in one run (round after round, each tool once per round), over the same file
+in the page cache:
+  libpcap   a bare pcap_next_ex walk (bench/read_floor.cpp): the floor sipmon is measured against
+  read      a plain read() walk of the pcap records: the file without libpcap
+  sipmon    `sipmon replay --json` (every other binary given with --sipmon too, e.g. a baseline)
+and once, on the first 100 000 packets, tshark's `-z sip,stat`. Prints, per tool, the median over
+rounds of the CPU time (user + system, from getrusage of the child: what the process itself cost,
+the fairest figure on a machine shared with other work) and of the wall-clock time, each per
+packet and as a ratio to libpcap; then sipmon's table evictions and whether its counts match the
+figures the generator computed. A measuring script: it fails only if a tool fails or a count is
+wrong, never on a time.
+
+  bench/load_bench.py --build BUILD_DIR [--sipmon BIN ...] [--calls N] [--rate R] [--rounds K]
+"""
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def timed(argv, stdout):
+    """Runs argv; returns (wall s, cpu s) of that child alone."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(argv, stdout=stdout, stderr=subprocess.DEVNULL, check=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build", required=True, help="build directory with sipmon and bench/")
+    parser.add_argument("--sipmon", action="append", default=[], help="sipmon binaries to time (default BUILD/sipmon)")
+    parser.add_argument("--calls", type=int, default=150000)
+    parser.add_argument("--rate", type=float, default=1400)
+    parser.add_argument("--seed", type=int, default=26)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--keep", help="write the capture here and keep it (default: a temporary directory)")
+    args = parser.parse_args()
+    build = os.path.abspath(args.build)
+    binaries = [os.path.abspath(b) for b in args.sipmon] or [os.path.join(build, "sipmon")]
+    generator = os.path.join(build, "bench", "sipmon_load_capture")
+    floor = os.path.join(build, "bench", "sipmon_read_floor")
+    for tool in binaries + [generator, floor]:
+        if not os.access(tool, os.X_OK):
+            sys.exit(f"missing {tool}: build the targets sipmon sipmon_load_capture sipmon_read_floor")
+
+    work = tempfile.mkdtemp(prefix="sipmon-load-bench.")
+    try:
+        capture = args.keep or os.path.join(work, "load.pcap")
+        made = subprocess.run([generator, capture, "--calls", str(args.calls), "--rate", str(args.rate),
+                               "--seed", str(args.seed)], check=True, capture_output=True, text=True)
+        expected = json.loads(made.stdout)
+        packets = expected["packets"]
+        size = os.path.getsize(capture)
+        print(f"capture: {packets} packets, {size / 1e6:.0f} MB, {expected['calls']} calls at "
+              f"{expected['calls_per_s']:.0f}/s over {expected['seconds']:.0f} s, peak "
+              f"{expected['peak_confirmed_dialogs']} confirmed dialogs, {expected['registrations']} "
+              f"registrations, {expected['options_pings']} OPTIONS pings, retransmissions "
+              f"{expected['retransmissions']}")
+
+        tools = [("libpcap", [floor, "libpcap", capture]), ("read", [floor, "read", capture])]
+        for index, binary in enumerate(binaries):
+            name = "sipmon" if len(binaries) == 1 else f"sipmon[{index}] {binary}"
+            tools.append((name, [binary, "replay", "--json", capture]))
+        # Warm the page cache, and keep every sipmon's report for the checks below.
+        reports = {}
+        for name, argv in tools:
+            with open(os.path.join(work, "out.json"), "w") as out:
+                subprocess.run(argv, stdout=out, stderr=subprocess.DEVNULL, check=True)
+            if argv[1] == "replay":
+                with open(os.path.join(work, "out.json")) as out:
+                    reports[name] = json.load(out)
+        samples = {name: [] for name, _ in tools}
+        for _ in range(args.rounds):
+            for name, argv in tools:
+                samples[name].append(timed(argv, subprocess.DEVNULL))
+
+        floor_wall = statistics.median(w for w, _ in samples["libpcap"])
+        floor_cpu = statistics.median(c for _, c in samples["libpcap"])
+        print(f"\nmedian of {args.rounds} alternating rounds, per packet ({os.cpu_count()} cores, load "
+              f"{os.getloadavg()[0]:.1f}):")
+        print(f"{'tool':<40} {'cpu ns/pkt':>11} {'x libpcap':>10} {'wall ns/pkt':>12} {'x libpcap':>10}")
+        for name, _ in tools:
+            wall = statistics.median(w for w, _ in samples[name])
+            cpu = statistics.median(c for _, c in samples[name])
+            print(f"{name:<40} {cpu * 1e9 / packets:>11.0f} {cpu / floor_cpu:>10.2f} {wall * 1e9 / packets:>12.0f} "
+                  f"{wall / floor_wall:>10.2f}")
+
+        # tshark on a subset (it is ~100x slower): the same first packets for sipmon and the floor.
+        if shutil.which("tshark") and shutil.which("editcap"):
+            subset = os.path.join(work, "subset.pcap")
+            subset_packets = min(100000, packets)
+            subprocess.run(["editcap", "-r", capture, subset, f"1-{subset_packets}"], check=True)
+            rows = [("libpcap", [floor, "libpcap", subset]), ("sipmon", [binaries[0], "replay", "--json", subset]),
+                    ("tshark -z sip,stat", ["tshark", "-n", "-q", "-z", "sip,stat", "-r", subset])]
+            first = {}
+            print(f"\nfirst {subset_packets} packets, one run each:")
+            for name, argv in rows:
+                wall, cpu = timed(argv, subprocess.DEVNULL)
+                first.setdefault("cpu", cpu)
+                print(f"{name:<40} {cpu * 1e9 / subset_packets:>11.0f} {cpu / first['cpu']:>10.2f}")
+        else:
+            print("\ntshark: not installed, skipped")
+
+        failures = 0
+        for name, report in reports.items():
+            print(f"\n{name}: table_evictions {json.dumps(report['table_evictions'], sort_keys=True)}")
+            for field in ("requests", "responses", "retransmissions"):
+                got = {k: v for k, v in report[field].items() if v}
+                if got != expected[field]:
+                    failures += 1
+                    print(f"  {field}: sipmon {got} != generator {expected[field]}")
+            if report["capture"]["sip_messages"] != packets:
+                failures += 1
+                print(f"  sip_messages {report['capture']['sip_messages']} != {packets}")
+        print("\ncounts: " + ("all match the generator" if failures == 0 else f"{failures} mismatches"))
+        return 1 if failures else 0
+    finally:
+        shutil.rmtree(work)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,13 @@
+#!/bin/sh
+# One command for the end-to-end benchmark (docs/performance.md, "Method"): builds what it needs
+# in BUILD_DIR (default build-perf, RelWithDebInfo), writes a realistic load capture to a
+# temporary directory and times libpcap, a read() walk, sipmon and tshark over it, alternately.
+#
+#   bench/run.sh [BUILD_DIR] [load_bench.py options: --calls N --rate R --rounds K --sipmon BIN ...]
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$here/build-perf}
+[ $# -gt 0 ] && shift
+cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build "$build" -j2 --target sipmon sipmon_load_capture sipmon_read_floor >/dev/null
+exec python3 "$here/bench/load_bench.py" --build "$build" "$@"
