@@ -177,7 +177,7 @@ TEST_CASE("live session: SIGTERM and SIGINT stop it, and what is still buffered 
   CHECK(harness.publisher.final_report.capture.packets == 5);
 }
 
-TEST_CASE("live session: with --calls, SIGHUP reopens the files and does not stop; SIGTERM still does",
+TEST_CASE("live session: with --calls, SIGHUP reopens the files and does not stop, SIGTERM still does",
           "[live][session]") {
   Harness harness({}, /*hangup=*/true);
   harness.source.queue(1, kNow, false);
