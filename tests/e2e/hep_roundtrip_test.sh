@@ -20,22 +20,7 @@ cleanup() {
 trap cleanup EXIT
 
 # A port free for both UDP and TCP on 127.0.0.1, chosen by the kernel.
-free_port() {
-  python3 - <<'PY'
-import socket
-while True:
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    print(port)
-    break
-PY
-}
+free_port() { python3 "$here/lib/free_port.py" --udp; }
 
 captures=("$root"/samples/*.pcap)
 for extra in "$root"/tests/e2e/transports/*.pcap "$root"/tests/data/*.pcap; do
