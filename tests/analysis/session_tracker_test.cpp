@@ -8,10 +8,7 @@
 using namespace sipmon;
 using namespace sipmon::test;
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("an answered call is one established attempt, SRD runs to the first non-100 provisional", "[sessions]") {
   const CallIds caller;

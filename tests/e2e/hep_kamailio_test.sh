@@ -21,13 +21,7 @@ kamailio_modules pv.so siptrace.so
 
 calls=${CALLS:-60}
 rate=${RATE:-30}
-work=$(mktemp -d /tmp/issue25-kam.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work issue25-kam
 
 # Four distinct ports free for UDP and TCP on 127.0.0.1.
 read -r hep_port kam_port uas_port uac_port < <(python3 "$here/lib/free_port.py" --udp --count 4)

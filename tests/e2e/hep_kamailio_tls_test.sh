@@ -23,13 +23,7 @@ kamailio_modules pv.so siptrace.so tls.so
 
 calls=${CALLS:-40}
 rate=${RATE:-20}
-work=$(mktemp -d /tmp/issue25-tls.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work issue25-tls
 
 read -r hep_port a_udp a_tls b_udp b_tls uas_port uac_port < <(python3 "$here/lib/free_port.py" --udp --count 7)
 

@@ -11,13 +11,7 @@ source "$here/live_common.sh"
 : "${SIPMON:?path to the sipmon binary}"
 root=${SIPMON_SOURCE_DIR:-$here/../..}
 
-work=$(mktemp -d /tmp/issue25-hep-rt.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work issue25-hep-rt
 
 # A port free for both UDP and TCP on 127.0.0.1, chosen by the kernel.
 free_port() { python3 "$here/lib/free_port.py" --udp; }

@@ -12,13 +12,7 @@ source "$here/lib/kamailio.sh"
 root=${SIPMON_SOURCE_DIR:-$here/../..}
 kamailio_modules pv.so db_text.so sipcapture.so
 
-work=$(mktemp -d /tmp/issue25-sipcap.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work issue25-sipcap
 
 port=$(python3 "$here/lib/free_port.py" --udp)
 mkdir -p "$work/db"

@@ -17,13 +17,7 @@ done
 
 calls=${CALLS:-30}
 rate=${RATE:-30}
-work=$(mktemp -d /tmp/issue12-testbed.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work issue12-testbed
 
 # Two free UDP ports picked at random, so that concurrent tests never share traffic.
 pick_port() {

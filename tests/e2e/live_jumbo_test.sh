@@ -19,14 +19,8 @@ count=${JUMBO_FRAMES:-50}
 size=6000
 ns_a="sipmon-i16j-a-$$"
 ns_b="sipmon-i16j-b-$$"
-work=$(mktemp -d /tmp/sipmon-i16-jumbo.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  netns_delete "$ns_a" "$ns_b"
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work sipmon-i16-jumbo
+cleanup_more() { netns_delete "$ns_a" "$ns_b"; }
 
 veth_between "$ns_a" i16ja "$ns_b" i16jb 9000
 ip -n "$ns_a" addr add 10.216.0.1/24 dev i16ja

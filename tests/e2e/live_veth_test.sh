@@ -19,14 +19,8 @@ rate=${RATE:-100}
 big=${BIG_INVITES:-5}
 ns_a="sipmon-i7-a-$$"
 ns_b="sipmon-i7-b-$$"
-work=$(mktemp -d /tmp/sipmon-live-veth.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  netns_delete "$ns_a" "$ns_b"
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work sipmon-live-veth
+cleanup_more() { netns_delete "$ns_a" "$ns_b"; }
 # Background jobs are started with "ip netns exec" itself (it execs the command), so that $! is the
 # command's own PID and the SIGINT sent at the end reaches it.
 in_b() { ip netns exec "$ns_b" "$@"; }

@@ -17,15 +17,7 @@ require_root
 require_tools sipp prometheus curl python3
 : "${SIPMON:?path to the sipmon binary}"
 
-work=$(mktemp -d /tmp/i11prom.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work i11prom
 
 
 failed=0

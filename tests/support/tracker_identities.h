@@ -27,7 +27,8 @@ inline std::uint64_t evicted_from(const Report& report, std::string_view table) 
 inline std::string broken_session_partition(const Report& report) {
   const SessionCounts& s = sessions(report);
   const std::uint64_t evicted = evicted_from(report, "session_attempts");
-  if (s.attempts == s.established + s.redirected + s.cancelled + s.ineffective + s.failed + s.pending + evicted) return "";
+  if (s.attempts == s.established + s.redirected + s.cancelled + s.ineffective + s.failed + s.pending + evicted)
+    return "";
   return "session attempts " + std::to_string(s.attempts) + " != established " + std::to_string(s.established) +
          " + redirected " + std::to_string(s.redirected) + " + cancelled " + std::to_string(s.cancelled) +
          " + ineffective " + std::to_string(s.ineffective) + " + failed " + std::to_string(s.failed) + " + pending " +
@@ -40,8 +41,8 @@ inline std::string broken_registration_partition(const Report& report) {
   const std::uint64_t evicted = evicted_from(report, "registration_attempts");
   if (g.attempts == g.succeeded + g.ineffective + g.pending + evicted) return "";
   return "registration attempts " + std::to_string(g.attempts) + " != succeeded " + std::to_string(g.succeeded) +
-         " + ineffective " + std::to_string(g.ineffective) + " + pending " + std::to_string(g.pending) +
-         " + evicted " + std::to_string(evicted);
+         " + ineffective " + std::to_string(g.ineffective) + " + pending " + std::to_string(g.pending) + " + evicted " +
+         std::to_string(evicted);
 }
 
 // Every established dialog was terminated (in one of four ways), expired, evicted, or is active.
