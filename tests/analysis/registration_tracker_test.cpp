@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <initializer_list>
 #include <random>
 
 #include "support/sip_builder.h"
@@ -84,7 +85,7 @@ TEST_CASE("a challenge never answered with credentials is a failure (IRA), not a
 }
 
 TEST_CASE("any final response of 300 or more fails a registration", "[registrations]") {
-  for (const std::uint16_t status : {302, 404, 423, 500, 503, 603}) {
+  for (const std::uint16_t status : std::initializer_list<std::uint16_t>{302, 404, 423, 500, 503, 603}) {
     CAPTURE(status);
     CallScript script;
     script.at(100.0, request("REGISTER", kUa, 1)).at(100.1, response(status, "REGISTER", answered(kUa, "r"), 1));
