@@ -111,8 +111,9 @@ int main(int argc, char** argv) {
   std::printf("mode %s, %llu requests, %llu messages, %.1f s of packet time\n", mode.c_str(),
               static_cast<unsigned long long>(count), static_cast<unsigned long long>(messages),
               static_cast<double>(count) * static_cast<double>(step) * 1e-9);
-  std::printf("max RSS: start %.1f MiB, engine built %.1f MiB, after flood %.1f MiB\n", rss_start / 1024.0,
-              rss_engine / 1024.0, rss_end / 1024.0);
+  const auto mib = [](long kib) { return static_cast<double>(kib) / 1024.0; };
+  std::printf("max RSS: start %.1f MiB, engine built %.1f MiB, after flood %.1f MiB\n", mib(rss_start), mib(rss_engine),
+              mib(rss_end));
   std::printf("registration attempts %llu, pending %llu\n",
               static_cast<unsigned long long>(report.rfc6076->registrations.attempts),
               static_cast<unsigned long long>(report.rfc6076->registrations.pending));

@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
       }
     }
     for (std::uint32_t k = 1; k <= 8; ++k) {  // beyond a 1-segment hole: held out of order
-      s.seq = seq + k * kSegment;
+      s.seq = seq + k * static_cast<std::uint32_t>(kSegment);
       s.payload = Bytes(reinterpret_cast<const std::uint8_t*>(filler.data()), filler.size());
       reassembler.add(s, sink, events);
     }
@@ -89,12 +89,13 @@ int main(int argc, char** argv) {
   // and the allocator's own header per live allocation (at most three vectors per slot).
   const std::size_t fixed = limits.max_flows * (limits.max_out_of_order * 12 + 3 * 32);
   const std::size_t bound = limits.max_total_bytes + fixed;
+  const auto mib = [](std::size_t bytes) { return static_cast<double>(bytes) / 1048576.0; };
   std::printf("flows %zu, messages delivered %zu\n", flows, sink.messages);
-  std::printf("table (fixed)          %8.1f MiB\n", (heap_table - heap_start) / 1048576.0);
-  std::printf("heap grown by flows    %8.1f MiB\n", grown / 1048576.0);
-  std::printf("reassembler: allocated %8.1f MiB, stored %8.1f MiB\n", reassembler.memory_held() / 1048576.0,
-              reassembler.bytes_buffered() / 1048576.0);
-  std::printf("bound (max_total_bytes + per-slot fixed) %8.1f MiB\n", bound / 1048576.0);
+  std::printf("table (fixed)          %8.1f MiB\n", mib(heap_table - heap_start));
+  std::printf("heap grown by flows    %8.1f MiB\n", mib(grown));
+  std::printf("reassembler: allocated %8.1f MiB, stored %8.1f MiB\n", mib(reassembler.memory_held()),
+              mib(reassembler.bytes_buffered()));
+  std::printf("bound (max_total_bytes + per-slot fixed) %8.1f MiB\n", mib(bound));
   std::printf("tcp_memory_full %llu, tcp_message_too_large %llu, tcp_gap %llu\n",
               static_cast<unsigned long long>(events[DecoderEvent::tcp_memory_full]),
               static_cast<unsigned long long>(events[DecoderEvent::tcp_message_too_large]),

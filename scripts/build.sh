@@ -5,5 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 {
   cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo
-  cmake --build build -j"$(nproc)"
+  cmake --build build -j"$(nproc)" 2>&1 | tee build/build.log
 } >&2
+# gcc builds warn with the `dev` preset's -Wconversion -Wshadow too (CMakeLists.txt); there should
+# be none, and `cmake --preset dev && cmake --build --preset dev` makes them errors.
+warnings=$(grep -c 'warning:' build/build.log || true)
+echo "build/: $warnings compiler warning(s)$([[ $warnings -gt 0 ]] && echo "; see build/build.log")" >&2

@@ -2,13 +2,12 @@
 // through BPF_PROG_TEST_RUN). Catch2 v2 has no SKIP, so when not root the whole binary exits
 // SIPMON_SKIP_CODE, which ctest reports as skipped, never as passed. Listing the tests (what
 // catch_discover_tests does at build time) works for anyone.
-#define CATCH_CONFIG_RUNNER
-#include <catch2/catch.hpp>
-
 #include <cstring>
 #include <iostream>
 
 #include <unistd.h>
+
+#include "support/catch_session.h"
 
 int main(int argc, char* argv[]) {
   bool listing = false;
@@ -17,5 +16,5 @@ int main(int argc, char* argv[]) {
     std::cout << "SKIPPED: the BPF filter tests need root (the kernel loads and runs the program)\n";
     return SIPMON_SKIP_CODE;
   }
-  return Catch::Session().run(argc, argv);
+  return sipmon::test::run_catch_session(argc, argv);
 }

@@ -251,12 +251,12 @@ int run_live(const LiveOptions& options) {
   // Opened with the rights of the steady state (privileges are dropped above), for appending.
   std::unique_ptr<CallRecordFile> calls;
   if (options.calls.enabled()) {
-    auto opened = CallRecordFile::open(options.calls.path);
-    if (!opened) {
-      std::cerr << "sipmon: " << opened.error().message << "\n";
+    auto records = CallRecordFile::open(options.calls.path);
+    if (!records) {
+      std::cerr << "sipmon: " << records.error().message << "\n";
       return kExitUsage;
     }
-    calls = std::move(*opened);
+    calls = std::move(*records);
   }
 
   // Live, timeouts and session expiry run on the wall clock, which the session passes to the
@@ -294,8 +294,8 @@ int run_live(const LiveOptions& options) {
       LiveOutputsConfig{.report_path = options.out, .json = options.json}, outputs, tracker, std::cout, std::cerr,
       LiveCallOutputs{.file = calls.get(), .failures = failures.get(), .failure_metrics = failure_metrics.get()});
   LiveSession session(std::move(session_config), std::move(parts), engine, **stop, publisher, std::cerr);
-  if (auto opened = session.open(); !opened) {
-    std::cerr << "sipmon: " << opened.error().message << "\n";
+  if (auto session_opened = session.open(); !session_opened) {
+    std::cerr << "sipmon: " << session_opened.error().message << "\n";
     return kExitUsage;
   }
   outputs.start_periodic_push();

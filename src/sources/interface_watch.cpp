@@ -51,7 +51,8 @@ std::vector<LinkChange> InterfaceWatch::read_changes(bool& overflowed) {
       if (header->nlmsg_type != RTM_NEWLINK && header->nlmsg_type != RTM_DELLINK) continue;
       if (header->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) continue;
       const auto* info = static_cast<const ifinfomsg*>(NLMSG_DATA(header));
-      unsigned attributes_length = IFLA_PAYLOAD(header);
+      // IFLA_PAYLOAD is computed in size_t; a netlink message length fits in 32 bits.
+      auto attributes_length = static_cast<unsigned>(IFLA_PAYLOAD(header));
       for (auto* attribute = IFLA_RTA(info); RTA_OK(attribute, attributes_length);
            attribute = RTA_NEXT(attribute, attributes_length)) {
         if (attribute->rta_type != IFLA_IFNAME) continue;

@@ -14,7 +14,8 @@ namespace {
 // The nearest-rank q-quantile, computed from the sorted values: the truth the sketch must meet.
 double nearest_rank(std::vector<double> values, double q) {
   std::sort(values.begin(), values.end());
-  const auto rank = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * values.size())));
+  const auto rank =
+      std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size()))));
   return values[rank - 1];
 }
 

@@ -4,20 +4,12 @@
 
 #include "analysis/session_timer.h"
 #include "support/sip_builder.h"
+#include "support/tracker_identities.h"
 
 using namespace sipmon;
 using namespace sipmon::test;
 
 namespace {
-
-const DialogCounts& dialogs(const Report& report) { return *report.dialogs; }
-
-void check_identity(const Report& report) {
-  const DialogCounts& d = dialogs(report);
-  CHECK(d.established == d.terminated + d.expired + d.evicted + d.active);
-  CHECK(d.terminated ==
-        d.terminated_bye_2xx + d.terminated_bye_error + d.terminated_bye_unanswered + d.terminated_error_response);
-}
 
 // An answered call at t: INVITE, 180, 200 (with `extra` headers), ACK.
 void answer(CallScript& script, const CallIds& caller, double t, std::string_view extra = {},
@@ -69,7 +61,7 @@ TEST_CASE("early on 1xx with a To-tag, confirmed on 2xx, terminated by a BYE ans
   CHECK(report.rfc6076->sdt.max() == Approx(60.0));
   CHECK(report.rfc6076->sdd.count() == 1);
   CHECK(report.rfc6076->sdd.max() == Approx(0.030));
-  check_identity(report);
+  check_dialog_identity(report);
 }
 
 TEST_CASE("dialogs are found whichever side sends: the callee's BYE ends the caller's dialog", "[dialogs]") {
@@ -82,7 +74,7 @@ TEST_CASE("dialogs are found whichever side sends: the callee's BYE ends the cal
   CHECK(dialogs(report).established == 1);
   CHECK(dialogs(report).terminated_bye_2xx == 1);
   CHECK(report.rfc6076->sessions.completed == 1);
-  check_identity(report);
+  check_dialog_identity(report);
 }
 
 TEST_CASE("a BYE answered with an error still ends the dialog, counted by answer", "[dialogs]") {
@@ -95,7 +87,7 @@ TEST_CASE("a BYE answered with an error still ends the dialog, counted by answer
   CHECK(dialogs(report).terminated_bye_error == 1);
   CHECK(report.rfc6076->sessions.completed == 0);
   CHECK(report.rfc6076->sdd.count() == 1);
-  check_identity(report);
+  check_dialog_identity(report);
 }
 
 TEST_CASE("a BYE without a final response in 32 s is an SDD timeout and still ends the dialog", "[dialogs]") {
@@ -113,7 +105,7 @@ TEST_CASE("a BYE without a final response in 32 s is an SDD timeout and still en
   CHECK(dialogs(report).terminated_bye_unanswered == 1);
   CHECK(dialogs(report).active == 0);
   CHECK(report.rfc6076->sdt.count() == 1);
-  check_identity(report);
+  check_dialog_identity(report);
 }
 
 TEST_CASE("retransmitted BYEs and repeated answers are timed once", "[dialogs]") {
@@ -131,7 +123,7 @@ TEST_CASE("retransmitted BYEs and repeated answers are timed once", "[dialogs]")
   CHECK(report.rfc6076->sdd.max() == Approx(0.6));
   CHECK(report.rfc6076->sdt.count() == 1);
   CHECK(dialogs(report).terminated == 1);
-  check_identity(report);
+  check_dialog_identity(report);
 }
 
 TEST_CASE("a BYE for a dialog whose start was not captured is timed for SDD only", "[dialogs]") {
@@ -156,7 +148,7 @@ TEST_CASE("Session-Expires in the 2xx sets the expiry, without a refresh the dia
   CHECK(dialogs(report).expired == 1);
   CHECK(dialogs(report).active == 0);
   CHECK(report.rfc6076->sdt.count() == 0);  // no BYE: no session duration
-  check_identity(report);
+  check_dialog_identity(report);
 }
 
 TEST_CASE("re-INVITE and UPDATE refresh the session", "[dialogs]") {
@@ -213,7 +205,7 @@ TEST_CASE("the INVITE's Session-Expires holds when the 2xx has none, the default
   CHECK(dialogs(script.report()).active == 1);
   script.until(3701.5);
   CHECK(dialogs(script.report()).expired == 2);  // 100.1 + 3600
-  check_identity(script.report());
+  check_dialog_identity(script.report());
 }
 
 TEST_CASE("a 481 to an in-dialog request ends the dialog", "[dialogs]") {
@@ -225,7 +217,7 @@ TEST_CASE("a 481 to an in-dialog request ends the dialog", "[dialogs]") {
   const Report report = script.report();
   CHECK(dialogs(report).terminated_error_response == 1);
   CHECK(dialogs(report).active == 0);
-  check_identity(report);
+  check_dialog_identity(report);
 }
 
 TEST_CASE("an early dialog with no final response ends after Timer C", "[dialogs]") {
@@ -253,7 +245,7 @@ TEST_CASE("a full dialog table evicts the oldest and counts it", "[dialogs][floo
   CHECK(dialogs(report).evicted == 1);
   CHECK(dialogs(report).active == 2);
   CHECK(report.table_evictions.at("dialogs") == 1);
-  check_identity(report);
+  check_dialog_identity(report);
   // "one" was evicted: its BYE is now for an unknown dialog (SDD only), "two" still ends normally.
   const CallIds two = answered(CallIds{.call_id = "two", .from_tag = "a"}, "callee-tag");
   script.at(110.0, request("BYE", two, 2)).at(110.1, response(200, "BYE", two, 2));
@@ -316,7 +308,7 @@ TEST_CASE("BYE glare: only the answer to the first BYE, from its sender's side, 
   CHECK(report.rfc6076->sdd.count() == 1);
   CHECK(report.rfc6076->sdd.max() == Approx(0.5));
   CHECK(dialogs(report).terminated_bye_2xx == 1);
-  check_identity(report);
+  check_dialog_identity(report);
 }
 
 TEST_CASE("a 2xx without a To-tag (RFC 2543) confirms a dialog that a BYE from either side completes", "[dialogs]") {

@@ -1,22 +1,15 @@
 #include <catch2/catch.hpp>
 
+#include <initializer_list>
 #include <random>
 
 #include "support/sip_builder.h"
+#include "support/tracker_identities.h"
 
 using namespace sipmon;
 using namespace sipmon::test;
 
 namespace {
-
-const RegistrationCounts& registrations(const Report& report) { return report.rfc6076->registrations; }
-
-void check_partition(const Report& report) {
-  const RegistrationCounts& g = registrations(report);
-  const auto evicted =
-      report.table_evictions.count("registration_attempts") ? report.table_evictions.at("registration_attempts") : 0;
-  CHECK(g.attempts == g.succeeded + g.ineffective + g.pending + evicted);
-}
 
 const CallIds kUa{.call_id = "reg-1@example.test", .from_tag = "ua", .to_tag = {}};
 
@@ -35,7 +28,7 @@ TEST_CASE("a REGISTER challenged with 401 and accepted after the retry is one su
   // RRD from the first REGISTER, challenge round-trip included: 100.05 - 100.0.
   CHECK(report.rfc6076->rrd.count() == 1);
   CHECK(report.rfc6076->rrd.max() == Approx(0.05));
-  check_partition(report);
+  check_registration_partition(report);
 }
 
 TEST_CASE("a REGISTER refused after the retry is one ineffective attempt", "[registrations]") {
@@ -49,7 +42,7 @@ TEST_CASE("a REGISTER refused after the retry is one ineffective attempt", "[reg
   CHECK(registrations(report).ineffective == 1);
   CHECK(registrations(report).timeouts == 0);
   CHECK(report.rfc6076->rrd.count() == 0);  // RRD is for successful registrations only
-  check_partition(report);
+  check_registration_partition(report);
 }
 
 TEST_CASE("retransmitted REGISTERs are one attempt, a later refresh is a new one", "[registrations]") {
@@ -64,7 +57,7 @@ TEST_CASE("retransmitted REGISTERs are one attempt, a later refresh is a new one
   CHECK(registrations(report).attempts == 2);
   CHECK(registrations(report).succeeded == 2);
   CHECK(report.rfc6076->rrd.count() == 2);
-  check_partition(report);
+  check_registration_partition(report);
 }
 
 TEST_CASE("a REGISTER with no final response in 32 s times out, younger ones are pending", "[registrations]") {
@@ -76,7 +69,7 @@ TEST_CASE("a REGISTER with no final response in 32 s times out, younger ones are
   CHECK(registrations(report).timeouts == 1);
   CHECK(registrations(report).ineffective == 1);
   CHECK(registrations(report).pending == 1);
-  check_partition(report);
+  check_registration_partition(report);
 }
 
 TEST_CASE("a challenge never answered with credentials is a failure (IRA), not a timeout", "[registrations]") {
@@ -88,16 +81,16 @@ TEST_CASE("a challenge never answered with credentials is a failure (IRA), not a
   CHECK(registrations(report).ineffective == 1);
   CHECK(registrations(report).timeouts == 0);
   CHECK(registrations(report).pending == 0);
-  check_partition(report);
+  check_registration_partition(report);
 }
 
 TEST_CASE("any final response of 300 or more fails a registration", "[registrations]") {
-  for (const std::uint16_t status : {302, 404, 423, 500, 503, 603}) {
+  for (const std::uint16_t status : std::initializer_list<std::uint16_t>{302, 404, 423, 500, 503, 603}) {
     CAPTURE(status);
     CallScript script;
     script.at(100.0, request("REGISTER", kUa, 1)).at(100.1, response(status, "REGISTER", answered(kUa, "r"), 1));
     CHECK(registrations(script.report()).ineffective == 1);
-    check_partition(script.report());
+    check_registration_partition(script.report());
   }
 }
 
@@ -123,5 +116,5 @@ TEST_CASE("a random-Call-ID REGISTER flood stays within the cap, every eviction 
   tracker.fill(report);
   CHECK(tracker.registrations().size() == 500);
   CHECK(report.table_evictions.at("registration_attempts") == kFlood - 500);
-  check_partition(report);
+  check_registration_partition(report);
 }

@@ -1,6 +1,8 @@
 // Figures worked out by hand from RFC 3550 A.1, A.3 and A.8 (the working is in the comments).
 #include <catch2/catch.hpp>
 
+#include <initializer_list>
+
 #include "analysis/rtp_stats.h"
 
 namespace {
@@ -49,7 +51,7 @@ TEST_CASE("rtp_stats: wrap-around, a gap, a duplicate and a late packet") {
 
 TEST_CASE("rtp_stats: lost goes negative when duplicates outnumber losses (A.3)") {
   Stream st;
-  for (const __u16 seq : {1, 2, 2, 2, 3}) st.add(seq);
+  for (const __u16 seq : std::initializer_list<__u16>{1, 2, 2, 2, 3}) st.add(seq);
   CHECK(sipmon_rtp_expected(&st.s) == 3);
   CHECK(sipmon_rtp_lost(&st.s) == -2);
   CHECK(st.s.duplicates == 2);

@@ -3,23 +3,12 @@
 #include <random>
 
 #include "support/sip_builder.h"
+#include "support/tracker_identities.h"
 
 using namespace sipmon;
 using namespace sipmon::test;
 
-namespace {
-
-const SessionCounts& sessions(const Report& report) { return report.rfc6076->sessions; }
-
-// Every attempt ends in exactly one outcome (docs/metrics.md).
-void check_partition(const Report& report) {
-  const SessionCounts& s = sessions(report);
-  const auto evicted =
-      report.table_evictions.count("session_attempts") ? report.table_evictions.at("session_attempts") : 0;
-  CHECK(s.attempts == s.established + s.redirected + s.cancelled + s.ineffective + s.failed + s.pending + evicted);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("an answered call is one established attempt, SRD runs to the first non-100 provisional", "[sessions]") {
   const CallIds caller;
@@ -39,7 +28,7 @@ TEST_CASE("an answered call is one established attempt, SRD runs to the first no
   CHECK(report.rfc6076->srd.count() == 1);
   CHECK(report.rfc6076->srd.max() == Approx(0.250));
   CHECK(report.rfc6076->srd_failed.count() == 0);
-  check_partition(report);
+  check_session_partition(report);
 }
 
 TEST_CASE("without a provisional, SRD runs to the 2xx", "[sessions]") {
@@ -81,7 +70,7 @@ TEST_CASE("the same INVITE seen on two proxy legs (other Via branch) is one atte
   CHECK(sessions(report).failed == 1);
   CHECK(sessions(report).effective == 1);
   CHECK(report.rfc6076->srd_failed.count() == 1);
-  check_partition(report);
+  check_session_partition(report);
 }
 
 TEST_CASE("an INVITE challenged with 407 and re-sent with credentials is one attempt", "[sessions]") {
@@ -102,7 +91,7 @@ TEST_CASE("an INVITE challenged with 407 and re-sent with credentials is one att
   // From the attempt's first INVITE, challenge round-trip included: 100.300 - 100.0.
   CHECK(report.rfc6076->srd.max() == Approx(0.300));
   CHECK(report.rfc6076->srd_failed.count() == 0);
-  check_partition(report);
+  check_session_partition(report);
 }
 
 TEST_CASE("a challenge never answered with credentials fails once its Timer B passes, pending before", "[sessions]") {
@@ -119,7 +108,7 @@ TEST_CASE("a challenge never answered with credentials fails once its Timer B pa
   CHECK(sessions(report).timeouts == 0);
   CHECK(sessions(report).ineffective == 0);
   CHECK(report.rfc6076->srd_failed.count() == 0);  // RFC 6076 §4.3.2 leaves 401/407 out
-  check_partition(report);
+  check_session_partition(report);
 }
 
 TEST_CASE("re-INVITEs are not attempts", "[sessions]") {
@@ -167,7 +156,7 @@ TEST_CASE("no final response within 32 s is a timeout, younger is pending", "[se
   CHECK(sessions(report).timeouts == 1);
   CHECK(sessions(report).ineffective == 1);
   CHECK(sessions(report).pending == 1);
-  check_partition(report);
+  check_session_partition(report);
   // A final response after the timeout changes nothing.
   script.at(133.0, response(200, "INVITE", answered(first, "late"), 1));
   CHECK(sessions(script.report()).established == 0);
@@ -199,7 +188,7 @@ TEST_CASE("each final response class lands in its outcome", "[sessions]") {
     CHECK(sessions(report).*c.outcome == 1);
     CHECK(sessions(report).effective == (c.effective ? 1u : 0u));
     CHECK(report.rfc6076->srd_failed.count() == (c.srd_failed ? 1u : 0u));
-    check_partition(report);
+    check_session_partition(report);
   }
 }
 
@@ -214,7 +203,7 @@ TEST_CASE("a new INVITE after a redirect (same Call-ID and From-tag, higher CSeq
   CHECK(sessions(report).attempts == 2);
   CHECK(sessions(report).redirected == 1);
   CHECK(sessions(report).established == 1);
-  check_partition(report);
+  check_session_partition(report);
 }
 
 TEST_CASE("a forked INVITE: one attempt, early dialogs per branch, all ended by the failure", "[sessions][dialogs]") {
@@ -246,7 +235,7 @@ TEST_CASE("a forked INVITE answered by two branches: one established attempt, tw
   CHECK(sessions(report).established == 1);
   CHECK(report.dialogs->established == 2);
   CHECK(report.dialogs->active == 2);
-  check_partition(report);
+  check_session_partition(report);
 }
 
 TEST_CASE("SCR counts attempts established and then ended by a BYE answered 2xx", "[sessions][dialogs]") {
@@ -306,7 +295,7 @@ TEST_CASE("a random-Call-ID INVITE flood stays within the attempt table's cap, e
   CHECK(later.rfc6076->sessions.timeouts == 1000);
   CHECK(later.table_evictions.at("session_attempts") == kFlood - 1000);
   CHECK(tracker.sessions().size() == 0);
-  check_partition(later);
+  check_session_partition(later);
 }
 
 TEST_CASE("a 2xx from another fork still establishes an attempt one branch challenged", "[sessions]") {
@@ -319,7 +308,7 @@ TEST_CASE("a 2xx from another fork still establishes an attempt one branch chall
   CHECK(sessions(report).attempts == 1);
   CHECK(sessions(report).established == 1);
   CHECK(sessions(report).failed == 0);
-  check_partition(report);
+  check_session_partition(report);
 }
 
 // RFC 3261 timers (docs/metrics.md, "Timers"): Timer B only while nothing has answered the INVITE.
@@ -338,7 +327,7 @@ TEST_CASE("a call that rings for a minute and is then answered is established, n
   CHECK(sessions(report).established == 1);
   CHECK(sessions(report).timeouts == 0);
   CHECK(report.rfc6076->srd.max() == Approx(0.5));
-  check_partition(report);
+  check_session_partition(report);
 }
 
 TEST_CASE("a 480 or a 487 after a minute of ringing keeps its outcome", "[sessions][timers]") {
@@ -359,7 +348,7 @@ TEST_CASE("a 480 or a 487 after a minute of ringing keeps its outcome", "[sessio
   CHECK(sessions(report).cancelled == 1);
   CHECK(sessions(report).timeouts == 0);
   CHECK(report.rfc6076->srd_failed.max() == Approx(60.2));
-  check_partition(report);
+  check_session_partition(report);
 }
 
 TEST_CASE("after a 100 only, Timer C runs from the INVITE: a 100 does not restart it", "[sessions][timers]") {
@@ -374,7 +363,7 @@ TEST_CASE("after a 100 only, Timer C runs from the INVITE: a 100 does not restar
   const Report report = script.report();
   CHECK(sessions(report).timeouts == 1);
   CHECK(sessions(report).ineffective == 1);
-  check_partition(report);
+  check_session_partition(report);
 }
 
 TEST_CASE("each 101-199 restarts Timer C, whose expiry is a timeout and ends the early dialog", "[sessions][timers]") {
@@ -392,7 +381,7 @@ TEST_CASE("each 101-199 restarts Timer C, whose expiry is a timeout and ends the
   CHECK(sessions(report).timeouts == 1);
   CHECK(sessions(report).pending == 0);
   CHECK(script.tracker().dialogs().size() == 0);
-  check_partition(report);
+  check_session_partition(report);
 }
 
 TEST_CASE("attempts on different timers time out in deadline order", "[sessions][timers]") {

@@ -246,19 +246,13 @@ cp "$WORK/out" "$WORK/ab.json"
 check "two files: exit 0" test "$RC" -eq 0
 run replay "$OTHER" "$CALL" --json
 cp "$WORK/out" "$WORK/ba.json"
-SUM=$(python3 - "$WORK/call.json" "$WORK/other.json" <<'PY'
-import collections, json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-total = lambda key: dict(collections.Counter(a[key]) + collections.Counter(b[key]))
-print(json.dumps([total("requests"), total("responses")], sort_keys=True))
-PY
-)
+SUM=$(python3 "$SOURCE_DIR/tests/e2e/lib/merged_reports.py" counts "$WORK/call.json" "$WORK/other.json")
 check "two files: requests/responses are the sum of each file's" test "$(counts "$WORK/ab.json")" = "$SUM"
 check "two files: packets are the sum" test "$(json "$WORK/ab.json" 'r["capture"]["packets"]')" = \
   "$(($(json "$WORK/call.json" 'r["capture"]["packets"]') + $(json "$WORK/other.json" 'r["capture"]["packets"]')))"
 check "two files: first_ts/last_ts span both files" test \
   "$(json "$WORK/ab.json" '[r["capture"]["first_ts"], r["capture"]["last_ts"]]')" = \
-  "$(python3 -c 'import json,sys; a,b=(json.load(open(p))["capture"] for p in sys.argv[1:3]); print([min(a["first_ts"],b["first_ts"]), max(a["last_ts"],b["last_ts"])])' "$WORK/call.json" "$WORK/other.json")"
+  "$(python3 "$SOURCE_DIR/tests/e2e/lib/merged_reports.py" span "$WORK/call.json" "$WORK/other.json")"
 check "two files: files listed as given" test "$(json "$WORK/ab.json" 'r["capture"]["files"]')" = "['$CALL', '$OTHER']"
 check "two files: the order on the command line does not change the report (files aside)" test \
   "$(json "$WORK/ab.json" '[{k: v for k, v in r["capture"].items() if k != "files"}, r["requests"], r["responses"]]')" = \

@@ -13,45 +13,20 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
+source "$here/lib/kamailio.sh"
 : "${SIPMON:?path to the sipmon binary}"
-command -v kamailio >/dev/null || { echo "SKIP: kamailio is not installed (scripts/setup.sh installs it)" >&2; exit 77; }
-command -v sipp >/dev/null || { echo "SKIP: sipp is not installed" >&2; exit 77; }
-modules=$(dirname "$(dpkg -L kamailio 2>/dev/null | grep -m1 '/modules/siptrace.so$' || true)")
-[[ -f $modules/siptrace.so ]] || { echo "SKIP: kamailio's siptrace module not found" >&2; exit 77; }
-command -v tshark >/dev/null && command -v tcpdump >/dev/null || { echo "SKIP: tshark/tcpdump missing" >&2; exit 77; }
-[[ $(id -u) -eq 0 ]] || { echo "SKIP: tcpdump on lo needs root" >&2; exit 77; }
+require_tools sipp tshark tcpdump
+kamailio_modules pv.so siptrace.so
+[[ $(id -u) -eq 0 ]] || skip "tcpdump on lo needs root"
 
 calls=${CALLS:-60}
 rate=${RATE:-30}
-work=$(mktemp -d /tmp/issue25-kam.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work issue25-kam
 
 # Four distinct ports free for UDP and TCP on 127.0.0.1.
-read -r hep_port kam_port uas_port uac_port < <(python3 - <<'PY'
-import socket
-ports, held = [], []
-while len(ports) < 4:
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    held += [t, u]
-    ports.append(port)
-print(*ports)
-PY
-)
+read -r hep_port kam_port uas_port uac_port < <(python3 "$here/lib/free_port.py" --udp --count 4)
 
 key="issue25-$RANDOM"
-mkdir -p "$work/run"
 cat >"$work/kamailio.cfg" <<CFG
 #!KAMAILIO
 debug=1
@@ -60,7 +35,7 @@ children=2
 disable_tcp=yes
 auto_aliases=no
 listen=udp:127.0.0.1:$kam_port
-mpath="$modules/"
+mpath="$KAMAILIO_MODULES/"
 loadmodule "pv.so"
 loadmodule "siptrace.so"
 modparam("siptrace", "duplicate_uri", "sip:127.0.0.1:$hep_port")
@@ -79,7 +54,7 @@ request_route {
   exit;
 }
 CFG
-kamailio -c -f "$work/kamailio.cfg" >"$work/kamailio-check.log" 2>&1 || { echo "FAIL: kamailio rejects the config" >&2; cat "$work/kamailio-check.log" >&2; exit 1; }
+kamailio_check "$work/kamailio.cfg"
 
 "$SIPMON" live -i lo --ports "$uac_port,$uas_port" --hep-listen "127.0.0.1:$hep_port" --hep-key "$key" \
   --out "$work/hep.json" >"$work/sipmon.out" 2>"$work/sipmon.err" &
@@ -90,53 +65,24 @@ tcpdump -i lo -n -U -w "$work/legs.pcap" "udp and (port $uac_port or port $uas_p
 tcpdump_pid=$!; pids+=("$tcpdump_pid")
 wait_for_line "$work/tcpdump.err" "listening on" 10
 
-kamailio -f "$work/kamailio.cfg" -DD -E -Y "$work/run" -w "$work" >"$work/kamailio.log" 2>&1 &
-kam_pid=$!; pids+=("$kam_pid")
-for _ in $(seq 100); do
-  ss -Hlun "sport = :$kam_port" | grep -q . && break
-  sleep 0.05
-done
-ss -Hlun "sport = :$kam_port" | grep -q . || { echo "FAIL: kamailio did not start" >&2; cat "$work/kamailio.log" >&2; exit 1; }
+kamailio_start "$work/kamailio.cfg" "$work/kamailio.log" "$kam_port"
+kam_pid=$KAMAILIO_PID
 
-(cd "$work" && exec sipp -sn uas -i 127.0.0.1 -p "$uas_port" -nostdin -trace_counts -timeout 60s >uas.log 2>&1) &
-uas_pid=$!; pids+=("$uas_pid")
-sleep 0.3
-(cd "$work" && timeout -k 5 60 sipp -sn uac "127.0.0.1:$kam_port" -i 127.0.0.1 -p "$uac_port" -r "$rate" -m "$calls" \
-  -nostdin -trace_counts -timeout 60s >uac.log 2>&1) || echo "note: SIPp uac exited with $? (failed calls are still traffic)"
-sleep 1
-kill -INT "$uas_pid" 2>/dev/null || true
-wait "$uas_pid" 2>/dev/null || true
+sipp_calls "127.0.0.1:$kam_port" "$uas_port" "$uac_port" "$calls" "$rate"
 sleep 0.5  # Kamailio's last traces in flight
 kill -TERM "$kam_pid" 2>/dev/null || true
 wait "$kam_pid" 2>/dev/null || true
 stop_and_wait "$tcpdump_pid" 10 || true
 python3 "$here/tshark_sip_counts.py" "$work/legs.pcap" "$uac_port" "$uas_port" "$kam_port" >"$work/tshark.json"
+python3 "$here/lib/sipp_counts.py" "$work" uac >"$work/uac-counts.json"
 status=0
 stop_and_wait "$sipmon_pid" 10 || status=$?
 [[ $status -eq 0 ]] || { echo "FAIL: sipmon live exited with $status" >&2; cat "$work/sipmon.err" >&2; exit 1; }
 
 python3 - "$work" "$calls" <<'PY'
-import collections, csv, glob, json, sys
+import collections, json, sys
 work, calls = sys.argv[1], int(sys.argv[2])
-
-def sipp_counts(role):
-    files = glob.glob(f"{work}/{role}_*_counts.csv")
-    assert len(files) == 1, (role, files)
-    rows = list(csv.reader(open(files[0]), delimiter=";"))
-    header, last = rows[0], rows[-1]
-    counts = collections.Counter()
-    for name, value in zip(header, last):
-        parts = name.split("_")
-        if len(parts) != 3 or not value.strip():
-            continue
-        _, message, kind = parts
-        if kind in ("Sent", "Recv", "Retrans"):
-            counts[message] += int(value)
-        if kind == "Unexp." and int(value):
-            raise SystemExit(f"FAIL: SIPp {role} received {value} unexpected {message}")
-    return counts
-
-sipp_uac = sipp_counts("uac")
+sipp_uac = collections.Counter(json.load(open(f"{work}/uac-counts.json")))
 wire = collections.Counter(json.load(open(f"{work}/tshark.json")))
 expected = collections.Counter({k: 2 * v for k, v in wire.items()})
 report = json.load(open(f"{work}/hep.json"))

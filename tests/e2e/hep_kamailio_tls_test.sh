@@ -15,41 +15,17 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
+source "$here/lib/kamailio.sh"
 : "${SIPMON:?path to the sipmon binary}"
-for tool in kamailio sipp tcpdump tshark openssl; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/setup.sh)" >&2; exit 77; }
-done
-modules=$(dirname "$(dpkg -L kamailio 2>/dev/null | grep -m1 '/modules/siptrace.so$' || true)")
-[[ -f $modules/tls.so ]] || { echo "SKIP: kamailio's tls module (kamailio-tls-modules) not found" >&2; exit 77; }
-[[ $(id -u) -eq 0 ]] || { echo "SKIP: tcpdump on lo needs root" >&2; exit 77; }
+require_tools sipp tcpdump tshark openssl
+kamailio_modules pv.so siptrace.so tls.so
+[[ $(id -u) -eq 0 ]] || skip "tcpdump on lo needs root"
 
 calls=${CALLS:-40}
 rate=${RATE:-20}
-work=$(mktemp -d /tmp/issue25-tls.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work issue25-tls
 
-read -r hep_port a_udp a_tls b_udp b_tls uas_port uac_port < <(python3 - <<'PY'
-import socket
-ports, held = [], []
-while len(ports) < 7:
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    held += [t, u]
-    ports.append(port)
-print(*ports)
-PY
-)
+read -r hep_port a_udp a_tls b_udp b_tls uas_port uac_port < <(python3 "$here/lib/free_port.py" --udp --count 7)
 
 openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 \
   -keyout "$work/key.pem" -out "$work/cert.pem" >/dev/null 2>&1
@@ -79,7 +55,7 @@ enable_tls=yes
 auto_aliases=no
 listen=udp:127.0.0.1:$2
 listen=tls:127.0.0.1:$3
-mpath="$modules/"
+mpath="$KAMAILIO_MODULES/"
 loadmodule "pv.so"
 loadmodule "tls.so"
 loadmodule "siptrace.so"
@@ -99,7 +75,7 @@ request_route {
   exit;
 }
 CFG
-  kamailio -c -f "$work/$1.cfg" >"$work/$1-check.log" 2>&1 || { echo "FAIL: kamailio rejects $1.cfg" >&2; cat "$work/$1-check.log" >&2; exit 1; }
+  kamailio_check "$work/$1.cfg"
 }
 kamailio_cfg a "$a_udp" "$a_tls" "sip:127.0.0.1:$b_tls;transport=tls"
 kamailio_cfg b "$b_udp" "$b_tls" "sip:127.0.0.1:$uas_port"
@@ -113,23 +89,12 @@ tcpdump -i lo -n -U -w "$work/tls-leg.pcap" "tcp and (port $a_tls or port $b_tls
 pids+=($!); tcpdump_tls=$!
 wait_for_line "$work/tcpdump-udp.err" "listening on" 10
 wait_for_line "$work/tcpdump-tls.err" "listening on" 10
-for k in a b; do
-  kamailio -f "$work/$k.cfg" -DD -E -Y "$work" -w "$work" >"$work/$k.log" 2>&1 &
-  pids+=($!); eval "kam_$k=$!"
-done
-for port in "$a_udp" "$b_tls"; do
-  for _ in $(seq 100); do ss -Hltun "sport = :$port" | grep -q . && break; sleep 0.05; done
-  ss -Hltun "sport = :$port" | grep -q . || { echo "FAIL: kamailio did not start" >&2; cat "$work"/{a,b}.log >&2; exit 1; }
-done
+kamailio_start "$work/a.cfg" "$work/a.log" "$a_udp" "$a_tls"
+kam_a=$KAMAILIO_PID
+kamailio_start "$work/b.cfg" "$work/b.log" "$b_udp" "$b_tls"
+kam_b=$KAMAILIO_PID
 
-(cd "$work" && exec sipp -sn uas -i 127.0.0.1 -p "$uas_port" -nostdin -trace_counts -timeout 60s >uas.log 2>&1) &
-uas_pid=$!; pids+=("$uas_pid")
-sleep 0.3
-(cd "$work" && timeout -k 5 60 sipp -sn uac "127.0.0.1:$a_udp" -i 127.0.0.1 -p "$uac_port" -r "$rate" -m "$calls" \
-  -nostdin -trace_counts -timeout 60s >uac.log 2>&1) || echo "note: SIPp uac exited with $? (failed calls are still traffic)"
-sleep 1
-kill -INT "$uas_pid" 2>/dev/null || true
-wait "$uas_pid" 2>/dev/null || true
+sipp_calls "127.0.0.1:$a_udp" "$uas_port" "$uac_port" "$calls" "$rate"
 sleep 0.5
 kill -TERM "$kam_a" "$kam_b" 2>/dev/null || true
 wait "$kam_a" "$kam_b" 2>/dev/null || true
@@ -140,6 +105,8 @@ stop_and_wait "$sipmon_pid" 10 || status=$?
 [[ $status -eq 0 ]] || { echo "FAIL: sipmon live exited with $status" >&2; cat "$work/sipmon.err" >&2; exit 1; }
 
 "$SIPMON" replay "$work/udp-legs.pcap" --json >"$work/udp-replay.json"
+python3 "$here/lib/sipp_counts.py" "$work" uac >"$work/uac-counts.json"
+python3 "$here/lib/sipp_counts.py" "$work" uas >"$work/uas-counts.json"
 python3 "$here/tshark_sip_counts.py" "$work/udp-legs.pcap" "$uac_port" "$uas_port" "$a_udp" "$b_udp" >"$work/tshark.json"
 tls_records=$(tshark -n -r "$work/tls-leg.pcap" -d "tcp.port==$a_tls,tls" -d "tcp.port==$b_tls,tls" -Y tls.app_data 2>/dev/null | wc -l)
 # Decoded as SIP by force, encrypted bytes are only "Continuation": no method, no status code,
@@ -148,23 +115,9 @@ sip_on_tls=$(tshark -n -r "$work/tls-leg.pcap" -d "tcp.port==$a_tls,sip" -d "tcp
   -Y 'sip.Method or sip.Status-Code or frame contains "SIP/2.0"' 2>/dev/null | wc -l)
 
 python3 - "$work" "$calls" "$tls_records" "$sip_on_tls" <<'PY'
-import collections, csv, glob, json, sys
+import collections, json, sys
 work, calls, tls_records, sip_on_tls = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-
-def sipp_counts(role):
-    files = glob.glob(f"{work}/{role}_*_counts.csv")
-    assert len(files) == 1, (role, files)
-    rows = list(csv.reader(open(files[0]), delimiter=";"))
-    counts = collections.Counter()
-    for name, value in zip(rows[0], rows[-1]):
-        parts = name.split("_")
-        if len(parts) == 3 and value.strip() and parts[2] in ("Sent", "Recv", "Retrans"):
-            counts[parts[1]] += int(value)
-        if len(parts) == 3 and parts[2] == "Unexp." and value.strip() and int(value):
-            raise SystemExit(f"FAIL: SIPp {role} received {value} unexpected {parts[1]}")
-    return counts
-
-uac, uas = sipp_counts("uac"), sipp_counts("uas")
+uac, uas = (collections.Counter(json.load(open(f"{work}/{role}-counts.json"))) for role in ("uac", "uas"))
 report = json.load(open(f"{work}/hep.json"))
 replay = json.load(open(f"{work}/udp-replay.json"))
 truth = collections.Counter(json.load(open(f"{work}/tshark.json")))

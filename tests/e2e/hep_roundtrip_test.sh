@@ -11,31 +11,10 @@ source "$here/live_common.sh"
 : "${SIPMON:?path to the sipmon binary}"
 root=${SIPMON_SOURCE_DIR:-$here/../..}
 
-work=$(mktemp -d /tmp/issue25-hep-rt.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work issue25-hep-rt
 
 # A port free for both UDP and TCP on 127.0.0.1, chosen by the kernel.
-free_port() {
-  python3 - <<'PY'
-import socket
-while True:
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        continue
-    print(port)
-    break
-PY
-}
+free_port() { python3 "$here/lib/free_port.py" --udp; }
 
 captures=("$root"/samples/*.pcap)
 for extra in "$root"/tests/e2e/transports/*.pcap "$root"/tests/data/*.pcap; do

@@ -7,21 +7,14 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
+source "$here/lib/kamailio.sh"
 : "${SIPMON:?path to the sipmon binary}"
 root=${SIPMON_SOURCE_DIR:-$here/../..}
-command -v kamailio >/dev/null || { echo "SKIP: kamailio is not installed (scripts/setup.sh installs it)" >&2; exit 77; }
-modules=$(dirname "$(dpkg -L kamailio 2>/dev/null | grep -m1 '/modules/sipcapture.so$' || true)")
-[[ -f $modules/sipcapture.so && -f $modules/db_text.so ]] || { echo "SKIP: kamailio's sipcapture/db_text modules not found" >&2; exit 77; }
+kamailio_modules pv.so db_text.so sipcapture.so
 
-work=$(mktemp -d /tmp/issue25-sipcap.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work issue25-sipcap
 
-port=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 "$here/lib/free_port.py" --udp)
 mkdir -p "$work/db"
 # db_text tables: a header line of typed columns, then one row per line. Debian ships no
 # sip_capture table for db_text; these are the columns sipcapture writes (its *_column params).
@@ -45,7 +38,7 @@ children=1
 disable_tcp=yes
 auto_aliases=no
 listen=udp:127.0.0.1:$port
-mpath="$modules/"
+mpath="$KAMAILIO_MODULES/"
 loadmodule "pv.so"
 loadmodule "db_text.so"
 loadmodule "sipcapture.so"
@@ -58,14 +51,9 @@ modparam("sipcapture", "capture_node", "sipmon-e2e")
 request_route { sip_capture(); exit; }
 onreply_route { sip_capture(); drop; }
 CFG
-kamailio -c -f "$work/kamailio.cfg" >"$work/check.log" 2>&1 || { echo "FAIL: kamailio rejects the config" >&2; cat "$work/check.log" >&2; exit 1; }
-kamailio -f "$work/kamailio.cfg" -DD -E -Y "$work" -w "$work" >"$work/kamailio.log" 2>&1 &
-kam_pid=$!; pids+=("$kam_pid")
-for _ in $(seq 100); do
-  ss -Hlun "sport = :$port" | grep -q . && break
-  sleep 0.05
-done
-ss -Hlun "sport = :$port" | grep -q . || { echo "FAIL: kamailio did not start" >&2; cat "$work/kamailio.log" >&2; exit 1; }
+kamailio_check "$work/kamailio.cfg"
+kamailio_start "$work/kamailio.cfg" "$work/kamailio.log" "$port"
+kam_pid=$KAMAILIO_PID
 
 captures=("$root/samples/call-answered.pcap" "$root/samples/call-cancel.pcap" "$root/samples/register-401.pcap"
           "$root/samples/options-ping.pcap" "$root/samples/call-ipv6.pcap")

@@ -11,33 +11,14 @@ source "$here/live_common.sh"
 require_root
 SOURCE_DIR=${SIPMON_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 : "${SIPMON:?path to the sipmon binary}"
-for tool in sipp tcpdump python3 ss; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed"; exit 0; }
-done
+require_tools sipp tcpdump python3
 
 calls=${CALLS:-30}
 rate=${RATE:-30}
-work=$(mktemp -d /tmp/issue12-testbed.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work issue12-testbed
 
-# Two free UDP ports picked at random, so that concurrent tests never share traffic.
-pick_port() {
-  local port
-  for _ in $(seq 50); do
-    port=$((20000 + RANDOM % 40000))
-    ss -Hlun "sport = :$port" | grep -q . || { echo "$port"; return; }
-  done
-  echo "no free UDP port found" >&2
-  exit 1
-}
-uas_port=$(pick_port)
-uac_port=$(pick_port)
-[[ $uac_port != "$uas_port" ]] || uac_port=$((uas_port + 1))
+# Two distinct free UDP ports, chosen by the kernel, so that concurrent tests never share traffic.
+read -r uas_port uac_port < <(python3 "$here/lib/free_port.py" --udp --count 2)
 
 # record NAME: one SIPp run of $calls calls, recorded to $work/NAME.pcap.
 record() {

@@ -14,14 +14,8 @@ require_tools setpriv python3 curl
 : "${SIPMON:?path to the sipmon binary}"
 
 port=${PORT:-26060}
-work=$(mktemp -d /tmp/sipmon-live-cli.XXXXXX)
+live_work sipmon-live-cli
 chmod 0777 "$work"  # the unprivileged runs write their reports here
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 send() { python3 "$here/live_send_sip.py" --src 127.0.0.1 --dst 127.0.0.1 --port "$port" --interval 0.001 "$@"; }
 field() { python3 "$here/lib/json_eval.py" "$@"; }

@@ -12,6 +12,23 @@ wait_for_line() {
   return 1
 }
 
+# live_work NAME: makes the test's temporary directory, $work (/tmp/NAME.XXXXXX; KEEP_WORK=1 keeps
+# it), and $pids, the processes to kill when the test exits, however it exits. A test with more
+# to undo (namespaces...) defines cleanup_more, which runs first.
+live_work() {
+  work=$(mktemp -d "/tmp/$1.XXXXXX")
+  pids=()
+  trap _live_cleanup EXIT
+}
+_live_cleanup() {
+  local pid
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  # Reaped before the directory goes, so that nothing still writes into it.
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if declare -F cleanup_more >/dev/null; then cleanup_more; fi
+  if [[ -n "${KEEP_WORK:-}" ]]; then echo "kept $work" >&2; else rm -rf "$work"; fi
+}
+
 # stop_and_wait PID SECONDS: SIGINT, then SIGKILL if it does not exit in time; returns its status.
 stop_and_wait() {
   local pid=$1 seconds=$2 i

@@ -9,6 +9,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
+source "$here/lib/netns.sh"
 require_root
 require_ebpf
 require_tools ip python3
@@ -18,25 +19,14 @@ count=${JUMBO_FRAMES:-50}
 size=6000
 ns_a="sipmon-i16j-a-$$"
 ns_b="sipmon-i16j-b-$$"
-work=$(mktemp -d /tmp/sipmon-i16-jumbo.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  ip netns del "$ns_a" 2>/dev/null || true
-  ip netns del "$ns_b" 2>/dev/null || true
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work sipmon-i16-jumbo
+cleanup_more() { netns_delete "$ns_a" "$ns_b"; }
 
-ip netns add "$ns_a"
-ip netns add "$ns_b"
-ip link add i16ja netns "$ns_a" type veth peer name i16jb netns "$ns_b"
-ip -n "$ns_a" link set i16ja mtu 9000 up
-ip -n "$ns_b" link set i16jb mtu 9000 up
+veth_between "$ns_a" i16ja "$ns_b" i16jb 9000
 ip -n "$ns_a" addr add 10.216.0.1/24 dev i16ja
 ip -n "$ns_b" addr add 10.216.0.2/24 dev i16jb
-mac_a=$(ip -n "$ns_a" -br link show i16ja | awk '{print $3}')
-mac_b=$(ip -n "$ns_b" -br link show i16jb | awk '{print $3}')
+mac_a=$(veth_mac "$ns_a" i16ja)
+mac_b=$(veth_mac "$ns_b" i16jb)
 
 ip netns exec "$ns_a" "$SIPMON" live -i i16ja --ports 5070 --source ebpf --out "$work/live.json" \
   >"$work/live.out" 2>"$work/live.err" &

@@ -17,13 +17,7 @@ rate=${RATE:-100}
 uas_port=${PORT_BASE:-25160}
 uac_port=$((uas_port + 1))
 ports="$uas_port,$uac_port"
-work=$(mktemp -d /tmp/sipmon-live-tcp.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work sipmon-live-tcp
 
 tcpdump -i lo -n -U -B 65536 -w "$work/rec.pcap" "tcp port $uas_port or tcp port $uac_port" 2>"$work/tcpdump.err" &
 tcpdump_pid=$!; pids+=("$tcpdump_pid")

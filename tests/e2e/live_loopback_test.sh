@@ -16,13 +16,7 @@ rate=${RATE:-200}
 uas_port=${PORT_BASE:-25060}
 uac_port=$((uas_port + 1))
 ports="$uas_port,$uac_port"
-work=$(mktemp -d /tmp/sipmon-live-lo.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work sipmon-live-lo
 
 tcpdump -i lo -n -U -B 65536 -w "$work/rec.pcap" "udp port $uas_port or udp port $uac_port" 2>"$work/tcpdump.err" &
 tcpdump_pid=$!; pids+=("$tcpdump_pid")

@@ -8,6 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
+source "$here/lib/netns.sh"
 require_root
 : "${SIPMON:?path to the sipmon binary}"
 
@@ -16,18 +17,11 @@ ns_b="i16b-b-$$"
 dev_a=i16bva
 dev_b=i16bvb
 metrics_port=$((20000 + RANDOM % 20000))
-work=$(mktemp -d /tmp/i16b-live-relink.XXXXXX)
+live_work i16b-live-relink
+cleanup_more() { netns_delete "$ns_a" "$ns_b"; }
 chmod 0777 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  ip netns del "$ns_a" 2>/dev/null || true
-  ip netns del "$ns_b" 2>/dev/null || true
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {'d': d}))" "$@"; }
+field() { python3 "$here/lib/json_eval.py" "$@"; }
 make_veth() {
   ip link add "$dev_a" netns "$ns_a" type veth peer name "$dev_b" netns "$ns_b"
   ip -n "$ns_a" link set "$dev_a" up

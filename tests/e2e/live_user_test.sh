@@ -11,16 +11,10 @@ require_root
 : "${SIPMON:?path to the sipmon binary}"
 
 port=${PORT:-$((20000 + RANDOM % 20000))}
-work=$(mktemp -d /tmp/i16b-live-user.XXXXXX)
+live_work i16b-live-user
 chmod 0777 "$work"  # nobody writes the report here
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {'d': d}))" "$@"; }
+field() { python3 "$here/lib/json_eval.py" "$@"; }
 nobody_uid=$(id -u nobody)
 nobody_gid=$(id -g nobody)
 

@@ -8,6 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
+source "$here/lib/netns.sh"
 require_root
 require_ebpf
 require_tools ip tcpdump sipp tshark python3
@@ -18,31 +19,20 @@ rate=${RATE:-100}
 big=${BIG_INVITES:-5}
 ns_a="sipmon-i7-a-$$"
 ns_b="sipmon-i7-b-$$"
-work=$(mktemp -d /tmp/sipmon-live-veth.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  ip netns del "$ns_a" 2>/dev/null || true
-  ip netns del "$ns_b" 2>/dev/null || true
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work sipmon-live-veth
+cleanup_more() { netns_delete "$ns_a" "$ns_b"; }
 # Background jobs are started with "ip netns exec" itself (it execs the command), so that $! is the
 # command's own PID and the SIGINT sent at the end reaches it.
 in_b() { ip netns exec "$ns_b" "$@"; }
 
-ip netns add "$ns_a"
-ip netns add "$ns_b"
-ip link add va netns "$ns_a" type veth peer name vb netns "$ns_b"
+veth_between "$ns_a" va "$ns_b" vb 1500
 for side in a b; do
   ns_var="ns_$side"; ns=${!ns_var}; dev="v$side"; octet=$([[ $side == a ]] && echo 1 || echo 2)
-  ip -n "$ns" link set lo up
-  ip -n "$ns" link set "$dev" mtu 1500 up
   ip -n "$ns" addr add "10.201.0.$octet/24" dev "$dev"
   ip -n "$ns" addr add "fd00:201::$octet/64" dev "$dev" nodad
 done
-mac_a=$(ip -n "$ns_a" -br link show va | awk '{print $3}')
-mac_b=$(ip -n "$ns_b" -br link show vb | awk '{print $3}')
+mac_a=$(veth_mac "$ns_a" va)
+mac_b=$(veth_mac "$ns_b" vb)
 
 ports="5060,5061,5070"
 # tcpdump records everything: libpcap filters cannot be trusted with QinQ frames whose outer tag

@@ -9,24 +9,18 @@
 # `flock /tmp/sipmon-live.lock` when other live tests may run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+source "$here/live_common.sh"
+source "$here/lib/netns.sh"
 : "${SIPMON:?path to the sipmon binary}"
-skip() { echo "SKIPPED: $*"; exit 77; }
 [[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces, nftables)"
-for tool in sipp nft tcpdump tshark ip; do command -v "$tool" >/dev/null || skip "$tool not installed"; done
+require_tools sipp nft tcpdump tshark ip
 audio=/usr/share/sip-tester/g711a.pcap
 [[ -f $audio ]] || skip "$audio not found (Debian's sip-tester)"
 
-work=$(mktemp -d /tmp/i21-media-sipp.XXXXXX)
 ns_a="i21a-$$"  # UAS, receives RTP, recorded
 ns_b="i21b-$$"  # UAC, plays the audio, drops a share of it
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  ip netns del "$ns_a" 2>/dev/null || true
-  ip netns del "$ns_b" 2>/dev/null || true
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work i21-media-sipp
+cleanup_more() { netns_delete "$ns_a" "$ns_b"; }
 
 # SIPp's built-in uac_pcap scenario plays "pcap/g711a.pcap" and then an RFC 2833 digit
 # ("pcap/dtmf_2833_1.pcap") relative to its working directory.
@@ -36,15 +30,8 @@ for capture in /usr/share/sip-tester/*.pcap; do ln -s "$capture" "$work/pcap/"; 
 failures=0
 previous_mos=""
 for loss in 0 5 20; do
-  ip netns del "$ns_a" 2>/dev/null || true
-  ip netns del "$ns_b" 2>/dev/null || true
-  ip netns add "$ns_a"
-  ip netns add "$ns_b"
-  ip link add i21va netns "$ns_a" type veth peer name i21vb netns "$ns_b"
-  ip -n "$ns_a" link set lo up
-  ip -n "$ns_b" link set lo up
-  ip -n "$ns_a" link set i21va up
-  ip -n "$ns_b" link set i21vb up
+  netns_delete "$ns_a" "$ns_b"
+  veth_between "$ns_a" i21va "$ns_b" i21vb
   ip -n "$ns_a" addr add 10.221.0.1/24 dev i21va
   ip -n "$ns_b" addr add 10.221.0.2/24 dev i21vb
   media_port=$((20000 + (RANDOM % 10000) * 2))

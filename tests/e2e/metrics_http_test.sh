@@ -13,6 +13,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SAMPLE=$SRC/samples/call-answered.pcap
 WORK=$(mktemp -d /tmp/issue15-metrics.XXXXXX)
 source "$HERE/lib/check.sh"
+source "$HERE/lib/prometheus.sh"
 
 PIDS=()
 cleanup() {
@@ -33,16 +34,7 @@ for tool in prometheus curl python3 openssl; do
   fi
 done
 
-free_port() { # a port free on both 127.0.0.1 and ::1
-  python3 -c 'import socket
-while True:
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]
-    try:
-        t = socket.socket(socket.AF_INET6); t.bind(("::1", port)); t.close(); break
-    except OSError:
-        s.close()
-print(port)'
-}
+free_port() { python3 "$SRC/tests/e2e/lib/free_port.py" --ipv6; }  # free on both 127.0.0.1 and ::1
 wait_http() { # wait_http URL [curl options]: up to 20 s for any HTTP answer
   local url=$1 i
   shift
@@ -208,7 +200,6 @@ PIDS+=("$ATTACK_PID")
 sleep 2
 
 PROM=$(free_port)
-mkdir -p "$WORK/tsdb"
 cat >"$WORK/prometheus.yml" <<EOF
 global:
   scrape_interval: 1s
@@ -229,19 +220,10 @@ scrape_configs:
   - job_name: ipv6
     static_configs: [{targets: ["[::1]:$V6"]}]
 EOF
-prometheus --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
-  --web.listen-address="127.0.0.1:$PROM" >"$WORK/prometheus.log" 2>&1 &
-PIDS+=("$!")
-check "prometheus starts" wait_http "http://127.0.0.1:$PROM/-/ready"
-promql() { # promql QUERY: the first sample's value, or "absent"
-  curl -s --max-time 5 --data-urlencode "query=$1" "http://127.0.0.1:$PROM/api/v1/query" |
-    python3 -c 'import json, sys
-try:
-    r = json.load(sys.stdin)["data"]["result"]
-    print(r[0]["value"][1] if r else "absent")
-except Exception:
-    print("absent")'
-}
+prometheus_start "$WORK" "$PROM"
+PIDS+=("$PROMETHEUS_PID")
+check "prometheus starts" prometheus_ready
+promql() { prometheus_query "$@"; }
 at_least() { python3 -c 'import sys; a, b = sys.argv[1:]; sys.exit(0 if a != "absent" and float(a) >= float(b) else 1)' "$1" "$2" || { echo "    got $1, wanted >= $2"; return 1; }; }
 below() { python3 -c 'import sys; a, b = sys.argv[1:]; sys.exit(0 if a != "absent" and float(a) < float(b) else 1)' "$1" "$2" || { echo "    got $1, wanted < $2"; return 1; }; }
 sleep 12 # twelve scrape intervals, all under attack

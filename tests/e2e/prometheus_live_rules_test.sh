@@ -12,51 +12,27 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 SRC=${SIPMON_SOURCE_DIR:-$(cd "$here/../.." && pwd)}
 source "$here/live_common.sh"
+source "$here/lib/prometheus.sh"
 require_root
 require_tools sipp prometheus curl python3
 : "${SIPMON:?path to the sipmon binary}"
 
-work=$(mktemp -d /tmp/i11prom.XXXXXX)
-pids=()
-cleanup() {
-  local pid
-  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
-}
-trap cleanup EXIT
+live_work i11prom
 
-free_port() { # a free port for both UDP and TCP on 127.0.0.1
-  python3 -c 'import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass'
-}
-wait_http() {
-  local i
-  for i in $(seq 1 200); do curl -sf -o /dev/null --max-time 2 "$1" && return 0; sleep 0.1; done
-  return 1
-}
 
 failed=0
 pass() { echo "PASS: $1"; }
 fail() { echo "FAIL: $1"; failed=1; }
 
-answer_uas=$(free_port); answer_uac=$(free_port)
-busy_uas=$(free_port); busy_uac=$(free_port)
-ring_uas=$(free_port); ring_uac=$(free_port)
-listen=$(free_port); prom=$(free_port)
+# Eight distinct ports free for both UDP and TCP on 127.0.0.1.
+read -r answer_uas answer_uac busy_uas busy_uac ring_uas ring_uac listen prom < <(python3 "$here/lib/free_port.py" --udp --count 8)
 ports="$answer_uas,$answer_uac,$busy_uas,$busy_uac,$ring_uas,$ring_uac"
 
 "$SIPMON" live -i lo --ports "$ports" --listen "127.0.0.1:$listen" --timer-b 2 --invite-timeout 30 \
   --out "$work/live.json" >"$work/live.out" 2>"$work/live.err" &
 sipmon_pid=$!; pids+=("$sipmon_pid")
 wait_for_line "$work/live.err" "capturing on lo" 10
-wait_http "http://127.0.0.1:$listen/healthz" || { fail "sipmon live serves /healthz"; exit 1; }
+http_ready "http://127.0.0.1:$listen/healthz" || { fail "sipmon live serves /healthz"; exit 1; }
 
 cp "$SRC/docs/prometheus/recording_rules.yml" "$work/rules.yml"
 cat >"$work/prometheus.yml" <<YAML
@@ -69,10 +45,9 @@ scrape_configs:
     static_configs:
       - targets: ["127.0.0.1:$listen"]
 YAML
-prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/tsdb" \
-  --web.listen-address="127.0.0.1:$prom" >"$work/prometheus.log" 2>&1 &
-pids+=("$!")
-wait_http "http://127.0.0.1:$prom/-/ready" || { fail "prometheus starts"; exit 1; }
+prometheus_start "$work" "$prom"
+pids+=("$PROMETHEUS_PID")
+prometheus_ready || { fail "prometheus starts"; exit 1; }
 start=$(date +%s)
 
 # Three UAS/UAC pairs, all in the background, about 30 s of load.

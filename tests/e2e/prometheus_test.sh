@@ -10,6 +10,7 @@ set -u
 SRC=${SIPMON_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 SIPMON=${SIPMON:-$SRC/build/sipmon}
 SAMPLES=$SRC/samples
+source "$SRC/tests/e2e/lib/prometheus.sh"
 # A mix of outcomes so that the ratios are not trivially 100 %.
 CAPTURES=("$SAMPLES/call-answered.pcap" "$SAMPLES/call-busy.pcap" "$SAMPLES/call-redirect.pcap"
   "$SAMPLES/call-503.pcap" "$SAMPLES/call-cancel.pcap" "$SAMPLES/register-401.pcap")
@@ -47,14 +48,6 @@ free_port() {
   python3 "$SRC/tests/e2e/lib/free_port.py"
 }
 
-wait_http() { # wait_http URL: up to 20 s for a 2xx
-  local i
-  for i in $(seq 1 200); do
-    curl -sf -o /dev/null --max-time 2 "$1" && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # expo FILE METRIC [KEY=VALUE...]: sum of the metric's samples in an exposition over the series
 # with those labels; "absent" when there is none.
@@ -118,7 +111,7 @@ LISTEN=$(free_port)
 timeout 300 "$SIPMON" replay "${CAPTURES[@]}" --listen "127.0.0.1:$LISTEN" >/dev/null 2>"$TMP/listen.err" &
 SIPMON_PID=$!
 PIDS+=("$SIPMON_PID")
-check "--listen: /healthz answers" wait_http "http://127.0.0.1:$LISTEN/healthz"
+check "--listen: /healthz answers" http_ready "http://127.0.0.1:$LISTEN/healthz"
 check "--listen: /healthz says ok" test "$(curl -s --max-time 5 "http://127.0.0.1:$LISTEN/healthz")" = "ok"
 # The server answers from start-up, while the captures are still being read; the figures are the
 # replay's once sipmon says it is serving "until interrupted" (on a busy machine that can take a
@@ -144,7 +137,6 @@ check "--listen on a busy port says which address, and why" \
   grep -q "127.0.0.1:$LISTEN.*in use" "$TMP/busy.err"
 
 PROM=$(free_port)
-mkdir -p "$TMP/tsdb"
 cp "$SRC/docs/prometheus/recording_rules.yml" "$TMP/rules.yml"
 cat >"$TMP/prometheus.yml" <<EOF
 global:
@@ -156,14 +148,10 @@ scrape_configs:
     static_configs:
       - targets: ["127.0.0.1:$LISTEN"]
 EOF
-prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-  --web.listen-address="127.0.0.1:$PROM" >"$TMP/prometheus.log" 2>&1 &
-PIDS+=("$!")
-promql() { # promql QUERY: the first sample's value, or "absent"
-  curl -s --max-time 5 --data-urlencode "query=$1" "http://127.0.0.1:$PROM/api/v1/query" |
-    python3 "$SRC/tests/e2e/lib/promql_value.py"
-}
-check "prometheus starts" wait_http "http://127.0.0.1:$PROM/-/ready"
+prometheus_start "$TMP" "$PROM"
+PIDS+=("$PROMETHEUS_PID")
+promql() { prometheus_query "$@"; }
+check "prometheus starts" prometheus_ready
 scraped=absent
 for _ in $(seq 1 300); do # up to 30 s for the first scrapes
   scraped=$(promql 'sum(sipmon_sip_requests_total{job="sipmon"})')
@@ -209,7 +197,7 @@ GATEWAY=$(free_port)
 prometheus-pushgateway --web.listen-address="127.0.0.1:$GATEWAY" --persistence.file="$TMP/pushgateway.data" \
   >"$TMP/pushgateway.log" 2>&1 &
 PIDS+=("$!")
-check "pushgateway starts" wait_http "http://127.0.0.1:$GATEWAY/-/ready"
+check "pushgateway starts" http_ready "http://127.0.0.1:$GATEWAY/-/ready"
 curl -s --max-time 5 "http://127.0.0.1:$GATEWAY/metrics" >"$TMP/gateway-empty.prom"
 check "pushgateway: starts with no pushed group" test "$(expo "$TMP/gateway-empty.prom" push_time_seconds)" = absent
 timeout 60 "$SIPMON" replay "${CAPTURES[@]}" --push "http://127.0.0.1:$GATEWAY" --job sipmon_e2e \

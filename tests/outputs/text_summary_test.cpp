@@ -62,8 +62,14 @@ TEST_CASE("the summary shows every outcome of the attempts and the RFC 6076 rati
 
 TEST_CASE("cancelled, failed and timed-out attempts are named", "[text-summary]") {
   Report report = report_with_calls();
-  report.rfc6076->sessions =
-      SessionCounts{.attempts = 9, .established = 1, .ineffective = 3, .cancelled = 2, .failed = 3, .timeouts = 2};
+  SessionCounts& sessions = report.rfc6076->sessions;
+  sessions = SessionCounts{};
+  sessions.attempts = 9;
+  sessions.established = 1;
+  sessions.ineffective = 3;
+  sessions.cancelled = 2;
+  sessions.failed = 3;
+  sessions.timeouts = 2;
   CHECK(value_of(render_text_summary(report), "attempts") ==
         "9: 1 established, 2 cancelled, 3 failed, 3 ineffective (2 timed out), 0 redirected, 0 pending, 0 evicted");
 }
