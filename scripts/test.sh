@@ -12,8 +12,10 @@
 #     2. scripts/fuzz-check.sh on those targets: each replays its seeds and the kept crashers
 #        (tests/fuzz_regressions), then fuzzes with a fixed seed and a fixed number of runs;
 #     3. the unit tests and the replay end-to-end tests under ASan+UBSan.
-# Each step says how long it took. Tests that cannot run here (not root, a tool missing) are
-# reported SKIPPED, and counted at the end. Expects scripts/setup.sh and scripts/build.sh to have
+#     Steps 2 and 3 run side by side: the fuzz check keeps one core busy, one target at a time.
+# Each step says how long it took (wall and CPU time, scripts/lib/timed.sh); the end lists the
+# phases and the slowest tests of both trees. Tests that cannot run here (not root, a tool missing)
+# are reported SKIPPED, and counted at the end. Expects scripts/setup.sh and scripts/build.sh to have
 # run. Exploratory fuzzing is scripts/fuzz.sh, not part of this.
 #
 # Environment: FUZZ_CHECK=0 (or the older FUZZ_SECONDS=0) leaves out the fuzz check, SANITIZE=0
@@ -21,44 +23,61 @@
 # command runs everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/lib/timed.sh
 jobs=$(nproc)
 logs=$(mktemp -d /tmp/sipmon-test.XXXXXX)
 trap 'rm -rf "$logs"' EXIT
-started=$SECONDS
+# .ci/run passes its own TIMED_LOG and prints the whole run's phases; alone, this prints its own.
+own_log=0
+[[ -n ${TIMED_LOG:-} ]] || { export TIMED_LOG=$logs/phases; own_log=1; }
 fuzz_check=$([[ ${FUZZ_CHECK:-1} != 0 && ${FUZZ_SECONDS:-1} != 0 ]] && echo 1 || echo 0)
 sanitize=$([[ ${SANITIZE:-1} != 0 ]] && echo 1 || echo 0)
+echo "== test command on $(machine_load)" >&2
+# tshark, the oracle of many tests, takes over a second of CPU to start and the replay tests run in
+# both trees: its outputs are remembered for this run only (tests/e2e/lib/tshark-cache/tshark).
+mkdir "$logs/tshark-cache"
+export SIPMON_TSHARK_CACHE=$logs/tshark-cache PATH=$PWD/tests/e2e/lib/tshark-cache:$PATH
 
-# took WHAT SINCE: one line saying how long a step took, so that a slow run shows where.
-took() { echo "== $1: $((SECONDS - $2)) s"; }
-
-# The sanitizer line: build-asan/, then the fuzz check, then the sanitizer tests.
-sanitizer_line() {
-  local status=0 step=$SECONDS
+build_asan() {
   echo "== build-asan/: ASan+UBSan with clang-14 (the \`asan\` preset): tests, sipmon, fuzz targets"
   if ! { cmake --preset asan >/dev/null && cmake --build --preset asan -j"$jobs" >"$logs/asan-build.log" 2>&1; }; then
     tail -60 "$logs/asan-build.log"
     echo "!! build-asan/ did not build"
     return 1
   fi
-  took "build-asan/ built" "$step"
+}
+
+fuzz_check_step() {
+  echo "== fuzz: replay the corpus and the kept crashers, then fixed-seed runs (scripts/fuzz-check.sh)"
+  FUZZ_BUILD_DIR=$PWD/build-asan scripts/fuzz-check.sh >"$logs/fuzz.out" 2>&1
+}
+
+sanitizer_tests() {
+  # The `asan` test preset takes the `unit` and `replay` labels and makes leaks and every UBSan
+  # report fail the test that caused them.
+  ctest --preset asan -j"$jobs" >"$logs/build-asan.log" 2>&1
+}
+
+# The sanitizer line: build-asan/, then the fuzz check beside the sanitizer tests.
+sanitizer_line() {
+  local status=0 fuzz_pid=
+  timed "build-asan/ (clang ASan+UBSan) built" build_asan || return 1
   if [[ $fuzz_check == 1 ]]; then
-    step=$SECONDS
-    echo "== fuzz: replay the corpus and the kept crashers, then fixed-seed runs (scripts/fuzz-check.sh)"
-    FUZZ_BUILD_DIR=$PWD/build-asan scripts/fuzz-check.sh 2>&1 || status=1
-    took "fuzz check" "$step"
+    timed "fuzz check (build-asan/)" fuzz_check_step &
+    fuzz_pid=$!
   fi
   if [[ $sanitize == 1 ]]; then
-    step=$SECONDS
     echo "== ASan+UBSan: unit tests and replay end-to-end tests (build-asan/)"
-    # The `asan` test preset takes the `unit` and `replay` labels and makes leaks and every UBSan
-    # report fail the test that caused them.
-    if ctest --preset asan -j"$jobs" >"$logs/asan.log" 2>&1; then
-      sed -n '/tests passed/,$p' "$logs/asan.log" | sed 's/^/asan: /'
+    if timed "sanitizer tests (build-asan/)" sanitizer_tests; then
+      sed -n '/tests passed/,$p' "$logs/build-asan.log" | sed 's/^/asan: /'
     else
       status=1
-      sed 's/^/asan: /' "$logs/asan.log"
+      sed 's/^/asan: /' "$logs/build-asan.log"
     fi
-    took "sanitizer tests" "$step"
+  fi
+  if [[ -n $fuzz_pid ]]; then
+    wait "$fuzz_pid" || status=1
+    cat "$logs/fuzz.out"
   fi
   return $status
 }
@@ -69,23 +88,33 @@ if [[ $fuzz_check == 1 || $sanitize == 1 ]]; then
   sanitizer_pid=$!
 fi
 
+main_tests() {
+  ctest --test-dir build --output-on-failure -j"$jobs" | tee "$logs/build.log"
+}
+
 status=0
-step=$SECONDS
-ctest --test-dir build --output-on-failure -j"$jobs" | tee "$logs/main.log" || status=1
-took "tests in build/" "$step" >&2
+timed "tests in build/" main_tests || status=1
 
 if [[ -n $sanitizer_pid ]]; then
-  wait "$sanitizer_pid" || status=1
+  timed "waiting for the sanitizer line after build/'s tests" wait "$sanitizer_pid" || status=1
   cat "$logs/sanitizer.out" >&2
 fi
 
 # ctest lists skipped tests among those that "did not run"; say how many, and which.
-for log in "$logs"/asan.log "$logs"/main.log; do
+for log in "$logs"/build-asan.log "$logs"/build.log; do
   [[ -f $log ]] || continue
-  tree=$([[ $log == *asan* ]] && echo build-asan || echo build)
+  tree=$(basename "$log" .log)
   skipped=$(grep -cE '^\s+[0-9]+ - .*\(Skipped\)' "$log" || true)
   echo "skipped in $tree: $skipped test(s)"
   grep -E '^\s+[0-9]+ - .*\(Skipped\)' "$log" | sed 's/^\s*[0-9]* - /  /' || true
 done
-took "test command (after the build of build/)" "$started" >&2
+{
+  echo "== the slowest tests (seconds, tree, test) on $(machine_load):"
+  ctest_slowest 15 "$logs"/build.log $([[ -f $logs/build-asan.log ]] && echo "$logs/build-asan.log")
+  if [[ $own_log == 1 ]]; then
+    timed_total "test command (total)" 2>/dev/null
+    echo "== phases of the test command (the sanitizer line runs beside build/'s tests):"
+    timed_summary
+  fi
+} >&2
 exit $status
