@@ -17,48 +17,64 @@ require_tools sipp nft tcpdump tshark ip
 audio=/usr/share/sip-tester/g711a.pcap
 [[ -f $audio ]] || skip "$audio not found (Debian's sip-tester)"
 
-ns_a="i21a-$$"  # UAS, receives RTP, recorded
-ns_b="i21b-$$"  # UAC, plays the audio, drops a share of it
+# The three loss levels run side by side, each in its own pair of namespaces (the same addresses,
+# which namespaces keep apart): the calls take 7 s each, whatever the level.
+levels=(0 5 20)
+ns_names=()
+for i in "${!levels[@]}"; do ns_names+=("i21a$i-$$" "i21b$i-$$"); done
 live_work i21-media-sipp
-cleanup_more() { netns_delete "$ns_a" "$ns_b"; }
+cleanup_more() { netns_delete "${ns_names[@]}"; }
 
 # SIPp's built-in uac_pcap scenario plays "pcap/g711a.pcap" and then an RFC 2833 digit
 # ("pcap/dtmf_2833_1.pcap") relative to its working directory.
 mkdir -p "$work/pcap"
 for capture in /usr/share/sip-tester/*.pcap; do ln -s "$capture" "$work/pcap/"; done
 
-failures=0
-previous_mos=""
-for loss in 0 5 20; do
+declare -A tcpdump_pid uas_pid uac_pid
+for i in "${!levels[@]}"; do
+  loss=${levels[$i]} ns_a=i21a$i-$$ ns_b=i21b$i-$$  # ns_a: UAS, receives RTP, recorded; ns_b: UAC, drops
   netns_delete "$ns_a" "$ns_b"
-  veth_between "$ns_a" i21va "$ns_b" i21vb
-  ip -n "$ns_a" addr add 10.221.0.1/24 dev i21va
-  ip -n "$ns_b" addr add 10.221.0.2/24 dev i21vb
+  veth_between "$ns_a" "i21va$i" "$ns_b" "i21vb$i"
+  ip -n "$ns_a" addr add 10.221.0.1/24 dev "i21va$i"
+  ip -n "$ns_b" addr add 10.221.0.2/24 dev "i21vb$i"
   media_port=$((20000 + (RANDOM % 10000) * 2))
   # On the device's egress hook, not the output hook: a packet dropped in "output" fails the
   # sender's sendto (EPERM) and SIPp then stops playing; dropped at egress, it is lost silently,
   # as on a network.
   ip netns exec "$ns_b" nft add table netdev i21
-  ip netns exec "$ns_b" nft add chain netdev i21 egress '{ type filter hook egress device i21vb priority 0; }'
+  ip netns exec "$ns_b" nft add chain netdev i21 egress "{ type filter hook egress device i21vb$i priority 0; }"
   ip netns exec "$ns_b" nft add rule netdev i21 egress udp dport "$media_port" numgen random mod 100 lt "$loss" drop
 
-  recording="$work/loss-$loss.pcap"
-  ip netns exec "$ns_a" tcpdump -i i21va -n -U -w "$recording" udp 2>"$work/tcpdump.err" &
-  tcpdump_pid=$!
-  pids+=("$tcpdump_pid")
-  for _ in $(seq 50); do grep -q "listening on" "$work/tcpdump.err" && break; sleep 0.1; done
+  ip netns exec "$ns_a" tcpdump -i "i21va$i" -n -U -w "$work/loss-$loss.pcap" udp 2>"$work/tcpdump-$loss.err" &
+  tcpdump_pid[$i]=$!
+  pids+=("${tcpdump_pid[$i]}")
+  for _ in $(seq 50); do grep -q "listening on" "$work/tcpdump-$loss.err" && break; sleep 0.1; done
   ip netns exec "$ns_a" sipp -sn uas -i 10.221.0.1 -p 5060 -mi 10.221.0.1 -mp "$media_port" -m 1 -nostdin \
-    -timeout 60s >"$work/uas.log" 2>&1 &
-  uas_pid=$!
-  pids+=("$uas_pid")
-  sleep 0.3
-  (cd "$work" && ip netns exec "$ns_b" timeout -k 5 60 sipp -sn uac_pcap 10.221.0.1:5060 -i 10.221.0.2 -p 5061 \
-    -mi 10.221.0.2 -m 1 -nostdin -timeout 60s >"$work/uac.log" 2>&1) || echo "note: SIPp uac exited with $?"
-  wait "$uas_pid" 2>/dev/null || true
-  sleep 0.5
-  kill -INT "$tcpdump_pid"
-  wait "$tcpdump_pid" 2>/dev/null || true
+    -timeout 60s >"$work/uas-$loss.log" 2>&1 &
+  uas_pid[$i]=$!
+  pids+=("${uas_pid[$i]}")
+done
+sleep 0.3
+for i in "${!levels[@]}"; do
+  (cd "$work" && exec ip netns exec "i21b$i-$$" timeout -k 5 60 sipp -sn uac_pcap 10.221.0.1:5060 -i 10.221.0.2 -p 5061 \
+    -mi 10.221.0.2 -m 1 -nostdin -timeout 60s >"$work/uac-${levels[$i]}.log" 2>&1) &
+  uac_pid[$i]=$!
+  pids+=("${uac_pid[$i]}")
+done
+for i in "${!levels[@]}"; do
+  wait "${uac_pid[$i]}" || echo "note: SIPp uac (loss ${levels[$i]} %) exited with $?"
+  wait "${uas_pid[$i]}" 2>/dev/null || true
+done
+sleep 0.5
+for i in "${!levels[@]}"; do
+  kill -INT "${tcpdump_pid[$i]}"
+  wait "${tcpdump_pid[$i]}" 2>/dev/null || true
+done
 
+failures=0
+previous_mos=""
+for loss in "${levels[@]}"; do
+  recording="$work/loss-$loss.pcap"
   report=$("$SIPMON" replay "$recording" --json)
   tshark_out=$(tshark -r "$recording" -q -z rtp,streams 2>/dev/null)
   if ! python3 - "$loss" "$previous_mos" "$report" "$tshark_out" >"$work/verdict" <<'EOF'

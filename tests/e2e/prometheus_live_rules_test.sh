@@ -50,18 +50,20 @@ pids+=("$PROMETHEUS_PID")
 prometheus_ready || { fail "prometheus starts"; exit 1; }
 start=$(date +%s)
 
-# Three UAS/UAC pairs, all in the background, about 30 s of load.
+# Three UAS/UAC pairs, all in the background, about 12 s of load: a dozen rule evaluations while
+# calls are set up, answered and released in different scrape windows (1 s), which is what could
+# push a ratio above 1; more seconds would only repeat them.
 sed 's/milliseconds="40000"/milliseconds="4000"/' "$SRC/samples/scenarios/uas-long-ring.xml" >"$work/uas-ring.xml"
 common=(-i 127.0.0.1 -nostdin -timeout 90s)
 (cd "$work" && exec sipp -sn uas -p "$answer_uas" "${common[@]}" >uas-answer.log 2>&1) & pids+=("$!")
 (cd "$work" && exec sipp -sf "$SRC/samples/scenarios/uas-busy.xml" -p "$busy_uas" "${common[@]}" >uas-busy.log 2>&1) & pids+=("$!")
 (cd "$work" && exec sipp -sf "$work/uas-ring.xml" -p "$ring_uas" "${common[@]}" >uas-ring.log 2>&1) & pids+=("$!")
 sleep 0.5
-(cd "$work" && exec timeout -k 5 90 sipp -sn uac -d 2000 "127.0.0.1:$answer_uas" -p "$answer_uac" -r 20 -m 600 \
+(cd "$work" && exec timeout -k 5 90 sipp -sn uac -d 2000 "127.0.0.1:$answer_uas" -p "$answer_uac" -r 20 -m 240 \
   "${common[@]}" >uac-answer.log 2>&1) & answer_pid=$!; pids+=("$answer_pid")
 (cd "$work" && exec timeout -k 5 90 sipp -sf "$SRC/samples/scenarios/uac-reject.xml" "127.0.0.1:$busy_uas" \
-  -p "$busy_uac" -r 4 -m 120 "${common[@]}" >uac-busy.log 2>&1) & busy_pid=$!; pids+=("$busy_pid")
-(cd "$work" && exec timeout -k 5 90 sipp -sn uac -d 500 "127.0.0.1:$ring_uas" -p "$ring_uac" -r 1 -m 20 -l 10 \
+  -p "$busy_uac" -r 4 -m 48 "${common[@]}" >uac-busy.log 2>&1) & busy_pid=$!; pids+=("$busy_pid")
+(cd "$work" && exec timeout -k 5 90 sipp -sn uac -d 500 "127.0.0.1:$ring_uas" -p "$ring_uac" -r 1 -m 10 -l 10 \
   "${common[@]}" >uac-ring.log 2>&1) & ring_pid=$!; pids+=("$ring_pid")
 for pid in "$answer_pid" "$busy_pid" "$ring_pid"; do wait "$pid" || echo "note: a SIPp uac exited with $?"; done
 sleep 4  # the last calls' BYEs, then a few more evaluations of the rules
@@ -103,8 +105,8 @@ def check(description, cond, detail):
     ok &= cond
 check("the timers in force are reported", r["timers"] == {"timer_b_s": 2.0, "timer_c_s": 30.0, "timer_f_s": 32.0}, str(r["timers"]))
 check("calls that rang 4 s (longer than Timer B) are no timeouts", s["timeouts"] == 0, "timeouts %d" % s["timeouts"])
-check("established = answered + long-ringing calls (620)", s["sessions_established"] == 620, str(s["sessions_established"]))
-check("busy calls failed (120)", s["sessions_failed"] == 120, str(s["sessions_failed"]))
+check("established = answered + long-ringing calls (250)", s["sessions_established"] == 250, str(s["sessions_established"]))
+check("busy calls failed (48)", s["sessions_failed"] == 48, str(s["sessions_failed"]))
 check("closed ratios never exceed 100 %", all(v is None or v <= 100 for k, v in s["closed"].items() if k in ("ser", "seer", "isa", "scr", "asr", "ner")), str(s["closed"]))
 sys.exit(0 if ok else 1)
 PY
