@@ -47,8 +47,8 @@ timed_total() {
 timed_summary() {
   local file=${1:-${TIMED_LOG:-}}
   [[ -n $file && -s $file ]] || return 0
-  awk -F '\t' 'BEGIN { printf "%-44s %8s %8s\n", "phase", "wall s", "CPU s" }
-    { printf "%-44s %8d %8d\n", $1, $2, $3 }' "$file"
+  awk -F '\t' 'BEGIN { printf "%-56s %8s %8s\n", "phase", "wall s", "CPU s" }
+    { printf "%-56s %8d %8d\n", $1, $2, $3 }' "$file"
 }
 
 # ctest prints one line per test: "  12/380 Test  #45: e2e.cli_test ......   Passed   23.45 sec".
