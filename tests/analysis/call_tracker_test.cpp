@@ -34,7 +34,7 @@ void check_invariants(const Report& report) {
   REQUIRE(c[O::ineffective] + c[O::timed_out] == s.ineffective);
   REQUIRE(c[O::timed_out] == s.timeouts);
   REQUIRE(c[O::failed] + c[O::failed_effective] == s.failed);
-  REQUIRE(c[O::evicted] == evicted_from(report, "session_attempts"));
+  REQUIRE(c[O::evicted] == evicted_from(report, EvictingTable::session_attempts));
   REQUIRE(c[O::completed] == s.completed);
   REQUIRE(c[O::completed] + c[O::established] <= s.established);
   REQUIRE(c.attempts() + s.pending + (s.established - c[O::completed] - c[O::established]) == s.attempts);
@@ -99,7 +99,7 @@ TEST_CASE("random message soup: every count identity holds at every step, tables
   CHECK(report.dialogs->expired > 0);
   CHECK(report.dialogs->terminated_bye_2xx > 0);
   CHECK(report.rfc6076->registrations.succeeded > 0);
-  CHECK(report.table_evictions.at("session_attempts") > 0);
+  CHECK(report.table_evictions[EvictingTable::session_attempts] > 0);
 }
 
 TEST_CASE("absurd timestamps neither overflow nor move time backwards", "[calls]") {

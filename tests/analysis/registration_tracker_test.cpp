@@ -115,6 +115,6 @@ TEST_CASE("a random-Call-ID REGISTER flood stays within the cap, every eviction 
   Report report;
   tracker.fill(report);
   CHECK(tracker.registrations().size() == 500);
-  CHECK(report.table_evictions.at("registration_attempts") == kFlood - 500);
+  CHECK(report.table_evictions[EvictingTable::registration_attempts] == kFlood - 500);
   check_registration_partition(report);
 }

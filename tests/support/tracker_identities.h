@@ -18,15 +18,12 @@ inline const RegistrationCounts& registrations(const Report& report) { return re
 inline const DialogCounts& dialogs(const Report& report) { return *report.dialogs; }
 
 // Entries evicted from one of the call tables (0 when the report does not list the table).
-inline std::uint64_t evicted_from(const Report& report, std::string_view table) {
-  const auto found = report.table_evictions.find(std::string(table));
-  return found == report.table_evictions.end() ? 0 : found->second;
-}
+inline std::uint64_t evicted_from(const Report& report, EvictingTable table) { return report.table_evictions[table]; }
 
 // Every session attempt ends in exactly one outcome, or is still pending, or was evicted.
 inline std::string broken_session_partition(const Report& report) {
   const SessionCounts& s = sessions(report);
-  const std::uint64_t evicted = evicted_from(report, "session_attempts");
+  const std::uint64_t evicted = evicted_from(report, EvictingTable::session_attempts);
   if (s.attempts == s.established + s.redirected + s.cancelled + s.ineffective + s.failed + s.pending + evicted)
     return "";
   return "session attempts " + std::to_string(s.attempts) + " != established " + std::to_string(s.established) +
@@ -38,7 +35,7 @@ inline std::string broken_session_partition(const Report& report) {
 // Every registration attempt succeeded, was ineffective, is pending or was evicted.
 inline std::string broken_registration_partition(const Report& report) {
   const RegistrationCounts& g = registrations(report);
-  const std::uint64_t evicted = evicted_from(report, "registration_attempts");
+  const std::uint64_t evicted = evicted_from(report, EvictingTable::registration_attempts);
   if (g.attempts == g.succeeded + g.ineffective + g.pending + evicted) return "";
   return "registration attempts " + std::to_string(g.attempts) + " != succeeded " + std::to_string(g.succeeded) +
          " + ineffective " + std::to_string(g.ineffective) + " + pending " + std::to_string(g.pending) + " + evicted " +
