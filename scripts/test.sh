@@ -110,7 +110,9 @@ for log in "$logs"/build-asan.log "$logs"/build.log; do
 done
 {
   echo "== the slowest tests (seconds, tree, test) on $(machine_load):"
-  ctest_slowest 15 "$logs"/build.log $([[ -f $logs/build-asan.log ]] && echo "$logs/build-asan.log")
+  ctest_logs=("$logs/build.log")
+  [[ -f $logs/build-asan.log ]] && ctest_logs+=("$logs/build-asan.log")
+  ctest_slowest 15 "${ctest_logs[@]}"
   if [[ $own_log == 1 ]]; then
     timed_total "test command (total)" 2>/dev/null
     echo "== phases of the test command (the sanitizer line runs beside build/'s tests):"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by .ci/run, scripts/build.sh and scripts/test.sh: one line per phase saying how long it
 # took, and summaries at the end, so that a slow run shows where the time went, on any machine.
 #
