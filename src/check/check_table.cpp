@@ -46,15 +46,28 @@ bool worth_showing(const FigureResult& figure) {
 
 }  // namespace
 
-std::string render_check_table(const CheckOutcome& outcome, bool verbose) {
-  std::vector<Row> rows;
+std::vector<CheckTableRow> check_table_rows(const CheckOutcome& outcome, bool verbose) {
+  std::vector<CheckTableRow> rows;
+  const auto add = [&rows](Row row) {
+    rows.push_back(
+        CheckTableRow{std::move(row[0]), std::move(row[1]), std::move(row[2]), std::move(row[3]), std::move(row[4])});
+  };
   if (outcome.comparison) {
     for (const FigureResult& figure : outcome.comparison->figures) {
-      if (verbose || worth_showing(figure)) rows.push_back(figure_row(figure));
+      if (verbose || worth_showing(figure)) add(figure_row(figure));
     }
   }
   for (const ThresholdResult& result : outcome.thresholds) {
-    if (verbose || result.outcome != ThresholdOutcome::passed) rows.push_back(threshold_row(result));
+    if (verbose || result.outcome != ThresholdOutcome::passed) add(threshold_row(result));
+  }
+  return rows;
+}
+
+std::string render_check_table(const CheckOutcome& outcome, bool verbose) {
+  std::vector<Row> rows;
+  for (CheckTableRow& row : check_table_rows(outcome, verbose)) {
+    rows.push_back(Row{std::move(row.path), std::move(row.baseline), std::move(row.now), std::move(row.allowed),
+                       std::move(row.verdict)});
   }
   if (rows.empty()) return "";
   rows.insert(rows.begin(), Row{"path", "baseline", "now", "allowed", "verdict"});

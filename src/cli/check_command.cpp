@@ -9,6 +9,7 @@
 #include "check/thresholds.h"
 #include "cli/exit_codes.h"
 #include "outputs/atomic_file.h"
+#include "outputs/html_report.h"
 #include "outputs/json_report.h"
 
 namespace sipmon {
@@ -20,8 +21,9 @@ int input_error(const Error& error) {
 }
 
 // The report under test: a stored one (--report) or the replay of the captures, rendered and read
-// back exactly as `replay --json` writes it, so both go through the same comparison.
-Expected<ReportDocument> current_report(const CheckOptions& options) {
+// back exactly as `replay --json` writes it, so both go through the same comparison. With --html
+// the replay also feeds `html` its call records, and `replayed` keeps the report for the page.
+Expected<ReportDocument> current_report(const CheckOptions& options, HtmlCalls* html, std::optional<Report>& replayed) {
   if (!options.report.empty()) {
     auto document = load_report_document(options.report);
     if (document && document->schema_version != Report::kSchemaVersion) {
@@ -31,9 +33,16 @@ Expected<ReportDocument> current_report(const CheckOptions& options) {
     }
     return document;
   }
-  Expected<Report> report = replay_captures(options.input, std::cerr);
+  ReplayInputOptions input = options.input;
+  if (html != nullptr) {
+    input.call_records = html;
+    input.recorder.messages = true;
+  }
+  Expected<Report> report = replay_captures(input, std::cerr);
   if (!report) return tl::unexpected(report.error());
-  return parse_report_document(render_json_report(*report), "the current traffic");
+  auto document = parse_report_document(render_json_report(*report), "the current traffic");
+  if (html != nullptr) replayed = std::move(*report);
+  return document;
 }
 
 }  // namespace
@@ -63,6 +72,7 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
                   "Write the current report to the --baseline file instead of comparing");
   check->add_option("--junit", options.junit, "Write a JUnit XML report to this file");
   check->add_flag("-v,--verbose", options.verbose, "List every figure, not only those that differ");
+  add_html_options(*check, options.html);
   add_replay_input_options(*check, options.input);
   check->footer(
       "Examples:\n"
@@ -71,6 +81,7 @@ CLI::App* add_check_command(CLI::App& app, CheckOptions& options) {
       "  sipmon check capture.pcap --expect 'rfc6076.ser>=95' --expect 'responses.503==0'\n"
       "  sipmon check --report new.json --baseline base.json --tolerance rfc6076.srd=0.2 --junit check.xml\n"
       "  sipmon check run.pcap --baseline base.json --tolerance rfc6076.srd=+5ms   # absolute: loopback delays\n"
+      "  sipmon check run.pcap --baseline base.json --html check.html   # the report page, the verdict on top\n"
       "See docs/ci.md.");
   return check;
 }
@@ -99,6 +110,11 @@ Expected<CheckPlan> plan_check(const CheckOptions& options) {
     return make_error(ErrorKind::usage,
                       "check: nothing to check: give --baseline REPORT.json and/or --expect 'PATH OP VALUE'");
   }
+  if (options.html.enabled() && !options.report.empty()) {
+    return make_error(
+        ErrorKind::usage,
+        "check: --html draws the replay of captures (its call records); it cannot draw a stored --report");
+  }
   if (options.update_baseline && options.baseline.empty()) {
     return make_error(ErrorKind::usage, "check: --update-baseline needs --baseline FILE to write");
   }
@@ -116,6 +132,19 @@ Expected<CheckPlan> plan_check(const CheckOptions& options) {
     if (auto added = add_ignore_spec(plan.compare, spec); !added) return tl::unexpected(added.error());
   }
   return plan;
+}
+
+// `check --html`: the check's verdict and table, as the HTML report shows them on top.
+nlohmann::ordered_json check_section(const CheckOutcome& outcome, bool verbose) {
+  nlohmann::ordered_json figures = nlohmann::ordered_json::array();
+  for (const CheckTableRow& row : check_table_rows(outcome, verbose)) {
+    figures.push_back({{"path", row.path},
+                       {"baseline", row.baseline},
+                       {"current", row.now},
+                       {"allowed", row.allowed},
+                       {"verdict", row.verdict}});
+  }
+  return {{"passed", outcome.passed()}, {"figures", std::move(figures)}};
 }
 
 // Prints the verdict, writes the JUnit file, and picks the exit code.
@@ -160,7 +189,14 @@ int run_check(const CheckOptions& options) {
     if (!loaded) return input_error(loaded.error());
     baseline = std::move(*loaded);
   }
-  auto current = current_report(options);
+  auto html_config = html_calls_config(options.html);
+  if (!html_config) return input_error(html_config.error());
+  if (options.html.enabled()) {
+    if (auto writable = check_output_path("--html", options.html.path); !writable) return input_error(writable.error());
+  }
+  HtmlCalls html(*html_config);
+  std::optional<Report> replayed;
+  auto current = current_report(options, options.html.enabled() ? &html : nullptr, replayed);
   if (!current) return input_error(current.error());
 
   CheckOutcome outcome;
@@ -178,7 +214,16 @@ int run_check(const CheckOptions& options) {
   }
   for (const Threshold& threshold : plan->thresholds)
     outcome.thresholds.push_back(evaluate_threshold(threshold, *current));
-  return report_outcome(outcome, options);
+  int status = report_outcome(outcome, options);
+  if (replayed) {
+    auto written = write_file_atomically(options.html.path,
+                                         render_html_report(*replayed, html, check_section(outcome, options.verbose)));
+    if (!written) {
+      std::cerr << "sipmon: " << written.error().message << "\n";
+      if (status == kExitOk || status == kExitCheckFailed) status = kExitOutputFailed;
+    }
+  }
+  return status;
 }
 
 }  // namespace sipmon

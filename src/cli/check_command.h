@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/html_options.h"
 #include "cli/replay_pipeline.h"
 
 namespace sipmon {
@@ -21,6 +22,7 @@ struct CheckOptions {
   bool update_baseline = false;
   bool verbose = false;
   std::string junit;
+  HtmlOptions html;  // --html, --html-calls: the replay's HTML report with the check on top
 };
 
 CLI::App* add_check_command(CLI::App& app, CheckOptions& options);

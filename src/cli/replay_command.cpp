@@ -9,6 +9,7 @@
 #include "outputs/atomic_file.h"
 #include "outputs/call_record_file.h"
 #include "outputs/failure_summary.h"
+#include "outputs/html_report.h"
 #include "outputs/json_report.h"
 #include "outputs/prometheus_failures.h"
 #include "outputs/text_summary.h"
@@ -29,6 +30,7 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
   add_metrics_options(*replay, options.metrics, MetricsCommand::replay);
   add_hep_options(*replay, options.hep, HepCommand::replay);
   add_calls_options(*replay, options.calls);
+  add_html_options(*replay, options.html);
   replay->footer(
       "Examples:\n"
       "  sipmon replay samples/call-answered.pcap            # short summary\n"
@@ -38,6 +40,7 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
       "  sipmon replay a.pcap --push http://127.0.0.1:9091 --grouping instance=sbc1\n"
       "  sipmon replay a.pcap --listen 127.0.0.1:9160     # then serve the figures until Ctrl-C\n"
       "  sipmon replay a.pcap --calls calls.jsonl          # one record per call (docs/calls.md)\n"
+      "  sipmon replay a.pcap --html report.html           # a page to open in a browser (docs/html.md)\n"
       "  sipmon replay archive.pcap --hep-out homer:9060 --hep-transport tcp   # load an archive into Homer");
   return replay;
 }
@@ -78,6 +81,18 @@ int run_replay(const ReplayOptions& options) {
     }
   }
 
+  auto html_config = html_calls_config(options.html);
+  if (!html_config) {
+    std::cerr << "sipmon: " << html_config.error().message << "\n";
+    return kExitUsage;
+  }
+  if (options.html.enabled()) {
+    if (auto writable = check_output_path("--html", options.html.path); !writable) {
+      std::cerr << "sipmon: " << writable.error().message << "\n";
+      return kExitUsage;
+    }
+  }
+
   auto hep_sender = start_hep_sender(options.hep, HepCommand::replay);
   if (!hep_sender) {
     std::cerr << "sipmon: " << hep_sender.error().message << "\n";
@@ -99,12 +114,18 @@ int run_replay(const ReplayOptions& options) {
   // record; --calls also writes the records out. The recorder costs about a fifth of a replay's
   // time on a call-heavy capture, so a replay that shows neither (--json alone, `check`'s
   // baselines) goes without it.
-  FailureAnalysis failures(calls ? &calls->writer() : nullptr);
+  // --html keeps what its page shows from the same records (and asks for their messages: the
+  // ladders), then passes each on to the --calls file.
+  HtmlCalls html(*html_config, calls ? &calls->writer() : nullptr, options.calls.messages);
+  CallRecordSink* after_failures = calls ? &calls->writer() : nullptr;
+  if (options.html.enabled()) after_failures = &html;
+  FailureAnalysis failures(after_failures);
   const MetricsOptions& m = options.metrics;
   const bool exports_metrics = m.listen_requested || !m.push_url.empty() || !m.prom_file.empty();
-  if (calls || !options.json || exports_metrics) {
+  if (calls || !options.json || exports_metrics || options.html.enabled()) {
     input.call_records = &failures;
     input.recorder = options.calls.recorder();
+    if (options.html.enabled()) input.recorder.messages = true;
   }
   Expected<Report> report = replay_captures(input, std::cerr);
   if (!report) {
@@ -125,6 +146,7 @@ int run_replay(const ReplayOptions& options) {
     status = kExitOutputFailed;
   };
   if (!options.out.empty()) deliver(write_file_atomically(options.out, render_json_report(*report)));
+  if (options.html.enabled()) deliver(write_file_atomically(options.html.path, render_html_report(*report, html)));
   (*metrics)->metrics().update(*report);
   PrometheusFailureMetrics failure_metrics(*(*metrics)->metrics().registry());
   failure_metrics.update(failures);

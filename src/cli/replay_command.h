@@ -6,6 +6,7 @@
 
 #include "cli/calls_options.h"
 #include "cli/hep_options.h"
+#include "cli/html_options.h"
 #include "cli/metrics_options.h"
 #include "cli/replay_pipeline.h"
 
@@ -18,6 +19,7 @@ struct ReplayOptions {
   MetricsOptions metrics;  // --listen, --push, --prom-file, --compat, --peers
   CallsOptions calls;      // --calls, --calls-messages, --max-call-records (docs/calls.md)
   HepOptions hep;          // --hep-out, --hep-transport, --hep-id, --hep-key (docs/hep.md)
+  HtmlOptions html;        // --html, --html-calls (docs/html.md)
 };
 
 CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options);
