@@ -27,7 +27,7 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc)
 logs=$(mktemp -d /tmp/sipmon-test.XXXXXX)
 trap 'rm -rf "$logs"' EXIT
-# .ci/run passes its own TIMED_LOG and prints the whole run's phases; alone, this prints its own.
+# A caller may pass its own TIMED_LOG and print the phases itself; otherwise this prints its own.
 own_log=0
 [[ -n ${TIMED_LOG:-} ]] || { export TIMED_LOG=$logs/phases; own_log=1; }
 fuzz_check=$([[ ${FUZZ_CHECK:-1} != 0 && ${FUZZ_SECONDS:-1} != 0 ]] && echo 1 || echo 0)

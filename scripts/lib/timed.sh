@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Sourced by .ci/run, scripts/build.sh and scripts/test.sh: one line per phase saying how long it
+# Sourced by scripts/build.sh and scripts/test.sh: one line per phase saying how long it
 # took, and summaries at the end, so that a slow run shows where the time went, on any machine.
 #
 #   timed LABEL COMMAND...   runs COMMAND (a program or a function), then prints to stderr
