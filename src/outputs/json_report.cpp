@@ -234,7 +234,7 @@ Json report_to_json(const Report& report) {
   }
   if (report.rfc6076) json["rfc6076"] = rfc6076_to_json(*report.rfc6076);
   if (report.dialogs) json["dialogs"] = dialogs_to_json(*report.dialogs);
-  json["table_evictions"] = counts(report.table_evictions);
+  json["table_evictions"] = counts(table_evictions_by_name(report.table_evictions));
   if (report.media) json["media"] = media_to_json(*report.media);
   if (!report.peers.empty()) {
     Json peers = Json::object();
