@@ -65,6 +65,7 @@ enum class OutcomeClass : std::uint8_t {
   X(truncated_udp_header, malformed)                                                     \
   X(bad_udp_length, malformed)                                                           \
   X(port_filtered, non_sip)                                                              \
+  X(host_filtered, non_sip)                                                              \
   X(empty_payload, non_sip)                                                              \
   X(payload_not_sip, non_sip)                                                            \
   /* media (docs/media.md): RTP and RTCP of a call, measured, not SIP */                 \

@@ -31,19 +31,26 @@ struct CallTrackerConfig {
   std::int64_t default_session_expires_ns = 12LL * 3600 * 1'000'000'000;
   // Optional, not owned (call records, docs/calls.md): told of every attempt's life.
   AttemptObserver* observer = nullptr;
+  // --peers: the peers table's size plus one ("other"); every figure is then also kept per peer
+  // (peer_tallies.h). 0: totals only.
+  std::size_t peers = 0;
 };
 
 class CallTracker {
  public:
   explicit CallTracker(const CallTrackerConfig& config = {});
 
-  // A message without defects, with its packet timestamp.
-  void on_message(const SipMessage& message, std::int64_t ts_ns);
+  // A message without defects, with its packet timestamp. `peer` (with --peers): the peer of the
+  // request it is or answers, PeerTable::peer_of(request's source, request's destination); a new
+  // attempt takes it from its first INVITE or REGISTER, and everything later inherits that.
+  void on_message(const SipMessage& message, std::int64_t ts_ns, PeerId peer = kNoPeer);
   // Runs every deadline that `now_ns` (from the engine's clock) has passed.
   void advance(std::int64_t now_ns);
   // rfc6076, dialogs, timers and table_evictions. Attempts undecided at this moment are pending: the
   // clock has already timed out every older one.
   void fill(Report& report) const;
+  // Peer `peer`'s rfc6076 and dialogs sections (with --peers: peer < config.peers).
+  void fill_peer(std::size_t peer, PeerCounts& counts) const;
 
   const SessionTracker& sessions() const { return sessions_; }
   const RegistrationTracker& registrations() const { return registrations_; }
@@ -54,7 +61,7 @@ class CallTracker {
   }
 
  private:
-  void on_invite_response(const SipMessage& response, std::int64_t ts_ns);
+  void on_invite_response(const SipMessage& response, std::int64_t ts_ns, PeerId peer);
 
   struct {
     std::int64_t b, c, f;  // c is never below b

@@ -20,8 +20,8 @@ bool from_low_tag(const SipMessage& message) { return message.from_tag < message
 
 }  // namespace
 
-DialogTracker::DialogTracker(std::size_t max_dialogs, DialogTimers timers, AttemptObserver* observer)
-    : table_(max_dialogs), timers_(timers), observer_(observer), wheel_(kWheelSlots, kNil) {}
+DialogTracker::DialogTracker(std::size_t max_dialogs, DialogTimers timers, AttemptObserver* observer, std::size_t peers)
+    : table_(max_dialogs), timers_(timers), observer_(observer), wheel_(kWheelSlots, kNil), tallies_(peers) {}
 
 // --- timing wheel -------------------------------------------------------------------------------
 
@@ -71,7 +71,7 @@ void DialogTracker::advance(std::int64_t now_ns) {
 
 // --- table --------------------------------------------------------------------------------------
 
-DialogTracker::Table::Index DialogTracker::create(const CallKey& key) {
+DialogTracker::Table::Index DialogTracker::create(const CallKey& key, PeerId peer) {
   const Table::Index index = table_.insert(key, [this](Table::Index victim) {
     Dialog& old = table_[victim];
     unschedule(victim);
@@ -79,13 +79,15 @@ DialogTracker::Table::Index DialogTracker::create(const CallKey& key) {
       case State::confirmed:
       case State::terminating:
         close_attempt(old, false);
-        ++tally_.evicted;
-        --active_;
-        ++tally_.evicted_live;
+        tallies_.add(old.peer, [](DialogTally& t) {
+          ++t.evicted;
+          --t.active;
+          ++t.evicted_live;
+        });
         break;
       case State::early:
       case State::orphan_bye:
-        ++tally_.evicted_live;
+        tallies_.add(old.peer, [](DialogTally& t) { ++t.evicted_live; });
         break;
       case State::ended:
         break;  // only a duplicate filter: nothing is lost
@@ -95,6 +97,7 @@ DialogTracker::Table::Index DialogTracker::create(const CallKey& key) {
   d = Dialog{};
   d.wheel_slot = kNil;
   d.wheel_prev = d.wheel_next = kNil;
+  d.peer = peer;
   return index;
 }
 
@@ -112,7 +115,8 @@ void DialogTracker::end_early_dialog(DialogRef dialog) {
 // --- events -------------------------------------------------------------------------------------
 
 DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int64_t ts_ns,
-                                            std::uint32_t proposed_session_expires, bool establishes_attempt) {
+                                            std::uint32_t proposed_session_expires, bool establishes_attempt,
+                                            PeerId peer) {
   const std::uint16_t status = response.status_code;
   // RFC 3261 §12.1: only a 1xx with a To-tag creates an early dialog. A 2xx without one (an RFC
   // 2543 callee) still creates a dialog whose remote tag is null (§12.1.2); its key is then
@@ -122,9 +126,9 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
   Table::Index index = table_.find(key);
   if (status < 200) {
     if (index == Table::kNone) {
-      index = create(key);
+      index = create(key, peer);
       table_[index].state = State::early;
-      ++tally_.early;
+      tallies_.add(peer, [](DialogTally& t) { ++t.early; });
     } else if (table_[index].state != State::early) {
       return {};  // a provisional response to a re-INVITE
     }
@@ -134,7 +138,7 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
   }
   if (status < 300) {
     if (index == Table::kNone) {
-      index = create(key);  // an INVITE never seen: the dialog is real all the same
+      index = create(key, peer);  // an INVITE never seen: the dialog is real all the same
       confirm(index, response, ts_ns, proposed_session_expires, establishes_attempt);
     } else if (table_[index].state == State::early) {
       confirm(index, response, ts_ns, proposed_session_expires, establishes_attempt);
@@ -145,7 +149,7 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
       // A new attempt answered inside a dialog that already exists (a key collision, or a caller
       // reusing Call-ID and tags): no dialog of its own will end, so it is closed now.
       if (establishes_attempt) {
-        ++tally_.closed_established;
+        tallies_.add(peer, [](DialogTally& t) { ++t.closed_established; });
         if (observer_ != nullptr) {
           observer_->attempt_dialog_ended(
               observer_->attempt_confirmed(attempt_key(response.call_id, response.from_tag)), false);
@@ -174,8 +178,10 @@ void DialogTracker::confirm(Table::Index index, const SipMessage& response, std:
     d.record = observer_->attempt_confirmed(attempt_key(response.call_id, response.from_tag));
   }
   d.proposed_interval = proposed;
-  ++tally_.established;
-  ++active_;
+  tallies_.add(d.peer, [](DialogTally& t) {
+    ++t.established;
+    ++t.active;
+  });
   refresh(index, response, ts_ns);
 }
 
@@ -197,11 +203,11 @@ void DialogTracker::refresh(Table::Index index, const SipMessage& response, std:
   schedule(index, deadline_after(ts_ns, interval_ns));
 }
 
-void DialogTracker::on_in_dialog_request(const SipMessage& request, std::int64_t ts_ns) {
+void DialogTracker::on_in_dialog_request(const SipMessage& request, std::int64_t ts_ns, PeerId peer) {
   const CallKey key = key_of(request);
   Table::Index index = table_.find(key);
   if (request.method_id == Method::bye) {
-    on_bye(index, key, request, ts_ns);
+    on_bye(index, key, request, ts_ns, peer);
     return;
   }
   if (index == Table::kNone) return;
@@ -213,11 +219,13 @@ void DialogTracker::on_in_dialog_request(const SipMessage& request, std::int64_t
   }
 }
 
-void DialogTracker::on_bye(Table::Index index, const CallKey& key, const SipMessage& bye, std::int64_t ts_ns) {
+void DialogTracker::on_bye(Table::Index index, const CallKey& key, const SipMessage& bye, std::int64_t ts_ns,
+                           PeerId peer) {
   if (index != Table::kNone) {
     Dialog& d = table_[index];
     if (d.state == State::confirmed) {
-      tally_.sdt.observe(seconds_between(d.confirmed_ts, ts_ns));
+      const double sdt = seconds_between(d.confirmed_ts, ts_ns);
+      tallies_.add(d.peer, [sdt](DialogTally& t) { t.sdt.observe(sdt); });
       d.state = State::terminating;
       d.bye_ts = ts_ns;
       d.bye_cseq = bye.cseq_number;
@@ -227,10 +235,11 @@ void DialogTracker::on_bye(Table::Index index, const CallKey& key, const SipMess
       return;
     }
     if (d.state != State::early) return;  // a repeated BYE, or the other side's BYE in a glare
+    peer = d.peer;                        // the attempt's
     erase(index);                         // a BYE in an early dialog: only its SDD is measured
   }
   // A BYE for a dialog whose start was not captured (or an early one): RFC 6076 SDD still applies.
-  index = create(key);
+  index = create(key, peer);
   Dialog& d = table_[index];
   d.state = State::orphan_bye;
   d.bye_ts = ts_ns;
@@ -248,10 +257,11 @@ void DialogTracker::on_in_dialog_response(const SipMessage& response, std::int64
   if (response.cseq_method_id == Method::bye) {
     const bool answers_bye = response.cseq_number == d.bye_cseq && from_low_tag(response) == d.bye_from_low;
     if ((d.state != State::terminating && d.state != State::orphan_bye) || !answers_bye) return;
-    tally_.sdd.observe(seconds_between(d.bye_ts, ts_ns));
+    const double sdd = seconds_between(d.bye_ts, ts_ns);
+    tallies_.add(d.peer, [sdd](DialogTally& t) { t.sdd.observe(sdd); });
     if (d.state == State::terminating) {
       if (status < 300) {
-        if (d.completes_attempt) ++tally_.completed;
+        if (d.completes_attempt) tallies_.add(d.peer, [](DialogTally& t) { ++t.completed; });
         close_attempt(d, true);
         end_confirmed(index, &DialogTally::bye_2xx, ts_ns);
       } else {
@@ -277,16 +287,18 @@ bool DialogTracker::answers_refresh(const Dialog& d, const SipMessage& response)
 
 void DialogTracker::close_attempt(Dialog& d, bool completed) {
   if (!d.completes_attempt) return;
-  ++(completed ? tally_.closed_completed : tally_.closed_established);
+  tallies_.add(d.peer, [completed](DialogTally& t) { ++(completed ? t.closed_completed : t.closed_established); });
   d.completes_attempt = false;  // closed once
   if (observer_ != nullptr) observer_->attempt_dialog_ended(d.record, completed);
 }
 
 void DialogTracker::end_confirmed(Table::Index index, std::uint64_t DialogTally::*reason, std::int64_t ts_ns) {
   close_attempt(table_[index], false);  // no-op when a BYE answered 2xx already closed it as completed
-  ++(tally_.*reason);
-  ++tally_.terminated;
-  --active_;
+  tallies_.add(table_[index].peer, [reason](DialogTally& t) {
+    ++(t.*reason);
+    ++t.terminated;
+    --t.active;
+  });
   table_[index].state = State::ended;
   schedule(index, deadline_after(ts_ns, timers_.timer_f_ns));
 }
@@ -295,19 +307,24 @@ void DialogTracker::fire(Table::Index index) {
   Dialog& d = table_[index];
   switch (d.state) {
     case State::confirmed:
-      ++tally_.expired;  // neither refreshed nor ended within the session interval
-      --active_;
+      // Neither refreshed nor ended within the session interval.
+      tallies_.add(d.peer, [](DialogTally& t) {
+        ++t.expired;
+        --t.active;
+      });
       close_attempt(d, false);
       break;
     case State::terminating:
       close_attempt(d, false);
-      ++tally_.sdd_timeouts;
-      ++tally_.bye_unanswered;
-      ++tally_.terminated;
-      --active_;
+      tallies_.add(d.peer, [](DialogTally& t) {
+        ++t.sdd_timeouts;
+        ++t.bye_unanswered;
+        ++t.terminated;
+        --t.active;
+      });
       break;
     case State::orphan_bye:
-      ++tally_.sdd_timeouts;
+      tallies_.add(d.peer, [](DialogTally& t) { ++t.sdd_timeouts; });
       break;
     case State::early:  // no new provisional for Timer C and no final response seen
     case State::ended:

@@ -14,6 +14,7 @@
 #include "analysis/bounded_table.h"
 #include "analysis/delay_histogram.h"
 #include "analysis/dialog_ref.h"
+#include "analysis/peer_tallies.h"
 #include "analysis/session_tracker.h"
 #include "analysis/sip_message.h"
 
@@ -31,6 +32,7 @@ struct DialogTally {
   std::uint64_t expired = 0;
   std::uint64_t evicted = 0;       // confirmed dialogs dropped because the table was full
   std::uint64_t evicted_live = 0;  // every live entry dropped (early and BYE-only ones too)
+  std::uint64_t active = 0;        // confirmed and not ended, now
   std::uint64_t completed = 0;     // RFC 6076 SCR numerator
   // Attempts this tracker closes: the dialog that established one ended, by a BYE answered 2xx
   // (completed) or any other way (established only).
@@ -49,17 +51,22 @@ struct DialogTimers {
 
 class DialogTracker final : public EarlyDialogEnder {
  public:
-  // `observer` (optional, not owned): told when the dialog an attempt established ends.
-  DialogTracker(std::size_t max_dialogs, DialogTimers timers, AttemptObserver* observer = nullptr);
+  // `observer` (optional, not owned): told when the dialog an attempt established ends. `peers`:
+  // the number of per-peer tallies (peers table and "other"), 0 without --peers.
+  DialogTracker(std::size_t max_dialogs, DialogTimers timers, AttemptObserver* observer = nullptr,
+                std::size_t peers = 0);
 
   // A response to an INVITE (initial or re-INVITE). `proposed_session_expires` is what the
   // initial INVITE asked for (0: nothing); `establishes_attempt` says that this 2xx is the one
   // that established a session attempt (it then counts for SCR). Returns the early dialog this
   // provisional response created or refreshed, for the attempt to end it if the INVITE fails.
+  // `peer`: the attempt's peer (or, for an INVITE never seen, the response's), which a dialog it
+  // creates keeps for its whole life.
   DialogRef on_invite_response(const SipMessage& response, std::int64_t ts_ns, std::uint32_t proposed_session_expires,
-                               bool establishes_attempt);
-  // A request with a To-tag: BYE, re-INVITE, UPDATE, or any other in-dialog request.
-  void on_in_dialog_request(const SipMessage& request, std::int64_t ts_ns);
+                               bool establishes_attempt, PeerId peer = kNoPeer);
+  // A request with a To-tag: BYE, re-INVITE, UPDATE, or any other in-dialog request. `peer`: the
+  // request's own, used only by a BYE for a dialog never seen.
+  void on_in_dialog_request(const SipMessage& request, std::int64_t ts_ns, PeerId peer = kNoPeer);
   // A response with a To-tag to a request other than INVITE, CANCEL or REGISTER.
   void on_in_dialog_response(const SipMessage& response, std::int64_t ts_ns);
   void end_early_dialog(DialogRef dialog) override;
@@ -67,8 +74,9 @@ class DialogTracker final : public EarlyDialogEnder {
   // Fires every deadline in seconds before the current one (expiry is at most 1 s late).
   void advance(std::int64_t now_ns);
 
-  const DialogTally& tally() const { return tally_; }
-  std::uint64_t active() const { return active_; }
+  const DialogTally& tally() const { return tallies_.total(); }
+  const PeerTallies<DialogTally>& tallies() const { return tallies_; }
+  std::uint64_t active() const { return tallies_.total().active; }
   std::size_t size() const { return table_.size(); }
   std::size_t capacity() const { return table_.capacity(); }
   std::size_t reserved_bytes() const { return table_.reserved_bytes(); }
@@ -98,14 +106,15 @@ class DialogTracker final : public EarlyDialogEnder {
     bool refresh_from_low;  // sender of that INVITE/UPDATE: the side with the lower tag
     bool bye_from_low;
     RecordRef record;  // the call record of the attempt this dialog established (with an observer)
+    PeerId peer;       // the attempt's (peer_tallies.h)
   };
   using Table = BoundedTable<Dialog>;
 
-  Table::Index create(const CallKey& key);
+  Table::Index create(const CallKey& key, PeerId peer);
   void confirm(Table::Index index, const SipMessage& response, std::int64_t ts_ns, std::uint32_t proposed,
                bool establishes_attempt);
   void refresh(Table::Index index, const SipMessage& response, std::int64_t ts_ns);
-  void on_bye(Table::Index index, const CallKey& key, const SipMessage& bye, std::int64_t ts_ns);
+  void on_bye(Table::Index index, const CallKey& key, const SipMessage& bye, std::int64_t ts_ns, PeerId peer);
   // A 2xx repeating the one that last confirmed or refreshed the session.
   static bool answers_refresh(const Dialog& d, const SipMessage& response);
   void end_confirmed(Table::Index index, std::uint64_t DialogTally::*reason, std::int64_t ts_ns);
@@ -126,8 +135,7 @@ class DialogTracker final : public EarlyDialogEnder {
   std::vector<std::uint32_t> wheel_;
   std::int64_t wheel_cursor_s_ = 0;  // every slot up to this second has been fired
   bool wheel_started_ = false;
-  DialogTally tally_;
-  std::uint64_t active_ = 0;
+  PeerTallies<DialogTally> tallies_;
 };
 
 }  // namespace sipmon

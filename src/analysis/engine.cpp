@@ -14,8 +14,9 @@ std::unique_ptr<CallRecorder> make_recorder(const EngineConfig& config) {
   return std::make_unique<CallRecorder>(config.recorder, *config.call_records, config.peers.get());
 }
 
-CallTrackerConfig observed(CallTrackerConfig calls, AttemptObserver* observer) {
+CallTrackerConfig observed(CallTrackerConfig calls, AttemptObserver* observer, const PeerTable* peers) {
   calls.observer = observer;
+  calls.peers = peers != nullptr ? peers->size() + 1 : 0;  // every peer and "other"
   return calls;
 }
 
@@ -27,15 +28,19 @@ Engine::Engine(EngineConfig config)
       clock_(config_.wall_clock ? std::unique_ptr<Clock>(std::make_unique<CallerClock>())
                                 : std::unique_ptr<Clock>(std::make_unique<PacketClock>(config_.max_time_step_ns))),
       recorder_(make_recorder(config_)),
-      calls_(observed(config_.calls, recorder_.get())),
+      calls_(observed(config_.calls, recorder_.get(), config_.peers.get())),
       transactions_(config_.transactions),
       media_(config_.media) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
-  if (config_.peers) peer_counters_ = std::make_unique<PeerCounters>();
+  if (config_.peers) peer_counters_ = std::make_unique<PeerCounters>(*config_.peers);
 }
 
 bool Engine::port_selected(std::uint16_t src, std::uint16_t dst) const {
   return config_.ports.empty() || port_selected_[src] || port_selected_[dst];
+}
+
+bool Engine::host_selected(const IpAddress& src, const IpAddress& dst) const {
+  return !config_.hosts || config_.hosts->keeps(src, dst);
 }
 
 void Engine::on_frame(const Frame& frame) {
@@ -139,7 +144,11 @@ void Engine::on_message_payload(const Payload& payload, std::uint32_t wire_len) 
   ++packets_;
   bytes_ += wire_len;
   begin_frame(payload.ts_ns);
-  examine_payload(payload);
+  if (host_selected(payload.src, payload.dst)) {
+    examine_payload(payload);
+  } else {
+    outcomes_.add(FrameOutcome::host_filtered);
+  }
   settle_frame();
 }
 
@@ -184,14 +193,24 @@ void Engine::on_payload(const Payload& payload) {
     current_verdict_ = std::max(current_verdict_, FrameVerdict::non_sip);
     return;
   }
+  if (!host_selected(payload.src, payload.dst)) {
+    outcomes_.add(FrameOutcome::host_filtered);
+    current_verdict_ = std::max(current_verdict_, FrameVerdict::non_sip);
+    return;
+  }
   examine_payload(payload);
 }
 
 // A keep-alive the TCP framer found between messages: counted like a datagram that held nothing
-// but CRLFs, behind the same port filter.
+// but CRLFs, behind the same port and host filters.
 void Engine::on_keepalive(const Payload& endpoints) {
   if (!port_selected(endpoints.src_port, endpoints.dst_port)) {
     outcomes_.add(FrameOutcome::port_filtered);
+    current_verdict_ = std::max(current_verdict_, FrameVerdict::non_sip);
+    return;
+  }
+  if (!host_selected(endpoints.src, endpoints.dst)) {
+    outcomes_.add(FrameOutcome::host_filtered);
     current_verdict_ = std::max(current_verdict_, FrameVerdict::non_sip);
     return;
   }
@@ -251,12 +270,19 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   } else {
     messages_.count_response(message.status_code, message.cseq_method_id);
   }
+  // The wire counts go to the peer of the message's own addresses; the call figures to the peer
+  // of the request it is or answers (the source of a request, the destination of a response, if
+  // listed, else the other end), which the trackers take from an attempt's first message only.
+  PeerId call_peer = kNoPeer;
   if (peer_counters_) {
     const std::size_t peer = peer_counters_->peer_of(*config_.peers, payload.src, payload.dst);
-    if (message.is_request)
+    if (message.is_request) {
       peer_counters_->count_request(peer, message.method_id);
-    else
+      call_peer = static_cast<PeerId>(peer);
+    } else {
       peer_counters_->count_response(peer, message.status_code);
+      call_peer = static_cast<PeerId>(peer_counters_->peer_of(*config_.peers, payload.dst, payload.src));
+    }
   }
   if (message.defect != MessageDefect::none) defects_.add(message.defect);
   if (config_.observer) config_.observer->on_sip_message(payload, message);
@@ -264,7 +290,7 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   // The transaction table first: a call record counts the retransmissions of its INVITEs.
   const bool repeated = track_transaction(payload, message);
   if (recorder_) recorder_->begin_message(payload, message, repeated);
-  calls_.on_message(message, payload.ts_ns);
+  calls_.on_message(message, payload.ts_ns, call_peer);
   if (recorder_) recorder_->end_message();
   media_.on_sip_message(message, payload.ts_ns);
 }
@@ -325,8 +351,12 @@ Report Engine::report() const {
   report.responses = messages_.responses();
   report.retransmissions =
       RetransmissionCounts{.requests = retransmitted_requests_, .responses = retransmitted_responses_};
-  if (peer_counters_) report.peers = peer_counters_->report(*config_.peers);
   calls_.fill(report);
+  if (peer_counters_) {
+    report.peers = peer_counters_->report(*config_.peers);
+    for (std::size_t peer = 0; peer <= config_.peers->size(); ++peer)
+      calls_.fill_peer(peer, report.peers[std::string(config_.peers->name(peer))]);
+  }
   // Listed only when records were lost early: replay always runs the recorder for the failure
   // analysis, and the report must not change with it.
   if (recorder_ && recorder_->evicted() > 0)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "analysis/anomaly.h"
@@ -13,6 +14,7 @@
 #include "analysis/call_tracker.h"
 #include "analysis/clock.h"
 #include "analysis/frame.h"
+#include "analysis/host_filter.h"
 #include "analysis/media_tracker.h"
 #include "analysis/message_counters.h"
 #include "analysis/packet_decoder.h"
@@ -43,8 +45,12 @@ struct EngineConfig {
   // taken at the clock's time): a single packet stamped a day late must not time out every call.
   // 5 min: beyond every transaction timer (Timer B/F 32 s, Timer C 3 min).
   std::int64_t max_time_step_ns = 300'000'000'000;
-  // Optional (--peers): wire counts per named network as well.
+  // Optional (--peers): wire counts and every RFC 6076 figure per named network as well.
   std::shared_ptr<const PeerTable> peers = nullptr;
+  // Optional (--hosts): only payloads to or from these networks are examined; the others are
+  // counted as host_filtered (host_filter.h). Media of the calls kept is measured wherever it
+  // flows (it is matched to their SDP before this filter, like the port filter).
+  std::optional<HostFilter> hosts;
   // Optional (--hep-out): told of every SIP message counted, in capture order. Not owned; must
   // outlive the engine.
   SipMessageObserver* observer = nullptr;
@@ -99,6 +105,7 @@ class Engine final : public FrameSink, private PayloadSink {
   bool track_transaction(const Payload& payload, const SipMessage& message);
   void record_frame_outcome(FrameOutcome outcome);
   bool port_selected(std::uint16_t src, std::uint16_t dst) const;
+  bool host_selected(const IpAddress& src, const IpAddress& dst) const;
 
   EngineConfig config_;
   std::array<bool, 65536> port_selected_{};

@@ -9,7 +9,7 @@ std::size_t PeerCounters::cached_lookup(const PeerTable& table, const IpAddress&
   CacheEntry& entry = cache_[hash & (kCacheSize - 1)];
   if (!entry.valid || !(entry.address == address)) {
     entry.address = address;
-    entry.peer = static_cast<std::uint8_t>(table.lookup(address));
+    entry.peer = static_cast<std::uint16_t>(table.lookup(address));
     entry.valid = true;
   }
   return entry.peer;

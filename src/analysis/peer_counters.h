@@ -1,11 +1,12 @@
 #pragma once
 // Wire counts per peer (--peers): requests by method and responses by status code, in fixed
 // arrays indexed by the PeerTable's peer index, so counting allocates and searches nothing.
-// About 270 KB, allocated once, only when a peers file is given.
+// About 8 KB per peer, allocated once from the table's size, only when a peers file is given.
 #include <array>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "analysis/peer_table.h"
 #include "analysis/report.h"
@@ -15,6 +16,8 @@ namespace sipmon {
 
 class PeerCounters {
  public:
+  explicit PeerCounters(const PeerTable& table) : requests_(table.size() + 1), codes_(table.size() + 1) {}
+
   // The peer of a message (PeerTable::peer_of), through a small direct-mapped cache of addresses:
   // a capture sees few distinct addresses, and a prefix scan per message would not fit the
   // per-message budget with a long peers file.
@@ -36,7 +39,7 @@ class PeerCounters {
  private:
   struct CacheEntry {
     IpAddress address;
-    std::uint8_t peer = 0;
+    std::uint16_t peer = 0;
     bool valid = false;
   };
   static constexpr std::size_t kCacheSize = 1024;  // power of two
@@ -44,9 +47,9 @@ class PeerCounters {
   std::size_t cached_lookup(const PeerTable& table, const IpAddress& address);
   std::array<CacheEntry, kCacheSize> cache_{};
 
-  static constexpr std::size_t kSlots = PeerTable::kMaxPeers + 1;  // peers, then "other"
-  std::array<std::array<std::uint64_t, kKnownMethodCount + 1>, kSlots> requests_{};
-  std::array<std::array<std::uint64_t, 1000>, kSlots> codes_{};
+  // One slot per peer, then "other".
+  std::vector<std::array<std::uint64_t, kKnownMethodCount + 1>> requests_;
+  std::vector<std::array<std::uint64_t, 1000>> codes_;
 };
 
 }  // namespace sipmon

@@ -1,9 +1,6 @@
 #include "analysis/peer_table.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
-#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -16,15 +13,6 @@ bool valid_name(std::string_view name) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' ||
            c == '-';
   });
-}
-
-bool matches(const std::array<std::uint8_t, 16>& address, const std::array<std::uint8_t, 16>& prefix, unsigned length) {
-  const unsigned full = length / 8;
-  if (!std::equal(prefix.begin(), prefix.begin() + full, address.begin())) return false;
-  const unsigned rest = length % 8;
-  if (rest == 0) return true;
-  const auto mask = static_cast<std::uint8_t>(0xff << (8 - rest));
-  return (address[full] & mask) == prefix[full];
 }
 
 }  // namespace
@@ -48,45 +36,24 @@ Expected<PeerTable> PeerTable::parse(std::string_view text, std::string_view ori
       return make_error(ErrorKind::input, where + "peer '" + name + "' is named twice");
     }
     if (table.names_.size() == kMaxPeers) {
-      return make_error(ErrorKind::input, where + "more than " + std::to_string(kMaxPeers) + " peers");
+      return make_error(ErrorKind::input, where + "more than " + std::to_string(kMaxPeers) +
+                                              " peers: split the file over several sipmon instances (--hosts)");
     }
-    const auto peer = static_cast<std::uint8_t>(table.names_.size());
+    const auto peer = static_cast<std::uint16_t>(table.names_.size());
     table.names_.push_back(name);
     std::size_t cidrs = 0;
     for (std::string cidr; words >> cidr; ++cidrs) {
-      const auto slash = cidr.find('/');
-      const std::string address = cidr.substr(0, slash);
-      Prefix prefix;
-      prefix.peer = peer;
-      if (inet_pton(AF_INET, address.c_str(), prefix.bytes.data()) == 1) {
-        prefix.family = 4;
-      } else if (inet_pton(AF_INET6, address.c_str(), prefix.bytes.data()) == 1) {
-        prefix.family = 6;
-      } else {
-        return make_error(ErrorKind::input, where + "'" + cidr + "' is not an IPv4 or IPv6 address or prefix");
-      }
-      const unsigned max_length = prefix.family == 4 ? 32 : 128;
-      unsigned length = max_length;
-      if (slash != std::string::npos) {
-        const std::string_view digits = std::string_view(cidr).substr(slash + 1);
-        const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), length);
-        if (error != std::errc() || end != digits.data() + digits.size() || digits.empty() || length > max_length) {
-          return make_error(ErrorKind::input, where + "'" + cidr + "' has a bad prefix length");
-        }
-      }
-      prefix.length = static_cast<std::uint8_t>(length);
-      // Host bits are ignored (192.0.2.7/24 is 192.0.2.0/24), as most routers read it.
-      for (unsigned bit = length; bit < 128; ++bit)
-        prefix.bytes[bit / 8] &= static_cast<std::uint8_t>(~(0x80u >> (bit % 8)));
+      auto network = parse_ip_prefix(cidr);
+      if (!network) return make_error(ErrorKind::input, where + network.error().message);
       if (table.prefixes_.size() == kMaxPrefixes) {
         return make_error(ErrorKind::input, where + "more than " + std::to_string(kMaxPrefixes) + " prefixes");
       }
-      table.prefixes_.push_back(prefix);
+      table.prefixes_.push_back(Prefix{*network, peer});
     }
     if (cidrs == 0) return make_error(ErrorKind::input, where + "peer '" + name + "' has no address or prefix");
   }
   std::stable_sort(table.prefixes_.begin(), table.prefixes_.end(),
-                   [](const Prefix& a, const Prefix& b) { return a.length > b.length; });
+                   [](const Prefix& a, const Prefix& b) { return a.network.length > b.network.length; });
   return table;
 }
 
@@ -100,7 +67,7 @@ Expected<PeerTable> PeerTable::load(const std::string& path) {
 
 std::size_t PeerTable::lookup(const IpAddress& address) const {
   for (const Prefix& prefix : prefixes_) {
-    if (prefix.family == address.family && matches(address.bytes, prefix.bytes, prefix.length)) return prefix.peer;
+    if (prefix.network.contains(address)) return prefix.peer;
   }
   return other_index();
 }

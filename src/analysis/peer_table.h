@@ -1,7 +1,8 @@
 #pragma once
 // Names for the networks an operator cares about (trunks, carriers, SBCs), read from a --peers
 // file, so that traffic can be counted per peer. Bounded: at most kMaxPeers names and
-// kMaxPrefixes prefixes; every address outside them belongs to "other".
+// kMaxPrefixes prefixes (a longer file is refused with an error naming the line); every address
+// outside them belongs to "other".
 //
 // File format, one peer per line:   NAME CIDR [CIDR...]    e.g.  carrier_a 192.0.2.0/24 2001:db8::/32
 // '#' starts a comment. NAME: 1-32 of [A-Za-z0-9_.-], not "other". A bare address is a /32 (/128).
@@ -13,13 +14,16 @@
 
 #include "analysis/error.h"
 #include "analysis/ip_decoder.h"
+#include "analysis/ip_prefix.h"
 
 namespace sipmon {
 
 class PeerTable {
  public:
-  static constexpr std::size_t kMaxPeers = 32;
-  static constexpr std::size_t kMaxPrefixes = 256;
+  // An SBC with tens of carriers and their trunks; every per-peer table (peer_counters.h, the
+  // trackers' per-peer figures, Prometheus' peer label) is sized from the file, never from this.
+  static constexpr std::size_t kMaxPeers = 256;
+  static constexpr std::size_t kMaxPrefixes = 4096;
   static constexpr std::string_view kOtherName = "other";
 
   // origin names the file in error messages ("peers.txt:3: ...").
@@ -41,10 +45,8 @@ class PeerTable {
 
  private:
   struct Prefix {
-    std::array<std::uint8_t, 16> bytes{};  // masked to `length` bits
-    std::uint8_t family = 4;
-    std::uint8_t length = 0;
-    std::uint8_t peer = 0;
+    IpPrefix network;
+    std::uint16_t peer = 0;
   };
 
   std::vector<Prefix> prefixes_;  // longest first, so the first match is the longest

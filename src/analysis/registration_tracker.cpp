@@ -5,8 +5,8 @@
 
 namespace sipmon {
 
-RegistrationTracker::RegistrationTracker(std::size_t max_attempts, std::int64_t timer_f_ns)
-    : table_(max_attempts), timer_f_ns_(timer_f_ns) {}
+RegistrationTracker::RegistrationTracker(std::size_t max_attempts, std::int64_t timer_f_ns, std::size_t peers)
+    : table_(max_attempts), timer_f_ns_(timer_f_ns), tallies_(peers) {}
 
 void RegistrationTracker::set_deadline(Table::Index index, std::int64_t deadline) {
   // Every deadline is "event time + Timer F": the age list stays ordered by deadline.
@@ -14,30 +14,34 @@ void RegistrationTracker::set_deadline(Table::Index index, std::int64_t deadline
   table_.touch(index);
 }
 
-void RegistrationTracker::start(Table::Index index, std::uint32_t cseq, std::int64_t ts_ns) {
-  table_[index] = Attempt{ts_ns, deadline_after(ts_ns, timer_f_ns_), cseq, State::waiting};
-  ++tally_.attempts;
-  ++undecided_;
+void RegistrationTracker::start(Table::Index index, std::uint32_t cseq, std::int64_t ts_ns, PeerId peer) {
+  table_[index] = Attempt{ts_ns, deadline_after(ts_ns, timer_f_ns_), cseq, State::waiting, peer};
+  tallies_.add(peer, [](RegistrationTally& t) {
+    ++t.attempts;
+    ++t.open;
+  });
 }
 
-void RegistrationTracker::on_register(const SipMessage& request, std::int64_t ts_ns) {
+void RegistrationTracker::on_register(const SipMessage& request, std::int64_t ts_ns, PeerId peer) {
   const CallKey key = registration_key(request.call_id);
   Table::Index index = table_.find(key);
   if (index == Table::kNone) {
     index = table_.insert(key, [this](Table::Index victim) {
       if (table_[victim].state == State::decided) return;
-      ++tally_.evicted;
-      close(ClosedRegistration::evicted);
-      --undecided_;
+      tallies_.add(table_[victim].peer, [](RegistrationTally& t) {
+        ++t.evicted;
+        close(t, ClosedRegistration::evicted);
+        --t.open;
+      });
     });
-    start(index, request.cseq_number, ts_ns);
+    start(index, request.cseq_number, ts_ns, peer);
     return;
   }
   Attempt& attempt = table_[index];
   if (request.cseq_number <= attempt.cseq) return;  // retransmission or a second proxy leg
   if (attempt.state == State::decided) {
     table_.touch(index);
-    start(index, request.cseq_number, ts_ns);  // a refresh or a new try: a new attempt
+    start(index, request.cseq_number, ts_ns, peer);  // a refresh or a new try: a new attempt
     return;
   }
   // The retry after a challenge (or a new transaction before the first was answered): the same
@@ -59,16 +63,19 @@ void RegistrationTracker::on_register_response(const SipMessage& response, std::
     set_deadline(index, deadline_after(ts_ns, timer_f_ns_));
     return;
   }
-  if (status < 300) {
-    ++tally_.succeeded;
-    close(ClosedRegistration::succeeded);
-    tally_.rrd.observe(seconds_between(attempt.first_ts, ts_ns));  // challenge round-trip included
-  } else {
-    ++tally_.ineffective;
-    close(ClosedRegistration::failed);
-  }
+  const double rrd = seconds_between(attempt.first_ts, ts_ns);  // challenge round-trip included
+  tallies_.add(attempt.peer, [status, rrd](RegistrationTally& t) {
+    if (status < 300) {
+      ++t.succeeded;
+      close(t, ClosedRegistration::succeeded);
+      t.rrd.observe(rrd);
+    } else {
+      ++t.ineffective;
+      close(t, ClosedRegistration::failed);
+    }
+    --t.open;
+  });
   attempt.state = State::decided;
-  --undecided_;
   set_deadline(index, deadline_after(ts_ns, timer_f_ns_));  // kept one Timer F to recognize late copies
 }
 
@@ -78,10 +85,13 @@ void RegistrationTracker::advance(std::int64_t now_ns) {
     if (attempt.deadline >= now_ns) return;
     if (attempt.state != State::decided) {
       // No final response (timeout), or a challenge never answered: the 401/407 stands.
-      if (attempt.state == State::waiting) ++tally_.timeouts;
-      ++tally_.ineffective;
-      close(attempt.state == State::waiting ? ClosedRegistration::timed_out : ClosedRegistration::failed);
-      --undecided_;
+      const bool waiting = attempt.state == State::waiting;
+      tallies_.add(attempt.peer, [waiting](RegistrationTally& t) {
+        if (waiting) ++t.timeouts;
+        ++t.ineffective;
+        close(t, waiting ? ClosedRegistration::timed_out : ClosedRegistration::failed);
+        --t.open;
+      });
     }
     table_.erase(index);
   }

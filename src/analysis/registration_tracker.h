@@ -12,6 +12,7 @@
 
 #include "analysis/bounded_table.h"
 #include "analysis/delay_histogram.h"
+#include "analysis/peer_tallies.h"
 #include "analysis/report.h"
 #include "analysis/sip_message.h"
 
@@ -23,20 +24,25 @@ struct RegistrationTally {
   std::uint64_t ineffective = 0;
   std::uint64_t timeouts = 0;  // also in ineffective
   std::uint64_t evicted = 0;
+  std::uint64_t open = 0;                                           // undecided now (pending at the end of the input)
   std::array<std::uint64_t, kClosedRegistrationOutcomes> closed{};  // by ClosedRegistration
   DelayHistogram rrd;
 };
 
 class RegistrationTracker {
  public:
-  RegistrationTracker(std::size_t max_attempts, std::int64_t timer_f_ns);
+  // `peers`: the number of per-peer tallies (peers table and "other"), 0 without --peers.
+  RegistrationTracker(std::size_t max_attempts, std::int64_t timer_f_ns, std::size_t peers = 0);
 
-  void on_register(const SipMessage& request, std::int64_t ts_ns);
+  // `peer`: the REGISTER's peer (PeerTable::peer_of its addresses); the attempt keeps the one of
+  // its first REGISTER (an authenticated retry continues it, a refresh starts a new attempt).
+  void on_register(const SipMessage& request, std::int64_t ts_ns, PeerId peer = kNoPeer);
   void on_register_response(const SipMessage& response, std::int64_t ts_ns);
   void advance(std::int64_t now_ns);
 
-  const RegistrationTally& tally() const { return tally_; }
-  std::uint64_t pending() const { return undecided_; }
+  const RegistrationTally& tally() const { return tallies_.total(); }
+  const PeerTallies<RegistrationTally>& tallies() const { return tallies_; }
+  std::uint64_t pending() const { return tallies_.total().open; }
   std::size_t size() const { return table_.size(); }
   std::size_t capacity() const { return table_.capacity(); }
   std::size_t reserved_bytes() const { return table_.reserved_bytes(); }
@@ -48,17 +54,17 @@ class RegistrationTracker {
     std::int64_t deadline;
     std::uint32_t cseq;
     State state;
+    PeerId peer;
   };
   using Table = BoundedTable<Attempt>;
 
-  void start(Table::Index index, std::uint32_t cseq, std::int64_t ts_ns);
+  void start(Table::Index index, std::uint32_t cseq, std::int64_t ts_ns, PeerId peer);
   void set_deadline(Table::Index index, std::int64_t deadline);
-  void close(ClosedRegistration outcome) { ++tally_.closed[static_cast<std::size_t>(outcome)]; }
+  static void close(RegistrationTally& t, ClosedRegistration outcome) { ++t.closed[static_cast<std::size_t>(outcome)]; }
 
   Table table_;
   std::int64_t timer_f_ns_;
-  RegistrationTally tally_;
-  std::uint64_t undecided_ = 0;
+  PeerTallies<RegistrationTally> tallies_;
 };
 
 }  // namespace sipmon

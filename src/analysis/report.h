@@ -174,11 +174,16 @@ struct RetransmissionCounts {
   std::uint64_t responses = 0;
 };
 
-// One peer's wire counts (--peers), retransmissions included: requests by method (extension
-// methods together under Method::other) and responses by status code.
+// One peer's figures (--peers). Wire counts, retransmissions included: requests by method
+// (extension methods together under Method::other) and responses by status code, each message to
+// the peer of its own addresses. The rfc6076 and dialogs sections are the top level's, over the
+// attempts (and dialogs) of this peer only: an attempt's peer is decided by its first INVITE or
+// REGISTER (docs/metrics.md, "Per peer"); summed over the peers they are the top level's counts.
 struct PeerCounts {
   std::array<std::uint64_t, kKnownMethodCount + 1> requests{};  // by Method
   StatusCounts responses;
+  std::optional<Rfc6076Report> rfc6076;
+  std::optional<DialogCounts> dialogs;
 
   std::uint64_t request_count(Method method) const { return requests[static_cast<std::size_t>(method)]; }
 };

@@ -22,18 +22,19 @@ bool is_challenge(std::uint16_t status) { return status == 401 || status == 407;
 }  // namespace
 
 SessionTracker::SessionTracker(std::size_t max_attempts, Timers timers, EarlyDialogEnder* ender,
-                               AttemptObserver* observer)
+                               AttemptObserver* observer, std::size_t peers)
     : table_(max_attempts),
       timers_{timers.timer_b_ns, std::max(timers.timer_c_ns, timers.timer_b_ns)},
       ender_(ender),
-      observer_(observer) {}
+      observer_(observer),
+      tallies_(peers) {}
 
 void SessionTracker::arm(Table::Index index, List list, std::int64_t deadline) {
   table_[index].deadline = deadline;
   lists_.push_back(list, index);
 }
 
-void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts_ns) {
+void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts_ns, PeerId peer) {
   const CallKey key = attempt_key(invite.call_id, invite.from_tag);
   Table::Index index = table_.find(key);
   if (index != Table::kNone) {
@@ -58,9 +59,11 @@ void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts
       Attempt& old = table_[victim];
       lists_.remove(victim);
       if (old.state == State::decided) return;  // only a duplicate filter: nothing is lost
-      ++tally_.evicted;
-      ++tally_.closed[ClosedOutcome::evicted];
-      --undecided_;
+      tallies_.add(old.peer, [](SessionTally& t) {
+        ++t.evicted;
+        ++t.closed[ClosedOutcome::evicted];
+        --t.open;
+      });
       end_early_dialogs(old);
       if (observer_ != nullptr) observer_->attempt_evicted(table_.key(victim));
     });
@@ -72,10 +75,13 @@ void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts
   attempt.invite_ts = ts_ns;
   attempt.cseq = invite.cseq_number;
   attempt.state = State::calling;
+  attempt.peer = peer;
   if (const auto se = session_interval(invite)) attempt.proposed_session_expires = *se;
   arm(index, after_b, deadline_after(ts_ns, timers_.timer_b_ns));
-  ++tally_.attempts;
-  ++undecided_;
+  tallies_.add(peer, [](SessionTally& t) {
+    ++t.attempts;
+    ++t.open;
+  });
   if (observer_ != nullptr) observer_->attempt_opened(table_.key(index), invite, ts_ns);
 }
 
@@ -85,6 +91,7 @@ SessionTracker::ResponseResult SessionTracker::on_invite_response(const SipMessa
   if (index == Table::kNone) return result;  // an INVITE never seen (or a re-INVITE): no attempt
   Attempt& attempt = table_[index];
   result.attempt = index;
+  result.peer = attempt.peer;
   result.proposed_session_expires = attempt.proposed_session_expires;
   // Only the latest transaction of an undecided attempt counts; anything else repeats a response
   // already used (retransmission, second proxy leg, a later fork branch) or answers a superseded
@@ -130,36 +137,45 @@ std::int64_t SessionTracker::decide(Table::Index index, std::uint16_t status, st
   const double since_invite = seconds_between(attempt.first_ts, ts_ns);
   std::int64_t srd_ns = -1;
   if (status < 300) {
-    ++tally_.established;
-    ++tally_.effective;
     // RFC 6076 §4.3.1: up to the first provisional that tells the caller something (not 100),
     // or to the 2xx when none came first.
     const std::int64_t answer_ts = attempt.has_provisional ? attempt.provisional_ts : ts_ns;
-    tally_.srd.observe(seconds_between(attempt.first_ts, answer_ts));
+    const double srd = seconds_between(attempt.first_ts, answer_ts);
+    tallies_.add(attempt.peer, [srd](SessionTally& t) {
+      ++t.established;
+      ++t.effective;
+      t.srd.observe(srd);
+    });
     srd_ns = answer_ts - attempt.first_ts;
   } else if (status < 400) {
-    ++tally_.redirected;
-    ++tally_.closed[ClosedOutcome::redirected];
+    tallies_.add(attempt.peer, [](SessionTally& t) {
+      ++t.redirected;
+      ++t.closed[ClosedOutcome::redirected];
+    });
   } else if (status == 487) {
-    ++tally_.cancelled;  // the caller's CANCEL: its delay measures the caller's patience, not setup
-    ++tally_.closed[ClosedOutcome::cancelled];
+    // The caller's CANCEL: its delay measures the caller's patience, not setup.
+    tallies_.add(attempt.peer, [](SessionTally& t) {
+      ++t.cancelled;
+      ++t.closed[ClosedOutcome::cancelled];
+    });
   } else {
-    if (is_ineffective(status)) {
-      ++tally_.ineffective;
-      ++tally_.closed[ClosedOutcome::ineffective];
-    } else {
-      ++tally_.failed;
-      if (is_effective_failure(status)) ++tally_.effective;
-      ++tally_.closed[is_effective_failure(status) ? ClosedOutcome::failed_effective : ClosedOutcome::failed];
-    }
-    if (status != 402) {  // §4.3.2 leaves out 401/402/407
-      tally_.srd_failed.observe(since_invite);
-      srd_ns = ts_ns - attempt.first_ts;
-    }
+    const bool measured = status != 402;  // §4.3.2 leaves out 401/402/407
+    tallies_.add(attempt.peer, [status, measured, since_invite](SessionTally& t) {
+      if (is_ineffective(status)) {
+        ++t.ineffective;
+        ++t.closed[ClosedOutcome::ineffective];
+      } else {
+        ++t.failed;
+        if (is_effective_failure(status)) ++t.effective;
+        ++t.closed[is_effective_failure(status) ? ClosedOutcome::failed_effective : ClosedOutcome::failed];
+      }
+      if (measured) t.srd_failed.observe(since_invite);
+    });
+    if (measured) srd_ns = ts_ns - attempt.first_ts;
   }
   attempt.state = State::decided;
   attempt.early_count = 0;
-  --undecided_;
+  tallies_.add(attempt.peer, [](SessionTally& t) { --t.open; });
   // Kept for one more Timer B so that late copies of the final response are recognized.
   arm(index, after_b, deadline_after(ts_ns, timers_.timer_b_ns));
   return srd_ns;
@@ -185,15 +201,21 @@ void SessionTracker::end_early_dialogs(Attempt& attempt) {
 void SessionTracker::time_out(Table::Index index) {
   Attempt& attempt = table_[index];
   if (attempt.state == State::calling || attempt.state == State::proceeding) {
-    ++tally_.timeouts;  // Timer B or C: as the 408 the caller's side would generate, ineffective
-    ++tally_.ineffective;
-    ++tally_.closed[ClosedOutcome::timed_out];
+    // Timer B or C: as the 408 the caller's side would generate, ineffective.
+    tallies_.add(attempt.peer, [](SessionTally& t) {
+      ++t.timeouts;
+      ++t.ineffective;
+      ++t.closed[ClosedOutcome::timed_out];
+    });
   } else if (attempt.state == State::challenged) {
-    ++tally_.failed;  // the 401/407 stands as the final answer
-    ++tally_.closed[ClosedOutcome::failed];
+    // The 401/407 stands as the final answer.
+    tallies_.add(attempt.peer, [](SessionTally& t) {
+      ++t.failed;
+      ++t.closed[ClosedOutcome::failed];
+    });
   }
   if (attempt.state != State::decided) {
-    --undecided_;
+    tallies_.add(attempt.peer, [](SessionTally& t) { --t.open; });
     end_early_dialogs(attempt);
     if (observer_ != nullptr) observer_->attempt_timed_out(table_.key(index), attempt.state == State::challenged);
   }

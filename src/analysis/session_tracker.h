@@ -22,6 +22,7 @@
 #include "analysis/bounded_table.h"
 #include "analysis/delay_histogram.h"
 #include "analysis/dialog_ref.h"
+#include "analysis/peer_tallies.h"
 #include "analysis/report.h"
 #include "analysis/sip_message.h"
 #include "analysis/timer_lists.h"
@@ -38,6 +39,7 @@ struct SessionTally {
   std::uint64_t failed = 0;
   std::uint64_t timeouts = 0;  // also in ineffective
   std::uint64_t evicted = 0;   // undecided attempts dropped because the table was full
+  std::uint64_t open = 0;      // undecided now (pending at the end of the input)
   // Closed when decided, every outcome but established (the dialog tracker closes those when
   // their dialog ends).
   ClosedAttempts closed;
@@ -63,15 +65,18 @@ class SessionTracker {
     std::int64_t timer_b_ns;  // Calling state; also how long a decided attempt or a challenge waits
     std::int64_t timer_c_ns;  // Proceeding state; never below timer_b_ns
   };
-  // `observer` (optional, not owned): told of each attempt's life, for call records.
+  // `observer` (optional, not owned): told of each attempt's life, for call records. `peers`: the
+  // number of per-peer tallies (peers table and "other"), 0 without --peers (peer_tallies.h).
   SessionTracker(std::size_t max_attempts, Timers timers, EarlyDialogEnder* ender = nullptr,
-                 AttemptObserver* observer = nullptr);
+                 AttemptObserver* observer = nullptr, std::size_t peers = 0);
 
-  // An INVITE without a To-tag (the caller filters re-INVITEs out).
-  void on_initial_invite(const SipMessage& invite, std::int64_t ts_ns);
+  // An INVITE without a To-tag (the caller filters re-INVITEs out). `peer`: the peer of this
+  // INVITE (PeerTable::peer_of its addresses); only the attempt's first INVITE sets it.
+  void on_initial_invite(const SipMessage& invite, std::int64_t ts_ns, PeerId peer = kNoPeer);
 
   struct ResponseResult {
     AttemptId attempt = kNoAttempt;                           // the attempt the response belongs to, if any
+    PeerId peer = kNoPeer;                                    // ... and its peer
     bool decided = false;                                     // this response decided the attempt's outcome
     bool established = false;                                 // ... as established (first 2xx)
     std::uint32_t proposed_session_expires = 0;               // from the INVITE, 0 when it had none
@@ -85,8 +90,9 @@ class SessionTracker {
   // Times out attempts whose deadline has passed and forgets decided ones after their linger.
   void advance(std::int64_t now_ns);
 
-  const SessionTally& tally() const { return tally_; }
-  std::uint64_t pending() const { return undecided_; }
+  const SessionTally& tally() const { return tallies_.total(); }
+  const PeerTallies<SessionTally>& tallies() const { return tallies_; }
+  std::uint64_t pending() const { return tallies_.total().open; }
   std::size_t size() const { return table_.size(); }
   std::size_t capacity() const { return table_.capacity(); }
   std::size_t reserved_bytes() const { return table_.reserved_bytes(); }
@@ -107,6 +113,7 @@ class SessionTracker {
     State state;
     bool has_provisional;
     std::uint8_t early_count;
+    PeerId peer;  // decided by the first INVITE, for the attempt's whole life
     std::array<DialogRef, kMaxEarlyDialogs> early;
   };
   using Table = BoundedTable<Attempt>;
@@ -131,8 +138,7 @@ class SessionTracker {
   Timers timers_;
   EarlyDialogEnder* ender_;
   AttemptObserver* observer_;
-  SessionTally tally_;
-  std::uint64_t undecided_ = 0;
+  PeerTallies<SessionTally> tallies_;
 };
 
 }  // namespace sipmon

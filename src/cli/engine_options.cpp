@@ -82,6 +82,16 @@ void add_engine_table_options(CLI::App& command, EngineTableOptions& options) {
                    "port (docs/live.md, \"Probe deployments\")")
       ->check(CLI::Range(1, 65535))
       ->capture_default_str();
+  command
+      .add_option("--hosts", options.hosts,
+                  "Only SIP to or from these networks, comma-separated IPv4/IPv6 addresses or prefixes "
+                  "(192.0.2.0/24,2001:db8::/32); the rest is counted as host_filtered (docs/report.md)")
+      ->check(CLI::Validator(
+          [](std::string& list) {
+            auto filter = HostFilter::parse(list);
+            return filter ? std::string() : filter.error().message;
+          },
+          "CIDR,...", "hosts"));
   // Timer C is the longer one (RFC 3261: > 3 min against 32 s): an INVITE that got a provisional
   // response must be able to outlive one that got nothing.
   command.parse_complete_callback([&options] {
@@ -102,6 +112,8 @@ void apply_engine_table_options(const EngineTableOptions& options, EngineConfig&
   config.calls.timer_c_ns = std::llround(options.invite_timeout_s * 1e9);
   config.calls.timer_f_ns = std::llround(options.timer_f_s * 1e9);
   config.decoder.vxlan_port = options.vxlan_port;
+  // Validated when parsed: the list is known good here.
+  if (!options.hosts.empty()) config.hosts = HostFilter::parse(options.hosts).value();
 }
 
 }  // namespace sipmon

@@ -4,9 +4,11 @@
 // counts what that deployment would count:
 //   --max-dialogs N  --max-session-attempts N  --max-registrations N  --max-transactions N
 //   --session-expires-default SECONDS  --timer-b SECONDS  --invite-timeout SECONDS  --timer-f SECONDS
+//   --hosts CIDR,...
 // Defaults are those of CallTrackerConfig and TransactionTableConfig; out-of-range values are
 // usage errors (CLI11 validators, so exit code 2 before anything runs).
 #include <cstdint>
+#include <string>
 
 #include <CLI/CLI.hpp>
 
@@ -38,6 +40,8 @@ struct EngineTableOptions {
   double timer_f_s = static_cast<double>(CallTrackerConfig{}.timer_f_ns) * 1e-9;
   // Decoding: the UDP port followed into VXLAN (live passes it to the kernel filter too).
   std::uint16_t vxlan_port = DecoderLimits{}.vxlan_port;
+  // --hosts: only SIP to or from these networks (host_filter.h); empty: every address.
+  std::string hosts;
 
   // Whether every option is at its default (`check --report` refuses the others: nothing is replayed).
   bool operator==(const EngineTableOptions&) const = default;

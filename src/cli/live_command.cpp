@@ -261,7 +261,8 @@ int run_live(const LiveOptions& options) {
 
   // Live, timeouts and session expiry run on the wall clock, which the session passes to the
   // engine (docs/metrics.md, "Time").
-  EngineConfig config{.ports = options.ports, .wall_clock = true, .peers = *peers, .observer = hep.sender.get()};
+  EngineConfig config{
+      .ports = options.ports, .wall_clock = true, .peers = *peers, .hosts = {}, .observer = hep.sender.get()};
   apply_engine_table_options(options.tables, config);
   // With --calls, the failure analysis reads the records on their way to the file and feeds
   // sipmon_session_failures_total and the User-Agent families (docs/calls.md).

@@ -63,7 +63,7 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   if (!source) return tl::unexpected(source.error());
   for (const std::string& warning : source->warnings()) warnings << "sipmon: warning: " << warning << "\n";
 
-  EngineConfig config{.ports = options.ports, .peers = options.peers, .observer = options.observer};
+  EngineConfig config{.ports = options.ports, .peers = options.peers, .hosts = {}, .observer = options.observer};
   apply_engine_table_options(options.tables, config);
   config.call_records = options.call_records;
   config.recorder = options.recorder;

@@ -189,6 +189,29 @@ Json rfc6076_to_json(const Rfc6076Report& r) {
   };
 }
 
+Json dialogs_to_json(const DialogCounts& d) {
+  return Json{{"established", d.established},
+              {"terminated", d.terminated},
+              {"active", d.active},
+              {"expired", d.expired},
+              {"evicted", d.evicted},
+              {"early", d.early},
+              {"terminated_bye_2xx", d.terminated_bye_2xx},
+              {"terminated_bye_error", d.terminated_bye_error},
+              {"terminated_bye_unanswered", d.terminated_bye_unanswered},
+              {"terminated_error_response", d.terminated_error_response}};
+}
+
+// peers.NAME: the wire counts, then the same rfc6076 and dialogs objects as the top level's
+// (rendered by the same functions), over this peer's attempts.
+Json peer_to_json(const PeerCounts& peer) {
+  Json json{{"requests", counts(peer_requests_by_name(peer))},
+            {"responses", counts(status_counts_by_name(peer.responses))}};
+  if (peer.rfc6076) json["rfc6076"] = rfc6076_to_json(*peer.rfc6076);
+  if (peer.dialogs) json["dialogs"] = dialogs_to_json(*peer.dialogs);
+  return json;
+}
+
 }  // namespace
 
 Json report_to_json(const Report& report) {
@@ -210,26 +233,12 @@ Json report_to_json(const Report& report) {
                           {"timer_f_s", rounded(t->timer_f_s)}};
   }
   if (report.rfc6076) json["rfc6076"] = rfc6076_to_json(*report.rfc6076);
-  if (const auto& d = report.dialogs) {
-    json["dialogs"] = Json{{"established", d->established},
-                           {"terminated", d->terminated},
-                           {"active", d->active},
-                           {"expired", d->expired},
-                           {"evicted", d->evicted},
-                           {"early", d->early},
-                           {"terminated_bye_2xx", d->terminated_bye_2xx},
-                           {"terminated_bye_error", d->terminated_bye_error},
-                           {"terminated_bye_unanswered", d->terminated_bye_unanswered},
-                           {"terminated_error_response", d->terminated_error_response}};
-  }
+  if (report.dialogs) json["dialogs"] = dialogs_to_json(*report.dialogs);
   json["table_evictions"] = counts(table_evictions_by_name(report.table_evictions));
   if (report.media) json["media"] = media_to_json(*report.media);
   if (!report.peers.empty()) {
     Json peers = Json::object();
-    for (const auto& [name, peer] : report.peers) {
-      peers[name] = Json{{"requests", counts(peer_requests_by_name(peer))},
-                         {"responses", counts(status_counts_by_name(peer.responses))}};
-    }
+    for (const auto& [name, peer] : report.peers) peers[name] = peer_to_json(peer);
     json["peers"] = peers;
   }
   return json;

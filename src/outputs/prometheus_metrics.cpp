@@ -15,6 +15,7 @@
 #include <prometheus/text_serializer.h>
 
 #include "analysis/anomaly.h"
+#include "analysis/peer_table.h"
 #include "analysis/sip_method.h"
 #include "capture_event.h"  // the kernel filter's counter list (plain C)
 #include "outputs/prometheus_hep.h"
@@ -33,9 +34,9 @@ constexpr int kFirstCode = 100;
 constexpr int kLastCode = 699;
 constexpr std::size_t kCodeSlots = kLastCode - kFirstCode + 2;  // 100..699, then "other"
 constexpr std::size_t kMethodSlots = kKnownMethodCount + 1;     // known methods, then "other"
-// Peer names come from the --peers file (PeerTable allows 32 and "other"); the bound guards the
+// Peer names come from the --peers file (PeerTable's bound and "other"); the bound guards the
 // registry against any other source of names.
-constexpr std::size_t kMaxPeerLabels = 64;
+constexpr std::size_t kMaxPeerLabels = PeerTable::kMaxPeers + 1;
 
 constexpr std::array<std::string_view, 3> kCaptureDropReasons = {"ring_buffer_full", "truncated", "socket_drops"};
 
@@ -104,7 +105,17 @@ Family<Histogram>& histogram_family(prometheus::Registry& registry, const std::s
   return prometheus::BuildHistogram().Name(name).Help(help).Register(registry);
 }
 
-// RFC 6076 families: registered together the first time a report carries the section.
+// The labels of one series: the family's own (`outcome`...) after those of its owner (`peer`).
+prometheus::Labels with(const prometheus::Labels& base, std::initializer_list<prometheus::Labels::value_type> own) {
+  prometheus::Labels labels = base;
+  labels.insert(own.begin(), own.end());
+  return labels;
+}
+
+// RFC 6076 families: registered together the first time a report carries the section. Without
+// --peers their series have no peer label; with it, one Rfc6076Metrics per peer adds its series,
+// each labelled peer="NAME" ("other" for unlisted addresses), to the same families: the peers
+// partition the attempts, so sum() over peer is the whole (docs/prometheus.md, "Per peer").
 struct Rfc6076Metrics {
   CounterSlot attempts, established, redirected, effective, ineffective, completed, cancelled, failed, timeouts;
   CounterSlot registration_attempts, registrations_succeeded, registrations_ineffective, registration_timeouts;
@@ -119,9 +130,9 @@ struct Rfc6076Metrics {
   std::array<CounterSlot, kClosedOutcomes> closed;
   std::array<CounterSlot, kClosedRegistrationOutcomes> registrations_closed;
 
-  explicit Rfc6076Metrics(prometheus::Registry& r) {
-    auto counter = [&r](const char* name, const char* help) {
-      return CounterSlot{&counter_family(r, name, help).Add({}), 0};
+  Rfc6076Metrics(prometheus::Registry& r, const prometheus::Labels& peer) {
+    auto counter = [&r, &peer](const char* name, const char* help) {
+      return CounterSlot{&counter_family(r, name, help).Add(peer), 0};
     };
     attempts = counter("sipmon_session_attempts_total",
                        "Session attempts: initial INVITEs, retransmissions and authenticated retries not counted again "
@@ -147,13 +158,14 @@ struct Rfc6076Metrics {
                        "timeouts at the answer, established attempts when their dialog ends (completed: by a BYE "
                        "answered 2xx). The denominator of the shipped recording rules.");
     for (std::size_t i = 0; i < kClosedOutcomes; ++i)
-      closed[i].counter = &closed_family.Add({{"outcome", closed_outcome_name(static_cast<ClosedOutcome>(i))}});
+      closed[i].counter =
+          &closed_family.Add(with(peer, {{"outcome", closed_outcome_name(static_cast<ClosedOutcome>(i))}}));
     auto& registrations_closed_family =
         counter_family(r, "sipmon_registration_attempts_closed_total",
                        "Registration attempts counted once when decided (or evicted), by outcome.");
     for (std::size_t i = 0; i < kClosedRegistrationOutcomes; ++i)
-      registrations_closed[i].counter =
-          &registrations_closed_family.Add({{"outcome", closed_registration_name(static_cast<ClosedRegistration>(i))}});
+      registrations_closed[i].counter = &registrations_closed_family.Add(
+          with(peer, {{"outcome", closed_registration_name(static_cast<ClosedRegistration>(i))}}));
     registration_attempts =
         counter("sipmon_registration_attempts_total",
                 "Registration attempts: initial REGISTERs, authenticated retries not counted again.");
@@ -167,24 +179,24 @@ struct Rfc6076Metrics {
                                   "BYEs with no final response within Timer F (left out of the disconnect delay).");
     sessions_pending = &gauge_family(r, "sipmon_session_attempts_pending",
                                      "Session attempts with no final response yet, still inside Timer B or C.")
-                            .Add({});
+                            .Add(peer);
     registrations_pending = &gauge_family(r, "sipmon_registration_attempts_pending",
                                           "Registration attempts with no final response yet, younger than Timer F.")
-                                 .Add({});
+                                 .Add(peer);
     auto& srd = histogram_family(r, "sipmon_session_request_delay_seconds",
                                  "RFC 6076 SRD: first INVITE to the first non-100 provisional or 2xx (success), or to "
                                  "the failure final response (failure).");
-    srd_success.histogram = &srd.Add({{"outcome", "success"}}, delay_bounds());
-    srd_failure.histogram = &srd.Add({{"outcome", "failure"}}, delay_bounds());
+    srd_success.histogram = &srd.Add(with(peer, {{"outcome", "success"}}), delay_bounds());
+    srd_failure.histogram = &srd.Add(with(peer, {{"outcome", "failure"}}), delay_bounds());
     sdd.histogram =
         &histogram_family(r, "sipmon_session_disconnect_delay_seconds", "RFC 6076 SDD: BYE to its final response.")
-             .Add({}, delay_bounds());
+             .Add(peer, delay_bounds());
     sdt.histogram =
         &histogram_family(r, "sipmon_session_duration_seconds", "RFC 6076 SDT: 2xx to the INVITE until the BYE.")
-             .Add({}, delay_bounds());
+             .Add(peer, delay_bounds());
     rrd.histogram = &histogram_family(r, "sipmon_registration_request_delay_seconds",
                                       "RFC 6076 RRD: first REGISTER to its 2xx, authentication round-trip included.")
-                         .Add({}, delay_bounds());
+                         .Add(peer, delay_bounds());
   }
 
   void set(const Rfc6076Report& report) {
@@ -287,11 +299,12 @@ struct DialogMetrics {
   // By how they ended: the four ways of DialogCounts, summing to the terminated count.
   CounterSlot terminated_bye_2xx, terminated_bye_error, terminated_bye_unanswered, terminated_error_response;
 
-  explicit DialogMetrics(prometheus::Registry& r) {
-    auto counter = [&r](const char* name, const char* help) {
-      return CounterSlot{&counter_family(r, name, help).Add({}), 0};
+  // `peer`: as Rfc6076Metrics' (a dialog belongs to the peer of the attempt that established it).
+  DialogMetrics(prometheus::Registry& r, const prometheus::Labels& peer) {
+    auto counter = [&r, &peer](const char* name, const char* help) {
+      return CounterSlot{&counter_family(r, name, help).Add(peer), 0};
     };
-    active = &gauge_family(r, "sipmon_dialogs_active", "Dialogs established and not yet ended.").Add({});
+    active = &gauge_family(r, "sipmon_dialogs_active", "Dialogs established and not yet ended.").Add(peer);
     established = counter("sipmon_dialogs_established_total", "Dialogs confirmed by a 2xx to their INVITE.");
     expired = counter("sipmon_dialogs_expired_total",
                       "Confirmed dialogs ended by expiry: no refresh within the session interval.");
@@ -305,10 +318,10 @@ struct DialogMetrics {
                        "Confirmed dialogs ended by a BYE or an error response, by reason: BYE answered "
                        "2xx, BYE answered >= 300, BYE unanswered within Timer F, 481/408 to an in-dialog "
                        "request.");
-    terminated_bye_2xx.counter = &terminated.Add({{"reason", "bye_2xx"}});
-    terminated_bye_error.counter = &terminated.Add({{"reason", "bye_error"}});
-    terminated_bye_unanswered.counter = &terminated.Add({{"reason", "bye_unanswered"}});
-    terminated_error_response.counter = &terminated.Add({{"reason", "error_response"}});
+    terminated_bye_2xx.counter = &terminated.Add(with(peer, {{"reason", "bye_2xx"}}));
+    terminated_bye_error.counter = &terminated.Add(with(peer, {{"reason", "bye_error"}}));
+    terminated_bye_unanswered.counter = &terminated.Add(with(peer, {{"reason", "bye_unanswered"}}));
+    terminated_error_response.counter = &terminated.Add(with(peer, {{"reason", "error_response"}}));
   }
 
   void set(const DialogCounts& d) {
@@ -373,6 +386,9 @@ struct PrometheusMetrics::State {
   std::optional<std::array<CounterSlot, 2>> retransmissions;  // request, response
   std::optional<Rfc6076Metrics> rfc6076;
   std::optional<DialogMetrics> dialogs;
+  // --peers: the same families, one set of series per peer label (bounded by kMaxPeerLabels).
+  std::map<std::string, Rfc6076Metrics, std::less<>> rfc6076_by_peer;
+  std::map<std::string, DialogMetrics, std::less<>> dialogs_by_peer;
   Family<Counter>* capture_drops_family = nullptr;
   std::map<std::string, CounterSlot, std::less<>> capture_drops;
   Family<Counter>* encapsulations_family = nullptr;
@@ -435,6 +451,7 @@ struct PrometheusMetrics::State {
 
   void update(const Report& report);
   void update_peers(const std::map<std::string, PeerCounts>& peers);
+  void update_call_peers(const std::map<std::string, PeerCounts>& peers);
   void update_compat(const Report& report, const std::array<std::uint64_t, kMethodSlots>& requests_by_slot,
                      const std::array<std::uint64_t, kCodeSlots>& codes);
 };
@@ -493,14 +510,21 @@ void PrometheusMetrics::State::update(const Report& report) {
     (*retransmissions)[1].set(report.retransmissions->responses);
   }
 
-  if (report.rfc6076) {
-    if (!rfc6076) rfc6076.emplace(*registry);
-    rfc6076->set(*report.rfc6076);
-  }
-
-  if (report.dialogs) {
-    if (!dialogs) dialogs.emplace(*registry);
-    dialogs->set(*report.dialogs);
+  // With --peers every peer carries its own rfc6076 and dialogs sections, and the families are
+  // labelled by peer instead: the unlabelled series would repeat their sum.
+  const bool per_peer = std::any_of(report.peers.begin(), report.peers.end(),
+                                    [](const auto& entry) { return entry.second.rfc6076.has_value(); });
+  if (per_peer) {
+    update_call_peers(report.peers);
+  } else {
+    if (report.rfc6076) {
+      if (!rfc6076) rfc6076.emplace(*registry, prometheus::Labels{});
+      rfc6076->set(*report.rfc6076);
+    }
+    if (report.dialogs) {
+      if (!dialogs) dialogs.emplace(*registry, prometheus::Labels{});
+      dialogs->set(*report.dialogs);
+    }
   }
 
   if (report.media) {
@@ -550,6 +574,38 @@ void PrometheusMetrics::State::update_peers(const std::map<std::string, PeerCoun
         slots[c].counter = &peer_responses_family->Add({{"peer", std::string(label)}, {"code", code_slot_label(c)}});
       }
       slots[c].set(counts[c]);
+    }
+  }
+}
+
+// Whether a peer has anything to show yet: a listed peer's series appear with its first attempt,
+// registration or dialog, so that a long peers file adds no all-zero series for peers that never
+// talk; "other" is there from the first report, so that the families are (as without --peers).
+static bool has_call_activity(const PeerCounts& counts) {
+  const bool calls =
+      counts.rfc6076 && (counts.rfc6076->sessions.attempts > 0 || counts.rfc6076->registrations.attempts > 0 ||
+                         counts.rfc6076->sdd.count() > 0 || counts.rfc6076->sdd_timeouts > 0);
+  const bool dialogs = counts.dialogs && (counts.dialogs->established > 0 || counts.dialogs->early > 0);
+  return calls || dialogs;
+}
+
+void PrometheusMetrics::State::update_call_peers(const std::map<std::string, PeerCounts>& peers) {
+  for (const auto& [name, counts] : peers) {
+    // The peers file bounds the names; past kMaxPeerLabels (a bug) they are left out rather
+    // than let the registry grow.
+    if (!rfc6076_by_peer.contains(name) && rfc6076_by_peer.size() == kMaxPeerLabels) continue;
+    const bool known = rfc6076_by_peer.contains(name) || dialogs_by_peer.contains(name);
+    if (!known && name != PeerTable::kOtherName && !has_call_activity(counts)) continue;
+    const prometheus::Labels label{{"peer", name}};
+    if (counts.rfc6076) {
+      auto it = rfc6076_by_peer.find(name);
+      if (it == rfc6076_by_peer.end()) it = rfc6076_by_peer.try_emplace(name, *registry, label).first;
+      it->second.set(*counts.rfc6076);
+    }
+    if (counts.dialogs) {
+      auto it = dialogs_by_peer.find(name);
+      if (it == dialogs_by_peer.end()) it = dialogs_by_peer.try_emplace(name, *registry, label).first;
+      it->second.set(*counts.dialogs);
     }
   }
 }

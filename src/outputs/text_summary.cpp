@@ -145,6 +145,23 @@ void rfc6076_lines(std::string& out, const Report& report, std::optional<double>
   lines(out, "delays", delays);
 }
 
+// --peers: one line per peer, the figures operators compare trunks by, with the same formulas as
+// the ratios line: "carrier_a: 120 attempts, SER 95.0%, SEER 97.5%, ISA 2.5%, SRD p90 1.234 s".
+std::vector<std::string> peer_lines(const Report& report) {
+  std::vector<std::string> out;
+  for (const auto& [name, peer] : report.peers) {
+    if (!peer.rfc6076) continue;
+    const SessionCounts& s = peer.rfc6076->sessions;
+    const std::uint64_t not_redirected = s.attempts - std::min(s.redirected, s.attempts);
+    const DelayHistogram& srd = peer.rfc6076->srd;
+    out.push_back(name + ": " + std::to_string(s.attempts) + " attempts, SER " +
+                  percent(s.established, not_redirected) + ", SEER " + percent(s.effective, not_redirected) + ", ISA " +
+                  percent(s.ineffective, s.attempts) + ", SRD p90 " +
+                  (srd.count() ? format_delay(srd.quantile(0.90)) : std::string("-")));
+  }
+  return out;
+}
+
 // "12.345 s", and from a minute on also as hours:minutes:seconds, "5400.000 s (1:30:00)".
 std::string format_duration(double seconds) {
   char buffer[64];
@@ -212,6 +229,7 @@ std::string render_text_summary(const Report& report) {
              std::to_string(c.duplicate_messages) + " duplicate captures)");
   }
   if (report.rfc6076) rfc6076_lines(out, report, duration_s);
+  if (!report.peers.empty() && report.rfc6076) lines(out, "peers", peer_lines(report));
   if (const auto& d = report.dialogs) {
     line(out, "dialogs",
          std::to_string(d->active) + " active, " + std::to_string(d->evicted) + " evicted (" +

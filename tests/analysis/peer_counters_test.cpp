@@ -7,7 +7,7 @@ using namespace sipmon;
 TEST_CASE("the peer cache answers as the table does, collisions included", "[peers]") {
   const auto table = PeerTable::parse("a 10.0.0.0/24\nb 10.0.1.0/24 2001:db8::/64\nc 10.0.0.128/25\n", "t");
   REQUIRE(table);
-  PeerCounters counters;
+  PeerCounters counters(*table);
   // More addresses than cache slots, twice over: the second pass mixes hits and evictions.
   for (int pass = 0; pass < 2; ++pass) {
     for (unsigned i = 0; i < 3000; ++i) {
@@ -31,7 +31,7 @@ TEST_CASE("the peer cache answers as the table does, collisions included", "[pee
 TEST_CASE("per-peer counts go to their peer and to other", "[peers]") {
   const auto table = PeerTable::parse("a 10.0.0.0/24\n", "t");
   REQUIRE(table);
-  PeerCounters counters;
+  PeerCounters counters(*table);
   counters.count_request(0, Method::invite);
   counters.count_request(table->other_index(), Method::other);
   counters.count_response(0, 200);

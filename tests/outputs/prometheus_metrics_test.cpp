@@ -250,6 +250,37 @@ TEST_CASE("per-peer families appear with --peers, bounded like the others", "[pr
   CHECK(sample(text, R"(sipmon_peer_sip_responses_total{code="other",peer="carrier_a"})") == 1);
 }
 
+TEST_CASE("with per-peer RFC 6076 figures the session families carry a peer label", "[prometheus][peers]") {
+  PrometheusMetrics metrics;
+  Report report;
+  report.rfc6076.emplace();
+  report.rfc6076->sessions.attempts = 7;
+  report.dialogs.emplace();
+  PeerCounts carrier_a, quiet, other;
+  carrier_a.rfc6076.emplace();
+  carrier_a.rfc6076->sessions.attempts = 5;
+  carrier_a.rfc6076->sessions.established = 4;
+  carrier_a.rfc6076->srd.observe(0.2);
+  carrier_a.dialogs = DialogCounts{.established = 4, .active = 1};
+  quiet.rfc6076.emplace();  // listed, never talked
+  quiet.dialogs.emplace();
+  other.rfc6076.emplace();
+  other.rfc6076->sessions.attempts = 2;
+  other.dialogs.emplace();
+  report.peers["carrier_a"] = carrier_a;
+  report.peers["quiet"] = quiet;
+  report.peers["other"] = other;
+  metrics.update(report);
+  const std::string text = metrics.render();
+  CHECK(sample(text, R"(sipmon_session_attempts_total{peer="carrier_a"})") == 5);
+  CHECK(sample(text, R"(sipmon_sessions_established_total{peer="carrier_a"})") == 4);
+  CHECK(sample(text, R"(sipmon_session_attempts_total{peer="other"})") == 2);
+  CHECK(sample(text, R"(sipmon_dialogs_active{peer="carrier_a"})") == 1);
+  CHECK(sample(text, R"(sipmon_session_request_delay_seconds_count{outcome="success",peer="carrier_a"})") == 1);
+  CHECK(text.find("peer=\"quiet\"") == std::string::npos);                    // no all-zero series for a silent peer
+  CHECK(text.find("\nsipmon_session_attempts_total ") == std::string::npos);  // no unlabelled total
+}
+
 TEST_CASE("pending attempts are gauges, and dialogs have a counter for each way they end", "[prometheus]") {
   PrometheusMetrics metrics;
   Report report;
