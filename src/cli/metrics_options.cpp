@@ -98,7 +98,9 @@ void add_metrics_options(CLI::App& command, MetricsOptions& options, MetricsComm
                   "(docs/prometheus.md); other addresses count as 'other'")
       ->check(CLI::ExistingFile);
   command
-      .add_option("--compat", options.compat, "Also export the metric names of another exporter (docs/prometheus.md)")
+      .add_option("--compat", options.compat,
+                  "Also export the metric names of another exporter: sip-exporter = aibudaevv/sip-exporter "
+                  "v1.11.0, carrier from --peers (docs/prometheus.md)")
       ->check(CLI::IsMember({"sip-exporter"}));
 }
 

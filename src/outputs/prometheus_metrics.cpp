@@ -18,7 +18,9 @@
 #include "analysis/peer_table.h"
 #include "analysis/sip_method.h"
 #include "capture_event.h"  // the kernel filter's counter list (plain C)
+#include "outputs/prometheus_compat.h"
 #include "outputs/prometheus_hep.h"
+#include "outputs/prometheus_slots.h"
 #include "sipmon/version.h"
 
 namespace sipmon {
@@ -50,60 +52,6 @@ std::string code_slot_label(std::size_t slot) {
 }
 
 std::string method_slot_label(std::size_t slot) { return std::string(method_name(static_cast<Method>(slot))); }
-
-// A Prometheus counter driven by an absolute count: it moves by the difference since the last
-// value applied, kept as an integer so large counts stay exact.
-struct CounterSlot {
-  Counter* counter = nullptr;
-  std::uint64_t applied = 0;
-
-  void set(std::uint64_t value) {
-    if (counter == nullptr || value <= applied) return;
-    counter->Increment(static_cast<double>(value - applied));
-    applied = value;
-  }
-};
-
-// A Prometheus histogram driven by a DelayHistogram: same bounds, so bucket counts carry over
-// exactly; each update adds the bucket increments and the sum increment.
-struct HistogramSlot {
-  Histogram* histogram = nullptr;
-  std::array<std::uint64_t, DelayHistogram::kPrometheusBuckets> applied{};
-  double applied_sum = 0;
-
-  void set(const DelayHistogram& source) {
-    if (histogram == nullptr) return;
-    std::vector<double> increments(DelayHistogram::kPrometheusBuckets, 0.0);
-    bool changed = false;
-    for (std::size_t i = 0; i < DelayHistogram::kPrometheusBuckets; ++i) {
-      if (source.prometheus_bucket(i) > applied[i]) {
-        increments[i] = static_cast<double>(source.prometheus_bucket(i) - applied[i]);
-        applied[i] = source.prometheus_bucket(i);
-        changed = true;
-      }
-    }
-    if (!changed) return;
-    histogram->ObserveMultiple(increments, std::max(0.0, source.sum() - applied_sum));
-    applied_sum = std::max(applied_sum, source.sum());
-  }
-};
-
-Histogram::BucketBoundaries delay_bounds() {
-  return Histogram::BucketBoundaries(DelayHistogram::kPrometheusBounds.begin(),
-                                     DelayHistogram::kPrometheusBounds.end());
-}
-
-Family<Counter>& counter_family(prometheus::Registry& registry, const std::string& name, const std::string& help) {
-  return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
-}
-
-Family<Gauge>& gauge_family(prometheus::Registry& registry, const std::string& name, const std::string& help) {
-  return prometheus::BuildGauge().Name(name).Help(help).Register(registry);
-}
-
-Family<Histogram>& histogram_family(prometheus::Registry& registry, const std::string& name, const std::string& help) {
-  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry);
-}
 
 // The labels of one series: the family's own (`outcome`...) after those of its owner (`peer`).
 prometheus::Labels with(const prometheus::Labels& base, std::initializer_list<prometheus::Labels::value_type> own) {
@@ -337,25 +285,6 @@ struct DialogMetrics {
   }
 };
 
-// The Go sip-exporter's names, fed from sipmon's figures.
-struct CompatMetrics {
-  std::array<CounterSlot, kKnownMethodCount> methods{};
-  std::array<CounterSlot, kCodeSlots - 1> codes{};  // created when a code is first seen
-  Gauge* sessions = nullptr;
-  Gauge* ser = nullptr;
-
-  explicit CompatMetrics(prometheus::Registry& r) {
-    for (std::size_t i = 0; i < kKnownMethodCount; ++i) {
-      std::string lower = method_slot_label(i);
-      std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) { return static_cast<char>(c | 0x20); });
-      methods[i].counter = &counter_family(r, "sip_exporter_" + lower + "_total",
-                                           "sip-exporter compatibility: " + method_slot_label(i) +
-                                               " requests (sipmon_sip_requests_total).")
-                                .Add({});
-    }
-  }
-};
-
 }  // namespace
 
 std::string code_label(std::uint16_t code) { return code_slot_label(code_slot(code)); }
@@ -415,7 +344,7 @@ struct PrometheusMetrics::State {
   std::map<std::string, std::array<CounterSlot, kMethodSlots>, std::less<>> peer_requests;
   std::map<std::string, std::array<CounterSlot, kCodeSlots>, std::less<>> peer_responses;
 
-  std::optional<CompatMetrics> compat;
+  std::optional<SipExporterCompat> compat;
   PrometheusHepMetrics hep{*registry};
   std::optional<MediaMetrics> media;
 
@@ -452,8 +381,6 @@ struct PrometheusMetrics::State {
   void update(const Report& report);
   void update_peers(const std::map<std::string, PeerCounts>& peers);
   void update_call_peers(const std::map<std::string, PeerCounts>& peers);
-  void update_compat(const Report& report, const std::array<std::uint64_t, kMethodSlots>& requests_by_slot,
-                     const std::array<std::uint64_t, kCodeSlots>& codes);
 };
 
 void PrometheusMetrics::State::update(const Report& report) {
@@ -463,13 +390,11 @@ void PrometheusMetrics::State::update(const Report& report) {
   for (std::size_t i = 0; i < kMethodSlots; ++i) requests[i].set(request_counts[i]);
 
   // Codes past 699 share a label: sum first.
-  std::array<std::uint64_t, kCodeSlots> code_counts{};
   std::array<std::array<std::uint64_t, kCodeSlots>, kMethodSlots> response_counts{};
   for (std::size_t m = 0; m < kMethodSlots; ++m) {
     for (const auto& [code, count] : report.responses.by_method[m]) {
       const std::size_t c = code_slot(code);
       response_counts[m][c] += count;
-      code_counts[c] += count;
     }
   }
   for (std::size_t m = 0; m < kMethodSlots; ++m) {
@@ -533,7 +458,7 @@ void PrometheusMetrics::State::update(const Report& report) {
   }
 
   if (!report.peers.empty()) update_peers(report.peers);
-  if (compat) update_compat(report, request_counts, code_counts);
+  if (compat) compat->update(report);
 }
 
 void PrometheusMetrics::State::update_peers(const std::map<std::string, PeerCounts>& peers) {
@@ -606,47 +531,6 @@ void PrometheusMetrics::State::update_call_peers(const std::map<std::string, Pee
       auto it = dialogs_by_peer.find(name);
       if (it == dialogs_by_peer.end()) it = dialogs_by_peer.try_emplace(name, *registry, label).first;
       it->second.set(*counts.dialogs);
-    }
-  }
-}
-
-void PrometheusMetrics::State::update_compat(const Report& report,
-                                             const std::array<std::uint64_t, kMethodSlots>& request_counts,
-                                             const std::array<std::uint64_t, kCodeSlots>& code_counts) {
-  for (std::size_t i = 0; i < kKnownMethodCount; ++i) compat->methods[i].set(request_counts[i]);
-  for (std::size_t c = 0; c + 1 < kCodeSlots; ++c) {
-    if (code_counts[c] == 0) continue;
-    CounterSlot& slot = compat->codes[c];
-    if (slot.counter == nullptr) {
-      const std::string code = code_slot_label(c);
-      slot.counter = &counter_family(*registry, "sip_exporter_" + code + "_total",
-                                     "sip-exporter compatibility: responses with status " + code +
-                                         " (sipmon_sip_responses_total).")
-                          .Add({});
-    }
-    slot.set(code_counts[c]);
-  }
-  if (report.dialogs) {
-    if (compat->sessions == nullptr) {
-      compat->sessions = &gauge_family(*registry, "sip_exporter_sessions",
-                                       "sip-exporter compatibility: active dialogs (sipmon_dialogs_active).")
-                              .Add({});
-    }
-    compat->sessions->Set(static_cast<double>(report.dialogs->active));
-  }
-  if (report.rfc6076) {
-    // A ratio with no denominator is left out, never shown as 0 (the Go exporter shows 0).
-    const SessionCounts& s = report.rfc6076->sessions;
-    const std::uint64_t denominator = s.attempts - std::min(s.redirected, s.attempts);
-    if (denominator != 0) {
-      if (compat->ser == nullptr) {
-        compat->ser = &gauge_family(*registry, "sip_exporter_ser",
-                                    "sip-exporter compatibility: Session Establishment Ratio in percent over the "
-                                    "whole run (RFC 6076); prefer the PromQL in docs/prometheus.md.")
-                           .Add({});
-      }
-      const double established = static_cast<double>(std::min(s.established, denominator));
-      compat->ser->Set(100.0 * established / static_cast<double>(denominator));
     }
   }
 }

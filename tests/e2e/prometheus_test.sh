@@ -81,10 +81,19 @@ check "exposition: no temporary file left beside it" test "$(ls "$TMP" | grep -c
 
 timeout 60 "$SIPMON" replay "${CAPTURES[@]}" --compat sip-exporter --prom-file "$TMP/compat.prom" >/dev/null 2>&1
 check "--compat sip-exporter: promtool check metrics is clean" promtool check metrics <"$TMP/compat.prom"
-check "--compat sip-exporter: sip_exporter_invite_total equals the INVITEs" \
-  same "$(expo "$TMP/compat.prom" sip_exporter_invite_total)" "$(json "$TMP/report.json" 'r["requests"]["INVITE"]')"
+# v1.11.0 semantics: invite_total counts session attempts (no re-INVITE), responses are counted on
+# the wire, 407 has its own name; without --peers every series is carrier="other".
+check "--compat sip-exporter: sip_exporter_invite_total equals the session attempts" \
+  same "$(expo "$TMP/compat.prom" sip_exporter_invite_total carrier=other)" "$(json "$TMP/report.json" 'r["rfc6076"]["session_attempts"]')"
 check "--compat sip-exporter: sip_exporter_200_total equals the 200s" \
-  same "$(expo "$TMP/compat.prom" sip_exporter_200_total)" "$(json "$TMP/report.json" 'r["responses"]["200"]')"
+  same "$(expo "$TMP/compat.prom" sip_exporter_200_total carrier=other)" "$(json "$TMP/report.json" 'r["responses"]["200"]')"
+check "--compat sip-exporter: sip_exporter_401_total equals the 401s" \
+  same "$(expo "$TMP/compat.prom" sip_exporter_401_total carrier=other)" "$(json "$TMP/report.json" 'r["responses"]["401"]')"
+check "--compat sip-exporter: 407 is sip_exporter_proxy_authentication_required_total, not sip_exporter_407_total" \
+  test "$(expo "$TMP/compat.prom" sip_exporter_proxy_authentication_required_total carrier=other)" != absent -a \
+  "$(expo "$TMP/compat.prom" sip_exporter_407_total)" = absent
+check "--compat sip-exporter: sip_exporter_build_info names sipmon's version" \
+  same "$(expo "$TMP/compat.prom" sip_exporter_build_info "version=$(json "$TMP/report.json" 'r["sipmon_version"]')")" 1
 check "--compat sip-exporter: sipmon's own names are still there" \
   same "$(expo "$TMP/compat.prom" sipmon_sip_requests_total method=INVITE)" "$(json "$TMP/report.json" 'r["requests"]["INVITE"]')"
 
@@ -101,6 +110,13 @@ check "--peers: the loopback peer has every response" \
 check "--peers: an unused peer has no series, and the JSON lists it empty" \
   test "$(expo "$TMP/peers.prom" sipmon_peer_sip_requests_total peer=nowhere)" = absent -a \
   "$(json "$TMP/peers.json" 'len(r["peers"]["nowhere"]["requests"])')" = 0
+timeout 60 "$SIPMON" replay "${CAPTURES[@]}" --peers "$TMP/peers.txt" --compat sip-exporter \
+  --prom-file "$TMP/peers-compat.prom" >/dev/null 2>&1
+check "--peers --compat sip-exporter: promtool check metrics is clean" promtool check metrics <"$TMP/peers-compat.prom"
+check "--peers --compat sip-exporter: the carrier label is the peer (BYEs of carrier lo)" \
+  same "$(expo "$TMP/peers-compat.prom" sip_exporter_bye_total carrier=lo)" "$(json "$TMP/report.json" 'r["requests"]["BYE"]')"
+check "--peers --compat sip-exporter: 200s of carrier lo" \
+  same "$(expo "$TMP/peers-compat.prom" sip_exporter_200_total carrier=lo)" "$(json "$TMP/report.json" 'r["responses"]["200"]')"
 printf 'other 10.0.0.0/8\n' >"$TMP/bad-peers.txt"
 timeout 30 "$SIPMON" replay "$SAMPLES/call-answered.pcap" --peers "$TMP/bad-peers.txt" >/dev/null 2>"$TMP/bad-peers.err"
 check "--peers: a bad file is an input error naming the line (exit 2)" \

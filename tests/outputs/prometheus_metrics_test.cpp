@@ -184,35 +184,6 @@ TEST_CASE("delay histograms keep DelayHistogram's buckets exactly", "[prometheus
   CHECK(failure->histogram.sample_count == 1);
 }
 
-TEST_CASE("sip-exporter compatibility names carry sipmon's figures", "[prometheus]") {
-  PrometheusMetrics metrics(PrometheusMetricsOptions{.compat_sip_exporter = true});
-  Report report;
-  add_requests(report, Method::invite, "INVITE", 7);
-  add_requests(report, Method::bye, "BYE", 2);
-  report.responses[Method::invite] = {{200, 3}, {486, 1}};
-  report.responses[Method::bye] = {{200, 2}};
-  report.rfc6076.emplace();  // no attempts yet: no ratio, rather than a made-up 0
-  report.dialogs = DialogCounts{.active = 2};
-  metrics.update(report);
-  std::string text = metrics.render();
-  CHECK(sample(text, "sip_exporter_invite_total") == 7);
-  CHECK(sample(text, "sip_exporter_bye_total") == 2);
-  CHECK(sample(text, "sip_exporter_register_total") == 0);
-  CHECK(sample(text, "sip_exporter_200_total") == 5);
-  CHECK(sample(text, "sip_exporter_486_total") == 1);
-  CHECK_FALSE(has_family(text, "sip_exporter_404_total"));
-  CHECK(sample(text, "sip_exporter_sessions") == 2);
-  CHECK_FALSE(has_family(text, "sip_exporter_ser"));
-
-  report.rfc6076->sessions.attempts = 5;
-  report.rfc6076->sessions.redirected = 1;
-  report.rfc6076->sessions.established = 3;
-  metrics.update(report);
-  text = metrics.render();
-  CHECK(sample(text, "sip_exporter_ser") == Approx(75.0));
-  CHECK(sample(text, "sipmon_session_attempts_total") == 5);  // sipmon's own names stay
-}
-
 TEST_CASE("the exposition is deterministic and names the build", "[prometheus]") {
   Report report;
   add_requests(report, Method::invite, "INVITE", 1);
