@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "analysis/series_report.h"
 #include "analysis/time_format.h"
 #include "outputs/report_names.h"
 #include "sipmon/version.h"
@@ -189,6 +190,26 @@ Json rfc6076_to_json(const Rfc6076Report& r) {
   };
 }
 
+// Each interval with the top level's own renderings: requests, responses, and the rfc6076 object
+// drawn by rfc6076_to_json from the interval's figures block.
+Json series_to_json(const SeriesReport& series, const RequestCounts& spellings) {
+  Json items = Json::array();
+  const double seconds = static_cast<double>(series.interval_ns) * 1e-9;
+  for (const SeriesInterval& item : series.intervals) {
+    const Rfc6076Report figures = item.rfc6076.expand();
+    items.push_back(Json{
+        {"start", format_rfc3339_us(item.start_ns)},
+        {"end", format_rfc3339_us(item.end_ns)},
+        {"requests", counts(requests_by_name(item.requests.expand(spellings)))},
+        {"responses", counts(responses_by_code_name(item.responses))},
+        {"rfc6076", rfc6076_to_json(figures)},
+        {"calls_active_max", item.calls_active_max},
+        {"attempts_per_s", rounded(static_cast<double>(figures.sessions.attempts) / seconds)},
+    });
+  }
+  return items;
+}
+
 }  // namespace
 
 Json report_to_json(const Report& report) {
@@ -224,6 +245,11 @@ Json report_to_json(const Report& report) {
   }
   json["table_evictions"] = counts(report.table_evictions);
   if (report.media) json["media"] = media_to_json(*report.media);
+  if (const auto& series = report.series) {
+    json["series_interval_s"] = rounded(static_cast<double>(series->interval_ns) * 1e-9);
+    json["series_dropped_intervals"] = series->dropped_intervals;
+    json["series"] = series_to_json(*series, report.requests);
+  }
   if (!report.peers.empty()) {
     Json peers = Json::object();
     for (const auto& [name, peer] : report.peers) {
