@@ -10,6 +10,7 @@
 #include "outputs/call_record_file.h"
 #include "outputs/failure_summary.h"
 #include "outputs/json_report.h"
+#include "outputs/openmetrics_series.h"
 #include "outputs/prometheus_failures.h"
 #include "outputs/text_summary.h"
 
@@ -25,6 +26,9 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
       ->check(capture_file_validator());
   replay->add_flag("--json", options.json, "Print the JSON report (docs/report.md) on stdout instead of a summary");
   replay->add_option("--out", options.out, "Also write the JSON report to this file (atomically)");
+  replay->add_option("--openmetrics", options.openmetrics,
+                     "Also write the --interval series as OpenMetrics text with timestamps, for `promtool tsdb "
+                     "create-blocks-from openmetrics` (docs/prometheus.md, \"Backfilling a capture\")");
   add_replay_input_options(*replay, options.input);
   add_metrics_options(*replay, options.metrics, MetricsCommand::replay);
   add_hep_options(*replay, options.hep, HepCommand::replay);
@@ -38,6 +42,7 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
       "  sipmon replay a.pcap --push http://127.0.0.1:9091 --grouping instance=sbc1\n"
       "  sipmon replay a.pcap --listen 127.0.0.1:9160     # then serve the figures until Ctrl-C\n"
       "  sipmon replay a.pcap --calls calls.jsonl          # one record per call (docs/calls.md)\n"
+      "  sipmon replay day.pcap --interval 5m --openmetrics day.om   # then promtool tsdb create-blocks-from\n"
       "  sipmon replay archive.pcap --hep-out homer:9060 --hep-transport tcp   # load an archive into Homer");
   return replay;
 }
@@ -70,6 +75,16 @@ int run_replay(const ReplayOptions& options) {
   if (!metrics) {
     std::cerr << "sipmon: " << metrics.error().message << "\n";
     return kExitUsage;
+  }
+  if (!options.openmetrics.empty() && options.input.interval_s <= 0) {
+    std::cerr << "sipmon: --openmetrics writes the --interval series: give --interval too\n";
+    return kExitUsage;
+  }
+  if (!options.openmetrics.empty()) {
+    if (auto writable = check_output_path("--openmetrics", options.openmetrics); !writable) {
+      std::cerr << "sipmon: " << writable.error().message << "\n";
+      return kExitUsage;
+    }
   }
   if (!options.out.empty()) {
     if (auto writable = check_output_path("--out", options.out); !writable) {
@@ -125,6 +140,8 @@ int run_replay(const ReplayOptions& options) {
     status = kExitOutputFailed;
   };
   if (!options.out.empty()) deliver(write_file_atomically(options.out, render_json_report(*report)));
+  if (!options.openmetrics.empty())
+    deliver(write_file_atomically(options.openmetrics, render_openmetrics_series(*report)));
   (*metrics)->metrics().update(*report);
   PrometheusFailureMetrics failure_metrics(*(*metrics)->metrics().registry());
   failure_metrics.update(failures);
