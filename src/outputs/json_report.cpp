@@ -152,6 +152,8 @@ Json closed_to_json(const ClosedAttempts& c) {
   return json;
 }
 
+}  // namespace
+
 Json rfc6076_to_json(const Rfc6076Report& r) {
   const SessionCounts& s = r.sessions;
   const RegistrationCounts& g = r.registrations;
@@ -190,6 +192,33 @@ Json rfc6076_to_json(const Rfc6076Report& r) {
   };
 }
 
+namespace {
+
+// A delay's mergeable form (docs/report.md, "delay_sketches"): the sketch's non-empty buckets and
+// the Prometheus buckets by index, the exact sum and extremes. `sipmon merge` adds these up.
+Json sketch_to_json(const DelayHistogram::Sparse& s, std::uint64_t count) {
+  Json buckets = Json::object();
+  for (const DelaySketch::Bucket& b : s.sketch) buckets[std::to_string(b.index)] = b.count;
+  Json prometheus = Json::object();
+  for (const auto& [index, n] : s.prometheus) prometheus[std::to_string(index)] = n;
+  return Json{{"count", count}, {"sum", s.sum},       {"min", s.min},
+              {"max", s.max},   {"buckets", buckets}, {"prometheus_buckets", prometheus}};
+}
+
+}  // namespace
+
+Json delay_sketches_to_json(const Rfc6076Report& r) {
+  Json json = Json::object();
+  const std::pair<const char*, const DelayHistogram*> delays[] = {
+      {"srd", &r.srd}, {"srd_failed", &r.srd_failed}, {"sdd", &r.sdd}, {"sdt", &r.sdt}, {"rrd", &r.rrd}};
+  for (const auto& [name, h] : delays) {
+    if (h->count() != 0) json[name] = sketch_to_json(h->sparse(), h->count());
+  }
+  return json;
+}
+
+namespace {
+
 // Each interval with the top level's own renderings: requests, responses, and the rfc6076 object
 // drawn by rfc6076_to_json from the interval's figures block.
 Json series_to_json(const SeriesReport& series, const RequestCounts& spellings) {
@@ -205,6 +234,7 @@ Json series_to_json(const SeriesReport& series, const RequestCounts& spellings) 
         {"rfc6076", rfc6076_to_json(figures)},
         {"calls_active_max", item.calls_active_max},
         {"attempts_per_s", rounded(static_cast<double>(figures.sessions.attempts) / seconds)},
+        {"delay_sketches", delay_sketches_to_json(figures)},
     });
   }
   return items;
@@ -258,6 +288,7 @@ Json report_to_json(const Report& report) {
     }
     json["peers"] = peers;
   }
+  if (report.rfc6076) json["delay_sketches"] = delay_sketches_to_json(*report.rfc6076);
   return json;
 }
 
