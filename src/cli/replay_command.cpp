@@ -1,5 +1,7 @@
 #include "cli/replay_command.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 
@@ -29,6 +31,9 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
   replay->add_option("--openmetrics", options.openmetrics,
                      "Also write the --interval series as OpenMetrics text with timestamps, for `promtool tsdb "
                      "create-blocks-from openmetrics` (docs/prometheus.md, \"Backfilling a capture\")");
+  replay->add_option("--openmetrics-label", options.openmetrics_labels,
+                     "A label on every --openmetrics sample, KEY=VALUE, repeatable (default job=sipmon and "
+                     "instance=the first file's name: the dashboard lists the archive by them)");
   add_replay_input_options(*replay, options.input);
   add_metrics_options(*replay, options.metrics, MetricsCommand::replay);
   add_hep_options(*replay, options.hep, HepCommand::replay);
@@ -46,6 +51,32 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
       "  sipmon replay archive.pcap --hep-out homer:9060 --hep-transport tcp   # load an archive into Homer");
   return replay;
 }
+
+namespace {
+
+// --openmetrics-label KEY=VALUE over the defaults a scrape would give: job and instance.
+Expected<OpenMetricsLabels> openmetrics_target(const ReplayOptions& options) {
+  const std::string& first = options.input.files.empty() ? std::string("-") : options.input.files.front();
+  const std::string base = first == "-" ? "stdin" : first.substr(first.find_last_of('/') + 1);
+  OpenMetricsLabels labels{{"job", "sipmon"}, {"instance", base}};
+  for (const std::string& pair : options.openmetrics_labels) {
+    const std::size_t eq = pair.find('=');
+    const std::string key = pair.substr(0, eq);
+    bool valid = eq != std::string::npos && !key.empty() && !key.starts_with("__") && !(key[0] >= '0' && key[0] <= '9');
+    for (char c : key) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!valid || key == "le")
+      return make_error(ErrorKind::usage, "--openmetrics-label '" + pair + "': give KEY=VALUE, KEY a label name");
+    auto at = std::find_if(labels.begin(), labels.end(), [&key](const auto& l) { return l.first == key; });
+    if (at != labels.end()) {
+      at->second = pair.substr(eq + 1);
+    } else {
+      labels.emplace_back(key, pair.substr(eq + 1));
+    }
+  }
+  return labels;
+}
+
+}  // namespace
 
 int run_replay(const ReplayOptions& options) {
   // Before the input is read: a busy --listen port, a bad --push URL or an output path that
@@ -78,6 +109,11 @@ int run_replay(const ReplayOptions& options) {
   }
   if (!options.openmetrics.empty() && options.input.interval_s <= 0) {
     std::cerr << "sipmon: --openmetrics writes the --interval series: give --interval too\n";
+    return kExitUsage;
+  }
+  auto openmetrics_labels = openmetrics_target(options);
+  if (!openmetrics_labels) {
+    std::cerr << "sipmon: " << openmetrics_labels.error().message << "\n";
     return kExitUsage;
   }
   if (!options.openmetrics.empty()) {
@@ -141,7 +177,7 @@ int run_replay(const ReplayOptions& options) {
   };
   if (!options.out.empty()) deliver(write_file_atomically(options.out, render_json_report(*report)));
   if (!options.openmetrics.empty())
-    deliver(write_file_atomically(options.openmetrics, render_openmetrics_series(*report)));
+    deliver(write_file_atomically(options.openmetrics, render_openmetrics_series(*report, *openmetrics_labels)));
   (*metrics)->metrics().update(*report);
   PrometheusFailureMetrics failure_metrics(*(*metrics)->metrics().registry());
   failure_metrics.update(failures);

@@ -15,10 +15,11 @@ struct ReplayOptions {
   ReplayInputOptions input;
   bool json = false;
   std::string out;
-  std::string openmetrics;  // --openmetrics FILE: the series for promtool (needs --interval)
-  MetricsOptions metrics;   // --listen, --push, --prom-file, --compat, --peers
-  CallsOptions calls;       // --calls, --calls-messages, --max-call-records (docs/calls.md)
-  HepOptions hep;           // --hep-out, --hep-transport, --hep-id, --hep-key (docs/hep.md)
+  std::string openmetrics;                      // --openmetrics FILE: the series for promtool (needs --interval)
+  std::vector<std::string> openmetrics_labels;  // --openmetrics-label KEY=VALUE
+  MetricsOptions metrics;                       // --listen, --push, --prom-file, --compat, --peers
+  CallsOptions calls;                           // --calls, --calls-messages, --max-call-records (docs/calls.md)
+  HepOptions hep;                               // --hep-out, --hep-transport, --hep-id, --hep-key (docs/hep.md)
 };
 
 CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options);

@@ -75,8 +75,8 @@ void add_responses(ResponseCounts& total, const ResponseCounts& d) {
 // The families the series carries: wire counts and the RFC 6076 figures. The live registry's
 // other families (packets, anomalies, build info) have no per-interval values here.
 bool carried(const std::string& name) {
-  for (const char* prefix :
-       {"sipmon_sip_requests", "sipmon_sip_responses", "sipmon_session", "sipmon_sessions_", "sipmon_registration"}) {
+  for (const char* prefix : {"sipmon_sip_requests", "sipmon_sip_responses", "sipmon_session", "sipmon_sessions_",
+                             "sipmon_registration", "sipmon_build_info"}) {
     if (name.rfind(prefix, 0) == 0) return true;
   }
   return false;
@@ -103,8 +103,10 @@ std::string escaped(const std::string& text) {
   return out;
 }
 
-std::string labels(const std::vector<prometheus::ClientMetric::Label>& label, const std::string& extra = {}) {
+std::string labels(const OpenMetricsLabels& target, const std::vector<prometheus::ClientMetric::Label>& label,
+                   const std::string& extra = {}) {
   std::string out;
+  for (const auto& [name, value] : target) out += (out.empty() ? "" : ",") + name + "=\"" + escaped(value) + "\"";
   for (const auto& l : label) out += (out.empty() ? "" : ",") + l.name + "=\"" + escaped(l.value) + "\"";
   if (!extra.empty()) out += (out.empty() ? "" : ",") + extra;
   return out.empty() ? out : "{" + out + "}";
@@ -120,7 +122,7 @@ struct Family {
 
 }  // namespace
 
-std::string render_openmetrics_series(const Report& report) {
+std::string render_openmetrics_series(const Report& report, const OpenMetricsLabels& target) {
   if (!report.series) return {};
   const SeriesReport& series = *report.series;
   PrometheusMetrics metrics;
@@ -169,7 +171,7 @@ std::string render_openmetrics_series(const Report& report) {
       }
       Family& f = families[it->second];
       for (const prometheus::ClientMetric& m : mf.metric) {
-        const std::string set = labels(m.label);
+        const std::string set = labels(target, m.label);
         auto [points, first] = f.points_by_set.try_emplace(set);
         if (first) f.order.push_back(set);
         std::string& out = points->second;
@@ -179,7 +181,7 @@ std::string render_openmetrics_series(const Report& report) {
           out += f.name + set + " " + number(m.gauge.value) + ts;
         } else if (f.type == "histogram") {
           for (const auto& b : m.histogram.bucket) {
-            out += f.name + "_bucket" + labels(m.label, "le=\"" + number(b.upper_bound) + "\"") + " " +
+            out += f.name + "_bucket" + labels(target, m.label, "le=\"" + number(b.upper_bound) + "\"") + " " +
                    std::to_string(b.cumulative_count) + ts;
           }
           out += f.name + "_count" + set + " " + std::to_string(m.histogram.sample_count) + ts;
@@ -187,9 +189,10 @@ std::string render_openmetrics_series(const Report& report) {
         }
       }
     }
-    auto [points, first] = active.points_by_set.try_emplace("");
-    if (first) active.order.push_back("");
-    points->second += active.name + " " + std::to_string(item.calls_active_max) + ts;
+    const std::string set = labels(target, {});
+    auto [points, first] = active.points_by_set.try_emplace(set);
+    if (first) active.order.push_back(set);
+    points->second += active.name + set + " " + std::to_string(item.calls_active_max) + ts;
   }
   if (!series.intervals.empty()) families.push_back(std::move(active));
   std::string out;

@@ -97,6 +97,19 @@ def main():
         with open(om) as f:
             text = f.read()
         check("the file ends with # EOF", text.endswith("# EOF\n"))
+        check("every sample has the labels a scrape gives (job, instance)",
+              all('job="sipmon",instance="outage.pcap"' in line for line in text.splitlines() if not line.startswith("#")))
+        labelled = subprocess.run([SIPMON, "replay", "-q", "--interval", "60s", "--openmetrics", om + ".2",
+                                   "--openmetrics-label", "job=archive", "--openmetrics-label", "site=par1", capture],
+                                  capture_output=True, text=True)
+        with open(om + ".2") as f:
+            first_sample = next(line for line in f if not line.startswith("#"))
+        check("--openmetrics-label replaces job and adds labels",
+              labelled.returncode == 0 and 'job="archive",instance="outage.pcap",site="par1"' in first_sample, first_sample)
+        bad = subprocess.run([SIPMON, "replay", "-q", "--interval", "60s", "--openmetrics", om + ".3",
+                              "--openmetrics-label", "no-equals", capture], capture_output=True, text=True)
+        check("a label that is not KEY=VALUE is refused (exit 2)", bad.returncode == 2 and "KEY=VALUE" in bad.stderr,
+              bad.stderr)
         blocks = os.path.join(tmp, "tsdb")
         made = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", om, blocks],
                               capture_output=True, text=True)
@@ -132,6 +145,9 @@ def main():
                                 step = (query(port, expr, at) or 0) - (query(port, expr, at - 60) or 0)
                             check("%s: the interval ending %s equals the JSON item" % (expr, item["end"]),
                                   step == figure(item), "got %s, want %s" % (step, figure(item)))
+                    got = query(port, 'count(sipmon_build_info{job="sipmon",instance="outage.pcap"})', at)
+                    check("the dashboard's variable source, sipmon_build_info{job, instance}, is there at %s"
+                          % item["end"], got == 1, "got %s" % got)
                     got = query(port, "sipmon_dialogs_active_max", at)
                     check("sipmon_dialogs_active_max at %s is calls_active_max" % item["end"],
                           got == item["calls_active_max"], "got %s" % got)
