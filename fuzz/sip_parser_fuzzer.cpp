@@ -22,10 +22,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   // Everything the tracking layers may read must be safe on whatever the parser accepted.
   volatile std::size_t sink = 0;
-  sink = sink + request_uri(message).host.size() + from_uri(message).user.size() + to_uri(message).host.size();
+  sink = sink + parse_uri(message.request_uri).host.size();
+  sink = sink + parse_uri(parse_name_addr(message.header(HeaderId::from)).uri).user.size();
+  sink = sink + parse_uri(parse_name_addr(message.header(HeaderId::to)).uri).host.size();
   const ViaValue via = top_via(message);
   sink = sink + via.received.size() + via.rport.size() + via.port;
-  sink = sink + max_forwards(message).value_or(0) + min_se(message).value_or(0);
+  sink = sink + parse_leading_number(message.header(HeaderId::max_forwards)).value_or(0) + min_se(message).value_or(0);
   sink = sink + session_expires(message).refresher.size() + reason(message).text.size();
   std::array<std::string_view, 4> values{};
   for (std::size_t id = 0; id < kHeaderIdCount; ++id) {

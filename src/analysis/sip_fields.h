@@ -66,14 +66,8 @@ ReasonValue parse_reason(std::string_view value);
 // A leading run of digits ("70", "90;x=y"); nullopt when absent or not a number.
 std::optional<std::uint32_t> parse_leading_number(std::string_view value);
 
-// Convenience accessors over a parsed message.
-inline SipUri request_uri(const SipMessage& m) { return parse_uri(m.request_uri); }
-inline SipUri from_uri(const SipMessage& m) { return parse_uri(parse_name_addr(m.header(HeaderId::from)).uri); }
-inline SipUri to_uri(const SipMessage& m) { return parse_uri(parse_name_addr(m.header(HeaderId::to)).uri); }
+// Accessors over a parsed message, for the fields the trackers and the call recorder read.
 inline ViaValue top_via(const SipMessage& m) { return parse_via(m.top_via); }
-inline std::optional<std::uint32_t> max_forwards(const SipMessage& m) {
-  return parse_leading_number(m.header(HeaderId::max_forwards));
-}
 inline SessionExpires session_expires(const SipMessage& m) {
   return parse_session_expires(m.header(HeaderId::session_expires));
 }

@@ -273,7 +273,7 @@ Json report_to_json(const Report& report) {
                            {"terminated_bye_unanswered", d->terminated_bye_unanswered},
                            {"terminated_error_response", d->terminated_error_response}};
   }
-  json["table_evictions"] = counts(report.table_evictions);
+  json["table_evictions"] = counts(table_evictions_by_name(report.table_evictions));
   if (report.media) json["media"] = media_to_json(*report.media);
   if (const auto& series = report.series) {
     json["series_interval_s"] = rounded(static_cast<double>(series->interval_ns) * 1e-9);

@@ -53,7 +53,7 @@ TEST_CASE("saved SIP parser fuzz inputs parse without fault and keep views insid
     std::array<std::string_view, 4> values{};
     for (std::size_t id = 0; id < kHeaderIdCount; ++id) (void)header_values(message, static_cast<HeaderId>(id), values);
     (void)top_via(message);
-    (void)request_uri(message);
+    (void)parse_uri(message.request_uri);
     (void)reason(message);
     (void)session_expires(message);
   }
