@@ -18,6 +18,36 @@ void DelayHistogram::merge(const DelayHistogram& other) {
   sum_ += other.sum_;
 }
 
+void DelayHistogram::subtract(const DelayHistogram& earlier) {
+  sketch_.subtract(earlier.sketch_);
+  for (std::size_t i = 0; i < kPrometheusBuckets; ++i) prometheus_buckets_[i] -= earlier.prometheus_buckets_[i];
+  sum_ = count() == 0 ? 0 : std::max(0.0, sum_ - earlier.sum_);
+}
+
+DelayHistogram::Sparse DelayHistogram::sparse() const {
+  Sparse sparse;
+  if (count() == 0) return sparse;
+  sketch_.for_each_bucket([&sparse](DelaySketch::Bucket b) { sparse.sketch.push_back(b); });
+  for (std::size_t i = 0; i < kPrometheusBuckets; ++i) {
+    if (prometheus_buckets_[i] != 0)
+      sparse.prometheus.emplace_back(static_cast<std::uint8_t>(i), prometheus_buckets_[i]);
+  }
+  sparse.sum = sum_;
+  sparse.min = sketch_.min();
+  sparse.max = sketch_.max();
+  return sparse;
+}
+
+DelayHistogram DelayHistogram::from_sparse(const Sparse& sparse) {
+  DelayHistogram h;
+  h.sketch_ = DelaySketch::from_buckets(sparse.sketch.data(), sparse.sketch.size(), sparse.min, sparse.max);
+  for (const auto& [index, count] : sparse.prometheus) {
+    if (index < kPrometheusBuckets) h.prometheus_buckets_[index] += count;
+  }
+  h.sum_ = sparse.sum;
+  return h;
+}
+
 std::optional<double> DelayHistogram::mean() const {
   if (count() == 0) return std::nullopt;
   return sum_ / static_cast<double>(count());

@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "analysis/delay_sketch.h"
 
@@ -42,6 +43,21 @@ class DelayHistogram {
   std::optional<double> mean() const;
   // Nearest-rank quantile from the sketch: within 1 % of the exact one, within [min, max].
   std::optional<double> quantile(double q) const { return sketch_.quantile(q); }
+
+  // The series (interval_series.h): what was observed since `earlier`, an earlier copy of this
+  // cumulative histogram (DelaySketch::subtract says what becomes of the extremes) ...
+  void subtract(const DelayHistogram& earlier);
+  // ... kept in a few dozen bytes per interval rather than the sketch's 13 KiB: only the
+  // non-empty buckets.
+  struct Sparse {
+    std::vector<DelaySketch::Bucket> sketch;
+    std::vector<std::pair<std::uint8_t, std::uint64_t>> prometheus;  // bucket index, count
+    double sum = 0;
+    double min = 0;
+    double max = 0;
+  };
+  Sparse sparse() const;
+  static DelayHistogram from_sparse(const Sparse& sparse);
 
  private:
   DelaySketch sketch_;

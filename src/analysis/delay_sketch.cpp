@@ -44,6 +44,63 @@ void DelaySketch::merge(const DelaySketch& other) {
   count_ += other.count_;
 }
 
+void DelaySketch::subtract(const DelaySketch& earlier) {
+  if (earlier.count_ == 0) return;
+  for (std::size_t i = 0; i < kBuckets; ++i) buckets_[i] -= earlier.buckets_[i];
+  below_min_ -= earlier.below_min_;
+  above_max_ -= earlier.above_max_;
+  count_ -= earlier.count_;
+  if (count_ == 0) return;
+  const bool min_moved = min_ < earlier.min_;
+  const bool max_moved = max_ > earlier.max_;
+  const double lowest = min_;
+  const double highest = max_;
+  if (!min_moved) {
+    if (below_min_ == 0) {
+      for (std::size_t i = 0; i < kBuckets; ++i) {
+        if (buckets_[i] != 0) {
+          min_ = std::clamp(centre_of(i), lowest, highest);
+          break;
+        }
+      }
+      if (above_max_ == count_) min_ = kMaxSeconds;
+    }
+    // Below 1 µs: the cumulative minimum is the best estimate (it is under 1 µs too).
+  }
+  if (!max_moved) {
+    if (above_max_ == 0) {
+      for (std::size_t i = kBuckets; i-- > 0;) {
+        if (buckets_[i] != 0) {
+          max_ = std::clamp(centre_of(i), lowest, highest);
+          break;
+        }
+      }
+      if (below_min_ == count_) max_ = std::min(highest, kMinSeconds);
+    }
+  }
+  if (min_ > max_) min_ = max_;
+}
+
+DelaySketch DelaySketch::from_buckets(const Bucket* buckets, std::size_t n, double min, double max) {
+  DelaySketch sketch;
+  for (std::size_t i = 0; i < n; ++i) {
+    const Bucket& b = buckets[i];
+    if (b.index == kBelowMin) {
+      sketch.below_min_ += b.count;
+    } else if (b.index == kAboveMax) {
+      sketch.above_max_ += b.count;
+    } else if (b.index < kBuckets) {
+      sketch.buckets_[b.index] += b.count;
+    } else {
+      continue;
+    }
+    sketch.count_ += b.count;
+  }
+  sketch.min_ = min;
+  sketch.max_ = max;
+  return sketch;
+}
+
 std::optional<double> DelaySketch::quantile(double q) const {
   if (count_ == 0) return std::nullopt;
   // Nearest rank, 1-based: the k-th smallest value.

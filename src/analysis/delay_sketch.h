@@ -41,6 +41,29 @@ class DelaySketch {
   // within kRelativeAccuracy of the exact one and within [min, max]; nullopt when empty.
   std::optional<double> quantile(double q) const;
 
+  // The series (interval_series.h) keeps one sketch per interval: the observations made since an
+  // earlier copy of the same cumulative sketch, stored sparsely.
+  struct Bucket {
+    std::uint16_t index;  // 0 .. kBuckets-1; kBelowMin, kAboveMax for the two outer buckets
+    std::uint64_t count;
+  };
+  static constexpr std::uint16_t kBelowMin = kBuckets;
+  static constexpr std::uint16_t kAboveMax = kBuckets + 1;
+  // Leaves only what was observed after `earlier`, a copy of this sketch taken before. Counts
+  // subtract exactly; the extremes stay exact when they moved since `earlier` (the new value is
+  // then the interval's), and are otherwise the centres of the lowest and highest buckets left,
+  // within kRelativeAccuracy like every percentile.
+  void subtract(const DelaySketch& earlier);
+  template <class F>
+  void for_each_bucket(F&& f) const {
+    if (below_min_ != 0) f(Bucket{kBelowMin, below_min_});
+    for (std::size_t i = 0; i < kBuckets; ++i)
+      if (buckets_[i] != 0) f(Bucket{static_cast<std::uint16_t>(i), buckets_[i]});
+    if (above_max_ != 0) f(Bucket{kAboveMax, above_max_});
+  }
+  // Rebuilds a sketch from its non-empty buckets and extremes (for_each_bucket, min(), max()).
+  static DelaySketch from_buckets(const Bucket* buckets, std::size_t n, double min, double max);
+
  private:
   std::array<std::uint64_t, kBuckets> buckets_{};
   std::uint64_t below_min_ = 0;  // values under kMinSeconds (0 included)

@@ -33,6 +33,8 @@ Engine::Engine(EngineConfig config)
       media_(config_.media) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
   if (config_.peers) peer_counters_ = std::make_unique<PeerCounters>(*config_.peers);
+  if (config_.series_interval_ns > 0)
+    series_ = std::make_unique<IntervalSeries>(config_.series_interval_ns, config_.max_series_intervals);
 }
 
 bool Engine::port_selected(std::uint16_t src, std::uint16_t dst) const {
@@ -104,6 +106,9 @@ void Engine::begin_frame(std::int64_t ts_ns) {
     last_ts_ns_ = std::max(last_ts_ns_, ts_ns);
   }
   clock_->observe_packet(ts_ns);
+  // Before the timers run: what they decide at this packet's time belongs to its interval.
+  if (series_ && series_->leaves_interval(clock_->now_ns()))
+    series_->enter(clock_->now_ns(), series_snapshot(), calls_.dialogs().active());
   calls_.advance(clock_->now_ns());
   media_.advance(clock_->now_ns());
 
@@ -291,6 +296,7 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   const bool repeated = track_transaction(payload, message);
   if (recorder_) recorder_->begin_message(payload, message, repeated);
   calls_.on_message(message, payload.ts_ns, call_peer);
+  if (series_) series_->observe_active(calls_.dialogs().active());
   if (recorder_) recorder_->end_message();
   media_.on_sip_message(message, payload.ts_ns);
 }
@@ -322,6 +328,13 @@ bool Engine::track_transaction(const Payload& payload, const SipMessage& message
       return false;
   }
   return false;
+}
+
+// Allocates (two response tables, a figures block): once per interval entered, never per message.
+SeriesSnapshot Engine::series_snapshot() const {
+  Report figures;
+  calls_.fill(figures);
+  return SeriesSnapshot{messages_.requests(), messages_.responses(), std::move(*figures.rfc6076)};
 }
 
 Report Engine::report() const {
@@ -362,6 +375,9 @@ Report Engine::report() const {
   if (recorder_ && recorder_->evicted() > 0)
     report.table_evictions.add(EvictingTable::call_records, recorder_->evicted());
   media_.fill(report, clock_->now_ns());
+  if (series_)
+    report.series = std::make_shared<const SeriesReport>(
+        series_->report(SeriesSnapshot{report.requests, report.responses, *report.rfc6076}));
   return report;
 }
 

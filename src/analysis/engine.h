@@ -15,6 +15,7 @@
 #include "analysis/clock.h"
 #include "analysis/frame.h"
 #include "analysis/host_filter.h"
+#include "analysis/interval_series.h"
 #include "analysis/media_tracker.h"
 #include "analysis/message_counters.h"
 #include "analysis/packet_decoder.h"
@@ -60,6 +61,9 @@ struct EngineConfig {
   // and the open ones at finish(). Not owned; must outlive the engine.
   CallRecordSink* call_records = nullptr;
   CallRecorderConfig recorder{};
+  // --interval (replay): > 0 adds the report's series, cut at multiples of this on packet time.
+  std::int64_t series_interval_ns = 0;
+  std::size_t max_series_intervals = IntervalSeries::kDefaultMaxIntervals;
 };
 
 class Engine final : public FrameSink, private PayloadSink {
@@ -104,6 +108,7 @@ class Engine final : public FrameSink, private PayloadSink {
   // Returns whether the message repeats one already seen (a UDP retransmission or duplicate).
   bool track_transaction(const Payload& payload, const SipMessage& message);
   void record_frame_outcome(FrameOutcome outcome);
+  SeriesSnapshot series_snapshot() const;
   bool port_selected(std::uint16_t src, std::uint16_t dst) const;
   bool host_selected(const IpAddress& src, const IpAddress& dst) const;
 
@@ -121,6 +126,7 @@ class Engine final : public FrameSink, private PayloadSink {
   CallTracker calls_;
   TransactionTable transactions_;
   MediaTracker media_;
+  std::unique_ptr<IntervalSeries> series_;  // only with config_.series_interval_ns
   std::uint64_t retransmitted_requests_ = 0;
   std::uint64_t retransmitted_responses_ = 0;
   std::uint64_t duplicate_messages_ = 0;

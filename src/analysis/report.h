@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -220,6 +221,8 @@ struct TimerSettings {
   double timer_f_s = 0;
 };
 
+struct SeriesReport;  // series_report.h
+
 struct Report {
   static constexpr int kSchemaVersion = 1;
   CaptureReport capture;
@@ -237,6 +240,9 @@ struct Report {
   std::map<std::string, PeerCounts> peers;
   // Present when RTP/RTCP was looked for (SDP seen or --rtp-heuristic).
   std::optional<MediaReport> media;
+  // --interval: the figures cut into epoch-aligned intervals (series_report.h). Shared, not
+  // copied, by the snapshots that copy a report.
+  std::shared_ptr<const SeriesReport> series;
 };
 
 }  // namespace sipmon

@@ -48,6 +48,10 @@ FigureKind classify_figure(std::string_view path) {
   for (std::string_view metadata : kMetadata) {
     if (path_has_prefix(path, metadata)) return FigureKind::metadata;
   }
+  // The delays' mergeable form (for `sipmon merge`), at the top level and in series intervals:
+  // the percentiles beside them are the figures to compare.
+  if (path_has_prefix(path, "delay_sketches") || path.find(".delay_sketches.") != std::string_view::npos)
+    return FigureKind::metadata;
   // Media (docs/media.md): a better MOS is higher, loss, jitter and start delay lower; the
   // statistics objects' counts stay exact.
   if (path_has_prefix(path, "media.mos") && !path.ends_with(".count")) return FigureKind::higher_better;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "analysis/engine.h"
+#include "cli/duration_option.h"
 #include "cli/exit_codes.h"
 #include "cli/hep_options.h"
 #include "cli/progress.h"
@@ -24,8 +25,6 @@
 
 namespace sipmon {
 namespace {
-
-const std::map<std::string, double> kTimeUnits{{"s", 1}, {"m", 60}, {"h", 3600}, {"ms", 0.001}};
 
 struct Opened {
   std::unique_ptr<LiveSource> source;

@@ -9,6 +9,7 @@
 #include "cli/exit_codes.h"
 #include "cli/extract_command.h"
 #include "cli/live_command.h"
+#include "cli/merge_command.h"
 #include "cli/replay_command.h"
 #include "sipmon/version.h"
 
@@ -24,6 +25,7 @@ int main(int argc, char** argv) {
       "  sipmon live -i eth0                     # live capture, Prometheus /metrics\n"
       "  sipmon check capture.pcap --baseline base.json --expect 'rfc6076.ser>=95'\n"
       "  sipmon extract capture.pcap --call-id ID -o call.pcap   # one call's packets\n"
+      "  sipmon merge shard-*.json --out all.json   # reports of per-file replays combined\n"
       "Run 'sipmon COMMAND --help' for a command's options.\n"
       "Exit codes: 0 success, 1 a check failed, 2 usage or input error.");
 
@@ -35,6 +37,8 @@ int main(int argc, char** argv) {
   CLI::App* check = add_check_command(app, check_options);
   ExtractOptions extract_options;
   CLI::App* extract = add_extract_command(app, extract_options);
+  MergeOptions merge_options;
+  CLI::App* merge = add_merge_command(app, merge_options);
 
   try {
     app.parse(argc, argv);
@@ -52,7 +56,7 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (app.get_subcommands().empty()) {
-    std::cerr << "sipmon: a command is required: replay, live, check or extract (see 'sipmon --help')\n";
+    std::cerr << "sipmon: a command is required: replay, live, check, extract or merge (see 'sipmon --help')\n";
     return kExitUsage;
   }
 
@@ -61,6 +65,7 @@ int main(int argc, char** argv) {
     if (check->parsed()) return run_check(check_options);
     if (live->parsed()) return run_live(live_options);
     if (extract->parsed()) return run_extract(extract_options);
+    if (merge->parsed()) return run_merge(merge_options);
   } catch (const std::exception& e) {
     std::cerr << "sipmon: error: " << e.what() << "\n";
     return kExitUsage;

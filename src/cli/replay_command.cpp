@@ -1,5 +1,7 @@
 #include "cli/replay_command.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 
@@ -11,6 +13,7 @@
 #include "outputs/failure_summary.h"
 #include "outputs/html_report.h"
 #include "outputs/json_report.h"
+#include "outputs/openmetrics_series.h"
 #include "outputs/prometheus_failures.h"
 #include "outputs/text_summary.h"
 
@@ -26,6 +29,12 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
       ->check(capture_file_validator());
   replay->add_flag("--json", options.json, "Print the JSON report (docs/report.md) on stdout instead of a summary");
   replay->add_option("--out", options.out, "Also write the JSON report to this file (atomically)");
+  replay->add_option("--openmetrics", options.openmetrics,
+                     "Also write the --interval series as OpenMetrics text with timestamps, for `promtool tsdb "
+                     "create-blocks-from openmetrics` (docs/prometheus.md, \"Backfilling a capture\")");
+  replay->add_option("--openmetrics-label", options.openmetrics_labels,
+                     "A label on every --openmetrics sample, KEY=VALUE, repeatable (default job=sipmon and "
+                     "instance=the first file's name: the dashboard lists the archive by them)");
   add_replay_input_options(*replay, options.input);
   add_metrics_options(*replay, options.metrics, MetricsCommand::replay);
   add_hep_options(*replay, options.hep, HepCommand::replay);
@@ -41,9 +50,36 @@ CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options) {
       "  sipmon replay a.pcap --listen 127.0.0.1:9160     # then serve the figures until Ctrl-C\n"
       "  sipmon replay a.pcap --calls calls.jsonl          # one record per call (docs/calls.md)\n"
       "  sipmon replay a.pcap --html report.html           # a page to open in a browser (docs/html.md)\n"
+      "  sipmon replay day.pcap --interval 5m --openmetrics day.om   # then promtool tsdb create-blocks-from\n"
       "  sipmon replay archive.pcap --hep-out homer:9060 --hep-transport tcp   # load an archive into Homer");
   return replay;
 }
+
+namespace {
+
+// --openmetrics-label KEY=VALUE over the defaults a scrape would give: job and instance.
+Expected<OpenMetricsLabels> openmetrics_target(const ReplayOptions& options) {
+  const std::string& first = options.input.files.empty() ? std::string("-") : options.input.files.front();
+  const std::string base = first == "-" ? "stdin" : first.substr(first.find_last_of('/') + 1);
+  OpenMetricsLabels labels{{"job", "sipmon"}, {"instance", base}};
+  for (const std::string& pair : options.openmetrics_labels) {
+    const std::size_t eq = pair.find('=');
+    const std::string key = pair.substr(0, eq);
+    bool valid = eq != std::string::npos && !key.empty() && !key.starts_with("__") && !(key[0] >= '0' && key[0] <= '9');
+    for (char c : key) valid = valid && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    if (!valid || key == "le")
+      return make_error(ErrorKind::usage, "--openmetrics-label '" + pair + "': give KEY=VALUE, KEY a label name");
+    auto at = std::find_if(labels.begin(), labels.end(), [&key](const auto& l) { return l.first == key; });
+    if (at != labels.end()) {
+      at->second = pair.substr(eq + 1);
+    } else {
+      labels.emplace_back(key, pair.substr(eq + 1));
+    }
+  }
+  return labels;
+}
+
+}  // namespace
 
 int run_replay(const ReplayOptions& options) {
   // Before the input is read: a busy --listen port, a bad --push URL or an output path that
@@ -73,6 +109,21 @@ int run_replay(const ReplayOptions& options) {
   if (!metrics) {
     std::cerr << "sipmon: " << metrics.error().message << "\n";
     return kExitUsage;
+  }
+  if (!options.openmetrics.empty() && options.input.interval_s <= 0) {
+    std::cerr << "sipmon: --openmetrics writes the --interval series: give --interval too\n";
+    return kExitUsage;
+  }
+  auto openmetrics_labels = openmetrics_target(options);
+  if (!openmetrics_labels) {
+    std::cerr << "sipmon: " << openmetrics_labels.error().message << "\n";
+    return kExitUsage;
+  }
+  if (!options.openmetrics.empty()) {
+    if (auto writable = check_output_path("--openmetrics", options.openmetrics); !writable) {
+      std::cerr << "sipmon: " << writable.error().message << "\n";
+      return kExitUsage;
+    }
   }
   if (!options.out.empty()) {
     if (auto writable = check_output_path("--out", options.out); !writable) {
@@ -147,6 +198,8 @@ int run_replay(const ReplayOptions& options) {
   };
   if (!options.out.empty()) deliver(write_file_atomically(options.out, render_json_report(*report)));
   if (options.html.enabled()) deliver(write_file_atomically(options.html.path, render_html_report(*report, html)));
+  if (!options.openmetrics.empty())
+    deliver(write_file_atomically(options.openmetrics, render_openmetrics_series(*report, *openmetrics_labels)));
   (*metrics)->metrics().update(*report);
   PrometheusFailureMetrics failure_metrics(*(*metrics)->metrics().registry());
   failure_metrics.update(failures);

@@ -16,10 +16,12 @@ struct ReplayOptions {
   ReplayInputOptions input;
   bool json = false;
   std::string out;
-  MetricsOptions metrics;  // --listen, --push, --prom-file, --compat, --peers
-  CallsOptions calls;      // --calls, --calls-messages, --max-call-records (docs/calls.md)
-  HepOptions hep;          // --hep-out, --hep-transport, --hep-id, --hep-key (docs/hep.md)
-  HtmlOptions html;        // --html, --html-calls (docs/html.md)
+  std::string openmetrics;                      // --openmetrics FILE: the series for promtool (needs --interval)
+  std::vector<std::string> openmetrics_labels;  // --openmetrics-label KEY=VALUE
+  MetricsOptions metrics;                       // --listen, --push, --prom-file, --compat, --peers
+  CallsOptions calls;                           // --calls, --calls-messages, --max-call-records (docs/calls.md)
+  HepOptions hep;                               // --hep-out, --hep-transport, --hep-id, --hep-key (docs/hep.md)
+  HtmlOptions html;                             // --html, --html-calls (docs/html.md)
 };
 
 CLI::App* add_replay_command(CLI::App& app, ReplayOptions& options);

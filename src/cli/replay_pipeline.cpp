@@ -1,9 +1,11 @@
 #include "cli/replay_pipeline.h"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "analysis/engine.h"
+#include "cli/duration_option.h"
 #include "cli/progress.h"
 #include "sources/pcap_file_source.h"
 
@@ -16,6 +18,12 @@ void add_replay_input_options(CLI::App& command, ReplayInputOptions& options) {
                   "default: any port, SIP recognized by content")
       ->delimiter(',');
   command.add_flag("-q,--quiet", options.quiet, "No progress line on a terminal (it never appears elsewhere)");
+  command
+      .add_option("--interval", options.interval_s,
+                  "Also cut the report into a series of intervals of this length, aligned on the Unix epoch "
+                  "(e.g. 60s, 5m; 1 ms to 1 day; docs/report.md, \"series\")")
+      ->transform(duration_transform())
+      ->check(CLI::Range(0.001, 86400.0));
   add_engine_table_options(command, options.tables);
 }
 
@@ -67,6 +75,7 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   apply_engine_table_options(options.tables, config);
   config.call_records = options.call_records;
   config.recorder = options.recorder;
+  config.series_interval_ns = std::llround(options.interval_s * 1e9);
   Engine engine(std::move(config));
   if (!options.quiet && stderr_is_terminal()) {
     ReplayProgress progress(
@@ -85,6 +94,11 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   for (const ReadError& error : report.capture.read_errors) {
     warnings << "sipmon: warning: " << error.file << ": damaged at packet " << error.packet << " (" << error.message
              << "); the report covers the " << error.packet - 1 << " packet(s) before it\n";
+  }
+  if (report.series && report.series->dropped_intervals != 0) {
+    warnings << "sipmon: warning: the series keeps " << report.series->max_intervals
+             << " intervals: " << report.series->dropped_intervals
+             << " later one(s) left out [series_dropped_intervals]; give a longer --interval\n";
   }
   return report;
 }

@@ -30,6 +30,8 @@ struct ReplayInputOptions {
   CallRecordSink* call_records = nullptr;
   CallRecorderConfig recorder{};
   bool quiet = false;  // --quiet: no progress line, even on a terminal
+  // --interval: seconds of each interval of the report's series (docs/report.md); 0: no series.
+  double interval_s = 0;
 };
 
 // Adds the `--ports` and `--quiet` options and the table caps and timers (engine_options.h) (the

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "analysis/series_report.h"
 #include "analysis/time_format.h"
 #include "outputs/report_names.h"
 #include "sipmon/version.h"
@@ -151,6 +152,8 @@ Json closed_to_json(const ClosedAttempts& c) {
   return json;
 }
 
+}  // namespace
+
 Json rfc6076_to_json(const Rfc6076Report& r) {
   const SessionCounts& s = r.sessions;
   const RegistrationCounts& g = r.registrations;
@@ -212,6 +215,54 @@ Json peer_to_json(const PeerCounts& peer) {
   return json;
 }
 
+namespace {
+
+// A delay's mergeable form (docs/report.md, "delay_sketches"): the sketch's non-empty buckets and
+// the Prometheus buckets by index, the exact sum and extremes. `sipmon merge` adds these up.
+Json sketch_to_json(const DelayHistogram::Sparse& s, std::uint64_t count) {
+  Json buckets = Json::object();
+  for (const DelaySketch::Bucket& b : s.sketch) buckets[std::to_string(b.index)] = b.count;
+  Json prometheus = Json::object();
+  for (const auto& [index, n] : s.prometheus) prometheus[std::to_string(index)] = n;
+  return Json{{"count", count}, {"sum", s.sum},       {"min", s.min},
+              {"max", s.max},   {"buckets", buckets}, {"prometheus_buckets", prometheus}};
+}
+
+}  // namespace
+
+Json delay_sketches_to_json(const Rfc6076Report& r) {
+  Json json = Json::object();
+  const std::pair<const char*, const DelayHistogram*> delays[] = {
+      {"srd", &r.srd}, {"srd_failed", &r.srd_failed}, {"sdd", &r.sdd}, {"sdt", &r.sdt}, {"rrd", &r.rrd}};
+  for (const auto& [name, h] : delays) {
+    if (h->count() != 0) json[name] = sketch_to_json(h->sparse(), h->count());
+  }
+  return json;
+}
+
+namespace {
+
+// Each interval with the top level's own renderings: requests, responses, and the rfc6076 object
+// drawn by rfc6076_to_json from the interval's figures block.
+Json series_to_json(const SeriesReport& series, const RequestCounts& spellings) {
+  Json items = Json::array();
+  const double seconds = static_cast<double>(series.interval_ns) * 1e-9;
+  for (const SeriesInterval& item : series.intervals) {
+    const Rfc6076Report figures = item.rfc6076.expand();
+    items.push_back(Json{
+        {"start", format_rfc3339_us(item.start_ns)},
+        {"end", format_rfc3339_us(item.end_ns)},
+        {"requests", counts(requests_by_name(item.requests.expand(spellings)))},
+        {"responses", counts(responses_by_code_name(item.responses))},
+        {"rfc6076", rfc6076_to_json(figures)},
+        {"calls_active_max", item.calls_active_max},
+        {"attempts_per_s", rounded(static_cast<double>(figures.sessions.attempts) / seconds)},
+        {"delay_sketches", delay_sketches_to_json(figures)},
+    });
+  }
+  return items;
+}
+
 }  // namespace
 
 Json report_to_json(const Report& report) {
@@ -236,11 +287,17 @@ Json report_to_json(const Report& report) {
   if (report.dialogs) json["dialogs"] = dialogs_to_json(*report.dialogs);
   json["table_evictions"] = counts(table_evictions_by_name(report.table_evictions));
   if (report.media) json["media"] = media_to_json(*report.media);
+  if (const auto& series = report.series) {
+    json["series_interval_s"] = rounded(static_cast<double>(series->interval_ns) * 1e-9);
+    json["series_dropped_intervals"] = series->dropped_intervals;
+    json["series"] = series_to_json(*series, report.requests);
+  }
   if (!report.peers.empty()) {
     Json peers = Json::object();
     for (const auto& [name, peer] : report.peers) peers[name] = peer_to_json(peer);
     json["peers"] = peers;
   }
+  if (report.rfc6076) json["delay_sketches"] = delay_sketches_to_json(*report.rfc6076);
   return json;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/series_report.h"
 #include "analysis/time_format.h"
 #include "outputs/report_names.h"
 #include "outputs/status_phrase.h"
@@ -175,6 +176,46 @@ std::string format_duration(double seconds) {
   return buffer;
 }
 
+// --interval: where to look first. The busiest interval by session attempts, and the one with the
+// lowest SER over the attempts closed in it (numerator inside its denominator, docs/metrics.md).
+void series_lines(std::string& out, const SeriesReport& series) {
+  const SeriesInterval* busiest = nullptr;
+  const SeriesInterval* worst = nullptr;
+  double worst_ser = 2;
+  for (const SeriesInterval& item : series.intervals) {
+    const SessionCounts& s = item.rfc6076.sessions;
+    if (busiest == nullptr || s.attempts > busiest->rfc6076.sessions.attempts) busiest = &item;
+    using O = ClosedOutcome;
+    const ClosedAttempts& c = s.closed;
+    const std::uint64_t denominator = c.attempts() - c[O::redirected];
+    if (denominator == 0) continue;
+    const double ser = static_cast<double>(c[O::completed] + c[O::established]) / static_cast<double>(denominator);
+    if (ser < worst_ser) {
+      worst_ser = ser;
+      worst = &item;
+    }
+  }
+  auto when = [](const SeriesInterval& item) {
+    return format_rfc3339_us(item.start_ns) + " .. " + format_rfc3339_us(item.end_ns);
+  };
+  line(out, "intervals",
+       std::to_string(series.intervals.size()) + " of " +
+           format_duration(static_cast<double>(series.interval_ns) / 1e9) +
+           (series.dropped_intervals ? " (" + std::to_string(series.dropped_intervals) + " past the cap left out)"
+                                     : ""));
+  if (busiest != nullptr) {
+    line(out, "busiest", when(*busiest) + ": " + std::to_string(busiest->rfc6076.sessions.attempts) + " attempts");
+  }
+  if (worst != nullptr) {
+    const ClosedAttempts& c = worst->rfc6076.sessions.closed;
+    line(out, "worst SER",
+         when(*worst) + ": " +
+             percent(c[ClosedOutcome::completed] + c[ClosedOutcome::established],
+                     c.attempts() - c[ClosedOutcome::redirected]) +
+             " of " + std::to_string(c.attempts()) + " closed attempts");
+  }
+}
+
 }  // namespace
 
 std::string format_delay(std::optional<double> seconds) {
@@ -249,6 +290,7 @@ std::string render_text_summary(const Report& report) {
     line(out, "hep out",
          std::to_string(hep->sent) + " sent (" + hep->transport + "), " + std::to_string(dropped) + " dropped");
   }
+  if (report.series) series_lines(out, *report.series);
   for (const ReadError& error : c.read_errors) {
     line(out, "damaged", error.file + " at packet " + std::to_string(error.packet) + ": " + error.message);
   }

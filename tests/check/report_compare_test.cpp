@@ -358,6 +358,10 @@ TEST_CASE("figure kinds follow the report contract by path", "[check][compare]")
   CHECK(classify_figure("responses.ser") == FigureKind::exact);
   CHECK(classify_figure("capture.files.3") == FigureKind::metadata);
   CHECK(classify_figure("capture.filesystem") == FigureKind::exact);
+  // The mergeable form of the delays: the percentiles beside them are what is compared.
+  CHECK(classify_figure("delay_sketches.srd.buckets.812") == FigureKind::metadata);
+  CHECK(classify_figure("series.3.delay_sketches.sdd.sum") == FigureKind::metadata);
+  CHECK(classify_figure("delay_sketchesx") == FigureKind::exact);
   CHECK(classify_figure("media.mos.p50") == FigureKind::higher_better);
   CHECK(classify_figure("media.mos.count") == FigureKind::exact);
   CHECK(classify_figure("media.loss_pct") == FigureKind::lower_better);
