@@ -29,7 +29,7 @@ Engine::Engine(EngineConfig config)
       recorder_(make_recorder(config_)),
       calls_(observed(config_.calls, recorder_.get())),
       transactions_(config_.transactions),
-      media_(config_.media) {
+      media_(config_.media, recorder_.get(), config_.peers.get()) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
   if (config_.peers) peer_counters_ = std::make_unique<PeerCounters>();
 }
@@ -251,8 +251,10 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   } else {
     messages_.count_response(message.status_code, message.cseq_method_id);
   }
+  std::uint8_t media_peer = MediaTracker::kNoPeer;
   if (peer_counters_) {
     const std::size_t peer = peer_counters_->peer_of(*config_.peers, payload.src, payload.dst);
+    media_peer = static_cast<std::uint8_t>(std::min<std::size_t>(peer, MediaTracker::kNoPeer - 1));
     if (message.is_request)
       peer_counters_->count_request(peer, message.method_id);
     else
@@ -265,8 +267,9 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   const bool repeated = track_transaction(payload, message);
   if (recorder_) recorder_->begin_message(payload, message, repeated);
   calls_.on_message(message, payload.ts_ns);
-  if (recorder_) recorder_->end_message();
-  media_.on_sip_message(message, payload.ts_ns);
+  // The media tracker reports a call's streams to the record of the message's attempt.
+  const RecordRef record = recorder_ ? recorder_->end_message() : RecordRef{};
+  media_.on_sip_message(message, payload.ts_ns, record, media_peer);
 }
 
 bool Engine::track_transaction(const Payload& payload, const SipMessage& message) {
@@ -330,6 +333,8 @@ Report Engine::report() const {
   // Listed only when records were lost early: replay always runs the recorder for the failure
   // analysis, and the report must not change with it.
   if (recorder_ && recorder_->evicted() > 0) report.table_evictions["call_records"] += recorder_->evicted();
+  if (recorder_ && recorder_->media_dropped() > 0)
+    report.table_evictions["call_record_media"] += recorder_->media_dropped();
   media_.fill(report, clock_->now_ns());
   return report;
 }
