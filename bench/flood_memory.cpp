@@ -122,8 +122,11 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(report.dialogs->early),
               static_cast<unsigned long long>(report.dialogs->established),
               static_cast<unsigned long long>(report.dialogs->active));
-  for (const auto& [table, evicted] : report.table_evictions) {
-    std::printf("evicted from %s: %llu\n", table.c_str(), static_cast<unsigned long long>(evicted));
+  for (std::size_t i = 0; i < kEvictingTableCount; ++i) {
+    const auto table = static_cast<EvictingTable>(i);
+    if (!report.table_evictions.listed(table)) continue;
+    std::printf("evicted from %s: %llu\n", std::string(evicting_table_name(table)).c_str(),
+                static_cast<unsigned long long>(report.table_evictions[table]));
   }
   const CallTracker defaults{CallTrackerConfig{}};
   constexpr double kMiB = 1024.0 * 1024.0;

@@ -49,13 +49,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // report's when no record was written early.
   const SessionCounts& s = report.rfc6076->sessions;
   if (records.total != s.attempts) __builtin_trap();
-  if (!report.table_evictions.contains("call_records")) {
+  if (!report.table_evictions.listed(EvictingTable::call_records)) {
     const auto n = [&](CallOutcome o) { return records.by_outcome[static_cast<std::size_t>(o)]; };
     if (n(CallOutcome::established) != s.established || n(CallOutcome::failed) != s.failed ||
         n(CallOutcome::cancelled) != s.cancelled || n(CallOutcome::redirected) != s.redirected ||
         n(CallOutcome::timeout) != s.timeouts || n(CallOutcome::ineffective) + s.timeouts != s.ineffective ||
         n(CallOutcome::pending) != s.pending ||
-        n(CallOutcome::evicted) != report.table_evictions.at("session_attempts")) {
+        n(CallOutcome::evicted) != report.table_evictions[EvictingTable::session_attempts]) {
       __builtin_trap();
     }
   }

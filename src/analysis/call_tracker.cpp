@@ -123,9 +123,9 @@ void CallTracker::fill(Report& report) const {
 
   // Every table is listed, 0 included. Only entries whose loss loses information count: dropping
   // a decided attempt kept to recognize late copies of its answer is not an eviction.
-  report.table_evictions["session_attempts"] += s.evicted;
-  report.table_evictions["registration_attempts"] += g.evicted;
-  report.table_evictions["dialogs"] += d.evicted_live;
+  report.table_evictions.add(EvictingTable::session_attempts, s.evicted);
+  report.table_evictions.add(EvictingTable::registration_attempts, g.evicted);
+  report.table_evictions.add(EvictingTable::dialogs, d.evicted_live);
 }
 
 }  // namespace sipmon

@@ -323,7 +323,7 @@ Report Engine::report() const {
   capture.defects = defects_;
   capture.unsupported_link_by_type = unsupported_link_types_;
   capture.duplicate_messages = duplicate_messages_;
-  report.table_evictions.emplace("transactions", transactions_.stats().evicted);
+  report.table_evictions.add(EvictingTable::transactions, transactions_.stats().evicted);
   report.requests = messages_.requests();
   report.responses = messages_.responses();
   report.retransmissions =
@@ -332,9 +332,10 @@ Report Engine::report() const {
   calls_.fill(report);
   // Listed only when records were lost early: replay always runs the recorder for the failure
   // analysis, and the report must not change with it.
-  if (recorder_ && recorder_->evicted() > 0) report.table_evictions["call_records"] += recorder_->evicted();
+  if (recorder_ && recorder_->evicted() > 0)
+    report.table_evictions.add(EvictingTable::call_records, recorder_->evicted());
   if (recorder_ && recorder_->media_dropped() > 0)
-    report.table_evictions["call_record_media"] += recorder_->media_dropped();
+    report.table_evictions.add(EvictingTable::call_record_media, recorder_->media_dropped());
   media_.fill(report, clock_->now_ns());
   return report;
 }

@@ -510,9 +510,9 @@ void MediaTracker::finish() {
 
 void MediaTracker::fill(Report& report, std::int64_t now_ns) const {
   if (!active()) return;
-  report.table_evictions.emplace("media_endpoints", endpoint_evictions_);
-  report.table_evictions.emplace("media_streams", stream_evictions_);
-  report.table_evictions.emplace("media_calls", call_evictions_);
+  report.table_evictions.add(EvictingTable::media_endpoints, endpoint_evictions_);
+  report.table_evictions.add(EvictingTable::media_streams, stream_evictions_);
+  report.table_evictions.add(EvictingTable::media_calls, call_evictions_);
   Totals totals = totals_;
   for (StreamTable::Index i = streams_.oldest(); i != StreamTable::kNone; i = streams_.younger(i)) {
     account(streams_[i], totals, false);

@@ -14,6 +14,7 @@
 #include "analysis/delay_histogram.h"
 #include "analysis/sample_stats.h"
 #include "analysis/sip_counts.h"
+#include "analysis/table_evictions.h"
 
 namespace sipmon {
 
@@ -238,8 +239,8 @@ struct Report {
   std::optional<Rfc6076Report> rfc6076;
   std::optional<DialogCounts> dialogs;
   std::optional<TimerSettings> timers;
-  // Table name -> entries turned away or dropped because a bounded table was full.
-  std::map<std::string, std::uint64_t> table_evictions;
+  // Entries turned away or dropped because a bounded table was full.
+  TableEvictions table_evictions;
   // Peer name (and "other") -> counts; empty unless a peers file was given.
   std::map<std::string, PeerCounts> peers;
   // Present when RTP/RTCP was looked for (SDP seen or --rtp-heuristic).

@@ -239,7 +239,7 @@ Json report_to_json(const Report& report) {
                            {"terminated_bye_unanswered", d->terminated_bye_unanswered},
                            {"terminated_error_response", d->terminated_error_response}};
   }
-  json["table_evictions"] = counts(report.table_evictions);
+  json["table_evictions"] = counts(table_evictions_by_name(report.table_evictions));
   if (report.media) json["media"] = media_to_json(*report.media);
   if (!report.peers.empty()) {
     Json peers = Json::object();

@@ -33,9 +33,6 @@ constexpr int kFirstCode = 100;
 constexpr int kLastCode = 699;
 constexpr std::size_t kCodeSlots = kLastCode - kFirstCode + 2;  // 100..699, then "other"
 constexpr std::size_t kMethodSlots = kKnownMethodCount + 1;     // known methods, then "other"
-// Table names come from sipmon's own code, not the wire; the bound only guards against a bug
-// turning them into an open set.
-constexpr std::size_t kMaxTables = 32;
 // Peer names come from the --peers file (PeerTable allows 32 and "other"); the bound guards the
 // registry against any other source of names.
 constexpr std::size_t kMaxPeerLabels = 64;
@@ -436,7 +433,7 @@ struct PrometheusMetrics::State {
   std::array<CounterSlot, kDecoderEventCount> events{};
   std::array<CounterSlot, kMessageDefectCount> defects{};
   Family<Counter>* evictions_family = nullptr;
-  std::map<std::string, CounterSlot, std::less<>> evictions;
+  std::array<CounterSlot, kEvictingTableCount> evictions{};  // created when the table is first listed
 
   // Registered when first measured.
   std::optional<std::array<CounterSlot, 2>> retransmissions;  // request, response
@@ -541,19 +538,13 @@ void PrometheusMetrics::State::update(const Report& report) {
   for (std::size_t i = 0; i < kDecoderEventCount; ++i) events[i].set(report.capture.events.counts[i]);
   for (std::size_t i = 0; i < kMessageDefectCount; ++i) defects[i].set(report.capture.defects.counts[i]);
 
-  // Table names come from sipmon's code; past kMaxTables (a bug) they are summed under "other".
-  std::map<std::string_view, std::uint64_t> evictions_by_label;
-  for (const auto& [table, count] : report.table_evictions) {
-    const bool known = evictions.contains(table) || evictions.size() + evictions_by_label.size() < kMaxTables;
-    evictions_by_label[known ? std::string_view(table) : kOther] += count;
-  }
-  for (const auto& [label, count] : evictions_by_label) {
-    auto it = evictions.find(label);
-    if (it == evictions.end()) {
-      const std::string name(label);
-      it = evictions.emplace(name, CounterSlot{&evictions_family->Add({{"table", name}}), 0}).first;
-    }
-    it->second.set(count);
+  for (std::size_t i = 0; i < kEvictingTableCount; ++i) {
+    const auto table = static_cast<EvictingTable>(i);
+    if (!report.table_evictions.listed(table)) continue;
+    CounterSlot& slot = evictions[i];
+    if (slot.counter == nullptr)
+      slot.counter = &evictions_family->Add({{"table", std::string(evicting_table_name(table))}});
+    slot.set(report.table_evictions[table]);
   }
 
   if (report.retransmissions) {

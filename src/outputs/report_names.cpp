@@ -22,6 +22,15 @@ CountsByName peer_requests_by_name(const PeerCounts& peer) {
   return result;
 }
 
+CountsByName table_evictions_by_name(const TableEvictions& evictions) {
+  CountsByName result;
+  for (std::size_t i = 0; i < kEvictingTableCount; ++i) {
+    const auto table = static_cast<EvictingTable>(i);
+    if (evictions.listed(table)) result.emplace(evicting_table_name(table), evictions[table]);
+  }
+  return result;
+}
+
 CountsByName status_counts_by_name(const StatusCounts& counts) {
   CountsByName result;
   for (const StatusCount& entry : counts) result.emplace(std::to_string(entry.code), entry.count);

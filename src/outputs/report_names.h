@@ -33,6 +33,8 @@ std::map<std::string, CountsByName> responses_by_method_name(const ResponseCount
 CountsByName non_sip_by_reason(const CaptureReport& capture);
 // Frame outcomes of class malformed and every message defect, by name.
 CountsByName malformed_by_reason(const CaptureReport& capture);
+// Listed tables by name, 0 included.
+CountsByName table_evictions_by_name(const TableEvictions& evictions);
 // Link type number ("147") -> packets.
 CountsByName unsupported_link_by_type(const CaptureReport& capture);
 

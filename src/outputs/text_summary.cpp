@@ -90,10 +90,7 @@ std::string percent(std::uint64_t numerator, std::uint64_t denominator) {
   return buffer;
 }
 
-std::uint64_t evicted_attempts(const Report& report) {
-  const auto it = report.table_evictions.find("session_attempts");
-  return it == report.table_evictions.end() ? 0 : it->second;
-}
+std::uint64_t evicted_attempts(const Report& report) { return report.table_evictions[EvictingTable::session_attempts]; }
 
 // "SRD p50 1.155 ms, p90 2.000 ms, max 2.742 ms (12)": only for delays that have a sample,
 // except SRD, the one people look for first.

@@ -178,7 +178,7 @@ TEST_CASE("call media: a record waits for its live streams, then lists each with
   CHECK(report.media->packets == forward->packets + backward->packets);
   CHECK(report.media->lost == forward->lost + backward->lost);
   CHECK(report.media->mos->min == Approx(forward->mos));
-  CHECK(report.table_evictions.count("call_record_media") == 0);
+  CHECK_FALSE(report.table_evictions.listed(EvictingTable::call_record_media));
 }
 
 TEST_CASE("call media: streams already finished when the dialog ends go out with the record", "[calls][media]") {
@@ -222,7 +222,7 @@ TEST_CASE("call media: more streams than a record lists, or than the pool holds,
     CHECK(f.sink.records[0].media_dropped == 3);
     const Report report = f.engine->report();
     CHECK(report.media->streams == static_cast<std::uint64_t>(n));
-    CHECK(report.table_evictions.at("call_record_media") == 3);
+    CHECK(report.table_evictions[EvictingTable::call_record_media] == 3);
   }
   SECTION("a pool of one entry") {
     Fixture f(CallRecorderConfig{.max_media_streams = 1});

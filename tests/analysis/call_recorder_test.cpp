@@ -223,7 +223,7 @@ TEST_CASE("call records: attempts evicted from a full attempt table are written 
   for (int i = 0; i < 5; ++i) Call(*f.engine, "flood" + std::to_string(i)).invite(i * 0.001);
   REQUIRE(f.sink.records.size() == 3);
   for (const Kept& r : f.sink.records) CHECK(r.outcome == CallOutcome::evicted);
-  CHECK(f.engine->report().table_evictions.at("session_attempts") == 3);
+  CHECK(f.engine->report().table_evictions[EvictingTable::session_attempts] == 3);
   f.engine->finish();
   CHECK(f.sink.records.size() == 5);
 }
@@ -235,8 +235,8 @@ TEST_CASE("call records: a full record table writes its oldest record early and 
   CHECK(f.sink.records[0].call_id == "r0");
   CHECK(f.sink.records[0].record_evicted);
   CHECK(f.sink.records[0].outcome == CallOutcome::pending);
-  CHECK(f.engine->report().table_evictions.at("call_records") == 1);
-  CHECK(f.engine->report().table_evictions.at("session_attempts") == 0);
+  CHECK(f.engine->report().table_evictions[EvictingTable::call_records] == 1);
+  CHECK(f.engine->report().table_evictions[EvictingTable::session_attempts] == 0);
 }
 
 TEST_CASE("call records: long strings are cut to their budget and flagged", "[calls]") {

@@ -15,15 +15,13 @@ void check_invariants(const Report& report) {
   const SessionCounts& s = report.rfc6076->sessions;
   const RegistrationCounts& g = report.rfc6076->registrations;
   const DialogCounts& d = *report.dialogs;
-  auto evicted = [&](const char* table) {
-    return report.table_evictions.count(table) ? report.table_evictions.at(table) : std::uint64_t{0};
-  };
+  auto evicted = [&](EvictingTable table) { return report.table_evictions[table]; };
   REQUIRE(s.attempts == s.established + s.redirected + s.cancelled + s.ineffective + s.failed + s.pending +
-                            evicted("session_attempts"));
+                            evicted(EvictingTable::session_attempts));
   REQUIRE(s.effective <= s.attempts - s.redirected);  // SEER never above 100 %
   REQUIRE(s.timeouts <= s.ineffective);
   REQUIRE(s.completed <= s.established);  // SCR never above SER's numerator
-  REQUIRE(g.attempts == g.succeeded + g.ineffective + g.pending + evicted("registration_attempts"));
+  REQUIRE(g.attempts == g.succeeded + g.ineffective + g.pending + evicted(EvictingTable::registration_attempts));
   REQUIRE(g.timeouts <= g.ineffective);
   REQUIRE(d.established == d.terminated + d.expired + d.evicted + d.active);
   REQUIRE(d.terminated ==
@@ -39,7 +37,7 @@ void check_invariants(const Report& report) {
   REQUIRE(c[O::ineffective] + c[O::timed_out] == s.ineffective);
   REQUIRE(c[O::timed_out] == s.timeouts);
   REQUIRE(c[O::failed] + c[O::failed_effective] == s.failed);
-  REQUIRE(c[O::evicted] == evicted("session_attempts"));
+  REQUIRE(c[O::evicted] == evicted(EvictingTable::session_attempts));
   REQUIRE(c[O::completed] == s.completed);
   REQUIRE(c[O::completed] + c[O::established] <= s.established);
   REQUIRE(c.attempts() + s.pending + (s.established - c[O::completed] - c[O::established]) == s.attempts);
@@ -104,7 +102,7 @@ TEST_CASE("random message soup: every count identity holds at every step, tables
   CHECK(report.dialogs->expired > 0);
   CHECK(report.dialogs->terminated_bye_2xx > 0);
   CHECK(report.rfc6076->registrations.succeeded > 0);
-  CHECK(report.table_evictions.at("session_attempts") > 0);
+  CHECK(report.table_evictions[EvictingTable::session_attempts] > 0);
 }
 
 TEST_CASE("absurd timestamps neither overflow nor move time backwards", "[calls]") {

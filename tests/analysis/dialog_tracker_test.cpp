@@ -252,7 +252,7 @@ TEST_CASE("a full dialog table evicts the oldest and counts it", "[dialogs][floo
   CHECK(dialogs(report).established == 3);
   CHECK(dialogs(report).evicted == 1);
   CHECK(dialogs(report).active == 2);
-  CHECK(report.table_evictions.at("dialogs") == 1);
+  CHECK(report.table_evictions[EvictingTable::dialogs] == 1);
   check_identity(report);
   // "one" was evicted: its BYE is now for an unknown dialog (SDD only), "two" still ends normally.
   const CallIds two = answered(CallIds{.call_id = "two", .from_tag = "a"}, "callee-tag");
@@ -283,7 +283,7 @@ TEST_CASE("a flood of provisional responses with random tags stays within the di
   tracker.fill(report);
   CHECK(tracker.dialogs().size() == 1000);
   CHECK(report.dialogs->early == kFlood);
-  CHECK(report.table_evictions.at("dialogs") == kFlood - 1000);
+  CHECK(report.table_evictions[EvictingTable::dialogs] == kFlood - 1000);
   CHECK(report.dialogs->evicted == 0);  // none of them was confirmed
 }
 

@@ -81,7 +81,7 @@ TEST_CASE("table caps come from the engine's configuration", "[engine][calls]") 
   const Report report = engine.report();
   CHECK(report.rfc6076->sessions.attempts == 4);
   CHECK(report.rfc6076->sessions.pending == 2);
-  CHECK(report.table_evictions.at("session_attempts") == 2);
+  CHECK(report.table_evictions[EvictingTable::session_attempts] == 2);
 }
 
 TEST_CASE("every call table is listed in table_evictions, with 0 when nothing was evicted", "[engine][calls]") {
@@ -89,9 +89,14 @@ TEST_CASE("every call table is listed in table_evictions, with 0 when nothing wa
   const auto frame = sip_udp_frame(invite("one"));
   engine.on_frame(make_frame(frame, LinkType::ethernet, 100 * kSecond));
   const Report report = engine.report();
-  CHECK(report.table_evictions.at("session_attempts") == 0);
-  CHECK(report.table_evictions.at("registration_attempts") == 0);
-  CHECK(report.table_evictions.at("dialogs") == 0);
+  CHECK(report.table_evictions[EvictingTable::session_attempts] == 0);
+  CHECK(report.table_evictions[EvictingTable::registration_attempts] == 0);
+  CHECK(report.table_evictions[EvictingTable::dialogs] == 0);
+  CHECK(report.table_evictions.listed(EvictingTable::session_attempts));
+  CHECK(report.table_evictions.listed(EvictingTable::registration_attempts));
+  CHECK(report.table_evictions.listed(EvictingTable::dialogs));
+  CHECK(report.table_evictions.listed(EvictingTable::transactions));
+  CHECK_FALSE(report.table_evictions.listed(EvictingTable::call_records));  // no recorder, nothing evicted
 }
 
 namespace {

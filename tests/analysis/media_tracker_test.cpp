@@ -226,7 +226,7 @@ TEST_CASE("media: the stream table is bounded and evictions keep the figures", "
   call.answer();
   call.talk(3);  // two streams through a table of one: each new one evicts the other
   const Report report = call.engine.report();
-  CHECK(report.table_evictions.at("media_streams") >= 1);
+  CHECK(report.table_evictions[EvictingTable::media_streams] >= 1);
   CHECK(report.media->packets == 6);
 }
 

@@ -13,8 +13,7 @@ const RegistrationCounts& registrations(const Report& report) { return report.rf
 
 void check_partition(const Report& report) {
   const RegistrationCounts& g = registrations(report);
-  const auto evicted =
-      report.table_evictions.count("registration_attempts") ? report.table_evictions.at("registration_attempts") : 0;
+  const auto evicted = report.table_evictions[EvictingTable::registration_attempts];
   CHECK(g.attempts == g.succeeded + g.ineffective + g.pending + evicted);
 }
 
@@ -122,6 +121,6 @@ TEST_CASE("a random-Call-ID REGISTER flood stays within the cap, every eviction 
   Report report;
   tracker.fill(report);
   CHECK(tracker.registrations().size() == 500);
-  CHECK(report.table_evictions.at("registration_attempts") == kFlood - 500);
+  CHECK(report.table_evictions[EvictingTable::registration_attempts] == kFlood - 500);
   check_partition(report);
 }

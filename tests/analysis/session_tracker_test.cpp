@@ -14,8 +14,7 @@ const SessionCounts& sessions(const Report& report) { return report.rfc6076->ses
 // Every attempt ends in exactly one outcome (docs/metrics.md).
 void check_partition(const Report& report) {
   const SessionCounts& s = sessions(report);
-  const auto evicted =
-      report.table_evictions.count("session_attempts") ? report.table_evictions.at("session_attempts") : 0;
+  const auto evicted = report.table_evictions[EvictingTable::session_attempts];
   CHECK(s.attempts == s.established + s.redirected + s.cancelled + s.ineffective + s.failed + s.pending + evicted);
 }
 
@@ -297,14 +296,14 @@ TEST_CASE("a random-Call-ID INVITE flood stays within the attempt table's cap, e
   CHECK(tracker.sessions().capacity() == 1000);
   CHECK(report.rfc6076->sessions.attempts == kFlood);
   CHECK(report.rfc6076->sessions.pending == 1000);
-  CHECK(report.table_evictions.at("session_attempts") == kFlood - 1000);
+  CHECK(report.table_evictions[EvictingTable::session_attempts] == kFlood - 1000);
   // The survivors time out 32 s after their INVITE; evictions do not change.
   tracker.advance(start + seconds(10 + 33));
   Report later;
   tracker.fill(later);
   CHECK(later.rfc6076->sessions.pending == 0);
   CHECK(later.rfc6076->sessions.timeouts == 1000);
-  CHECK(later.table_evictions.at("session_attempts") == kFlood - 1000);
+  CHECK(later.table_evictions[EvictingTable::session_attempts] == kFlood - 1000);
   CHECK(tracker.sessions().size() == 0);
   check_partition(later);
 }

@@ -235,7 +235,7 @@ TEST_CASE("the engine reports evictions of its transaction table", "[transaction
     feed.send(m, i * kMs, forward());
   }
   const Report r = feed.report();
-  CHECK(r.table_evictions.at("transactions") == 12);
+  CHECK(r.table_evictions[EvictingTable::transactions] == 12);
 }
 
 TEST_CASE("ACK for a 2xx has its own branch: its own entry, re-sent when the 2xx is re-sent", "[transactions]") {

@@ -10,7 +10,7 @@ TEST_CASE("JSON report carries retransmissions after responses, and duplicate an
   CHECK_FALSE(report_to_json(report).contains("retransmissions"));  // nothing measured them
   report.retransmissions = RetransmissionCounts{.requests = 4, .responses = 2};
   report.capture.duplicate_messages = 5;
-  report.table_evictions["transactions"] = 7;
+  report.table_evictions.add(EvictingTable::transactions, 7);
   const auto json = report_to_json(report);
 
   CHECK(json.at("retransmissions").at("requests") == 4);

@@ -87,7 +87,7 @@ TEST_CASE("counters follow the report's absolute counts and never go back", "[pr
   report.capture.outcomes[FrameOutcome::icmp] = 1;
   report.capture.outcomes[FrameOutcome::tcp_segment_buffered] = 4;  // not an anomaly, still a reason
   report.capture.events[DecoderEvent::tcp_gap] = 3;
-  report.table_evictions = {{"transactions", 7}};
+  report.table_evictions.add(EvictingTable::transactions, 7);
   metrics.update(report);
   metrics.update(report);  // the same figures again add nothing
   std::string text = metrics.render();

@@ -51,7 +51,7 @@ Report report_with_calls() {
 TEST_CASE("the summary shows every outcome of the attempts and the RFC 6076 ratios", "[text-summary]") {
   Report report = report_with_calls();
   report.rfc6076->sessions.cancelled = 0;
-  report.table_evictions["session_attempts"] = 3;
+  report.table_evictions.add(EvictingTable::session_attempts, 3);
   const std::string summary = render_text_summary(report);
   CHECK(value_of(summary, "attempts") ==
         "8: 4 established, 0 cancelled, 0 failed, 1 ineffective (0 timed out), 2 redirected, 1 pending, 3 evicted");
