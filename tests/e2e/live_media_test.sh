@@ -69,16 +69,24 @@ lm, rm = live.get("media"), replay.get("media")
 if lm is None or rm is None:
     problems.append("no media in the live (%s) or replay (%s) report" % (lm is not None, rm is not None))
 else:
+    # The script's own truth first: 100 packets each way, in sequence.
+    truth = {"streams": 2, "packets": 200, "expected": 200, "lost": 0, "duplicates": 0, "late": 0}
     for k in keys:
+        if lm[k] != truth[k]:
+            problems.append("media.%s: live %s, sent %s" % (k, lm[k], truth[k]))
+    # tcpdump on a loaded machine may drop packets itself (it then says so): the recording is a
+    # second oracle only when it holds everything that was sent.
+    complete = rm["packets"] == 200 and rm["streams"] == 2
+    if not complete:
+        print("note: the recording holds %s packets (tcpdump dropped some): compared with the script's truth only" % rm["packets"])
+    for k in keys if complete else ():
         if lm[k] != rm[k]:
             problems.append("media.%s: live %s, replay of the recording %s" % (k, lm[k], rm[k]))
-    if rm["packets"] != 200 or rm["streams"] != 2:
-        problems.append("the recording holds %s packets in %s streams, the script sent 200 in 2" % (rm["packets"], rm["streams"]))
 def entries(path):
     records = [json.loads(line) for line in open(path)]
     return sorted((e["direction"], e["ssrc"], e["packets"], e["expected"], e["lost"]) for r in records for e in r["media"])
 le, re_ = entries(os.path.join(work, "live.jsonl")), entries(os.path.join(work, "replay.jsonl"))
-if le != re_:
+if lm is not None and rm is not None and rm["packets"] == 200 and le != re_:
     problems.append("call record media: live %s, replay %s" % (le, re_))
 print("live media %s; record entries %s" % (lm and {k: lm[k] for k in keys}, le))
 for p in problems:
