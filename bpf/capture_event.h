@@ -38,6 +38,18 @@ struct capture_event {
   __u8 pad[5];       /* explicit padding: the header is 32 bytes, the data 8-byte aligned */
 };
 
+/* The media endpoint map (docs/live.md, "Media"): user space writes the (address, port) of every
+ * RTP and RTCP endpoint the calls' SDP announced, the filter copies UDP to or from one of them.
+ * As many as the media tracker's endpoint table (MediaConfig::max_endpoints): user space removes
+ * what the table removes, so the map never fills first. */
+#define SIPMON_MAX_MEDIA_ENDPOINTS 65536
+struct sipmon_media_endpoint {
+  __u8 address[16]; /* network order; IPv4 in the first 4 bytes, the rest zero */
+  __u16 port;       /* host order */
+  __u8 family;      /* 4 or 6 */
+  __u8 pad;
+};
+
 #define SIPMON_EVENT_FRAGMENT 0x01u  /* an IP fragment (first or later) of a matching datagram */
 #define SIPMON_EVENT_TRUNCATED 0x02u /* cap_len < wire_len */
 
@@ -50,7 +62,7 @@ struct capture_event {
 #define SIPMON_KERNEL_COUNTERS(X)                                                                                 \
   X(SEEN, "seen", 0)                              /* packets the filter ran on (loopback duplicates excluded) */  \
   X(LOOPBACK_OUT, "loopback_outgoing_skipped", 0) /* loopback's outgoing copies: seen again on input */           \
-  X(MATCHED, "matched", 0)                        /* SIP-port UDP/TCP/SCTP, tunnelled or not, or a fragment */    \
+  X(MATCHED, "matched", 0)                        /* SIP-port UDP/TCP/SCTP, media UDP, or a fragment */           \
   X(COPIED, "copied", 0)                          /* matched packets written to the ring buffer */                \
   X(TRUNCATED, "truncated", 0)                    /* copied, but longer than the snap length */                   \
   X(RINGBUF_FULL, "ring_buffer_full", 0)          /* matched but lost: no room in the ring buffer */              \

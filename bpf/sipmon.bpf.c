@@ -62,6 +62,16 @@ struct {
   __type(value, __u8);
 } fragments SEC(".maps");
 
+/* RTP and RTCP endpoints of the calls, written by user space as SDP is seen (capture_event.h).
+ * Not preallocated: the kernel allocates an entry when user space adds it. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, SIPMON_MAX_MEDIA_ENDPOINTS);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, struct sipmon_media_endpoint);
+  __type(value, __u8);
+} media_endpoints SEC(".maps");
+
 /* One IP layer per tunnel level, plus the outermost. */
 #define MAX_IP_LAYERS (SIPMON_MAX_TUNNEL_DEPTH + 1)
 
@@ -76,7 +86,7 @@ struct {
  * being explored for every combination of layer, depth and offset. */
 struct walk {
   struct frag_key pending[MAX_IP_LAYERS]; /* first fragments met on the way in */
-  struct frag_key key;                    /* the current IPv6 header's addresses and fragment identification */
+  struct frag_key key;                    /* the current IP header's addresses (and IPv6 fragment identification) */
   __u32 offset;
   __u32 frame_len;      /* MAC header to the end of the outermost IP packet */
   __u32 gtp_end;        /* end of the GTP-U message (its length field) */
@@ -263,6 +273,11 @@ static __always_inline long step_ipv4(struct __sk_buff *skb, struct walk *w) {
   if (load(skb, w->offset, &ip, sizeof(ip)) < 0) return unreadable(w);
   if (ip.ihl < 5) return stop(w);
   if (w->ip_layers++ == 0) w->frame_len = w->offset + bpf_ntohs(ip.tot_len);
+  /* The addresses, for the media endpoint map at the transport layer. */
+  __builtin_memset(&w->key, 0, sizeof(w->key));
+  w->key.src[0] = ip.saddr;
+  w->key.dst[0] = ip.daddr;
+  w->key.family = 4;
   __u16 frag = bpf_ntohs(ip.frag_off);
   if (frag & (IP_OFFSET | IP_MF)) {
     key.src[0] = ip.saddr;
@@ -335,6 +350,18 @@ static __always_inline long step_ipv6_ext(struct __sk_buff *skb, struct walk *w)
   return 0;
 }
 
+/* UDP to or from a media endpoint of a call (the current IP header's addresses). */
+static __always_inline int media_endpoint(struct walk *w, __u16 src, __u16 dst) {
+  struct sipmon_media_endpoint key = {};
+  __builtin_memcpy(key.address, w->key.dst, sizeof(key.address));
+  key.port = dst;
+  key.family = w->key.family;
+  if (bpf_map_lookup_elem(&media_endpoints, &key)) return 1;
+  __builtin_memcpy(key.address, w->key.src, sizeof(key.address));
+  key.port = src;
+  return bpf_map_lookup_elem(&media_endpoints, &key) != NULL;
+}
+
 static __always_inline long step_transport(struct __sk_buff *skb, struct walk *w) {
   __u16 ports[2];
   if (load(skb, w->offset, ports, sizeof(ports)) < 0) return unreadable(w);
@@ -357,6 +384,7 @@ static __always_inline long step_transport(struct __sk_buff *skb, struct walk *w
     w->layer = LAYER_GTP;
     return 0;
   }
+  if (media_endpoint(w, src, dst)) w->matched = 1;
   return stop(w);
 }
 

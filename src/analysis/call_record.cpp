@@ -1,5 +1,7 @@
 #include "analysis/call_record.h"
 
+#include "analysis/call_media.h"
+
 namespace sipmon {
 
 // The values of a record's "outcome" (docs/calls.md).
@@ -66,6 +68,11 @@ const char* call_string_name(CallString field) {
       break;
   }
   return "?";
+}
+
+// The values of a media entry's "direction" (docs/calls.md).
+const char* media_direction_name(MediaDirection direction) {
+  return direction == MediaDirection::caller_to_callee ? "caller->callee" : "callee->caller";
 }
 
 }  // namespace sipmon

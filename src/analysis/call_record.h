@@ -66,6 +66,8 @@ const char* call_string_name(CallString field);
 
 inline constexpr std::int64_t kNoTime = INT64_MIN;
 
+struct CallMediaStream;  // call_media.h
+
 struct CallRecord {
   std::string_view strings[kCallStringCount];  // empty: unknown (null)
   std::uint16_t truncated_strings = 0;         // bit i: strings[i] was cut to its budget
@@ -94,6 +96,10 @@ struct CallRecord {
   bool messages_enabled = false;
   std::span<const CallMessage> messages;
   bool messages_truncated = false;
+  // The call's RTP streams (call_media.h), in the order they finished; streams past the record's
+  // slots or the recorder's pool are only counted.
+  std::span<const CallMediaStream> media;
+  std::uint32_t media_dropped = 0;
 
   std::string_view string(CallString field) const { return strings[static_cast<std::size_t>(field)]; }
   bool truncated(CallString field) const { return (truncated_strings >> static_cast<unsigned>(field)) & 1u; }

@@ -87,8 +87,11 @@ CallRecorder::CallRecorder(const CallRecorderConfig& config, CallRecordSink& sin
       sink_(sink),
       peers_(peers),
       table_(config.max_records),
-      strings_(static_cast<char*>(std::calloc(table_.capacity(), kCallStringBytes))) {
-  if (!strings_) throw std::bad_alloc();
+      strings_(static_cast<char*>(std::calloc(table_.capacity(), kCallStringBytes))),
+      media_capacity_(std::max<std::size_t>(1, std::min<std::size_t>(config.max_media_streams, kNoMedia - 1))),
+      media_(static_cast<CallMediaStream*>(std::calloc(media_capacity_, sizeof(CallMediaStream)))),
+      media_next_(static_cast<std::uint32_t*>(std::calloc(media_capacity_, sizeof(std::uint32_t)))) {
+  if (!strings_ || !media_ || !media_next_) throw std::bad_alloc();
   if (config_.messages) {
     messages_.reset(static_cast<CallMessage*>(std::calloc(table_.capacity() * kMaxCallMessages, sizeof(CallMessage))));
     if (!messages_) throw std::bad_alloc();
@@ -97,6 +100,7 @@ CallRecorder::CallRecorder(const CallRecorderConfig& config, CallRecordSink& sin
 
 std::size_t CallRecorder::reserved_bytes() const {
   return table_.reserved_bytes() + table_.capacity() * kCallStringBytes +
+         media_capacity_ * (sizeof(CallMediaStream) + sizeof(std::uint32_t)) +
          (config_.messages ? table_.capacity() * kMaxCallMessages * sizeof(CallMessage) : 0);
 }
 
@@ -146,13 +150,16 @@ void CallRecorder::begin_message(const Payload& payload, const SipMessage& messa
   resolved_ = false;
 }
 
-void CallRecorder::end_message() {
-  if (message_ != nullptr && !handled_) {
+RecordRef CallRecorder::end_message() {
+  RecordRef record;
+  if (message_ != nullptr) {
     const Table::Index index = resolve();
-    if (index != Table::kNone) note_message(index, current_from_caller_);
+    if (index != Table::kNone && !handled_) note_message(index, current_from_caller_);
+    if (index != Table::kNone) record = RecordRef{index, table_[index].serial};
   }
   payload_ = nullptr;
   message_ = nullptr;
+  return record;
 }
 
 // The open record the current message belongs to: the caller's messages and the responses to them
@@ -181,6 +188,8 @@ CallRecorder::Table::Index CallRecorder::resolve() {
     index = find(attempt_key(m.call_id, m.to_tag));
     current_from_caller_ = false;
   }
+  // A closed attempt waiting for its streams takes no more messages.
+  if (index != Table::kNone && table_[index].closing) index = Table::kNone;
   current_ = index;
   if (index != Table::kNone) current_serial_ = table_[index].serial;
   return index;
@@ -270,7 +279,9 @@ void CallRecorder::write(Table::Index index, bool record_evicted, bool completed
   record.answered_ns = open.answered_ns;
   record.ended_ns = open.ended_ns;
   record.outcome = open.outcome;
-  record.completed = open.outcome == CallOutcome::established && completed;
+  // A closed attempt waiting for its streams keeps how it closed, whoever writes it.
+  record.completed =
+      open.outcome == CallOutcome::established && (completed || (open.closing && open.closing_completed));
   record.final_code = open.final_code;
   record.reason_protocol = open.reason_protocol;
   record.reason_cause = open.reason_cause;
@@ -285,8 +296,79 @@ void CallRecorder::write(Table::Index index, bool record_evicted, bool completed
     record.messages = std::span<const CallMessage>(&messages_[index * kMaxCallMessages], open.message_count);
     record.messages_truncated = open.messages_truncated;
   }
+  std::size_t streams = 0;
+  for (std::uint32_t m = open.media_head; m != kNoMedia && streams < media_scratch_.size(); m = media_next_[m]) {
+    media_scratch_[streams++] = media_[m];
+  }
+  record.media = std::span<const CallMediaStream>(media_scratch_.data(), streams);
+  record.media_dropped = open.media_dropped;
   sink_.on_call_record(record);
+  release_media(index);
   if (!record_evicted) table_.erase(index);  // an evicted slot is erased by the table itself
+}
+
+void CallRecorder::release_media(Table::Index index) {
+  Open& open = table_[index];
+  if (open.media_head != kNoMedia) {
+    media_next_[open.media_tail] = media_free_;
+    media_free_ = open.media_head;
+  }
+  open.media_head = open.media_tail = kNoMedia;
+  open.media_count = 0;
+}
+
+void CallRecorder::close(Table::Index index, bool completed) {
+  Open& open = table_[index];
+  if (open.live_streams == 0) {
+    write(index, false, completed);
+    return;
+  }
+  open.closing = true;
+  open.closing_completed = completed;
+}
+
+CallRecorder::Table::Index CallRecorder::live_ref(RecordRef record) const {
+  if (record.index == RecordRef{}.index || !table_.live(record.index) || table_[record.index].serial != record.check)
+    return Table::kNone;
+  return record.index;
+}
+
+// --- the media tracker's events -------------------------------------------------------------------
+
+void CallRecorder::media_stream_started(RecordRef record) {
+  const Table::Index index = live_ref(record);
+  // Saturates: a record with that many streams at once is written when the count runs out.
+  if (index != Table::kNone && table_[index].live_streams != UINT16_MAX) ++table_[index].live_streams;
+}
+
+void CallRecorder::media_stream_finished(RecordRef record, const CallMediaStream& stream) {
+  const Table::Index index = live_ref(record);
+  if (index == Table::kNone) return;  // written already (evicted, replaced, or flushed)
+  Open& open = table_[index];
+  if (open.live_streams > 0) --open.live_streams;
+  std::uint32_t entry = kNoMedia;
+  if (open.media_count < kMaxRecordStreams) {
+    if (media_free_ != kNoMedia) {
+      entry = media_free_;
+      media_free_ = media_next_[entry];
+    } else if (media_used_ < media_capacity_) {
+      entry = media_used_++;
+    }
+  }
+  if (entry == kNoMedia) {
+    ++open.media_dropped;
+    ++media_dropped_;
+  } else {
+    media_[entry] = stream;
+    media_next_[entry] = kNoMedia;
+    if (open.media_head == kNoMedia)
+      open.media_head = entry;
+    else
+      media_next_[open.media_tail] = entry;
+    open.media_tail = entry;
+    ++open.media_count;
+  }
+  if (open.closing && open.live_streams == 0) write(index, false, open.closing_completed);
 }
 
 void CallRecorder::flush() {
@@ -314,6 +396,7 @@ void CallRecorder::attempt_opened(const CallKey& key, const SipMessage& invite, 
   open.peer = 0xff;
   open.outcome = CallOutcome::pending;
   open.ended_by = EndedBy::unknown;
+  open.media_head = open.media_tail = kNoMedia;
   if (payload_ != nullptr) {
     open.src = CallEndpoint{payload_->src, payload_->src_port};
     open.dst = CallEndpoint{payload_->dst, payload_->dst_port};
@@ -340,7 +423,8 @@ void CallRecorder::attempt_opened(const CallKey& key, const SipMessage& invite, 
 void CallRecorder::attempt_decided(const CallKey& key, const SipMessage& response, std::int64_t ts_ns,
                                    std::int64_t srd_ns) {
   const Table::Index index = find(key);
-  if (index == Table::kNone) return;  // its record was evicted from a full record table
+  // Its record was evicted from a full record table, or it is closed and waits for its streams.
+  if (index == Table::kNone || table_[index].closing) return;
   if (message_ == &response && !handled_ && resolve() == index) note_message(index, current_from_caller_);
   Open& open = table_[index];
   const std::uint16_t status = response.status_code;
@@ -354,12 +438,12 @@ void CallRecorder::attempt_decided(const CallKey& key, const SipMessage& respons
     return;  // written when its dialog ends
   }
   set_reason(index, 2, response);
-  write(index);
+  close(index);
 }
 
 void CallRecorder::attempt_timed_out(const CallKey& key, bool challenged) {
   const Table::Index index = find(key);
-  if (index == Table::kNone) return;
+  if (index == Table::kNone || table_[index].closing) return;
   Open& open = table_[index];
   open.decided = true;
   if (challenged) {
@@ -369,28 +453,28 @@ void CallRecorder::attempt_timed_out(const CallKey& key, bool challenged) {
     open.final_code = 0;  // an earlier challenge was answered: nothing final came
     set_string(index, CallString::final_reason, {});
   }
-  write(index);
+  close(index);
 }
 
 void CallRecorder::attempt_evicted(const CallKey& key) {
   const Table::Index index = find(key);
-  if (index == Table::kNone) return;
+  if (index == Table::kNone || table_[index].closing) return;
   table_[index].outcome = CallOutcome::evicted;
-  write(index);
+  close(index);
 }
 
 RecordRef CallRecorder::attempt_confirmed(const CallKey& key) {
   const Table::Index index = find(key);
-  if (index == Table::kNone) return {};
+  if (index == Table::kNone || table_[index].closing) return {};
   return RecordRef{index, table_[index].serial};
 }
 
 void CallRecorder::attempt_dialog_ended(RecordRef record, bool completed) {
-  if (record.index == RecordRef{}.index || !table_.live(record.index) || table_[record.index].serial != record.check)
-    return;  // written already (evicted from a full record table, or replaced)
-  const Table::Index index = record.index;
+  const Table::Index index = live_ref(record);
+  // Written already (evicted from a full record table, or replaced), or closed already.
+  if (index == Table::kNone || table_[index].closing) return;
   if (message_ != nullptr && !handled_ && resolve() == index) note_message(index, current_from_caller_);
-  write(index, false, completed);
+  close(index, completed);
 }
 
 }  // namespace sipmon

@@ -17,6 +17,7 @@
 
 #include "analysis/attempt_observer.h"
 #include "analysis/bounded_table.h"
+#include "analysis/call_media.h"
 #include "analysis/call_record.h"
 #include "analysis/payload.h"
 #include "analysis/peer_table.h"
@@ -28,9 +29,13 @@ struct CallRecorderConfig {
   // Open records (pending attempts and established calls not yet ended).
   std::size_t max_records = 1u << 17;
   bool messages = false;  // --calls-messages: keep the first kMaxCallMessages messages
+  // Finished media streams waiting in open records, shared by all records (docs/calls.md).
+  std::size_t max_media_streams = 1u << 16;
 };
 
 inline constexpr std::size_t kMaxCallMessages = 32;
+// Media streams listed per record; more are counted in its media_dropped.
+inline constexpr std::size_t kMaxRecordStreams = 16;
 
 // The budget of each string field, in bytes (docs/calls.md): 344 bytes per record in all.
 inline constexpr std::array<std::uint8_t, kCallStringCount> kCallStringBudget = {
@@ -49,7 +54,7 @@ inline constexpr std::size_t kCallStringBytes = [] {
   return total;
 }();
 
-class CallRecorder final : public AttemptObserver {
+class CallRecorder final : public AttemptObserver, public MediaStreamObserver {
  public:
   // `peers` (optional) names each record's peer; `sink` must outlive the recorder.
   CallRecorder(const CallRecorderConfig& config, CallRecordSink& sink, const PeerTable* peers = nullptr);
@@ -59,12 +64,16 @@ class CallRecorder final : public AttemptObserver {
   // Around CallTracker::on_message: the message's carrier, and whether the transaction table saw
   // it as a retransmission. Both pointers must stay valid until end_message().
   void begin_message(const Payload& payload, const SipMessage& message, bool retransmission);
-  void end_message();
+  // Returns the record the message belongs to (none: outside any open record), for the media
+  // tracker to report the call's streams to.
+  RecordRef end_message();
 
   // End of input: writes every open record (pending, or established with ended null).
   void flush();
 
   std::uint64_t evicted() const { return evicted_; }
+  // Finished streams that no record listed: past kMaxRecordStreams, or the pool was full.
+  std::uint64_t media_dropped() const { return media_dropped_; }
   std::size_t open_records() const { return table_.size(); }
   // The most the recorder can ever occupy (table, arena, message arrays at the cap).
   std::size_t reserved_bytes() const;
@@ -77,6 +86,10 @@ class CallRecorder final : public AttemptObserver {
   void attempt_evicted(const CallKey& key) override;
   RecordRef attempt_confirmed(const CallKey& key) override;
   void attempt_dialog_ended(RecordRef record, bool completed) override;
+
+  // MediaStreamObserver
+  void media_stream_started(RecordRef record) override;
+  void media_stream_finished(RecordRef record, const CallMediaStream& stream) override;
 
  private:
   struct Open {
@@ -104,6 +117,15 @@ class CallRecorder final : public AttemptObserver {
     EndedBy ended_by;
     bool decided;
     bool messages_truncated;
+    // Media: finished streams as a list in the pool, and the streams still live. An attempt that
+    // closes with live streams is `closing` until the last one finishes.
+    std::uint32_t media_head;
+    std::uint32_t media_tail;
+    std::uint32_t media_dropped;
+    std::uint16_t live_streams;
+    std::uint8_t media_count;
+    bool closing;
+    bool closing_completed;
   };
   using Table = BoundedTable<Open>;
 
@@ -117,6 +139,10 @@ class CallRecorder final : public AttemptObserver {
   Table::Index resolve();
   // Hands the record to the sink and frees its slot (an evicted slot is freed by the table).
   void write(Table::Index index, bool record_evicted = false, bool completed = false);
+  // The attempt is closed: written now, or when its last live stream finishes.
+  void close(Table::Index index, bool completed = false);
+  Table::Index live_ref(RecordRef record) const;
+  void release_media(Table::Index index);
 
   struct FreeDeleter {
     void operator()(void* p) const;
@@ -128,6 +154,15 @@ class CallRecorder final : public AttemptObserver {
   Table table_;
   std::unique_ptr<char[], FreeDeleter> strings_;          // kCallStringBytes per slot
   std::unique_ptr<CallMessage[], FreeDeleter> messages_;  // kMaxCallMessages per slot, if enabled
+  // The media pool: entries, their next links, a free list (kNoMedia ends a list).
+  static constexpr std::uint32_t kNoMedia = 0xffffffffu;
+  std::size_t media_capacity_;
+  std::unique_ptr<CallMediaStream[], FreeDeleter> media_;
+  std::unique_ptr<std::uint32_t[], FreeDeleter> media_next_;
+  std::uint32_t media_free_ = kNoMedia;
+  std::uint32_t media_used_ = 0;  // entries ever taken; beyond it, never used yet
+  std::uint64_t media_dropped_ = 0;
+  std::array<CallMediaStream, kMaxRecordStreams> media_scratch_{};  // a record's streams, in order
   std::uint32_t next_serial_ = 1;
   std::uint64_t evicted_ = 0;
   // The message being processed (begin_message .. end_message).

@@ -30,7 +30,7 @@ Engine::Engine(EngineConfig config)
       recorder_(make_recorder(config_)),
       calls_(observed(config_.calls, recorder_.get(), config_.peers.get())),
       transactions_(config_.transactions),
-      media_(config_.media) {
+      media_(config_.media, recorder_.get(), config_.peers.get()) {
   for (const std::uint16_t port : config_.ports) port_selected_[port] = true;
   if (config_.peers) peer_counters_ = std::make_unique<PeerCounters>(*config_.peers);
   if (config_.series_interval_ns > 0)
@@ -297,8 +297,9 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   if (recorder_) recorder_->begin_message(payload, message, repeated);
   calls_.on_message(message, payload.ts_ns, call_peer);
   if (series_) series_->observe_active(calls_.dialogs().active());
-  if (recorder_) recorder_->end_message();
-  media_.on_sip_message(message, payload.ts_ns);
+  // The media tracker reports a call's streams to the record of the message's attempt.
+  const RecordRef record = recorder_ ? recorder_->end_message() : RecordRef{};
+  media_.on_sip_message(message, payload.ts_ns, record, call_peer);
 }
 
 bool Engine::track_transaction(const Payload& payload, const SipMessage& message) {
@@ -374,6 +375,8 @@ Report Engine::report() const {
   // analysis, and the report must not change with it.
   if (recorder_ && recorder_->evicted() > 0)
     report.table_evictions.add(EvictingTable::call_records, recorder_->evicted());
+  if (recorder_ && recorder_->media_dropped() > 0)
+    report.table_evictions.add(EvictingTable::call_record_media, recorder_->media_dropped());
   media_.fill(report, clock_->now_ns());
   if (series_)
     report.series = std::make_shared<const SeriesReport>(

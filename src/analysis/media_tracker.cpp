@@ -79,8 +79,10 @@ double jitter_mean_ms(const sipmon_rtp_stats& s) {
 
 }  // namespace
 
-MediaTracker::MediaTracker(const MediaConfig& config)
+MediaTracker::MediaTracker(const MediaConfig& config, MediaStreamObserver* observer, const PeerTable* peers)
     : config_(config),
+      observer_(observer),
+      peers_(peers),
       endpoints_(config.max_endpoints),
       streams_(config.max_streams),
       calls_(config.max_calls),
@@ -99,10 +101,11 @@ MediaTracker::CallTable::Index MediaTracker::call_for(const SipMessage& message,
   // its From side is taken as the caller.
   call.caller_tag = tag_hash(message.is_request ? message.from_tag : message.from_tag);
   call.last_ns = ts_ns;
+  call.peer = kNoPeer;
   return index;
 }
 
-void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns) {
+void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns, RecordRef record, PeerId peer) {
   const bool initial_invite = message.is_request && message.method_id == Method::invite && message.to_tag.empty();
   const bool carries_sdp =
       !message.body.empty() && may_carry_sdp(message) && sdp_content_type(message.header(HeaderId::content_type));
@@ -116,6 +119,9 @@ void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns)
   Call& call = calls_[index];
   call.last_ns = std::max(call.last_ns, ts_ns);
   calls_.touch(index);
+  if (call.peer == kNoPeer) call.peer = peer;
+  // The latest attempt of the Call-ID with a record (a new INVITE after a 3xx has its own).
+  if (record.index != RecordRef{}.index) call.record = record;
   if (answer_2xx && call.established_ns == 0) call.established_ns = ts_ns;
   if (carries_sdp) {
     const bool from_caller = tag_hash(message.from_tag) == call.caller_tag;
@@ -165,7 +171,10 @@ void MediaTracker::forget_side(CallTable::Index index, Side side) {
     for (const std::uint16_t port : {old.rtp_port, old.rtcp_port}) {
       const EndpointTable::Index e = endpoints_.find(endpoint_key(old.address, port));
       // Only if it is still this call's: another call may have taken the address since.
-      if (e != EndpointTable::kNone && endpoints_[e].call == key) endpoints_.erase(e);
+      if (e != EndpointTable::kNone && endpoints_[e].call == key) {
+        if (config_.endpoint_observer) config_.endpoint_observer->media_endpoint_removed(old.address, port);
+        endpoints_.erase(e);
+      }
     }
   }
   call.media_count[side] = 0;
@@ -176,7 +185,14 @@ void MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress
   const CallKey key = endpoint_key(address, port);
   EndpointTable::Index index = endpoints_.find(key);
   if (index == EndpointTable::kNone) {
-    index = endpoints_.insert(key, [this](EndpointTable::Index) { ++endpoint_evictions_; });
+    index = endpoints_.insert(key, [this](EndpointTable::Index victim) {
+      ++endpoint_evictions_;
+      const Endpoint& evicted = endpoints_[victim];
+      if (config_.endpoint_observer) config_.endpoint_observer->media_endpoint_removed(evicted.address, evicted.port);
+    });
+    endpoints_[index].address = address;
+    endpoints_[index].port = port;
+    if (config_.endpoint_observer) config_.endpoint_observer->media_endpoint_added(address, port);
   } else {
     endpoints_.touch(index);
   }
@@ -229,7 +245,7 @@ MediaTracker::StreamTable::Index MediaTracker::find_or_create_stream(const CallK
   }
   return streams_.insert(key, [this](StreamTable::Index victim) {
     ++stream_evictions_;
-    account(streams_[victim], totals_, true);
+    retire(streams_[victim]);
   });
 }
 
@@ -259,14 +275,28 @@ void MediaTracker::on_rtp(const Payload& payload, const Endpoint* endpoint) {
     }
   }
   const bool event = info.codec == Codec::telephone_event;
+  const CallTable::Index c = endpoint ? calls_.find(endpoint->call) : CallTable::kNone;
   if (created) {
     stream.call = endpoint ? endpoint->call : CallKey{};
+    stream.record = c != CallTable::kNone ? calls_[c].record : RecordRef{};
+    stream.src = CallEndpoint{payload.src, payload.src_port};
+    stream.dst = CallEndpoint{payload.dst, payload.dst_port};
+    stream.ssrc = rtp->ssrc;
     stream.direction = direction;
     stream.attributed = endpoint != nullptr;
+    // A stream counts for its call's peer (the trunk that signalled it), whatever address the
+    // media came from; a heuristic stream has no call and takes its own addresses' peer.
+    stream.peer = kNoPeer;
+    if (c != CallTable::kNone) {
+      stream.peer = calls_[c].peer;
+    } else if (peers_ != nullptr && endpoint == nullptr) {
+      stream.peer = static_cast<PeerId>(peers_->peer_of(payload.src, payload.dst));
+    }
     stream.payload_type = kNoPayloadType;
     stream.event_payload_type = kNoPayloadType;
     stream.rtt_ns = -1;
     sipmon_rtp_stats_start(&stream.stats, rtp->sequence, arrival);
+    if (observer_ && stream.record.index != RecordRef{}.index) observer_->media_stream_started(stream.record);
   } else {
     sipmon_rtp_stats_update(&stream.stats, rtp->sequence, arrival);
   }
@@ -280,18 +310,16 @@ void MediaTracker::on_rtp(const Payload& payload, const Endpoint* endpoint) {
     stream.payload_type = rtp->payload_type;
     stream.codec = info.codec;
     stream.known_clock = info.clock_rate != 0;
+    stream.clock_rate = info.clock_rate;
   }
   sipmon_rtp_jitter_update(&stream.stats, rtp->timestamp, event ? 0 : info.clock_rate, rtp->marker ? 1 : 0, arrival);
 
-  if (endpoint) {
-    const CallTable::Index c = calls_.find(endpoint->call);
-    if (c != CallTable::kNone) {
-      Call& call = calls_[c];
-      ++call.packets[direction];
-      if (!call.start_delay_recorded && call.established_ns != 0 && payload.ts_ns >= call.established_ns) {
-        call.start_delay_recorded = true;
-        totals_.start_delay_ms.add(static_cast<double>(payload.ts_ns - call.established_ns) / 1e6);
-      }
+  if (c != CallTable::kNone) {
+    Call& call = calls_[c];
+    ++call.packets[direction];
+    if (!call.start_delay_recorded && call.established_ns != 0 && payload.ts_ns >= call.established_ns) {
+      call.start_delay_recorded = true;
+      totals_.start_delay_ms.add(static_cast<double>(payload.ts_ns - call.established_ns) / 1e6);
     }
   }
 }
@@ -345,10 +373,36 @@ void MediaTracker::on_rtcp(const Payload& payload, const Endpoint& endpoint) {
   }
 }
 
-void MediaTracker::account(const Stream& stream, Totals& totals, bool finished) {
+bool MediaTracker::counted(const Stream& stream) {
   const sipmon_rtp_stats& s = stream.stats;
   // The heuristic keeps only what progressed like RTP: two packets at least, most in sequence.
-  if (!stream.attributed && (s.packets < 2 || sipmon_rtp_expected(&s) > 2 * s.packets)) return;
+  return stream.attributed || (s.packets >= 2 && sipmon_rtp_expected(&s) <= 2 * s.packets);
+}
+
+double MediaTracker::stream_mos(const Stream& stream) {
+  // Scored: audio whose payload type the SDP or RFC 3551 explains (a dynamic type nobody
+  // announced may be anything: an event stream, video).
+  const bool audio = stream.codec != Codec::video && stream.payload_type != kNoPayloadType && stream.known_clock;
+  if (!audio) return -1;
+  const sipmon_rtp_stats& s = stream.stats;
+  const std::uint64_t expected = sipmon_rtp_expected(&s);
+  const std::int64_t lost = sipmon_rtp_lost(&s);
+  const double loss_pct =
+      expected == 0 ? 0 : std::max(0.0, 100.0 * static_cast<double>(lost) / static_cast<double>(expected));
+  const EModelInput input{
+      .codec = stream.codec,
+      .loss_pct = loss_pct,
+      .burst_ratio =
+          burst_ratio(static_cast<double>(s.packets - s.duplicates),
+                      static_cast<double>(std::max<std::int64_t>(lost, 0)), static_cast<double>(s.loss_bursts)),
+      .one_way_delay_ms = stream.rtt_ns > 0 ? static_cast<double>(stream.rtt_ns) / 2e6 : 0,
+  };
+  return emodel_mos(input);
+}
+
+void MediaTracker::account(const Stream& stream, Totals& totals, bool finished) {
+  const sipmon_rtp_stats& s = stream.stats;
+  if (!counted(stream)) return;
   ++totals.streams;
   if (!stream.attributed) ++totals.heuristic_streams;
   totals.packets += s.packets;
@@ -359,33 +413,67 @@ void MediaTracker::account(const Stream& stream, Totals& totals, bool finished) 
   totals.duplicates += s.duplicates;
   totals.late += s.late;
   totals.events += stream.events;
-  // Scored: audio whose payload type the SDP or RFC 3551 explains (a dynamic type nobody
-  // announced may be anything: an event stream, video).
-  const bool audio = stream.codec != Codec::video && stream.payload_type != kNoPayloadType && stream.known_clock;
   if (s.jitter_samples != 0) {
     const double jitter = jitter_mean_ms(s);
     totals.jitter_ms.add(jitter);
     if (finished) totals.jitter_buckets.observe(jitter / 1000);
   }
-  if (audio) {
-    const double loss_pct =
-        expected == 0 ? 0 : std::max(0.0, 100.0 * static_cast<double>(lost) / static_cast<double>(expected));
-    const EModelInput input{
-        .codec = stream.codec,
-        .loss_pct = loss_pct,
-        .burst_ratio =
-            burst_ratio(static_cast<double>(s.packets - s.duplicates),
-                        static_cast<double>(std::max<std::int64_t>(lost, 0)), static_cast<double>(s.loss_bursts)),
-        .one_way_delay_ms = stream.rtt_ns > 0 ? static_cast<double>(stream.rtt_ns) / 2e6 : 0,
-    };
-    const double mos = emodel_mos(input);
+  const double mos = stream_mos(stream);
+  if (mos >= 0) {
     totals.mos.add(mos);
     if (finished) totals.mos_buckets.observe(mos);
   }
+  if (stream.peer < totals.peers.size()) {
+    MediaReport::Peer& peer = totals.peers[stream.peer];
+    ++peer.streams;
+    peer.packets += s.packets;
+    peer.expected += expected;
+    peer.lost += lost;
+    if (finished && s.jitter_samples != 0) peer.jitter_seconds_buckets.observe(jitter_mean_ms(s) / 1000);
+    if (finished && mos >= 0) peer.mos_buckets.observe(mos);
+  }
+}
+
+void MediaTracker::retire(const Stream& stream) {
+  account(stream, totals_, true);
+  if (observer_ == nullptr || stream.record.index == RecordRef{}.index || !counted(stream)) return;
+  const sipmon_rtp_stats& s = stream.stats;
+  CallMediaStream figures;
+  figures.src = stream.src;
+  figures.dst = stream.dst;
+  figures.first_ns = static_cast<std::int64_t>(s.first_ns);
+  figures.last_ns = static_cast<std::int64_t>(s.last_ns);
+  figures.packets = s.packets;
+  figures.expected = sipmon_rtp_expected(&s);
+  figures.lost = sipmon_rtp_lost(&s);
+  figures.duplicates = s.duplicates;
+  figures.late = s.late;
+  figures.loss_bursts = s.loss_bursts;
+  figures.burst_lost = s.burst_lost;
+  figures.events = stream.events;
+  figures.jitter_mean_ms = jitter_mean_ms(s);
+  figures.jitter_max_ms = static_cast<double>(s.jitter_max_q4_ns) / 16.0 / 1e6;
+  figures.mos = stream_mos(stream);
+  figures.rtt_ns = stream.rtt_ns;
+  figures.has_far_report = stream.has_far_report;
+  figures.far_fraction_lost = stream.far_fraction_lost;
+  figures.far_cumulative_lost = stream.far_cumulative_lost;
+  if (stream.has_far_report && stream.clock_rate != 0) {
+    figures.far_jitter_ms = 1000.0 * static_cast<double>(stream.far_jitter_units) / stream.clock_rate;
+  }
+  figures.has_xr = stream.has_xr;
+  figures.xr_mos_cq = stream.xr_mos_cq;
+  figures.ssrc = stream.ssrc;
+  figures.largest_gap = s.largest_gap;
+  figures.payload_type = stream.payload_type;
+  figures.codec = stream.codec;
+  figures.direction = stream.direction == Direction::caller_to_callee ? MediaDirection::caller_to_callee
+                                                                      : MediaDirection::callee_to_caller;
+  observer_->media_stream_finished(stream.record, figures);
 }
 
 void MediaTracker::finish_stream(StreamTable::Index index) {
-  account(streams_[index], totals_, true);
+  retire(streams_[index]);
   streams_.erase(index);
 }
 
@@ -397,10 +485,14 @@ void MediaTracker::decide_call(Call& call, std::int64_t now_ns, Totals& totals) 
   call.decided = true;
   const bool forward = call.packets[Direction::caller_to_callee] != 0;
   const bool backward = call.packets[Direction::callee_to_caller] != 0;
-  if (!forward && !backward)
+  MediaReport::Peer* peer = call.peer < totals.peers.size() ? &totals.peers[call.peer] : nullptr;
+  if (!forward && !backward) {
     ++totals.no_media;
-  else if (!forward || !backward)
+    if (peer != nullptr) ++peer->no_media_calls;
+  } else if (!forward || !backward) {
     ++totals.one_way;
+    if (peer != nullptr) ++peer->one_way_calls;
+  }
 }
 
 void MediaTracker::advance(std::int64_t now_ns) {
@@ -446,6 +538,11 @@ void MediaTracker::fill(Report& report, std::int64_t now_ns) const {
   media.start_delay_ms = totals.start_delay_ms.summary();
   media.jitter_seconds_buckets = totals.jitter_buckets;
   media.mos_buckets = totals.mos_buckets;
+  if (peers_ != nullptr) {
+    for (std::size_t i = 0; i <= peers_->other_index() && i < totals.peers.size(); ++i) {
+      media.peers[std::string(peers_->name(i))] = totals.peers[i];
+    }
+  }
   report.media = media;
 }
 

@@ -9,8 +9,12 @@
 #include <cstdint>
 
 #include "analysis/bounded_table.h"
+#include "analysis/call_media.h"
 #include "analysis/media_codec.h"
+#include "analysis/media_endpoint_observer.h"
 #include "analysis/payload.h"
+#include "analysis/peer_table.h"
+#include "analysis/peer_tallies.h"
 #include "analysis/report.h"
 #include "analysis/rtp_stats.h"
 #include "analysis/sample_stats.h"
@@ -20,9 +24,13 @@
 namespace sipmon {
 
 struct MediaConfig {
-  // Defaults: 27 MiB reserved with every table full (docs/media.md), which keeps the engine's
+  // Defaults: 29 MiB reserved with every table full (docs/media.md), which keeps the engine's
   // whole reservation under the 256 MiB docs/metrics.md promises.
   std::size_t max_endpoints = 1u << 16;
+  // Optional (live): told of every endpoint added to and removed from the endpoint table, so
+  // that the capture can pass their packets (the kernel filter's media map). Must outlive the
+  // tracker.
+  MediaEndpointObserver* endpoint_observer = nullptr;
   std::size_t max_streams = 1u << 15;
   std::size_t max_calls = 1u << 15;
   // --rtp-heuristic: measure RTP to endpoints no captured SDP announced.
@@ -45,10 +53,17 @@ struct MediaAnomalies {
 
 class MediaTracker {
  public:
-  explicit MediaTracker(const MediaConfig& config = {});
+  // `observer` (optional, --calls) is told of every stream of a call with a record; it must
+  // outlive the tracker.
+  // `peers` (optional, --peers) splits the figures by peer as well (docs/media.md, "Per peer").
+  explicit MediaTracker(const MediaConfig& config = {}, MediaStreamObserver* observer = nullptr,
+                        const PeerTable* peers = nullptr);
 
-  // A SIP message without defects in its mandatory headers.
-  void on_sip_message(const SipMessage& message, std::int64_t ts_ns);
+  // A SIP message without defects in its mandatory headers; `record` is the call record it
+  // belongs to (none without --calls): the call's streams are reported to it. `peer` is the
+  // message's peer (PeerTable::peer_of; kNoPeer without --peers): a call takes its first message's.
+  void on_sip_message(const SipMessage& message, std::int64_t ts_ns, RecordRef record = {},
+                      PeerId peer = kNoPeer);
   // A UDP payload. True when it was RTP or RTCP of a known (or, with the heuristic, plausible)
   // stream and is now counted; false leaves it to SIP detection. Cheap when it cannot be RTP.
   bool on_udp(const Payload& payload);
@@ -69,6 +84,7 @@ class MediaTracker {
   }
 
   static constexpr std::size_t kMaxPayloadMaps = 8;
+  static constexpr PeerId kNoPeer = sipmon::kNoPeer;
   static constexpr std::size_t kMaxMediaPerSide = SdpSession::kMaxMedia;
 
  private:
@@ -83,6 +99,8 @@ class MediaTracker {
   };
   struct Endpoint {
     CallKey call;
+    IpAddress address;  // the key's, for the endpoint observer
+    std::uint16_t port;
     std::array<PayloadMap, kMaxPayloadMaps> maps;
     std::uint8_t map_count;
     Side owner;  // the side that receives here
@@ -101,14 +119,22 @@ class MediaTracker {
     std::array<std::uint64_t, 2> packets;                                // RTP per direction
     std::array<std::array<EndpointAddress, kMaxMediaPerSide>, 2> media;  // per side
     std::array<std::uint8_t, 2> media_count;
+    RecordRef record;   // the call record its streams are reported to
+    PeerId peer;  // of the message that created it (kNoPeer: none)
     bool start_delay_recorded;
     bool decided;  // one-way / no-media already judged
   };
   struct Stream {
     sipmon_rtp_stats stats;
     CallKey call;
+    RecordRef record;  // the call's record when the stream began (none: not reported)
+    CallEndpoint src;  // the first packet's
+    CallEndpoint dst;
+    std::uint32_t ssrc;
+    std::uint32_t clock_rate;  // of the stream's payload type (0: unknown)
     Direction direction;
-    bool attributed;  // to a call through SDP (else found by the heuristic)
+    PeerId peer;  // its call's; a heuristic stream's addresses' (kNoPeer: none)
+    bool attributed;    // to a call through SDP (else found by the heuristic)
     std::uint8_t payload_type;
     Codec codec;
     bool known_clock;                 // the payload type's clock rate is known (RFC 3551 or an rtpmap)
@@ -149,6 +175,7 @@ class MediaTracker {
     SampleStats start_delay_ms;
     BucketCounts<MediaReport::kJitterBoundsSeconds.size()> jitter_buckets{MediaReport::kJitterBoundsSeconds};
     BucketCounts<MediaReport::kMosBounds.size()> mos_buckets{MediaReport::kMosBounds};
+    std::array<MediaReport::Peer, PeerTable::kMaxPeers + 1> peers{};  // by peer index, "other" last
   };
 
   void learn_sdp(const SipMessage& message, CallTable::Index call, Side sender);
@@ -162,9 +189,17 @@ class MediaTracker {
   void finish_stream(StreamTable::Index index);
   // Adds a stream's figures to `totals` (finished, or a copy of the totals for a report).
   static void account(const Stream& stream, Totals& totals, bool finished);
+  // Whether a stream is counted at all (the heuristic's plausibility test), and its MOS (< 0: not
+  // scored): shared by the totals and the call records so that both say the same.
+  static bool counted(const Stream& stream);
+  static double stream_mos(const Stream& stream);
+  // Totals, then the call record's observer: a stream leaves the table.
+  void retire(const Stream& stream);
   void decide_call(Call& call, std::int64_t now_ns, Totals& totals) const;
 
   MediaConfig config_;
+  MediaStreamObserver* observer_;
+  const PeerTable* peers_;
   EndpointTable endpoints_;
   StreamTable streams_;
   CallTable calls_;

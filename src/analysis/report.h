@@ -212,6 +212,19 @@ struct MediaReport {
   // Finished streams only (a live stream still changes): what Prometheus histograms observe.
   BucketCounts<kJitterBoundsSeconds.size()> jitter_seconds_buckets{kJitterBoundsSeconds};
   BucketCounts<kMosBounds.size()> mos_buckets{kMosBounds};
+  // --peers: the same figures per peer (docs/media.md, "Per peer"): a stream counts for the peer
+  // of its call, a call's one-way or no-media verdict too. Empty without --peers.
+  struct Peer {
+    std::uint64_t streams = 0;
+    std::uint64_t packets = 0;
+    std::uint64_t expected = 0;
+    std::int64_t lost = 0;
+    std::uint64_t one_way_calls = 0;
+    std::uint64_t no_media_calls = 0;
+    BucketCounts<kJitterBoundsSeconds.size()> jitter_seconds_buckets{kJitterBoundsSeconds};
+    BucketCounts<kMosBounds.size()> mos_buckets{kMosBounds};
+  };
+  std::map<std::string, Peer> peers;
 };
 
 // The RFC 3261 timers the call trackers ran with (--timer-b, --invite-timeout, --timer-f).

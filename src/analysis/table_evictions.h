@@ -19,7 +19,8 @@ namespace sipmon {
   X(media_endpoints)       /* SDP endpoints awaited (media_tracker.h) */             \
   X(media_streams)                                                                   \
   X(media_calls)                                                                     \
-  X(call_records) /* --max-call-records: open records written early */
+  X(call_records)      /* --max-call-records: open records written early */          \
+  X(call_record_media) /* finished streams no call record could list (call_recorder.h) */
 
 enum class EvictingTable : std::uint8_t {
 #define SIPMON_EVICTING_TABLE_ENUM(name) name,

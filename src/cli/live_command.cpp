@@ -11,6 +11,7 @@
 #include "cli/exit_codes.h"
 #include "cli/hep_options.h"
 #include "cli/progress.h"
+#include "live/live_media_endpoints.h"
 #include "live/live_outputs.h"
 #include "live/live_session.h"
 #include "live/stop_signals.h"
@@ -263,6 +264,12 @@ int run_live(const LiveOptions& options) {
   EngineConfig config{
       .ports = options.ports, .wall_clock = true, .peers = *peers, .hosts = {}, .observer = hep.sender.get()};
   apply_engine_table_options(options.tables, config);
+  // The eBPF filter passes the RTP and RTCP of the endpoints the calls' SDP announces.
+  std::unique_ptr<LiveMediaEndpoints> media_endpoints;
+  if (source) {
+    media_endpoints = std::make_unique<LiveMediaEndpoints>(*source);
+    config.media.endpoint_observer = media_endpoints.get();
+  }
   // With --calls, the failure analysis reads the records on their way to the file and feeds
   // sipmon_session_failures_total and the User-Agent families (docs/calls.md).
   std::unique_ptr<FailureAnalysis> failures;

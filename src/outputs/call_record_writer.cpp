@@ -2,8 +2,11 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
+#include "analysis/call_media.h"
 #include "analysis/time_format.h"
 #include "outputs/status_phrase.h"
 
@@ -38,6 +41,47 @@ std::string summary(const CallMessage& message) {
   if (!phrase.empty()) text += " " + std::string(phrase);
   if (message.method != Method::invite) text += " (" + std::string(method_name(message.method)) + ")";
   return text;
+}
+
+Json number_or_null(double value) { return value < 0 ? Json(nullptr) : Json(value); }
+
+// One entry of a record's "media" (docs/calls.md): the figures of docs/media.md for one stream.
+Json media_entry(const CallMediaStream& s) {
+  Json j;
+  j["direction"] = media_direction_name(s.direction);
+  j["src"] = endpoint_text(s.src);
+  j["dst"] = endpoint_text(s.dst);
+  j["ssrc"] = s.ssrc;
+  j["payload_type"] = s.payload_type == 0xff ? Json(nullptr) : Json(s.payload_type);
+  j["codec"] = s.payload_type == 0xff ? Json(nullptr) : Json(std::string(codec_name(s.codec)));
+  j["packets"] = s.packets;
+  j["expected"] = s.expected;
+  j["lost"] = s.lost;
+  j["loss_pct"] =
+      s.expected == 0 ? 0.0 : std::max(0.0, 100.0 * static_cast<double>(s.lost) / static_cast<double>(s.expected));
+  j["duplicates"] = s.duplicates;
+  j["out_of_order"] = s.late;
+  j["loss_bursts"] = s.loss_bursts;
+  j["burst_lost"] = s.burst_lost;
+  j["largest_gap"] = s.largest_gap;
+  j["jitter_mean_ms"] = s.jitter_mean_ms;
+  j["jitter_max_ms"] = s.jitter_max_ms;
+  j["first"] = format_rfc3339_us(s.first_ns);
+  j["last"] = format_rfc3339_us(s.last_ns);
+  j["dtmf_events"] = s.events;
+  if (s.has_far_report || s.has_xr || s.rtt_ns >= 0) {
+    j["rtcp"] = Json{
+        {"fraction_lost", s.has_far_report ? Json(static_cast<double>(s.far_fraction_lost) / 256.0) : Json(nullptr)},
+        {"cumulative_lost", s.has_far_report ? Json(s.far_cumulative_lost) : Json(nullptr)},
+        {"jitter_ms", number_or_null(s.far_jitter_ms)},
+        {"rtt_ms", s.rtt_ns < 0 ? Json(nullptr) : Json(static_cast<double>(s.rtt_ns) / 1e6)},
+        {"xr_mos_cq", s.has_xr && s.xr_mos_cq != 127 ? Json(static_cast<double>(s.xr_mos_cq) / 10.0) : Json(nullptr)},
+    };
+  } else {
+    j["rtcp"] = nullptr;
+  }
+  j["mos"] = number_or_null(s.mos);
+  return j;
 }
 
 }  // namespace
@@ -81,6 +125,10 @@ std::string render_call_record(const CallRecord& r) {
   }
   j["truncated"] = std::move(truncated);
   j["record_evicted"] = r.record_evicted;
+  Json media = Json::array();
+  for (const CallMediaStream& stream : r.media) media.push_back(media_entry(stream));
+  j["media"] = std::move(media);
+  j["media_dropped"] = r.media_dropped;
   if (r.messages_enabled) {
     Json messages = Json::array();
     for (const CallMessage& m : r.messages) {

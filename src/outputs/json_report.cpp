@@ -111,16 +111,19 @@ Json statistics(const std::optional<StatsSummary>& s) {
   return json;
 }
 
+Json loss_pct(std::uint64_t expected, std::int64_t lost) {
+  return expected == 0 ? Json(nullptr)
+                       : rounded(std::max(0.0, 100.0 * static_cast<double>(lost) / static_cast<double>(expected)));
+}
+
 Json media_to_json(const MediaReport& m) {
-  const auto expected = static_cast<double>(m.expected);
-  return Json{
+  Json json{
       {"streams", m.streams},
       {"heuristic_streams", m.heuristic_streams},
       {"packets", m.packets},
       {"expected", m.expected},
       {"lost", m.lost},
-      {"loss_pct",
-       m.expected == 0 ? Json(nullptr) : rounded(std::max(0.0, 100.0 * static_cast<double>(m.lost) / expected))},
+      {"loss_pct", loss_pct(m.expected, m.lost)},
       {"duplicates", m.duplicates},
       {"late", m.late},
       {"rtcp_packets", m.rtcp_packets},
@@ -131,6 +134,20 @@ Json media_to_json(const MediaReport& m) {
       {"mos", statistics(m.mos)},
       {"start_delay_ms", statistics(m.start_delay_ms)},
   };
+  if (!m.peers.empty()) {  // --peers only
+    Json peers = Json::object();
+    for (const auto& [name, p] : m.peers) {
+      peers[name] = Json{{"streams", p.streams},
+                         {"packets", p.packets},
+                         {"expected", p.expected},
+                         {"lost", p.lost},
+                         {"loss_pct", loss_pct(p.expected, p.lost)},
+                         {"one_way_calls", p.one_way_calls},
+                         {"no_media_calls", p.no_media_calls}};
+    }
+    json["peers"] = std::move(peers);
+  }
+  return json;
 }
 
 // The same ratios over closed attempts only (docs/metrics.md, "Closed attempts"): numerator and

@@ -209,7 +209,7 @@ struct MediaMetrics {
   BucketSlot<MediaReport::kJitterBoundsSeconds.size()> jitter;
   BucketSlot<MediaReport::kMosBounds.size()> mos;
 
-  explicit MediaMetrics(prometheus::Registry& r) {
+  explicit MediaMetrics(prometheus::Registry& r) : registry(&r) {
     auto counter = [&r](const char* name, const char* help) {
       return CounterSlot{&counter_family(r, name, help).Add({}), 0};
     };
@@ -229,7 +229,73 @@ struct MediaMetrics {
                          .Add({}, Histogram::BucketBoundaries(mos_bounds.begin(), mos_bounds.end()));
   }
 
+  // --peers: one series per peer in each sipmon_peer_* media family, created as peers appear.
+  struct PeerSlots {
+    CounterSlot packets, lost, streams, one_way, no_media;
+    BucketSlot<MediaReport::kJitterBoundsSeconds.size()> jitter;
+    BucketSlot<MediaReport::kMosBounds.size()> mos;
+  };
+  struct PeerFamilies {
+    Family<Counter>* packets;
+    Family<Counter>* lost;
+    Family<Counter>* streams;
+    Family<Counter>* one_way;
+    Family<Counter>* no_media;
+    Family<Histogram>* jitter;
+    Family<Histogram>* mos;
+  };
+  prometheus::Registry* registry;
+  std::optional<PeerFamilies> peer_families;
+  std::map<std::string, PeerSlots, std::less<>> peers;
+
+  void set_peers(const std::map<std::string, MediaReport::Peer>& by_peer) {
+    if (!peer_families) {
+      auto& r = *registry;
+      peer_families = PeerFamilies{
+          &counter_family(r, "sipmon_peer_rtp_packets_total", "RTP packets of the streams of each peer's calls."),
+          &counter_family(r, "sipmon_peer_rtp_lost_packets_total",
+                          "RTP packets lost (RFC 3550 A.3) in the streams of each peer's calls."),
+          &counter_family(r, "sipmon_peer_rtp_streams_total", "RTP streams of each peer's calls."),
+          &counter_family(r, "sipmon_peer_calls_one_way_total", "Answered calls of each peer with RTP one way only."),
+          &counter_family(r, "sipmon_peer_calls_no_media_total", "Answered calls of each peer with no RTP."),
+          &histogram_family(r, "sipmon_peer_rtp_jitter_seconds",
+                            "Mean interarrival jitter of finished RTP streams of each peer's calls."),
+          &histogram_family(r, "sipmon_peer_call_mos",
+                            "MOS-CQ (E-model) of finished audio streams of each peer's calls."),
+      };
+    }
+    const PeerFamilies& f = *peer_families;
+    for (const auto& [name, figures] : by_peer) {
+      auto it = peers.find(name);
+      if (it == peers.end()) {
+        if (peers.size() >= kMaxPeerLabels) continue;  // never more series than peers allowed
+        PeerSlots slots;
+        const prometheus::Labels labels{{"peer", name}};
+        slots.packets.counter = &f.packets->Add(labels);
+        slots.lost.counter = &f.lost->Add(labels);
+        slots.streams.counter = &f.streams->Add(labels);
+        slots.one_way.counter = &f.one_way->Add(labels);
+        slots.no_media.counter = &f.no_media->Add(labels);
+        const auto& jitter_bounds = MediaReport::kJitterBoundsSeconds;
+        slots.jitter.histogram =
+            &f.jitter->Add(labels, Histogram::BucketBoundaries(jitter_bounds.begin(), jitter_bounds.end()));
+        const auto& mos_bounds = MediaReport::kMosBounds;
+        slots.mos.histogram = &f.mos->Add(labels, Histogram::BucketBoundaries(mos_bounds.begin(), mos_bounds.end()));
+        it = peers.emplace(name, std::move(slots)).first;
+      }
+      PeerSlots& slots = it->second;
+      slots.packets.set(figures.packets);
+      slots.lost.set(figures.lost > 0 ? static_cast<std::uint64_t>(figures.lost) : 0);
+      slots.streams.set(figures.streams);
+      slots.one_way.set(figures.one_way_calls);
+      slots.no_media.set(figures.no_media_calls);
+      slots.jitter.set(figures.jitter_seconds_buckets);
+      slots.mos.set(figures.mos_buckets);
+    }
+  }
+
   void set(const MediaReport& m) {
+    if (!m.peers.empty()) set_peers(m.peers);
     packets.set(m.packets);
     lost.set(m.lost > 0 ? static_cast<std::uint64_t>(m.lost) : 0);
     streams.set(m.streams);

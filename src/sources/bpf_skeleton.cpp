@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "analysis/media_tracker.h"
 #include "analysis/packet_decoder.h"
 #include "bpf/sipmon.skel.h"
 #include "sources/live_source.h"
@@ -24,6 +25,8 @@ namespace sipmon {
 static_assert(DecoderLimits{}.max_tunnel_depth == SIPMON_MAX_TUNNEL_DEPTH);
 static_assert(DecoderLimits{}.vxlan_port == SIPMON_DEFAULT_VXLAN_PORT);
 static_assert(kGtpUserPort == SIPMON_GTPU_PORT);
+// The media endpoint map holds every endpoint the media tracker can hold.
+static_assert(MediaConfig{}.max_endpoints <= SIPMON_MAX_MEDIA_ENDPOINTS);
 
 namespace {
 
@@ -104,6 +107,17 @@ BpfSkeleton::~BpfSkeleton() {
 int BpfSkeleton::program_fd() const { return bpf_program__fd(skeleton_->progs.sipmon_filter); }
 
 int BpfSkeleton::events_fd() const { return bpf_map__fd(skeleton_->maps.events); }
+
+bool BpfSkeleton::watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch) {
+  sipmon_media_endpoint key{};
+  std::memcpy(key.address, address.bytes.data(), address.family == 6 ? 16 : 4);
+  key.port = port;
+  key.family = address.family;
+  const int fd = bpf_map__fd(skeleton_->maps.media_endpoints);
+  if (!watch) return bpf_map_delete_elem(fd, &key) == 0;
+  const std::uint8_t one = 1;
+  return bpf_map_update_elem(fd, &key, &one, BPF_ANY) == 0;
+}
 
 KernelCounters BpfSkeleton::counters() const {
   KernelCounters totals{};

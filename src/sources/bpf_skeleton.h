@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "analysis/error.h"
+#include "analysis/ip_decoder.h"
 #include "capture_event.h"
 #include "sources/capture_error.h"
 
@@ -55,6 +56,9 @@ class BpfSkeleton {
 
   int program_fd() const;
   int events_fd() const;  // the ring buffer map
+  // The media endpoint map (docs/live.md, "Media"): UDP to or from an (address, port) in it is
+  // copied like SIP. False when the kernel refused (the map is full, or the key is unknown).
+  bool watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch);
   // Sums of the per-CPU counters; zeros when the map cannot be read.
   KernelCounters counters() const;
 

@@ -71,6 +71,10 @@ void EbpfLiveSource::stop() {
   for (AfPacketSocket& socket : impl_->sockets) socket.close();
 }
 
+bool EbpfLiveSource::watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch) {
+  return impl_->skeleton.watch_media_endpoint(address, port, watch);
+}
+
 bool EbpfLiveSource::rebind(const std::string& interface, std::uint32_t ifindex) {
   for (std::size_t i = 0; i < impl_->sockets.size(); ++i) {
     if (impl_->interfaces[i] == interface) return impl_->sockets[i].rebind(ifindex);

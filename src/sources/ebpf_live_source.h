@@ -22,6 +22,7 @@ class EbpfLiveSource final : public LiveSource {
   void stop() override;
   LiveCounters counters() const override;
   bool rebind(const std::string& interface, std::uint32_t ifindex) override;
+  bool watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch) override;
 
  private:
   struct Impl;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "analysis/frame.h"
+#include "analysis/ip_decoder.h"
 #include "capture_event.h"
 
 namespace sipmon {
@@ -68,6 +69,14 @@ class LiveSource {
   virtual bool rebind(const std::string& interface, std::uint32_t ifindex) {
     (void)interface;
     (void)ifindex;
+    return false;
+  }
+  // The media endpoints of the calls (docs/live.md, "Media"): UDP to or from one of them is passed
+  // as well as SIP. False when this source cannot (it passes only SIP ports, or everything).
+  virtual bool watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch) {
+    (void)address;
+    (void)port;
+    (void)watch;
     return false;
   }
 };

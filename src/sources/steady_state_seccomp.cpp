@@ -193,12 +193,15 @@ Expected<void> install_steady_state_filter() {
   if (int result = seccomp_rule_add(filter, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0); result != 0) {
     return failed("clone3", result);
   }
-  // The kernel filter's per-CPU counters are read for every metrics refresh; loading programs,
-  // attaching or updating maps is set-up's business and stays refused.
-  if (int result =
-          seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(bpf), 1, SCMP_A0(SCMP_CMP_EQ, BPF_MAP_LOOKUP_ELEM));
-      result != 0) {
-    return failed("bpf", result);
+  // The kernel filter's per-CPU counters are read for every metrics refresh, and its media
+  // endpoint map follows the calls' SDP (an element added or removed per endpoint); loading
+  // programs, attaching or creating maps is set-up's business and stays refused.
+  for (const auto command : {BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM}) {
+    if (int result = seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(bpf), 1,
+                                      SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(command)));
+        result != 0) {
+      return failed("bpf", result);
+    }
   }
   for (int domain : kSocketDomains) {
     if (int result = seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,

@@ -8,6 +8,10 @@
    (outcome, final code, SRD, duration, who hung up): compared record by record.
 3. The JSON Lines contract: every documented field in every record, `-` writes to stdout,
    --calls-messages adds the ladder.
+4. Media: for every loss pattern of tests/e2e/media/rtp_generator.py (which computes each stream's
+   RFC 3550 figures itself), the record's `media` entries equal the generator's streams, their
+   sums and statistics equal the report's `media`, and tshark's `-z rtp,streams` agrees stream by
+   stream (packets, lost, mean and max jitter).
 
 Environment: SIPMON (default build/sipmon), SIPMON_SOURCE_DIR. Prints `P passed, F failed`.
 """
@@ -16,6 +20,7 @@ import glob
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -25,7 +30,10 @@ SIPMON = os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon")
 
 FIELDS = ["call_id", "from", "to", "request_uri", "src", "dst", "transport", "start", "ringing", "answered", "ended",
           "outcome", "completed", "final_code", "final_reason", "reason", "srd_s", "duration_s", "ended_by",
-          "user_agent", "server", "retransmissions", "peer", "truncated", "record_evicted"]
+          "user_agent", "server", "retransmissions", "peer", "truncated", "record_evicted", "media", "media_dropped"]
+MEDIA_FIELDS = ["direction", "src", "dst", "ssrc", "payload_type", "codec", "packets", "expected", "lost", "loss_pct",
+                "duplicates", "out_of_order", "loss_bursts", "burst_lost", "largest_gap", "jitter_mean_ms",
+                "jitter_max_ms", "first", "last", "dtmf_events", "rtcp", "mos"]
 
 passed = failed = 0
 
@@ -186,6 +194,88 @@ def contract(tmp):
           bad.stderr)
 
 
+def load_module(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def media(tmp):
+    here = os.path.dirname(os.path.abspath(__file__))
+    gen = load_module("rtp_generator", os.path.join(here, "media", "rtp_generator.py"))
+    media_test = load_module("media_generated_test", os.path.join(here, "media_generated_test.py"))
+    have_tshark = shutil.which("tshark") is not None
+    if not have_tshark:
+        print("SKIPPED: media records against tshark (tshark not installed); the generator's truth still applies")
+    caller = "%s:%d" % (gen.CALLER[0], gen.CALLER[2])
+    callee = "%s:%d" % (gen.CALLEE[0], gen.CALLEE[2])
+    for pattern in gen.PATTERNS:
+        path = os.path.join(tmp, "media-" + pattern + ".pcap")
+        truth = gen.generate(path, pattern, seed=7)["streams"]
+        report, records, err = replay([path], os.path.join(tmp, "media-" + pattern + ".jsonl"))
+        check("media %s: replay --calls exits 0 with one record" % pattern, report is not None and len(records) == 1,
+              err or len(records))
+        if report is None or len(records) != 1:
+            continue
+        rec = records[0]
+        entries = rec.get("media") or []
+        check("media %s: every entry has every documented field" % pattern,
+              entries and all(all(f in e for f in MEDIA_FIELDS) for e in entries), entries[:1])
+        check("media %s: one entry per generated stream (%d), none dropped" % (pattern, len(truth)),
+              len(entries) == len(truth) and rec.get("media_dropped") == 0, [e.get("ssrc") for e in entries])
+        by_ssrc = {e["ssrc"]: e for e in entries}
+        wrong = []
+        for s in truth:
+            e = by_ssrc.get(s["ssrc"])
+            if e is None:
+                wrong.append("0x%08x missing" % s["ssrc"])
+                continue
+            src, dst = (caller, callee) if s["direction"] == "caller->callee" else (callee, caller)
+            exact = [("direction", s["direction"]), ("src", src), ("dst", dst), ("payload_type", 8), ("codec", "PCMA")]
+            exact += [(k, s[k]) for k in ("packets", "expected", "lost", "duplicates", "loss_bursts", "burst_lost",
+                                          "largest_gap")]
+            exact.append(("out_of_order", s["late"]))
+            for key, want in exact:
+                if e[key] != want:
+                    wrong.append("0x%08x %s: record %s, generator %s" % (s["ssrc"], key, e[key], want))
+            for key, tolerance in (("jitter_mean_ms", 2e-6), ("jitter_max_ms", 2e-6), ("loss_pct", 1e-9),
+                                   ("mos", 1e-5)):
+                if e[key] is None or abs(e[key] - s[key]) > tolerance:
+                    wrong.append("0x%08x %s: record %s, generator %s" % (s["ssrc"], key, e[key], s[key]))
+        check("media %s: each entry equals the generator's stream" % pattern, not wrong, wrong[:6])
+        m = report["media"]
+        sums = {"streams": len(entries), "packets": sum(e["packets"] for e in entries),
+                "expected": sum(e["expected"] for e in entries), "lost": sum(e["lost"] for e in entries),
+                "duplicates": sum(e["duplicates"] for e in entries), "late": sum(e["out_of_order"] for e in entries),
+                "dtmf_events": sum(e["dtmf_events"] for e in entries)}
+        jitters = [e["jitter_mean_ms"] for e in entries]
+        moses = [e["mos"] for e in entries if e["mos"] is not None]
+        mismatch = {k: (m[k], v) for k, v in sums.items() if m[k] != v}
+        for name, values, stats in (("jitter_ms", jitters, m["jitter_ms"]), ("mos", moses, m["mos"])):
+            if stats["count"] != len(values) or abs(stats["min"] - min(values)) > 1e-6 or \
+                    abs(stats["max"] - max(values)) > 1e-6 or abs(stats["mean"] - sum(values) / len(values)) > 1e-6:
+                mismatch[name] = (stats, values)
+        check("media %s: the report's media totals are the sums and statistics of the record's entries" % pattern,
+              not mismatch, mismatch)
+        if have_tshark:
+            seen = media_test.tshark_streams(path)
+            differ = []
+            for e in entries:
+                t = seen.get(e["ssrc"])
+                if t is None:
+                    differ.append("tshark has no 0x%08x" % e["ssrc"])
+                    continue
+                if t["packets"] != e["packets"]:
+                    differ.append("0x%08x packets: tshark %s, record %s" % (e["ssrc"], t["packets"], e["packets"]))
+                if pattern in media_test.TSHARK_LOST_COMPARABLE and t["lost"] != e["lost"]:
+                    differ.append("0x%08x lost: tshark %s, record %s" % (e["ssrc"], t["lost"], e["lost"]))
+                for key in ("jitter_mean_ms", "jitter_max_ms"):  # tshark prints three decimals
+                    if abs(t[key] - e[key]) > 0.0006:
+                        differ.append("0x%08x %s: tshark %s, record %s" % (e["ssrc"], key, t[key], e[key]))
+            check("media %s: tshark -z rtp,streams agrees with each entry" % pattern, not differ, differ[:6])
+
+
 def failure_analysis(tmp):
     s503 = os.path.join(SOURCE_DIR, "samples", "call-503-q850.pcap")
     busy = os.path.join(SOURCE_DIR, "samples", "call-busy.pcap")
@@ -224,6 +314,7 @@ def main():
         corpus(tmp)
         mix(tmp)
         contract(tmp)
+        media(tmp)
         failure_analysis(tmp)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <array>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "analysis/call_media.h"
 #include "outputs/call_record_writer.h"
 
 using namespace sipmon;
@@ -21,10 +23,10 @@ TEST_CASE("call record JSON: every field present, null when unknown, in the docu
   r.outcome = CallOutcome::timeout;
   const auto j = nlohmann::ordered_json::parse(render_call_record(r));
   const std::vector<std::string> keys = {
-      "call_id",         "from",    "to",        "request_uri",   "src",      "dst",        "transport",
-      "start",           "ringing", "answered",  "ended",         "outcome",  "completed",  "final_code",
-      "final_reason",    "reason",  "srd_s",     "duration_s",    "ended_by", "user_agent", "server",
-      "retransmissions", "peer",    "truncated", "record_evicted"};
+      "call_id",         "from",    "to",        "request_uri",    "src",      "dst",          "transport",
+      "start",           "ringing", "answered",  "ended",          "outcome",  "completed",    "final_code",
+      "final_reason",    "reason",  "srd_s",     "duration_s",     "ended_by", "user_agent",   "server",
+      "retransmissions", "peer",    "truncated", "record_evicted", "media",    "media_dropped"};
   std::vector<std::string> got;
   for (const auto& item : j.items()) got.push_back(item.key());
   CHECK(got == keys);
@@ -37,6 +39,61 @@ TEST_CASE("call record JSON: every field present, null when unknown, in the docu
   CHECK(j["srd_s"].is_null());
   CHECK(j["from"].is_null());
   CHECK_FALSE(j.contains("messages"));
+  CHECK(j["media"] == nlohmann::ordered_json::array());
+  CHECK(j["media_dropped"] == 0);
+}
+
+TEST_CASE("call record JSON: a media entry names its figures as docs/calls.md does", "[calls][media]") {
+  CallRecord r;
+  CallMediaStream s;
+  s.src.address.bytes = {10, 0, 0, 2};
+  s.src.port = 50000;
+  s.dst.address.bytes = {10, 0, 0, 1};
+  s.dst.port = 40000;
+  s.direction = MediaDirection::callee_to_caller;
+  s.ssrc = 0xbbbb;
+  s.payload_type = 8;
+  s.codec = Codec::pcma;
+  s.packets = 97;
+  s.expected = 100;
+  s.lost = 3;
+  s.late = 2;
+  s.jitter_mean_ms = 1.25;
+  s.mos = 4.1;
+  s.has_far_report = true;
+  s.far_fraction_lost = 64;  // a quarter
+  s.far_cumulative_lost = 5;
+  s.far_jitter_ms = 2.5;
+  s.first_ns = 1'700'000'000'000'000'000;
+  CallMediaStream events;  // RFC 4733 only: no payload type, no score, no RTCP
+  const std::array streams{s, events};
+  r.media = streams;
+  r.media_dropped = 4;
+  const auto j = nlohmann::json::parse(render_call_record(r));
+  REQUIRE(j["media"].size() == 2);
+  const auto& e = j["media"][0];
+  CHECK(e["direction"] == "callee->caller");
+  CHECK(e["src"] == "10.0.0.2:50000");
+  CHECK(e["dst"] == "10.0.0.1:40000");
+  CHECK(e["ssrc"] == 0xbbbb);
+  CHECK(e["payload_type"] == 8);
+  CHECK(e["codec"] == "PCMA");
+  CHECK(e["loss_pct"] == Approx(3.0));
+  CHECK(e["out_of_order"] == 2);
+  CHECK(e["jitter_mean_ms"] == Approx(1.25));
+  CHECK(e["first"] == "2023-11-14T22:13:20.000000Z");
+  CHECK(e["rtcp"]["fraction_lost"] == Approx(0.25));
+  CHECK(e["rtcp"]["cumulative_lost"] == 5);
+  CHECK(e["rtcp"]["jitter_ms"] == Approx(2.5));
+  CHECK(e["rtcp"]["rtt_ms"].is_null());
+  CHECK(e["rtcp"]["xr_mos_cq"].is_null());
+  CHECK(e["mos"] == Approx(4.1));
+  const auto& ev = j["media"][1];
+  CHECK(ev["payload_type"].is_null());
+  CHECK(ev["codec"].is_null());
+  CHECK(ev["mos"].is_null());
+  CHECK(ev["rtcp"].is_null());
+  CHECK(j["media_dropped"] == 4);
 }
 
 TEST_CASE("call record JSON: Reason, messages, and bytes that are not UTF-8", "[calls]") {

@@ -358,6 +358,38 @@ TEST_CASE("media: counters and histograms of the report's media object", "[prome
   }
 }
 
+TEST_CASE("media per peer: one series per peer in each sipmon_peer_* media family", "[prometheus][media]") {
+  PrometheusMetrics metrics;
+  Report report;
+  report.media.emplace();
+  metrics.update(report);  // no --peers: no per-peer family
+  for (const auto& family : metrics.registry()->Collect()) CHECK(family.name != "sipmon_peer_rtp_packets_total");
+
+  MediaReport::Peer& trunk = report.media->peers["trunk"];
+  trunk.streams = 2;
+  trunk.packets = 400;
+  trunk.lost = 7;
+  trunk.one_way_calls = 1;
+  trunk.jitter_seconds_buckets.observe(0.003);
+  trunk.mos_buckets.observe(4.1);
+  report.media->peers["other"].no_media_calls = 3;
+  metrics.update(report);
+  trunk.lost = 5;  // never goes back
+  trunk.packets = 450;
+  metrics.update(report);
+  const std::string text = metrics.render();
+  CHECK(sample(text, R"(sipmon_peer_rtp_packets_total{peer="trunk"})") == 450);
+  CHECK(sample(text, R"(sipmon_peer_rtp_lost_packets_total{peer="trunk"})") == 7);
+  CHECK(sample(text, R"(sipmon_peer_rtp_streams_total{peer="trunk"})") == 2);
+  CHECK(sample(text, R"(sipmon_peer_calls_one_way_total{peer="trunk"})") == 1);
+  CHECK(sample(text, R"(sipmon_peer_calls_no_media_total{peer="other"})") == 3);
+  CHECK(sample(text, R"(sipmon_peer_calls_no_media_total{peer="trunk"})") == 0);
+  CHECK(sample(text, R"(sipmon_peer_rtp_jitter_seconds_bucket{peer="trunk",le="0.005"})") == 1);
+  CHECK(sample(text, R"(sipmon_peer_rtp_jitter_seconds_bucket{peer="trunk",le="0.002"})") == 0);
+  CHECK(sample(text, R"(sipmon_peer_call_mos_count{peer="trunk"})") == 1);
+  CHECK(sample(text, R"(sipmon_peer_call_mos_count{peer="other"})") == 0);
+}
+
 TEST_CASE("closed attempts are one counter family labelled by outcome", "[prometheus]") {
   PrometheusMetrics metrics;
   Report report;

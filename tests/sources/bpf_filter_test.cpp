@@ -233,3 +233,51 @@ TEST_CASE("bpf filter: a frame that ends inside the headers it is judged by is c
 }
 
 }  // namespace sipmon
+
+namespace sipmon {
+
+TEST_CASE("bpf filter: UDP to or from a media endpoint in the map is copied, until it is removed", "[bpf][media]") {
+  Filter filter;
+  const std::string rtp(172, '\x80');  // what the payload is does not matter to the filter
+  IpAddress callee;                    // 10.0.0.2, the frames' destination
+  callee.bytes[0] = 10;
+  callee.bytes[3] = 2;
+  callee.family = 4;
+  const Packet to_endpoint = test::sip_udp_frame(rtp, {.src_port = 40000, .dst_port = 50000});
+  const Packet from_endpoint =
+      test::sip_udp_frame(rtp, {.src_port = 50000, .dst_port = 40000, .src_last_octet = 2, .dst_last_octet = 1});
+  const Packet other_port = test::sip_udp_frame(rtp, {.src_port = 40000, .dst_port = 50002});
+  const Packet other_host =  // the endpoint's port on another address
+      test::sip_udp_frame(rtp, {.src_port = 40000, .dst_port = 50000, .src_last_octet = 1, .dst_last_octet = 3});
+  filter.run(to_endpoint);
+  CHECK(filter.take().empty());  // not announced yet
+
+  REQUIRE(filter.skeleton->watch_media_endpoint(callee, 50000, true));
+  for (const Packet& frame : {to_endpoint, from_endpoint, other_port, other_host}) filter.run(frame);
+  auto records = filter.take();
+  REQUIRE(records.size() == 2);
+  CHECK(payload_of(records[0]) == to_endpoint);
+  CHECK(payload_of(records[1]) == from_endpoint);
+  CHECK(filter.counter(SIPMON_COUNTER_MATCHED) == 2);
+
+  SECTION("removed: no longer copied") {
+    REQUIRE(filter.skeleton->watch_media_endpoint(callee, 50000, false));
+    filter.run(to_endpoint);
+    CHECK(filter.take().empty());
+  }
+  SECTION("IPv6 endpoints are keyed by their 16 bytes") {
+    IpAddress v6;  // 2001:db8::2
+    v6.bytes = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2};
+    v6.family = 6;
+    const Packet v6_frame = eth(test::udp_ip_packet(rtp, {.ipv6 = true, .src_port = 40000, .dst_port = 50000}), true);
+    filter.run(v6_frame);
+    CHECK(filter.take().empty());  // the IPv4 endpoint's port is not this address's
+    REQUIRE(filter.skeleton->watch_media_endpoint(v6, 50000, true));
+    filter.run(v6_frame);
+    records = filter.take();
+    REQUIRE(records.size() == 1);
+    CHECK(payload_of(records[0]) == v6_frame);
+  }
+}
+
+}  // namespace sipmon

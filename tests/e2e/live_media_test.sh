@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# Live media through the eBPF filter's media endpoint map (docs/live.md, "Media"): a call between
+# two network namespaces over a veth pair announces its RTP endpoints in SDP and sends 100 RTP
+# packets each way (tests/e2e/media/live_call.py). The filter copies only SIP ports unless user
+# space put the endpoints into the map, so the live report's media figures, and its call record's
+# media entries, must equal `sipmon replay` of a tcpdump recording of the same interface (and
+# the 100 packets per direction the script sent). Needs root and iproute2, tcpdump.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+source "$here/live_common.sh"
+require_root
+require_ebpf
+require_tools ip tcpdump python3
+: "${SIPMON:?path to the sipmon binary}"
+
+ns_a="sipmon-i21-a-$$"
+ns_b="sipmon-i21-b-$$"
+work=$(mktemp -d /tmp/sipmon-live-media.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  ip netns del "$ns_a" 2>/dev/null || true
+  ip netns del "$ns_b" 2>/dev/null || true
+  [[ -n "${KEEP_WORK:-}" ]] && echo "kept $work" >&2 || rm -rf "$work"
+}
+trap cleanup EXIT
+
+ip netns add "$ns_a"
+ip netns add "$ns_b"
+ip link add i21ma netns "$ns_a" type veth peer name i21mb netns "$ns_b"
+ip -n "$ns_a" link set lo up
+ip -n "$ns_b" link set lo up
+ip -n "$ns_a" link set i21ma up
+ip -n "$ns_b" link set i21mb up
+ip -n "$ns_a" addr add 10.231.0.1/24 dev i21ma
+ip -n "$ns_b" addr add 10.231.0.2/24 dev i21mb
+
+ip netns exec "$ns_a" "$SIPMON" live -i i21ma --source ebpf --duration 60 --out "$work/live.json" \
+  --calls "$work/live.jsonl" 2>"$work/live.err" &
+sipmon_pid=$!
+pids+=("$sipmon_pid")
+ip netns exec "$ns_a" tcpdump -i i21ma -n -U -w "$work/recording.pcap" udp 2>"$work/tcpdump.err" &
+tcpdump_pid=$!
+pids+=("$tcpdump_pid")
+for _ in $(seq 100); do
+  grep -q "capturing on" "$work/live.err" && grep -q "listening on" "$work/tcpdump.err" && break
+  sleep 0.1
+done
+ip netns exec "$ns_a" python3 "$here/media/live_call.py" a &
+callee_pid=$!
+pids+=("$callee_pid")
+sleep 0.3
+ip netns exec "$ns_b" timeout 60 python3 "$here/media/live_call.py" b
+wait "$callee_pid"
+sleep 0.5
+kill -INT "$sipmon_pid" "$tcpdump_pid"
+wait "$sipmon_pid" || { echo "FAIL: sipmon live exited with $?"; cat "$work/live.err"; exit 1; }
+wait "$tcpdump_pid" 2>/dev/null || true
+
+"$SIPMON" replay "$work/recording.pcap" --json --calls "$work/replay.jsonl" >"$work/replay.json"
+python3 - "$work" <<'PY'
+import json, os, sys
+work = sys.argv[1]
+live = json.load(open(os.path.join(work, "live.json")))
+replay = json.load(open(os.path.join(work, "replay.json")))
+problems = []
+keys = ("streams", "packets", "expected", "lost", "duplicates", "late")
+lm, rm = live.get("media"), replay.get("media")
+if lm is None or rm is None:
+    problems.append("no media in the live (%s) or replay (%s) report" % (lm is not None, rm is not None))
+else:
+    # The script's own truth first: 100 packets each way, in sequence.
+    truth = {"streams": 2, "packets": 200, "expected": 200, "lost": 0, "duplicates": 0, "late": 0}
+    for k in keys:
+        if lm[k] != truth[k]:
+            problems.append("media.%s: live %s, sent %s" % (k, lm[k], truth[k]))
+    # tcpdump on a loaded machine may drop packets itself (it then says so): the recording is a
+    # second oracle only when it holds everything that was sent.
+    complete = rm["packets"] == 200 and rm["streams"] == 2
+    if not complete:
+        print("note: the recording holds %s packets (tcpdump dropped some): compared with the script's truth only" % rm["packets"])
+    for k in keys if complete else ():
+        if lm[k] != rm[k]:
+            problems.append("media.%s: live %s, replay of the recording %s" % (k, lm[k], rm[k]))
+def entries(path):
+    records = [json.loads(line) for line in open(path)]
+    return sorted((e["direction"], e["ssrc"], e["packets"], e["expected"], e["lost"]) for r in records for e in r["media"])
+le, re_ = entries(os.path.join(work, "live.jsonl")), entries(os.path.join(work, "replay.jsonl"))
+if lm is not None and rm is not None and rm["packets"] == 200 and le != re_:
+    problems.append("call record media: live %s, replay %s" % (le, re_))
+print("live media %s; record entries %s" % (lm and {k: lm[k] for k in keys}, le))
+for p in problems:
+    print("FAIL: " + p)
+print("PASS" if not problems else "%d problem(s)" % len(problems))
+sys.exit(1 if problems else 0)
+PY
