@@ -51,7 +51,7 @@ struct EngineConfig {
   // Optional (--hosts): only payloads to or from these networks are examined; the others are
   // counted as host_filtered (host_filter.h). Media of the calls kept is measured wherever it
   // flows (it is matched to their SDP before this filter, like the port filter).
-  std::optional<HostFilter> hosts;
+  std::optional<HostFilter> hosts{};
   // Optional (--hep-out): told of every SIP message counted, in capture order. Not owned; must
   // outlive the engine.
   SipMessageObserver* observer = nullptr;

@@ -62,8 +62,7 @@ class MediaTracker {
   // A SIP message without defects in its mandatory headers; `record` is the call record it
   // belongs to (none without --calls): the call's streams are reported to it. `peer` is the
   // message's peer (PeerTable::peer_of; kNoPeer without --peers): a call takes its first message's.
-  void on_sip_message(const SipMessage& message, std::int64_t ts_ns, RecordRef record = {},
-                      PeerId peer = kNoPeer);
+  void on_sip_message(const SipMessage& message, std::int64_t ts_ns, RecordRef record = {}, PeerId peer = kNoPeer);
   // A UDP payload. True when it was RTP or RTCP of a known (or, with the heuristic, plausible)
   // stream and is now counted; false leaves it to SIP detection. Cheap when it cannot be RTP.
   bool on_udp(const Payload& payload);
@@ -119,8 +118,8 @@ class MediaTracker {
     std::array<std::uint64_t, 2> packets;                                // RTP per direction
     std::array<std::array<EndpointAddress, kMaxMediaPerSide>, 2> media;  // per side
     std::array<std::uint8_t, 2> media_count;
-    RecordRef record;   // the call record its streams are reported to
-    PeerId peer;  // of the message that created it (kNoPeer: none)
+    RecordRef record;  // the call record its streams are reported to
+    PeerId peer;       // of the message that created it (kNoPeer: none)
     bool start_delay_recorded;
     bool decided;  // one-way / no-media already judged
   };
@@ -133,8 +132,8 @@ class MediaTracker {
     std::uint32_t ssrc;
     std::uint32_t clock_rate;  // of the stream's payload type (0: unknown)
     Direction direction;
-    PeerId peer;  // its call's; a heuristic stream's addresses' (kNoPeer: none)
-    bool attributed;    // to a call through SDP (else found by the heuristic)
+    PeerId peer;      // its call's; a heuristic stream's addresses' (kNoPeer: none)
+    bool attributed;  // to a call through SDP (else found by the heuristic)
     std::uint8_t payload_type;
     Codec codec;
     bool known_clock;                 // the payload type's clock rate is known (RFC 3551 or an rtpmap)

@@ -182,7 +182,7 @@ TEST_CASE("per peer: in a message soup the peers add up to the totals and each b
   CHECK(rrd == total.rfc6076->rrd.count());
 }
 
-TEST_CASE("--hosts: a payload is kept when either address is in a listed network", "[hosts]") {
+TEST_CASE("host filter (--hosts): a payload is kept when either address is in a listed network", "[hosts]") {
   const auto filter = HostFilter::parse("192.0.2.0/24, 2001:db8::/32,198.51.100.7");
   REQUIRE(filter);
   CHECK(filter->keeps(ip("192.0.2.99"), ip("10.0.0.1")));
