@@ -28,6 +28,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from gen_multicall_pcap import checksum  # noqa: E402  (the IPv4 header checksum)
+
 SOURCE_DIR = os.environ.get("SIPMON_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPMON = os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon")
 SKIP = int(os.environ.get("SIPMON_SKIP_CODE", "77"))
@@ -47,15 +50,6 @@ def check(description, ok, detail=""):
 
 
 # --- capture ---------------------------------------------------------------------------------
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
 
 def frame(src, dst, payload):
     (sip, sport), (dip, dport) = src, dst
