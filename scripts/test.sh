@@ -88,8 +88,13 @@ if [[ $fuzz_check == 1 || $sanitize == 1 ]]; then
   sanitizer_pid=$!
 fi
 
+# Tests labelled `timing` (tests/CMakeLists.txt) assert on rates and scrape intervals: they wait
+# until the sanitizer line is done and run alone, one at a time.
 main_tests() {
-  ctest --test-dir build --output-on-failure -j"$jobs" | tee "$logs/build.log"
+  ctest --test-dir build --output-on-failure -j"$jobs" -LE timing | tee "$logs/build.log"
+}
+timing_tests() {
+  ctest --test-dir build --output-on-failure -L timing | tee "$logs/build-timing.log"
 }
 
 status=0
@@ -99,9 +104,10 @@ if [[ -n $sanitizer_pid ]]; then
   timed "waiting for the sanitizer line after build/'s tests" wait "$sanitizer_pid" || status=1
   cat "$logs/sanitizer.out" >&2
 fi
+timed "timing-sensitive tests in build/, alone" timing_tests || status=1
 
 # ctest lists skipped tests among those that "did not run"; say how many, and which.
-for log in "$logs"/build-asan.log "$logs"/build.log; do
+for log in "$logs"/build-asan.log "$logs"/build.log "$logs"/build-timing.log; do
   [[ -f $log ]] || continue
   tree=$(basename "$log" .log)
   skipped=$(grep -cE '^\s+[0-9]+ - .*\(Skipped\)' "$log" || true)
@@ -110,7 +116,7 @@ for log in "$logs"/build-asan.log "$logs"/build.log; do
 done
 {
   echo "== the slowest tests (seconds, tree, test) on $(machine_load):"
-  ctest_logs=("$logs/build.log")
+  ctest_logs=("$logs/build.log" "$logs/build-timing.log")
   [[ -f $logs/build-asan.log ]] && ctest_logs+=("$logs/build-asan.log")
   ctest_slowest 15 "${ctest_logs[@]}"
   if [[ $own_log == 1 ]]; then

@@ -22,5 +22,6 @@ void EbpfLiveSource::drain(FrameSink&) {}
 void EbpfLiveSource::stop() {}
 LiveCounters EbpfLiveSource::counters() const { return {}; }
 bool EbpfLiveSource::rebind(const std::string&, std::uint32_t) { return false; }
+bool EbpfLiveSource::watch_media_endpoint(const IpAddress&, std::uint16_t, bool) { return false; }
 
 }  // namespace sipmon

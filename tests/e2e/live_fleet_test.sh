@@ -165,8 +165,11 @@ check("fleet SRD count = replay's (%d)" % r["srd"]["count"], int(buckets.get("+I
 c = replay["rfc6076"]["closed"]
 fleet = query('job:sipmon_session_establishment:ratio_rate5m{job="sipmon"}')
 got = float(fleet[0]["value"][1]) * 100 if fleet else None
-check("fleet SER from the shipped rule %s %% = replay's closed SER %s %% (within 1 point)" % (got, c["ser"]),
-      got is not None and abs(got - c["ser"]) <= 1, str(got))
+# rate() extrapolates each instance's window on its own, so the summed ratio moves by a point or
+# two from run to run (75.7, 75.8 and 76.0 against 75.0 seen); averaging the instances' ratios
+# instead would be 25 points off, which the next check makes sure the test can tell.
+check("fleet SER from the shipped rule %s %% = replay's closed SER %s %% (within 3 points)" % (got, c["ser"]),
+      got is not None and abs(got - c["ser"]) <= 3, str(got))
 per = by('sum by (instance) (rate(sipmon_session_attempts_closed_total{job="sipmon",outcome=~"completed|established"}[5m]))'
          ' / sum by (instance) (rate(sipmon_session_attempts_closed_total{job="sipmon",outcome!="redirected"}[5m]))',
          "instance")
