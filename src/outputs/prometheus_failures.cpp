@@ -7,30 +7,20 @@
 #include <prometheus/registry.h>
 
 #include "analysis/ua_family.h"
+#include "outputs/prometheus_slots.h"
 
 namespace sipmon {
 namespace {
 
 using prometheus::Counter;
 
-// A counter moved to an absolute total, never backwards.
-struct Slot {
-  Counter* counter = nullptr;
-  std::uint64_t applied = 0;
-  void set(std::uint64_t value) {
-    if (value <= applied) return;
-    counter->Increment(static_cast<double>(value - applied));
-    applied = value;
-  }
-};
-
 }  // namespace
 
 struct PrometheusFailureMetrics::Families {
   prometheus::Family<Counter>& failures;
   prometheus::Family<Counter>& by_family;
-  std::map<std::pair<std::uint16_t, std::int32_t>, Slot> failure_slots;  // created on first sight
-  std::vector<Slot> family_slots;
+  std::map<std::pair<std::uint16_t, std::int32_t>, CounterSlot> failure_slots;  // created on first sight
+  std::vector<CounterSlot> family_slots;
 
   explicit Families(prometheus::Registry& r)
       : failures(prometheus::BuildCounter()
@@ -44,7 +34,7 @@ struct PrometheusFailureMetrics::Families {
                       .Register(r)) {
     // Every family exported from the start, 0 included, so that rate() sees each series begin.
     for (std::size_t i = 0; i < ua_family_count(); ++i) {
-      family_slots.push_back(Slot{&by_family.Add({{"ua_family", std::string(ua_family_name(i))}})});
+      family_slots.push_back(CounterSlot{&by_family.Add({{"ua_family", std::string(ua_family_name(i))}})});
     }
   }
 };

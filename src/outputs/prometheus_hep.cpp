@@ -7,26 +7,12 @@
 #include <prometheus/registry.h>
 
 #include "analysis/hep_decoder.h"
+#include "outputs/prometheus_slots.h"
 
 namespace sipmon {
 namespace {
 
 using prometheus::Counter;
-
-// A counter moved to an absolute total, never backwards.
-struct Slot {
-  Counter* counter = nullptr;
-  std::uint64_t applied = 0;
-  void set(std::uint64_t value) {
-    if (value <= applied) return;
-    counter->Increment(static_cast<double>(value - applied));
-    applied = value;
-  }
-};
-
-prometheus::Family<Counter>& family(prometheus::Registry& registry, const std::string& name, const std::string& help) {
-  return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
-}
 
 std::uint64_t value_of(const std::map<std::string, std::uint64_t>& map, const std::string& key) {
   const auto it = map.find(key);
@@ -38,30 +24,32 @@ constexpr const char* kDropReasons[] = {"queue_full", "too_large", "send_failed"
 }  // namespace
 
 struct PrometheusHepMetrics::In {
-  Slot packets, sip_payloads, timestamps_replaced, socket_drops, accepted, refused;
-  std::array<Slot, 3> versions;
-  std::array<Slot, kHepErrorCount> errors;
+  CounterSlot packets, sip_payloads, timestamps_replaced, socket_drops, accepted, refused;
+  std::array<CounterSlot, 3> versions;
+  std::array<CounterSlot, kHepErrorCount> errors;
 
   explicit In(prometheus::Registry& r) {
     packets.counter =
-        &family(r, "sipmon_hep_received_total", "HEP packets received (--hep-listen), good and bad.").Add({});
-    auto& by_version = family(r, "sipmon_hep_packets_total", "HEP packets that decoded, by HEP version.");
+        &counter_family(r, "sipmon_hep_received_total", "HEP packets received (--hep-listen), good and bad.").Add({});
+    auto& by_version = counter_family(r, "sipmon_hep_packets_total", "HEP packets that decoded, by HEP version.");
     for (int v = 0; v < 3; ++v) versions[v].counter = &by_version.Add({{"version", std::to_string(v + 1)}});
-    auto& by_error = family(r, "sipmon_hep_errors_total",
-                            "HEP packets refused, by error (unknown_chunk counts chunks skipped; docs/hep.md).");
+    auto& by_error =
+        counter_family(r, "sipmon_hep_errors_total",
+                       "HEP packets refused, by error (unknown_chunk counts chunks skipped; docs/hep.md).");
     for (std::size_t i = 0; i < kHepErrorCount; ++i) {
       errors[i].counter = &by_error.Add({{"error", std::string(hep_error_name(static_cast<HepError>(i)))}});
     }
     sip_payloads.counter =
-        &family(r, "sipmon_hep_sip_payloads_total", "SIP payloads from HEP handed to the analysis.").Add({});
+        &counter_family(r, "sipmon_hep_sip_payloads_total", "SIP payloads from HEP handed to the analysis.").Add({});
     timestamps_replaced.counter =
-        &family(r, "sipmon_hep_timestamps_replaced_total",
-                "HEP packets whose timestamp was missing or skewed beyond --hep-max-skew: counted at arrival time.")
+        &counter_family(
+             r, "sipmon_hep_timestamps_replaced_total",
+             "HEP packets whose timestamp was missing or skewed beyond --hep-max-skew: counted at arrival time.")
              .Add({});
-    socket_drops.counter =
-        &family(r, "sipmon_hep_socket_drops_total", "HEP datagrams the kernel dropped: the UDP socket buffer was full.")
-             .Add({});
-    auto& connections = family(r, "sipmon_hep_connections_total", "HEP TCP connections, by outcome.");
+    socket_drops.counter = &counter_family(r, "sipmon_hep_socket_drops_total",
+                                           "HEP datagrams the kernel dropped: the UDP socket buffer was full.")
+                                .Add({});
+    auto& connections = counter_family(r, "sipmon_hep_connections_total", "HEP TCP connections, by outcome.");
     accepted.counter = &connections.Add({{"outcome", "accepted"}});
     refused.counter = &connections.Add({{"outcome", "refused"}});
   }
@@ -81,15 +69,15 @@ struct PrometheusHepMetrics::In {
 };
 
 struct PrometheusHepMetrics::Out {
-  Slot sent, connects;
-  std::array<Slot, std::size(kDropReasons)> dropped;
+  CounterSlot sent, connects;
+  std::array<CounterSlot, std::size(kDropReasons)> dropped;
 
   explicit Out(prometheus::Registry& r) {
-    sent.counter = &family(r, "sipmon_hep_out_sent_total", "SIP messages sent as HEP (--hep-out).").Add({});
-    connects.counter =
-        &family(r, "sipmon_hep_out_connects_total", "TCP connections made to the HEP collector, reconnects included.")
-             .Add({});
-    auto& by_reason = family(r, "sipmon_hep_out_dropped_total", "SIP messages never sent as HEP, by reason.");
+    sent.counter = &counter_family(r, "sipmon_hep_out_sent_total", "SIP messages sent as HEP (--hep-out).").Add({});
+    connects.counter = &counter_family(r, "sipmon_hep_out_connects_total",
+                                       "TCP connections made to the HEP collector, reconnects included.")
+                            .Add({});
+    auto& by_reason = counter_family(r, "sipmon_hep_out_dropped_total", "SIP messages never sent as HEP, by reason.");
     for (std::size_t i = 0; i < dropped.size(); ++i) dropped[i].counter = &by_reason.Add({{"reason", kDropReasons[i]}});
   }
 
