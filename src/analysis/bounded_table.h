@@ -2,8 +2,8 @@
 // A hash table with a hard capacity, O(1) operations and an age order, for per-call state that
 // an attacker can create at will (a flood of INVITEs with random Call-IDs).
 //
-// - Storage is reserved once, at construction, with calloc: the kernel hands out zero pages only
-//   when they are first written, so memory grows with the entries actually used and never past
+// - Storage is reserved once, at construction, zero-filled (ZeroedArray): the kernel hands out
+//   pages only when they are first written, so memory grows with the entries actually used and never past
 //   the cap (docs/metrics.md has the measured figures).
 // - Entries are kept on an age list: insert() and touch() make an entry the youngest. When the
 //   table is full, insert() hands the oldest entry to the caller's eviction callback (to count
@@ -14,18 +14,16 @@
 //   shifting never touch an entry that does not match, which keeps a lookup in a large table to
 //   about one cache miss (a flood's INVITEs are all misses).
 #include <cstdint>
-#include <cstdlib>
-#include <memory>
-#include <new>
 #include <type_traits>
 
 #include "analysis/call_key.h"
+#include "analysis/zeroed_array.h"
 
 namespace sipmon {
 
 template <typename Value>
 class BoundedTable {
-  // Nodes live in calloc'd memory (implicitly created aggregates) and are never destroyed.
+  // Nodes live in zero-filled memory (implicitly created aggregates) and are never destroyed.
   static_assert(std::is_trivially_copyable_v<Value> && std::is_trivially_destructible_v<Value>);
 
  public:
@@ -35,10 +33,8 @@ class BoundedTable {
   explicit BoundedTable(std::size_t capacity)
       : capacity_(static_cast<Index>(capacity == 0 ? 1 : (capacity >= kNone / 4 ? kNone / 4 : capacity))),
         mask_(index_size(capacity_) - 1),
-        nodes_(static_cast<Node*>(std::calloc(capacity_, sizeof(Node)))),
-        index_(static_cast<Slot*>(std::calloc(mask_ + 1, sizeof(Slot)))) {
-    if (!nodes_ || !index_) throw std::bad_alloc();
-  }
+        nodes_(capacity_),
+        index_(std::size_t{mask_} + 1) {}
   BoundedTable(const BoundedTable&) = delete;
   BoundedTable& operator=(const BoundedTable&) = delete;
 
@@ -134,10 +130,6 @@ class BoundedTable {
     Index node;         // entry number + 1; 0: empty
     std::uint32_t low;  // low 32 bits of the entry's key: its home slot and a first filter
   };
-  struct FreeDeleter {
-    void operator()(void* p) const { std::free(p); }
-  };
-
   static Index index_size(Index capacity) {
     Index size = 16;
     while (size < 2 * static_cast<std::uint64_t>(capacity)) size <<= 1;
@@ -161,8 +153,8 @@ class BoundedTable {
 
   Index capacity_;
   Index mask_;
-  std::unique_ptr<Node[], FreeDeleter> nodes_;
-  std::unique_ptr<Slot[], FreeDeleter> index_;
+  ZeroedArray<Node> nodes_;
+  ZeroedArray<Slot> index_;
   Index used_ = 0;  // nodes [0, used_) have been handed out at least once
   Index free_ = kNone;
   Index head_ = kNone;  // oldest

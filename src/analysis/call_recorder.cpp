@@ -80,22 +80,16 @@ CallOutcome outcome_of(std::uint16_t status) {  // docs/metrics.md, "Session att
 
 }  // namespace
 
-void CallRecorder::FreeDeleter::operator()(void* p) const { std::free(p); }
-
 CallRecorder::CallRecorder(const CallRecorderConfig& config, CallRecordSink& sink, const PeerTable* peers)
     : config_(config),
       sink_(sink),
       peers_(peers),
       table_(config.max_records),
-      strings_(static_cast<char*>(std::calloc(table_.capacity(), kCallStringBytes))),
+      strings_(table_.capacity() * kCallStringBytes),
       media_capacity_(std::max<std::size_t>(1, std::min<std::size_t>(config.max_media_streams, kNoMedia - 1))),
-      media_(static_cast<CallMediaStream*>(std::calloc(media_capacity_, sizeof(CallMediaStream)))),
-      media_next_(static_cast<std::uint32_t*>(std::calloc(media_capacity_, sizeof(std::uint32_t)))) {
-  if (!strings_ || !media_ || !media_next_) throw std::bad_alloc();
-  if (config_.messages) {
-    messages_.reset(static_cast<CallMessage*>(std::calloc(table_.capacity() * kMaxCallMessages, sizeof(CallMessage))));
-    if (!messages_) throw std::bad_alloc();
-  }
+      media_(media_capacity_),
+      media_next_(media_capacity_) {
+  if (config_.messages) messages_ = ZeroedArray<CallMessage>(table_.capacity() * kMaxCallMessages);
 }
 
 std::size_t CallRecorder::reserved_bytes() const {

@@ -144,21 +144,17 @@ class CallRecorder final : public AttemptObserver, public MediaStreamObserver {
   Table::Index live_ref(RecordRef record) const;
   void release_media(Table::Index index);
 
-  struct FreeDeleter {
-    void operator()(void* p) const;
-  };
-
   CallRecorderConfig config_;
   CallRecordSink& sink_;
   const PeerTable* peers_;
   Table table_;
-  std::unique_ptr<char[], FreeDeleter> strings_;          // kCallStringBytes per slot
-  std::unique_ptr<CallMessage[], FreeDeleter> messages_;  // kMaxCallMessages per slot, if enabled
+  ZeroedArray<char> strings_;          // kCallStringBytes per slot
+  ZeroedArray<CallMessage> messages_;  // kMaxCallMessages per slot, if enabled
   // The media pool: entries, their next links, a free list (kNoMedia ends a list).
   static constexpr std::uint32_t kNoMedia = 0xffffffffu;
   std::size_t media_capacity_;
-  std::unique_ptr<CallMediaStream[], FreeDeleter> media_;
-  std::unique_ptr<std::uint32_t[], FreeDeleter> media_next_;
+  ZeroedArray<CallMediaStream> media_;
+  ZeroedArray<std::uint32_t> media_next_;
   std::uint32_t media_free_ = kNoMedia;
   std::uint32_t media_used_ = 0;  // entries ever taken; beyond it, never used yet
   std::uint64_t media_dropped_ = 0;
