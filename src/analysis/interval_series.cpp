@@ -62,6 +62,18 @@ SeriesFigures SeriesFigures::between(const Rfc6076Report& later, const Rfc6076Re
   return f;
 }
 
+bool SeriesFigures::nothing_counted() const {
+  const SessionCounts& s = sessions;
+  const RegistrationCounts& g = registrations;
+  std::uint64_t any = s.attempts | s.established | s.redirected | s.effective | s.ineffective | s.completed |
+                      s.cancelled | s.failed | s.timeouts | g.attempts | g.succeeded | g.ineffective | g.timeouts |
+                      sdd_timeouts;
+  for (const std::uint64_t n : s.closed.by_outcome) any |= n;
+  for (const std::uint64_t n : g.closed) any |= n;
+  for (const DelayHistogram::Sparse* d : {&srd, &srd_failed, &sdd, &sdt, &rrd}) any |= d->sketch.size();
+  return any == 0;
+}
+
 Rfc6076Report SeriesFigures::expand() const {
   Rfc6076Report r;
   r.sessions = sessions;
@@ -120,17 +132,18 @@ ResponseCounts responses_between(const ResponseCounts& later, const ResponseCoun
   return d;
 }
 
-IntervalSeries::IntervalSeries(std::int64_t interval_ns, std::size_t max_intervals)
+IntervalSeries::IntervalSeries(std::int64_t interval_ns, std::size_t max_intervals, std::size_t max_peer_entries)
     : interval_ns_(std::max<std::int64_t>(interval_ns, 1)), max_intervals_(max_intervals) {
   series_.interval_ns = interval_ns_;
   series_.max_intervals = max_intervals_;
+  series_.max_peer_entries = max_peer_entries;
 }
 
 std::int64_t IntervalSeries::interval_start(std::int64_t ts_ns, std::int64_t interval_ns) {
   return floor_div(ts_ns, interval_ns) * interval_ns;
 }
 
-SeriesInterval IntervalSeries::close(const SeriesSnapshot& now) const {
+SeriesInterval IntervalSeries::close(const SeriesSnapshot& now, std::size_t peer_budget, std::uint64_t& dropped) const {
   SeriesInterval item;
   item.start_ns = *start_;
   item.end_ns = *start_ + interval_ns_;
@@ -138,13 +151,31 @@ SeriesInterval IntervalSeries::close(const SeriesSnapshot& now) const {
   item.responses = responses_between(now.responses, at_start_.responses);
   item.rfc6076 = SeriesFigures::between(now.rfc6076, at_start_.rfc6076);
   item.calls_active_max = active_max_;
+  // Sparse: only the peers whose figures moved. A peer first seen in `now` (none before) starts
+  // from zero.
+  static const Rfc6076Report kNothing;
+  for (std::size_t peer = 0; peer < now.peers.size(); ++peer) {
+    const Rfc6076Report& before = peer < at_start_.peers.size() ? at_start_.peers[peer] : kNothing;
+    const Rfc6076Report& after = now.peers[peer];
+    SeriesFigures figures = SeriesFigures::between(after, before);
+    if (figures.nothing_counted() && after.sessions.pending == before.sessions.pending &&
+        after.registrations.pending == before.registrations.pending)
+      continue;
+    if (item.peers.size() >= peer_budget) {
+      ++dropped;
+      continue;
+    }
+    item.peers.push_back(SeriesPeer{static_cast<std::uint16_t>(peer), std::move(figures)});
+  }
   return item;
 }
 
 void IntervalSeries::enter(std::int64_t now_ns, SeriesSnapshot snapshot, std::uint64_t active) {
   if (start_) {
     if (series_.intervals.size() < max_intervals_) {
-      series_.intervals.push_back(close(snapshot));
+      series_.intervals.push_back(
+          close(snapshot, series_.max_peer_entries - peer_entries_, series_.dropped_peer_entries));
+      peer_entries_ += series_.intervals.back().peers.size();
     } else {
       ++series_.dropped_intervals;
     }
@@ -158,7 +189,7 @@ SeriesReport IntervalSeries::report(const SeriesSnapshot& now) const {
   SeriesReport report = series_;
   if (start_) {
     if (report.intervals.size() < max_intervals_) {
-      report.intervals.push_back(close(now));
+      report.intervals.push_back(close(now, report.max_peer_entries - peer_entries_, report.dropped_peer_entries));
     } else {
       ++report.dropped_intervals;
     }
