@@ -41,6 +41,24 @@ RegistrationCounts registrations_between(const RegistrationCounts& a, const Regi
   return d;
 }
 
+// Whether anything of a figures block changed between two cumulative snapshots: every count only
+// grows (pending aside, which moves only with them or by itself), and a delay's count grows with
+// each observation, so comparing counts is enough, without differencing the sketches.
+bool moved(const Rfc6076Report& a, const Rfc6076Report& b) {
+  const SessionCounts& s = a.sessions;
+  const SessionCounts& t = b.sessions;
+  const RegistrationCounts& g = a.registrations;
+  const RegistrationCounts& h = b.registrations;
+  return s.attempts != t.attempts || s.established != t.established || s.redirected != t.redirected ||
+         s.effective != t.effective || s.ineffective != t.ineffective || s.completed != t.completed ||
+         s.cancelled != t.cancelled || s.failed != t.failed || s.timeouts != t.timeouts || s.pending != t.pending ||
+         s.closed.by_outcome != t.closed.by_outcome || g.attempts != h.attempts || g.succeeded != h.succeeded ||
+         g.ineffective != h.ineffective || g.timeouts != h.timeouts || g.pending != h.pending || g.closed != h.closed ||
+         a.sdd_timeouts != b.sdd_timeouts || a.srd.count() != b.srd.count() ||
+         a.srd_failed.count() != b.srd_failed.count() || a.sdd.count() != b.sdd.count() ||
+         a.sdt.count() != b.sdt.count() || a.rrd.count() != b.rrd.count();
+}
+
 // Floor division: intervals before 1970 (a camera's unset clock) still align.
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   const std::int64_t q = a / b;
@@ -60,18 +78,6 @@ SeriesFigures SeriesFigures::between(const Rfc6076Report& later, const Rfc6076Re
   f.rrd = delays_between(later.rrd, earlier.rrd);
   f.sdd_timeouts = minus(later.sdd_timeouts, earlier.sdd_timeouts);
   return f;
-}
-
-bool SeriesFigures::nothing_counted() const {
-  const SessionCounts& s = sessions;
-  const RegistrationCounts& g = registrations;
-  std::uint64_t any = s.attempts | s.established | s.redirected | s.effective | s.ineffective | s.completed |
-                      s.cancelled | s.failed | s.timeouts | g.attempts | g.succeeded | g.ineffective | g.timeouts |
-                      sdd_timeouts;
-  for (const std::uint64_t n : s.closed.by_outcome) any |= n;
-  for (const std::uint64_t n : g.closed) any |= n;
-  for (const DelayHistogram::Sparse* d : {&srd, &srd_failed, &sdd, &sdt, &rrd}) any |= d->sketch.size();
-  return any == 0;
 }
 
 Rfc6076Report SeriesFigures::expand() const {
@@ -157,15 +163,12 @@ SeriesInterval IntervalSeries::close(const SeriesSnapshot& now, std::size_t peer
   for (std::size_t peer = 0; peer < now.peers.size(); ++peer) {
     const Rfc6076Report& before = peer < at_start_.peers.size() ? at_start_.peers[peer] : kNothing;
     const Rfc6076Report& after = now.peers[peer];
-    SeriesFigures figures = SeriesFigures::between(after, before);
-    if (figures.nothing_counted() && after.sessions.pending == before.sessions.pending &&
-        after.registrations.pending == before.registrations.pending)
-      continue;
+    if (!moved(after, before)) continue;  // cheap: idle peers cost no sketch difference
     if (item.peers.size() >= peer_budget) {
       ++dropped;
       continue;
     }
-    item.peers.push_back(SeriesPeer{static_cast<std::uint16_t>(peer), std::move(figures)});
+    item.peers.push_back(SeriesPeer{static_cast<std::uint16_t>(peer), SeriesFigures::between(after, before)});
   }
   return item;
 }

@@ -31,8 +31,6 @@ struct SeriesFigures {
 
   // What `later` counted since `earlier`, two cumulative snapshots of the same figures.
   static SeriesFigures between(const Rfc6076Report& later, const Rfc6076Report& earlier);
-  // Nothing counted: every count, closed outcome and delay is 0 (the pending gauges aside).
-  bool nothing_counted() const;
   // The figures block the report renders (the very code of the top-level rfc6076 object).
   Rfc6076Report expand() const;
 };
