@@ -332,10 +332,21 @@ bool Engine::track_transaction(const Payload& payload, const SipMessage& message
 }
 
 // Allocates (two response tables, a figures block): once per interval entered, never per message.
+// With --peers also every peer's figures block (about 70 KB a peer, mostly the delay sketches):
+// the snapshot holds one copy of the per-peer figures while an interval is filled.
 SeriesSnapshot Engine::series_snapshot() const {
   Report figures;
   calls_.fill(figures);
-  return SeriesSnapshot{messages_.requests(), messages_.responses(), std::move(*figures.rfc6076)};
+  SeriesSnapshot snapshot{messages_.requests(), messages_.responses(), std::move(*figures.rfc6076), {}};
+  if (config_.peers) {
+    snapshot.peers.resize(config_.peers->size() + 1);
+    for (std::size_t peer = 0; peer <= config_.peers->size(); ++peer) {
+      PeerCounts counts;
+      calls_.fill_peer(peer, counts);
+      if (counts.rfc6076) snapshot.peers[peer] = std::move(*counts.rfc6076);
+    }
+  }
+  return snapshot;
 }
 
 Report Engine::report() const {
@@ -378,9 +389,20 @@ Report Engine::report() const {
   if (recorder_ && recorder_->media_dropped() > 0)
     report.table_evictions.add(EvictingTable::call_record_media, recorder_->media_dropped());
   media_.fill(report, clock_->now_ns());
-  if (series_)
-    report.series = std::make_shared<const SeriesReport>(
-        series_->report(SeriesSnapshot{report.requests, report.responses, *report.rfc6076}));
+  if (series_) {
+    SeriesSnapshot now{report.requests, report.responses, *report.rfc6076, {}};
+    std::vector<std::string> peer_names;
+    if (config_.peers) {
+      for (std::size_t peer = 0; peer <= config_.peers->size(); ++peer) {
+        peer_names.emplace_back(config_.peers->name(peer));
+        const PeerCounts& counts = report.peers[peer_names.back()];
+        now.peers.push_back(counts.rfc6076 ? *counts.rfc6076 : Rfc6076Report{});
+      }
+    }
+    SeriesReport series = series_->report(now);
+    series.peer_names = std::move(peer_names);
+    report.series = std::make_shared<const SeriesReport>(std::move(series));
+  }
   return report;
 }
 

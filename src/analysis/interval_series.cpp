@@ -41,6 +41,24 @@ RegistrationCounts registrations_between(const RegistrationCounts& a, const Regi
   return d;
 }
 
+// Whether anything of a figures block changed between two cumulative snapshots: every count only
+// grows (pending aside, which moves only with them or by itself), and a delay's count grows with
+// each observation, so comparing counts is enough, without differencing the sketches.
+bool moved(const Rfc6076Report& a, const Rfc6076Report& b) {
+  const SessionCounts& s = a.sessions;
+  const SessionCounts& t = b.sessions;
+  const RegistrationCounts& g = a.registrations;
+  const RegistrationCounts& h = b.registrations;
+  return s.attempts != t.attempts || s.established != t.established || s.redirected != t.redirected ||
+         s.effective != t.effective || s.ineffective != t.ineffective || s.completed != t.completed ||
+         s.cancelled != t.cancelled || s.failed != t.failed || s.timeouts != t.timeouts || s.pending != t.pending ||
+         s.closed.by_outcome != t.closed.by_outcome || g.attempts != h.attempts || g.succeeded != h.succeeded ||
+         g.ineffective != h.ineffective || g.timeouts != h.timeouts || g.pending != h.pending || g.closed != h.closed ||
+         a.sdd_timeouts != b.sdd_timeouts || a.srd.count() != b.srd.count() ||
+         a.srd_failed.count() != b.srd_failed.count() || a.sdd.count() != b.sdd.count() ||
+         a.sdt.count() != b.sdt.count() || a.rrd.count() != b.rrd.count();
+}
+
 // Floor division: intervals before 1970 (a camera's unset clock) still align.
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
   const std::int64_t q = a / b;
@@ -120,17 +138,18 @@ ResponseCounts responses_between(const ResponseCounts& later, const ResponseCoun
   return d;
 }
 
-IntervalSeries::IntervalSeries(std::int64_t interval_ns, std::size_t max_intervals)
+IntervalSeries::IntervalSeries(std::int64_t interval_ns, std::size_t max_intervals, std::size_t max_peer_entries)
     : interval_ns_(std::max<std::int64_t>(interval_ns, 1)), max_intervals_(max_intervals) {
   series_.interval_ns = interval_ns_;
   series_.max_intervals = max_intervals_;
+  series_.max_peer_entries = max_peer_entries;
 }
 
 std::int64_t IntervalSeries::interval_start(std::int64_t ts_ns, std::int64_t interval_ns) {
   return floor_div(ts_ns, interval_ns) * interval_ns;
 }
 
-SeriesInterval IntervalSeries::close(const SeriesSnapshot& now) const {
+SeriesInterval IntervalSeries::close(const SeriesSnapshot& now, std::size_t peer_budget, std::uint64_t& dropped) const {
   SeriesInterval item;
   item.start_ns = *start_;
   item.end_ns = *start_ + interval_ns_;
@@ -138,13 +157,28 @@ SeriesInterval IntervalSeries::close(const SeriesSnapshot& now) const {
   item.responses = responses_between(now.responses, at_start_.responses);
   item.rfc6076 = SeriesFigures::between(now.rfc6076, at_start_.rfc6076);
   item.calls_active_max = active_max_;
+  // Sparse: only the peers whose figures moved. A peer first seen in `now` (none before) starts
+  // from zero.
+  static const Rfc6076Report kNothing;
+  for (std::size_t peer = 0; peer < now.peers.size(); ++peer) {
+    const Rfc6076Report& before = peer < at_start_.peers.size() ? at_start_.peers[peer] : kNothing;
+    const Rfc6076Report& after = now.peers[peer];
+    if (!moved(after, before)) continue;  // cheap: idle peers cost no sketch difference
+    if (item.peers.size() >= peer_budget) {
+      ++dropped;
+      continue;
+    }
+    item.peers.push_back(SeriesPeer{static_cast<std::uint16_t>(peer), SeriesFigures::between(after, before)});
+  }
   return item;
 }
 
 void IntervalSeries::enter(std::int64_t now_ns, SeriesSnapshot snapshot, std::uint64_t active) {
   if (start_) {
     if (series_.intervals.size() < max_intervals_) {
-      series_.intervals.push_back(close(snapshot));
+      series_.intervals.push_back(
+          close(snapshot, series_.max_peer_entries - peer_entries_, series_.dropped_peer_entries));
+      peer_entries_ += series_.intervals.back().peers.size();
     } else {
       ++series_.dropped_intervals;
     }
@@ -158,7 +192,7 @@ SeriesReport IntervalSeries::report(const SeriesSnapshot& now) const {
   SeriesReport report = series_;
   if (start_) {
     if (report.intervals.size() < max_intervals_) {
-      report.intervals.push_back(close(now));
+      report.intervals.push_back(close(now, report.max_peer_entries - peer_entries_, report.dropped_peer_entries));
     } else {
       ++report.dropped_intervals;
     }

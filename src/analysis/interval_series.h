@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "analysis/report.h"
 #include "analysis/series_report.h"
@@ -18,13 +19,19 @@ struct SeriesSnapshot {
   RequestCounts requests;
   ResponseCounts responses;
   Rfc6076Report rfc6076;
+  // --peers: each peer's cumulative figures, by peer index ("other" last); empty without.
+  std::vector<Rfc6076Report> peers;
 };
 
 class IntervalSeries {
  public:
   static constexpr std::size_t kDefaultMaxIntervals = 100'000;
+  // Per-peer interval figures kept in all (a few hundred bytes each): a day of 5-minute intervals
+  // with all 257 peers busy in every one, or of 1-minute intervals with 138.
+  static constexpr std::size_t kDefaultMaxPeerEntries = 200'000;
 
-  IntervalSeries(std::int64_t interval_ns, std::size_t max_intervals);
+  IntervalSeries(std::int64_t interval_ns, std::size_t max_intervals,
+                 std::size_t max_peer_entries = kDefaultMaxPeerEntries);
 
   // Whether packet time `now_ns` lies past the interval being filled (or none is yet): the engine
   // then calls enter() with a snapshot taken before anything at `now_ns` is counted.
@@ -44,10 +51,12 @@ class IntervalSeries {
   static std::int64_t interval_start(std::int64_t ts_ns, std::int64_t interval_ns);
 
  private:
-  SeriesInterval close(const SeriesSnapshot& now) const;
+  // `peer_budget`: per-peer entries that may still be kept; `dropped`: counts those left out.
+  SeriesInterval close(const SeriesSnapshot& now, std::size_t peer_budget, std::uint64_t& dropped) const;
 
   std::int64_t interval_ns_;
   std::size_t max_intervals_;
+  std::size_t peer_entries_ = 0;  // kept in series_ so far
   std::optional<std::int64_t> start_;
   SeriesSnapshot at_start_;  // cumulative figures when the current interval was entered
   std::uint64_t active_max_ = 0;

@@ -5,11 +5,13 @@
 //
 // Each interval's figures are one instance of the report's own figures block (Rfc6076Report:
 // counts by outcome and delay sketches), taken as the difference of two cumulative snapshots of
-// it. Any other block the report carries (per-peer figures, say) is cut into intervals the same
-// way: difference the peer's block at each boundary. Kept sparse here (only non-empty delay
-// buckets), since a day of one-minute intervals would otherwise hold 1,440 x 70 KiB.
+// it. With --peers each peer's block is cut into intervals the same way: the difference of the
+// peer's block at each boundary. Kept sparse here (only non-empty delay buckets, and per interval
+// only the peers whose figures changed in it), since a day of one-minute intervals would
+// otherwise hold 1,440 x 70 KiB, times 257 peers.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -47,6 +49,12 @@ struct SeriesRequests {
 
 ResponseCounts responses_between(const ResponseCounts& later, const ResponseCounts& earlier);
 
+// One peer's figures in one interval (--peers): `peer` indexes SeriesReport::peer_names.
+struct SeriesPeer {
+  std::uint16_t peer = 0;
+  SeriesFigures rfc6076;
+};
+
 struct SeriesInterval {
   std::int64_t start_ns = 0;
   std::int64_t end_ns = 0;  // start + interval
@@ -54,6 +62,9 @@ struct SeriesInterval {
   ResponseCounts responses;
   SeriesFigures rfc6076;
   std::uint64_t calls_active_max = 0;  // the most confirmed dialogs active at once in the interval
+  // --peers: the peers whose figures changed in the interval (an attempt, an outcome, a delay, a
+  // pending count), in peer index order. A peer left out counted nothing and kept its pending.
+  std::vector<SeriesPeer> peers;
 };
 
 struct SeriesReport {
@@ -63,6 +74,11 @@ struct SeriesReport {
   // (replay runs its timers on packet time).
   std::vector<SeriesInterval> intervals;
   std::uint64_t dropped_intervals = 0;  // past max_intervals: left out, so the sums fall short
+  // --peers: the peers' names by index (the peers file's order, "other" last); empty without.
+  std::vector<std::string> peer_names;
+  std::size_t max_peer_entries = 0;
+  // Per-peer interval figures left out past max_peer_entries (the intervals themselves are kept).
+  std::uint64_t dropped_peer_entries = 0;
 };
 
 }  // namespace sipmon

@@ -100,6 +100,12 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
              << " intervals: " << report.series->dropped_intervals
              << " later one(s) left out [series_dropped_intervals]; give a longer --interval\n";
   }
+  if (report.series && report.series->dropped_peer_entries != 0) {
+    warnings << "sipmon: warning: the series keeps " << report.series->max_peer_entries
+             << " per-peer interval figures: " << report.series->dropped_peer_entries
+             << " later one(s) left out [series_dropped_peer_figures] (the intervals' totals are complete); give a "
+                "longer --interval or fewer peers\n";
+  }
   return report;
 }
 

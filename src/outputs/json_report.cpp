@@ -1,6 +1,8 @@
 #include "outputs/json_report.h"
 
 #include <cmath>
+#include <map>
+#include <string_view>
 
 #include "analysis/series_report.h"
 #include "analysis/time_format.h"
@@ -229,6 +231,8 @@ Json peer_to_json(const PeerCounts& peer) {
             {"responses", counts(status_counts_by_name(peer.responses))}};
   if (peer.rfc6076) json["rfc6076"] = rfc6076_to_json(*peer.rfc6076);
   if (peer.dialogs) json["dialogs"] = dialogs_to_json(*peer.dialogs);
+  // The peer's delays in mergeable form, as the top level's (`sipmon merge` adds them up).
+  if (peer.rfc6076) json["delay_sketches"] = delay_sketches_to_json(*peer.rfc6076);
   return json;
 }
 
@@ -276,6 +280,19 @@ Json series_to_json(const SeriesReport& series, const RequestCounts& spellings) 
         {"attempts_per_s", rounded(static_cast<double>(figures.sessions.attempts) / seconds)},
         {"delay_sketches", delay_sketches_to_json(figures)},
     });
+    if (!series.peer_names.empty()) {  // --peers: the peers whose figures moved, by name
+      std::map<std::string_view, const SeriesFigures*> by_name;
+      for (const SeriesPeer& peer : item.peers) {
+        if (peer.peer < series.peer_names.size()) by_name.emplace(series.peer_names[peer.peer], &peer.rfc6076);
+      }
+      Json peers = Json::object();
+      for (const auto& [name, peer_figures] : by_name) {
+        const Rfc6076Report expanded = peer_figures->expand();
+        peers[std::string(name)] =
+            Json{{"rfc6076", rfc6076_to_json(expanded)}, {"delay_sketches", delay_sketches_to_json(expanded)}};
+      }
+      items.back()["peers"] = std::move(peers);
+    }
   }
   return items;
 }
@@ -307,6 +324,7 @@ Json report_to_json(const Report& report) {
   if (const auto& series = report.series) {
     json["series_interval_s"] = rounded(static_cast<double>(series->interval_ns) * 1e-9);
     json["series_dropped_intervals"] = series->dropped_intervals;
+    if (!series->peer_names.empty()) json["series_dropped_peer_figures"] = series->dropped_peer_entries;
     json["series"] = series_to_json(*series, report.requests);
   }
   if (!report.peers.empty()) {

@@ -9,39 +9,12 @@
 #include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
+#include "analysis/rfc6076_sum.h"
 #include "analysis/series_report.h"
 #include "outputs/prometheus_metrics.h"
 
 namespace sipmon {
 namespace {
-
-void add_counts(Rfc6076Report& total, const Rfc6076Report& d) {
-  SessionCounts& s = total.sessions;
-  s.attempts += d.sessions.attempts;
-  s.established += d.sessions.established;
-  s.redirected += d.sessions.redirected;
-  s.effective += d.sessions.effective;
-  s.ineffective += d.sessions.ineffective;
-  s.completed += d.sessions.completed;
-  s.cancelled += d.sessions.cancelled;
-  s.failed += d.sessions.failed;
-  s.timeouts += d.sessions.timeouts;
-  s.pending = d.sessions.pending;  // a gauge
-  for (std::size_t i = 0; i < kClosedOutcomes; ++i) s.closed.by_outcome[i] += d.sessions.closed.by_outcome[i];
-  RegistrationCounts& g = total.registrations;
-  g.attempts += d.registrations.attempts;
-  g.succeeded += d.registrations.succeeded;
-  g.ineffective += d.registrations.ineffective;
-  g.timeouts += d.registrations.timeouts;
-  g.pending = d.registrations.pending;
-  for (std::size_t i = 0; i < kClosedRegistrationOutcomes; ++i) g.closed[i] += d.registrations.closed[i];
-  total.srd.merge(d.srd);
-  total.srd_failed.merge(d.srd_failed);
-  total.sdd.merge(d.sdd);
-  total.sdt.merge(d.sdt);
-  total.rrd.merge(d.rrd);
-  total.sdd_timeouts += d.sdd_timeouts;
-}
 
 void add_requests(RequestCounts& total, const RequestCounts& d) {
   for (std::size_t i = 0; i < kKnownMethodCount; ++i) total.standard[i] += d.standard[i];
@@ -137,10 +110,23 @@ std::string render_openmetrics_series(const Report& report, const OpenMetricsLab
                 .type = "gauge",
                 .order = {},
                 .points_by_set = {}};
+  // --peers: every peer from the start, with nothing counted, as a live instance's first report
+  // has them; the registry then labels the RFC 6076 families by peer and shows a listed peer's
+  // series from its first attempt on, as live (prometheus_metrics.cpp, update_call_peers).
+  std::vector<PeerCounts*> running_peers;
+  for (const std::string& name : series.peer_names) {
+    PeerCounts& peer = running.peers[name];
+    peer.rfc6076.emplace();
+    running_peers.push_back(&peer);
+  }
   for (const SeriesInterval& item : series.intervals) {
     add_requests(running.requests, item.requests.expand(report.requests));
     add_responses(running.responses, item.responses);
-    add_counts(*running.rfc6076, item.rfc6076.expand());
+    add_rfc6076(*running.rfc6076, item.rfc6076.expand(), PendingRule::latest);  // pending: a gauge
+    for (const SeriesPeer& peer : item.peers) {
+      if (peer.peer < running_peers.size())
+        add_rfc6076(*running_peers[peer.peer]->rfc6076, peer.rfc6076.expand(), PendingRule::latest);
+    }
     metrics.update(running);
     const std::string ts = " " + number(static_cast<double>(item.end_ns) / 1e9) + "\n";
     for (const prometheus::MetricFamily& mf : metrics.registry()->Collect()) {

@@ -5,9 +5,12 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "analysis/delay_histogram.h"
 #include "analysis/report.h"
+#include "analysis/rfc6076_sum.h"
 #include "outputs/json_report.h"
 
 namespace sipmon {
@@ -126,29 +129,6 @@ Expected<Rfc6076Report> rfc6076_from_json(const Json& rfc, const Json* sketches,
   return r;
 }
 
-void add(Rfc6076Report& total, const Rfc6076Report& d) {
-  SessionCounts& s = total.sessions;
-  s.attempts += d.sessions.attempts;
-  s.established += d.sessions.established;
-  s.redirected += d.sessions.redirected;
-  s.effective += d.sessions.effective;
-  s.ineffective += d.sessions.ineffective;
-  s.completed += d.sessions.completed;
-  s.cancelled += d.sessions.cancelled;
-  s.failed += d.sessions.failed;
-  s.timeouts += d.sessions.timeouts;
-  s.pending += d.sessions.pending;  // shards hold different calls: their undecided ones add up
-  for (std::size_t i = 0; i < kClosedOutcomes; ++i) s.closed.by_outcome[i] += d.sessions.closed.by_outcome[i];
-  RegistrationCounts& g = total.registrations;
-  g.attempts += d.registrations.attempts;
-  g.succeeded += d.registrations.succeeded;
-  g.ineffective += d.registrations.ineffective;
-  g.timeouts += d.registrations.timeouts;
-  g.pending += d.registrations.pending;
-  total.sdd_timeouts += d.sdd_timeouts;
-  for (const char* name : kDelayNames) delay_of(total, name).merge(delay_of(d, name));
-}
-
 Json rounded(double value) { return std::isfinite(value) ? Json(std::round(value * 1e6) / 1e6) : Json(nullptr); }
 
 // Statistics over media streams (json_report.cpp, statistics): over a capped sample, so not
@@ -234,7 +214,7 @@ Expected<void> merge_json(Json& into, const Json& from, const std::string& path,
 // computed again from the merged counts.
 bool handled_apart(const std::string& key) {
   return key == "schema_version" || key == "sipmon_version" || key == "timers" || key == "series_interval_s" ||
-         key == "rfc6076" || key == "delay_sketches" || key == "series";
+         key == "rfc6076" || key == "delay_sketches" || key == "series" || key == "peers";
 }
 
 Expected<void> same(const Json& first, const MergeInput& input, const char* key, const std::string& first_name,
@@ -253,7 +233,67 @@ Expected<void> same(const Json& first, const MergeInput& input, const char* key,
 struct SeriesSlot {
   Json item;
   Rfc6076Report figures;
+  std::map<std::string, Rfc6076Report> peers;  // --peers: the peers listed in the interval, by name
 };
+
+// peers.NAME: the wire counts and dialogs add up like the rest; the figures block apart.
+struct PeerSlot {
+  Json object = Json::object();
+  std::optional<Rfc6076Report> figures;
+};
+
+// The pending gauges (sessions, registrations) a shard reported, by interval start, for the top
+// level ("") and each peer. A shard with no interval at a start (no packet of its own then), or
+// that left a peer out (nothing moved for it), still holds the undecided attempts of its last
+// listed interval: a merged interval's pending is the sum of every shard's as of its start.
+using PendingTimeline = std::map<std::string, std::map<std::string, std::pair<std::uint64_t, std::uint64_t>>>;
+
+std::pair<std::uint64_t, std::uint64_t> pending_as_of(const std::vector<PendingTimeline>& shards,
+                                                      const std::string& who, const std::string& start) {
+  std::pair<std::uint64_t, std::uint64_t> sum{0, 0};
+  for (const PendingTimeline& shard : shards) {
+    const auto timeline = shard.find(who);
+    if (timeline == shard.end()) continue;
+    auto at = timeline->second.upper_bound(start);
+    if (at == timeline->second.begin()) continue;  // nothing of it before this interval
+    --at;
+    sum.first += at->second.first;
+    sum.second += at->second.second;
+  }
+  return sum;
+}
+
+void set_pending(Rfc6076Report& figures, std::pair<std::uint64_t, std::uint64_t> pending) {
+  figures.sessions.pending = pending.first;
+  figures.registrations.pending = pending.second;
+}
+
+Expected<Rfc6076Report> figures_of(const Json& holder, const std::string& where) {
+  const auto rfc = holder.find("rfc6076");
+  const auto sketches = holder.find("delay_sketches");
+  return rfc6076_from_json(rfc == holder.end() ? Json::object() : *rfc, sketches == holder.end() ? nullptr : &*sketches,
+                           where);
+}
+
+// One shard's peers object into the merged peers.
+Expected<void> merge_peers(std::map<std::string, PeerSlot>& into, const Json& peers, const std::string& name) {
+  if (!peers.is_object()) return bad(name, "peers is not an object");
+  for (const auto& [peer, value] : peers.items()) {
+    if (!value.is_object()) return bad(name, "peers." + peer + " is not an object");
+    PeerSlot& slot = into[peer];
+    for (const auto& [key, part] : value.items()) {
+      if (!slot.object.contains(key)) slot.object[key] = nullptr;  // keeps the report's key order
+      if (key == "rfc6076" || key == "delay_sketches") continue;
+      if (auto ok = merge_json(slot.object[key], part, "peers." + peer + "." + key, name); !ok) return ok;
+    }
+    if (!value.contains("rfc6076")) continue;
+    auto block = figures_of(value, name + ": peers." + peer);
+    if (!block) return tl::unexpected(block.error());
+    if (!slot.figures) slot.figures.emplace();
+    add_rfc6076(*slot.figures, *block, PendingRule::sum);
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -282,8 +322,11 @@ Expected<Json> merge_reports(const std::vector<MergeInput>& inputs) {
   Json merged = Json::object();
   std::optional<Rfc6076Report> figures;
   std::map<std::string, SeriesSlot> series;
+  std::map<std::string, PeerSlot> peers;
+  std::vector<PendingTimeline> pending(inputs.size());
   const double interval_s = number_at(first.report, "series_interval_s");
-  for (const MergeInput& input : inputs) {
+  for (std::size_t shard = 0; shard < inputs.size(); ++shard) {
+    const MergeInput& input = inputs[shard];
     for (const auto& [key, value] : input.report.items()) {
       if (handled_apart(key)) {
         if (!merged.contains(key)) merged[key] = nullptr;  // keeps the report's key order
@@ -296,7 +339,10 @@ Expected<Json> merge_reports(const std::vector<MergeInput>& inputs) {
       auto block = rfc6076_from_json(*rfc, sketches == input.report.end() ? nullptr : &*sketches, input.name);
       if (!block) return tl::unexpected(block.error());
       if (!figures) figures.emplace();
-      add(*figures, *block);
+      add_rfc6076(*figures, *block, PendingRule::sum);  // shards: their undecided attempts add up
+    }
+    if (const auto shard_peers = input.report.find("peers"); shard_peers != input.report.end()) {
+      if (auto ok = merge_peers(peers, *shard_peers, input.name); !ok) return tl::unexpected(ok.error());
     }
     const auto items = input.report.find("series");
     if (items == input.report.end()) continue;
@@ -305,15 +351,23 @@ Expected<Json> merge_reports(const std::vector<MergeInput>& inputs) {
       const Json& item = (*items)[i];
       const std::string where = input.name + ": series." + std::to_string(i);
       if (!item.is_object() || !item.contains("start") || !item["start"].is_string()) return bad(where, "no start");
-      const auto rfc = item.find("rfc6076");
-      const auto sketches = item.find("delay_sketches");
-      auto block = rfc6076_from_json(rfc == item.end() ? Json::object() : *rfc,
-                                     sketches == item.end() ? nullptr : &*sketches, where);
+      auto block = figures_of(item, where);
       if (!block) return tl::unexpected(block.error());
-      auto [slot, added] = series.try_emplace(item["start"].get<std::string>());
-      add(slot->second.figures, *block);
+      const std::string start = item["start"].get<std::string>();
+      auto [slot, added] = series.try_emplace(start);
+      add_rfc6076(slot->second.figures, *block, PendingRule::sum);
+      pending[shard][""][start] = {block->sessions.pending, block->registrations.pending};
+      if (const auto item_peers = item.find("peers"); item_peers != item.end()) {
+        if (!item_peers->is_object()) return bad(where, "peers is not an object");
+        for (const auto& [peer, value] : item_peers->items()) {
+          auto peer_block = figures_of(value, where + ": peers." + peer);
+          if (!peer_block) return tl::unexpected(peer_block.error());
+          add_rfc6076(slot->second.peers[peer], *peer_block, PendingRule::sum);
+          pending[shard][peer][start] = {peer_block->sessions.pending, peer_block->registrations.pending};
+        }
+      }
       for (const auto& [key, value] : item.items()) {
-        if (key == "rfc6076" || key == "delay_sketches" || key == "attempts_per_s") {
+        if (key == "rfc6076" || key == "delay_sketches" || key == "attempts_per_s" || key == "peers") {
           if (!slot->second.item.contains(key)) slot->second.item[key] = nullptr;
           continue;
         }
@@ -334,6 +388,18 @@ Expected<Json> merge_reports(const std::vector<MergeInput>& inputs) {
     merged["rfc6076"] = rfc6076_to_json(*figures);
     merged["delay_sketches"] = delay_sketches_to_json(*figures);
   }
+  if (!peers.empty()) {
+    Json object = Json::object();
+    for (auto& [name, slot] : peers) {  // by name, as a replay's
+      if (slot.figures) {
+        slot.object["rfc6076"] = rfc6076_to_json(*slot.figures);
+        slot.object["delay_sketches"] = delay_sketches_to_json(*slot.figures);
+      }
+      for (auto it = slot.object.begin(); it != slot.object.end();) it = it->is_null() ? slot.object.erase(it) : ++it;
+      object[name] = std::move(slot.object);
+    }
+    merged["peers"] = std::move(object);
+  }
   if (merged.contains("media") && merged["media"].is_object()) {
     Json& media = merged["media"];
     const std::uint64_t expected = count_at(media, "expected");
@@ -345,10 +411,20 @@ Expected<Json> merge_reports(const std::vector<MergeInput>& inputs) {
     Json items = Json::array();
     for (auto& [start, slot] : series) {  // RFC 3339 UTC of one format: text order is time order
       Json& item = slot.item;
+      set_pending(slot.figures, pending_as_of(pending, "", start));
       item["rfc6076"] = rfc6076_to_json(slot.figures);
       item["attempts_per_s"] =
           interval_s > 0 ? rounded(static_cast<double>(slot.figures.sessions.attempts) / interval_s) : Json(nullptr);
       item["delay_sketches"] = delay_sketches_to_json(slot.figures);
+      if (item.contains("peers")) {
+        Json by_peer = Json::object();
+        for (auto& [name, peer_figures] : slot.peers) {  // std::map: by name, as a replay's
+          set_pending(peer_figures, pending_as_of(pending, name, start));
+          by_peer[name] = Json{{"rfc6076", rfc6076_to_json(peer_figures)},
+                               {"delay_sketches", delay_sketches_to_json(peer_figures)}};
+        }
+        item["peers"] = std::move(by_peer);
+      }
       items.push_back(std::move(item));
     }
     merged["series"] = std::move(items);

@@ -115,3 +115,74 @@ TEST_CASE("past the cap, intervals are counted and left out", "[series]") {
   CHECK(report.intervals.size() == 2);
   CHECK(report.dropped_intervals == 3);
 }
+
+TEST_CASE("per-peer figures: each peer's interval is its own difference, only peers that moved", "[series][peer]") {
+  constexpr std::int64_t second = 1'000'000'000;
+  IntervalSeries series(60 * second, 100);
+  // Two peers and "other" (index 2). Hand-worked: peer 0 makes 3 attempts in the first minute,
+  // 1 of them established there and 1 in the second minute, the third pending across the
+  // boundary and timed out in the second minute; peer 1 sends nothing in the second minute;
+  // "other" registers once in the second minute.
+  SeriesSnapshot s;
+  s.peers.resize(3);
+  series.enter(10 * second, s, 0);
+  s.peers[0].sessions.attempts = 3;
+  s.peers[0].sessions.established = 1;
+  s.peers[0].sessions.pending = 2;
+  s.peers[0].srd.observe(0.25);
+  s.peers[1].sessions.attempts = 1;
+  s.peers[1].sessions.failed = 1;
+  s.peers[1].sessions.closed[ClosedOutcome::failed] = 1;
+  series.enter(70 * second, s, 0);
+  s.peers[0].sessions.established = 2;
+  s.peers[0].sessions.timeouts = 1;
+  s.peers[0].sessions.ineffective = 1;
+  s.peers[0].sessions.closed[ClosedOutcome::timed_out] = 1;
+  s.peers[0].sessions.pending = 0;
+  s.peers[0].srd.observe(0.5);
+  s.peers[2].registrations.attempts = 1;
+  s.peers[2].registrations.pending = 1;
+  const SeriesReport report = series.report(s);
+  REQUIRE(report.intervals.size() == 2);
+  const auto& first = report.intervals[0].peers;
+  REQUIRE(first.size() == 2);  // "other" counted nothing in the first minute
+  CHECK(first[0].peer == 0);
+  CHECK(first[0].rfc6076.sessions.attempts == 3);
+  CHECK(first[0].rfc6076.sessions.established == 1);
+  CHECK(first[0].rfc6076.sessions.pending == 2);
+  CHECK(first[0].rfc6076.expand().srd.count() == 1);
+  CHECK(first[1].peer == 1);
+  CHECK(first[1].rfc6076.sessions.closed[ClosedOutcome::failed] == 1);
+  const auto& second_peers = report.intervals[1].peers;
+  REQUIRE(second_peers.size() == 2);  // peer 1 left out: nothing moved
+  CHECK(second_peers[0].peer == 0);
+  CHECK(second_peers[0].rfc6076.sessions.attempts == 0);
+  CHECK(second_peers[0].rfc6076.sessions.established == 1);
+  CHECK(second_peers[0].rfc6076.sessions.timeouts == 1);
+  CHECK(second_peers[0].rfc6076.sessions.pending == 0);  // a gauge
+  const Rfc6076Report expanded = second_peers[0].rfc6076.expand();
+  CHECK(expanded.srd.count() == 1);
+  CHECK(expanded.srd.max() == Approx(0.5).epsilon(0.01));
+  CHECK(second_peers[1].peer == 2);
+  CHECK(second_peers[1].rfc6076.registrations.attempts == 1);
+  CHECK(second_peers[1].rfc6076.registrations.pending == 1);
+}
+
+TEST_CASE("per-peer figures past their cap are counted and left out, the intervals kept", "[series][peer]") {
+  constexpr std::int64_t second = 1'000'000'000;
+  IntervalSeries series(second, 100, 3);
+  SeriesSnapshot s;
+  s.peers.resize(2);
+  for (int i = 0; i < 4; ++i) {
+    series.enter(i * second, s, 0);
+    ++s.peers[0].sessions.attempts;  // both peers move in every interval
+    ++s.peers[1].sessions.attempts;
+  }
+  const SeriesReport report = series.report(s);
+  REQUIRE(report.intervals.size() == 4);
+  std::size_t kept = 0;
+  for (const SeriesInterval& item : report.intervals) kept += item.peers.size();
+  CHECK(kept == 3);
+  CHECK(report.dropped_peer_entries == 5);
+  CHECK(report.intervals[3].peers.empty());
+}

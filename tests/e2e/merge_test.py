@@ -13,7 +13,10 @@
    `--interval 60s`: the merged series equals the series of one replay, interval by interval, but
    for `calls_active_max`, which adds up the shards' maxima (an upper bound, docs/report.md), and
    the series' delay extremes, which are sketch estimates (within 1 %).
-4. Refusals: reports of different sipmon versions, timers, or --interval, and a report without
+4. peer_kpis_test.py's SBC capture (--peers) in three shards by Call-ID with --interval 60s: the merge equals
+   one replay of the three files, per peer and per peer in every interval (the series' estimates
+   aside), including a shard's undecided attempts carried into intervals in which it left the peer out.
+5. Refusals: reports of different sipmon versions, timers, or --interval, and a report without
    delay_sketches, are refused with exit 2 and a message naming the difference.
 
 Environment: SIPMON, SIPMON_SOURCE_DIR. Prints `P passed, F failed`.
@@ -27,6 +30,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zlib
 
 SOURCE_DIR = os.environ.get("SIPMON_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPMON = os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon")
@@ -197,6 +201,80 @@ def outage(tmp):
     check("outage: the merged series shows the outage in its minutes (%s)" % ", ".join(bad), len(bad) == 6)
 
 
+def without_series_estimates(report):
+    """The report without what a merged series gives as an estimate (docs/report.md): each
+    interval's calls_active_max and its delays' extremes and percentiles, per peer too; the delays'
+    means to the microsecond (an interval's sum is a difference of running sums in one replay)."""
+    report = copy.deepcopy(report)
+
+    def strip(rfc, sketches):
+        for name in ("srd", "srd_failed", "sdd", "sdt", "rrd"):
+            for key in ("min", "max", "p50", "p90", "p99"):
+                rfc[name].pop(key)
+            rfc[name].pop("mean")  # compared apart, to the microsecond
+            if name in sketches:
+                sketches[name].pop("min")
+                sketches[name].pop("max")
+
+    for item in report["series"]:
+        item.pop("calls_active_max")
+        strip(item["rfc6076"], item["delay_sketches"])
+        for figures in item.get("peers", {}).values():
+            strip(figures["rfc6076"], figures["delay_sketches"])
+    return report
+
+
+# Call-ID of a frame written by peer_kpis_test: "Call-ID: call12@gen.test", "reg3@gen.test", "tail@...".
+PEER_CALL_ID = re.compile(rb"Call-ID: ([^@\r]+)@gen\.test")
+
+
+def peers(tmp):
+    """peer_kpis_test.py's SBC capture (three carriers and phones, calls in both directions, carrier_c
+    down 5 minutes) cut into three shards by Call-ID (each call and registration binding whole in one
+    shard; the shards overlap in time), replayed with --peers --interval 60s: the merge equals one
+    replay of the three files, per peer and per peer in every interval. A timer (Timer B, F) is
+    decided by the first packet past its deadline, in a shard its own packets only: so that it falls
+    in the same interval in a shard as in the whole, every shard gets a keep-alive just past each
+    deadline the generator knows (and at the very end), the same in all three."""
+    import peer_kpis_test as gen
+    packets, attempts = gen.generate(19)
+    deadlines = [at[1] for _, _, r in attempts for _, at in r["at"] if isinstance(at, tuple)]
+    ticks = sorted(set(d + 1 for d in deadlines) | {packets[-1][0] + 1})
+    tick = gen.frame("172.31.0.1", "172.31.0.2", b"\r\n\r\n")  # unlisted: no peer, no message
+    files = [os.path.join(tmp, "sbc-%d.pcap" % i) for i in range(3)]
+    for i, path in enumerate(files):
+        mine = [(t, f) for t, f in packets if zlib.crc32(PEER_CALL_ID.search(f).group(1)) % 3 == i]
+        gen.write_pcap(path, sorted(mine + [(t, tick) for t in ticks], key=lambda p: p[0]))
+    peers_file = os.path.join(tmp, "peers.txt")
+    with open(peers_file, "w") as f:
+        f.writelines("%s %s\n" % (name, cidr) for name, (cidr, _) in gen.CARRIERS.items())
+    extra = ("--peers", peers_file, "--interval", "60s")
+    reports = [replay([f], *extra) for f in files]
+    merged = merge(shard_reports(files, tmp, *extra))
+    whole = replay(files, *extra)
+    diff = differences(merged["peers"], whole["peers"])
+    check("SBC capture in 3 shards: merged peers = the replay's, every figure and delay", not diff,
+          "; ".join(diff[:8]))
+    diff = differences(without_series_estimates(merged), without_series_estimates(whole))
+    check("SBC capture in 3 shards: merge = replay of all, per-peer series included", not diff, "; ".join(diff[:8]))
+    far = ["%s %s %s: %s vs %s" % (m["start"], peer, name, x, y)
+           for m, w in zip(merged["series"], whole["series"]) for peer in m["peers"]
+           for name in ("srd", "srd_failed", "sdd", "sdt", "rrd")
+           for x, y in [(m["peers"][peer]["rfc6076"][name]["mean"],
+                         w["peers"].get(peer, {}).get("rfc6076", {}).get(name, {}).get("mean"))]
+           if not ((x is None and y is None) or (x is not None and y is not None and abs(x - y) <= 1.5e-6))]
+    check("per-peer series delay means within a microsecond of the replay's", not far, "; ".join(far[:5]))
+    listed = sum(len(i["peers"]) for i in merged["series"])
+    check("the merged series lists peers (%d peer-intervals)" % listed, listed > 100)
+    # The test can tell: a shard's per-peer figures are not the whole's, and some interval of the
+    # replay holds a peer with calls undecided that a shard left out (carried pending).
+    check("a shard's carrier_a is not the whole's", reports[0]["peers"]["carrier_a"] != whole["peers"]["carrier_a"])
+    carried = [(i["start"], name) for n, i in enumerate(whole["series"]) for name, fig in i["peers"].items()
+               if fig["rfc6076"]["pending"] and any(name not in item["peers"] and item["start"] == i["start"]
+                                                    for r in reports for item in r["series"])]
+    check("pending carried across a shard's silent interval is exercised (%d cases)" % len(carried), len(carried) > 0)
+
+
 def refusals(tmp):
     sample = "samples/call-answered.pcap"
     base = os.path.join(tmp, "base.json")
@@ -228,6 +306,7 @@ def main():
         samples(tmp)
         call_mix(tmp)
         outage(tmp)
+        peers(tmp)
         refusals(tmp)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

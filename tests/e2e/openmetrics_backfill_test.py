@@ -10,6 +10,12 @@ its HTTP API at the end of every interval. At each one the backfilled counters e
 sums of the JSON series, and their one-interval differences (`x - x offset 60s`) equal the
 interval's own figures; the per-interval gauge equals calls_active_max.
 
+Per peer: peer_kpis_test.py's SBC capture (three carriers, one with a 5-minute outage) replayed with
+`--peers --interval 60s --openmetrics` into the same TSDB: at the end of every interval
+`sum by (peer) (...)` of the session, closed-attempt, registration and SRD families equals each
+peer's running sum of the JSON's per-peer series (`series[].peers.NAME.rfc6076`), its one-interval
+increase the peer's figure in that interval, and the closed SER by peer the JSON's.
+
 SKIPPED (exit $SIPMON_SKIP_CODE, 77) without promtool or prometheus. Prints `P passed, F failed`.
 """
 import json
@@ -50,6 +56,13 @@ def query(port, expr, at):
     return float(result[0]["value"][1]) if result else None
 
 
+def query_by_peer(port, expr, at):
+    url = "http://127.0.0.1:%d/api/v1/query?%s" % (port, urllib.parse.urlencode({"query": expr, "time": "%.3f" % at}))
+    with urllib.request.urlopen(url, timeout=5) as answer:
+        result = json.load(answer)["data"]["result"]
+    return {r["metric"].get("peer"): float(r["value"][1]) for r in result}
+
+
 def wait_ready(port, proc):
     for _ in range(300):  # up to 30 s
         if proc.poll() is not None:
@@ -78,6 +91,88 @@ FIGURES = [
     ('sum(sipmon_session_request_delay_seconds_count{outcome="success"})', lambda i: i["rfc6076"]["srd"]["count"]),
     ("sum(sipmon_session_duration_seconds_count)", lambda i: i["rfc6076"]["sdt"]["count"]),
 ]
+
+
+# Per peer (--peers): PromQL summed by peer -> the figure of one peer in one JSON series item.
+PEER_FIGURES = [
+    ("sipmon_session_attempts_total", lambda r: r["session_attempts"]),
+    ("sipmon_sessions_established_total", lambda r: r["sessions_established"]),
+    ("sipmon_session_timeouts_total", lambda r: r["timeouts"]),
+    ("sipmon_session_attempts_ineffective_total", lambda r: r["sessions_ineffective"]),
+    ('sipmon_session_attempts_closed_total{outcome=~"completed|established"}',
+     lambda r: r["closed"]["completed"] + r["closed"]["established"]),
+    ('sipmon_session_attempts_closed_total', lambda r: r["closed"]["session_attempts"]),
+    ("sipmon_registration_attempts_total", lambda r: r["registration_attempts"]),
+    ('sipmon_session_request_delay_seconds_count{outcome="success"}', lambda r: r["srd"]["count"]),
+]
+
+
+def peers_capture(tmp, blocks):
+    """peer_kpis_test.py's SBC capture (three carriers, carrier_c down 5 minutes) replayed with
+    --peers and --interval 60s; its OpenMetrics file is added to the same TSDB (other instance, other
+    time). Returns the JSON report."""
+    import peer_kpis_test as gen
+    packets, _ = gen.generate(19)
+    pcap = os.path.join(tmp, "sbc.pcap")
+    gen.write_pcap(pcap, packets)
+    peers_file = os.path.join(tmp, "peers.txt")
+    with open(peers_file, "w") as f:
+        f.writelines("%s %s\n" % (name, cidr) for name, (cidr, _) in gen.CARRIERS.items())
+    om = os.path.join(tmp, "sbc.om")
+    out = subprocess.run([SIPMON, "replay", "-q", "--json", "--peers", peers_file, "--interval", "60s",
+                          "--openmetrics", om, pcap], capture_output=True, text=True)
+    check("replay --peers --openmetrics exits 0", out.returncode == 0, out.stderr)
+    with open(om) as f:
+        text = f.read()
+    check("with --peers the RFC 6076 families carry the peer label, as live",
+          'sipmon_session_attempts_total{job="sipmon",instance="sbc.pcap",peer="carrier_c"}' in text and
+          not any(line.startswith("sipmon_session_attempts_total{") and "peer=" not in line
+                  for line in text.splitlines()))
+    made = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", om, blocks],
+                          capture_output=True, text=True)
+    check("promtool turns the per-peer file into blocks", made.returncode == 0, made.stderr + made.stdout)
+    return json.loads(out.stdout) if out.returncode == 0 else None
+
+
+def check_peers(port, report):
+    """At the end of every interval, `sum by (peer)` of each family equals each peer's running sum
+    of the JSON series, and its one-interval increase the peer's figure in that interval."""
+    peers = sorted(report["peers"])
+    running = {(expr, peer): 0 for expr, _ in PEER_FIGURES for peer in peers}
+    seen_peers = set()
+    for n, item in enumerate(report["series"]):
+        at = series_test._epoch(item["end"])
+        for expr, figure in PEER_FIGURES:
+            selector = expr.replace("{", '{instance="sbc.pcap",') if "{" in expr else expr + '{instance="sbc.pcap"}'
+            got = query_by_peer(port, "sum by (peer) (%s)" % selector, at)
+            before = query_by_peer(port, "sum by (peer) (%s)" % selector, at - 60) if n > 0 else {}
+            for peer in peers:
+                listed = item["peers"].get(peer)
+                step = figure(listed["rfc6076"]) if listed else 0
+                running[(expr, peer)] += step
+                if listed:
+                    seen_peers.add(peer)
+                check("sum by (peer) (%s) for %s at %s equals the JSON's running sum" % (expr, peer, item["end"]),
+                      got.get(peer, 0) == running[(expr, peer)],
+                      "got %s, want %s" % (got.get(peer), running[(expr, peer)]))
+                if n > 0:
+                    check("%s for %s: the interval ending %s equals the JSON's per-peer figure" %
+                          (expr, peer, item["end"]), got.get(peer, 0) - before.get(peer, 0) == step,
+                          "got %s, want %s" % (got.get(peer, 0) - before.get(peer, 0), step))
+    check("every peer appears in the series (%s)" % peers, seen_peers == set(peers), str(seen_peers))
+    # The final figures equal the report's per-peer totals, and carrier_c's SER over closed attempts
+    # (the shipped rules' formula) is the JSON's.
+    end = series_test._epoch(report["series"][-1]["end"])
+    attempts = query_by_peer(port, 'sum by (peer) (sipmon_session_attempts_total{instance="sbc.pcap"})', end)
+    check("sum by (peer) at the end equals peers.NAME.rfc6076.session_attempts",
+          attempts == {p: float(report["peers"][p]["rfc6076"]["session_attempts"]) for p in peers}, str(attempts))
+    ser = query_by_peer(port, '100 * sum by (peer) (sipmon_session_attempts_closed_total{instance="sbc.pcap",'
+                              'outcome=~"completed|established"}) / sum by (peer) (sipmon_session_attempts_closed_total'
+                              '{instance="sbc.pcap",outcome!="redirected"})', end)
+    for peer in peers:
+        want = report["peers"][peer]["rfc6076"]["closed"]["ser"]
+        check("closed SER of %s from the backfilled counters equals the JSON's (%s)" % (peer, want),
+              want is not None and abs(ser.get(peer, -1) - want) < 1e-4, "got %s" % ser.get(peer))
 
 
 def main():
@@ -114,6 +209,7 @@ def main():
         made = subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", om, blocks],
                               capture_output=True, text=True)
         check("promtool turns it into blocks", made.returncode == 0, made.stderr + made.stdout)
+        peers_report = peers_capture(tmp, blocks)
         usage = subprocess.run([SIPMON, "replay", "-q", "--openmetrics", om, capture], capture_output=True, text=True)
         check("--openmetrics without --interval is refused (exit 2)",
               usage.returncode == 2 and "--interval" in usage.stderr, usage.stderr)
@@ -151,6 +247,8 @@ def main():
                     got = query(port, "sipmon_dialogs_active_max", at)
                     check("sipmon_dialogs_active_max at %s is calls_active_max" % item["end"],
                           got == item["calls_active_max"], "got %s" % got)
+                if peers_report:
+                    check_peers(port, peers_report)
         finally:
             proc.terminate()
             try:

@@ -119,7 +119,10 @@ class Exchange:
 def empty_truth():
     return {"attempts": 0, "established": 0, "redirected": 0, "effective": 0, "ineffective": 0, "completed": 0,
             "cancelled": 0, "failed": 0, "timeouts": 0, "reg_attempts": 0, "reg_succeeded": 0, "reg_ineffective": 0,
-            "reg_timeouts": 0, "dialogs": 0, "srd": [], "srd_failed": [], "sdd": [], "sdt": [], "rrd": []}
+            "reg_timeouts": 0, "dialogs": 0, "srd": [], "srd_failed": [], "sdd": [], "sdt": [], "rrd": [],
+            # (count, packet time in µs) when each count is decided, for the series (series_test.py);
+            # a timer's is its deadline: the first packet after it decides.
+            "at": []}
 
 
 def call(events, n, t0, caller, callee, kind, rnd):
@@ -129,11 +132,13 @@ def call(events, n, t0, caller, callee, kind, rnd):
     r["attempts"] = 1
     b = "c%d" % n
     x.request(t0, "INVITE", 1, b)
+    r["at"].append(("attempts", t0))
     if kind == "timeout":
         # Nothing comes back: the caller retransmits (RFC 3261 Timer A), then gives up at Timer B.
         for k, delay in enumerate([0.5, 1.5, 3.5, 7.5, 15.5, 31.5]):
             x.request(t0 + us(delay), "INVITE", 1, b)
         r["timeouts"] = r["ineffective"] = 1
+        r["at"] += [("timeouts", ("timer", t0 + TIMER_B_US)), ("ineffective", ("timer", t0 + TIMER_B_US))]
         return r, t0 + TIMER_B_US
     trying = t0 + us(rnd.uniform(0.001, 0.05))
     x.response(trying, 100, "Trying", "INVITE", 1, b)
@@ -146,13 +151,17 @@ def call(events, n, t0, caller, callee, kind, rnd):
         x.request(final + 300, "ACK", 1, b, to_tag=x.to_tag)
         if code == 302:
             r["redirected"] = 1
+            r["at"].append(("redirected", final))
             return r, final
         if code in (503, 408):
             r["ineffective"] = 1
+            r["at"].append(("ineffective", final))
         else:
             r["failed"] = 1
             r["effective"] = 1 if code in (480, 486) else 0
+            r["at"].append(("failed", final))
         r["srd_failed"].append(final - t0)
+        r["at"].append(("srd_failed", final))
         return r, final
     ring = trying + us(rnd.uniform(0.05, 4))
     x.response(ring, 180, "Ringing", "INVITE", 1, b, to_tag=x.to_tag)
@@ -164,6 +173,7 @@ def call(events, n, t0, caller, callee, kind, rnd):
         x.response(final, 487, "Request Terminated", "INVITE", 1, b, to_tag=x.to_tag)
         x.request(final + 300, "ACK", 1, b, to_tag=x.to_tag)
         r["cancelled"] = 1
+        r["at"].append(("cancelled", final))
         return r, final
     # Answered: 200, ACK, perhaps a re-INVITE from the callee, then a BYE from either side.
     answer = ring + us(rnd.uniform(0.5, 20))
@@ -183,6 +193,8 @@ def call(events, n, t0, caller, callee, kind, rnd):
         x.request(bye, "BYE", 2, b + "b", to_tag=x.to_tag)
         x.response(ok, 200, "OK", "BYE", 2, b + "b", to_tag=x.to_tag)
     r["established"] = r["effective"] = r["completed"] = r["dialogs"] = 1
+    # SRD is measured to the 180 but counted at the 2xx, once the attempt is known to succeed.
+    r["at"] += [("established", answer), ("completed", ok), ("srd", answer), ("sdt", bye)]
     r["srd"].append(ring - t0)
     r["sdt"].append(bye - answer)
     r["sdd"].append(ok - bye)
@@ -196,10 +208,12 @@ def registration(events, n, t0, client, registrar, cseq, answered, rnd):
     r["reg_attempts"] = 1
     b = "r%d-%d" % (n, cseq)
     x.request(t0, "REGISTER", cseq, b, uri_user="reg")
+    r["at"].append(("reg_attempts", t0))
     if not answered:
         for delay in (0.5, 1.5, 3.5, 7.5, 15.5, 31.5):
             x.request(t0 + us(delay), "REGISTER", cseq, b, uri_user="reg")
         r["reg_timeouts"] = r["reg_ineffective"] = 1
+        r["at"].append(("reg_timeouts", ("timer", t0 + TIMER_F_US)))
         return r, cseq + 1, t0 + TIMER_F_US
     challenge = t0 + us(rnd.uniform(0.002, 0.2))
     x.response(challenge, 401, "Unauthorized", "REGISTER", cseq, b, to_tag=x.to_tag)
@@ -208,6 +222,7 @@ def registration(events, n, t0, client, registrar, cseq, answered, rnd):
     ok = retry + us(rnd.uniform(0.002, 0.2))
     x.response(ok, 200, "OK", "REGISTER", cseq + 1, b + "x", to_tag=x.to_tag)
     r["reg_succeeded"] = 1
+    r["at"] += [("reg_succeeded", ok), ("rrd", ok)]
     r["rrd"].append(ok - t0)
     return r, cseq + 2, ok
 

@@ -13,6 +13,9 @@
    their time, unanswered INVITEs by the first packet after INVITE + Timer B (32 s), INVITE
    requests (retransmissions included) by packet time. The series must match interval by interval,
    and its ineffective intervals must be exactly the outage's.
+3. Per peer (--peers): peer_kpis_test.py's SBC capture, whose generator records when each attempt's
+   counts are decided: every peer's figures in every interval equal the generator's, the peers of
+   an interval add up to its figures, and carrier_c's outage shows in its own intervals.
 
 Environment: SIPMON, SIPMON_SOURCE_DIR, SIPMON_CORPUS_DIR. Prints `P passed, F failed`.
 """
@@ -249,6 +252,79 @@ def outage_series(tmp):
     check("the text summary names a busiest interval", "busiest" in summary)
 
 
+# Per-peer series item key -> the generator's count (peer_kpis_test.py records when each is decided).
+PEER_KEYS = {"attempts": ("session_attempts",), "established": ("sessions_established",),
+             "completed": ("sessions_completed",), "ineffective": ("sessions_ineffective",),
+             "timeouts": ("timeouts",), "cancelled": ("sessions_cancelled",), "failed": ("sessions_failed",),
+             "redirected": ("sessions_redirected",), "reg_attempts": ("registration_attempts",),
+             "reg_succeeded": ("registrations_succeeded",), "reg_timeouts": ("registration_timeouts",),
+             "srd": ("srd", "count"), "srd_failed": ("srd_failed", "count"), "sdt": ("sdt", "count"),
+             "rrd": ("rrd", "count")}
+
+
+def peer_series(tmp):
+    """3. peer_kpis_test.py's SBC capture (three carriers, carrier_c down for 5 minutes) with --peers and
+    --interval 60s: each peer's figures in each interval equal what the generator computes for the
+    attempts of that peer (its rule: the first INVITE's sender if listed, else its receiver), counted
+    in the interval of the packet that decides them (a timer: the first packet past its deadline)."""
+    import peer_kpis_test as gen
+    packets, attempts = gen.generate(19)
+    pcap = os.path.join(tmp, "sbc.pcap")
+    gen.write_pcap(pcap, packets)
+    carriers = {name: [cidr] for name, (cidr, _) in gen.CARRIERS.items()}
+    peers_file = os.path.join(tmp, "peers.txt")
+    with open(peers_file, "w") as f:
+        f.writelines("%s %s\n" % (name, " ".join(cidrs)) for name, cidrs in carriers.items())
+    times = [t for t, _ in packets]
+
+    def minute(at):
+        if isinstance(at, tuple):  # ("timer", deadline): decided by the first packet past it
+            at = next(t for t in times if t > at[1])
+        return at // 60_000_000
+
+    truth = {}  # (peer, epoch minute) -> {key: n}
+    for src, dst, r in attempts:
+        peer = gen.peer_of_attempt(carriers, src, dst)
+        for key, at in r["at"]:
+            cell = truth.setdefault((peer, minute(at)), {})
+            cell[key] = cell.get(key, 0) + 1
+    report = replay([pcap], "--peers", peers_file, "--interval", "60s")
+    check("peers: nothing left out", report.get("series_dropped_peer_figures") == 0)
+    got = {}
+    summed = {}
+    for item in report["series"]:
+        m = int(_epoch(item["start"])) // 60
+        total = {k: 0 for k in SUMMED}
+        for peer, figures in item["peers"].items():
+            r = figures["rfc6076"]
+            got[(peer, m)] = {key: (r[path[0]] if len(path) == 1 else r[path[0]][path[1]])
+                              for key, path in PEER_KEYS.items()}
+            add_into(total, {k: r[k] for k in SUMMED})
+            add_into(summed.setdefault(peer, {}), {k: r[k] for k in SUMMED})
+        check("minute %d: the peers listed add up to the interval's counts" % m,
+              total == {k: item["rfc6076"][k] for k in SUMMED}, "%s vs %s" % (total, item["rfc6076"]))
+    for peer in list(carriers) + ["other"]:
+        want = {k: report["peers"][peer]["rfc6076"][k] for k in SUMMED}
+        check("%s: its series sum to its totals" % peer, summed.get(peer) == want, "%s vs %s" % (summed.get(peer), want))
+    zero = {key: 0 for key in PEER_KEYS}
+    cells = set(truth) | set(got)
+    mismatches = []
+    for cell in sorted(cells):
+        want = dict(zero, **truth.get(cell, {}))
+        if got.get(cell, zero) != want:
+            mismatches.append("%s minute %d: got %s, want %s" % (cell[0], cell[1], got.get(cell), want))
+    check("every peer's figures in every interval equal the generator's (%d cells)" % len(cells), not mismatches,
+          "; ".join(mismatches[:5]))
+    # The outage: carrier_c's timeouts are in its outage's intervals (and the next, Timer B later) only.
+    start_min = gen.START_US // 60_000_000
+    down = sorted({m - start_min for (peer, m), v in got.items() if peer == "carrier_c" and v["timeouts"]})
+    first, last = gen.OUTAGE_S[0] // 60, (gen.OUTAGE_S[1] + 32) // 60 + 1
+    check("carrier_c's timeouts fall in its outage (minutes %d-%d of the capture): %s" % (first, last, down),
+          down and all(first <= m <= last for m in down))
+    check("no other carrier times out in the outage", not any(
+        v["timeouts"] for (peer, m), v in got.items() if peer in ("carrier_a",) and first <= m - start_min <= last))
+
+
 def _iso(ts_us):
     import datetime
     return datetime.datetime.fromtimestamp(ts_us / 1e6, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
@@ -258,6 +334,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="i20a-series-") as tmp:
         sums_on_captures()
         outage_series(tmp)
+        peer_series(tmp)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "analysis/rfc6076_sum.h"
+#include "analysis/series_report.h"
 #include "outputs/json_report.h"
 
 using namespace sipmon;
@@ -72,4 +74,79 @@ TEST_CASE("a sketch that does not add up to its count is refused", "[merge]") {
   Json c = a;
   c["delay_sketches"]["srd"]["buckets"]["99999"] = 1;
   CHECK_FALSE(merge_reports({{"a.json", a}, {"c.json", c}}));
+}
+
+namespace {
+
+Rfc6076Report attempts_block(std::uint64_t attempts, std::uint64_t established, std::uint64_t pending,
+                             std::initializer_list<double> srd = {}) {
+  Rfc6076Report r;
+  r.sessions.attempts = attempts;
+  r.sessions.established = established;
+  r.sessions.pending = pending;
+  r.sessions.closed[ClosedOutcome::completed] = established;
+  for (double v : srd) r.srd.observe(v);
+  return r;
+}
+
+SeriesInterval minute(int m, const Rfc6076Report& total, std::vector<SeriesPeer> peers) {
+  constexpr std::int64_t kMinute = 60'000'000'000;
+  SeriesInterval item;
+  item.start_ns = 1'700'000'040'000'000'000 + m * kMinute;  // a multiple of 60 s
+  item.end_ns = item.start_ns + kMinute;
+  item.rfc6076 = SeriesFigures::between(total, Rfc6076Report{});
+  item.peers = std::move(peers);
+  return item;
+}
+
+SeriesPeer peer_in(std::uint16_t peer, const Rfc6076Report& figures) {
+  return SeriesPeer{peer, SeriesFigures::between(figures, Rfc6076Report{})};
+}
+
+// A --peers --interval 60s report: peers carrier_a (0) and other (1).
+Report with_peers(std::vector<SeriesInterval> intervals, const Rfc6076Report& carrier_a, const Rfc6076Report& other) {
+  Report r;
+  r.capture.files = {"x.pcap"};
+  r.rfc6076 = carrier_a;
+  add_rfc6076(*r.rfc6076, other, PendingRule::sum);
+  r.peers["carrier_a"].rfc6076 = carrier_a;
+  r.peers["other"].rfc6076 = other;
+  auto series = std::make_shared<SeriesReport>();
+  series->interval_ns = 60'000'000'000;
+  series->peer_names = {"carrier_a", "other"};
+  series->intervals = std::move(intervals);
+  r.series = series;
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("per-peer figures and per-peer series merge as one replay's, pending carried", "[merge][peer]") {
+  // Hand-worked. Shard a: minute 0, carrier_a's first attempt, still ringing at the end
+  // (pending); minute 1, only "other" moves (1 attempt established), so carrier_a is left
+  // out of a's minute 1 with its attempt still pending. Shard b: minute 1, two carrier_a attempts
+  // established (SRD 0.25 s and 0.5 s).
+  const Report a = with_peers({minute(0, attempts_block(1, 0, 1), {peer_in(0, attempts_block(1, 0, 1))}),
+                               minute(1, attempts_block(1, 1, 1), {peer_in(1, attempts_block(1, 1, 0))})},
+                              attempts_block(1, 0, 1), attempts_block(1, 1, 0));
+  const Report b =
+      with_peers({minute(1, attempts_block(2, 2, 0, {0.25, 0.5}), {peer_in(0, attempts_block(2, 2, 0, {0.25, 0.5}))})},
+                 attempts_block(2, 2, 0, {0.25, 0.5}), attempts_block(0, 0, 0));
+  // One replay of both: carrier_a in minute 1 has b's two attempts and a's pending one.
+  const Report both =
+      with_peers({minute(0, attempts_block(1, 0, 1), {peer_in(0, attempts_block(1, 0, 1))}),
+                  minute(1, attempts_block(3, 3, 1, {0.25, 0.5}),
+                         {peer_in(0, attempts_block(2, 2, 1, {0.25, 0.5})), peer_in(1, attempts_block(1, 1, 0))})},
+                 attempts_block(3, 2, 1, {0.25, 0.5}), attempts_block(1, 1, 0));
+  Report want_report = both;
+  want_report.capture.files = {"x.pcap", "x.pcap"};
+  auto merged = merge_reports({{"a.json", report_of(a)}, {"b.json", report_of(b)}});
+  REQUIRE(merged);
+  const Json want = report_of(want_report);
+  CHECK((*merged)["peers"] == want["peers"]);
+  CHECK((*merged)["series"] == want["series"]);
+  CHECK(*merged == want);
+  CHECK((*merged)["series"][1]["peers"]["carrier_a"]["rfc6076"]["pending"] == 1);
+  CHECK((*merged)["peers"]["carrier_a"]["rfc6076"]["srd"]["max"] == 0.5);
+  CHECK((*merged)["peers"]["carrier_a"]["delay_sketches"]["srd"]["count"] == 2);
 }
