@@ -419,7 +419,7 @@ def main():
                   and "<img" not in dumped_k and "<script>document" not in dumped_k)
 
         shot = os.path.join(tmp, "mix.png")
-        browse(chromium, "file://" + page, tmp, ("--screenshot=" + shot, "--window-size=1280,2200", "--hide-scrollbars"))
+        browse(chromium, "file://" + page + "#call=" + failed_call.id, tmp, ("--screenshot=" + shot, "--window-size=1280,2900", "--hide-scrollbars"))
         check("a screenshot was taken", os.path.exists(shot) and os.path.getsize(shot) > 20_000,
               os.path.getsize(shot) if os.path.exists(shot) else "missing")
         # docs/html-report.png is this screenshot: SIPMON_HTML_SCREENSHOT=docs/html-report.png.
