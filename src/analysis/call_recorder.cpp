@@ -411,7 +411,12 @@ void CallRecorder::write(Table::Index index, bool record_evicted, bool completed
   if (config_.messages) {
     record.messages = std::span<const CallMessage>(&messages_[index * kMaxCallMessages], open.message_count);
     record.messages_truncated = open.messages_truncated;
-    if (raw_refs_ && !open.raw_off) {
+    bool any_stored = false;
+    for (std::size_t i = 0; raw_refs_ && i < open.message_count; ++i)
+      any_stored = any_stored || raw_refs_[index * kMaxCallMessages + i].stored;
+    // Text for a record that kept some, or that could have (its pool ran dry): not for one that
+    // started after the quota was spent.
+    if (raw_refs_ && !open.raw_off && (any_stored || raw_written_ < config_.raw_calls)) {
       char* out = raw_scratch_.get();
       for (std::size_t i = 0; i < open.message_count; ++i) {
         const RawRef& ref = raw_refs_[index * kMaxCallMessages + i];

@@ -327,8 +327,8 @@ TEST_CASE("call records: a failed attempt whose ACK never comes is written 32 s 
   Fixture f(CallRecorderConfig{.messages = true});
   Call(*f.engine, "no-ack-1").invite(0).reply(0.2, 503, "Service Unavailable");
   Call(*f.engine, "no-ack-2").invite(10).reply(10.2, 503, "Service Unavailable");
-  Call(*f.engine, "later").invite(32.1);
-  REQUIRE(f.sink.records.size() == 1);  // the first waited its 32 s, the second still waits
+  Call(*f.engine, "later").invite(32.3);  // 32 s after the first 503 (at 0.2)
+  REQUIRE(f.sink.records.size() == 1);    // the first waited its 32 s, the second still waits
   CHECK(f.sink.records[0].call_id == "no-ack-1");
   CHECK(f.sink.records[0].messages.size() == 2);
   f.engine->finish();
@@ -372,10 +372,12 @@ TEST_CASE("call records: a full raw text pool leaves later messages without text
   Fixture f(CallRecorderConfig{
       .messages = true, .raw_calls = 10, .raw_outcomes = 0xffffffffu, .raw_pool_bytes = 2 * kRawChunkBytes});
   Call call(*f.engine, "small-pool");
-  call.invite(0, 1, "X-Pad: " + std::string(300, 'p') + "\r\n").reply(0.1, 486, "Busy Here").request(0.2, "ACK", 1);
+  call.invite(0, 1, "X-Pad: " + std::string(150, 'p') + "\r\n").reply(0.1, 486, "Busy Here").request(0.2, "ACK", 1);
   REQUIRE(f.sink.records.size() == 1);
   const Kept& r = f.sink.records[0];
   REQUIRE(r.texts.size() == 3);
+  REQUIRE(call.sent[0].size() > kRawChunkBytes);
+  REQUIRE(call.sent[0].size() <= 2 * kRawChunkBytes);
   CHECK(r.texts[0] == call.sent[0]);  // two chunks: the whole pool
   CHECK(r.texts[1] == "<none>");
   CHECK(r.texts[2] == "<none>");
