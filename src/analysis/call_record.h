@@ -4,6 +4,7 @@
 // in bounded, preallocated storage and hands each closed record to a CallRecordSink; an output
 // (src/outputs/call_record_writer.*) renders it. Everything here is a view valid only during the
 // sink call: the strings point into the recorder's arena.
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -48,6 +49,15 @@ struct CallMessage {
   Method method = Method::other;  // the request's method, or the response's CSeq method
   bool retransmission = false;
 };
+
+// The raw text of one message of a ladder (the HTML report's; docs/html.md): its first
+// kMaxRawMessageBytes bytes, from the start line through the body, as they were on the wire.
+struct CallMessageText {
+  std::string_view text;   // empty when not kept
+  std::uint32_t size = 0;  // the whole message's size in bytes (text is shorter when cut)
+  bool kept = false;       // false: not kept (the recorder's raw text pool was full)
+};
+inline constexpr std::size_t kMaxRawMessageBytes = 4096;
 
 // The string fields kept per record, each with its own part of the fixed budget.
 enum class CallString : std::uint8_t {
@@ -96,6 +106,9 @@ struct CallRecord {
   bool messages_enabled = false;
   std::span<const CallMessage> messages;
   bool messages_truncated = false;
+  // The raw text of each of `messages` (same order and size), when the recorder kept it for this
+  // record (CallRecorderConfig::raw_calls); empty otherwise.
+  std::span<const CallMessageText> message_texts;
   // The call's RTP streams (call_media.h), in the order they finished; streams past the record's
   // slots or the recorder's pool are only counted.
   std::span<const CallMediaStream> media;

@@ -89,13 +89,26 @@ CallRecorder::CallRecorder(const CallRecorderConfig& config, CallRecordSink& sin
       media_capacity_(std::max<std::size_t>(1, std::min<std::size_t>(config.max_media_streams, kNoMedia - 1))),
       media_(media_capacity_),
       media_next_(media_capacity_) {
-  if (config_.messages) messages_ = ZeroedArray<CallMessage>(table_.capacity() * kMaxCallMessages);
+  if (config_.messages) {
+    messages_ = ZeroedArray<CallMessage>(table_.capacity() * kMaxCallMessages);
+    if (config_.raw_calls > 0) {
+      raw_chunks_ = std::clamp<std::size_t>(config_.raw_pool_bytes / kRawChunkBytes, 1, kNoMedia - 1);
+      raw_pool_ = ZeroedArray<char>(raw_chunks_ * kRawChunkBytes);
+      raw_next_ = ZeroedArray<std::uint32_t>(raw_chunks_);
+      raw_refs_ = ZeroedArray<RawRef>(table_.capacity() * kMaxCallMessages);
+      raw_scratch_ = ZeroedArray<char>(kMaxCallMessages * kMaxRawMessageBytes);
+      raw_free_count_ = raw_chunks_;
+    }
+  }
 }
 
 std::size_t CallRecorder::reserved_bytes() const {
   return table_.reserved_bytes() + table_.capacity() * kCallStringBytes +
          media_capacity_ * (sizeof(CallMediaStream) + sizeof(std::uint32_t)) +
-         (config_.messages ? table_.capacity() * kMaxCallMessages * sizeof(CallMessage) : 0);
+         (config_.messages ? table_.capacity() * kMaxCallMessages * sizeof(CallMessage) : 0) +
+         (raw_refs_ ? raw_chunks_ * (kRawChunkBytes + sizeof(std::uint32_t)) +
+                          table_.capacity() * kMaxCallMessages * sizeof(RawRef) + kMaxCallMessages * kMaxRawMessageBytes
+                    : 0);
 }
 
 CallRecorder::Table::Index CallRecorder::find(const CallKey& key) const { return table_.find(key); }
@@ -137,6 +150,7 @@ void CallRecorder::set_reason(Table::Index index, std::uint8_t rank, const SipMe
 }
 
 void CallRecorder::begin_message(const Payload& payload, const SipMessage& message, bool retransmission) {
+  expire_ack_waits(payload.ts_ns);
   payload_ = &payload;
   message_ = &message;
   retransmission_ = retransmission;
@@ -195,6 +209,14 @@ void CallRecorder::note_message(Table::Index index, bool from_caller) {
   const SipMessage& m = *message_;
   Open& open = table_[index];
   add_message(index);
+  if (open.awaiting_ack) {
+    // Closed already: the message only joins the ladder, and the ACK of its final response ends it.
+    if (m.is_request && m.method_id == Method::ack && from_caller && m.cseq_number == open.final_cseq) {
+      unlink_ack(index);
+      close(index);
+    }
+    return;
+  }
   const std::int64_t ts = payload_->ts_ns;
   if (m.is_request) {
     switch (m.method_id) {
@@ -257,9 +279,104 @@ void CallRecorder::add_message(Table::Index index) {
   entry.status_code = m.is_request ? 0 : m.status_code;
   entry.method = m.is_request ? m.method_id : m.cseq_method_id;
   entry.retransmission = retransmission_;
+  if (keeps_raw(open)) store_raw(index, open.message_count - 1u);
+}
+
+bool CallRecorder::keeps_raw(const Open& open) const {
+  return raw_refs_ && !open.raw_off && raw_written_ < config_.raw_calls;
+}
+
+// The message as it was on the wire: from its start line (after any CRLFs before it) through its
+// body, the first kMaxRawMessageBytes of it kept in a chain of pool chunks.
+void CallRecorder::store_raw(Table::Index index, std::size_t message) {
+  RawRef& ref = raw_refs_[index * kMaxCallMessages + message];
+  std::string_view text = as_text(payload_->bytes);
+  text = text.substr(0, std::min(text.size(), message_->wire_length));
+  while (!text.empty() && (text.front() == '\r' || text.front() == '\n')) text.remove_prefix(1);
+  const std::size_t kept = std::min(text.size(), kMaxRawMessageBytes);
+  const std::size_t chunks = (kept + kRawChunkBytes - 1) / kRawChunkBytes;
+  ref = RawRef{kNoMedia, static_cast<std::uint32_t>(std::min<std::size_t>(text.size(), UINT32_MAX)), 0, false};
+  if (chunks > raw_free_count_) {
+    ++raw_dropped_;
+    return;
+  }
+  raw_free_count_ -= chunks;
+  std::uint32_t* link = &ref.head;
+  for (std::size_t c = 0; c < chunks; ++c) {
+    std::uint32_t chunk;
+    if (raw_free_ != kNoMedia) {
+      chunk = raw_free_;
+      raw_free_ = raw_next_[chunk];
+    } else {
+      chunk = raw_used_++;
+    }
+    const std::size_t from = c * kRawChunkBytes;
+    std::memcpy(raw_pool_.get() + std::size_t{chunk} * kRawChunkBytes, text.data() + from,
+                std::min(kRawChunkBytes, kept - from));
+    *link = chunk;
+    link = &raw_next_[chunk];
+  }
+  *link = kNoMedia;
+  ref.kept = static_cast<std::uint16_t>(kept);
+  ref.stored = true;
+}
+
+void CallRecorder::release_raw(Table::Index index) {
+  if (!raw_refs_) return;
+  const Open& open = table_[index];
+  for (std::size_t i = 0; i < open.message_count; ++i) {
+    RawRef& ref = raw_refs_[index * kMaxCallMessages + i];
+    if (!ref.stored) continue;
+    ref.stored = false;
+    for (std::uint32_t chunk = ref.head; chunk != kNoMedia;) {
+      const std::uint32_t next = raw_next_[chunk];
+      raw_next_[chunk] = raw_free_;
+      raw_free_ = chunk;
+      ++raw_free_count_;
+      chunk = next;
+    }
+  }
+}
+
+void CallRecorder::await_ack(Table::Index index, std::int64_t now_ns) {
+  Open& open = table_[index];
+  open.awaiting_ack = true;
+  open.ack_deadline_ns = now_ns + kAckWaitNs;
+  open.ack_next = Table::kNone;
+  open.ack_prev = ack_tail_;
+  if (ack_tail_ == Table::kNone)
+    ack_head_ = index;
+  else
+    table_[ack_tail_].ack_next = index;
+  ack_tail_ = index;
+}
+
+void CallRecorder::unlink_ack(Table::Index index) {
+  Open& open = table_[index];
+  if (!open.awaiting_ack) return;
+  open.awaiting_ack = false;
+  if (open.ack_prev == Table::kNone)
+    ack_head_ = open.ack_next;
+  else
+    table_[open.ack_prev].ack_next = open.ack_next;
+  if (open.ack_next == Table::kNone)
+    ack_tail_ = open.ack_prev;
+  else
+    table_[open.ack_next].ack_prev = open.ack_prev;
+}
+
+// Packet time only moves forward in practice; a record whose ACK never came is written once a
+// message at least kAckWaitNs later arrives (or at the end of input).
+void CallRecorder::expire_ack_waits(std::int64_t now_ns) {
+  while (ack_head_ != Table::kNone && table_[ack_head_].ack_deadline_ns <= now_ns) {
+    const Table::Index index = ack_head_;
+    unlink_ack(index);
+    close(index);
+  }
 }
 
 void CallRecorder::write(Table::Index index, bool record_evicted, bool completed) {
+  unlink_ack(index);
   const Open& open = table_[index];
   CallRecord record;
   for (std::size_t i = 0; i < kCallStringCount; ++i) record.strings[i] = string(index, static_cast<CallString>(i));
@@ -289,6 +406,31 @@ void CallRecorder::write(Table::Index index, bool record_evicted, bool completed
   if (config_.messages) {
     record.messages = std::span<const CallMessage>(&messages_[index * kMaxCallMessages], open.message_count);
     record.messages_truncated = open.messages_truncated;
+    bool any_stored = false;
+    for (std::size_t i = 0; raw_refs_ && i < open.message_count; ++i)
+      any_stored = any_stored || raw_refs_[index * kMaxCallMessages + i].stored;
+    // Text for a record that kept some, or that could have (its pool ran dry): not for one that
+    // started after the quota was spent.
+    if (raw_refs_ && !open.raw_off && (any_stored || raw_written_ < config_.raw_calls)) {
+      char* out = raw_scratch_.get();
+      for (std::size_t i = 0; i < open.message_count; ++i) {
+        const RawRef& ref = raw_refs_[index * kMaxCallMessages + i];
+        CallMessageText& view = raw_views_[i];
+        view = CallMessageText{{}, ref.size, ref.stored};
+        if (!ref.stored) continue;
+        char* at = out + i * kMaxRawMessageBytes;
+        std::size_t copied = 0;
+        for (std::uint32_t chunk = ref.head; chunk != kNoMedia && copied < ref.kept; chunk = raw_next_[chunk]) {
+          const std::size_t n = std::min<std::size_t>(kRawChunkBytes, ref.kept - copied);
+          std::memcpy(at + copied, raw_pool_.get() + std::size_t{chunk} * kRawChunkBytes, n);
+          copied += n;
+        }
+        view.text = std::string_view(at, copied);
+      }
+      record.message_texts = std::span<const CallMessageText>(raw_views_.data(), open.message_count);
+      if (((config_.raw_outcomes >> static_cast<unsigned>(open.outcome)) & 1u) && raw_written_ < config_.raw_calls)
+        ++raw_written_;
+    }
   }
   std::size_t streams = 0;
   for (std::uint32_t m = open.media_head; m != kNoMedia && streams < media_scratch_.size(); m = media_next_[m]) {
@@ -298,6 +440,7 @@ void CallRecorder::write(Table::Index index, bool record_evicted, bool completed
   record.media_dropped = open.media_dropped;
   sink_.on_call_record(record);
   release_media(index);
+  release_raw(index);
   if (!record_evicted) table_.erase(index);  // an evicted slot is erased by the table itself
 }
 
@@ -391,6 +534,7 @@ void CallRecorder::attempt_opened(const CallKey& key, const SipMessage& invite, 
   open.outcome = CallOutcome::pending;
   open.ended_by = EndedBy::unknown;
   open.media_head = open.media_tail = kNoMedia;
+  open.ack_prev = open.ack_next = Table::kNone;
   if (payload_ != nullptr) {
     open.src = CallEndpoint{payload_->src, payload_->src_port};
     open.dst = CallEndpoint{payload_->dst, payload_->dst_port};
@@ -418,12 +562,16 @@ void CallRecorder::attempt_decided(const CallKey& key, const SipMessage& respons
                                    std::int64_t srd_ns) {
   const Table::Index index = find(key);
   // Its record was evicted from a full record table, or it is closed and waits for its streams.
-  if (index == Table::kNone || table_[index].closing) return;
+  if (index == Table::kNone || table_[index].closing || table_[index].awaiting_ack) return;
   if (message_ == &response && !handled_ && resolve() == index) note_message(index, current_from_caller_);
   Open& open = table_[index];
   const std::uint16_t status = response.status_code;
   open.decided = true;
   open.outcome = outcome_of(status);
+  if (raw_refs_ && !((config_.raw_outcomes >> static_cast<unsigned>(open.outcome)) & 1u)) {
+    release_raw(index);  // a call the page will not show with its text
+    open.raw_off = true;
+  }
   open.final_code = status;
   open.srd_ns = srd_ns;
   set_string(index, CallString::final_reason, trimmed(response.reason_phrase));
@@ -432,12 +580,18 @@ void CallRecorder::attempt_decided(const CallKey& key, const SipMessage& respons
     return;  // written when its dialog ends
   }
   set_reason(index, 2, response);
+  if (config_.messages) {
+    // Its ladder ends with the ACK of this response (RFC 3261 17.1.1.3): written when that comes.
+    open.final_cseq = response.cseq_number;
+    await_ack(index, ts_ns);
+    return;
+  }
   close(index);
 }
 
 void CallRecorder::attempt_timed_out(const CallKey& key, bool challenged) {
   const Table::Index index = find(key);
-  if (index == Table::kNone || table_[index].closing) return;
+  if (index == Table::kNone || table_[index].closing || table_[index].awaiting_ack) return;
   Open& open = table_[index];
   open.decided = true;
   if (challenged) {
@@ -452,21 +606,21 @@ void CallRecorder::attempt_timed_out(const CallKey& key, bool challenged) {
 
 void CallRecorder::attempt_evicted(const CallKey& key) {
   const Table::Index index = find(key);
-  if (index == Table::kNone || table_[index].closing) return;
+  if (index == Table::kNone || table_[index].closing || table_[index].awaiting_ack) return;
   table_[index].outcome = CallOutcome::evicted;
   close(index);
 }
 
 RecordRef CallRecorder::attempt_confirmed(const CallKey& key) {
   const Table::Index index = find(key);
-  if (index == Table::kNone || table_[index].closing) return {};
+  if (index == Table::kNone || table_[index].closing || table_[index].awaiting_ack) return {};
   return RecordRef{index, table_[index].serial};
 }
 
 void CallRecorder::attempt_dialog_ended(RecordRef record, bool completed) {
   const Table::Index index = live_ref(record);
   // Written already (evicted from a full record table, or replaced), or closed already.
-  if (index == Table::kNone || table_[index].closing) return;
+  if (index == Table::kNone || table_[index].closing || table_[index].awaiting_ack) return;
   if (message_ != nullptr && !handled_ && resolve() == index) note_message(index, current_from_caller_);
   close(index, completed);
 }

@@ -31,9 +31,23 @@ struct CallRecorderConfig {
   bool messages = false;  // --calls-messages: keep the first kMaxCallMessages messages
   // Finished media streams waiting in open records, shared by all records (docs/calls.md).
   std::size_t max_media_streams = 1u << 16;
+  // Raw message text (the HTML report's ladders, docs/html.md), with `messages` only: kept for the
+  // messages of open records until `raw_calls` records whose outcome is in `raw_outcomes` (bit i:
+  // CallOutcome i) have been written; a record decided with another outcome drops its text at
+  // once. 0: none. The text lives in one pool of `raw_pool_bytes`, reserved once; a message that
+  // finds it full has no text (CallMessageText::kept false).
+  std::size_t raw_calls = 0;
+  std::uint32_t raw_outcomes = 0;
+  std::size_t raw_pool_bytes = std::size_t{16} << 20;
 };
 
 inline constexpr std::size_t kMaxCallMessages = 32;
+// With --calls-messages, a record closed by a non-2xx final response waits this long (packet time)
+// for the ACK of that response (RFC 3261 17.1.1.3) so that its ladder ends with it: 64*T1, the
+// server transaction's Timer H. Its ACK, a later message or the end of input writes it sooner.
+inline constexpr std::int64_t kAckWaitNs = 32'000'000'000;
+// The raw text pool's unit: a message's text takes ceil(size / kRawChunkBytes) chunks.
+inline constexpr std::size_t kRawChunkBytes = 256;
 // Media streams listed per record; more are counted in its media_dropped.
 inline constexpr std::size_t kMaxRecordStreams = 16;
 
@@ -77,6 +91,8 @@ class CallRecorder final : public AttemptObserver, public MediaStreamObserver {
   std::size_t open_records() const { return table_.size(); }
   // The most the recorder can ever occupy (table, arena, message arrays at the cap).
   std::size_t reserved_bytes() const;
+  // Messages whose raw text the pool had no room for.
+  std::uint64_t raw_dropped() const { return raw_dropped_; }
 
   // AttemptObserver
   void attempt_opened(const CallKey& key, const SipMessage& invite, std::int64_t ts_ns) override;
@@ -126,6 +142,20 @@ class CallRecorder final : public AttemptObserver, public MediaStreamObserver {
     std::uint8_t media_count;
     bool closing;
     bool closing_completed;
+    // Waiting for the ACK of its non-2xx final response (CSeq final_cseq), in the ack list.
+    bool awaiting_ack;
+    bool raw_off;  // its raw text was released: keeps no more
+    std::uint32_t final_cseq;
+    std::uint32_t ack_prev;
+    std::uint32_t ack_next;
+    std::int64_t ack_deadline_ns;
+  };
+  // Where one message's raw text sits in the pool (a chain of chunks).
+  struct RawRef {
+    std::uint32_t head;
+    std::uint32_t size;  // the whole message
+    std::uint16_t kept;  // bytes kept (at most kMaxRawMessageBytes)
+    bool stored;
   };
   using Table = BoundedTable<Open>;
 
@@ -143,6 +173,14 @@ class CallRecorder final : public AttemptObserver, public MediaStreamObserver {
   void close(Table::Index index, bool completed = false);
   Table::Index live_ref(RecordRef record) const;
   void release_media(Table::Index index);
+  // The ACK wait: start it, end it (unlinks; the caller closes), and close what expired by `now`.
+  void await_ack(Table::Index index, std::int64_t now_ns);
+  void unlink_ack(Table::Index index);
+  void expire_ack_waits(std::int64_t now_ns);
+  // Raw text: whether the record keeps it, storing one message's, releasing a record's.
+  bool keeps_raw(const Open& open) const;
+  void store_raw(Table::Index index, std::size_t message);
+  void release_raw(Table::Index index);
 
   CallRecorderConfig config_;
   CallRecordSink& sink_;
@@ -159,6 +197,21 @@ class CallRecorder final : public AttemptObserver, public MediaStreamObserver {
   std::uint32_t media_used_ = 0;  // entries ever taken; beyond it, never used yet
   std::uint64_t media_dropped_ = 0;
   std::array<CallMediaStream, kMaxRecordStreams> media_scratch_{};  // a record's streams, in order
+  // The raw text pool (config_.raw_calls): chunks, their next links, per-message refs.
+  std::size_t raw_chunks_ = 0;
+  ZeroedArray<char> raw_pool_;
+  ZeroedArray<std::uint32_t> raw_next_;
+  ZeroedArray<RawRef> raw_refs_;  // kMaxCallMessages per slot
+  std::uint32_t raw_free_ = kNoMedia;
+  std::uint32_t raw_used_ = 0;      // chunks ever taken; beyond it, never used yet
+  std::size_t raw_free_count_ = 0;  // chunks available (free list + never used)
+  std::size_t raw_written_ = 0;     // records written with an outcome in raw_outcomes
+  std::uint64_t raw_dropped_ = 0;
+  ZeroedArray<char> raw_scratch_;  // a record's texts, assembled for its sink
+  std::array<CallMessageText, kMaxCallMessages> raw_views_{};
+  // Records waiting for their ACK, oldest first (deadlines grow with packet time).
+  std::uint32_t ack_head_ = 0xffffffffu;
+  std::uint32_t ack_tail_ = 0xffffffffu;
   std::uint32_t next_serial_ = 1;
   std::uint64_t evicted_ = 0;
   // The message being processed (begin_message .. end_message).

@@ -36,7 +36,7 @@ Expected<ReportDocument> current_report(const CheckOptions& options, HtmlCalls* 
   ReplayInputOptions input = options.input;
   if (html != nullptr) {
     input.call_records = html;
-    input.recorder.messages = true;
+    html->configure_recorder(input.recorder);
   }
   Expected<Report> report = replay_captures(input, std::cerr);
   if (!report) return tl::unexpected(report.error());

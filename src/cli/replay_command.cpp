@@ -176,7 +176,7 @@ int run_replay(const ReplayOptions& options) {
   if (calls || !options.json || exports_metrics || options.html.enabled()) {
     input.call_records = &failures;
     input.recorder = options.calls.recorder();
-    if (options.html.enabled()) input.recorder.messages = true;
+    if (options.html.enabled()) html.configure_recorder(input.recorder);
   }
   Expected<Report> report = replay_captures(input, std::cerr);
   if (!report) {

@@ -131,12 +131,22 @@ std::string render_call_record(const CallRecord& r) {
   j["media_dropped"] = r.media_dropped;
   if (r.messages_enabled) {
     Json messages = Json::array();
-    for (const CallMessage& m : r.messages) {
-      messages.push_back(Json{{"time", format_rfc3339_us(m.ts_ns)},
-                              {"src", endpoint_text(m.src)},
-                              {"dst", endpoint_text(m.dst)},
-                              {"summary", summary(m)},
-                              {"retransmission", m.retransmission}});
+    const bool raw = !r.message_texts.empty();
+    for (std::size_t i = 0; i < r.messages.size(); ++i) {
+      const CallMessage& m = r.messages[i];
+      Json entry{{"time", format_rfc3339_us(m.ts_ns)},
+                 {"src", endpoint_text(m.src)},
+                 {"dst", endpoint_text(m.dst)},
+                 {"summary", summary(m)},
+                 {"retransmission", m.retransmission}};
+      if (raw && i < r.message_texts.size()) {
+        // The HTML report's records only (docs/calls.md): the message's bytes, cut and flagged.
+        const CallMessageText& t = r.message_texts[i];
+        entry["raw"] = t.kept ? Json(std::string(t.text)) : Json(nullptr);
+        entry["raw_bytes"] = t.size;
+        entry["raw_truncated"] = t.kept && t.text.size() < t.size;
+      }
+      messages.push_back(std::move(entry));
     }
     j["messages"] = std::move(messages);
     j["messages_truncated"] = r.messages_truncated;

@@ -71,6 +71,39 @@ bool is_failed_outcome(CallOutcome outcome) {
   return outcome == CallOutcome::failed || outcome == CallOutcome::ineffective || outcome == CallOutcome::timeout;
 }
 
+void HtmlCalls::configure_recorder(CallRecorderConfig& recorder) const {
+  recorder.messages = true;
+  if (config_.all) {
+    recorder.raw_calls = SIZE_MAX;
+    recorder.raw_outcomes = 0xffffffffu;
+    return;
+  }
+  recorder.raw_calls = config_.ladders;
+  recorder.raw_outcomes = 0;
+  for (std::size_t k = 0; k < kCallOutcomeCount; ++k) {
+    if (is_failed_outcome(static_cast<CallOutcome>(k))) recorder.raw_outcomes |= 1u << k;
+  }
+}
+
+std::string HtmlCalls::render_row(const CallRecord& record, bool ladder) {
+  if (!ladder) {
+    CallRecord row = record;
+    row.messages_enabled = false;
+    row.message_texts = {};
+    return render_call_record(row);
+  }
+  std::size_t raw = 0;
+  for (const CallMessageText& t : record.message_texts) raw += t.text.size();
+  if (config_.all || raw == 0 || raw_bytes_ + raw <= kRawTextBudgetBytes) {
+    raw_bytes_ += raw;
+    return render_call_record(record);
+  }
+  ++raw_omitted_;
+  CallRecord row = record;
+  row.message_texts = {};
+  return render_call_record(row);
+}
+
 void HtmlCalls::on_call_record(const CallRecord& record) {
   ++records_;
   timeline_.add(record);
@@ -80,7 +113,7 @@ void HtmlCalls::on_call_record(const CallRecord& record) {
   if (failed) ++failed_;
   if (config_.all) {
     if (row_bytes_ < kAllCallsBudgetBytes) {
-      rows_.push_back(render_call_record(record));
+      rows_.push_back(render_row(record, true));
       row_bytes_ += rows_.back().size();
       if (record.messages_enabled) ++ladders_;
     } else {
@@ -90,25 +123,22 @@ void HtmlCalls::on_call_record(const CallRecord& record) {
     if (rows_.size() < kMaxFailedRows) {
       // The first `ladders` failed calls keep their messages; the others are table rows only.
       if (ladders_ < config_.ladders || !record.messages_enabled) {
-        rows_.push_back(render_call_record(record));
+        rows_.push_back(render_row(record, record.messages_enabled));
         if (record.messages_enabled) ++ladders_;
       } else {
-        CallRecord row = record;
-        row.messages_enabled = false;
-        rows_.push_back(render_call_record(row));
+        rows_.push_back(render_row(record, false));
       }
     } else {
       ++rows_omitted_;
     }
   }
   if (next_ == nullptr) return;
-  if (forward_messages_ || !record.messages_enabled) {
-    next_->on_call_record(record);
-  } else {
-    CallRecord without = record;
-    without.messages_enabled = false;
-    next_->on_call_record(without);
-  }
+  // The --calls file never carries raw text (docs/calls.md), and its messages only with
+  // --calls-messages.
+  CallRecord forwarded = record;
+  forwarded.message_texts = {};
+  if (!forward_messages_) forwarded.messages_enabled = false;
+  next_->on_call_record(forwarded);
 }
 
 std::string render_html_report(const Report& report, const HtmlCalls& calls, const Json& check) {
@@ -119,6 +149,9 @@ std::string render_html_report(const Report& report, const HtmlCalls& calls, con
   view["calls_shown"] = calls.rows().size();
   view["calls_omitted"] = calls.rows_omitted();
   view["ladders"] = calls.ladders();
+  view["raw_text_bytes"] = calls.raw_bytes();
+  view["raw_text_omitted"] = calls.raw_omitted();
+  view["raw_message_cap"] = kMaxRawMessageBytes;
   view["timeline"] = timeline_json(calls.timeline());
   view["srd_histogram"] = histogram_json(calls.srd());
   view["sdt_histogram"] = histogram_json(calls.sdt());

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analysis/call_record.h"
+#include "analysis/call_recorder.h"
 #include "analysis/report.h"
 #include "outputs/html_timeline.h"
 
@@ -30,12 +31,18 @@ class HtmlCalls final : public CallRecordSink {
   static constexpr std::size_t kMaxFailedRows = 1000;
   // --html-calls all: rendered records kept up to this many bytes; later calls are counted.
   static constexpr std::size_t kAllCallsBudgetBytes = std::size_t{64} << 20;
+  // --html-calls N: raw message text on the page up to this many bytes (each message's cut at
+  // kMaxRawMessageBytes); the ladders of later calls go without it. `all`: within the budget above.
+  static constexpr std::size_t kRawTextBudgetBytes = std::size_t{2} << 20;
 
   // `next` gets every record, with its messages only when `forward_messages` (--calls-messages):
   // the page asks the recorder for messages, the --calls file keeps its own choice.
   explicit HtmlCalls(HtmlCallsConfig config, CallRecordSink* next = nullptr, bool forward_messages = false)
       : config_(config), next_(next), forward_messages_(forward_messages) {}
   void on_call_record(const CallRecord& record) override;
+  // What the page asks of the recorder: the messages of every record, and the raw text of those
+  // it will show with a ladder (the first N failed calls; with `all`, every call).
+  void configure_recorder(CallRecorderConfig& recorder) const;
 
   const HtmlCallsConfig& config() const { return config_; }
   // The shown calls as rendered call records (docs/calls.md), in the order they closed.
@@ -44,17 +51,24 @@ class HtmlCalls final : public CallRecordSink {
   std::uint64_t failed() const { return failed_; }
   std::uint64_t rows_omitted() const { return rows_omitted_; }
   std::size_t ladders() const { return ladders_; }
+  std::size_t raw_bytes() const { return raw_bytes_; }
+  // Ladders shown without raw text because the page's raw text budget was spent.
+  std::uint64_t raw_omitted() const { return raw_omitted_; }
   const HtmlTimeline& timeline() const { return timeline_; }
   const SpanHistogram& srd() const { return srd_; }
   const SpanHistogram& sdt() const { return sdt_; }
 
  private:
+  // A listed call rendered; with its ladder (and raw text while the budget lasts) or without.
+  std::string render_row(const CallRecord& record, bool ladder);
   HtmlCallsConfig config_;
   CallRecordSink* next_;
   bool forward_messages_;
   std::vector<std::string> rows_;
   std::size_t row_bytes_ = 0;
   std::size_t ladders_ = 0;
+  std::size_t raw_bytes_ = 0;
+  std::uint64_t raw_omitted_ = 0;
   std::uint64_t records_ = 0;
   std::uint64_t failed_ = 0;
   std::uint64_t rows_omitted_ = 0;

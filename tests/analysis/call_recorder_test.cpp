@@ -29,6 +29,8 @@ struct Kept {
   bool record_evicted;
   std::vector<CallMessage> messages;
   bool messages_truncated;
+  std::vector<std::string> texts;  // raw text per message ("<none>": not kept); empty: none given
+  std::vector<std::uint32_t> sizes;
 };
 
 struct Collect final : CallRecordSink {
@@ -58,7 +60,13 @@ struct Collect final : CallRecordSink {
                            r.truncated_strings,
                            r.record_evicted,
                            std::vector<CallMessage>(r.messages.begin(), r.messages.end()),
-                           r.messages_truncated});
+                           r.messages_truncated,
+                           {},
+                           {}});
+    for (const CallMessageText& t : r.message_texts) {
+      records.back().texts.push_back(t.kept ? std::string(t.text) : std::string("<none>"));
+      records.back().sizes.push_back(t.size);
+    }
   }
 };
 
@@ -96,8 +104,12 @@ class Call {
                 from_callee);
   }
 
+  // The messages as sent, for raw text checks.
+  std::vector<std::string> sent;
+
  private:
   Call& send(double t, const std::string& text, bool backwards = false) {
+    sent.push_back(text);
     UdpSpec spec;
     if (backwards) std::swap(spec.src_last_octet, spec.dst_last_octet);
     const auto frame = sip_udp_frame(text, spec);
@@ -258,6 +270,8 @@ TEST_CASE("call records: --calls-messages keeps the first 32 messages and says w
   call.invite(0).invite(0.5).reply(0.6, 180, "Ringing");
   for (int i = 0; i < 40; ++i) call.reply(0.7 + i * 0.01, 183, "Session Progress");
   call.reply(2, 486, "Busy Here");
+  CHECK(f.sink.records.empty());  // waits for the ACK of its 486
+  call.request(2.01, "ACK", 1);
   REQUIRE(f.sink.records.size() == 1);
   const Kept& r = f.sink.records[0];
   REQUIRE(r.messages.size() == kMaxCallMessages);
@@ -268,4 +282,103 @@ TEST_CASE("call records: --calls-messages keeps the first 32 messages and says w
   CHECK(r.messages[1].retransmission);
   CHECK(r.messages[2].status_code == 180);
   CHECK(r.messages[2].src.port == 5060);
+}
+
+TEST_CASE("call records: with messages, a failed attempt's ladder ends with the ACK of its final response", "[calls]") {
+  Fixture f(CallRecorderConfig{.messages = true});
+  Call call(*f.engine, "busy");
+  call.invite(0).reply(0.01, 100, "Trying").reply(0.2, 486, "Busy Here");
+  CHECK(f.sink.records.empty());
+  call.reply(0.7, 486, "Busy Here");  // the UAS retransmits: the ACK was late
+  call.request(0.71, "ACK", 1);
+  REQUIRE(f.sink.records.size() == 1);
+  const Kept& r = f.sink.records[0];
+  CHECK(r.outcome == CallOutcome::failed);
+  CHECK(r.final_code == 486);
+  CHECK(r.retransmissions == 0);  // the fields are those of the attempt as it closed
+  REQUIRE(r.messages.size() == 5);
+  CHECK(r.messages[2].status_code == 486);
+  CHECK(r.messages[3].status_code == 486);
+  CHECK(r.messages[3].retransmission);
+  CHECK(r.messages[4].method == Method::ack);
+  CHECK(r.messages[4].status_code == 0);
+  CHECK(r.messages[4].ts_ns == kT0 + 710'000'000);
+}
+
+TEST_CASE("call records: CANCEL, 200, 487 and its ACK all on the ladder", "[calls]") {
+  Fixture f(CallRecorderConfig{.messages = true});
+  Call call(*f.engine, "cancelled");
+  call.invite(0).reply(0.01, 100, "Trying").reply(0.2, 180, "Ringing");
+  call.request(3, "CANCEL", 1).reply(3.01, 200, "OK", {}, 1, "CANCEL").reply(3.02, 487, "Request Terminated");
+  CHECK(f.sink.records.empty());
+  call.request(3.03, "ACK", 1);
+  REQUIRE(f.sink.records.size() == 1);
+  const Kept& r = f.sink.records[0];
+  CHECK(r.outcome == CallOutcome::cancelled);
+  REQUIRE(r.messages.size() == 7);
+  CHECK(r.messages[3].method == Method::cancel);
+  CHECK(r.messages[4].status_code == 200);
+  CHECK(r.messages[4].method == Method::cancel);
+  CHECK(r.messages[5].status_code == 487);
+  CHECK(r.messages[6].method == Method::ack);
+}
+
+TEST_CASE("call records: a failed attempt whose ACK never comes is written 32 s later, or at the end", "[calls]") {
+  Fixture f(CallRecorderConfig{.messages = true});
+  Call(*f.engine, "no-ack-1").invite(0).reply(0.2, 503, "Service Unavailable");
+  Call(*f.engine, "no-ack-2").invite(10).reply(10.2, 503, "Service Unavailable");
+  Call(*f.engine, "later").invite(32.3);  // 32 s after the first 503 (at 0.2)
+  REQUIRE(f.sink.records.size() == 1);    // the first waited its 32 s, the second still waits
+  CHECK(f.sink.records[0].call_id == "no-ack-1");
+  CHECK(f.sink.records[0].messages.size() == 2);
+  f.engine->finish();
+  REQUIRE(f.sink.records.size() == 3);
+  CHECK(f.sink.records[1].call_id == "no-ack-2");
+  CHECK(f.sink.records[1].outcome == CallOutcome::ineffective);
+}
+
+TEST_CASE("call records: without messages, a failed attempt is written at its final response", "[calls]") {
+  Fixture f;
+  Call(*f.engine, "busy").invite(0).reply(0.2, 486, "Busy Here");
+  CHECK(f.sink.records.size() == 1);
+}
+
+TEST_CASE("call records: raw text is kept for the first N records of the chosen outcomes only", "[calls]") {
+  constexpr std::uint32_t kFailed = 1u << static_cast<unsigned>(CallOutcome::failed);
+  Fixture f(CallRecorderConfig{.messages = true, .raw_calls = 1, .raw_outcomes = kFailed});
+  Call answered(*f.engine, "answered");
+  answered.invite(0).reply(0.1, 200, "OK").request(0.2, "ACK", 1);
+  Call first(*f.engine, "first-failed");
+  // A message longer than the per-message cap: its text is cut, its size is the whole.
+  first.invite(1, 1, "X-Long: " + std::string(5000, 'x') + "\r\n").reply(1.1, 486, "Busy Here").request(1.2, "ACK", 1);
+  Call second(*f.engine, "second-failed");
+  second.invite(2).reply(2.1, 486, "Busy Here").request(2.2, "ACK", 1);
+  answered.request(3, "BYE", 2).reply(3.1, 200, "OK", {}, 2, "BYE");
+  REQUIRE(f.sink.records.size() == 3);
+  const Kept& r1 = f.sink.records[0];
+  REQUIRE(r1.call_id == "first-failed");
+  REQUIRE(r1.texts.size() == 3);
+  CHECK(r1.sizes[0] == first.sent[0].size());
+  CHECK(r1.texts[0] == first.sent[0].substr(0, kMaxRawMessageBytes));
+  CHECK(r1.texts[1] == first.sent[1]);
+  CHECK(r1.texts[2] == first.sent[2]);
+  CHECK(f.sink.records[1].call_id == "second-failed");
+  CHECK(f.sink.records[1].texts.empty());  // the quota of one was spent
+  CHECK(f.sink.records[2].call_id == "answered");
+  CHECK(f.sink.records[2].texts.empty());  // established: not a shown outcome
+}
+
+TEST_CASE("call records: a full raw text pool leaves later messages without text", "[calls]") {
+  Fixture f(CallRecorderConfig{
+      .messages = true, .raw_calls = 10, .raw_outcomes = 0xffffffffu, .raw_pool_bytes = 2 * kRawChunkBytes});
+  Call call(*f.engine, "small-pool");
+  call.invite(0, 1, "X-Pad: " + std::string(150, 'p') + "\r\n").reply(0.1, 486, "Busy Here").request(0.2, "ACK", 1);
+  REQUIRE(f.sink.records.size() == 1);
+  const Kept& r = f.sink.records[0];
+  REQUIRE(r.texts.size() == 3);
+  REQUIRE(call.sent[0].size() > kRawChunkBytes);
+  REQUIRE(call.sent[0].size() <= 2 * kRawChunkBytes);
+  CHECK(r.texts[0] == call.sent[0]);  // two chunks: the whole pool
+  CHECK(r.texts[1] == "<none>");
+  CHECK(r.texts[2] == "<none>");
 }

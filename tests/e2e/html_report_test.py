@@ -11,12 +11,20 @@ network namespace of its own when root), and asserts on the DOM Chromium dumps (
     leaving the page would be refused by its Content-Security-Policy and logged);
   - the headline figures equal the JSON report's and the generator's truth;
   - the ladder of a chosen failed call (`#call=ID`) has its messages in the generator's order,
-    the retransmission marked;
+    the ACK of its final response included, the retransmission marked (and a CANCEL/487/ACK
+    ladder with `--html-calls all`);
+  - the raw text beside a ladder equals the UDP payloads read back from the pcap file (not from
+    sipmon, not from the generator's strings), a message past 4096 bytes is cut and says so, the
+    `<script>` and `<img onerror>` in raw headers show as text and never run, and the page holds
+    the raw text of the listed calls only;
+  - with `--interval 30s` the charts draw one point per interval, counted from the capture's
+    packet times;
   - the failed-calls table lists exactly the generator's failed, ineffective and timed-out calls;
   - the injected markup shows as text and never runs (no data-pwned attribute, no <img> added);
   - `--html-calls all` lists every call; a sample's report draws too; a screenshot is taken.
 
-Environment: SIPMON, SIPMON_SKIP_CODE (exit code when Chromium is missing). Prints
+Environment: SIPMON, SIPMON_SKIP_CODE (exit code when Chromium is missing),
+SIPMON_HTML_SCREENSHOT (copy the screenshot there: how docs/html-report.png is made). Prints
 `P passed, F failed`.
 """
 import html.parser
@@ -58,6 +66,23 @@ def frame(src, dst, payload):
                      bytes(map(int, sip.split("."))), bytes(map(int, dip.split("."))))
     ip = ip[:10] + struct.pack("!H", checksum(ip)) + ip[12:]
     return b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + udp
+
+
+def read_pcap(path):
+    """(time, UDP payload) of every packet of a pcap of Ethernet/IPv4/UDP frames, in file order."""
+    out = []
+    with open(path, "rb") as f:
+        data = f.read()
+    at = 24
+    while at + 16 <= len(data):
+        sec, usec, incl, _ = struct.unpack_from("<IIII", data, at)
+        pkt = data[at + 16:at + 16 + incl]
+        at += 16 + incl
+        ihl = (pkt[14] & 0x0F) * 4
+        udp = pkt[14 + ihl:]
+        length = struct.unpack_from("!H", udp, 4)[0]
+        out.append((sec + usec / 1e6, udp[8:length]))
+    return out
 
 
 def write_pcap(path, packets):
@@ -111,7 +136,8 @@ def build_mix():
         t = BASE_TS + 10 * i + 0.25
         c = Call(i, kind, t)
         br = f"z9hG4bK{i}"
-        c.request(t, "INVITE", 1, br)
+        # The first busy call's INVITE is longer than the page keeps of a message (4096 bytes).
+        c.request(t, "INVITE", 1, br, extra="X-Padding: " + "x" * 5000 + "\r\n" if i == 2 else "")
         if kind == "timeout":
             # No answer at all: Timer B (32 s) ends the transaction; one retransmission at T1.
             c.request(t + 0.5, "INVITE", 1, br)
@@ -234,15 +260,41 @@ def browse(chromium, url, tmp, extra=("--dump-dom",)):
     # to fetch anything would fail.
     if os.geteuid() == 0 and shutil.which("unshare"):
         command = ["unshare", "--net", "--"] + command
-    run = subprocess.run(command, capture_output=True, text=True, timeout=90)
+    # Bytes, decoded here: text=True would turn the CRLFs of the raw SIP text into LFs.
+    run = subprocess.run(command, capture_output=True, timeout=90)
+    stdout = run.stdout.decode("utf-8", "replace")
+    run.stderr = run.stderr.decode("utf-8", "replace")
     console = [line for line in run.stderr.splitlines() if "CONSOLE" in line or ":INFO:CONSOLE" in line]
-    return run.stdout, console, run
+    return stdout, console, run
 
 
 def dom_of(dumped):
     parser = Dom()
     parser.feed(dumped)
     return parser.root
+
+
+def ladder_summaries(panel):
+    ladder = find(panel[0], lambda n: n["tag"] == "svg") if panel else []
+    return [text(t) for t in find(ladder[0], lambda n: n["tag"] == "text" and has_class(n, "summary"))] if ladder else []
+
+
+def raw_texts(panel):
+    """The raw text of each message shown beside the ladder, in order."""
+    if not panel:
+        return []
+    return [text(p) for p in find(panel[0], lambda n: n["tag"] == "pre" and has_class(n, "raw-text"))]
+
+
+def payloads_of(wire, call_id):
+    """The call's UDP payloads in capture order, as text."""
+    needle = f"Call-ID: {call_id}\r\n".encode()
+    return [p.decode("utf-8") for _, p in wire if needle in p]
+
+
+def extract_block(page, block_id):
+    start = page.index(f'id="{block_id}">') + len(f'id="{block_id}">')
+    return page[start:page.index("</script>", start)]
 
 
 def main():
@@ -306,14 +358,38 @@ def main():
               f"{len(listed)} listed vs {len(truth['failed_ids'])}")
 
         panel = find(dom, lambda n: n["attrs"].get("id") == "ladder")
-        ladder = find(panel[0], lambda n: n["tag"] == "svg") if panel else []
-        summaries = [text(t) for t in find(ladder[0], lambda n: n["tag"] == "text" and has_class(n, "summary"))] if ladder else []
-        # A failed call's record is written when its final response closes the attempt
-        # (docs/calls.md): its ladder ends there, before the ACK.
-        final = next(i for i, m in enumerate(failed_call.messages) if m[4].startswith("503"))
-        want = [m[4] + (" (retransmission)" if m[5] else "") for m in failed_call.messages[:final + 1]]
+        # The whole call, the ACK of its 503 included (RFC 3261 17.1.1.3; docs/calls.md).
+        want = [m[4] + (" (retransmission)" if m[5] else "") for m in failed_call.messages]
         check("#call=ID opens that call's ladder", panel and panel[0]["attrs"].get("data-call-id") == failed_call.id)
-        check("the ladder has the call's messages in order", summaries == want, f"{summaries} vs {want}")
+        summaries = ladder_summaries(panel)
+        check("the ladder has the call's messages in order, ending with the ACK", summaries == want and want[-1] == "ACK",
+              f"{summaries} vs {want}")
+        wire = read_pcap(pcap)
+        check("the raw text beside the ladder is the call's bytes in the capture", raw_texts(panel) == payloads_of(wire, failed_call.id),
+              f"{raw_texts(panel)[:1]} vs {payloads_of(wire, failed_call.id)[:1]}")
+        opened = find(dom, lambda n: n["tag"] == "details" and has_class(n, "raw-msg") and "open" in n["attrs"])
+        check("the first message's text is open", [n["attrs"].get("data-index") for n in opened] == ["0"])
+        dom_m = dom_of(browse(chromium, "file://" + page + "#call=" + failed_call.id + "&msg=3", tmp)[0])
+        opened = find(dom_m, lambda n: n["tag"] == "details" and has_class(n, "raw-msg") and "open" in n["attrs"])
+        check("#call=ID&msg=3 opens the ACK's text (a click on its arrow does the same)",
+              len(opened) == 1 and opened[0]["attrs"].get("data-index") == "3" and text(opened[0]).count("ACK sip:") == 1)
+
+        long_call = next(c for c in calls if c.kind == "busy")
+        dom_l = dom_of(browse(chromium, "file://" + page + "#call=" + long_call.id, tmp)[0])
+        panel_l = find(dom_l, lambda n: n["attrs"].get("id") == "ladder")
+        truth_l = payloads_of(wire, long_call.id)
+        texts_l = raw_texts(panel_l)
+        cut = find(panel_l[0], lambda n: has_class(n, "cut")) if panel_l else []
+        check("a message past 4096 bytes shows its first 4096, marked as cut with its size",
+              len(truth_l[0]) > 5000 and texts_l and texts_l[0] == truth_l[0][:4096] and texts_l[1:] == truth_l[1:]
+              and len(cut) == 1 and f"{len(truth_l[0]):,}" in text(cut[0]), f"{[len(t) for t in texts_l]} {len(cut)}")
+
+        view = json.loads(extract_block(raw, "sipmon-view"))
+        listed_with_ladder = [c for c in calls if c.id in truth["failed_ids"]]
+        want_bytes = sum(min(4096, len(p)) for c in listed_with_ladder for p in payloads_of(wire, c.id))
+        check("the page holds the raw text of its listed calls only (sum of their capped payloads)",
+              view.get("raw_text_bytes") == want_bytes and "call-0-answered@mix.example" not in raw,
+              f'{view.get("raw_text_bytes")} vs {want_bytes}')
 
         timeout_call = next(c for c in calls if c.kind == "timeout")
         dumped_t, _, _ = browse(chromium, "file://" + page + "#call=" + timeout_call.id, tmp)
@@ -331,17 +407,59 @@ def main():
               INJECTED_PHRASE[:24] in shown and INJECTED_UA[:24] in shown and "<b>no circuit</b>" in shown, shown[-600:])
         check("...and never ran, with the call opened", "data-pwned" not in body_i["attrs"] and not console_i
               and not find(dom_i, lambda n: n["tag"] in ("img", "b")))
+        panel_i = find(dom_i, lambda n: n["attrs"].get("id") == "ladder")
+        texts_i = raw_texts(panel_i)
+        check("the raw text with <script> and <img onerror> headers shows those bytes as text",
+              texts_i == payloads_of(wire, injected_call.id) and any(INJECTED_PHRASE in t for t in texts_i)
+              and any(INJECTED_UA in t for t in texts_i), f"{texts_i[:1]}")
+        for i in range(len(texts_i)):
+            dumped_k, console_k, _ = browse(chromium, "file://" + page + "#call=" + injected_call.id + f"&msg={i}", tmp)
+            body_k = find(dom_of(dumped_k), lambda n: n["tag"] == "body")[0]
+            check(f"...message {i} opened: nothing ran", "data-pwned" not in body_k["attrs"] and not console_k
+                  and "<img" not in dumped_k and "<script>document" not in dumped_k)
 
         shot = os.path.join(tmp, "mix.png")
-        browse(chromium, "file://" + page, tmp, ("--screenshot=" + shot, "--window-size=1280,2200", "--hide-scrollbars"))
+        browse(chromium, "file://" + page + "#call=" + failed_call.id, tmp, ("--screenshot=" + shot, "--window-size=1280,2900", "--hide-scrollbars"))
         check("a screenshot was taken", os.path.exists(shot) and os.path.getsize(shot) > 20_000,
               os.path.getsize(shot) if os.path.exists(shot) else "missing")
+        # docs/html-report.png is this screenshot: SIPMON_HTML_SCREENSHOT=docs/html-report.png.
+        if os.environ.get("SIPMON_HTML_SCREENSHOT") and os.path.exists(shot):
+            shutil.copyfile(shot, os.environ["SIPMON_HTML_SCREENSHOT"])
 
         all_page = os.path.join(tmp, "all.html")
         subprocess.run([SIPMON, "replay", pcap, "--html", all_page, "--html-calls", "all"], capture_output=True, check=True)
         dom_a = dom_of(browse(chromium, "file://" + all_page, tmp)[0])
         rows_a = find(dom_a, lambda n: n["tag"] == "tr" and has_class(n, "call"))
         check("--html-calls all lists every call", len(rows_a) == truth["attempts"], len(rows_a))
+        cancel_call = next(c for c in calls if c.kind == "cancel")
+        dom_x = dom_of(browse(chromium, "file://" + all_page + "#call=" + cancel_call.id, tmp)[0])
+        panel_x = find(dom_x, lambda n: n["attrs"].get("id") == "ladder")
+        want_x = [m[4] for m in cancel_call.messages]
+        check("a CANCEL/487/ACK ladder is whole, with each message's bytes",
+              ladder_summaries(panel_x) == want_x and raw_texts(panel_x) == payloads_of(wire, cancel_call.id),
+              f"{ladder_summaries(panel_x)} vs {want_x}")
+
+        # --interval: the charts draw the report's series, one point per interval from the first
+        # packet's to the last's (counted here from the pcap's own times).
+        interval = 30
+        series_page = os.path.join(tmp, "series.html")
+        subprocess.run([SIPMON, "replay", pcap, "--interval", f"{interval}s", "--html", series_page], capture_output=True, check=True)
+        dom_v = dom_of(browse(chromium, "file://" + series_page, tmp)[0])
+        times = [t for t, _ in wire]
+        first_bin = int(min(times) // interval)
+        want_points = int(max(times) // interval) - first_bin + 1
+        points = {}
+        for chart in ("chart-attempts", "chart-ser", "chart-concurrent"):
+            fig = find(dom_v, lambda n, c=chart: n["attrs"].get("id") == c)
+            svgs = find(fig[0], lambda n: n["tag"] == "svg") if fig else []
+            points[chart] = svgs[0]["attrs"].get("data-points") if svgs else None
+        check(f"--interval {interval}s: every chart has one point per interval ({want_points})",
+              all(v == str(want_points) for v in points.values()), f"{points}")
+        import datetime
+        first_label = datetime.datetime.fromtimestamp(first_bin * interval, datetime.timezone.utc).strftime("%H:%M:%S")
+        fig = find(dom_v, lambda n: n["attrs"].get("id") == "chart-attempts")
+        labels = [text(t) for t in find(fig[0], lambda n: n["tag"] == "text")] if fig else []
+        check("--interval: the first point is the first packet's interval", first_label in labels, f"{first_label} {labels}")
 
         sample = os.path.join(SOURCE_DIR, "samples", "call-503-q850.pcap")
         sample_page = os.path.join(tmp, "sample.html")

@@ -125,6 +125,29 @@ TEST_CASE("call record JSON: Reason, messages, and bytes that are not UTF-8", "[
   CHECK(j["call_id"].get<std::string>().find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD
 }
 
+TEST_CASE("call record JSON: raw text of the HTML report's records, cut and not kept", "[calls]") {
+  CallRecord r;
+  CallMessage m[3];
+  m[0].method = Method::invite;
+  r.messages_enabled = true;
+  r.messages = std::span<const CallMessage>(m, 3);
+  const std::string whole = "INVITE sip:b@x SIP/2.0\r\nX: <script>\r\n\r\n";
+  const CallMessageText texts[3] = {{whole, static_cast<std::uint32_t>(whole.size()), true},
+                                    {std::string_view(whole).substr(0, 6), 9000, true},
+                                    {{}, 300, false}};
+  CHECK_FALSE(nlohmann::json::parse(render_call_record(r))["messages"][0].contains("raw"));  // --calls
+  r.message_texts = std::span<const CallMessageText>(texts, 3);
+  const auto j = nlohmann::json::parse(render_call_record(r));
+  CHECK(j["messages"][0]["raw"] == whole);
+  CHECK(j["messages"][0]["raw_bytes"] == whole.size());
+  CHECK(j["messages"][0]["raw_truncated"] == false);
+  CHECK(j["messages"][1]["raw"] == "INVITE");
+  CHECK(j["messages"][1]["raw_bytes"] == 9000);
+  CHECK(j["messages"][1]["raw_truncated"] == true);
+  CHECK(j["messages"][2]["raw"].is_null());
+  CHECK(j["messages"][2]["raw_truncated"] == false);
+}
+
 TEST_CASE("call record writer: one line per record, flushed", "[calls]") {
   std::ostringstream out;
   CallRecordWriter writer(out);

@@ -116,8 +116,7 @@
     for (const [x, label] of xLabels) g.appendChild(svg('text', { x, y: H - M.b + 14, 'text-anchor': 'middle' }, label));
   }
 
-  function timeLabels(n, x) {
-    const tl = timeline;
+  function timeLabels(n, x, tl) {
     const origin = parseTime(tl.origin);
     const out = [];
     const steps = Math.min(5, n);
@@ -145,7 +144,8 @@
     const plotW = W - M.l - M.r, plotH = H - M.t - M.b;
     const bw = plotW / n;
     const x = (i) => M.l + bw * (i + 0.5);
-    axes(root, n, maxY, (v) => Math.round(v), timeLabels(n, x));
+    root.setAttribute('data-points', n);
+    axes(root, n, maxY, (v) => Math.round(v), timeLabels(n, x, chartTimeline));
     for (let i = 0; i < n; i++) {
       let y = M.t + plotH;
       for (const o of OUTCOMES) {
@@ -170,7 +170,8 @@
     const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img' });
     const plotW = W - M.l - M.r, plotH = H - M.t - M.b;
     const x = (i) => M.l + (n === 1 ? plotW / 2 : (plotW * i) / (n - 1));
-    axes(root, n, maxY, yLabel, timeLabels(n, x));
+    root.setAttribute('data-points', n);
+    axes(root, n, maxY, yLabel, timeLabels(n, x, chartTimeline));
     let d = '';
     values.forEach((v, i) => {
       if (v === null) return;
@@ -179,7 +180,7 @@
     });
     root.appendChild(svg('path', { d, fill: 'none', stroke: colour, 'stroke-width': 2 }));
     values.forEach((v, i) => {
-      if (v === null) return;
+      if (v === null || n > 240) return;
       const c = svg('circle', { cx: x(i), cy: M.t + plotH - (plotH * v) / maxY, r: n > 60 ? 1.5 : 3, fill: colour });
       c.appendChild(svg('title', {}, yLabel(v)));
       root.appendChild(c);
@@ -227,6 +228,7 @@
     for (const o of OUTCOMES) started[o] = sum(series.started[o]);
     return { name: series.name, started, answered: sum(series.answered), ended: sum(series.ended) };
   }
+  // From the call records (every page; the per-peer lines always): bins of 2^k s, summed to <= 60.
   const timeline = (() => {
     const tl = view.timeline;
     if (!tl) return null;
@@ -234,13 +236,52 @@
     return { origin: tl.origin, width_s: tl.width_s * k, series: tl.series.map((s) => coarsen(s, k)) };
   })();
 
+  // With --interval, the charts draw the report's own series instead: one point per interval from
+  // the first to the last (an interval without packets, which the series leaves out, is drawn
+  // empty). Outcomes by the interval they were decided in, SER as the interval's rfc6076.ser, calls
+  // up as its calls_active_max.
+  const seriesTimeline = (() => {
+    const items = report.series;
+    const width = report.series_interval_s;
+    if (!Array.isArray(items) || !items.length || !width) return null;
+    const first = parseTime(items[0].start);
+    const n = Math.round((parseTime(items[items.length - 1].start) - first) / width) + 1;
+    const zeros = () => new Array(n).fill(0);
+    const started = {};
+    for (const o of OUTCOMES) started[o] = zeros();
+    const attempts = zeros(), ser = new Array(n).fill(null), up = new Array(n).fill(null);
+    for (const it of items) {
+      const i = Math.round((parseTime(it.start) - first) / width);
+      const r = it.rfc6076 || {};
+      attempts[i] = r.session_attempts || 0;
+      started.established[i] = r.sessions_established || 0;
+      started.redirected[i] = r.sessions_redirected || 0;
+      started.cancelled[i] = r.sessions_cancelled || 0;
+      started.failed[i] = r.sessions_failed || 0;
+      started.timeout[i] = r.timeouts || 0;
+      started.ineffective[i] = Math.max(0, (r.sessions_ineffective || 0) - (r.timeouts || 0));
+      ser[i] = r.ser === undefined ? null : r.ser;
+      up[i] = it.calls_active_max === undefined ? null : it.calls_active_max;
+    }
+    return { origin: items[0].start, width_s: width, series: [{ name: 'all', started, answered: zeros(), ended: zeros() }],
+      attempts, ser, up };
+  })();
+  const chartTimeline = seriesTimeline || timeline;
+
   function charts() {
     page.appendChild(el('h2', {}, 'Over time'));
     const box = el('div', { class: 'charts' });
     page.appendChild(box);
-    const tl = timeline;
+    const tl = chartTimeline;
     if (!tl) {
       box.appendChild(el('p', { class: 'empty' }, 'No call attempts: nothing to draw over time.'));
+    } else if (tl === seriesTimeline) {
+      const [bars, legend] = stackedBars(tl.series[0]);
+      bars.appendChild(svg('title', {}, 'attempts started per interval: ' + tl.attempts.join(', ')));
+      box.appendChild(figure('chart-attempts', `Attempts by outcome, per ${fmt.dur(tl.width_s)} (--interval; by the interval the outcome was decided in)`, bars, legend));
+      box.appendChild(figure('chart-ser', 'SER per interval (%), the series\' rfc6076.ser', line(tl.ser, 100, (v) => v.toFixed(0) + '%', '#2e8b57')));
+      box.appendChild(figure('chart-concurrent', 'Calls up: the most confirmed dialogs at once in each interval',
+        line(tl.up, countMax(tl.up.map((v) => v || 0)), (v) => String(Math.round(v)), '#8e44ad')));
     } else {
       const all = tl.series[0];
       const [bars, legend] = stackedBars(all);
@@ -340,6 +381,9 @@
       const y = top + rowH * i;
       const x1 = cx(m.src), x2 = cx(m.dst);
       const g = svg('g', { class: 'msg' + (m.retransmission ? ' retr' : ''), 'data-index': i });
+      // A wide transparent band makes the whole row clickable, not just the 1.5 px arrow.
+      g.appendChild(svg('rect', { x: 0, y: y - rowH / 2, width: w, height: rowH, fill: 'transparent', class: 'hit' }));
+      g.addEventListener('click', () => showRaw(i));
       g.appendChild(svg('line', { x1, x2: x2 + (x2 > x1 ? -6 : 6), y1: y, y2: y, stroke: '#1d2430', 'stroke-width': 1.5 }));
       const dir = x2 > x1 ? -1 : 1;
       g.appendChild(svg('path', { d: `M${x2} ${y} l${dir * 8} -4 l0 8 z`, fill: m.retransmission ? '#c0392b' : '#1d2430' }));
@@ -351,7 +395,39 @@
     return root;
   }
 
-  function showCall(index, row) {
+  // The raw text of each message beside the ladder, one <details> per message; one open at a time.
+  function rawPane(call) {
+    const msgs = call.messages || [];
+    const pane = el('div', { class: 'raw', id: 'raw' });
+    if (!msgs.some((m) => 'raw' in m)) {
+      pane.appendChild(el('p', { class: 'empty' }, view.raw_text_omitted && call.messages
+        ? 'No raw text for this call: the page\'s raw text budget was spent on the calls before it.'
+        : 'No raw text kept for this call.'));
+      return pane;
+    }
+    const t0 = msgs.length ? parseTime(msgs[0].time) : 0;
+    msgs.forEach((m, i) => {
+      const d = el('details', { class: 'raw-msg', 'data-index': i },
+        el('summary', {}, `${i + 1}. ${m.summary}${m.retransmission ? ' (retransmission)' : ''} · +${(parseTime(m.time) - t0).toFixed(3)} s · ${m.src} → ${m.dst}`));
+      if (m.raw === null || m.raw === undefined) {
+        d.appendChild(el('p', { class: 'empty' }, 'Raw text not kept (the recorder\'s pool was full).'));
+      } else {
+        d.appendChild(el('pre', { class: 'mono raw-text' }, m.raw));
+        if (m.raw_truncated) d.appendChild(el('p', { class: 'empty cut' }, `Cut: the first ${fmt.int(view.raw_message_cap)} of ${fmt.int(m.raw_bytes)} bytes.`));
+      }
+      pane.appendChild(d);
+    });
+    return pane;
+  }
+
+  function showRaw(i) {
+    for (const d of document.querySelectorAll('#raw details.raw-msg')) d.open = Number(d.getAttribute('data-index')) === i;
+    for (const g of document.querySelectorAll('#ladder g.msg')) g.classList.toggle('selected', Number(g.getAttribute('data-index')) === i);
+    const open = document.querySelector(`#raw details.raw-msg[data-index="${i}"]`);
+    if (open && open.scrollIntoView && document.readyState === 'complete') open.scrollIntoView({ block: 'nearest' });
+  }
+
+  function showCall(index, row, message) {
     const panel = document.getElementById('ladder');
     panel.textContent = '';
     for (const r of document.querySelectorAll('tr.call.selected')) r.classList.remove('selected');
@@ -369,7 +445,8 @@
     for (const [k, v] of facts) if (v) dl.appendChild(el('tr', {}, el('th', {}, k), el('td', { class: 'mono' }, v)));
     panel.appendChild(dl);
     if (call.messages) {
-      panel.appendChild(ladder(call));
+      panel.appendChild(el('div', { class: 'ladder-wrap' }, ladder(call), rawPane(call)));
+      showRaw(message || 0);
       if (call.messages_truncated) panel.appendChild(el('p', { class: 'empty' }, 'Only the first 32 messages are kept per call.'));
     } else {
       panel.appendChild(el('p', { class: 'empty' }, `No ladder kept for this call (the first ${view.html_calls} failed calls have one; --html-calls N or all for more).`));
@@ -407,10 +484,12 @@
     t.appendChild(body);
     page.appendChild(t);
     page.appendChild(el('div', { id: 'ladder', class: 'ladder' }));
-    // #call=CALL-ID opens that call; else the first listed call with a ladder.
-    const wanted = decodeURIComponent((location.hash.match(/^#call=(.*)$/) || [null, ''])[1]);
+    // #call=CALL-ID opens that call (&msg=K: with its K-th message's raw text, from 0); else the
+    // first listed call with a ladder.
+    const hash = location.hash.match(/^#call=(.*?)(?:&msg=(\d+))?$/) || [null, '', '0'];
+    const wanted = decodeURIComponent(hash[1]);
     const chosen = ladderOf.get(wanted) || (() => { const i = order.find((k) => calls[k].messages); return i === undefined ? [order[0], body.firstChild] : [i, body.children[order.indexOf(i)]]; })();
-    showCall(chosen[0], chosen[1]);
+    showCall(chosen[0], chosen[1], Number(hash[2] || 0));
   }
 
   function check() {
