@@ -4,12 +4,13 @@
 # packets each way (tests/e2e/media/live_call.py). The filter copies only SIP ports unless user
 # space put the endpoints into the map, so the live report's media figures, and its call record's
 # media entries, must equal `sipmon replay` of a tcpdump recording of the same interface (and
-# the 100 packets per direction the script sent). Needs root and iproute2, tcpdump.
+# the 100 packets per direction the script sent). The same call runs twice: with the eBPF source
+# and with the libpcap fallback forced (`--source pcap`), whose capture filter must follow the
+# endpoints (pcap_setfilter per drain that changed them). Needs root and iproute2, tcpdump.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
 require_root
-require_ebpf
 require_tools ip tcpdump python3
 : "${SIPMON:?path to the sipmon binary}"
 
@@ -35,34 +36,38 @@ ip -n "$ns_b" link set i21mb up
 ip -n "$ns_a" addr add 10.231.0.1/24 dev i21ma
 ip -n "$ns_b" addr add 10.231.0.2/24 dev i21mb
 
-ip netns exec "$ns_a" "$SIPMON" live -i i21ma --source ebpf --duration 60 --out "$work/live.json" \
-  --calls "$work/live.jsonl" 2>"$work/live.err" &
-sipmon_pid=$!
-pids+=("$sipmon_pid")
-ip netns exec "$ns_a" tcpdump -i i21ma -n -U -w "$work/recording.pcap" udp 2>"$work/tcpdump.err" &
-tcpdump_pid=$!
-pids+=("$tcpdump_pid")
-for _ in $(seq 100); do
-  grep -q "capturing on" "$work/live.err" && grep -q "listening on" "$work/tcpdump.err" && break
-  sleep 0.1
-done
-ip netns exec "$ns_a" python3 "$here/media/live_call.py" a &
-callee_pid=$!
-pids+=("$callee_pid")
-sleep 0.3
-ip netns exec "$ns_b" timeout 60 python3 "$here/media/live_call.py" b
-wait "$callee_pid"
-sleep 0.5
-kill -INT "$sipmon_pid" "$tcpdump_pid"
-wait "$sipmon_pid" || { echo "FAIL: sipmon live exited with $?"; cat "$work/live.err"; exit 1; }
-wait "$tcpdump_pid" 2>/dev/null || true
+# One call captured live by `source` (ebpf or pcap), checked against the script's truth and
+# against the replay of a tcpdump recording taken at the same time.
+run_call() {
+  local source=$1
+  ip netns exec "$ns_a" "$SIPMON" live -i i21ma --source "$source" --duration 60 --out "$work/$source-live.json" \
+    --calls "$work/$source-live.jsonl" 2>"$work/$source-live.err" &
+  sipmon_pid=$!
+  pids+=("$sipmon_pid")
+  ip netns exec "$ns_a" tcpdump -i i21ma -n -U -w "$work/$source-recording.pcap" udp 2>"$work/$source-tcpdump.err" &
+  tcpdump_pid=$!
+  pids+=("$tcpdump_pid")
+  for _ in $(seq 100); do
+    grep -q "capturing on" "$work/$source-live.err" && grep -q "listening on" "$work/$source-tcpdump.err" && break
+    sleep 0.1
+  done
+  ip netns exec "$ns_a" python3 "$here/media/live_call.py" a &
+  callee_pid=$!
+  pids+=("$callee_pid")
+  sleep 0.3
+  ip netns exec "$ns_b" timeout 60 python3 "$here/media/live_call.py" b
+  wait "$callee_pid"
+  sleep 0.5
+  kill -INT "$sipmon_pid" "$tcpdump_pid"
+  wait "$sipmon_pid" || { echo "FAIL: $source: sipmon live exited with $?"; cat "$work/$source-live.err"; exit 1; }
+  wait "$tcpdump_pid" 2>/dev/null || true
 
-"$SIPMON" replay "$work/recording.pcap" --json --calls "$work/replay.jsonl" >"$work/replay.json"
-python3 - "$work" <<'PY'
+  "$SIPMON" replay "$work/$source-recording.pcap" --json --calls "$work/$source-replay.jsonl" >"$work/$source-replay.json"
+  python3 - "$work" "$source" <<'PY'
 import json, os, sys
-work = sys.argv[1]
-live = json.load(open(os.path.join(work, "live.json")))
-replay = json.load(open(os.path.join(work, "replay.json")))
+work, source = sys.argv[1], sys.argv[2]
+live = json.load(open(os.path.join(work, source + "-live.json")))
+replay = json.load(open(os.path.join(work, source + "-replay.json")))
 problems = []
 keys = ("streams", "packets", "expected", "lost", "duplicates", "late")
 lm, rm = live.get("media"), replay.get("media")
@@ -85,12 +90,23 @@ else:
 def entries(path):
     records = [json.loads(line) for line in open(path)]
     return sorted((e["direction"], e["ssrc"], e["packets"], e["expected"], e["lost"]) for r in records for e in r["media"])
-le, re_ = entries(os.path.join(work, "live.jsonl")), entries(os.path.join(work, "replay.jsonl"))
+le, re_ = entries(os.path.join(work, source + "-live.jsonl")), entries(os.path.join(work, source + "-replay.jsonl"))
 if lm is not None and rm is not None and rm["packets"] == 200 and le != re_:
     problems.append("call record media: live %s, replay %s" % (le, re_))
-print("live media %s; record entries %s" % (lm and {k: lm[k] for k in keys}, le))
+if source == "pcap" and live["capture"]["kernel"].get("filter_updates", 0) < 1:
+    problems.append("the libpcap filter was never updated with the media endpoints")
+print("%s: live media %s; record entries %s" % (source, lm and {k: lm[k] for k in keys}, le))
 for p in problems:
     print("FAIL: " + p)
 print("PASS" if not problems else "%d problem(s)" % len(problems))
 sys.exit(1 if problems else 0)
 PY
+}
+
+failed=0
+sources=pcap
+[[ ${SIPMON_WITH_EBPF:-1} == 1 ]] && sources="ebpf pcap"
+for source in ${LIVE_MEDIA_SOURCES:-$sources}; do
+  run_call "$source" || failed=1
+done
+exit $failed
