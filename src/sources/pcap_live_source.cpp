@@ -165,7 +165,8 @@ void PcapLiveSource::drain(FrameSink& sink) {
   impl_->update_filter();
 }
 
-bool PcapLiveSource::watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch) {
+bool PcapLiveSource::watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch,
+                                          const MediaEndpointPayloads&) {
   const PcapMediaEndpoint endpoint{address, port};
   auto& endpoints = impl_->endpoints;
   const auto found = std::find(endpoints.begin(), endpoints.end(), endpoint);

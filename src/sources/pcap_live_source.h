@@ -47,7 +47,8 @@ class PcapLiveSource final : public LiveSource {
   LiveCounters counters() const override;
   // Adds or removes the endpoint; the filter is rebuilt once at the end of the drain that
   // changed it (every SDP of one wake-up in one pcap_setfilter).
-  bool watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch) override;
+  bool watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch,
+                            const MediaEndpointPayloads& payloads) override;
 
  private:
   struct Impl;
