@@ -5,6 +5,8 @@
 // set it: the user-space side takes the kernel's own arrival time of each packet (its entry's
 // last_ns, which the packet just set), so the jitter is compared exactly too, not within a
 // tolerance. The hand-worked totals at the end are a second, independent check of the counters.
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <string>
@@ -15,6 +17,7 @@
 #include "analysis/media_codec.h"
 #include "analysis/rtp_stats.h"
 #include "sources/bpf_filter_harness.h"
+#include "sources/capture_record.h"
 #include "support/frame_builder.h"
 
 namespace sipmon {
@@ -177,6 +180,53 @@ TEST_CASE("bpf rtp stats: with rtp_in_kernel off every RTP packet is copied", "[
   for (std::uint16_t seq = 1; seq <= 5; ++seq) filter.run(frame(rtp_payload({seq, 160u * seq})));
   CHECK(filter.take().size() == 5);
   CHECK(filter.counter(SIPMON_COUNTER_RTP_IN_KERNEL) == 0);
+}
+
+}  // namespace sipmon
+
+namespace sipmon {
+
+// Not a check: the cost figures of docs/media.md ("Statistics in the kernel"). Hidden ([.]);
+// run with `sipmon_root_tests "[.rtp-cost]"` as root. BPF_PROG_TEST_RUN's average duration per run
+// of the same RTP frame, with 10 000 streams in the map, kernel path vs copy path; then the
+// user-space side of the copy path: reading the records out of the ring buffer into frames.
+TEST_CASE("bpf rtp stats: cost per packet, kernel path vs copy path", "[.rtp-cost]") {
+  constexpr std::uint32_t kStreams = 10'000;
+  constexpr std::uint32_t kRepeat = 200'000;
+  const auto measure = [&](bool in_kernel) {
+    Filter filter({5060}, SIPMON_DEFAULT_SNAPLEN, 128u << 20, SIPMON_DEFAULT_VXLAN_PORT, in_kernel);
+    REQUIRE(filter.skeleton->watch_media_endpoint(callee(), 50000, true, MediaEndpointPayloads{}));
+    for (std::uint32_t ssrc = 1; ssrc <= kStreams; ++ssrc) filter.run(frame(rtp_payload({1, 160, 8, false, ssrc})));
+    filter.take();
+    const Packet packet = frame(rtp_payload({2, 320, 8, false, kStreams / 2}));
+    LIBBPF_OPTS(bpf_test_run_opts, options, .data_in = packet.data(), .data_size_in = static_cast<__u32>(packet.size()),
+                .repeat = kRepeat);
+    REQUIRE(bpf_prog_test_run_opts(filter.skeleton->program_fd(), &options) == 0);
+    // What live capture does per record (ebpf_live_source.cpp): the record into a frame.
+    struct ToFrames : RecordSink {
+      void on_record(Bytes record) override {
+        Frame frame;
+        if (record_to_frame(record, 0, buffer, frame)) ++frames;
+      }
+      std::vector<std::uint8_t> buffer = std::vector<std::uint8_t>(kRecordFrameBufferSize);
+      std::size_t frames = 0;
+    } sink;
+    auto reader = RingbufReader::open(filter.skeleton->events_fd(), sink);
+    REQUIRE(reader);
+    const auto start = std::chrono::steady_clock::now();
+    reader->consume();
+    const std::size_t records = sink.frames;
+    const double read_ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() / kRepeat;
+    std::printf("%s: %u ns per packet in the filter; %zu records copied (%zu bytes each); %.0f ns per record to read\n",
+                in_kernel ? "kernel path" : "copy path", options.duration, records,
+                records ? sizeof(capture_event) + packet.size() : 0, records ? read_ns : 0.0);
+    return options.duration;
+  };
+  const auto kernel = measure(true);
+  const auto copy = measure(false);
+  CHECK(kernel > 0);
+  CHECK(copy > 0);
 }
 
 }  // namespace sipmon
