@@ -53,18 +53,18 @@ struct sipmon_media_endpoint {
 };
 
 /* The value of an endpoint in the map (issue 22): whether RTP and RTCP arrive there, and the clock
- * rate of each payload type its SDP mapped (a=rtpmap; 0 for RFC 4733 events, whose packets do not
- * move the jitter). Payload types not listed take static_clock_rates[] (RFC 3551), which user
- * space writes before load from the same table the media tracker uses. */
-#define SIPMON_MEDIA_PAYLOAD_MAPS 8
+ * rate of every payload type, as the media tracker chooses it (the endpoint's a=rtpmap, else RFC
+ * 3551; 0 for RFC 4733 events, whose packets do not move the jitter), resolved by user space. A
+ * whole table indexed by payload type: the filter reads one element, no search loop (which the
+ * verifier refuses without CAP_PERFMON once the compiler merges its branches). 516 bytes, allocated
+ * per endpoint present (the map is not preallocated). */
+#define SIPMON_MEDIA_PAYLOAD_MAPS 8 /* a=rtpmap lines per endpoint user space resolves */
 #define SIPMON_ENDPOINT_RTP 0x01u
 #define SIPMON_ENDPOINT_RTCP 0x02u
 struct sipmon_media_endpoint_value {
-  __u32 clock_rates[SIPMON_MEDIA_PAYLOAD_MAPS];
-  __u8 payload_types[SIPMON_MEDIA_PAYLOAD_MAPS];
-  __u8 count; /* entries used in the two arrays */
-  __u8 flags; /* SIPMON_ENDPOINT_* */
-  __u8 pad[6];
+  __u32 clock_rates[128]; /* by payload type */
+  __u8 flags;             /* SIPMON_ENDPOINT_* */
+  __u8 pad[3];
 };
 
 /* RTP statistics in the kernel (docs/media.md, "Statistics in the kernel"): one entry per stream,

@@ -76,11 +76,6 @@ tl::expected<BpfSkeleton, LoadError> BpfSkeleton::load(const BpfFilterSettings& 
   skeleton->rodata->loopback_ifindex = settings.loopback_ifindex;
   skeleton->rodata->vxlan_port = settings.vxlan_port;
   skeleton->rodata->rtp_in_kernel = settings.rtp_in_kernel ? 1 : 0;
-  // The media tracker's RFC 3551 table, so that both paths use the same clock rates.
-  for (std::uint32_t pt = 0; pt < 128; ++pt) {
-    const CodecInfo info = static_payload_type(static_cast<std::uint8_t>(pt));
-    skeleton->rodata->static_clock_rates[pt] = info.codec == Codec::telephone_event ? 0 : info.clock_rate;
-  }
   if (bpf_map__set_max_entries(skeleton->maps.events, settings.ringbuf_bytes) != 0 ||
       bpf_map__set_max_entries(skeleton->maps.scratch, static_cast<__u32>(cpus)) != 0) {
     return fail(ErrorKind::input, "cannot size the BPF maps");
@@ -125,11 +120,13 @@ bool BpfSkeleton::watch_media_endpoint(const IpAddress& address, std::uint16_t p
   if (!watch) return bpf_map_delete_elem(fd, &key) == 0;
   sipmon_media_endpoint_value value{};
   static_assert(MediaEndpointPayloads::kMaxMaps == SIPMON_MEDIA_PAYLOAD_MAPS);
-  value.count = payloads.count;
-  for (std::size_t i = 0; i < payloads.count && i < SIPMON_MEDIA_PAYLOAD_MAPS; ++i) {
-    value.payload_types[i] = payloads.payload_types[i];
-    value.clock_rates[i] = payloads.clock_rates[i];
+  // The media tracker's choice per payload type: RFC 3551's table, then the endpoint's rtpmap.
+  for (std::uint32_t pt = 0; pt < 128; ++pt) {
+    const CodecInfo info = static_payload_type(static_cast<std::uint8_t>(pt));
+    value.clock_rates[pt] = info.codec == Codec::telephone_event ? 0 : info.clock_rate;
   }
+  for (std::size_t i = 0; i < payloads.count && i < SIPMON_MEDIA_PAYLOAD_MAPS; ++i)
+    value.clock_rates[payloads.payload_types[i] & 0x7f] = payloads.clock_rates[i];
   value.flags =
       static_cast<__u8>((payloads.rtp ? SIPMON_ENDPOINT_RTP : 0) | (payloads.rtcp ? SIPMON_ENDPOINT_RTCP : 0));
   return bpf_map_update_elem(fd, &key, &value, BPF_ANY) == 0;
