@@ -7,6 +7,8 @@
 
 #include <linux/types.h>
 
+#include "analysis/rtp_stats.h"
+
 /* Largest packet the filter copies: a full 64 KiB IP packet (loopback MTU, GSO super-packets
  * on the sending host) plus an Ethernet header with two VLAN tags. */
 #define SIPMON_MAX_SNAPLEN 65560u
@@ -50,6 +52,39 @@ struct sipmon_media_endpoint {
   __u8 pad;
 };
 
+/* The value of an endpoint in the map (issue 22): whether RTP and RTCP arrive there, and the clock
+ * rate of every payload type, as the media tracker chooses it (the endpoint's a=rtpmap, else RFC
+ * 3551; 0 for RFC 4733 events, whose packets do not move the jitter), resolved by user space. A
+ * whole table indexed by payload type: the filter reads one element, no search loop (which the
+ * verifier refuses without CAP_PERFMON once the compiler merges its branches). 516 bytes, allocated
+ * per endpoint present (the map is not preallocated). */
+#define SIPMON_MEDIA_PAYLOAD_MAPS 8 /* a=rtpmap lines per endpoint user space resolves */
+#define SIPMON_ENDPOINT_RTP 0x01u
+#define SIPMON_ENDPOINT_RTCP 0x02u
+struct sipmon_media_endpoint_value {
+  __u32 clock_rates[128]; /* by payload type */
+  __u8 flags;             /* SIPMON_ENDPOINT_* */
+  __u8 pad[3];
+};
+
+/* RTP statistics in the kernel (docs/media.md, "Statistics in the kernel"): one entry per stream,
+ * keyed as the media tracker keys it (the endpoint it was sent to, which names the call and the
+ * direction, and the SSRC). The filter updates the RFC 3550 state of rtp_stats.h in place and
+ * copies only a stream's first packet, packets whose payload type differs from the first one's
+ * (RFC 4733 events, codec changes) and RTCP; user space reads the entries, hands them to the media
+ * tracker and deletes those whose stream it finished. LRU: a full map drops the least recently
+ * updated stream (counted by user space as a restart it can see: its first packet comes again). */
+#define SIPMON_MAX_RTP_STREAMS 65536
+struct sipmon_rtp_stream_key {
+  struct sipmon_media_endpoint dst;
+  __u32 ssrc; /* host order */
+};
+struct sipmon_rtp_kernel_stream {
+  struct sipmon_rtp_stats stats; /* arrival times: bpf_ktime_get_ns (CLOCK_MONOTONIC) */
+  __u8 first_payload_type;
+  __u8 pad[7];
+};
+
 #define SIPMON_EVENT_FRAGMENT 0x01u  /* an IP fragment (first or later) of a matching datagram */
 #define SIPMON_EVENT_TRUNCATED 0x02u /* cap_len < wire_len */
 
@@ -59,28 +94,31 @@ struct sipmon_media_endpoint {
  * Encapsulation counters count matched packets that crossed it (a packet in ERSPAN inside GRE
  * counts in both). User space sums them over CPUs. Both sides are built together, so the order
  * is free; the names are the JSON report's contract. */
-#define SIPMON_KERNEL_COUNTERS(X)                                                                                 \
-  X(SEEN, "seen", 0)                              /* packets the filter ran on (loopback duplicates excluded) */  \
-  X(LOOPBACK_OUT, "loopback_outgoing_skipped", 0) /* loopback's outgoing copies: seen again on input */           \
-  X(MATCHED, "matched", 0)                        /* SIP-port UDP/TCP/SCTP, media UDP, or a fragment */           \
-  X(COPIED, "copied", 0)                          /* matched packets written to the ring buffer */                \
-  X(TRUNCATED, "truncated", 0)                    /* copied, but longer than the snap length */                   \
-  X(RINGBUF_FULL, "ring_buffer_full", 0)          /* matched but lost: no room in the ring buffer */              \
-  X(LOAD_FAILED, "load_failed", 0)                /* matched but lost: packet bytes could not be read */          \
-  X(FRAGMENTS, "fragments", 0)                    /* matched packets that were IP fragments (any layer) */        \
-  X(PAGED, "paged", 0)                            /* copied through bpf_skb_load_bytes: not all linear */         \
-  X(HEADERS_UNREADABLE, "headers_unreadable", 0)  /* a header the verdict needs lies past the frame's end */      \
-  X(TUNNEL_TOO_DEEP, "tunnel_too_deep", 0)        /* seen, not followed: more tunnels than the decoder's limit */ \
-  X(VLAN, "vlan", 1)                              /* matched with an 802.1Q/802.1ad tag (in frame or stripped) */ \
-  X(MPLS, "mpls", 1)                              /* matched under an MPLS label stack */                         \
-  X(PPPOE, "pppoe", 1)                            /* matched inside a PPPoE session */                            \
-  X(GRE, "gre", 1)                                /* matched inside GRE (any payload type) */                     \
-  X(ERSPAN, "erspan", 1)                          /* matched inside ERSPAN type I, II or III (GRE) */             \
-  X(GRE_PPP, "gre_ppp", 1)                        /* matched inside PPP carried by GRE (PPTP) */                  \
-  X(VXLAN, "vxlan", 1)                            /* matched inside VXLAN */                                      \
-  X(GTPU, "gtpu", 1)                              /* matched inside a GTP-U G-PDU */                              \
-  X(IP_IN_IP, "ip_in_ip", 1)                      /* matched inside IPv4/IPv6 in IPv4/IPv6 */                     \
-  X(SCTP, "sctp", 1)                              /* matched SCTP packets (SIP in DATA chunks) */
+#define SIPMON_KERNEL_COUNTERS(X)                                                                                  \
+  X(SEEN, "seen", 0)                               /* packets the filter ran on (loopback duplicates excluded) */  \
+  X(LOOPBACK_OUT, "loopback_outgoing_skipped", 0)  /* loopback's outgoing copies: seen again on input */           \
+  X(MATCHED, "matched", 0)                         /* SIP-port UDP/TCP/SCTP, media UDP, or a fragment */           \
+  X(COPIED, "copied", 0)                           /* matched packets written to the ring buffer */                \
+  X(TRUNCATED, "truncated", 0)                     /* copied, but longer than the snap length */                   \
+  X(RINGBUF_FULL, "ring_buffer_full", 0)           /* matched but lost: no room in the ring buffer */              \
+  X(LOAD_FAILED, "load_failed", 0)                 /* matched but lost: packet bytes could not be read */          \
+  X(FRAGMENTS, "fragments", 0)                     /* matched packets that were IP fragments (any layer) */        \
+  X(PAGED, "paged", 0)                             /* copied through bpf_skb_load_bytes: not all linear */         \
+  X(HEADERS_UNREADABLE, "headers_unreadable", 0)   /* a header the verdict needs lies past the frame's end */      \
+  X(TUNNEL_TOO_DEEP, "tunnel_too_deep", 0)         /* seen, not followed: more tunnels than the decoder's limit */ \
+  X(VLAN, "vlan", 1)                               /* matched with an 802.1Q/802.1ad tag (in frame or stripped) */ \
+  X(MPLS, "mpls", 1)                               /* matched under an MPLS label stack */                         \
+  X(PPPOE, "pppoe", 1)                             /* matched inside a PPPoE session */                            \
+  X(GRE, "gre", 1)                                 /* matched inside GRE (any payload type) */                     \
+  X(ERSPAN, "erspan", 1)                           /* matched inside ERSPAN type I, II or III (GRE) */             \
+  X(GRE_PPP, "gre_ppp", 1)                         /* matched inside PPP carried by GRE (PPTP) */                  \
+  X(VXLAN, "vxlan", 1)                             /* matched inside VXLAN */                                      \
+  X(GTPU, "gtpu", 1)                               /* matched inside a GTP-U G-PDU */                              \
+  X(IP_IN_IP, "ip_in_ip", 1)                       /* matched inside IPv4/IPv6 in IPv4/IPv6 */                     \
+  X(SCTP, "sctp", 1)                               /* matched SCTP packets (SIP in DATA chunks) */                 \
+  X(RTP_IN_KERNEL, "rtp_in_kernel", 0)             /* RTP counted in the stream map, not copied */                 \
+  X(RTP_STREAMS, "rtp_kernel_streams", 0)          /* stream map entries created (first packets copied) */         \
+  X(RTP_STREAM_MAP_FULL, "rtp_stream_map_full", 0) /* a stream's entry could not be created: copied */
 
 enum sipmon_counter {
 #define SIPMON_COUNTER_ENUM(id, name, encapsulation) SIPMON_COUNTER_##id,

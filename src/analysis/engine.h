@@ -91,6 +91,8 @@ class Engine final : public FrameSink, private PayloadSink {
   Report report() const;
 
   const TransactionTable& transactions() const { return transactions_; }
+  // Live (issue 22): the capture hands the RTP streams it measured itself to the media tracker.
+  MediaTracker& media() { return media_; }
 
  private:
   // Ordered by precedence: a frame takes the highest outcome among its payloads.

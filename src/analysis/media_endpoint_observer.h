@@ -5,16 +5,31 @@
 // or answer of the same side, or evicted from the full table), so the set it is told of is never
 // larger than MediaConfig::max_endpoints. Called in the engine's thread, per SIP message, never
 // per packet.
+#include <array>
 #include <cstdint>
 
 #include "analysis/ip_decoder.h"
 
 namespace sipmon {
 
+// What arrives at an endpoint and the clock rate of each payload type its SDP mapped (0 for RFC
+// 4733 events), for a capture that measures RTP itself (the kernel filter, issue 22).
+struct MediaEndpointPayloads {
+  static constexpr std::size_t kMaxMaps = 8;
+  std::array<std::uint8_t, kMaxMaps> payload_types{};
+  std::array<std::uint32_t, kMaxMaps> clock_rates{};
+  std::uint8_t count = 0;
+  bool rtp = true;
+  bool rtcp = false;
+  friend bool operator==(const MediaEndpointPayloads&, const MediaEndpointPayloads&) = default;
+};
+
 class MediaEndpointObserver {
  public:
   virtual ~MediaEndpointObserver() = default;
-  virtual void media_endpoint_added(const IpAddress& address, std::uint16_t port) = 0;
+  // Called again, with the new payloads, when a later SDP changes an endpoint's payloads.
+  virtual void media_endpoint_added(const IpAddress& address, std::uint16_t port,
+                                    const MediaEndpointPayloads& payloads) = 0;
   virtual void media_endpoint_removed(const IpAddress& address, std::uint16_t port) = 0;
 };
 

@@ -183,6 +183,7 @@ void MediaTracker::forget_side(CallTable::Index index, Side side) {
 void MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port, bool rtp,
                                 bool rtcp, const SdpMedia& media) {
   const CallKey key = endpoint_key(address, port);
+  bool created = false;
   EndpointTable::Index index = endpoints_.find(key);
   if (index == EndpointTable::kNone) {
     index = endpoints_.insert(key, [this](EndpointTable::Index victim) {
@@ -192,11 +193,15 @@ void MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress
     });
     endpoints_[index].address = address;
     endpoints_[index].port = port;
-    if (config_.endpoint_observer) config_.endpoint_observer->media_endpoint_added(address, port);
+    endpoints_[index].map_count = 0;
+    endpoints_[index].rtp = false;
+    endpoints_[index].rtcp = false;
+    created = true;
   } else {
     endpoints_.touch(index);
   }
   Endpoint& endpoint = endpoints_[index];
+  const MediaEndpointPayloads before = endpoint_payloads(endpoint);
   endpoint.call = call;
   endpoint.owner = owner;
   endpoint.rtp = rtp;
@@ -207,6 +212,48 @@ void MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress
     const CodecInfo info = codec_from_rtpmap(map.encoding, map.clock_rate);
     endpoint.maps[endpoint.map_count++] = PayloadMap{map.payload_type, info.codec, info.clock_rate};
   }
+  // Told after the endpoint is filled in: a capture that measures RTP needs its clock rates.
+  if (config_.endpoint_observer) {
+    const MediaEndpointPayloads payloads = endpoint_payloads(endpoint);
+    if (created || !(payloads == before)) config_.endpoint_observer->media_endpoint_added(address, port, payloads);
+  }
+}
+
+MediaEndpointPayloads MediaTracker::endpoint_payloads(const Endpoint& endpoint) {
+  static_assert(kMaxPayloadMaps == MediaEndpointPayloads::kMaxMaps);
+  MediaEndpointPayloads payloads;
+  payloads.rtp = endpoint.rtp;
+  payloads.rtcp = endpoint.rtcp;
+  payloads.count = endpoint.map_count;
+  for (std::size_t i = 0; i < endpoint.map_count; ++i) {
+    payloads.payload_types[i] = endpoint.maps[i].payload_type;
+    // As on_rtp: RFC 4733 events do not move the jitter.
+    payloads.clock_rates[i] = endpoint.maps[i].codec == Codec::telephone_event ? 0 : endpoint.maps[i].clock_rate;
+  }
+  return payloads;
+}
+
+bool MediaTracker::on_measured_stream(const MeasuredRtpStream& measured) {
+  const EndpointTable::Index e = endpoints_.find(endpoint_key(measured.dst, measured.dst_port));
+  if (e == EndpointTable::kNone) return false;
+  const Endpoint& endpoint = endpoints_[e];
+  const auto direction = endpoint.owner == Side::caller ? Direction::callee_to_caller : Direction::caller_to_callee;
+  const StreamTable::Index index = streams_.find(call_stream_key(endpoint.call, direction, measured.ssrc));
+  if (index == StreamTable::kNone) return false;
+  Stream& stream = streams_[index];
+  // A kernel entry that started again (evicted from the full map, or deleted) counts from a later
+  // packet than the tracker's stream: keep the larger account.
+  if (measured.stats.packets < stream.stats.packets) {
+    ++measured_behind_;
+    return true;
+  }
+  const std::uint64_t added = measured.stats.packets - stream.stats.packets;
+  stream.stats = measured.stats;
+  streams_.touch(index);
+  if (const CallTable::Index c = calls_.find(endpoint.call); c != CallTable::kNone) {
+    calls_[c].packets[direction] += added;
+  }
+  return true;
 }
 
 bool MediaTracker::on_udp(const Payload& payload) {

@@ -51,6 +51,15 @@ struct MediaAnomalies {
   std::uint64_t rtcp_malformed = 0;
 };
 
+// A stream measured by the capture itself (the kernel filter's stream map, issue 22): the endpoint
+// it was sent to, its SSRC and its statistics (arrival times in the frames' clock).
+struct MeasuredRtpStream {
+  IpAddress dst;
+  std::uint16_t dst_port = 0;
+  std::uint32_t ssrc = 0;
+  sipmon_rtp_stats stats{};
+};
+
 class MediaTracker {
  public:
   // `observer` (optional, --calls) is told of every stream of a call with a record; it must
@@ -66,6 +75,10 @@ class MediaTracker {
   // A UDP payload. True when it was RTP or RTCP of a known (or, with the heuristic, plausible)
   // stream and is now counted; false leaves it to SIP detection. Cheap when it cannot be RTP.
   bool on_udp(const Payload& payload);
+  // Live, issue 22: the figures of a stream the capture measured replace the ones the tracker
+  // computed from the packets it was copied (the stream's first ones). False when no such stream
+  // is in the table (the capture may then forget it).
+  bool on_measured_stream(const MeasuredRtpStream& measured);
   // Finishes streams idle since before `now_ns - stream_idle_ns`.
   void advance(std::int64_t now_ns);
   // End of input (replay): every stream and call is finished.
@@ -178,6 +191,7 @@ class MediaTracker {
   };
 
   void learn_sdp(const SipMessage& message, CallTable::Index call, Side sender);
+  static MediaEndpointPayloads endpoint_payloads(const Endpoint& endpoint);
   void forget_side(CallTable::Index call, Side side);
   void add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port, bool rtp, bool rtcp,
                     const SdpMedia& media);
@@ -198,6 +212,7 @@ class MediaTracker {
 
   MediaConfig config_;
   MediaStreamObserver* observer_;
+  std::uint64_t measured_behind_ = 0;  // measured figures older than the tracker's (kept its own)
   const PeerTable* peers_;
   EndpointTable endpoints_;
   StreamTable streams_;

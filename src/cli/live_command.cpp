@@ -45,7 +45,8 @@ Opened open_source(const LiveOptions& options) {
                               .snaplen = options.snaplen,
                               .buffer_bytes = static_cast<std::uint32_t>(options.ringbuf_size),
                               .vxlan_port = options.tables.vxlan_port,
-                              .promiscuous = options.promiscuous};
+                              .promiscuous = options.promiscuous,
+                              .rtp_in_kernel = !options.rtp_in_user_space};
   if (options.source != "pcap") {
     auto ebpf = EbpfLiveSource::open(settings);
     if (ebpf) return Opened{std::move(*ebpf)};
@@ -106,6 +107,9 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
   live->add_flag("--promiscuous", options.promiscuous,
                  "Also capture frames addressed to other MACs, as a switch's mirror (SPAN) port delivers them; "
                  "undone when capture stops");
+  live->add_flag("--rtp-in-user-space", options.rtp_in_user_space,
+                 "eBPF source: copy every RTP packet to user space and measure it there, instead of measuring it "
+                 "in the kernel filter (docs/media.md); the libpcap source always does");
   live->add_option("--source", options.source, "Capture source: auto (eBPF, else libpcap), ebpf or pcap")
       ->check(CLI::IsMember({"auto", "ebpf", "pcap"}))
       ->capture_default_str();

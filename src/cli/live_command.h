@@ -19,7 +19,8 @@ struct LiveOptions {
   std::uint32_t snaplen = kLiveDefaultSnaplen;
   std::uint64_t ringbuf_size = kLiveDefaultBufferBytes;
   std::string source = "auto";
-  bool promiscuous = false;  // --promiscuous: mirror ports deliver frames addressed to other MACs
+  bool promiscuous = false;        // --promiscuous: mirror ports deliver frames addressed to other MACs
+  bool rtp_in_user_space = false;  // --rtp-in-user-space: RTP copied and measured by the engine (issue 22)
   std::string out;
   double report_interval_s = 0;   // 0: only at exit
   double duration_s = 0;          // 0: until SIGINT/SIGTERM

@@ -13,11 +13,12 @@ class LiveMediaEndpoints final : public MediaEndpointObserver {
  public:
   explicit LiveMediaEndpoints(LiveSource& source) : source_(source) {}
 
-  void media_endpoint_added(const IpAddress& address, std::uint16_t port) override {
-    if (!source_.watch_media_endpoint(address, port, true)) ++refused_;
+  void media_endpoint_added(const IpAddress& address, std::uint16_t port,
+                            const MediaEndpointPayloads& payloads) override {
+    if (!source_.watch_media_endpoint(address, port, true, payloads)) ++refused_;
   }
   void media_endpoint_removed(const IpAddress& address, std::uint16_t port) override {
-    source_.watch_media_endpoint(address, port, false);
+    source_.watch_media_endpoint(address, port, false, MediaEndpointPayloads{});
   }
   // Endpoints the source could not watch (a source without a media map refuses them all).
   std::uint64_t refused() const { return refused_; }

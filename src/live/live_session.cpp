@@ -66,7 +66,21 @@ class CountingSink final : public FrameSink {
 // The final drain repeats while a pass still hands on frames, at most this many passes.
 constexpr int kFinalDrainPasses = 4;
 
-enum Tag : std::uint32_t { kSource, kSignal, kRefreshTimer, kReportTimer, kStatusTimer, kDurationTimer, kHep, kLinks };
+enum Tag : std::uint32_t {
+  kSource,
+  kSignal,
+  kRefreshTimer,
+  kReportTimer,
+  kStatusTimer,
+  kDurationTimer,
+  kHep,
+  kLinks,
+  kMediaTimer
+};
+
+// How often the RTP streams the kernel filter measures are read (issue 22): the live figures lag
+// the packets by at most this.
+constexpr double kMeasuredRtpIntervalS = 1.0;
 
 }  // namespace
 
@@ -76,6 +90,7 @@ struct LiveSession::Loop {
   Fd report_timer;
   Fd status_timer;
   Fd duration_timer;
+  Fd media_timer;
 };
 
 LiveSession::LiveSession(LiveSessionConfig config, LiveParts parts, Engine& engine, StopSignals& stop,
@@ -132,6 +147,10 @@ Expected<void> LiveSession::open() {
     loop->status_timer = make_timer(config_.status_interval.count(), true);
     watching = watching && watch(loop->status_timer.fd, kStatusTimer);
   }
+  if (parts_.capture && parts_.capture->measures_rtp()) {
+    loop->media_timer = make_timer(kMeasuredRtpIntervalS, true);
+    watching = watching && watch(loop->media_timer.fd, kMediaTimer);
+  }
   if (config_.duration.count() > 0) {
     loop->duration_timer = make_timer(config_.duration.count(), false);
     watching = watching && watch(loop->duration_timer.fd, kDurationTimer);
@@ -187,6 +206,14 @@ LiveOutcome LiveSession::run() {
           break;
         case kReportTimer:
           if (expired(loop.report_timer)) publisher_.rewrite_report(snapshot());
+          break;
+        case kMediaTimer:
+          // The ring buffer first: a stream's first packet (which creates it in the tracker)
+          // is handed on before its kernel figures are.
+          if (expired(loop.media_timer)) {
+            parts_.capture->drain(engine_);
+            parts_.capture->collect_rtp_streams(engine_.media());
+          }
           break;
         case kStatusTimer:
           if (expired(loop.status_timer)) publisher_.status(snapshot());
@@ -246,6 +273,7 @@ void LiveSession::final_drain() {
       parts_.capture->drain(counted);
       if (counted.frames == 0) break;
     }
+    parts_.capture->collect_rtp_streams(engine_.media());  // the figures up to the stop
   }
   if (parts_.hep_listener && parts_.hep_ingest) {
     parts_.hep_listener->drain(*parts_.hep_ingest);  // what the sockets already hold (up to the per-drain limit)

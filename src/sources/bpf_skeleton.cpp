@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "analysis/media_codec.h"
 #include "analysis/media_tracker.h"
 #include "analysis/packet_decoder.h"
 #include "bpf/sipmon.skel.h"
@@ -74,6 +75,7 @@ tl::expected<BpfSkeleton, LoadError> BpfSkeleton::load(const BpfFilterSettings& 
   skeleton->rodata->snaplen = settings.snaplen;
   skeleton->rodata->loopback_ifindex = settings.loopback_ifindex;
   skeleton->rodata->vxlan_port = settings.vxlan_port;
+  skeleton->rodata->rtp_in_kernel = settings.rtp_in_kernel ? 1 : 0;
   if (bpf_map__set_max_entries(skeleton->maps.events, settings.ringbuf_bytes) != 0 ||
       bpf_map__set_max_entries(skeleton->maps.scratch, static_cast<__u32>(cpus)) != 0) {
     return fail(ErrorKind::input, "cannot size the BPF maps");
@@ -108,16 +110,29 @@ int BpfSkeleton::program_fd() const { return bpf_program__fd(skeleton_->progs.si
 
 int BpfSkeleton::events_fd() const { return bpf_map__fd(skeleton_->maps.events); }
 
-bool BpfSkeleton::watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch) {
+bool BpfSkeleton::watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch,
+                                       const MediaEndpointPayloads& payloads) {
   sipmon_media_endpoint key{};
   std::memcpy(key.address, address.bytes.data(), address.family == 6 ? 16 : 4);
   key.port = port;
   key.family = address.family;
   const int fd = bpf_map__fd(skeleton_->maps.media_endpoints);
   if (!watch) return bpf_map_delete_elem(fd, &key) == 0;
-  const std::uint8_t one = 1;
-  return bpf_map_update_elem(fd, &key, &one, BPF_ANY) == 0;
+  sipmon_media_endpoint_value value{};
+  static_assert(MediaEndpointPayloads::kMaxMaps == SIPMON_MEDIA_PAYLOAD_MAPS);
+  // The media tracker's choice per payload type: RFC 3551's table, then the endpoint's rtpmap.
+  for (std::uint32_t pt = 0; pt < 128; ++pt) {
+    const CodecInfo info = static_payload_type(static_cast<std::uint8_t>(pt));
+    value.clock_rates[pt] = info.codec == Codec::telephone_event ? 0 : info.clock_rate;
+  }
+  for (std::size_t i = 0; i < payloads.count && i < SIPMON_MEDIA_PAYLOAD_MAPS; ++i)
+    value.clock_rates[payloads.payload_types[i] & 0x7f] = payloads.clock_rates[i];
+  value.flags =
+      static_cast<__u8>((payloads.rtp ? SIPMON_ENDPOINT_RTP : 0) | (payloads.rtcp ? SIPMON_ENDPOINT_RTCP : 0));
+  return bpf_map_update_elem(fd, &key, &value, BPF_ANY) == 0;
 }
+
+int BpfSkeleton::rtp_streams_fd() const { return bpf_map__fd(skeleton_->maps.rtp_streams); }
 
 KernelCounters BpfSkeleton::counters() const {
   KernelCounters totals{};

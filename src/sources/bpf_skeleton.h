@@ -9,6 +9,7 @@
 
 #include "analysis/error.h"
 #include "analysis/ip_decoder.h"
+#include "analysis/media_endpoint_observer.h"
 #include "capture_event.h"
 #include "sources/capture_error.h"
 
@@ -22,6 +23,7 @@ struct BpfFilterSettings {
   std::uint32_t ringbuf_bytes = SIPMON_DEFAULT_RINGBUF_BYTES;  // power of two, multiple of the page size
   std::uint32_t loopback_ifindex = 0;                          // its outgoing copies are skipped; 0: none
   std::uint16_t vxlan_port = SIPMON_DEFAULT_VXLAN_PORT;        // UDP port whose payload is VXLAN
+  bool rtp_in_kernel = false;  // issue 22: RTP to media endpoints measured in the rtp_streams map
 };
 
 using KernelCounters = std::array<std::uint64_t, SIPMON_COUNTER_COUNT>;
@@ -58,7 +60,10 @@ class BpfSkeleton {
   int events_fd() const;  // the ring buffer map
   // The media endpoint map (docs/live.md, "Media"): UDP to or from an (address, port) in it is
   // copied like SIP. False when the kernel refused (the map is full, or the key is unknown).
-  bool watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch);
+  bool watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch,
+                            const MediaEndpointPayloads& payloads = {});
+  // The per-stream RTP statistics map (issue 22; capture_event.h).
+  int rtp_streams_fd() const;
   // Sums of the per-CPU counters; zeros when the map cannot be read.
   KernelCounters counters() const;
 

@@ -1,7 +1,14 @@
 #include "sources/ebpf_live_source.h"
 
+#include <time.h>
+
+#include <cstring>
 #include <optional>
 #include <vector>
+
+#include <bpf/bpf.h>
+
+#include "analysis/media_tracker.h"
 
 #include "sources/af_packet_socket.h"
 #include "sources/bpf_skeleton.h"
@@ -29,7 +36,11 @@ struct EbpfLiveSource::Impl final : RecordSink {
   std::vector<std::uint8_t> frame_buffer;  // sized once: re-inserting a VLAN tag allocates nothing
   std::int64_t realtime_offset_ns = monotonic_to_realtime_offset_ns();
   std::uint64_t malformed_records = 0;  // never expected: the kernel side writes every record whole
-  FrameSink* sink = nullptr;            // set for the duration of drain()
+  bool rtp_in_kernel = false;
+  std::vector<sipmon_rtp_stream_key> stream_keys;  // collect_rtp_streams' walk, kept for its capacity
+  std::uint64_t streams_read = 0;
+  std::uint64_t streams_deleted = 0;
+  FrameSink* sink = nullptr;  // set for the duration of drain()
 };
 
 tl::expected<std::unique_ptr<EbpfLiveSource>, EbpfLiveSource::OpenError> EbpfLiveSource::open(
@@ -39,10 +50,13 @@ tl::expected<std::unique_ptr<EbpfLiveSource>, EbpfLiveSource::OpenError> EbpfLiv
                                                       .snaplen = settings.snaplen,
                                                       .ringbuf_bytes = settings.buffer_bytes,
                                                       .loopback_ifindex = loopback_ifindex(),
-                                                      .vxlan_port = settings.vxlan_port});
+                                                      .vxlan_port = settings.vxlan_port,
+                                                      .rtp_in_kernel = settings.rtp_in_kernel});
   if (!skeleton) return Fail(skeleton.error());
 
   auto impl = std::make_unique<Impl>(std::move(*skeleton));
+  impl->rtp_in_kernel = settings.rtp_in_kernel;
+  impl->stream_keys.reserve(SIPMON_MAX_RTP_STREAMS);
   auto reader = RingbufReader::open(impl->skeleton.events_fd(), *impl);
   if (!reader) return Fail(OpenError{reader.error(), false});
   impl->reader.emplace(std::move(*reader));
@@ -71,8 +85,52 @@ void EbpfLiveSource::stop() {
   for (AfPacketSocket& socket : impl_->sockets) socket.close();
 }
 
-bool EbpfLiveSource::watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch) {
-  return impl_->skeleton.watch_media_endpoint(address, port, watch);
+bool EbpfLiveSource::watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch,
+                                          const MediaEndpointPayloads& payloads) {
+  return impl_->skeleton.watch_media_endpoint(address, port, watch, payloads);
+}
+
+bool EbpfLiveSource::measures_rtp() const { return impl_->rtp_in_kernel; }
+
+void EbpfLiveSource::collect_rtp_streams(MediaTracker& tracker) {
+  if (!impl_->rtp_in_kernel) return;
+  const int fd = impl_->skeleton.rtp_streams_fd();
+  // The keys first (deleting while walking would restart the walk), then each entry: a copy of
+  // its value as it stands (the filter may update it meanwhile; the next read catches up).
+  std::vector<sipmon_rtp_stream_key>& keys = impl_->stream_keys;
+  keys.clear();
+  sipmon_rtp_stream_key key{};
+  const void* previous = nullptr;
+  while (keys.size() < SIPMON_MAX_RTP_STREAMS && bpf_map_get_next_key(fd, previous, &key) == 0) {
+    keys.push_back(key);
+    previous = &keys.back();
+  }
+  timespec now{};
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  const auto now_ns = static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
+  for (const sipmon_rtp_stream_key& entry : keys) {
+    sipmon_rtp_kernel_stream value{};
+    if (bpf_map_lookup_elem(fd, &entry, &value) != 0) continue;
+    MeasuredRtpStream measured;
+    measured.dst.family = entry.dst.family;
+    std::memcpy(measured.dst.bytes.data(), entry.dst.address, 16);
+    measured.dst_port = entry.dst.port;
+    measured.ssrc = entry.ssrc;
+    measured.stats = value.stats;
+    // Kernel (CLOCK_MONOTONIC) to the frames' wall-clock times; differences (jitter) are unchanged.
+    const auto offset = static_cast<__u64>(impl_->realtime_offset_ns);
+    measured.stats.first_ns += offset;
+    measured.stats.last_ns += offset;
+    if (measured.stats.have_prev) measured.stats.prev_arrival_ns += offset;
+    ++impl_->streams_read;
+    if (tracker.on_measured_stream(measured)) continue;
+    // Unknown to the tracker: finished (retired) by it, or its first packet never reached it
+    // (ring buffer full). Deleted once a second old, so that a first packet still in the ring
+    // buffer is not raced; a stream still sending starts a new entry (and copy) at its next packet.
+    if (now_ns - static_cast<std::int64_t>(value.stats.first_ns) > 1'000'000'000 &&
+        bpf_map_delete_elem(fd, &entry) == 0)
+      ++impl_->streams_deleted;
+  }
 }
 
 bool EbpfLiveSource::rebind(const std::string& interface, std::uint32_t ifindex) {
@@ -92,6 +150,10 @@ LiveCounters EbpfLiveSource::counters() const {
   // Not judged at all (a header past the frame's end): maybe SIP, certainly not seen by the engine.
   result.drops["headers_unreadable"] = kernel[SIPMON_COUNTER_HEADERS_UNREADABLE];
   result.drops["malformed_record"] = impl_->malformed_records;
+  if (impl_->rtp_in_kernel) {
+    result.kernel["rtp_kernel_streams_read"] = impl_->streams_read;
+    result.kernel["rtp_kernel_streams_deleted"] = impl_->streams_deleted;
+  }
   return result;
 }
 

@@ -22,7 +22,10 @@ class EbpfLiveSource final : public LiveSource {
   void stop() override;
   LiveCounters counters() const override;
   bool rebind(const std::string& interface, std::uint32_t ifindex) override;
-  bool watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch) override;
+  bool watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch,
+                            const MediaEndpointPayloads& payloads) override;
+  bool measures_rtp() const override;
+  void collect_rtp_streams(MediaTracker& tracker) override;
 
  private:
   struct Impl;

@@ -22,6 +22,10 @@ void EbpfLiveSource::drain(FrameSink&) {}
 void EbpfLiveSource::stop() {}
 LiveCounters EbpfLiveSource::counters() const { return {}; }
 bool EbpfLiveSource::rebind(const std::string&, std::uint32_t) { return false; }
-bool EbpfLiveSource::watch_media_endpoint(const IpAddress&, std::uint16_t, bool) { return false; }
+bool EbpfLiveSource::watch_media_endpoint(const IpAddress&, std::uint16_t, bool, const MediaEndpointPayloads&) {
+  return false;
+}
+bool EbpfLiveSource::measures_rtp() const { return false; }
+void EbpfLiveSource::collect_rtp_streams(MediaTracker&) {}
 
 }  // namespace sipmon

@@ -11,9 +11,12 @@
 
 #include "analysis/frame.h"
 #include "analysis/ip_decoder.h"
+#include "analysis/media_endpoint_observer.h"
 #include "capture_event.h"
 
 namespace sipmon {
+
+class MediaTracker;
 
 // Defaults shared by the command line and the kernel filter: defined once, in bpf/capture_event.h.
 inline constexpr std::uint32_t kLiveDefaultSnaplen = SIPMON_DEFAULT_SNAPLEN;  // a whole 64 KiB IP packet, tags included
@@ -39,6 +42,7 @@ struct LiveSettings {
   std::uint32_t buffer_bytes = 0;                    // ring buffer (eBPF) or kernel capture buffer (libpcap)
   std::uint16_t vxlan_port = kLiveDefaultVxlanPort;  // UDP port the eBPF filter follows into VXLAN
   bool promiscuous = false;                          // also frames addressed to other MACs (mirror ports)
+  bool rtp_in_kernel = true;  // eBPF: measure RTP in the filter's stream map (false: --rtp-in-user-space)
 };
 
 struct LiveCounters {
@@ -73,12 +77,22 @@ class LiveSource {
   }
   // The media endpoints of the calls (docs/live.md, "Media"): UDP to or from one of them is passed
   // as well as SIP. False when this source cannot (it passes only SIP ports, or everything).
-  virtual bool watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch) {
+  // `payloads` tells a source that measures RTP itself (the eBPF filter, issue 22) the clock
+  // rates of the endpoint's payload types.
+  virtual bool watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch,
+                                    const MediaEndpointPayloads& payloads) {
     (void)address;
     (void)port;
     (void)watch;
+    (void)payloads;
     return false;
   }
+  // Issue 22: whether RTP to the media endpoints is measured by the capture itself (the kernel
+  // filter's stream map) instead of copied; then collect_rtp_streams hands the figures over.
+  virtual bool measures_rtp() const { return false; }
+  // Hands every stream measured so far to `tracker` (its figures replace the tracker's, which saw
+  // only the copied first packets) and deletes those the tracker no longer knows.
+  virtual void collect_rtp_streams(MediaTracker& tracker) { (void)tracker; }
 };
 
 }  // namespace sipmon

@@ -1,5 +1,8 @@
 #include "sources/pcap_live_source.h"
 
+#include <arpa/inet.h>
+
+#include <algorithm>
 #include <cstring>
 
 #include <pcap/pcap.h>
@@ -35,7 +38,8 @@ bool permission_error(int status) { return status == PCAP_ERROR_PERM_DENIED; }
 
 }  // namespace
 
-std::string pcap_filter_expression(const std::vector<std::uint16_t>& ports) {
+std::string pcap_filter_expression(const std::vector<std::uint16_t>& ports,
+                                   const std::vector<PcapMediaEndpoint>& endpoints, std::size_t max_endpoints) {
   // First fragments carry the ports ("udp port" checks them only at fragment offset 0); later
   // IPv4 fragments and IPv6 fragment headers are kept whatever their datagram, since classic BPF
   // cannot remember which datagrams matched. "vlan and (...)" catches a tag left in the frame
@@ -45,7 +49,22 @@ std::string pcap_filter_expression(const std::vector<std::uint16_t>& ports) {
     if (!ports_part.empty()) ports_part += " or ";
     ports_part += "udp port " + std::to_string(port) + " or tcp port " + std::to_string(port);
   }
-  const std::string keep = ports_part + " or (ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)";
+  // Media: "host A and udp port P" per endpoint, a superset of "to or from A:P" (the engine's
+  // endpoint table decides exactly); past the bound, all UDP.
+  std::string media_part;
+  if (endpoints.size() > max_endpoints) {
+    media_part = " or udp";
+  } else {
+    for (const PcapMediaEndpoint& endpoint : endpoints) {
+      char text[INET6_ADDRSTRLEN] = {};
+      if (inet_ntop(endpoint.address.family == 6 ? AF_INET6 : AF_INET, endpoint.address.bytes.data(), text,
+                    sizeof text) == nullptr)
+        continue;
+      media_part += std::string(" or (") + (endpoint.address.family == 6 ? "ip6" : "ip") + " host " + text +
+                    " and udp port " + std::to_string(endpoint.port) + ")";
+    }
+  }
+  const std::string keep = ports_part + media_part + " or (ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)";
   return "(" + keep + ") or (vlan and (" + keep + "))";
 }
 
@@ -54,14 +73,51 @@ struct PcapLiveSource::Impl {
     for (Handle& handle : handles)
       if (handle.pcap != nullptr) pcap_close(handle.pcap);
   }
+  // Compiles `expression` for each handle and makes it the capture filter; false (with `error`)
+  // when one of them refuses, which then keeps its previous filter.
+  bool set_filter(const std::string& expression, std::string& error) {
+    for (Handle& handle : handles) {
+      bpf_program program{};
+      if (pcap_compile(handle.pcap, &program, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
+        error = "cannot compile the capture filter: " + std::string(pcap_geterr(handle.pcap));
+        return false;
+      }
+      const int set = pcap_setfilter(handle.pcap, &program);
+      pcap_freecode(&program);
+      if (set != 0) {
+        error = "cannot set the capture filter on " + handle.interface + ": " + pcap_geterr(handle.pcap);
+        return false;
+      }
+    }
+    return true;
+  }
+  // After a drain that changed the endpoints: one rebuild for all of its changes.
+  void update_filter() {
+    if (!endpoints_changed) return;
+    endpoints_changed = false;
+    std::string error;
+    if (set_filter(pcap_filter_expression(ports, endpoints), error)) {
+      ++filter_updates;
+      udp_fallback = endpoints.size() > kPcapMaxFilterEndpoints;
+    } else {
+      ++filter_update_failures;
+    }
+  }
+
   std::vector<Handle> handles;
+  std::vector<std::uint16_t> ports;
+  std::vector<PcapMediaEndpoint> endpoints;  // as many as the engine's endpoint table holds
+  bool endpoints_changed = false;
+  bool udp_fallback = false;
+  std::uint64_t filter_updates = 0;
+  std::uint64_t filter_update_failures = 0;
 };
 
 tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiveSource::open(
     const LiveSettings& settings) {
   using Fail = tl::unexpected<OpenError>;
   auto impl = std::make_unique<Impl>();
-  const std::string expression = pcap_filter_expression(settings.ports);
+  impl->ports = settings.ports;
   for (const std::string& interface : settings.interfaces) {
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     pcap_t* pcap = pcap_create(interface.c_str(), errbuf);
@@ -77,21 +133,12 @@ tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiv
       return Fail(OpenError{Error{ErrorKind::input, "cannot capture on " + interface + ": " + detail},
                             permission_error(status)});
     }
-    bpf_program program{};
-    if (pcap_compile(pcap, &program, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
-      return Fail(OpenError{
-          Error{ErrorKind::input, "cannot compile the capture filter: " + std::string(pcap_geterr(pcap))}, false});
-    }
-    const int set = pcap_setfilter(pcap, &program);
-    pcap_freecode(&program);
-    if (set != 0) {
-      return Fail(OpenError{
-          Error{ErrorKind::input, "cannot set the capture filter on " + interface + ": " + pcap_geterr(pcap)}, false});
-    }
     if (pcap_setnonblock(pcap, 1, errbuf) != 0)
       return Fail(OpenError{Error{ErrorKind::input, interface + ": " + errbuf}, false});
     impl->handles.back().link_type = static_cast<std::uint32_t>(pcap_datalink(pcap));
   }
+  if (std::string error; !impl->set_filter(pcap_filter_expression(impl->ports), error))
+    return Fail(OpenError{Error{ErrorKind::input, error}, false});
   return std::unique_ptr<PcapLiveSource>(new PcapLiveSource(std::move(impl)));
 }
 
@@ -114,6 +161,24 @@ void PcapLiveSource::drain(FrameSink& sink) {
       if (pcap_dispatch(handle.pcap, -1, on_packet, reinterpret_cast<u_char*>(&context)) <= 0) break;
     }
   }
+  // Not inside pcap_dispatch's callback, where the engine announced them: the handle is busy.
+  impl_->update_filter();
+}
+
+bool PcapLiveSource::watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch,
+                                          const MediaEndpointPayloads&) {
+  const PcapMediaEndpoint endpoint{address, port};
+  auto& endpoints = impl_->endpoints;
+  const auto found = std::find(endpoints.begin(), endpoints.end(), endpoint);
+  if (watch && found == endpoints.end()) {
+    endpoints.push_back(endpoint);
+    impl_->endpoints_changed = true;
+  } else if (!watch && found != endpoints.end()) {
+    *found = endpoints.back();
+    endpoints.pop_back();
+    impl_->endpoints_changed = true;
+  }
+  return true;
 }
 
 void PcapLiveSource::stop() {
@@ -134,6 +199,10 @@ LiveCounters PcapLiveSource::counters() const {
     interface_dropped += handle.last_stats.ps_ifdrop;
   }
   result.kernel["received"] = received;
+  result.kernel["filter_updates"] = impl_->filter_updates;
+  result.kernel["filter_update_failures"] = impl_->filter_update_failures;
+  result.kernel["filter_media_endpoints"] = impl_->endpoints.size();
+  result.kernel["filter_all_udp"] = impl_->udp_fallback ? 1 : 0;
   result.drops["socket_drops"] = dropped;
   result.drops["interface_drops"] = interface_dropped;
   return result;

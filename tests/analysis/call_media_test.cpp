@@ -335,7 +335,9 @@ struct Endpoints final : MediaEndpointObserver {
     return std::to_string(a.bytes[0]) + "." + std::to_string(a.bytes[1]) + "." + std::to_string(a.bytes[2]) + "." +
            std::to_string(a.bytes[3]) + ":" + std::to_string(port);
   }
-  void media_endpoint_added(const IpAddress& a, std::uint16_t port) override { events.push_back("+" + text(a, port)); }
+  void media_endpoint_added(const IpAddress& a, std::uint16_t port, const MediaEndpointPayloads&) override {
+    events.push_back("+" + text(a, port));
+  }
   void media_endpoint_removed(const IpAddress& a, std::uint16_t port) override {
     events.push_back("-" + text(a, port));
   }

@@ -31,10 +31,14 @@ struct Records : RecordSink {
 // A loaded filter, its ring buffer and what came out of it.
 struct Filter {
   explicit Filter(std::vector<std::uint16_t> ports = {5060, 5061}, std::uint32_t snaplen = SIPMON_DEFAULT_SNAPLEN,
-                  std::uint32_t ringbuf_bytes = 1u << 20, std::uint16_t vxlan_port = SIPMON_DEFAULT_VXLAN_PORT)
+                  std::uint32_t ringbuf_bytes = 1u << 20, std::uint16_t vxlan_port = SIPMON_DEFAULT_VXLAN_PORT,
+                  bool rtp_in_kernel = false)
       : ports_(std::move(ports)) {
-    auto loaded = BpfSkeleton::load(BpfFilterSettings{
-        .ports = ports_, .snaplen = snaplen, .ringbuf_bytes = ringbuf_bytes, .vxlan_port = vxlan_port});
+    auto loaded = BpfSkeleton::load(BpfFilterSettings{.ports = ports_,
+                                                      .snaplen = snaplen,
+                                                      .ringbuf_bytes = ringbuf_bytes,
+                                                      .vxlan_port = vxlan_port,
+                                                      .rtp_in_kernel = rtp_in_kernel});
     if (!loaded) FAIL("cannot load the filter: " << loaded.error().error.message);
     skeleton.emplace(std::move(*loaded));
     auto ring = RingbufReader::open(skeleton->events_fd(), sink);

@@ -252,7 +252,7 @@ TEST_CASE("bpf filter: UDP to or from a media endpoint in the map is copied, unt
   filter.run(to_endpoint);
   CHECK(filter.take().empty());  // not announced yet
 
-  REQUIRE(filter.skeleton->watch_media_endpoint(callee, 50000, true));
+  REQUIRE(filter.skeleton->watch_media_endpoint(callee, 50000, true, MediaEndpointPayloads{}));
   for (const Packet& frame : {to_endpoint, from_endpoint, other_port, other_host}) filter.run(frame);
   auto records = filter.take();
   REQUIRE(records.size() == 2);
@@ -261,7 +261,7 @@ TEST_CASE("bpf filter: UDP to or from a media endpoint in the map is copied, unt
   CHECK(filter.counter(SIPMON_COUNTER_MATCHED) == 2);
 
   SECTION("removed: no longer copied") {
-    REQUIRE(filter.skeleton->watch_media_endpoint(callee, 50000, false));
+    REQUIRE(filter.skeleton->watch_media_endpoint(callee, 50000, false, MediaEndpointPayloads{}));
     filter.run(to_endpoint);
     CHECK(filter.take().empty());
   }
@@ -272,7 +272,7 @@ TEST_CASE("bpf filter: UDP to or from a media endpoint in the map is copied, unt
     const Packet v6_frame = eth(test::udp_ip_packet(rtp, {.ipv6 = true, .src_port = 40000, .dst_port = 50000}), true);
     filter.run(v6_frame);
     CHECK(filter.take().empty());  // the IPv4 endpoint's port is not this address's
-    REQUIRE(filter.skeleton->watch_media_endpoint(v6, 50000, true));
+    REQUIRE(filter.skeleton->watch_media_endpoint(v6, 50000, true, MediaEndpointPayloads{}));
     filter.run(v6_frame);
     records = filter.take();
     REQUIRE(records.size() == 1);
