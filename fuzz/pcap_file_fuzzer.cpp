@@ -2,6 +2,8 @@
 // into a small engine. The input is written to an anonymous memory file and opened by its
 // /proc/self/fd path, so the source is exercised exactly as `sipmon replay` uses it. Every frame
 // handed on must be accounted for by the engine, whatever the timestamps, lengths and blocks say.
+// The file is read twice, by the mapped reader (mapped_capture.h, the default) and by libpcap
+// alone: wherever libpcap reads the whole file without damage, both must hand on the same frames.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -9,6 +11,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include "decoder_records.h"
 #include "sources/pcap_file_source.h"
@@ -22,6 +25,17 @@ struct CountingEngine final : sipmon::FrameSink {
     if (frame.data.size() > 0 && frame.data.data() == nullptr) std::abort();
     ++frames;
     engine.on_frame(frame);
+  }
+};
+
+// Every frame's fields and bytes, in order.
+struct Collect final : sipmon::FrameSink {
+  std::vector<std::int64_t> fields;
+  std::vector<std::uint8_t> bytes;
+  void on_frame(const sipmon::Frame& frame) override {
+    fields.insert(fields.end(),
+                  {frame.ts_ns, frame.link_type, frame.wire_len, static_cast<std::int64_t>(frame.data.size())});
+    bytes.insert(bytes.end(), frame.data.begin(), frame.data.end());
   }
 };
 
@@ -47,6 +61,24 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (report.capture.first_ts_ns && report.capture.last_ts_ns &&
           *report.capture.first_ts_ns > *report.capture.last_ts_ns) {
         std::abort();
+      }
+    }
+  }
+  {
+    const std::string path = "/proc/self/fd/" + std::to_string(fd);
+    auto slow = sipmon::PcapFileSource::open({path}, sipmon::FileReader::libpcap);
+    if (slow) {
+      Collect by_libpcap;
+      slow->run(by_libpcap);
+      if (slow->read_errors().empty()) {
+        auto fast = sipmon::PcapFileSource::open({path});
+        if (!fast) std::abort();
+        Collect by_mapping;
+        fast->run(by_mapping);
+        if (!fast->read_errors().empty() || by_mapping.fields != by_libpcap.fields ||
+            by_mapping.bytes != by_libpcap.bytes) {
+          std::abort();
+        }
       }
     }
   }

@@ -3,8 +3,10 @@
 // an attacker can create at will (a flood of INVITEs with random Call-IDs).
 //
 // - Storage is reserved once, at construction, zero-filled (ZeroedArray): the kernel hands out
-//   pages only when they are first written, so memory grows with the entries actually used and never past
-//   the cap (docs/metrics.md has the measured figures).
+//   pages only when they are first written, so memory grows with the entries actually used and
+//   never past the cap (docs/metrics.md has the measured figures). Large tables ask for
+//   transparent huge pages (huge_pages.h): fewer TLB misses on random lookups, memory grown
+//   2 MiB at a time.
 // - Entries are kept on an age list: insert() and touch() make an entry the youngest. When the
 //   table is full, insert() hands the oldest entry to the caller's eviction callback (to count
 //   it and undo its links) and reuses its slot: what operators expect, and O(1).

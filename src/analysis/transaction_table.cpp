@@ -9,7 +9,7 @@ namespace sipmon {
 TransactionTable::TransactionTable(TransactionTableConfig config) : config_(config) {
   max_capacity_ = std::bit_ceil(std::max(config_.capacity, kProbeWindow));
   const std::size_t capacity = std::min(max_capacity_, std::bit_ceil(std::max(config_.initial_capacity, kProbeWindow)));
-  entries_.resize(capacity);
+  entries_ = Entries(capacity);
   mask_ = capacity - 1;
 }
 
@@ -21,7 +21,7 @@ void TransactionTable::take(Entry& slot, std::uint64_t key_hi, std::uint64_t key
   slot.flags = overflowed;
 }
 
-std::size_t TransactionTable::place_all(const std::vector<Entry>& from, std::int64_t now) {
+std::size_t TransactionTable::place_all(const Entries& from, std::int64_t now) {
   std::size_t lost = 0;
   const auto empty_in = [this](std::size_t home) -> Entry* {
     for (std::size_t i = 0; i < kProbeWindow; ++i) {
@@ -50,12 +50,12 @@ std::size_t TransactionTable::place_all(const std::vector<Entry>& from, std::int
 }
 
 void TransactionTable::grow(std::int64_t now) {
-  std::vector<Entry> old = std::move(entries_);
+  Entries old = std::move(entries_);
   std::size_t capacity = old.size();
   std::size_t lost = 0;
   do {  // windows that overflow even at double the size (very unlikely) double once more
     capacity *= 2;
-    entries_.assign(capacity, Entry{});
+    entries_ = Entries(capacity);
     mask_ = capacity - 1;
     ++stats_.grown;
     lost = place_all(old, now);

@@ -3,9 +3,13 @@
 // that expire by packet time. It decides, per message, whether the message starts or continues a
 // transaction and whether it repeats a message already seen in it (a retransmission).
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <optional>
+#include <utility>
 #include <vector>
 
+#include "analysis/huge_pages.h"
 #include "analysis/transaction_key.h"
 
 namespace sipmon {
@@ -100,6 +104,37 @@ class TransactionTable {
     std::uint8_t flags = 0;
   };
   static_assert(sizeof(Entry) <= 56, "keep entries small: the table is sized once for the worst case");
+  // The slots: calloc'd (all zero is an empty Entry{}) with huge pages advised before they are
+  // first written (huge_pages.h), where a std::vector would have written every page first.
+  class Entries {
+   public:
+    Entries() = default;
+    explicit Entries(std::size_t size) : data_(static_cast<Entry*>(calloc_huge(size, sizeof(Entry)))), size_(size) {
+      if (data_ == nullptr) throw std::bad_alloc();
+    }
+    Entries(Entries&& other) noexcept
+        : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+    Entries& operator=(Entries&& other) noexcept {
+      if (this != &other) {
+        std::free(data_);
+        data_ = std::exchange(other.data_, nullptr);
+        size_ = std::exchange(other.size_, 0);
+      }
+      return *this;
+    }
+    Entries(const Entries&) = delete;
+    Entries& operator=(const Entries&) = delete;
+    ~Entries() { std::free(data_); }
+    std::size_t size() const { return size_; }
+    Entry& operator[](std::size_t i) { return data_[i]; }
+    const Entry& operator[](std::size_t i) const { return data_[i]; }
+    const Entry* begin() const { return data_; }
+    const Entry* end() const { return data_ + size_; }
+
+   private:
+    Entry* data_ = nullptr;
+    std::size_t size_ = 0;
+  };
   static constexpr std::uint8_t kRequestSeen = 1;
   static constexpr std::uint8_t kAckSeen = 2;
   static constexpr std::uint8_t kCancelled = 4;
@@ -125,11 +160,11 @@ class TransactionTable {
   // Allocates: rare (at most log2(bound / initial) times in a process), never per message after.
   void grow(std::int64_t now);
   // Puts `from`'s live entries into the (empty) table; returns how many found no room.
-  std::size_t place_all(const std::vector<Entry>& from, std::int64_t now);
+  std::size_t place_all(const Entries& from, std::int64_t now);
   TransactionEvent repeat(std::int64_t& last_copy_ns, std::int64_t now) const;
 
   TransactionTableConfig config_;
-  std::vector<Entry> entries_;
+  Entries entries_;
   std::size_t mask_ = 0;
   std::size_t max_capacity_ = 0;
   std::int64_t now_ns_ = 0;  // latest packet time seen: time never runs backwards here

@@ -3,7 +3,8 @@
 // of which a typical run touches a small part.
 //
 // Large arrays are mapped straight from the kernel (anonymous, MAP_NORESERVE): pages stay
-// unbacked until first written, so memory follows the entries used, as with glibc's calloc.
+// unbacked until first written, so memory follows the entries used, as with glibc's calloc; they
+// ask for transparent huge pages (huge_pages.h).
 // The difference is under AddressSanitizer, whose allocator poisons and unpoisons the shadow of
 // every heap block on allocation and on free: for the engine's few hundred MiB of reservations
 // that is tens of MiB of shadow written per process, most of the run time of a short replay and

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <utility>
 
 #include "analysis/engine.h"
@@ -24,6 +25,12 @@ void add_replay_input_options(CLI::App& command, ReplayInputOptions& options) {
                   "(e.g. 60s, 5m; 1 ms to 1 day; docs/report.md, \"series\")")
       ->transform(duration_transform())
       ->check(CLI::Range(0.001, 86400.0));
+  command
+      .add_option("--reader", options.reader,
+                  "How plain capture files are read: auto (mapped in memory, libpcap for stdin, compressed "
+                  "input and what the mapped reader does not handle) or libpcap (docs/performance.md)")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, FileReader>{{"auto", FileReader::automatic}, {"libpcap", FileReader::libpcap}}));
   add_engine_table_options(command, options.tables);
 }
 
@@ -67,7 +74,7 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   if (std::count(options.files.begin(), options.files.end(), "-") > 1) {
     return make_error(ErrorKind::usage, "standard input ('-') can be given only once");
   }
-  auto source = PcapFileSource::open(options.files);
+  auto source = PcapFileSource::open(options.files, options.reader);
   if (!source) return tl::unexpected(source.error());
   for (const std::string& warning : source->warnings()) warnings << "sipmon: warning: " << warning << "\n";
 

@@ -14,6 +14,7 @@
 #include "analysis/peer_table.h"
 #include "analysis/report.h"
 #include "cli/engine_options.h"
+#include "sources/pcap_file_source.h"
 
 namespace sipmon {
 
@@ -30,6 +31,8 @@ struct ReplayInputOptions {
   CallRecordSink* call_records = nullptr;
   CallRecorderConfig recorder{};
   bool quiet = false;  // --quiet: no progress line, even on a terminal
+  // --reader libpcap: read every file with libpcap instead of mapping it (docs/performance.md).
+  FileReader reader = FileReader::automatic;
   // --interval: seconds of each interval of the report's series (docs/report.md); 0: no series.
   double interval_s = 0;
 };

@@ -3,9 +3,11 @@
 #include <pcap/pcap.h>
 
 #include <cstdio>
+#include <string_view>
 
 #include "analysis/frame.h"
 #include "sources/capture_stream.h"
+#include "sources/mapped_capture.h"
 
 namespace sipmon {
 namespace {
@@ -41,28 +43,60 @@ bool is_supported(std::uint32_t link_type) {
   return false;
 }
 
+// A file opened with libpcap: through a capture stream (stdin, compressed input), with
+// nanosecond timestamps.
+struct LibpcapInput {
+  PcapHandle handle;
+  std::shared_ptr<const CaptureStreamState> stream;
+};
+
+Expected<LibpcapInput> open_with_libpcap(const std::string& path) {
+  // Opened here rather than by libpcap: stdin ("-") and compressed captures, and a message that
+  // names the cause of a missing file.
+  auto stream = open_capture_stream(path);
+  if (!stream) return tl::unexpected(stream.error());
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  PcapHandle handle(pcap_fopen_offline_with_tstamp_precision(stream->file, PCAP_TSTAMP_PRECISION_NANO, errbuf));
+  if (!handle) {
+    std::fclose(stream->file);  // libpcap closes it only once it has accepted it
+    const char* compression = compression_name(stream->state->compression);
+    const std::string what = *compression ? std::string(" (") + compression + "-compressed)" : "";
+    const std::string cause = stream->state->error.empty() ? errbuf : stream->state->error;
+    return make_error(ErrorKind::input, path + what + ": not a readable pcap or pcapng capture (" + cause + ")");
+  }
+  return LibpcapInput{std::move(handle), std::move(stream->state)};
+}
+
+// A classic pcap's magic number says nanosecond (0xa1b23c4d, either byte order) or microsecond.
+bool nanosecond_magic(const CaptureStreamState& stream) {
+  if (stream.leading_size < 4) return false;
+  const auto& magic = stream.leading_bytes;
+  const std::uint32_t magic_le = magic[0] | magic[1] << 8 | magic[2] << 16 | static_cast<std::uint32_t>(magic[3]) << 24;
+  return magic_le == 0xa1b23c4d || magic_le == 0x4d3cb2a1;
+}
+
 }  // namespace
 
 struct PcapFileSource::Impl {
   struct Reader {
     std::string path;
+    // The mapped reader while it reads; reset when libpcap takes over (the mapping stays).
+    std::optional<FileMapping> mapping;
+    std::optional<MappedCaptureParser> parser;
+    bool handed_off = false;
+    // libpcap, when it reads the file (from the start, or from where the mapped reader stopped).
     PcapHandle handle;
     std::shared_ptr<const CaptureStreamState> stream;  // bytes read, compression, decompression errors
     std::uint32_t link_type = 0;
     bool pcapng = false;
     bool nanosecond = true;
     std::uint64_t records_read = 0;
-    // The record waiting to be delivered; libpcap keeps `data` valid until the next read.
-    const pcap_pkthdr* header = nullptr;
-    const u_char* data = nullptr;
+    // The record waiting to be delivered; its bytes stay valid until the next read.
+    Frame frame;
     bool done = false;
 
-    std::int64_t ts_ns() const {
-      // Opened with nanosecond precision: tv_usec holds nanoseconds. A pcapng timestamp (64 bits
-      // of units) can name a second past 2262 that no int64 of nanoseconds holds: such a record
-      // becomes kFrameTimeUnknown, counted by the engine, instead of overflowing into 1969.
-      return frame_time_ns(header->ts.tv_sec, header->ts.tv_usec);
-    }
+    std::int64_t ts_ns() const { return frame.ts_ns; }
+    const char* reader_name() const { return parser || mapping ? (handed_off ? "mmap+libpcap" : "mmap") : "libpcap"; }
   };
 
   std::vector<Reader> readers;
@@ -71,9 +105,42 @@ struct PcapFileSource::Impl {
 
   // Reads the next record of `reader`; records damage and end of file.
   void advance(Reader& reader) {
-    const int status = pcap_next_ex(reader.handle.get(), const_cast<pcap_pkthdr**>(&reader.header), &reader.data);
+    if (reader.parser) {
+      MappedRecord record;
+      switch (reader.parser->next(record)) {
+        case MappedCaptureParser::Next::record:
+          reader.frame = Frame{
+              .ts_ns = record.ts_ns, .link_type = record.link_type, .wire_len = record.wire_len, .data = record.data};
+          ++reader.records_read;
+          return;
+        case MappedCaptureParser::Next::end:
+          reader.done = true;
+          return;
+        case MappedCaptureParser::Next::damaged:
+          reader.done = true;
+          read_errors.push_back(ReadError{reader.path, reader.records_read + 1, reader.parser->damage()});
+          return;
+        case MappedCaptureParser::Next::handoff:
+          if (!hand_off(reader)) return;
+          break;
+      }
+    }
+    read_with_libpcap(reader);
+  }
+
+  void read_with_libpcap(Reader& reader) {
+    const pcap_pkthdr* header = nullptr;
+    const u_char* data = nullptr;
+    const int status = pcap_next_ex(reader.handle.get(), const_cast<pcap_pkthdr**>(&header), &data);
     if (status == 1) {
       ++reader.records_read;
+      // Opened with nanosecond precision: tv_usec holds nanoseconds. A pcapng timestamp (64 bits
+      // of units) can name a second past 2262 that no int64 of nanoseconds holds: such a record
+      // becomes kFrameTimeUnknown, counted by the engine, instead of overflowing into 1969.
+      reader.frame = Frame{.ts_ns = frame_time_ns(header->ts.tv_sec, header->ts.tv_usec),
+                           .link_type = reader.link_type,
+                           .wire_len = header->len,
+                           .data = Bytes(data, header->caplen)};
       return;
     }
     reader.done = true;
@@ -84,52 +151,74 @@ struct PcapFileSource::Impl {
                                       stream_error.empty() ? pcap_geterr(reader.handle.get()) : stream_error});
     }
   }
-};
 
-namespace {
-// A classic pcap's magic number says nanosecond (0xa1b23c4d, either byte order) or microsecond.
-bool nanosecond_magic(const CaptureStreamState& stream) {
-  if (stream.leading_size < 4) return false;
-  const auto& magic = stream.leading_bytes;
-  const std::uint32_t magic_le = magic[0] | magic[1] << 8 | magic[2] << 16 | static_cast<std::uint32_t>(magic[3]) << 24;
-  return magic_le == 0xa1b23c4d || magic_le == 0x4d3cb2a1;
-}
-}  // namespace
+  // libpcap takes over a mapped file at its next record: opened afresh, it skips the records the
+  // mapped reader handed on (rare: a block the mapped reader does not handle). False when it
+  // cannot (the file vanished, or libpcap fails before that record), which is then damage.
+  bool hand_off(Reader& reader) {
+    reader.parser.reset();
+    reader.handed_off = true;
+    auto input = open_with_libpcap(reader.path);
+    if (!input) {
+      reader.done = true;
+      read_errors.push_back(ReadError{reader.path, reader.records_read + 1, input.error().message});
+      return false;
+    }
+    reader.handle = std::move(input->handle);
+    reader.stream = std::move(input->stream);
+    for (std::uint64_t skipped = 0; skipped < reader.records_read; ++skipped) {
+      pcap_pkthdr* header = nullptr;
+      const u_char* data = nullptr;
+      const int status = pcap_next_ex(reader.handle.get(), &header, &data);
+      if (status != 1) {
+        reader.done = true;
+        read_errors.push_back(ReadError{reader.path, reader.records_read + 1,
+                                        status == PCAP_ERROR ? pcap_geterr(reader.handle.get())
+                                                             : "libpcap found fewer packets than the mapped reader"});
+        return false;
+      }
+    }
+    return true;
+  }
+};
 
 PcapFileSource::PcapFileSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 PcapFileSource::PcapFileSource(PcapFileSource&&) noexcept = default;
 PcapFileSource& PcapFileSource::operator=(PcapFileSource&&) noexcept = default;
 PcapFileSource::~PcapFileSource() = default;
 
-Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& paths) {
+Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& paths, FileReader which) {
   auto impl = std::make_unique<Impl>();
   for (const std::string& path : paths) {
-    // Opened here rather than by libpcap: stdin ("-") and compressed captures, and a message that
-    // names the cause of a missing file.
-    auto stream = open_capture_stream(path);
-    if (!stream) return tl::unexpected(stream.error());
-    char errbuf[PCAP_ERRBUF_SIZE] = {};
-    PcapHandle handle(pcap_fopen_offline_with_tstamp_precision(stream->file, PCAP_TSTAMP_PRECISION_NANO, errbuf));
-    if (!handle) {
-      std::fclose(stream->file);  // libpcap closes it only once it has accepted it
-      const char* compression = compression_name(stream->state->compression);
-      const std::string what = *compression ? std::string(" (") + compression + "-compressed)" : "";
-      const std::string cause = stream->state->error.empty() ? errbuf : stream->state->error;
-      return make_error(ErrorKind::input, path + what + ": not a readable pcap or pcapng capture (" + cause + ")");
-    }
     Impl::Reader reader;
     reader.path = path;
-    reader.stream = std::move(stream->state);
-    reader.link_type = to_link_type(pcap_datalink(handle.get()));
-    // What libpcap does not say directly: pcapng or pcap (a pcapng section header's major version
-    // is 1, a pcap file header's 2), and a classic pcap's own timestamp precision (libpcap scales
-    // every record to the precision asked for), read from the magic number of a plain file as the
-    // capture stream saw it (the file is opened once). Compressed and piped pcaps are taken as
-    // nanosecond, which keeps every timestamp exact.
-    reader.pcapng = pcap_major_version(handle.get()) == 1;
-    reader.nanosecond = reader.pcapng || reader.stream->compression != CaptureCompression::none || path == kStdinPath ||
-                        nanosecond_magic(*reader.stream);
-    reader.handle = std::move(handle);
+    if (which == FileReader::automatic && path != kStdinPath) {
+      // A regular file in a format the mapped reader knows (not compressed, not archaic).
+      if (auto mapping = FileMapping::map(path)) {
+        if (auto parser = MappedCaptureParser::start(mapping->bytes())) {
+          reader.link_type = parser->first_link_type();
+          reader.pcapng = parser->pcapng();
+          reader.nanosecond = parser->nanosecond();
+          reader.parser = std::move(parser);
+          reader.mapping = std::move(mapping);
+        }
+      }
+    }
+    if (!reader.parser) {
+      auto input = open_with_libpcap(path);
+      if (!input) return tl::unexpected(input.error());
+      reader.handle = std::move(input->handle);
+      reader.stream = std::move(input->stream);
+      reader.link_type = to_link_type(pcap_datalink(reader.handle.get()));
+      // What libpcap does not say directly: pcapng or pcap (a pcapng section header's major
+      // version is 1, a pcap file header's 2), and a classic pcap's own timestamp precision
+      // (libpcap scales every record to the precision asked for), read from the magic number of a
+      // plain file as the capture stream saw it (the file is opened once). Compressed and piped
+      // pcaps are taken as nanosecond, which keeps every timestamp exact.
+      reader.pcapng = pcap_major_version(reader.handle.get()) == 1;
+      reader.nanosecond = reader.pcapng || reader.stream->compression != CaptureCompression::none ||
+                          path == kStdinPath || nanosecond_magic(*reader.stream);
+    }
     impl->advance(reader);
     if (reader.done) {
       if (!impl->read_errors.empty() && impl->read_errors.back().file == path) {
@@ -139,7 +228,8 @@ Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& pa
       impl->warnings.push_back(path + ": the capture holds no packets");
     }
     if (!is_supported(reader.link_type)) {
-      const char* name = pcap_datalink_val_to_name(pcap_datalink(reader.handle.get()));
+      // Only libpcap reads link types the engine does not decode.
+      const char* name = reader.handle ? pcap_datalink_val_to_name(pcap_datalink(reader.handle.get())) : nullptr;
       impl->warnings.push_back(path + ": link type " + std::to_string(reader.link_type) + " (" +
                                (name ? name : "unknown") +
                                ") is not supported; its packets are counted as unsupported_link");
@@ -151,6 +241,15 @@ Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& pa
 
 void PcapFileSource::run(FrameSink& sink) {
   auto& readers = impl_->readers;
+  if (readers.size() == 1) {
+    // One file (the usual case): no merge.
+    Impl::Reader& reader = readers.front();
+    while (!reader.done) {
+      sink.on_frame(reader.frame);
+      impl_->advance(reader);
+    }
+    return;
+  }
   for (;;) {
     // A handful of files at most: a linear scan for the oldest pending record beats a heap.
     Impl::Reader* oldest = nullptr;
@@ -158,13 +257,7 @@ void PcapFileSource::run(FrameSink& sink) {
       if (!reader.done && (oldest == nullptr || reader.ts_ns() < oldest->ts_ns())) oldest = &reader;
     }
     if (oldest == nullptr) return;
-    const Frame frame{
-        .ts_ns = oldest->ts_ns(),
-        .link_type = oldest->link_type,
-        .wire_len = oldest->header->len,
-        .data = Bytes(oldest->data, oldest->header->caplen),
-    };
-    sink.on_frame(frame);
+    sink.on_frame(oldest->frame);
     impl_->advance(*oldest);
   }
 }
@@ -172,7 +265,8 @@ void PcapFileSource::run(FrameSink& sink) {
 std::vector<CaptureFileInfo> PcapFileSource::files() const {
   std::vector<CaptureFileInfo> files;
   for (const auto& reader : impl_->readers) {
-    files.push_back(CaptureFileInfo{reader.path, reader.link_type, reader.pcapng, reader.nanosecond});
+    files.push_back(
+        CaptureFileInfo{reader.path, reader.link_type, reader.pcapng, reader.nanosecond, reader.reader_name()});
   }
   return files;
 }
@@ -180,6 +274,18 @@ std::vector<CaptureFileInfo> PcapFileSource::files() const {
 ReadProgress PcapFileSource::progress() const {
   ReadProgress progress;
   for (const auto& reader : impl_->readers) {
+    const char* name = reader.reader_name();
+    progress.reader = *progress.reader == '\0' || std::string_view(progress.reader) == name ? name : "mmap+libpcap";
+    if (reader.parser) {
+      progress.bytes_read += reader.parser->offset();
+      if (progress.bytes_total) *progress.bytes_total += reader.mapping->bytes().size();
+      continue;
+    }
+    if (reader.mapping && !reader.handle) {  // done before libpcap was needed
+      progress.bytes_read += reader.mapping->bytes().size();
+      if (progress.bytes_total) *progress.bytes_total += reader.mapping->bytes().size();
+      continue;
+    }
     progress.bytes_read += reader.stream->raw_bytes_read;
     if (reader.stream->raw_size && progress.bytes_total) {
       *progress.bytes_total += *reader.stream->raw_size;

@@ -1,7 +1,9 @@
 #pragma once
-// Replay source: one or more pcap/pcapng files read with libpcap and merged into one stream in
-// timestamp order. A file may be "-" (standard input) and may be gzip or zstd compressed
-// (capture_stream.h). libpcap's headers stay inside the .cpp (they clash with libbpf's).
+// Replay source: one or more pcap/pcapng files merged into one stream in timestamp order. A plain
+// file is mapped in memory and read in place (mapped_capture.h: no copy per packet); standard
+// input ("-"), gzip or zstd compressed files (capture_stream.h) and whatever the mapped reader
+// does not handle are read with libpcap, which also takes over a mapped file at a block the
+// mapped reader leaves to it. libpcap's headers stay inside the .cpp (they clash with libbpf's).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,19 +22,28 @@ struct CaptureFileInfo {
   std::uint32_t link_type = 0;  // a LinkType value (frame.h)
   bool pcapng = false;          // pcapng; otherwise classic pcap
   bool nanosecond = true;       // a classic pcap with nanosecond timestamps (pcapng: always true)
+  // Which reader read it: "mmap", "libpcap", or "mmap+libpcap" (libpcap took over at a block
+  // the mapped reader does not handle).
+  std::string reader;
 };
+
+// `libpcap` reads every file with libpcap (`replay --reader libpcap`, and the test that both
+// readers agree); `automatic` maps what it can.
+enum class FileReader { automatic, libpcap };
 
 // How far the replay is, in bytes of the files as stored (compressed bytes for compressed files).
 struct ReadProgress {
   std::uint64_t bytes_read = 0;
   std::optional<std::uint64_t> bytes_total = 0;  // unknown when a file is a pipe (stdin)
+  const char* reader = "";                       // "mmap", "libpcap" or "mmap+libpcap" (all files)
 };
 
 class PcapFileSource {
  public:
   // Opens every file and reads its first record, so that a missing file, a file that is not a
   // capture, or one from which not a single packet can be read is refused before any output.
-  static Expected<PcapFileSource> open(const std::vector<std::string>& paths);
+  static Expected<PcapFileSource> open(const std::vector<std::string>& paths,
+                                       FileReader reader = FileReader::automatic);
 
   PcapFileSource(PcapFileSource&&) noexcept;
   PcapFileSource& operator=(PcapFileSource&&) noexcept;

@@ -1,0 +1,339 @@
+#include "sources/mapped_capture.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <utility>
+
+#include "analysis/frame.h"
+
+namespace sipmon {
+namespace {
+
+constexpr std::uint32_t kPcapMicro = 0xa1b2c3d4;
+constexpr std::uint32_t kPcapNano = 0xa1b23c4d;
+constexpr std::uint32_t kShbType = 0x0A0D0D0A;
+constexpr std::uint32_t kByteOrderMagic = 0x1A2B3C4D;
+constexpr std::uint32_t kIdbType = 1;
+constexpr std::uint32_t kSpbType = 3;
+constexpr std::uint32_t kEpbType = 6;
+// libpcap's largest snap length for every link type this reader takes (max_snaplen_for_dlt).
+constexpr std::uint32_t kMaxSnaplen = 262144;
+// The largest block walked here: a packet of kMaxSnaplen bytes and generous options. Longer
+// blocks (libpcap allows up to 16 MiB) go to libpcap.
+constexpr std::uint32_t kMaxBlock = kMaxSnaplen + 65536;
+
+std::uint32_t bswap32(std::uint32_t v) { return __builtin_bswap32(v); }
+
+// Link types whose bytes libpcap hands on exactly as stored: the ones the engine decodes. For
+// Linux cooked captures libpcap rewrites a CAN header's fields in a byte-swapped file, so those
+// stay with libpcap when swapped. Others (whose LINKTYPE_ and DLT_ values differ, or that
+// libpcap post-processes) are libpcap's.
+bool fast_link_type(std::uint32_t link_type, bool swapped) {
+  switch (static_cast<LinkType>(link_type)) {
+    case LinkType::null_bsd:
+    case LinkType::ethernet:
+    case LinkType::raw:
+    case LinkType::loop:
+    case LinkType::ipv4:
+    case LinkType::ipv6:
+      return true;
+    case LinkType::linux_sll:
+    case LinkType::linux_sll2:
+      return !swapped;
+  }
+  return false;
+}
+
+// libpcap's snapshot for a snap length read from a file (pcap_adjust_snapshot).
+std::uint32_t effective_snaplen(std::uint32_t snaplen) {
+  return snaplen == 0 || snaplen > kMaxSnaplen ? kMaxSnaplen : snaplen;
+}
+
+}  // namespace
+
+std::uint32_t MappedCaptureParser::u32(std::size_t at) const {
+  std::uint32_t v = 0;
+  __builtin_memcpy(&v, file_.data() + at, 4);
+  return swapped_ ? bswap32(v) : v;
+}
+
+std::uint16_t MappedCaptureParser::u16(std::size_t at) const {
+  std::uint16_t v = 0;
+  __builtin_memcpy(&v, file_.data() + at, 2);
+  return swapped_ ? static_cast<std::uint16_t>(__builtin_bswap16(v)) : v;
+}
+
+std::optional<MappedCaptureParser> MappedCaptureParser::start(Bytes file) {
+  MappedCaptureParser parser(file);
+  if (file.size() < 4) return std::nullopt;
+  std::uint32_t magic = 0;
+  __builtin_memcpy(&magic, file.data(), 4);
+  const bool ok = magic == kShbType ? parser.start_pcapng() : parser.start_pcap();
+  if (!ok) return std::nullopt;
+  return parser;
+}
+
+bool MappedCaptureParser::start_pcap() {
+  if (file_.size() < 24) return false;
+  std::uint32_t magic = 0;
+  __builtin_memcpy(&magic, file_.data(), 4);
+  if (magic == kPcapMicro || magic == kPcapNano) {
+    swapped_ = false;
+  } else if (bswap32(magic) == kPcapMicro || bswap32(magic) == kPcapNano) {
+    swapped_ = true;
+    magic = bswap32(magic);
+  } else {
+    return false;
+  }
+  nanosecond_ = magic == kPcapNano;
+  // Version 2.4 only: libpcap swaps the two lengths of older files.
+  if (u16(4) != 2 || u16(6) != 4) return false;
+  pcap_.snaplen = effective_snaplen(u32(16));
+  pcap_.link_type = u32(20);
+  if (!fast_link_type(pcap_.link_type, swapped_)) return false;
+  first_link_type_ = pcap_.link_type;
+  pos_ = 24;
+  return true;
+}
+
+MappedCaptureParser::Next MappedCaptureParser::next_pcap(MappedRecord& out) {
+  const std::size_t remaining = file_.size() - pos_;
+  if (remaining == 0) return Next::end;
+  if (remaining < 16) {
+    damage_ = "truncated dump file; tried to read 16 header bytes, only got " + std::to_string(remaining);
+    return Next::damaged;
+  }
+  const std::uint32_t caplen = u32(pos_ + 8);
+  // A record longer than the snap length: libpcap clips or refuses it.
+  if (caplen > pcap_.snaplen) return Next::handoff;
+  if (remaining - 16 < caplen) {
+    damage_ = "truncated dump file; tried to read " + std::to_string(caplen) + " captured bytes, only got " +
+              std::to_string(remaining - 16);
+    return Next::damaged;
+  }
+  // As libpcap 1.10 does: the fields of a file in the host's byte order are read as signed 32-bit
+  // values, those of a byte-swapped file as unsigned ones (its swap yields an unsigned int);
+  // microseconds are scaled up.
+  const std::int64_t seconds = swapped_ ? std::int64_t{u32(pos_)} : std::int64_t{static_cast<std::int32_t>(u32(pos_))};
+  const std::int64_t fraction =
+      swapped_ ? std::int64_t{u32(pos_ + 4)} : std::int64_t{static_cast<std::int32_t>(u32(pos_ + 4))};
+  out.ts_ns = frame_time_ns(seconds, nanosecond_ ? fraction : fraction * 1000);
+  out.link_type = pcap_.link_type;
+  out.wire_len = u32(pos_ + 12);
+  out.data = file_.subspan(pos_ + 16, caplen);
+  pos_ += 16 + std::size_t{caplen};
+  ++records_;
+  return Next::record;
+}
+
+bool MappedCaptureParser::start_pcapng() {
+  pcapng_ = true;
+  nanosecond_ = true;
+  if (file_.size() < 28) return false;
+  std::uint32_t order = 0;
+  __builtin_memcpy(&order, file_.data() + 8, 4);
+  if (order == kByteOrderMagic) {
+    swapped_ = false;
+  } else if (bswap32(order) == kByteOrderMagic) {
+    swapped_ = true;
+  } else {
+    return false;
+  }
+  // The section header and the blocks before the first interface, as libpcap reads them when it
+  // opens the file; anything unusual there is left to libpcap, which then refuses the file or not.
+  for (;;) {
+    if (file_.size() - pos_ < 12) return false;
+    const std::uint32_t type = u32(pos_);
+    const std::uint32_t length = u32(pos_ + 4);
+    if (length < 12 || length % 4 != 0 || length > kMaxBlock || length > file_.size() - pos_ ||
+        u32(pos_ + length - 4) != length) {
+      return false;
+    }
+    const Bytes body = file_.subspan(pos_ + 8, length - 12);
+    if (type == kShbType) {
+      if (pos_ != 0 || body.size() < 16 || u16(pos_ + 12) != 1 || u16(pos_ + 14) != 0) return false;
+    } else if (type == kIdbType) {
+      if (!add_interface(body)) return false;
+      first_link_type_ = interfaces_.front().link_type;
+      pos_ += length;
+      return true;
+    } else if (type == kEpbType || type == kSpbType || type == 2) {
+      return false;  // a packet before any interface: libpcap's error
+    }
+    pos_ += length;
+  }
+}
+
+bool MappedCaptureParser::add_interface(Bytes body) {
+  if (body.size() < 8) return false;
+  const std::size_t base = static_cast<std::size_t>(body.data() - file_.data());
+  Interface iface;
+  iface.link_type = u16(base);
+  const std::uint32_t snaplen = u32(base + 4);
+  if (!fast_link_type(iface.link_type, swapped_) || snaplen > kMaxSnaplen) return false;
+  iface.snaplen = effective_snaplen(snaplen);
+  bool seen_tsresol = false;
+  bool seen_tsoffset = false;
+  std::size_t at = 8;
+  while (at < body.size()) {
+    if (body.size() - at < 4) return false;
+    const std::uint16_t code = u16(base + at);
+    const std::uint16_t length = u16(base + at + 2);
+    if (code == 0) break;  // opt_endofopt
+    const std::size_t padded = (std::size_t{length} + 3) & ~std::size_t{3};
+    if (body.size() - at - 4 < padded) return false;
+    if (code == 9) {  // if_tsresol
+      if (length != 1 || seen_tsresol) return false;
+      seen_tsresol = true;
+      const std::uint8_t value = body[at + 4];
+      const unsigned exponent = value & 0x7fu;
+      if (value & 0x80) {
+        // Up to 2^-30: libpcap scales by fraction * 10^9 / 2^n, which overflows 64 bits beyond.
+        if (exponent > 30) return false;
+        iface.units = std::uint64_t{1} << exponent;
+        iface.binary = true;
+      } else {
+        if (exponent > 18) return false;
+        iface.units = 1;
+        for (unsigned i = 0; i < exponent; ++i) iface.units *= 10;
+      }
+    } else if (code == 14) {  // if_tsoffset
+      if (length != 8 || seen_tsoffset) return false;
+      seen_tsoffset = true;
+      const std::uint64_t low = u32(base + at + 4);
+      const std::uint64_t high = u32(base + at + 8);
+      iface.tsoffset = swapped_ ? (low << 32 | high) : (high << 32 | low);
+    }
+    at += 4 + padded;
+  }
+  interfaces_.push_back(iface);
+  return true;
+}
+
+MappedCaptureParser::Next MappedCaptureParser::next_pcapng(MappedRecord& out) {
+  for (;;) {
+    const std::size_t remaining = file_.size() - pos_;
+    if (remaining == 0) return Next::end;
+    if (remaining < 8) {
+      damage_ = "truncated pcapng dump file; tried to read 8 bytes, only got " + std::to_string(remaining);
+      return Next::damaged;
+    }
+    const std::uint32_t type = u32(pos_);
+    const std::uint32_t length = u32(pos_ + 4);
+    if (length < 12 || length % 4 != 0 || length > kMaxBlock) return Next::handoff;
+    if (length > remaining) {
+      damage_ = "truncated pcapng dump file; tried to read " + std::to_string(length - 8) + " bytes, only got " +
+                std::to_string(remaining - 8);
+      return Next::damaged;
+    }
+    if (u32(pos_ + length - 4) != length) return Next::handoff;
+    const std::size_t body = pos_ + 8;
+    const std::size_t body_size = length - 12;
+    switch (type) {
+      case kEpbType: {
+        if (body_size < 20) return Next::handoff;
+        const std::uint32_t id = u32(body);
+        if (id >= interfaces_.size()) return Next::handoff;
+        const Interface& iface = interfaces_[id];
+        const std::uint32_t caplen = u32(body + 12);
+        if (caplen > iface.snaplen || caplen > body_size - 20) return Next::handoff;
+        const std::uint64_t t = std::uint64_t{u32(body + 4)} << 32 | u32(body + 8);
+        const std::uint64_t seconds = t / iface.units + iface.tsoffset;
+        std::uint64_t fraction = t % iface.units;
+        if (iface.units == 1'000'000'000) {
+        } else if (iface.binary) {
+          fraction = fraction * 1'000'000'000 / iface.units;
+        } else if (iface.units < 1'000'000'000) {
+          fraction *= 1'000'000'000 / iface.units;
+        } else {
+          fraction /= iface.units / 1'000'000'000;
+        }
+        // libpcap: tv_sec = (time_t)sec, tv_usec = (int)frac.
+        out.ts_ns = frame_time_ns(static_cast<std::int64_t>(seconds), static_cast<int>(fraction));
+        out.link_type = iface.link_type;
+        out.wire_len = u32(body + 16);
+        out.data = file_.subspan(body + 20, caplen);
+        pos_ += length;
+        ++records_;
+        return Next::record;
+      }
+      case kSpbType: {
+        if (body_size < 4 || interfaces_.empty()) return Next::handoff;
+        const Interface& iface = interfaces_.front();
+        const std::uint32_t wire_len = u32(body);
+        const std::uint32_t caplen = std::min(wire_len, iface.snaplen);
+        if (caplen > body_size - 4) return Next::handoff;
+        // No timestamp: libpcap gives 0 plus the interface's offset.
+        out.ts_ns = frame_time_ns(static_cast<std::int64_t>(iface.tsoffset), 0);
+        out.link_type = iface.link_type;
+        out.wire_len = wire_len;
+        out.data = file_.subspan(body + 4, caplen);
+        pos_ += length;
+        ++records_;
+        return Next::record;
+      }
+      case kIdbType:
+        if (!add_interface(file_.subspan(body, body_size))) return Next::handoff;
+        break;
+      case kShbType: {
+        // A new section: same byte order and version 1.0 here, its own interfaces.
+        std::uint32_t order = 0;
+        if (body_size < 16) return Next::handoff;
+        __builtin_memcpy(&order, file_.data() + body, 4);
+        if ((swapped_ ? bswap32(order) : order) != kByteOrderMagic || u16(body + 4) != 1 || u16(body + 6) != 0) {
+          return Next::handoff;
+        }
+        interfaces_.clear();
+        break;
+      }
+      case 2:  // obsolete Packet Block
+        return Next::handoff;
+      default:  // statistics, name resolution, custom blocks: nothing the engine reads
+        break;
+    }
+    pos_ += length;
+  }
+}
+
+MappedCaptureParser::Next MappedCaptureParser::next(MappedRecord& out) {
+  return pcapng_ ? next_pcapng(out) : next_pcap(out);
+}
+
+std::optional<FileMapping> FileMapping::map(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct stat st {};
+  void* base = MAP_FAILED;
+  std::size_t size = 0;
+  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    size = static_cast<std::size_t>(st.st_size);
+    base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  }
+  ::close(fd);
+  if (base == MAP_FAILED) return std::nullopt;
+  // One pass from start to end: read ahead aggressively, drop pages behind.
+  ::madvise(base, size, MADV_SEQUENTIAL);
+  return FileMapping(base, size);
+}
+
+FileMapping::FileMapping(FileMapping&& other) noexcept
+    : base_(std::exchange(other.base_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+
+FileMapping& FileMapping::operator=(FileMapping&& other) noexcept {
+  if (this != &other) {
+    if (base_ != nullptr) ::munmap(base_, size_);
+    base_ = std::exchange(other.base_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+  }
+  return *this;
+}
+
+FileMapping::~FileMapping() {
+  if (base_ != nullptr) ::munmap(base_, size_);
+}
+
+}  // namespace sipmon
