@@ -8,6 +8,7 @@
 
 #include "analysis/delay_histogram.h"
 #include "analysis/report.h"
+#include "analysis/report_sum.h"
 #include "outputs/json_report.h"
 
 namespace sipmon {
@@ -76,7 +77,7 @@ Expected<DelayHistogram> delay_from_json(const Json& sketch, const std::string& 
   }
   const std::uint64_t count = count_at(sketch, "count");
   if (in_buckets != count || in_prometheus != count) return bad(where, "the buckets do not add up to its count");
-  sparse.sum = number_at(sketch, "sum");
+  sparse.sum_ns = DelayHistogram::Sparse::to_ns(number_at(sketch, "sum"));
   sparse.min = number_at(sketch, "min");
   sparse.max = number_at(sketch, "max");
   return DelayHistogram::from_sparse(sparse);
@@ -124,29 +125,6 @@ Expected<Rfc6076Report> rfc6076_from_json(const Json& rfc, const Json* sketches,
     delay_of(r, name) = *delay;
   }
   return r;
-}
-
-void add(Rfc6076Report& total, const Rfc6076Report& d) {
-  SessionCounts& s = total.sessions;
-  s.attempts += d.sessions.attempts;
-  s.established += d.sessions.established;
-  s.redirected += d.sessions.redirected;
-  s.effective += d.sessions.effective;
-  s.ineffective += d.sessions.ineffective;
-  s.completed += d.sessions.completed;
-  s.cancelled += d.sessions.cancelled;
-  s.failed += d.sessions.failed;
-  s.timeouts += d.sessions.timeouts;
-  s.pending += d.sessions.pending;  // shards hold different calls: their undecided ones add up
-  for (std::size_t i = 0; i < kClosedOutcomes; ++i) s.closed.by_outcome[i] += d.sessions.closed.by_outcome[i];
-  RegistrationCounts& g = total.registrations;
-  g.attempts += d.registrations.attempts;
-  g.succeeded += d.registrations.succeeded;
-  g.ineffective += d.registrations.ineffective;
-  g.timeouts += d.registrations.timeouts;
-  g.pending += d.registrations.pending;
-  total.sdd_timeouts += d.sdd_timeouts;
-  for (const char* name : kDelayNames) delay_of(total, name).merge(delay_of(d, name));
 }
 
 Json rounded(double value) { return std::isfinite(value) ? Json(std::round(value * 1e6) / 1e6) : Json(nullptr); }
@@ -296,7 +274,7 @@ Expected<Json> merge_reports(const std::vector<MergeInput>& inputs) {
       auto block = rfc6076_from_json(*rfc, sketches == input.report.end() ? nullptr : &*sketches, input.name);
       if (!block) return tl::unexpected(block.error());
       if (!figures) figures.emplace();
-      add(*figures, *block);
+      add_figures(*figures, *block);
     }
     const auto items = input.report.find("series");
     if (items == input.report.end()) continue;
@@ -311,7 +289,7 @@ Expected<Json> merge_reports(const std::vector<MergeInput>& inputs) {
                                      sketches == item.end() ? nullptr : &*sketches, where);
       if (!block) return tl::unexpected(block.error());
       auto [slot, added] = series.try_emplace(item["start"].get<std::string>());
-      add(slot->second.figures, *block);
+      add_figures(slot->second.figures, *block);
       for (const auto& [key, value] : item.items()) {
         if (key == "rfc6076" || key == "delay_sketches" || key == "attempts_per_s") {
           if (!slot->second.item.contains(key)) slot->second.item[key] = nullptr;
