@@ -26,9 +26,10 @@ void add_replay_input_options(CLI::App& command, ReplayInputOptions& options) {
       ->transform(duration_transform())
       ->check(CLI::Range(0.001, 86400.0));
   command
-      .add_option("--threads", options.threads,
-                  "Count calls on this many threads behind one decoding thread, split by Call-ID; the report is "
-                  "the one of one thread (docs/performance.md, \"Both cores\"); call records and --hep-out use one")
+      .add_option(
+          "--threads", options.threads,
+          "Use this many threads: one reads and decodes, the others count calls, split by Call-ID; the "
+          "report is the one of one thread (docs/performance.md, \"Both cores\"); call records and --hep-out use one")
       ->check(CLI::Range(1u, 64u));
   add_engine_table_options(command, options.tables);
 }
@@ -99,7 +100,7 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   const bool sharded = options.threads > 1 && config.call_records == nullptr && config.observer == nullptr;
   Report report;
   if (sharded) {
-    ShardedEngine engine(config, options.threads);
+    ShardedEngine engine(config, options.threads - 1);  // the reading thread is one of them
     report = run(engine);
   } else {
     Engine engine(std::move(config));

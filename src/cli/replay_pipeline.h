@@ -32,8 +32,8 @@ struct ReplayInputOptions {
   bool quiet = false;  // --quiet: no progress line, even on a terminal
   // --interval: seconds of each interval of the report's series (docs/report.md); 0: no series.
   double interval_s = 0;
-  // --threads: engines counting the calls, each on a thread of its own, behind one decoding
-  // thread (sharded_engine.h). 1: one engine, no thread. Call records (--calls, --html, the
+  // --threads: N > 1 runs N - 1 engines counting the calls, each on a thread of its own, behind
+  // the reading and decoding thread (sharded_engine.h). 1: one engine, no thread. Call records (--calls, --html, the
   // summary's failure analysis) and --hep-out keep one engine.
   unsigned threads = 1;
 };
