@@ -14,7 +14,10 @@ packet and as a ratio to libpcap; then sipmon's table evictions and whether its 
 figures the generator computed. A measuring script: it fails only if a tool fails or a count is
 wrong, never on a time.
 
-  bench/load_bench.py --build BUILD_DIR [--sipmon BIN ...] [--calls N] [--rate R] [--rounds K]
+  bench/load_bench.py --build BUILD_DIR [--sipmon BIN ...] [--threads N ...] [--calls N] [--rate R] [--rounds K]
+
+--threads N (repeatable) times each sipmon also as `replay --threads N` (docs/performance.md,
+"Both cores"), and checks that its report is byte for byte the one-thread report.
 """
 import argparse
 import json
@@ -47,6 +50,8 @@ def main():
     parser.add_argument("--rate", type=float, default=1400)
     parser.add_argument("--seed", type=int, default=26)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--threads", type=int, action="append", default=[],
+                        help="also time `replay --threads N` (repeatable)")
     parser.add_argument("--keep", help="write the capture here and keep it (default: a temporary directory)")
     args = parser.parse_args()
     build = os.path.abspath(args.build)
@@ -75,14 +80,18 @@ def main():
         for index, binary in enumerate(binaries):
             name = "sipmon" if len(binaries) == 1 else f"sipmon[{index}] {binary}"
             tools.append((name, [binary, "replay", "--json", capture]))
+            for threads in args.threads:
+                tools.append((f"{name} --threads {threads}", [binary, "replay", "--json", "--threads", str(threads), capture]))
         # Warm the page cache, and keep every sipmon's report for the checks below.
         reports = {}
+        texts = {}
         for name, argv in tools:
             with open(os.path.join(work, "out.json"), "w") as out:
                 subprocess.run(argv, stdout=out, stderr=subprocess.DEVNULL, check=True)
             if argv[1] == "replay":
                 with open(os.path.join(work, "out.json")) as out:
-                    reports[name] = json.load(out)
+                    texts[name] = out.read()
+                    reports[name] = json.loads(texts[name])
         samples = {name: [] for name, _ in tools}
         for _ in range(args.rounds):
             for name, argv in tools:
@@ -126,6 +135,11 @@ def main():
             if report["capture"]["sip_messages"] != packets:
                 failures += 1
                 print(f"  sip_messages {report['capture']['sip_messages']} != {packets}")
+        for name in texts:
+            base = name.split(" --threads ")[0]
+            if name != base and texts[name] != texts[base]:
+                failures += 1
+                print(f"  {name}: report differs from {base}'s")
         print("\ncounts: " + ("all match the generator" if failures == 0 else f"{failures} mismatches"))
         return 1 if failures else 0
     finally:

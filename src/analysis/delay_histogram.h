@@ -8,6 +8,7 @@
 //   histogram_quantile() works on them (docs/prometheus.md, "Delay histograms").
 // Both parts merge exactly, so two runs (or files, or instances) add up to the run over both.
 #include <array>
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -29,11 +30,16 @@ class DelayHistogram {
       12,     20,     30,    45,     60,    90,   120,   180,  300, 600,  1800, 3600, 7200, 14400, 43200, 86400};
   static constexpr std::size_t kPrometheusBuckets = kPrometheusBounds.size() + 1;
 
+  // The sum is kept in whole nanoseconds (delays are differences of nanosecond timestamps), so
+  // that sums and merges are exact in any order: one engine, the shards of `replay --threads`
+  // and `sipmon merge` give the same bits. 128 bits: no capture reaches its bound.
+  __extension__ typedef __int128 SumNs;
+
   void observe(double seconds);
   void merge(const DelayHistogram& other);
 
   std::uint64_t count() const { return sketch_.count(); }
-  double sum() const { return sum_; }
+  double sum() const { return static_cast<double>(sum_ns_) / 1e9; }
   double min() const { return sketch_.min(); }
   double max() const { return sketch_.max(); }
   // Non-cumulative count of Prometheus bucket i (values <= kPrometheusBounds[i] and
@@ -52,9 +58,11 @@ class DelayHistogram {
   struct Sparse {
     std::vector<DelaySketch::Bucket> sketch;
     std::vector<std::pair<std::uint8_t, std::uint64_t>> prometheus;  // bucket index, count
-    double sum = 0;
+    SumNs sum_ns = 0;
     double min = 0;
     double max = 0;
+    double sum() const { return static_cast<double>(sum_ns) / 1e9; }
+    static SumNs to_ns(double seconds) { return static_cast<SumNs>(std::llround(seconds * 1e9)); }
   };
   Sparse sparse() const;
   static DelayHistogram from_sparse(const Sparse& sparse);
@@ -62,7 +70,7 @@ class DelayHistogram {
  private:
   DelaySketch sketch_;
   std::array<std::uint64_t, kPrometheusBuckets> prometheus_buckets_{};
-  double sum_ = 0;
+  SumNs sum_ns_ = 0;
 };
 
 }  // namespace sipmon

@@ -106,6 +106,7 @@ void Engine::begin_frame(std::int64_t ts_ns) {
     last_ts_ns_ = std::max(last_ts_ns_, ts_ns);
   }
   clock_->observe_packet(ts_ns);
+  if (config_.dispatch) config_.dispatch->on_time(clock_->now_ns());
   // Before the timers run: what they decide at this packet's time belongs to its interval.
   if (series_ && series_->leaves_interval(clock_->now_ns()))
     series_->enter(clock_->now_ns(), series_snapshot(), calls_.dialogs().active());
@@ -269,6 +270,38 @@ void Engine::examine_payload(const Payload& payload) {
 
 void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   ++sip_messages_;
+  if (config_.dispatch) {
+    // The front stage of --threads: the shard owning the call counts the message; media stays
+    // here, where every message and RTP packet comes in capture order.
+    config_.dispatch->on_sip_message(payload, message);
+    if (!message.mandatory_headers_ok) return;
+    PeerId call_peer = kNoPeer;
+    if (peer_counters_) {
+      call_peer =
+          static_cast<PeerId>(message.is_request ? peer_counters_->peer_of(*config_.peers, payload.src, payload.dst)
+                                                 : peer_counters_->peer_of(*config_.peers, payload.dst, payload.src));
+    }
+    media_.on_sip_message(message, payload.ts_ns, RecordRef{}, call_peer);
+    return;
+  }
+  count_sip_message(payload, message, true);
+}
+
+void Engine::on_dispatched_time(std::int64_t now_ns) {
+  clock_->advance_to(now_ns);
+  if (series_ && series_->leaves_interval(clock_->now_ns()))
+    series_->enter(clock_->now_ns(), series_snapshot(), calls_.dialogs().active());
+  calls_.advance(clock_->now_ns());
+}
+
+void Engine::on_dispatched_message(const Payload& payload) {
+  // The front took it for a message (a start line alone only on the SIP ports): the same bytes
+  // parse the same way here.
+  (void)parse_sip_message(as_text(payload.bytes), scratch_, payload.truncated);
+  count_sip_message(payload, scratch_, false);
+}
+
+void Engine::count_sip_message(const Payload& payload, const SipMessage& message, bool media) {
   // Raw counts include retransmissions and broken messages alike: that is what tshark counts.
   if (message.is_request) {
     messages_.count_request(message.method_id, message.method);
@@ -299,7 +332,7 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
   if (series_) series_->observe_active(calls_.dialogs().active());
   // The media tracker reports a call's streams to the record of the message's attempt.
   const RecordRef record = recorder_ ? recorder_->end_message() : RecordRef{};
-  media_.on_sip_message(message, payload.ts_ns, record, call_peer);
+  if (media) media_.on_sip_message(message, payload.ts_ns, record, call_peer);
 }
 
 bool Engine::track_transaction(const Payload& payload, const SipMessage& message) {

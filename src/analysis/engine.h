@@ -18,6 +18,7 @@
 #include "analysis/interval_series.h"
 #include "analysis/media_tracker.h"
 #include "analysis/message_counters.h"
+#include "analysis/message_dispatch.h"
 #include "analysis/packet_decoder.h"
 #include "analysis/peer_counters.h"
 #include "analysis/peer_table.h"
@@ -64,6 +65,10 @@ struct EngineConfig {
   // --interval (replay): > 0 adds the report's series, cut at multiples of this on packet time.
   std::int64_t series_interval_ns = 0;
   std::size_t max_series_intervals = IntervalSeries::kDefaultMaxIntervals;
+  // Optional (`replay --threads N`): this engine is the front stage. It decodes, decides every
+  // frame's outcome and measures media, and hands each SIP message to `dispatch` instead of
+  // counting it; shard engines count them (on_dispatched_message). Not owned.
+  MessageDispatch* dispatch = nullptr;
 };
 
 class Engine final : public FrameSink, private PayloadSink {
@@ -87,6 +92,14 @@ class Engine final : public FrameSink, private PayloadSink {
   // same as one more packet's time.
   void tick(std::int64_t now_ns);
 
+  // A shard engine of `replay --threads N` (message_dispatch.h): the front engine's clock moved to
+  // `now_ns` before a frame: the series and the call timers follow, as before a frame here.
+  void on_dispatched_time(std::int64_t now_ns);
+  // A SIP message the front engine found and counted as one (its packet, its frame's outcome):
+  // parsed again and counted here (methods, codes, peers, transactions, calls, series), media
+  // aside (the front measures it).
+  void on_dispatched_message(const Payload& payload);
+
   // A snapshot of everything counted so far (allocates; not for the per-packet path).
   Report report() const;
 
@@ -107,6 +120,7 @@ class Engine final : public FrameSink, private PayloadSink {
   void begin_frame(std::int64_t ts_ns);
   void settle_frame();
   void on_sip_message(const Payload& payload, const SipMessage& message);
+  void count_sip_message(const Payload& payload, const SipMessage& message, bool media);
   // Returns whether the message repeats one already seen (a UDP retransmission or duplicate).
   bool track_transaction(const Payload& payload, const SipMessage& message);
   void record_frame_outcome(FrameOutcome outcome);

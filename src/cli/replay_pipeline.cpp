@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "analysis/engine.h"
+#include "analysis/sharded_engine.h"
 #include "cli/duration_option.h"
 #include "cli/progress.h"
 #include "sources/pcap_file_source.h"
@@ -31,6 +32,12 @@ void add_replay_input_options(CLI::App& command, ReplayInputOptions& options) {
                   "input and what the mapped reader does not handle) or libpcap (docs/performance.md)")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, FileReader>{{"auto", FileReader::automatic}, {"libpcap", FileReader::libpcap}}));
+  command
+      .add_option(
+          "--threads", options.threads,
+          "Use this many threads: one reads and decodes, the others count calls, split by Call-ID; the "
+          "report is the one of one thread (docs/performance.md, \"Both cores\"); call records and --hep-out use one")
+      ->check(CLI::Range(1u, 64u));
   add_engine_table_options(command, options.tables);
 }
 
@@ -83,18 +90,29 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
   config.call_records = options.call_records;
   config.recorder = options.recorder;
   config.series_interval_ns = std::llround(options.interval_s * 1e9);
-  Engine engine(std::move(config));
-  if (!options.quiet && stderr_is_terminal()) {
-    ReplayProgress progress(
-        engine, [&source] { return source->progress(); }, std::cerr);
-    source->run(progress);
-    progress.finish();
+  auto run = [&](auto& engine) {
+    if (!options.quiet && stderr_is_terminal()) {
+      ReplayProgress progress(
+          engine, [&source] { return source->progress(); }, std::cerr);
+      source->run(progress);
+      progress.finish();
+    } else {
+      source->run(engine);
+    }
+    engine.finish();
+    return engine.report();
+  };
+  // Call records close in the order of one engine's events, which shards cannot give back, and
+  // --hep-out forwards messages in capture order: both keep one engine.
+  const bool sharded = options.threads > 1 && config.call_records == nullptr && config.observer == nullptr;
+  Report report;
+  if (sharded) {
+    ShardedEngine engine(config, options.threads - 1);  // the reading thread is one of them
+    report = run(engine);
   } else {
-    source->run(engine);
+    Engine engine(std::move(config));
+    report = run(engine);
   }
-  engine.finish();
-
-  Report report = engine.report();
   report.capture.files = options.files;
   report.capture.read_errors = source->read_errors();
   warn_about_packet_time(report, warnings);

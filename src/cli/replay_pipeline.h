@@ -35,6 +35,10 @@ struct ReplayInputOptions {
   FileReader reader = FileReader::automatic;
   // --interval: seconds of each interval of the report's series (docs/report.md); 0: no series.
   double interval_s = 0;
+  // --threads: N > 1 runs N - 1 engines counting the calls, each on a thread of its own, behind
+  // the reading and decoding thread (sharded_engine.h). 1: one engine, no thread. Call records (--calls, --html, the
+  // summary's failure analysis) and --hep-out keep one engine.
+  unsigned threads = 1;
 };
 
 // Adds the `--ports` and `--quiet` options and the table caps and timers (engine_options.h) (the

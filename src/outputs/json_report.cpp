@@ -245,7 +245,7 @@ Json sketch_to_json(const DelayHistogram::Sparse& s, std::uint64_t count) {
   for (const DelaySketch::Bucket& b : s.sketch) buckets[std::to_string(b.index)] = b.count;
   Json prometheus = Json::object();
   for (const auto& [index, n] : s.prometheus) prometheus[std::to_string(index)] = n;
-  return Json{{"count", count}, {"sum", s.sum},       {"min", s.min},
+  return Json{{"count", count}, {"sum", s.sum()},     {"min", s.min},
               {"max", s.max},   {"buckets", buckets}, {"prometheus_buckets", prometheus}};
 }
 

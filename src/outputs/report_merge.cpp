@@ -10,6 +10,7 @@
 
 #include "analysis/delay_histogram.h"
 #include "analysis/report.h"
+#include "analysis/report_sum.h"
 #include "analysis/rfc6076_sum.h"
 #include "outputs/json_report.h"
 
@@ -79,7 +80,7 @@ Expected<DelayHistogram> delay_from_json(const Json& sketch, const std::string& 
   }
   const std::uint64_t count = count_at(sketch, "count");
   if (in_buckets != count || in_prometheus != count) return bad(where, "the buckets do not add up to its count");
-  sparse.sum = number_at(sketch, "sum");
+  sparse.sum_ns = DelayHistogram::Sparse::to_ns(number_at(sketch, "sum"));
   sparse.min = number_at(sketch, "min");
   sparse.max = number_at(sketch, "max");
   return DelayHistogram::from_sparse(sparse);
