@@ -103,8 +103,12 @@ Expected<Report> replay_captures(const ReplayInputOptions& options, std::ostream
     return engine.report();
   };
   // Call records close in the order of one engine's events, which shards cannot give back, and
-  // --hep-out forwards messages in capture order: both keep one engine.
-  const bool sharded = options.threads > 1 && config.call_records == nullptr && config.observer == nullptr;
+  // --hep-out forwards messages in capture order: both keep one engine. So do per-peer series
+  // (--peers with --interval): a peer left out of an interval keeps its pending count, which a
+  // sum of shards' intervals cannot carry yet (sipmon merge does, on JSON).
+  const bool peer_series = config.peers != nullptr && config.series_interval_ns > 0;
+  const bool sharded =
+      options.threads > 1 && config.call_records == nullptr && config.observer == nullptr && !peer_series;
   Report report;
   if (sharded) {
     ShardedEngine engine(config, options.threads - 1);  // the reading thread is one of them
