@@ -103,8 +103,9 @@ le, re_ = entries(os.path.join(work, source + "-live.jsonl")), entries(os.path.j
 if lm is not None and rm is not None and rm["packets"] == 200 and le != re_:
     problems.append("call record media: live %s, replay %s" % (le, re_))
 kernel = live["capture"]["kernel"]
-if source == "pcap" and kernel.get("filter_updates", 0) < 1:
-    problems.append("the libpcap filter was never updated with the media endpoints")
+# The fallback keeps all UDP and never swaps its filter (a swap drains the socket: packets lost).
+if source == "pcap" and (kernel.get("filter_all_udp") != 1 or kernel.get("filter_updates", 0) != 0):
+    problems.append("libpcap: filter_all_udp %s, filter_updates %s; expected all UDP and no swap" % (kernel.get("filter_all_udp"), kernel.get("filter_updates")))
 # The kernel path copies each stream's first packet only: 198 of the 200 stay in the kernel.
 if source == "ebpf" and kernel.get("rtp_in_kernel") != 198:
     problems.append("ebpf: rtp_in_kernel %s, expected 198 (200 RTP packets, 2 first packets copied)" % kernel.get("rtp_in_kernel"))
