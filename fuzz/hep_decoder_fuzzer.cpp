@@ -9,6 +9,7 @@
 
 #include "analysis/hep_decoder.h"
 #include "analysis/hep_ingest.h"
+#include "decoder_records.h"
 
 namespace {
 
@@ -30,10 +31,9 @@ void check_views(sipmon::Bytes input, const sipmon::HepPacket& packet) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
-  sipmon::Engine engine(
-      sipmon::EngineConfig{.ports = {},
-                           .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
-                           .transactions = {.capacity = 16}});
+  // The decoder fuzzers' small tables (media and reassembly too): with the defaults, building an
+  // engine per input (hundreds of MiB reserved, then released) was most of this target's time.
+  sipmon::Engine engine(sipmon::fuzz::decoder_fuzz_config());
   sipmon::HepIngest ingest({.auth_key = (data[0] & 2) ? "key" : ""}, engine);
   sipmon::Bytes rest(data + 1, size - 1);
   std::uint64_t packets = 0;
