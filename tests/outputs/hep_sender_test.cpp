@@ -125,7 +125,9 @@ TEST_CASE("HEP sender: a collector that stops reading fills the ring, and the re
   const HepOutReport report = (*sender)->report();
   std::uint64_t dropped = 0;
   for (const auto& [reason, count] : report.dropped) dropped += count;
-  CHECK(report.connects == 1);
+  // At most one connection; none when finish(0) stops the sender thread before it was scheduled
+  // to connect (seen on a loaded machine): the ring fills either way.
+  CHECK(report.connects <= 1);
   CHECK(report.sent + dropped == kMessages);
   REQUIRE(report.dropped.count("queue_full") == 1);
   CHECK(report.dropped.at("queue_full") > kMessages / 2);
