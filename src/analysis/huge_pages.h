@@ -2,15 +2,13 @@
 // Transparent huge pages for the engine's big tables. Their lookups are random by design (hashes
 // of Call-IDs and branches), so in tables of tens to hundreds of MiB almost every lookup misses
 // the TLB as well as the caches: with 2 MiB pages one TLB entry covers 512 times more table.
-// Advised before the memory is first written (calloc hands out untouched zero pages for large
-// blocks), so the kernel backs it with huge pages as it faults in; where THP is off ("never") this
-// changes nothing. The cost: a table's resident memory grows in 2 MiB steps instead of 4 KiB ones,
-// still never past what it reserved.
+// Advised before the memory is first written (ZeroedArray maps large arrays untouched), so the kernel backs it with
+// huge pages as it faults in; where THP is off ("never") this changes nothing. The cost: a table's resident memory
+// grows in 2 MiB steps instead of 4 KiB ones, still never past what it reserved.
 #include <sys/mman.h>
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 
 namespace sipmon {
 
@@ -22,13 +20,6 @@ inline void advise_huge_pages(void* p, std::size_t bytes) {
   const auto begin = (reinterpret_cast<std::uintptr_t>(p) + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
   const auto end = (reinterpret_cast<std::uintptr_t>(p) + bytes) & ~(kHugePageBytes - 1);
   if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-}
-
-// calloc, then huge pages advised for it.
-inline void* calloc_huge(std::size_t count, std::size_t size) {
-  void* p = std::calloc(count, size);
-  if (p != nullptr) advise_huge_pages(p, count * size);
-  return p;
 }
 
 }  // namespace sipmon

@@ -3,14 +3,12 @@
 // that expire by packet time. It decides, per message, whether the message starts or continues a
 // transaction and whether it repeats a message already seen in it (a retransmission).
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <optional>
 #include <utility>
 #include <vector>
 
-#include "analysis/huge_pages.h"
 #include "analysis/transaction_key.h"
+#include "analysis/zeroed_array.h"
 
 namespace sipmon {
 
@@ -104,37 +102,9 @@ class TransactionTable {
     std::uint8_t flags = 0;
   };
   static_assert(sizeof(Entry) <= 56, "keep entries small: the table is sized once for the worst case");
-  // The slots: calloc'd (all zero is an empty Entry{}) with huge pages advised before they are
-  // first written (huge_pages.h), where a std::vector would have written every page first.
-  class Entries {
-   public:
-    Entries() = default;
-    explicit Entries(std::size_t size) : data_(static_cast<Entry*>(calloc_huge(size, sizeof(Entry)))), size_(size) {
-      if (data_ == nullptr) throw std::bad_alloc();
-    }
-    Entries(Entries&& other) noexcept
-        : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
-    Entries& operator=(Entries&& other) noexcept {
-      if (this != &other) {
-        std::free(data_);
-        data_ = std::exchange(other.data_, nullptr);
-        size_ = std::exchange(other.size_, 0);
-      }
-      return *this;
-    }
-    Entries(const Entries&) = delete;
-    Entries& operator=(const Entries&) = delete;
-    ~Entries() { std::free(data_); }
-    std::size_t size() const { return size_; }
-    Entry& operator[](std::size_t i) { return data_[i]; }
-    const Entry& operator[](std::size_t i) const { return data_[i]; }
-    const Entry* begin() const { return data_; }
-    const Entry* end() const { return data_ + size_; }
-
-   private:
-    Entry* data_ = nullptr;
-    std::size_t size_ = 0;
-  };
+  // The slots: zero-filled (all zero is an empty Entry{}), huge pages advised before they are
+  // first written (zeroed_array.h), where a std::vector would have written every page first.
+  using Entries = ZeroedArray<Entry>;
   static constexpr std::uint8_t kRequestSeen = 1;
   static constexpr std::uint8_t kAckSeen = 2;
   static constexpr std::uint8_t kCancelled = 4;

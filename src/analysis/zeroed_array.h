@@ -59,6 +59,9 @@ class ZeroedArray {
   T& operator[](std::size_t i) const { return data_[i]; }
   explicit operator bool() const { return data_ != nullptr; }
   std::size_t bytes() const { return bytes_; }
+  std::size_t size() const { return bytes_ / sizeof(T); }
+  T* begin() const { return data_; }
+  T* end() const { return data_ + size(); }
 
  private:
   void reset() {

@@ -91,27 +91,10 @@ struct PcapLiveSource::Impl {
     }
     return true;
   }
-  // After a drain that changed the endpoints: one rebuild for all of its changes. Not used while
-  // the capture keeps all UDP (open(): a swap loses packets), which it always does today.
-  void update_filter() {
-    if (!endpoints_changed || udp_fallback) return;
-    endpoints_changed = false;
-    std::string error;
-    if (set_filter(pcap_filter_expression(ports, endpoints), error)) {
-      ++filter_updates;
-      udp_fallback = endpoints.size() > kPcapMaxFilterEndpoints;
-    } else {
-      ++filter_update_failures;
-    }
-  }
-
   std::vector<Handle> handles;
   std::vector<std::uint16_t> ports;
-  std::vector<PcapMediaEndpoint> endpoints;  // as many as the engine's endpoint table holds
-  bool endpoints_changed = false;
-  bool udp_fallback = false;
-  std::uint64_t filter_updates = 0;
-  std::uint64_t filter_update_failures = 0;
+  // As many as the engine's endpoint table holds: reported only, since the filter keeps all UDP.
+  std::vector<PcapMediaEndpoint> endpoints;
 };
 
 tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiveSource::open(
@@ -145,7 +128,6 @@ tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiv
   // (Past the endpoint bound the expression keeps all UDP, inside both halves: "vlan" shifts the
   // offsets of everything after it, so "udp" cannot simply be appended.)
   const std::string expression = pcap_filter_expression(impl->ports, {PcapMediaEndpoint{}}, 0);
-  impl->udp_fallback = true;
   if (std::string error; !impl->set_filter(expression, error))
     return Fail(OpenError{Error{ErrorKind::input, error}, false});
   return std::unique_ptr<PcapLiveSource>(new PcapLiveSource(std::move(impl)));
@@ -170,8 +152,6 @@ void PcapLiveSource::drain(FrameSink& sink) {
       if (pcap_dispatch(handle.pcap, -1, on_packet, reinterpret_cast<u_char*>(&context)) <= 0) break;
     }
   }
-  // Not inside pcap_dispatch's callback, where the engine announced them: the handle is busy.
-  impl_->update_filter();
 }
 
 bool PcapLiveSource::watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch,
@@ -181,11 +161,9 @@ bool PcapLiveSource::watch_media_endpoint(const IpAddress& address, std::uint16_
   const auto found = std::find(endpoints.begin(), endpoints.end(), endpoint);
   if (watch && found == endpoints.end()) {
     endpoints.push_back(endpoint);
-    impl_->endpoints_changed = true;
   } else if (!watch && found != endpoints.end()) {
     *found = endpoints.back();
     endpoints.pop_back();
-    impl_->endpoints_changed = true;
   }
   return true;
 }
@@ -208,10 +186,12 @@ LiveCounters PcapLiveSource::counters() const {
     interface_dropped += handle.last_stats.ps_ifdrop;
   }
   result.kernel["received"] = received;
-  result.kernel["filter_updates"] = impl_->filter_updates;
-  result.kernel["filter_update_failures"] = impl_->filter_update_failures;
+  // The filter is set once, at open, with all UDP (open()); the keys stay for dashboards and
+  // scripts that read them.
+  result.kernel["filter_updates"] = 0;
+  result.kernel["filter_update_failures"] = 0;
   result.kernel["filter_media_endpoints"] = impl_->endpoints.size();
-  result.kernel["filter_all_udp"] = impl_->udp_fallback ? 1 : 0;
+  result.kernel["filter_all_udp"] = 1;
   result.drops["socket_drops"] = dropped;
   result.drops["interface_drops"] = interface_dropped;
   return result;
