@@ -10,6 +10,7 @@
 //   sink that only counts them; `cap` then also sets --max-call-records), so that the difference
 //   between "invite" and "invite-records" is what a record costs per open attempt (docs/calls.md).
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -29,6 +30,16 @@ struct CountingSink final : CallRecordSink {
   std::uint64_t records = 0;
   void on_call_record(const CallRecord&) override { ++records; }
 };
+
+// Resident now (not the peak): what the engine's tables hold at this moment.
+double rss_now_mib() {
+  long pages = 0, resident = 0;
+  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1024.0 * 1024.0);
+}
 
 long max_rss_kib() {
   rusage usage{};
@@ -77,6 +88,7 @@ int main(int argc, char** argv) {
   if (records) config.call_records = &sink;
   Engine engine(config);
   const long rss_engine = max_rss_kib();
+  const double rss_engine_now = rss_now_mib();
 
   std::mt19937_64 random(1);
   const std::int64_t t0 = 1'800'000'000LL * 1'000'000'000LL;
@@ -105,6 +117,7 @@ int main(int argc, char** argv) {
     }
   }
   const double engine_s = std::chrono::duration<double>(in_engine).count();
+  const double rss_end_now = rss_now_mib();
   const Report report = engine.report();
   const long rss_end = max_rss_kib();
 
@@ -114,6 +127,24 @@ int main(int argc, char** argv) {
   const auto mib = [](long kib) { return static_cast<double>(kib) / 1024.0; };
   std::printf("max RSS: start %.1f MiB, engine built %.1f MiB, after flood %.1f MiB\n", mib(rss_start), mib(rss_engine),
               mib(rss_end));
+  // Memory per entry (issue 26: <= 512 B of engine state per active dialog and per pending
+  // attempt): the resident growth over the flood divided by the requests, and what each table
+  // holds: entries now, bytes per entry (node and index share), and the transaction table's slots.
+  const CallTracker& calls = engine.calls();
+  const auto per_entry = [](std::size_t reserved, std::size_t capacity) {
+    return static_cast<double>(reserved) / static_cast<double>(capacity);
+  };
+  std::printf("resident: engine built %.1f MiB, after flood %.1f MiB: %.0f bytes per request\n", rss_engine_now,
+              rss_end_now, (rss_end_now - rss_engine_now) * 1024.0 * 1024.0 / static_cast<double>(count));
+  std::printf(
+      "tables: attempts %zu x %.0f B, registrations %zu x %.0f B, dialogs %zu x %.0f B, "
+      "transactions %zu slots x %zu B (%.0f B per request)\n",
+      calls.sessions().size(), per_entry(calls.sessions().reserved_bytes(), calls.sessions().capacity()),
+      calls.registrations().size(), per_entry(calls.registrations().reserved_bytes(), calls.registrations().capacity()),
+      calls.dialogs().size(), per_entry(calls.dialogs().reserved_bytes(), calls.dialogs().capacity()),
+      engine.transactions().capacity(), TransactionTable::kEntryBytes,
+      static_cast<double>(engine.transactions().capacity() * TransactionTable::kEntryBytes) /
+          static_cast<double>(count));
   std::printf("registration attempts %llu, pending %llu\n",
               static_cast<unsigned long long>(report.rfc6076->registrations.attempts),
               static_cast<unsigned long long>(report.rfc6076->registrations.pending));

@@ -1,5 +1,6 @@
 #include "analysis/call_key.h"
 
+#include <bit>
 #include <cstring>
 #include <random>
 
@@ -40,6 +41,8 @@ class Hasher {
  public:
   explicit Hasher(std::uint64_t domain)
       : a_(process_seed() ^ domain), b_(~process_seed() + domain * 0x9e3779b97f4a7c15ULL) {}
+  explicit Hasher(const CallIdHash& state) : a_(state.a), b_(state.b) {}
+  CallIdHash state() const { return CallIdHash{a_, b_}; }
 
   void add(std::string_view text) {
     word(text.size());
@@ -50,11 +53,26 @@ class Hasher {
       word(w);
     }
     if (i < text.size()) {
+      const std::size_t rest = text.size() - i;
       std::uint64_t w = 0;
-      std::memcpy(&w, text.data() + i, text.size() - i);
+      if (text.size() >= 8) {
+        // The field's last 8 bytes in one load, shifted down to the `rest` bytes not yet taken:
+        // on little-endian the same word as copying them alone (no variable-size memcpy call).
+        std::memcpy(&w, text.data() + text.size() - 8, 8);
+        if constexpr (std::endian::native == std::endian::little) {
+          w >>= 8 * (8 - rest);
+        } else {
+          w = 0;
+          std::memcpy(&w, text.data() + i, rest);
+        }
+      } else {
+        std::memcpy(&w, text.data() + i, rest);
+      }
       word(w);
     }
   }
+
+  void add_word(std::uint64_t w) { word(w); }
 
   CallKey finish() const { return CallKey{avalanche(a_ ^ (b_ >> 7)), avalanche(b_ + rotl(a_, 23))}; }
 
@@ -70,33 +88,54 @@ class Hasher {
 
 }  // namespace
 
-CallKey attempt_key(std::string_view call_id, std::string_view from_tag) {
-  Hasher h(1);
+// The Call-ID is absorbed once (domain 0), then a domain word tells the kinds apart: a message's
+// keys (sip_message.h, message_attempt_key ...) share that one pass over its Call-ID, and each
+// function below gives the same key for the same fields.
+namespace {
+constexpr std::uint64_t kAttemptDomain = 1;
+constexpr std::uint64_t kCallDomain = 2;
+constexpr std::uint64_t kDialogDomain = 3;
+}  // namespace
+
+CallIdHash call_id_hash(std::string_view call_id) {
+  Hasher h(0);
   h.add(call_id);
-  h.add(from_tag);
+  return h.state();
+}
+
+CallKey attempt_key(const CallIdHash& call_id, std::string_view tag) {
+  Hasher h(call_id);
+  h.add_word(kAttemptDomain);
+  h.add(tag);
   return h.finish();
 }
 
-CallKey registration_key(std::string_view call_id) {
-  Hasher h(2);
-  h.add(call_id);
+CallKey call_key(const CallIdHash& call_id) {
+  Hasher h(call_id);
+  h.add_word(kCallDomain);
   return h.finish();
 }
 
-CallKey dialog_key(std::string_view call_id, std::string_view tag_a, std::string_view tag_b) {
+CallKey dialog_key(const CallIdHash& call_id, std::string_view tag_a, std::string_view tag_b) {
   if (tag_b < tag_a) std::swap(tag_a, tag_b);
-  Hasher h(3);
-  h.add(call_id);
+  Hasher h(call_id);
+  h.add_word(kDialogDomain);
   h.add(tag_a);
   h.add(tag_b);
   return h.finish();
 }
 
-CallKey media_call_key(std::string_view call_id) {
-  Hasher h(4);
-  h.add(call_id);
-  return h.finish();
+CallKey attempt_key(std::string_view call_id, std::string_view from_tag) {
+  return attempt_key(call_id_hash(call_id), from_tag);
 }
+
+CallKey registration_key(std::string_view call_id) { return call_key(call_id_hash(call_id)); }
+
+CallKey dialog_key(std::string_view call_id, std::string_view tag_a, std::string_view tag_b) {
+  return dialog_key(call_id_hash(call_id), tag_a, tag_b);
+}
+
+CallKey media_call_key(std::string_view call_id) { return call_key(call_id_hash(call_id)); }
 
 CallKey binary_key(std::uint64_t domain, std::string_view bytes) {
   Hasher h(0x100 + domain);

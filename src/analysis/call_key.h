@@ -28,4 +28,16 @@ CallKey dialog_key(std::string_view call_id, std::string_view tag_a, std::string
 CallKey media_call_key(std::string_view call_id);
 CallKey binary_key(std::uint64_t domain, std::string_view bytes);
 
+// The same keys from a Call-ID hashed once (the longest field, which every key starts with): a
+// message's keys share it (sip_message.h, message_attempt_key and the others). call_key is
+// registration_key and media_call_key alike: they index different tables.
+struct CallIdHash {
+  std::uint64_t a = 0;
+  std::uint64_t b = 0;
+};
+CallIdHash call_id_hash(std::string_view call_id);
+CallKey attempt_key(const CallIdHash& call_id, std::string_view from_tag);
+CallKey dialog_key(const CallIdHash& call_id, std::string_view tag_a, std::string_view tag_b);
+CallKey call_key(const CallIdHash& call_id);
+
 }  // namespace sipmon

@@ -186,7 +186,7 @@ CallRecorder::Table::Index CallRecorder::resolve() {
   const bool in_call = method == Method::invite || method == Method::ack || method == Method::cancel ||
                        method == Method::bye || !m.to_tag.empty();
   if (!in_call || m.call_id.empty()) return Table::kNone;
-  Table::Index index = find(attempt_key(m.call_id, m.from_tag));
+  Table::Index index = find(message_attempt_key(m));
   current_from_caller_ = true;
   if (index == Table::kNone && !m.to_tag.empty() && m.is_request) {
     index = find(attempt_key(m.call_id, m.to_tag));

@@ -57,6 +57,18 @@ void CallTracker::on_message(const SipMessage& message, std::int64_t ts_ns, Peer
   }
 }
 
+void CallTracker::prefetch(const SipMessage& message) const {
+  const Method method = message.is_request ? message.method_id : message.cseq_method_id;
+  if (method == Method::register_) {
+    registrations_.prefetch(message_call_key(message));
+    return;
+  }
+  if (method == Method::ack || method == Method::cancel) return;
+  if (method == Method::invite && (!message.is_request || message.to_tag.empty()))
+    sessions_.prefetch(message_attempt_key(message));
+  if (!message.to_tag.empty() || method == Method::bye) dialogs_.prefetch(message_dialog_key(message));
+}
+
 void CallTracker::on_invite_response(const SipMessage& response, std::int64_t ts_ns, PeerId peer) {
   const SessionTracker::ResponseResult attempt = sessions_.on_invite_response(response, ts_ns);
   // A dialog inherits its attempt's peer; an INVITE never seen leaves the response's own.

@@ -14,7 +14,7 @@
 namespace sipmon {
 
 struct CallTrackerConfig {
-  // Defaults: with every table full the three reserve 208 MiB, so that no flood takes the engine
+  // Defaults: with every table full the three reserve 200 MiB, so that no flood takes the engine
   // past 256 MiB (docs/metrics.md, "Bounded tables and memory", has the measured figures).
   std::size_t max_dialogs = 1u << 20;
   std::size_t max_session_attempts = 1u << 19;
@@ -44,6 +44,8 @@ class CallTracker {
   // request it is or answers, PeerTable::peer_of(request's source, request's destination); a new
   // attempt takes it from its first INVITE or REGISTER, and everything later inherits that.
   void on_message(const SipMessage& message, std::int64_t ts_ns, PeerId peer = kNoPeer);
+  // Starts loading the table slots on_message(message) will probe (a hint: changes nothing).
+  void prefetch(const SipMessage& message) const;
   // Runs every deadline that `now_ns` (from the engine's clock) has passed.
   void advance(std::int64_t now_ns);
   // rfc6076, dialogs, timers and table_evictions. Attempts undecided at this moment are pending: the

@@ -12,7 +12,7 @@ constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 
 std::int64_t floor_seconds(std::int64_t ns) { return ns / kNsPerSecond - (ns % kNsPerSecond < 0 ? 1 : 0); }
 
-CallKey key_of(const SipMessage& message) { return dialog_key(message.call_id, message.from_tag, message.to_tag); }
+CallKey key_of(const SipMessage& message) { return message_dialog_key(message); }
 
 // Which side of the dialog sent the request (a response carries its request's From): the two tags
 // differ, so their order names the side without storing them.
@@ -151,8 +151,7 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
       if (establishes_attempt) {
         tallies_.add(peer, [](DialogTally& t) { ++t.closed_established; });
         if (observer_ != nullptr) {
-          observer_->attempt_dialog_ended(
-              observer_->attempt_confirmed(attempt_key(response.call_id, response.from_tag)), false);
+          observer_->attempt_dialog_ended(observer_->attempt_confirmed(message_attempt_key(response)), false);
         }
       }
     }
@@ -175,7 +174,7 @@ void DialogTracker::confirm(Table::Index index, const SipMessage& response, std:
   d.confirmed_ts = ts_ns;
   d.completes_attempt = establishes_attempt;
   if (establishes_attempt && observer_ != nullptr) {
-    d.record = observer_->attempt_confirmed(attempt_key(response.call_id, response.from_tag));
+    d.record = observer_->attempt_confirmed(message_attempt_key(response));
   }
   d.proposed_interval = proposed;
   tallies_.add(d.peer, [](DialogTally& t) {

@@ -80,6 +80,7 @@ class DialogTracker final : public EarlyDialogEnder {
   std::size_t size() const { return table_.size(); }
   std::size_t capacity() const { return table_.capacity(); }
   std::size_t reserved_bytes() const { return table_.reserved_bytes(); }
+  void prefetch(const CallKey& key) const { table_.prefetch(key); }
 
  private:
   enum class State : std::uint8_t {

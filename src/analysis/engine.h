@@ -104,6 +104,7 @@ class Engine final : public FrameSink, private PayloadSink {
   Report report() const;
 
   const TransactionTable& transactions() const { return transactions_; }
+  const CallTracker& calls() const { return calls_; }
   // Live (issue 22): the capture hands the RTP streams it measured itself to the media tracker.
   MediaTracker& media() { return media_; }
 
@@ -122,7 +123,7 @@ class Engine final : public FrameSink, private PayloadSink {
   void on_sip_message(const Payload& payload, const SipMessage& message);
   void count_sip_message(const Payload& payload, const SipMessage& message, bool media);
   // Returns whether the message repeats one already seen (a UDP retransmission or duplicate).
-  bool track_transaction(const Payload& payload, const SipMessage& message);
+  bool track_transaction(const Payload& payload, const SipMessage& message, const TransactionKey& key);
   void record_frame_outcome(FrameOutcome outcome);
   SeriesSnapshot series_snapshot() const;
   bool port_selected(std::uint16_t src, std::uint16_t dst) const;

@@ -89,7 +89,7 @@ MediaTracker::MediaTracker(const MediaConfig& config, MediaStreamObserver* obser
       totals_(config.max_samples) {}
 
 MediaTracker::CallTable::Index MediaTracker::call_for(const SipMessage& message, std::int64_t ts_ns, bool create) {
-  const CallKey key = media_call_key(message.call_id);
+  const CallKey key = message_call_key(message);
   CallTable::Index index = calls_.find(key);
   if (index != CallTable::kNone || !create) return index;
   index = calls_.insert(key, [this, ts_ns](CallTable::Index victim) {

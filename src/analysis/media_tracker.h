@@ -75,6 +75,12 @@ class MediaTracker {
   // A UDP payload. True when it was RTP or RTCP of a known (or, with the heuristic, plausible)
   // stream and is now counted; false leaves it to SIP detection. Cheap when it cannot be RTP.
   bool on_udp(const Payload& payload);
+  // Starts loading the call-table slot on_sip_message(message) will probe (a hint: changes nothing).
+  void prefetch(const SipMessage& message) const {
+    const Method method = message.is_request ? message.method_id : message.cseq_method_id;
+    if (method == Method::invite || method == Method::bye || !message.body.empty())
+      calls_.prefetch(message_call_key(message));
+  }
   // Live, issue 22: the figures of a stream the capture measured replace the ones the tracker
   // computed from the packets it was copied (the stream's first ones). False when no such stream
   // is in the table (the capture may then forget it).

@@ -23,7 +23,7 @@ void RegistrationTracker::start(Table::Index index, std::uint32_t cseq, std::int
 }
 
 void RegistrationTracker::on_register(const SipMessage& request, std::int64_t ts_ns, PeerId peer) {
-  const CallKey key = registration_key(request.call_id);
+  const CallKey key = message_call_key(request);
   Table::Index index = table_.find(key);
   if (index == Table::kNone) {
     index = table_.insert(key, [this](Table::Index victim) {
@@ -52,7 +52,7 @@ void RegistrationTracker::on_register(const SipMessage& request, std::int64_t ts
 }
 
 void RegistrationTracker::on_register_response(const SipMessage& response, std::int64_t ts_ns) {
-  const Table::Index index = table_.find(registration_key(response.call_id));
+  const Table::Index index = table_.find(message_call_key(response));
   if (index == Table::kNone) return;
   Attempt& attempt = table_[index];
   const std::uint16_t status = response.status_code;

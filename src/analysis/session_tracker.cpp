@@ -35,7 +35,7 @@ void SessionTracker::arm(Table::Index index, List list, std::int64_t deadline) {
 }
 
 void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts_ns, PeerId peer) {
-  const CallKey key = attempt_key(invite.call_id, invite.from_tag);
+  const CallKey key = message_attempt_key(invite);
   Table::Index index = table_.find(key);
   if (index != Table::kNone) {
     Attempt& attempt = table_[index];
@@ -87,7 +87,7 @@ void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts
 
 SessionTracker::ResponseResult SessionTracker::on_invite_response(const SipMessage& response, std::int64_t ts_ns) {
   ResponseResult result;
-  const Table::Index index = table_.find(attempt_key(response.call_id, response.from_tag));
+  const Table::Index index = table_.find(message_attempt_key(response));
   if (index == Table::kNone) return result;  // an INVITE never seen (or a re-INVITE): no attempt
   Attempt& attempt = table_[index];
   result.attempt = index;

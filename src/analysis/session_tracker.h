@@ -96,6 +96,7 @@ class SessionTracker {
   std::size_t size() const { return table_.size(); }
   std::size_t capacity() const { return table_.capacity(); }
   std::size_t reserved_bytes() const { return table_.reserved_bytes(); }
+  void prefetch(const CallKey& key) const { table_.prefetch(key); }
 
  private:
   // calling: no response yet to the latest INVITE; proceeding: a provisional came.

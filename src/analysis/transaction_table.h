@@ -64,6 +64,12 @@ class TransactionTable {
   explicit TransactionTable(TransactionTableConfig config = {});
 
   TransactionEvent observe(const TransactionMessage& message);
+  // Starts loading the window observe() will scan first for `key` (a hint: changes nothing).
+  void prefetch(const TransactionKey& key) const {
+    const std::size_t home = static_cast<std::size_t>(key.lo) & mask_;
+    for (std::size_t i = 0; i < kProbeWindow; i += 2) __builtin_prefetch(&entries_[(home + i) & mask_]);
+    __builtin_prefetch(&entries_[(home + kProbeWindow - 1) & mask_]);
+  }
 
   // A CANCEL seen for the first time: marks the live INVITE transaction `invite_key` as cancelled.
   // Returns whether that INVITE was found.
@@ -102,6 +108,11 @@ class TransactionTable {
     std::uint8_t flags = 0;
   };
   static_assert(sizeof(Entry) <= 56, "keep entries small: the table is sized once for the worst case");
+
+ public:
+  static constexpr std::size_t kEntryBytes = sizeof(Entry);  // one slot (bench/flood_memory.cpp)
+
+ private:
   // The slots: zero-filled (all zero is an empty Entry{}), huge pages advised before they are
   // first written (zeroed_array.h), where a std::vector would have written every page first.
   using Entries = ZeroedArray<Entry>;
