@@ -7,7 +7,7 @@ its first or last one), some of them in bursts of three.
 
     bench/media_concurrent.py OUT.pcap [--calls 5000] [--packets 150] [--truth truth.json]
     bench/media_concurrent.py OUT.pcap --signalling-only          # the same calls without RTP
-    bench/media_concurrent.py SIP.pcap --rtp-out RTP.pcap         # signalling and RTP apart (live)
+    bench/media_concurrent.py SIP.pcap --rtp-out RTP.pcap --bye-out BYE.pcap   # apart (live, tcpreplay)
 
 bench/media_replay_cost.py and bench/media_live_veth.py run it; see docs/performance.md.
 """
@@ -60,6 +60,7 @@ def main():
     parser.add_argument("--packets", type=int, default=150, help="RTP packets per stream (150: 3 s)")
     parser.add_argument("--signalling-only", action="store_true", help="the same SIP, no RTP")
     parser.add_argument("--rtp-out", help="write the RTP here instead of into OUT")
+    parser.add_argument("--bye-out", help="write the BYEs and their answers here instead of into OUT")
     parser.add_argument("--no-loss", action="store_true", help="every packet sent")
     parser.add_argument("--truth", help="write the generator's figures here (JSON)")
     args = parser.parse_args()
@@ -68,6 +69,7 @@ def main():
     n = args.packets
     sip_out = Writer(args.out)
     rtp_out = Writer(args.rtp_out) if args.rtp_out else sip_out
+    bye_out = Writer(args.bye_out) if args.bye_out else sip_out
     t0 = g.T0_NS
     streams = []  # (call, direction, ssrc, header bytes, lost indexes)
     for call in range(args.calls):
@@ -106,11 +108,10 @@ def main():
         call_id = f"concurrent-{call}"
         via = ("Via", f"SIP/2.0/UDP {a}:5060;branch=z9hG4bK{call}-bye")
         common = [via, ("From", "<sip:a@x>;tag=a"), ("To", "<sip:b@x>;tag=b"), ("Call-ID", call_id), ("CSeq", "2 BYE")]
-        sip_out.write(bye_t0 + call * 2000, g.udp_frame(a, 5060, b, 5060, g.sip(f"BYE sip:b@{b} SIP/2.0", common)))
-        sip_out.write(bye_t0 + call * 2000 + 1000, g.udp_frame(b, 5060, a, 5060, g.sip("SIP/2.0 200 OK", common)))
-    sip_out.close()
-    if rtp_out is not sip_out:
-        rtp_out.close()
+        bye_out.write(bye_t0 + call * 2000, g.udp_frame(a, 5060, b, 5060, g.sip(f"BYE sip:b@{b} SIP/2.0", common)))
+        bye_out.write(bye_t0 + call * 2000 + 1000, g.udp_frame(b, 5060, a, 5060, g.sip("SIP/2.0 200 OK", common)))
+    for writer in {id(w): w for w in (sip_out, rtp_out, bye_out)}.values():
+        writer.close()
     if args.truth:
         per_stream = []
         for call_id, direction, ssrc, _, lost in streams:
@@ -121,7 +122,7 @@ def main():
         sent = [s for s in per_stream if s["packets"]]
         truth = {"calls": args.calls, "streams": len(sent), "packets": sum(s["packets"] for s in sent),
                  "expected": sum(s["expected"] for s in sent), "lost": sum(s["lost"] for s in sent),
-                 "sip_frames": sip_out.frames - (rtp_frames if rtp_out is sip_out else 0), "rtp_frames": rtp_frames,
+                 "sip_frames": 4 * args.calls, "rtp_frames": rtp_frames,
                  "per_stream": sent}
         with open(args.truth, "w") as f:
             json.dump(truth, f)

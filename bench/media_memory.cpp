@@ -29,9 +29,10 @@ int main() {
   const double endpoint = per_entry(reserved(2 * kBase, kBase, kBase));
   const double call = per_entry(reserved(kBase, kBase, 2 * kBase));
   const MediaConfig defaults;
-  std::printf("{\"stream_bytes\": %.0f, \"endpoint_bytes\": %.0f, \"call_bytes\": %.0f, "
-              "\"per_stream_of_a_call\": %.0f, \"default_reserved_bytes\": %zu}\n",
-              stream, endpoint, call, stream + 2 * endpoint + call / 2,
-              reserved(defaults.max_endpoints, defaults.max_streams, defaults.max_calls));
+  std::printf(
+      "{\"stream_bytes\": %.0f, \"endpoint_bytes\": %.0f, \"call_bytes\": %.0f, "
+      "\"per_stream_of_a_call\": %.0f, \"default_reserved_bytes\": %zu}\n",
+      stream, endpoint, call, stream + 2 * endpoint + call / 2,
+      reserved(defaults.max_endpoints, defaults.max_streams, defaults.max_calls));
   return 0;
 }

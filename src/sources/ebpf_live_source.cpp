@@ -21,6 +21,10 @@ struct EbpfLiveSource::Impl final : RecordSink {
   explicit Impl(BpfSkeleton loaded) : skeleton(std::move(loaded)), frame_buffer(kRecordFrameBufferSize) {}
 
   void on_record(Bytes record) override {
+    // Ring buffer space the record took: its 8-byte header (BPF_RINGBUF_HDR_SZ) and the data,
+    // rounded up to 8 bytes as the kernel reserves it.
+    ++ring_records;
+    ring_bytes += (record.size() + 8 + 7) & ~std::size_t{7};
     Frame frame;
     if (!record_to_frame(record, realtime_offset_ns, frame_buffer, frame)) {
       ++malformed_records;
@@ -36,6 +40,8 @@ struct EbpfLiveSource::Impl final : RecordSink {
   std::vector<std::uint8_t> frame_buffer;  // sized once: re-inserting a VLAN tag allocates nothing
   std::int64_t realtime_offset_ns = monotonic_to_realtime_offset_ns();
   std::uint64_t malformed_records = 0;  // never expected: the kernel side writes every record whole
+  std::uint64_t ring_records = 0;       // records read from the ring buffer
+  std::uint64_t ring_bytes = 0;         // and the ring buffer space they took
   bool rtp_in_kernel = false;
   std::vector<sipmon_rtp_stream_key> stream_keys;  // collect_rtp_streams' walk, kept for its capacity
   std::uint64_t streams_read = 0;
@@ -150,6 +156,8 @@ LiveCounters EbpfLiveSource::counters() const {
   // Not judged at all (a header past the frame's end): maybe SIP, certainly not seen by the engine.
   result.drops["headers_unreadable"] = kernel[SIPMON_COUNTER_HEADERS_UNREADABLE];
   result.drops["malformed_record"] = impl_->malformed_records;
+  result.kernel["ring_buffer_records"] = impl_->ring_records;
+  result.kernel["ring_buffer_bytes"] = impl_->ring_bytes;
   if (impl_->rtp_in_kernel) {
     result.kernel["rtp_kernel_streams_read"] = impl_->streams_read;
     result.kernel["rtp_kernel_streams_deleted"] = impl_->streams_deleted;
