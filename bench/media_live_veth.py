@@ -278,7 +278,7 @@ def main():
         m = r["report"].get("media") or {}
         print(f"{r['mode']}: media streams {m.get('streams')}, packets {m.get('packets')}, expected {m.get('expected')}, "
               f"lost {m.get('lost')}; kernel streams {r['kernel'].get('rtp_kernel_streams')}, map full "
-              f"{r['kernel'].get('rtp_stream_map_full')}")
+              f"{r['kernel'].get('rtp_stream_map_full')}, update collisions {r['kernel'].get('rtp_update_collisions')}")
     print(f"truth: streams {truth['streams']}, packets {truth['packets']}, expected {truth['expected']}, lost {truth['lost']}")
     for p in problems:
         print("FAIL: " + p)
