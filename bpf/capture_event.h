@@ -83,6 +83,11 @@ struct sipmon_rtp_kernel_stream {
   struct sipmon_rtp_stats stats; /* arrival times: bpf_ktime_get_ns (CLOCK_MONOTONIC) */
   __u8 first_payload_type;
   __u8 pad[7];
+  /* 1 while a filter run updates `stats` (taken by compare-and-exchange): a second CPU with a
+   * packet of the same stream at that instant does not touch the entry (rtp_update_collisions).
+   * A socket filter cannot use bpf_spin_lock (the verifier refuses it). 64 bits: the filter is
+   * built for BPF v1, which has 64-bit atomics only. */
+  __u64 busy;
 };
 
 #define SIPMON_EVENT_FRAGMENT 0x01u  /* an IP fragment (first or later) of a matching datagram */
@@ -94,31 +99,32 @@ struct sipmon_rtp_kernel_stream {
  * Encapsulation counters count matched packets that crossed it (a packet in ERSPAN inside GRE
  * counts in both). User space sums them over CPUs. Both sides are built together, so the order
  * is free; the names are the JSON report's contract. */
-#define SIPMON_KERNEL_COUNTERS(X)                                                                                  \
-  X(SEEN, "seen", 0)                               /* packets the filter ran on (loopback duplicates excluded) */  \
-  X(LOOPBACK_OUT, "loopback_outgoing_skipped", 0)  /* loopback's outgoing copies: seen again on input */           \
-  X(MATCHED, "matched", 0)                         /* SIP-port UDP/TCP/SCTP, media UDP, or a fragment */           \
-  X(COPIED, "copied", 0)                           /* matched packets written to the ring buffer */                \
-  X(TRUNCATED, "truncated", 0)                     /* copied, but longer than the snap length */                   \
-  X(RINGBUF_FULL, "ring_buffer_full", 0)           /* matched but lost: no room in the ring buffer */              \
-  X(LOAD_FAILED, "load_failed", 0)                 /* matched but lost: packet bytes could not be read */          \
-  X(FRAGMENTS, "fragments", 0)                     /* matched packets that were IP fragments (any layer) */        \
-  X(PAGED, "paged", 0)                             /* copied through bpf_skb_load_bytes: not all linear */         \
-  X(HEADERS_UNREADABLE, "headers_unreadable", 0)   /* a header the verdict needs lies past the frame's end */      \
-  X(TUNNEL_TOO_DEEP, "tunnel_too_deep", 0)         /* seen, not followed: more tunnels than the decoder's limit */ \
-  X(VLAN, "vlan", 1)                               /* matched with an 802.1Q/802.1ad tag (in frame or stripped) */ \
-  X(MPLS, "mpls", 1)                               /* matched under an MPLS label stack */                         \
-  X(PPPOE, "pppoe", 1)                             /* matched inside a PPPoE session */                            \
-  X(GRE, "gre", 1)                                 /* matched inside GRE (any payload type) */                     \
-  X(ERSPAN, "erspan", 1)                           /* matched inside ERSPAN type I, II or III (GRE) */             \
-  X(GRE_PPP, "gre_ppp", 1)                         /* matched inside PPP carried by GRE (PPTP) */                  \
-  X(VXLAN, "vxlan", 1)                             /* matched inside VXLAN */                                      \
-  X(GTPU, "gtpu", 1)                               /* matched inside a GTP-U G-PDU */                              \
-  X(IP_IN_IP, "ip_in_ip", 1)                       /* matched inside IPv4/IPv6 in IPv4/IPv6 */                     \
-  X(SCTP, "sctp", 1)                               /* matched SCTP packets (SIP in DATA chunks) */                 \
-  X(RTP_IN_KERNEL, "rtp_in_kernel", 0)             /* RTP counted in the stream map, not copied */                 \
-  X(RTP_STREAMS, "rtp_kernel_streams", 0)          /* stream map entries created (first packets copied) */         \
-  X(RTP_STREAM_MAP_FULL, "rtp_stream_map_full", 0) /* a stream's entry could not be created: copied */
+#define SIPMON_KERNEL_COUNTERS(X)                                                                                      \
+  X(SEEN, "seen", 0)                                   /* packets the filter ran on (loopback duplicates excluded) */  \
+  X(LOOPBACK_OUT, "loopback_outgoing_skipped", 0)      /* loopback's outgoing copies: seen again on input */           \
+  X(MATCHED, "matched", 0)                             /* SIP-port UDP/TCP/SCTP, media UDP, or a fragment */           \
+  X(COPIED, "copied", 0)                               /* matched packets written to the ring buffer */                \
+  X(TRUNCATED, "truncated", 0)                         /* copied, but longer than the snap length */                   \
+  X(RINGBUF_FULL, "ring_buffer_full", 0)               /* matched but lost: no room in the ring buffer */              \
+  X(LOAD_FAILED, "load_failed", 0)                     /* matched but lost: packet bytes could not be read */          \
+  X(FRAGMENTS, "fragments", 0)                         /* matched packets that were IP fragments (any layer) */        \
+  X(PAGED, "paged", 0)                                 /* copied through bpf_skb_load_bytes: not all linear */         \
+  X(HEADERS_UNREADABLE, "headers_unreadable", 0)       /* a header the verdict needs lies past the frame's end */      \
+  X(TUNNEL_TOO_DEEP, "tunnel_too_deep", 0)             /* seen, not followed: more tunnels than the decoder's limit */ \
+  X(VLAN, "vlan", 1)                                   /* matched with an 802.1Q/802.1ad tag (in frame or stripped) */ \
+  X(MPLS, "mpls", 1)                                   /* matched under an MPLS label stack */                         \
+  X(PPPOE, "pppoe", 1)                                 /* matched inside a PPPoE session */                            \
+  X(GRE, "gre", 1)                                     /* matched inside GRE (any payload type) */                     \
+  X(ERSPAN, "erspan", 1)                               /* matched inside ERSPAN type I, II or III (GRE) */             \
+  X(GRE_PPP, "gre_ppp", 1)                             /* matched inside PPP carried by GRE (PPTP) */                  \
+  X(VXLAN, "vxlan", 1)                                 /* matched inside VXLAN */                                      \
+  X(GTPU, "gtpu", 1)                                   /* matched inside a GTP-U G-PDU */                              \
+  X(IP_IN_IP, "ip_in_ip", 1)                           /* matched inside IPv4/IPv6 in IPv4/IPv6 */                     \
+  X(SCTP, "sctp", 1)                                   /* matched SCTP packets (SIP in DATA chunks) */                 \
+  X(RTP_IN_KERNEL, "rtp_in_kernel", 0)                 /* RTP counted in the stream map, not copied */                 \
+  X(RTP_STREAMS, "rtp_kernel_streams", 0)              /* stream map entries created (first packets copied) */         \
+  X(RTP_STREAM_MAP_FULL, "rtp_stream_map_full", 0)     /* a stream's entry could not be created: copied */             \
+  X(RTP_UPDATE_COLLISIONS, "rtp_update_collisions", 0) /* another CPU was updating the entry: not measured */
 
 enum sipmon_counter {
 #define SIPMON_COUNTER_ENUM(id, name, encapsulation) SIPMON_COUNTER_##id,

@@ -708,14 +708,25 @@ static __always_inline int rtp_measured(struct __sk_buff *skb, struct scratch *s
     sipmon_rtp_stats_start(&fresh->stats, sequence, now);
     sipmon_rtp_jitter_update(&fresh->stats, timestamp, clock_rate, marker, now);
     fresh->first_payload_type = payload_type;
+    fresh->busy = 0;
     if (bpf_map_update_elem(&rtp_streams, &key, fresh, BPF_NOEXIST) == 0)
       count(SIPMON_COUNTER_RTP_STREAMS);
     else
       count(SIPMON_COUNTER_RTP_STREAM_MAP_FULL);
     return 0;
   }
+  /* Two CPUs may receive one stream's packets at once (several capture interfaces, RPS): the
+   * entry's busy flag, taken by compare-and-exchange (BPF v3 atomics), keeps a second update out
+   * of an entry being updated, which would otherwise interleave the two and could corrupt it (a
+   * sequence wrap counted from a torn max_seq). The loser's packet is left out of the figures and
+   * counted: no spinning in a socket filter, and bpf_spin_lock is refused there. */
+  if (__sync_val_compare_and_swap(&stream->busy, 0, 1) != 0) {
+    count(SIPMON_COUNTER_RTP_UPDATE_COLLISIONS);
+    return 1;
+  }
   sipmon_rtp_stats_update(&stream->stats, sequence, now);
   sipmon_rtp_jitter_update(&stream->stats, timestamp, clock_rate, marker, now);
+  __sync_lock_test_and_set(&stream->busy, 0); /* an atomic exchange: the updates are visible first */
   if (payload_type != stream->first_payload_type) return 0;
   count(SIPMON_COUNTER_RTP_IN_KERNEL);
   return 1;

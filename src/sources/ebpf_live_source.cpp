@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <cerrno>
 #include <cstring>
 #include <optional>
 #include <vector>
@@ -17,10 +18,18 @@
 
 namespace sipmon {
 
+namespace {
+constexpr std::size_t kRtpBatch = 1024;  // stream map entries per BPF_MAP_LOOKUP_BATCH
+}  // namespace
+
 struct EbpfLiveSource::Impl final : RecordSink {
   explicit Impl(BpfSkeleton loaded) : skeleton(std::move(loaded)), frame_buffer(kRecordFrameBufferSize) {}
 
   void on_record(Bytes record) override {
+    // Ring buffer space the record took: its 8-byte header (BPF_RINGBUF_HDR_SZ) and the data,
+    // rounded up to 8 bytes as the kernel reserves it.
+    ++ring_records;
+    ring_bytes += (record.size() + 8 + 7) & ~std::size_t{7};
     Frame frame;
     if (!record_to_frame(record, realtime_offset_ns, frame_buffer, frame)) {
       ++malformed_records;
@@ -36,8 +45,15 @@ struct EbpfLiveSource::Impl final : RecordSink {
   std::vector<std::uint8_t> frame_buffer;  // sized once: re-inserting a VLAN tag allocates nothing
   std::int64_t realtime_offset_ns = monotonic_to_realtime_offset_ns();
   std::uint64_t malformed_records = 0;  // never expected: the kernel side writes every record whole
+  std::uint64_t ring_records = 0;       // records read from the ring buffer
+  std::uint64_t ring_bytes = 0;         // and the ring buffer space they took
   bool rtp_in_kernel = false;
-  std::vector<sipmon_rtp_stream_key> stream_keys;  // collect_rtp_streams' walk, kept for its capacity
+  // collect_rtp_streams' buffers, sized once: the entries to delete, the batches, the fallback walk.
+  std::vector<sipmon_rtp_stream_key> stream_keys;
+  std::vector<sipmon_rtp_stream_key> batch_keys = std::vector<sipmon_rtp_stream_key>(kRtpBatch);
+  std::vector<sipmon_rtp_kernel_stream> batch_values = std::vector<sipmon_rtp_kernel_stream>(kRtpBatch);
+  std::vector<sipmon_rtp_stream_key> walk_keys;
+  bool batch_lookup = true;  // until the kernel refuses BPF_MAP_LOOKUP_BATCH
   std::uint64_t streams_read = 0;
   std::uint64_t streams_deleted = 0;
   FrameSink* sink = nullptr;  // set for the duration of drain()
@@ -57,6 +73,7 @@ tl::expected<std::unique_ptr<EbpfLiveSource>, EbpfLiveSource::OpenError> EbpfLiv
   auto impl = std::make_unique<Impl>(std::move(*skeleton));
   impl->rtp_in_kernel = settings.rtp_in_kernel;
   impl->stream_keys.reserve(SIPMON_MAX_RTP_STREAMS);
+  impl->walk_keys.reserve(SIPMON_MAX_RTP_STREAMS);
   auto reader = RingbufReader::open(impl->skeleton.events_fd(), *impl);
   if (!reader) return Fail(OpenError{reader.error(), false});
   impl->reader.emplace(std::move(*reader));
@@ -95,22 +112,13 @@ bool EbpfLiveSource::measures_rtp() const { return impl_->rtp_in_kernel; }
 void EbpfLiveSource::collect_rtp_streams(MediaTracker& tracker) {
   if (!impl_->rtp_in_kernel) return;
   const int fd = impl_->skeleton.rtp_streams_fd();
-  // The keys first (deleting while walking would restart the walk), then each entry: a copy of
-  // its value as it stands (the filter may update it meanwhile; the next read catches up).
-  std::vector<sipmon_rtp_stream_key>& keys = impl_->stream_keys;
-  keys.clear();
-  sipmon_rtp_stream_key key{};
-  const void* previous = nullptr;
-  while (keys.size() < SIPMON_MAX_RTP_STREAMS && bpf_map_get_next_key(fd, previous, &key) == 0) {
-    keys.push_back(key);
-    previous = &keys.back();
-  }
   timespec now{};
   clock_gettime(CLOCK_MONOTONIC, &now);
   const auto now_ns = static_cast<std::int64_t>(now.tv_sec) * 1'000'000'000 + now.tv_nsec;
-  for (const sipmon_rtp_stream_key& entry : keys) {
-    sipmon_rtp_kernel_stream value{};
-    if (bpf_map_lookup_elem(fd, &entry, &value) != 0) continue;
+  // Entries to delete are deleted after the walk: deleting while walking would restart it.
+  std::vector<sipmon_rtp_stream_key>& doomed = impl_->stream_keys;
+  doomed.clear();
+  const auto take = [&](const sipmon_rtp_stream_key& entry, const sipmon_rtp_kernel_stream& value) {
     MeasuredRtpStream measured;
     measured.dst.family = entry.dst.family;
     std::memcpy(measured.dst.bytes.data(), entry.dst.address, 16);
@@ -123,13 +131,54 @@ void EbpfLiveSource::collect_rtp_streams(MediaTracker& tracker) {
     measured.stats.last_ns += offset;
     if (measured.stats.have_prev) measured.stats.prev_arrival_ns += offset;
     ++impl_->streams_read;
-    if (tracker.on_measured_stream(measured)) continue;
+    if (tracker.on_measured_stream(measured)) return;
     // Unknown to the tracker: finished (retired) by it, or its first packet never reached it
     // (ring buffer full). Deleted once a second old, so that a first packet still in the ring
     // buffer is not raced; a stream still sending starts a new entry (and copy) at its next packet.
     if (now_ns - static_cast<std::int64_t>(value.stats.first_ns) > 1'000'000'000 &&
-        bpf_map_delete_elem(fd, &entry) == 0)
-      ++impl_->streams_deleted;
+        doomed.size() < SIPMON_MAX_RTP_STREAMS)
+      doomed.push_back(entry);
+  };
+  // Read in batches of kRtpBatch entries (BPF_MAP_LOOKUP_BATCH, one system call each): reading
+  // 10,000 streams one key and one value at a time took ~0.1 s of CPU every second here
+  // (docs/performance.md). Each value is a copy as it stands (the filter may update it meanwhile;
+  // the next read catches up). A kernel without batch operations gets the walk below.
+  bool walked = false;
+  if (impl_->batch_lookup) {
+    __u32 batch = 0;
+    bool first = true;
+    for (;;) {
+      __u32 count = kRtpBatch;
+      LIBBPF_OPTS(bpf_map_batch_opts, options);
+      const int result = bpf_map_lookup_batch(fd, first ? nullptr : &batch, &batch, impl_->batch_keys.data(),
+                                              impl_->batch_values.data(), &count, &options);
+      const int error = result < 0 ? errno : 0;
+      if (result < 0 && error != ENOENT && first) {
+        impl_->batch_lookup = false;  // EINVAL, ENOTSUPP...: never tried again
+        break;
+      }
+      for (__u32 i = 0; i < count && i < kRtpBatch; ++i) take(impl_->batch_keys[i], impl_->batch_values[i]);
+      first = false;
+      if (result < 0) break;  // ENOENT: that was the last batch; any other error: read again next second
+    }
+    walked = impl_->batch_lookup;
+  }
+  if (!walked) {
+    std::vector<sipmon_rtp_stream_key>& keys = impl_->walk_keys;
+    keys.clear();
+    sipmon_rtp_stream_key key{};
+    const void* previous = nullptr;
+    while (keys.size() < SIPMON_MAX_RTP_STREAMS && bpf_map_get_next_key(fd, previous, &key) == 0) {
+      keys.push_back(key);
+      previous = &keys.back();
+    }
+    for (const sipmon_rtp_stream_key& entry : keys) {
+      sipmon_rtp_kernel_stream value{};
+      if (bpf_map_lookup_elem(fd, &entry, &value) == 0) take(entry, value);
+    }
+  }
+  for (const sipmon_rtp_stream_key& entry : doomed) {
+    if (bpf_map_delete_elem(fd, &entry) == 0) ++impl_->streams_deleted;
   }
 }
 
@@ -150,6 +199,8 @@ LiveCounters EbpfLiveSource::counters() const {
   // Not judged at all (a header past the frame's end): maybe SIP, certainly not seen by the engine.
   result.drops["headers_unreadable"] = kernel[SIPMON_COUNTER_HEADERS_UNREADABLE];
   result.drops["malformed_record"] = impl_->malformed_records;
+  result.kernel["ring_buffer_records"] = impl_->ring_records;
+  result.kernel["ring_buffer_bytes"] = impl_->ring_bytes;
   if (impl_->rtp_in_kernel) {
     result.kernel["rtp_kernel_streams_read"] = impl_->streams_read;
     result.kernel["rtp_kernel_streams_deleted"] = impl_->streams_deleted;

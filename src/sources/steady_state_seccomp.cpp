@@ -201,9 +201,10 @@ Expected<void> install_steady_state_filter() {
   }
   // The kernel filter's per-CPU counters are read for every metrics refresh, and its media
   // endpoint map follows the calls' SDP (an element added or removed per endpoint), and the RTP
-  // stream map is walked, read and pruned (issue 22); loading programs, attaching or creating maps
+  // stream map is read (in batches) and pruned (issue 22); loading programs, attaching or creating maps
   // is set-up's business and stays refused.
-  for (const auto command : {BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY}) {
+  for (const auto command :
+       {BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY, BPF_MAP_LOOKUP_BATCH}) {
     if (int result = seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(bpf), 1,
                                       first_argument(SCMP_CMP_EQ, static_cast<scmp_datum_t>(command)));
         result != 0) {

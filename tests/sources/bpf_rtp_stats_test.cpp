@@ -174,6 +174,45 @@ TEST_CASE("bpf rtp stats: kernel and user space compute the same state packet by
   }
 }
 
+// Two CPUs with packets of one stream at the same instant cannot be staged with BPF_PROG_TEST_RUN;
+// what the second one finds can: an entry whose busy flag is set (another filter run is inside
+// its update). The packet must leave the entry alone, be counted as a collision and not copied;
+// once the flag is clear the next packet is measured as usual, and the flag is clear after it.
+TEST_CASE("bpf rtp stats: a packet finding its stream's entry busy leaves it alone and is counted",
+          "[bpf][media][rtp]") {
+  Filter filter({5060}, SIPMON_DEFAULT_SNAPLEN, 1u << 20, SIPMON_DEFAULT_VXLAN_PORT, true);
+  REQUIRE(filter.skeleton->watch_media_endpoint(callee(), 50000, true, MediaEndpointPayloads{}));
+  const int streams_fd = filter.skeleton->rtp_streams_fd();
+  const sipmon_rtp_stream_key key = key_of(0x11223344);
+  filter.run(frame(rtp_payload({1, 160})));
+  filter.run(frame(rtp_payload({2, 320})));
+  sipmon_rtp_kernel_stream before{};
+  REQUIRE(bpf_map_lookup_elem(streams_fd, &key, &before) == 0);
+  CHECK(before.stats.packets == 2);
+  CHECK(before.busy == 0);
+
+  sipmon_rtp_kernel_stream busy = before;
+  busy.busy = 1;
+  REQUIRE(bpf_map_update_elem(streams_fd, &key, &busy, BPF_EXIST) == 0);
+  filter.run(frame(rtp_payload({3, 480})));
+  sipmon_rtp_kernel_stream after{};
+  REQUIRE(bpf_map_lookup_elem(streams_fd, &key, &after) == 0);
+  CHECK(std::memcmp(&after.stats, &before.stats, sizeof before.stats) == 0);
+  CHECK(filter.counter(SIPMON_COUNTER_RTP_UPDATE_COLLISIONS) == 1);
+  CHECK(filter.counter(SIPMON_COUNTER_RTP_IN_KERNEL) == 1);  // packet 2 only
+  CHECK(filter.take().size() == 1);                          // the first packet only
+
+  busy.busy = 0;
+  REQUIRE(bpf_map_update_elem(streams_fd, &key, &busy, BPF_EXIST) == 0);
+  filter.run(frame(rtp_payload({4, 640})));
+  REQUIRE(bpf_map_lookup_elem(streams_fd, &key, &after) == 0);
+  CHECK(after.stats.packets == 3);
+  CHECK(sipmon_rtp_lost(&after.stats) == 1);  // 1 .. 4 expected, 3 left out of the figures
+  CHECK(after.busy == 0);
+  CHECK(filter.counter(SIPMON_COUNTER_RTP_UPDATE_COLLISIONS) == 1);
+  CHECK(filter.counter(SIPMON_COUNTER_RTP_IN_KERNEL) == 2);
+}
+
 TEST_CASE("bpf rtp stats: with rtp_in_kernel off every RTP packet is copied", "[bpf][media][rtp]") {
   Filter filter({5060});
   REQUIRE(filter.skeleton->watch_media_endpoint(callee(), 50000, true, MediaEndpointPayloads{}));
