@@ -8,7 +8,7 @@
 namespace sipmon {
 namespace {
 
-enum class EntryKind : std::uint32_t { time = 0, message = 1 };
+enum class EntryKind : std::uint32_t { time = 0, message = 1, report = 2 };
 
 struct EntryHeader {
   EntryKind kind;
@@ -55,6 +55,7 @@ EngineConfig shard_config(const EngineConfig& config) {
   shard.media.max_streams = 64;
   shard.media.max_calls = 64;
   shard.media.max_samples = 64;
+  shard.media.endpoint_observer = nullptr;  // the front's media tracker tells the capture (live)
   return shard;
 }
 
@@ -167,7 +168,11 @@ void ShardedEngine::run(Shard& shard) {
       EntryHeader header;
       std::memcpy(&header, batch.bytes.data() + at, sizeof header);
       const std::uint8_t* body = batch.bytes.data() + at + sizeof header;
-      if (header.kind == EntryKind::time) {
+      if (header.kind == EntryKind::report) {
+        shard.report = engine.report();
+        shard.reports_done.fetch_add(1, std::memory_order_release);
+        shard.reports_done.notify_one();
+      } else if (header.kind == EntryKind::time) {
         std::int64_t now_ns;
         std::memcpy(&now_ns, body, sizeof now_ns);
         engine.on_dispatched_time(now_ns);
@@ -194,6 +199,37 @@ void ShardedEngine::run(Shard& shard) {
     if (last) break;
   }
   engine.finish();
+}
+
+void ShardedEngine::tick(std::int64_t now_ns) {
+  front_->tick(now_ns);
+  on_time(now_ns);  // the shards' clocks, like the front's, never move backwards
+}
+
+void ShardedEngine::flush() {
+  for (auto& s : shards_) {
+    if (s->filling != nullptr && s->filling->used > 0) publish(*s);
+  }
+}
+
+Report ShardedEngine::snapshot() {
+  for (auto& s : shards_) {
+    std::uint8_t* at = reserve(*s, sizeof(EntryHeader));
+    const EntryHeader header{EntryKind::report, static_cast<std::uint32_t>(sizeof(EntryHeader))};
+    std::memcpy(at, &header, sizeof header);
+    publish(*s);
+    ++s->reports_asked;
+  }
+  Report total = front_->report();
+  for (auto& s : shards_) {
+    for (;;) {
+      const std::uint64_t done = s->reports_done.load(std::memory_order_acquire);
+      if (done == s->reports_asked) break;
+      s->reports_done.wait(done, std::memory_order_acquire);
+    }
+    add_report(total, s->report);
+  }
+  return total;
 }
 
 void ShardedEngine::finish() {
