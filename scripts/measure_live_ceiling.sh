@@ -7,7 +7,7 @@
 # request and response by name. Each configuration (source x --threads) stops at its first loss.
 #
 #   sudo scripts/measure_live_ceiling.sh [BUILD_DIR]
-#   RATES="2000 4000 8000" SECONDS_PER_STEP=5 CONFIGS="ebpf:1 ebpf:2 pcap:1 pcap:2" PERF=1 \
+#   RATES="2000 4000 8000" SECONDS_PER_STEP=5 CONFIGS="ebpf:1 ebpf:2 pcap:1 pcap:2" PERF=1 SNAPLEN=1600 \
 #     sudo -E scripts/measure_live_ceiling.sh build
 #
 # Per step it prints: the calls/s asked and the messages/s achieved, what was sent and counted,
@@ -26,6 +26,7 @@ rates=${RATES:-"1000 2000 4000 6000 8000 12000 16000 24000 32000"}
 seconds=${SECONDS_PER_STEP:-5}
 configs=${CONFIGS:-"ebpf:1 ebpf:2 pcap:1 pcap:2"}
 ringbuf=${RINGBUF:-64M}
+snaplen=${SNAPLEN:-}  # empty: sipmon's default (65560); libpcap's ring holds buffer / snaplen frames
 perf_on=${PERF:-1}
 here=$(cd "$(dirname "$0")/.." && pwd)
 source "$here/tests/e2e/live_common.sh"
@@ -59,7 +60,7 @@ pids+=("$!")
 sysctl -qw kernel.bpf_stats_enabled=1
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# $seconds s per step, ring buffer $ringbuf; sipmon $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
+echo "# $seconds s per step, ring buffer $ringbuf, snap length ${snaplen:-default}; sipmon $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo '?')"
 printf "%-6s %-3s %7s %8s %9s %9s %8s %7s %-22s %8s %8s %8s %s\n" source thr "calls/s" "msgs/s" sent counted missing "rx_drop" "sipmon drops" "user/msg" "sys/msg" "bpf/pkt" result
 
 # filter_ids: the ids of the sipmon_filter programs loaded now (bpftool here lists no owner pids,
@@ -89,7 +90,7 @@ step() {
   local before ids
   before=$(filter_ids)
   ip netns exec "$ns_a" "$sipmon" live -i va --ports 5060 --source "$source" --threads "$threads" \
-    --ringbuf-size "$ringbuf" --status-interval 0 --out "$work/live.json" >/dev/null 2>"$work/live.err" &
+    --ringbuf-size "$ringbuf" ${snaplen:+--snaplen "$snaplen"} --status-interval 0 --out "$work/live.json" >/dev/null 2>"$work/live.err" &
   local pid=$!; pids+=("$pid")
   wait_for_line "$work/live.err" "capturing on" 20 >/dev/null
   sleep 0.5
