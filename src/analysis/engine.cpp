@@ -301,6 +301,10 @@ void Engine::on_dispatched_message(const Payload& payload) {
   count_sip_message(payload, scratch_, false);
 }
 
+void Engine::on_dispatched_message(const Payload& payload, const SipMessage& message) {
+  count_sip_message(payload, message, false);
+}
+
 void Engine::count_sip_message(const Payload& payload, const SipMessage& message, bool media) {
   // Raw counts include retransmissions and broken messages alike: that is what tshark counts.
   if (message.is_request) {

@@ -30,6 +30,7 @@
 #include "analysis/frame.h"
 #include "analysis/message_dispatch.h"
 #include "analysis/report.h"
+#include "analysis/sip_message.h"
 
 namespace sipmon {
 
@@ -78,6 +79,7 @@ class ShardedEngine final : public FrameSink, private MessageDispatch {
     alignas(64) Batch* filling = nullptr;  // the front's batch being filled (producer side)
     std::int64_t last_time = 0;
     bool has_time = false;
+    SipMessage message;  // the front's parse, rebuilt over the entry's bytes (shard side)
     // snapshot(): the shard's report, written by its thread when it reaches a request.
     Report report;
     std::uint64_t reports_asked = 0;  // front side
