@@ -353,6 +353,13 @@ void ShardedEngine::flush() {
   }
 }
 
+bool ShardedEngine::idle() const {
+  for (const auto& s : shards_) {
+    if (s->consumed.load(std::memory_order_acquire) != s->produced.load(std::memory_order_acquire)) return false;
+  }
+  return true;
+}
+
 Report ShardedEngine::snapshot() {
   for (auto& s : shards_) {
     std::uint8_t* at = reserve(*s, sizeof(EntryHeader));

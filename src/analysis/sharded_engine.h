@@ -52,6 +52,8 @@ class ShardedEngine final : public FrameSink, private MessageDispatch {
   void tick(std::int64_t now_ns);
   // Hands the batches being filled to the shards now (snapshot does it first).
   void flush();
+  // Whether every batch handed on has been counted (engine_alloc_check waits for it).
+  bool idle() const;
   // While running: the report of every frame handed on so far (allocates, and waits until every
   // shard has reached the request; not for the per-packet path).
   Report snapshot();
