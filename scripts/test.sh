@@ -53,8 +53,8 @@ fuzz_check_step() {
 }
 
 sanitizer_tests() {
-  # The `asan` test preset takes the `unit` and `replay` labels and makes leaks and every UBSan
-  # report fail the test that caused them.
+  # The `asan` test preset takes the `unit` and `replay` labels (not `timing`, nor `scale`: the
+  # million-packet load test) and makes leaks and every UBSan report fail the test that caused them.
   ctest --preset asan -j"$jobs" >"$logs/build-asan.log" 2>&1
 }
 

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "formats/capture_file_format.h"
 #include "outputs/pcapng_writer.h"
 
 namespace sipmon {
@@ -76,7 +77,8 @@ Expected<std::unique_ptr<CaptureFileWriter>> CaptureFileWriter::create(const std
     if (!impl->pcapng->write_section_header()) impl->error = errno;
   } else {
     impl->dead = pcap_open_dead_with_tstamp_precision(
-        to_dlt(format.link_type), 262144, format.nanosecond ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
+        to_dlt(format.link_type), capture_format::kMaxSnapLength,
+        format.nanosecond ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO);
     if (impl->dead) impl->dumper = pcap_dump_fopen(impl->dead, impl->file);
     if (!impl->dumper) {
       return make_error(ErrorKind::io,

@@ -3,16 +3,12 @@
 #include <algorithm>
 #include <array>
 
+#include "formats/capture_file_format.h"
+
 namespace sipmon {
 namespace {
 
-constexpr std::uint32_t kSectionHeaderBlock = 0x0A0D0D0A;
-constexpr std::uint32_t kInterfaceDescriptionBlock = 0x00000001;
-constexpr std::uint32_t kEnhancedPacketBlock = 0x00000006;
-constexpr std::uint32_t kByteOrderMagic = 0x1A2B3C4D;
-constexpr std::uint16_t kOptionEnd = 0;
-constexpr std::uint16_t kOptionTsresol = 9;
-constexpr std::uint32_t kSnapLength = 262144;  // what tcpdump and Wireshark write
+using namespace capture_format;
 
 constexpr std::size_t padded(std::size_t n) { return (n + 3) & ~static_cast<std::size_t>(3); }
 
@@ -40,7 +36,7 @@ bool PcapngWriter::write_interface(std::uint32_t link_type) {
     std::uint32_t length = 32;
     std::uint16_t link_type = 0;
     std::uint16_t reserved = 0;
-    std::uint32_t snap_length = kSnapLength;
+    std::uint32_t snap_length = kMaxSnapLength;
     std::uint16_t tsresol_code = kOptionTsresol;
     std::uint16_t tsresol_length = 1;
     std::uint8_t tsresol[4] = {9, 0, 0, 0};  // 10^-9 s; value then padding to 32 bits

@@ -9,22 +9,15 @@
 #include <utility>
 
 #include "analysis/frame.h"
+#include "formats/capture_file_format.h"
 
 namespace sipmon {
 namespace {
 
-constexpr std::uint32_t kPcapMicro = 0xa1b2c3d4;
-constexpr std::uint32_t kPcapNano = 0xa1b23c4d;
-constexpr std::uint32_t kShbType = 0x0A0D0D0A;
-constexpr std::uint32_t kByteOrderMagic = 0x1A2B3C4D;
-constexpr std::uint32_t kIdbType = 1;
-constexpr std::uint32_t kSpbType = 3;
-constexpr std::uint32_t kEpbType = 6;
-// libpcap's largest snap length for every link type this reader takes (max_snaplen_for_dlt).
-constexpr std::uint32_t kMaxSnaplen = 262144;
-// The largest block walked here: a packet of kMaxSnaplen bytes and generous options. Longer
+using namespace capture_format;
+// The largest block walked here: a packet of kMaxSnapLength bytes and generous options. Longer
 // blocks (libpcap allows up to 16 MiB) go to libpcap.
-constexpr std::uint32_t kMaxBlock = kMaxSnaplen + 65536;
+constexpr std::uint32_t kMaxBlock = kMaxSnapLength + 65536;
 
 std::uint32_t bswap32(std::uint32_t v) { return __builtin_bswap32(v); }
 
@@ -50,7 +43,7 @@ bool fast_link_type(std::uint32_t link_type, bool swapped) {
 
 // libpcap's snapshot for a snap length read from a file (pcap_adjust_snapshot).
 std::uint32_t effective_snaplen(std::uint32_t snaplen) {
-  return snaplen == 0 || snaplen > kMaxSnaplen ? kMaxSnaplen : snaplen;
+  return snaplen == 0 || snaplen > kMaxSnapLength ? kMaxSnapLength : snaplen;
 }
 
 }  // namespace
@@ -72,7 +65,7 @@ std::optional<MappedCaptureParser> MappedCaptureParser::start(Bytes file) {
   if (file.size() < 4) return std::nullopt;
   std::uint32_t magic = 0;
   __builtin_memcpy(&magic, file.data(), 4);
-  const bool ok = magic == kShbType ? parser.start_pcapng() : parser.start_pcap();
+  const bool ok = magic == kSectionHeaderBlock ? parser.start_pcapng() : parser.start_pcap();
   if (!ok) return std::nullopt;
   return parser;
 }
@@ -81,15 +74,15 @@ bool MappedCaptureParser::start_pcap() {
   if (file_.size() < 24) return false;
   std::uint32_t magic = 0;
   __builtin_memcpy(&magic, file_.data(), 4);
-  if (magic == kPcapMicro || magic == kPcapNano) {
+  if (magic == kPcapMicrosecondMagic || magic == kPcapNanosecondMagic) {
     swapped_ = false;
-  } else if (bswap32(magic) == kPcapMicro || bswap32(magic) == kPcapNano) {
+  } else if (bswap32(magic) == kPcapMicrosecondMagic || bswap32(magic) == kPcapNanosecondMagic) {
     swapped_ = true;
     magic = bswap32(magic);
   } else {
     return false;
   }
-  nanosecond_ = magic == kPcapNano;
+  nanosecond_ = magic == kPcapNanosecondMagic;
   // Version 2.4 only: libpcap swaps the two lengths of older files.
   if (u16(4) != 2 || u16(6) != 4) return false;
   pcap_.snaplen = effective_snaplen(u32(16));
@@ -154,14 +147,14 @@ bool MappedCaptureParser::start_pcapng() {
       return false;
     }
     const Bytes body = file_.subspan(pos_ + 8, length - 12);
-    if (type == kShbType) {
+    if (type == kSectionHeaderBlock) {
       if (pos_ != 0 || body.size() < 16 || u16(pos_ + 12) != 1 || u16(pos_ + 14) != 0) return false;
-    } else if (type == kIdbType) {
+    } else if (type == kInterfaceDescriptionBlock) {
       if (!add_interface(body)) return false;
       first_link_type_ = interfaces_.front().link_type;
       pos_ += length;
       return true;
-    } else if (type == kEpbType || type == kSpbType || type == 2) {
+    } else if (type == kEnhancedPacketBlock || type == kSimplePacketBlock || type == kObsoletePacketBlock) {
       return false;  // a packet before any interface: libpcap's error
     }
     pos_ += length;
@@ -174,7 +167,7 @@ bool MappedCaptureParser::add_interface(Bytes body) {
   Interface iface;
   iface.link_type = u16(base);
   const std::uint32_t snaplen = u32(base + 4);
-  if (!fast_link_type(iface.link_type, swapped_) || snaplen > kMaxSnaplen) return false;
+  if (!fast_link_type(iface.link_type, swapped_) || snaplen > kMaxSnapLength) return false;
   iface.snaplen = effective_snaplen(snaplen);
   bool seen_tsresol = false;
   bool seen_tsoffset = false;
@@ -186,7 +179,7 @@ bool MappedCaptureParser::add_interface(Bytes body) {
     if (code == 0) break;  // opt_endofopt
     const std::size_t padded = (std::size_t{length} + 3) & ~std::size_t{3};
     if (body.size() - at - 4 < padded) return false;
-    if (code == 9) {  // if_tsresol
+    if (code == kOptionTsresol) {
       if (length != 1 || seen_tsresol) return false;
       seen_tsresol = true;
       const std::uint8_t value = body[at + 4];
@@ -201,7 +194,7 @@ bool MappedCaptureParser::add_interface(Bytes body) {
         iface.units = 1;
         for (unsigned i = 0; i < exponent; ++i) iface.units *= 10;
       }
-    } else if (code == 14) {  // if_tsoffset
+    } else if (code == kOptionTsoffset) {
       if (length != 8 || seen_tsoffset) return false;
       seen_tsoffset = true;
       const std::uint64_t low = u32(base + at + 4);
@@ -234,7 +227,7 @@ MappedCaptureParser::Next MappedCaptureParser::next_pcapng(MappedRecord& out) {
     const std::size_t body = pos_ + 8;
     const std::size_t body_size = length - 12;
     switch (type) {
-      case kEpbType: {
+      case kEnhancedPacketBlock: {
         if (body_size < 20) return Next::handoff;
         const std::uint32_t id = u32(body);
         if (id >= interfaces_.size()) return Next::handoff;
@@ -261,7 +254,7 @@ MappedCaptureParser::Next MappedCaptureParser::next_pcapng(MappedRecord& out) {
         ++records_;
         return Next::record;
       }
-      case kSpbType: {
+      case kSimplePacketBlock: {
         if (body_size < 4 || interfaces_.empty()) return Next::handoff;
         const Interface& iface = interfaces_.front();
         const std::uint32_t wire_len = u32(body);
@@ -276,10 +269,10 @@ MappedCaptureParser::Next MappedCaptureParser::next_pcapng(MappedRecord& out) {
         ++records_;
         return Next::record;
       }
-      case kIdbType:
+      case kInterfaceDescriptionBlock:
         if (!add_interface(file_.subspan(body, body_size))) return Next::handoff;
         break;
-      case kShbType: {
+      case kSectionHeaderBlock: {
         // A new section: same byte order and version 1.0 here, its own interfaces.
         std::uint32_t order = 0;
         if (body_size < 16) return Next::handoff;

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "analysis/frame.h"
+#include "formats/capture_file_format.h"
 #include "sources/capture_stream.h"
 #include "sources/mapped_capture.h"
 
@@ -67,12 +68,13 @@ Expected<LibpcapInput> open_with_libpcap(const std::string& path) {
   return LibpcapInput{std::move(handle), std::move(stream->state)};
 }
 
-// A classic pcap's magic number says nanosecond (0xa1b23c4d, either byte order) or microsecond.
+// A classic pcap's magic number says nanosecond (either byte order) or microsecond.
 bool nanosecond_magic(const CaptureStreamState& stream) {
   if (stream.leading_size < 4) return false;
   const auto& magic = stream.leading_bytes;
   const std::uint32_t magic_le = magic[0] | magic[1] << 8 | magic[2] << 16 | static_cast<std::uint32_t>(magic[3]) << 24;
-  return magic_le == 0xa1b23c4d || magic_le == 0x4d3cb2a1;
+  return magic_le == capture_format::kPcapNanosecondMagic ||
+         __builtin_bswap32(magic_le) == capture_format::kPcapNanosecondMagic;
 }
 
 }  // namespace

@@ -13,6 +13,12 @@
 namespace sipmon {
 namespace {
 
+// The comparison libseccomp's SCMP_A0 macro builds, as C++: the macro is a C compound literal with
+// fields left out, which clang's -Wpedantic and -Wextra warn about.
+scmp_arg_cmp first_argument(scmp_compare op, scmp_datum_t datum_a, scmp_datum_t datum_b = 0) {
+  return scmp_arg_cmp{0, op, datum_a, datum_b};
+}
+
 // What the steady state calls (strace -f of `sipmon live` with --listen, --push, --out and
 // --report-interval, scraped and pushed to, on glibc 2.36 / Linux 6.1), grouped by who needs it.
 constexpr const char* kAllowed[] = {
@@ -186,7 +192,7 @@ Expected<void> install_steady_state_filter() {
   // Threads yes, processes no. clone3 takes its flags in memory a filter cannot read: ENOSYS
   // makes glibc fall back to clone, whose flags it can.
   if (int result = seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
-                                    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+                                    first_argument(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
       result != 0) {
     return failed("clone", result);
   }
@@ -199,14 +205,14 @@ Expected<void> install_steady_state_filter() {
   // is set-up's business and stays refused.
   for (const auto command : {BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY}) {
     if (int result = seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(bpf), 1,
-                                      SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(command)));
+                                      first_argument(SCMP_CMP_EQ, static_cast<scmp_datum_t>(command)));
         result != 0) {
       return failed("bpf", result);
     }
   }
   for (int domain : kSocketDomains) {
     if (int result = seccomp_rule_add(filter, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-                                      SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(domain)));
+                                      first_argument(SCMP_CMP_EQ, static_cast<scmp_datum_t>(domain)));
         result != 0) {
       return failed("socket", result);
     }

@@ -23,6 +23,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402  (the pass/fail tally)
+
 SOURCE_DIR = os.environ.get("SIPMON_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPMON = os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon")
 TIMER_C_US = 181_000_000
@@ -238,17 +241,7 @@ def nearest_rank(values, q):
     return ordered[max(1, math.ceil(q * len(ordered))) - 1]
 
 
-passed = failed = 0
-
-
-def check(description, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("PASS: " + description)
-    else:
-        failed += 1
-        print("FAIL: " + description + ("  " + detail if detail else ""))
+check = Checks(print_passes=True)
 
 
 def same_ratio(got, want):
@@ -305,8 +298,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="i11mix") as tmp:
         run_mix("mix", 11, 3000, False, tmp)
         run_mix("mix-with-unanswered", 12, 1500, True, tmp)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -25,6 +25,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402  (the pass/fail tally)
+
 SOURCE_DIR = os.environ.get("SIPMON_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPMON = os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon")
 
@@ -35,17 +38,7 @@ MEDIA_FIELDS = ["direction", "src", "dst", "ssrc", "payload_type", "codec", "pac
                 "duplicates", "out_of_order", "loss_bursts", "burst_lost", "largest_gap", "jitter_mean_ms",
                 "jitter_max_ms", "first", "last", "dtmf_events", "rtcp", "mos"]
 
-passed = failed = 0
-
-
-def check(description, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("PASS: " + description)
-    else:
-        failed += 1
-        print("FAIL: " + description + ("  " + str(detail) if detail else ""))
+check = Checks(print_passes=True)
 
 
 def replay(paths, records, *extra):
@@ -316,8 +309,7 @@ def main():
         contract(tmp)
         media(tmp)
         failure_analysis(tmp)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

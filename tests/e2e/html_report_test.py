@@ -37,6 +37,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402  (the pass/fail tally)
 from gen_multicall_pcap import checksum  # noqa: E402  (the IPv4 header checksum)
 
 SOURCE_DIR = os.environ.get("SIPMON_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -44,17 +45,7 @@ SIPMON = os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon")
 SKIP = int(os.environ.get("SIPMON_SKIP_CODE", "77"))
 BASE_TS = 1764547200  # 2025-12-01T00:00:00Z
 
-PASSED = FAILED = 0
-
-
-def check(description, ok, detail=""):
-    global PASSED, FAILED
-    if ok:
-        PASSED += 1
-        print("ok:", description)
-    else:
-        FAILED += 1
-        print("FAIL:", description, detail)
+check = Checks(print_passes=True)
 
 
 # --- capture ---------------------------------------------------------------------------------
@@ -487,8 +478,7 @@ def main():
         check("--html-calls many is refused with a clear message", bad.returncode == 2 and "--html-calls" in bad.stderr, bad.stderr)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"{PASSED} passed, {FAILED} failed")
-    return 1 if FAILED else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -32,22 +32,16 @@ import sys
 import tempfile
 import zlib
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402  (the pass/fail tally)
+
 SOURCE_DIR = os.environ.get("SIPMON_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPMON = os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
 import call_mix_test  # noqa: E402  (the call mix and its pcap writer)
 import series_test  # noqa: E402  (the outage capture)
 
-passed = failed = 0
-
-
-def check(description, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + description + ("  (" + detail + ")" if detail else ""))
+check = Checks()
 
 
 def run(*args):
@@ -308,8 +302,7 @@ def main():
         outage(tmp)
         peers(tmp)
         refusals(tmp)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -28,21 +28,15 @@ import time
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402  (the pass/fail tally)
+
 SOURCE_DIR = os.environ.get("SIPMON_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPMON = os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon")
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
 import series_test  # noqa: E402  (the outage capture and its generator)
 
-passed = failed = 0
-
-
-def check(description, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + description + ("  (" + detail + ")" if detail else ""))
+check = Checks()
 
 
 def free_port():
@@ -256,8 +250,7 @@ def main():
             except subprocess.TimeoutExpired:
                 proc.kill()
             log.close()
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

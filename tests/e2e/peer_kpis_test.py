@@ -37,6 +37,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402  (the pass/fail tally)
+
 SOURCE_DIR = os.environ.get("SIPMON_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPMON = os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon")
 
@@ -329,16 +332,7 @@ def truths(peers, attempts):
 
 # --- checks ----------------------------------------------------------------------------------------
 
-passed = failed = 0
-
-
-def check(description, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + description + ("  " + detail if detail else ""))
+check = Checks()
 
 
 def percent(num, den):
@@ -507,8 +501,7 @@ def main():
             check("carrier_c's outage timed out attempts and registrations",
                   per_peer["carrier_c"]["timeouts"] > 0 and per_peer["carrier_c"]["reg_timeouts"] > 0)
             run_hosts(pcap, per_peer, tmp)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -21,22 +21,16 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402  (the pass/fail tally)
+
 SKIP = int(os.environ.get("SIPMON_SKIP_CODE", "77"))
 SOURCE_DIR = os.environ.get("SIPMON_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPMON = os.path.abspath(os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon"))
 GENERATOR = os.environ.get("SIPMON_LOAD_CAPTURE") or os.path.join(SOURCE_DIR, "build", "bench", "sipmon_load_capture")
 CORPUS = os.environ.get("SIPMON_CORPUS", "/work/shared/corpus")
 
-passed = failed = 0
-
-
-def check(what, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL {what} {detail}")
+check = Checks()
 
 
 def replay(files, *options):
@@ -131,8 +125,8 @@ def main():
             code2, two, _ = replay([mix], "--json", "--calls", calls2, "--threads", "2")
             check("mix --calls --threads 2: report", code1 == code2 == 0 and one == two)
             check("mix --calls --threads 2: records", open(calls1, "rb").read() == open(calls2, "rb").read())
-    print(f"{len(captures)} captures; {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    print(f"{len(captures)} captures")
+    return check.summary()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402  (the pass/fail tally)
+
 SOURCE_DIR = os.environ.get("SIPMON_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPMON = os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon")
 CORPUS = os.environ.get("SIPMON_CORPUS_DIR", "/work/shared/corpus")
@@ -39,16 +42,7 @@ TIMER_B_US = 32_000_000
 BASE_US = (1_700_000_000 // 60 + 1) * 60 * 1_000_000
 OUTAGE = range(8, 13)  # minutes 8..12: five minutes
 
-passed = failed = 0
-
-
-def check(description, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL: " + description + ("  (" + detail + ")" if detail else ""))
+check = Checks()
 
 
 def replay(files, *extra):
@@ -335,8 +329,7 @@ def main():
         sums_on_captures()
         outage_series(tmp)
         peer_series(tmp)
-    print("%d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":

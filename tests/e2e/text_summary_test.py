@@ -16,21 +16,14 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from checks import Checks  # noqa: E402  (the pass/fail tally)
+
 SOURCE_DIR = os.environ.get("SIPMON_SOURCE_DIR") or os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SIPMON = os.path.abspath(os.environ.get("SIPMON") or os.path.join(SOURCE_DIR, "build", "sipmon"))
 LABEL_WIDTH = 14
 
-passed = failed = 0
-
-
-def check(description, ok, detail=""):
-    global passed, failed
-    if ok:
-        passed += 1
-        print(f"ok: {description}")
-    else:
-        failed += 1
-        print(f"FAIL: {description}" + (f"\n    {detail}" if detail else ""))
+check = Checks(print_passes=True)
 
 
 def summary_of(path):
@@ -137,8 +130,7 @@ def main():
     _, unavailable = summary_of("samples/call-unavailable.pcap")
     check("call-unavailable: its 480 is shown", "480 Temporarily Unavailable 2" in unavailable["invite >= 300"][0],
           unavailable["invite >= 300"][0])
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return check.summary()
 
 
 if __name__ == "__main__":
