@@ -301,6 +301,10 @@ void Engine::on_dispatched_message(const Payload& payload) {
   count_sip_message(payload, scratch_, false);
 }
 
+void Engine::on_dispatched_message(const Payload& payload, const SipMessage& message) {
+  count_sip_message(payload, message, false);
+}
+
 void Engine::count_sip_message(const Payload& payload, const SipMessage& message, bool media) {
   // Every table this message will probe starts loading now, so that their cache misses (tables of
   // tens of MiB, hit at random) overlap instead of following one another: docs/performance.md.

@@ -99,6 +99,9 @@ class Engine final : public FrameSink, private PayloadSink {
   // parsed again and counted here (methods, codes, peers, transactions, calls, series), media
   // aside (the front measures it).
   void on_dispatched_message(const Payload& payload);
+  // The same, with the front's parse handed over (`message` views `payload.bytes`): not parsed
+  // again.
+  void on_dispatched_message(const Payload& payload, const SipMessage& message);
 
   // A snapshot of everything counted so far (allocates; not for the per-packet path).
   Report report() const;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "analysis/engine.h"
+#include "analysis/sharded_engine.h"
 #include "cli/duration_option.h"
 #include "cli/exit_codes.h"
 #include "cli/hep_options.h"
@@ -126,6 +127,12 @@ CLI::App* add_live_command(CLI::App& app, LiveOptions& options) {
       ->transform(CLI::AsNumberWithUnit(kTimeUnits, CLI::AsNumberWithUnit::CASE_SENSITIVE))
       ->capture_default_str();
   live->add_flag("--json", options.json, "Print the JSON report on stdout at exit instead of a summary");
+  live->add_option("--threads", options.threads,
+                   "Use this many threads: the capture thread reads and decodes, the others count calls, split by "
+                   "Call-ID; the report is the one of one thread (docs/live.md, \"Both cores\"); --calls, "
+                   "--hep-out and --hep-listen use one")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
   live->add_option("--user", options.user,
                    "Run as this user once capture is set up (started as root); --out must be writable by it");
   add_engine_table_options(*live, options.tables);
@@ -284,8 +291,30 @@ int run_live(const LiveOptions& options) {
     config.call_records = failures.get();
     config.recorder = options.calls.recorder();
   }
-  Engine engine(std::move(config));
-  if (hep.listener) hep.ingest = std::make_unique<HepIngest>(hep_ingest_config(options.hep), engine);
+  // --threads N: the sharded engines (docs/live.md, "Both cores"). Call records close in the order
+  // of one engine's events, --hep-out forwards in capture order and HEP input enters one engine
+  // directly: those keep one engine, and say so.
+  std::unique_ptr<Engine> engine;
+  std::unique_ptr<ShardedEngine> sharded;
+  std::unique_ptr<LiveAnalysis> analysis;
+  if (options.threads > 1) {
+    std::string kept;
+    if (calls) kept = "--calls";
+    if (hep.sender) kept += std::string(kept.empty() ? "" : ", ") + "--hep-out";
+    if (hep.listener) kept += std::string(kept.empty() ? "" : ", ") + "--hep-listen";
+    if (kept.empty()) {
+      sharded = std::make_unique<ShardedEngine>(config, options.threads - 1);  // the capture thread is one
+      analysis = std::make_unique<ShardedAnalysis>(*sharded);
+    } else {
+      std::cerr << "sipmon: note: --threads " << options.threads << " ignored: " << kept
+                << " need(s) one engine; counting on the capture thread\n";
+    }
+  }
+  if (!analysis) {
+    engine = std::make_unique<Engine>(std::move(config));
+    analysis = std::make_unique<SingleEngineAnalysis>(*engine);
+  }
+  if (hep.listener) hep.ingest = std::make_unique<HepIngest>(hep_ingest_config(options.hep), *engine);
 
   // Nobody reads a status line in a pipe or a CI log: only on a terminal or in the journal.
   const bool show_status = options.status_interval_s > 0 && stderr_is_watched();
@@ -304,7 +333,7 @@ int run_live(const LiveOptions& options) {
   LiveOutputs publisher(
       LiveOutputsConfig{.report_path = options.out, .json = options.json}, outputs, tracker, std::cout, std::cerr,
       LiveCallOutputs{.file = calls.get(), .failures = failures.get(), .failure_metrics = failure_metrics.get()});
-  LiveSession session(std::move(session_config), std::move(parts), engine, **stop, publisher, std::cerr);
+  LiveSession session(std::move(session_config), std::move(parts), *analysis, **stop, publisher, std::cerr);
   if (auto session_opened = session.open(); !session_opened) {
     std::cerr << "sipmon: " << session_opened.error().message << "\n";
     return kExitUsage;

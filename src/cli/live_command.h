@@ -26,6 +26,7 @@ struct LiveOptions {
   double duration_s = 0;          // 0: until SIGINT/SIGTERM
   double status_interval_s = 60;  // one status line on stderr (terminal or journald); 0: none
   bool json = false;
+  unsigned threads = 1;       // --threads: N > 1 counts calls on N - 1 more threads (docs/live.md)
   std::string user;           // --user: the account the steady state runs as (started as root)
   EngineTableOptions tables;  // --max-dialogs, ... (engine_options.h)
   MetricsOptions metrics;     // --listen, --push, ... (docs/prometheus.md)

@@ -93,11 +93,21 @@ struct LiveSession::Loop {
   Fd media_timer;
 };
 
+LiveSession::LiveSession(LiveSessionConfig config, LiveParts parts, LiveAnalysis& analysis, StopSignals& stop,
+                         LivePublisher& publisher, std::ostream& log)
+    : config_(std::move(config)),
+      parts_(std::move(parts)),
+      engine_(analysis),
+      stop_(stop),
+      publisher_(publisher),
+      log_(log) {}
+
 LiveSession::LiveSession(LiveSessionConfig config, LiveParts parts, Engine& engine, StopSignals& stop,
                          LivePublisher& publisher, std::ostream& log)
     : config_(std::move(config)),
       parts_(std::move(parts)),
-      engine_(engine),
+      own_analysis_(std::make_unique<SingleEngineAnalysis>(engine)),
+      engine_(*own_analysis_),
       stop_(stop),
       publisher_(publisher),
       log_(log) {}
@@ -189,7 +199,7 @@ LiveOutcome LiveSession::run() {
     for (int i = 0; i < ready; ++i) {
       switch (events[i].data.u32) {
         case kSource:
-          parts_.capture->drain(engine_);
+          parts_.capture->drain(engine_.frames());
           if (const auto state = parts_.capture->state(); state != LiveSource::State::running && running) {
             running = false;
             outcome.reason = state == LiveSource::State::ended ? LiveOutcome::Reason::source_ended
@@ -211,7 +221,7 @@ LiveOutcome LiveSession::run() {
           // The ring buffer first: a stream's first packet (which creates it in the tracker)
           // is handed on before its kernel figures are.
           if (expired(loop.media_timer)) {
-            parts_.capture->drain(engine_);
+            parts_.capture->drain(engine_.frames());
             parts_.capture->collect_rtp_streams(engine_.media());
           }
           break;
@@ -269,7 +279,7 @@ void LiveSession::final_drain() {
     // that never runs dry (a fake, a flood through a socket that stop() could not close) from
     // holding the stop up. libpcap's drain already loops until its buffer is empty.
     for (int pass = 0; pass < kFinalDrainPasses; ++pass) {
-      CountingSink counted(engine_);
+      CountingSink counted(engine_.frames());
       parts_.capture->drain(counted);
       if (counted.frames == 0) break;
     }

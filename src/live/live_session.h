@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -19,6 +20,7 @@
 #include "analysis/error.h"
 #include "analysis/hep_ingest.h"
 #include "analysis/report.h"
+#include "live/live_analysis.h"
 #include "live/stop_signals.h"
 #include "outputs/hep_sender.h"
 #include "sources/hep_listener.h"
@@ -89,6 +91,9 @@ struct LiveOutcome {
 
 class LiveSession {
  public:
+  LiveSession(LiveSessionConfig config, LiveParts parts, LiveAnalysis& analysis, StopSignals& stop,
+              LivePublisher& publisher, std::ostream& log);
+  // One engine (what tests and a run with --threads 1 use).
   LiveSession(LiveSessionConfig config, LiveParts parts, Engine& engine, StopSignals& stop, LivePublisher& publisher,
               std::ostream& log);
   ~LiveSession();
@@ -113,7 +118,8 @@ class LiveSession {
 
   LiveSessionConfig config_;
   LiveParts parts_;
-  Engine& engine_;
+  std::unique_ptr<LiveAnalysis> own_analysis_;  // with the one-engine constructor
+  LiveAnalysis& engine_;
   StopSignals& stop_;
   LivePublisher& publisher_;
   std::ostream& log_;

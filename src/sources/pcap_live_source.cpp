@@ -1,5 +1,7 @@
 #include "sources/pcap_live_source.h"
 
+#include "sources/pcap_endpoint_set.h"
+
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -94,7 +96,7 @@ struct PcapLiveSource::Impl {
   std::vector<Handle> handles;
   std::vector<std::uint16_t> ports;
   // As many as the engine's endpoint table holds: reported only, since the filter keeps all UDP.
-  std::vector<PcapMediaEndpoint> endpoints;
+  PcapEndpointSet endpoints;
 };
 
 tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiveSource::open(
@@ -157,13 +159,10 @@ void PcapLiveSource::drain(FrameSink& sink) {
 bool PcapLiveSource::watch_media_endpoint(const IpAddress& address, std::uint16_t port, bool watch,
                                           const MediaEndpointPayloads&) {
   const PcapMediaEndpoint endpoint{address, port};
-  auto& endpoints = impl_->endpoints;
-  const auto found = std::find(endpoints.begin(), endpoints.end(), endpoint);
-  if (watch && found == endpoints.end()) {
-    endpoints.push_back(endpoint);
-  } else if (!watch && found != endpoints.end()) {
-    *found = endpoints.back();
-    endpoints.pop_back();
+  if (watch) {
+    impl_->endpoints.insert(endpoint);
+  } else {
+    impl_->endpoints.erase(endpoint);
   }
   return true;
 }
