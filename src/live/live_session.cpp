@@ -97,7 +97,7 @@ LiveSession::LiveSession(LiveSessionConfig config, LiveParts parts, LiveAnalysis
                          LivePublisher& publisher, std::ostream& log)
     : config_(std::move(config)),
       parts_(std::move(parts)),
-      engine_(analysis),
+      analysis_(analysis),
       stop_(stop),
       publisher_(publisher),
       log_(log) {}
@@ -107,17 +107,17 @@ LiveSession::LiveSession(LiveSessionConfig config, LiveParts parts, Engine& engi
     : config_(std::move(config)),
       parts_(std::move(parts)),
       own_analysis_(std::make_unique<SingleEngineAnalysis>(engine)),
-      engine_(*own_analysis_),
+      analysis_(*own_analysis_),
       stop_(stop),
       publisher_(publisher),
       log_(log) {}
 
 LiveSession::~LiveSession() = default;
 
-void LiveSession::tick() { engine_.tick(config_.wall_clock()); }
+void LiveSession::tick() { analysis_.tick(config_.wall_clock()); }
 
 Report LiveSession::snapshot() const {
-  Report report = engine_.report();
+  Report report = analysis_.report();
   if (parts_.capture) {
     const LiveCounters counters = parts_.capture->counters();
     report.capture.live = LiveCaptureReport{.source = parts_.capture->name(),
@@ -199,7 +199,7 @@ LiveOutcome LiveSession::run() {
     for (int i = 0; i < ready; ++i) {
       switch (events[i].data.u32) {
         case kSource:
-          parts_.capture->drain(engine_.frames());
+          parts_.capture->drain(analysis_.frames());
           if (const auto state = parts_.capture->state(); state != LiveSource::State::running && running) {
             running = false;
             outcome.reason = state == LiveSource::State::ended ? LiveOutcome::Reason::source_ended
@@ -221,8 +221,8 @@ LiveOutcome LiveSession::run() {
           // The ring buffer first: a stream's first packet (which creates it in the tracker)
           // is handed on before its kernel figures are.
           if (expired(loop.media_timer)) {
-            parts_.capture->drain(engine_.frames());
-            parts_.capture->collect_rtp_streams(engine_.media());
+            parts_.capture->drain(analysis_.frames());
+            parts_.capture->collect_rtp_streams(analysis_.media());
           }
           break;
         case kStatusTimer:
@@ -259,7 +259,7 @@ LiveOutcome LiveSession::run() {
   outcome.delivered = publisher_.deliver_final(report);
   // The call records still open are written (pending, or established with "ended": null) after
   // the report was taken, so that the report is the same with or without --calls.
-  engine_.finish();
+  analysis_.finish();
   // Everything local is delivered: a second SIGTERM/SIGINT now ends sipmon at once (default
   // action) instead of waiting for the network.
   stop_.release();
@@ -279,11 +279,11 @@ void LiveSession::final_drain() {
     // that never runs dry (a fake, a flood through a socket that stop() could not close) from
     // holding the stop up. libpcap's drain already loops until its buffer is empty.
     for (int pass = 0; pass < kFinalDrainPasses; ++pass) {
-      CountingSink counted(engine_.frames());
+      CountingSink counted(analysis_.frames());
       parts_.capture->drain(counted);
       if (counted.frames == 0) break;
     }
-    parts_.capture->collect_rtp_streams(engine_.media());  // the figures up to the stop
+    parts_.capture->collect_rtp_streams(analysis_.media());  // the figures up to the stop
   }
   if (parts_.hep_listener && parts_.hep_ingest) {
     parts_.hep_listener->drain(*parts_.hep_ingest);  // what the sockets already hold (up to the per-drain limit)

@@ -119,7 +119,7 @@ class LiveSession {
   LiveSessionConfig config_;
   LiveParts parts_;
   std::unique_ptr<LiveAnalysis> own_analysis_;  // with the one-engine constructor
-  LiveAnalysis& engine_;
+  LiveAnalysis& analysis_;
   StopSignals& stop_;
   LivePublisher& publisher_;
   std::ostream& log_;
