@@ -5,7 +5,9 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include <pcap/pcap.h>
 
@@ -111,7 +113,14 @@ tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiv
     impl->handles.push_back(Handle{.pcap = pcap, .interface = interface});
     pcap_set_snaplen(pcap, static_cast<int>(settings.snaplen));
     pcap_set_promisc(pcap, settings.promiscuous ? 1 : 0);  // --promiscuous: a mirror port's frames to other MACs
-    pcap_set_immediate_mode(pcap, 1);                      // deliver each packet at once: no block timeout to wait out
+    // Not immediate mode: libpcap then uses a TPACKET_V2 ring of fixed-size slots, each as large
+    // as the snap length (an interface with offloads allows 64 KiB+ frames), so the default 8 MiB
+    // held 64 packets and a capture thread that waited 20 ms for a CPU lost SIP (socket_drops).
+    // Without it, TPACKET_V3 packs packets of their own size into blocks that the kernel hands
+    // over when full or kPcapBlockTimeoutMs after their first packet: 8 MiB hold ~15 000 SIP
+    // packets, at most that much later.
+    pcap_set_immediate_mode(pcap, 0);
+    pcap_set_timeout(pcap, kPcapBlockTimeoutMs);
     pcap_set_buffer_size(pcap, static_cast<int>(settings.buffer_bytes));
     pcap_set_tstamp_precision(pcap, PCAP_TSTAMP_PRECISION_NANO);
     if (const int status = pcap_activate(pcap); status < 0) {
@@ -168,6 +177,9 @@ bool PcapLiveSource::watch_media_endpoint(const IpAddress& address, std::uint16_
 }
 
 void PcapLiveSource::stop() {
+  // The block being filled reaches user space when its timeout retires it: wait that long, so
+  // that the final drain sees every packet captured up to the stop.
+  std::this_thread::sleep_for(std::chrono::milliseconds(kPcapBlockTimeoutMs + 10));
   for (Handle& handle : impl_->handles) {
     if (handle.stopped) continue;
     pcap_stats(handle.pcap, &handle.last_stats);

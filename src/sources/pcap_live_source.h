@@ -27,6 +27,10 @@ struct PcapMediaEndpoint {
 // optimiser's time grows faster than linearly) and the cost of recompiling it per change.
 inline constexpr std::size_t kPcapMaxFilterEndpoints = 64;
 
+// libpcap hands a block of packets to user space when it is full or this long after its first
+// packet (TPACKET_V3's block timeout): the latency the libpcap source adds, and what stop() waits.
+inline constexpr int kPcapBlockTimeoutMs = 50;
+
 // The capture filter for `ports` and the media endpoints, in pcap-filter(7) syntax; exposed for
 // tests and docs. More than `max_endpoints` endpoints: every UDP datagram is kept.
 std::string pcap_filter_expression(const std::vector<std::uint16_t>& ports,
