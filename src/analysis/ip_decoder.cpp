@@ -23,7 +23,7 @@ constexpr std::uint8_t kHip = 139;
 constexpr std::uint8_t kShim6 = 140;
 }  // namespace ipv6_next
 
-IpPacket fail(FrameOutcome anomaly) {
+IpPacket ip_failure(FrameOutcome anomaly) {
   IpPacket ip;
   ip.anomaly = anomaly;
   return ip;
@@ -62,13 +62,13 @@ bool skip_ipv6_extension_headers(std::uint8_t& protocol, Bytes& payload) {
 }
 
 IpPacket decode_ipv4(Bytes packet) {
-  if (packet.size() < kIpv4MinHeader) return fail(FrameOutcome::truncated_ipv4_header);
+  if (packet.size() < kIpv4MinHeader) return ip_failure(FrameOutcome::truncated_ipv4_header);
   const std::uint8_t* p = packet.data();
-  if ((p[0] >> 4) != 4) return fail(FrameOutcome::ip_version_mismatch);
+  if ((p[0] >> 4) != 4) return ip_failure(FrameOutcome::ip_version_mismatch);
   const std::size_t header = std::size_t{p[0] & 0x0fu} * 4;
   const std::size_t total = load_be16(p + 2);
-  if (header < kIpv4MinHeader || total < header) return fail(FrameOutcome::bad_ipv4_header);
-  if (packet.size() < header) return fail(FrameOutcome::truncated_ipv4_header);
+  if (header < kIpv4MinHeader || total < header) return ip_failure(FrameOutcome::bad_ipv4_header);
+  if (packet.size() < header) return ip_failure(FrameOutcome::truncated_ipv4_header);
 
   IpPacket ip;
   ip.src.family = ip.dst.family = 4;
@@ -85,9 +85,9 @@ IpPacket decode_ipv4(Bytes packet) {
 }
 
 IpPacket decode_ipv6(Bytes packet) {
-  if (packet.size() < kIpv6Header) return fail(FrameOutcome::truncated_ipv6_header);
+  if (packet.size() < kIpv6Header) return ip_failure(FrameOutcome::truncated_ipv6_header);
   const std::uint8_t* p = packet.data();
-  if ((p[0] >> 4) != 6) return fail(FrameOutcome::ip_version_mismatch);
+  if ((p[0] >> 4) != 6) return ip_failure(FrameOutcome::ip_version_mismatch);
 
   IpPacket ip;
   ip.src.family = ip.dst.family = 6;
@@ -107,23 +107,23 @@ IpPacket decode_ipv6(Bytes packet) {
       case ipv6_next::kMobility:
       case ipv6_next::kHip:
       case ipv6_next::kShim6: {
-        if (rest.size() < 8) return fail(FrameOutcome::bad_ipv6_extension_header);
+        if (rest.size() < 8) return ip_failure(FrameOutcome::bad_ipv6_extension_header);
         const std::size_t length = (std::size_t{rest[1]} + 1) * 8;
-        if (rest.size() < length) return fail(FrameOutcome::bad_ipv6_extension_header);
+        if (rest.size() < length) return ip_failure(FrameOutcome::bad_ipv6_extension_header);
         next = rest[0];
         rest = rest.subspan(length);
         continue;
       }
       case ipv6_next::kAuthentication: {
-        if (rest.size() < 8) return fail(FrameOutcome::bad_ipv6_extension_header);
+        if (rest.size() < 8) return ip_failure(FrameOutcome::bad_ipv6_extension_header);
         const std::size_t length = (std::size_t{rest[1]} + 2) * 4;
-        if (rest.size() < length) return fail(FrameOutcome::bad_ipv6_extension_header);
+        if (rest.size() < length) return ip_failure(FrameOutcome::bad_ipv6_extension_header);
         next = rest[0];
         rest = rest.subspan(length);
         continue;
       }
       case ipv6_next::kFragment: {
-        if (rest.size() < 8) return fail(FrameOutcome::bad_ipv6_extension_header);
+        if (rest.size() < 8) return ip_failure(FrameOutcome::bad_ipv6_extension_header);
         const std::uint16_t offset_flags = load_be16(rest.data() + 2);
         ip.fragment_offset = std::uint32_t{offset_flags & 0xfff8u};
         ip.more_fragments = (offset_flags & 1) != 0;
@@ -145,7 +145,7 @@ IpPacket decode_ipv6(Bytes packet) {
         return ip;
     }
   }
-  return fail(FrameOutcome::bad_ipv6_extension_header);
+  return ip_failure(FrameOutcome::bad_ipv6_extension_header);
 }
 
 IpPacket decode_ip(NetworkProtocol protocol, Bytes packet) {
@@ -157,7 +157,7 @@ IpPacket decode_ip(NetworkProtocol protocol, Bytes packet) {
     case NetworkProtocol::unknown_ip:
       break;
   }
-  if (packet.empty()) return fail(FrameOutcome::truncated_ipv4_header);
+  if (packet.empty()) return ip_failure(FrameOutcome::truncated_ipv4_header);
   return (packet[0] >> 4) == 6 ? decode_ipv6(packet) : decode_ipv4(packet);
 }
 

@@ -33,7 +33,7 @@ constexpr std::uint32_t kAfInet6FreeBsd = 28;
 constexpr std::uint32_t kAfInet6Darwin = 30;
 constexpr std::uint32_t kAfInet6Linux = 10;
 
-LinkResult fail(FrameOutcome anomaly) {
+LinkResult link_failure(FrameOutcome anomaly) {
   LinkResult result;
   result.anomaly = anomaly;
   return result;
@@ -51,7 +51,7 @@ LinkResult from_family(std::uint32_t family, Bytes frame) {
              family == kAfInet6Linux) {
     result.protocol = NetworkProtocol::ipv6;
   } else {
-    return fail(FrameOutcome::non_ip_address_family);
+    return link_failure(FrameOutcome::non_ip_address_family);
   }
   return result;
 }
@@ -62,16 +62,16 @@ LinkResult decode_ethertype_chain(Bytes frame, std::size_t type_offset) {
   LinkResult result;
   std::size_t offset = type_offset;
   for (;;) {
-    if (frame.size() < offset + 2) return fail(FrameOutcome::truncated_link_header);
+    if (frame.size() < offset + 2) return link_failure(FrameOutcome::truncated_link_header);
     const std::uint16_t type = load_be16(frame.data() + offset);
     if (is_vlan(type)) {
-      if (++result.vlan_tags > kMaxVlanTags) return fail(FrameOutcome::too_many_vlan_tags);
+      if (++result.vlan_tags > kMaxVlanTags) return link_failure(FrameOutcome::too_many_vlan_tags);
       offset += 4;  // TCI (2) + next ethertype (2)
       continue;
     }
     offset += 2;
     if (type == kEthertypePppoeSession) {
-      if (frame.size() < offset + kPppoeHeader) return fail(FrameOutcome::truncated_pppoe_header);
+      if (frame.size() < offset + kPppoeHeader) return link_failure(FrameOutcome::truncated_pppoe_header);
       LinkResult ppp = decode_ppp(frame.subspan(offset + kPppoeHeader));
       ppp.vlan_tags = result.vlan_tags;
       return ppp;
@@ -79,8 +79,8 @@ LinkResult decode_ethertype_chain(Bytes frame, std::size_t type_offset) {
     if (type == kEthertypeMpls || type == kEthertypeMplsMulticast) {
       // Labels until the bottom-of-stack bit; then IP, told apart by its version nibble.
       for (int i = 0;; ++i) {
-        if (i == kMaxMplsLabels) return fail(FrameOutcome::too_many_mpls_labels);
-        if (frame.size() < offset + 4) return fail(FrameOutcome::truncated_link_header);
+        if (i == kMaxMplsLabels) return link_failure(FrameOutcome::too_many_mpls_labels);
+        if (frame.size() < offset + 4) return link_failure(FrameOutcome::truncated_link_header);
         const bool bottom = (frame[offset + 2] & 0x01) != 0;
         offset += 4;
         if (bottom) break;
@@ -94,7 +94,7 @@ LinkResult decode_ethertype_chain(Bytes frame, std::size_t type_offset) {
     } else if (type == kEthertypeIpv6) {
       result.protocol = NetworkProtocol::ipv6;
     } else {
-      return fail(FrameOutcome::non_ip_ethertype);
+      return link_failure(FrameOutcome::non_ip_ethertype);
     }
     result.network = frame.subspan(offset);
     return result;
@@ -104,13 +104,13 @@ LinkResult decode_ethertype_chain(Bytes frame, std::size_t type_offset) {
 LinkResult decode_ppp(Bytes frame) {
   std::size_t offset = 0;
   if (frame.size() >= 2 && frame[0] == 0xff && frame[1] == 0x03) offset = 2;  // HDLC address/control
-  if (frame.size() < offset + 1) return fail(FrameOutcome::truncated_pppoe_header);
+  if (frame.size() < offset + 1) return link_failure(FrameOutcome::truncated_pppoe_header);
   // Protocol-field compression (RFC 1661 §6.5): an odd first byte is a one-byte protocol.
   std::uint16_t protocol = frame[offset];
   if ((protocol & 1) != 0) {
     offset += 1;
   } else {
-    if (frame.size() < offset + 2) return fail(FrameOutcome::truncated_pppoe_header);
+    if (frame.size() < offset + 2) return link_failure(FrameOutcome::truncated_pppoe_header);
     protocol = load_be16(frame.data() + offset);
     offset += 2;
   }
@@ -120,7 +120,7 @@ LinkResult decode_ppp(Bytes frame) {
   } else if (protocol == 0x0057) {
     result.protocol = NetworkProtocol::ipv6;
   } else {
-    return fail(FrameOutcome::non_ip_ppp_protocol);
+    return link_failure(FrameOutcome::non_ip_ppp_protocol);
   }
   return result;
 }
@@ -128,13 +128,13 @@ LinkResult decode_ppp(Bytes frame) {
 LinkResult decode_link(std::uint32_t link_type, Bytes frame) {
   switch (static_cast<LinkType>(link_type)) {
     case LinkType::ethernet:
-      if (frame.size() < kEthernetHeader) return fail(FrameOutcome::truncated_link_header);
+      if (frame.size() < kEthernetHeader) return link_failure(FrameOutcome::truncated_link_header);
       return decode_ethertype_chain(frame, 12);
     case LinkType::linux_sll:
-      if (frame.size() < kSllHeader) return fail(FrameOutcome::truncated_link_header);
+      if (frame.size() < kSllHeader) return link_failure(FrameOutcome::truncated_link_header);
       return decode_ethertype_chain(frame, 14);
     case LinkType::linux_sll2: {
-      if (frame.size() < kSll2Header) return fail(FrameOutcome::truncated_link_header);
+      if (frame.size() < kSll2Header) return link_failure(FrameOutcome::truncated_link_header);
       // SLL2 puts the protocol first; the rest of the 20-byte header is interface metadata.
       const std::uint16_t type = load_be16(frame.data());
       if (is_vlan(type)) {
@@ -149,12 +149,12 @@ LinkResult decode_link(std::uint32_t link_type, Bytes frame) {
       } else if (type == kEthertypeIpv6) {
         result.protocol = NetworkProtocol::ipv6;
       } else {
-        return fail(FrameOutcome::non_ip_ethertype);
+        return link_failure(FrameOutcome::non_ip_ethertype);
       }
       return result;
     }
     case LinkType::null_bsd: {
-      if (frame.size() < kNullHeader) return fail(FrameOutcome::truncated_link_header);
+      if (frame.size() < kNullHeader) return link_failure(FrameOutcome::truncated_link_header);
       // Written in the capturing host's byte order, which the file does not record: the family
       // is a small number, so whichever order gives one is right.
       std::uint32_t family = load_le32(frame.data());
@@ -162,7 +162,7 @@ LinkResult decode_link(std::uint32_t link_type, Bytes frame) {
       return from_family(family, frame);
     }
     case LinkType::loop:
-      if (frame.size() < kNullHeader) return fail(FrameOutcome::truncated_link_header);
+      if (frame.size() < kNullHeader) return link_failure(FrameOutcome::truncated_link_header);
       return from_family(load_be32(frame.data()), frame);
     case LinkType::raw:
       return LinkResult{.protocol = NetworkProtocol::unknown_ip, .network = frame};
@@ -171,7 +171,7 @@ LinkResult decode_link(std::uint32_t link_type, Bytes frame) {
     case LinkType::ipv6:
       return LinkResult{.protocol = NetworkProtocol::ipv6, .network = frame};
   }
-  return fail(FrameOutcome::unsupported_link_type);
+  return link_failure(FrameOutcome::unsupported_link_type);
 }
 
 }  // namespace sipmon

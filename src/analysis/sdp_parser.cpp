@@ -20,12 +20,6 @@ std::string_view next_word(std::string_view& rest) {
   return word;
 }
 
-std::optional<std::uint16_t> parse_port(std::string_view digits) {
-  const auto value = parse_u32(digits);
-  if (!value || *value > 65535) return std::nullopt;
-  return static_cast<std::uint16_t>(*value);
-}
-
 // c=IN IP4 192.0.2.1[/ttl[/count]] or c=IN IP6 2001:db8::1[/count] (RFC 4566 §5.7).
 bool parse_connection(std::string_view value, IpAddress& address) {
   std::string_view rest = value;

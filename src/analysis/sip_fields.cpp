@@ -10,11 +10,6 @@
 namespace sipmon {
 namespace {
 
-std::uint16_t parse_port(std::string_view digits) {
-  const auto value = parse_u32(trim(digits));
-  return (value && *value <= 0xffff) ? static_cast<std::uint16_t>(*value) : 0;
-}
-
 // "host", "host:port", "[v6]", "[v6]:port"
 void split_hostport(std::string_view hostport, std::string_view& host, std::uint16_t& port) {
   hostport = trim(hostport);
@@ -27,12 +22,12 @@ void split_hostport(std::string_view hostport, std::string_view& host, std::uint
     }
     host = hostport.substr(1, close - 1);
     const std::string_view rest = hostport.substr(close + 1);
-    if (!rest.empty() && rest.front() == ':') port = parse_port(rest.substr(1));
+    if (!rest.empty() && rest.front() == ':') port = parse_port(trim(rest.substr(1))).value_or(0);
     return;
   }
   const std::size_t colon = hostport.find(':');
   host = trim(hostport.substr(0, colon));
-  if (colon != std::string_view::npos) port = parse_port(hostport.substr(colon + 1));
+  if (colon != std::string_view::npos) port = parse_port(trim(hostport.substr(colon + 1))).value_or(0);
 }
 
 // Calls fn(value) for each top-level comma-separated value of `list`; stops early when fn

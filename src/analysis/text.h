@@ -72,4 +72,11 @@ inline constexpr std::optional<std::uint32_t> parse_u32(std::string_view digits)
   return static_cast<std::uint32_t>(value);
 }
 
+// A port number, 0-65535, in decimal digits only (SIP's hostport, SDP's m= and a=rtcp).
+inline constexpr std::optional<std::uint16_t> parse_port(std::string_view digits) {
+  const auto value = parse_u32(digits);
+  if (!value || *value > 0xffff) return std::nullopt;
+  return static_cast<std::uint16_t>(*value);
+}
+
 }  // namespace sipmon

@@ -9,8 +9,6 @@ namespace {
 
 using Row = std::array<std::string, 5>;  // path, baseline, now, allowed, verdict
 
-std::string shown(const std::optional<ReportJson>& value) { return value ? format_figure(*value) : "(absent)"; }
-
 Row figure_row(const FigureResult& figure) {
   std::string verdict;
   if (figure.failed) {
@@ -20,7 +18,7 @@ Row figure_row(const FigureResult& figure) {
   } else {
     verdict = "ok: " + figure.message;
   }
-  return Row{figure.path, shown(figure.baseline), shown(figure.now), figure.allowed, verdict};
+  return Row{figure.path, format_figure(figure.baseline), format_figure(figure.now), figure.allowed, verdict};
 }
 
 Row threshold_row(const ThresholdResult& result) {
@@ -36,7 +34,7 @@ Row threshold_row(const ThresholdResult& result) {
       verdict = "ERROR: threshold: " + result.message;
       break;
   }
-  return Row{result.threshold.path, "-", shown(result.value),
+  return Row{result.threshold.path, "-", format_figure(result.value),
              std::string(threshold_op_text(result.threshold.op)) + " " + result.threshold.value_text, verdict};
 }
 

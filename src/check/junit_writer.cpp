@@ -26,8 +26,6 @@ void add_case(Suite& suite, std::string_view classname, std::string_view name, s
                  ">\n    </testcase>\n";
 }
 
-std::string shown(const std::optional<ReportJson>& value) { return value ? format_figure(*value) : "(absent)"; }
-
 std::string render_suite(const Suite& suite) {
   return "  <testsuite name=\"" + xml_escape(suite.name) + "\" tests=\"" + std::to_string(suite.tests) +
          "\" failures=\"" + std::to_string(suite.failures) + "\" errors=\"" + std::to_string(suite.errors) +
@@ -74,8 +72,8 @@ std::string render_junit(const CheckOutcome& outcome) {
     Suite suite;
     suite.name = "baseline " + outcome.baseline_name;
     for (const FigureResult& figure : outcome.comparison->figures) {
-      const std::string detail =
-          "baseline " + shown(figure.baseline) + ", now " + shown(figure.now) + ", allowed " + figure.allowed;
+      const std::string detail = "baseline " + format_figure(figure.baseline) + ", now " + format_figure(figure.now) +
+                                 ", allowed " + figure.allowed;
       add_case(suite, "sipmon.check.baseline", figure.path, figure.failed ? "failure" : "",
                verdict_name(figure.verdict), figure.path + ": " + figure.message, detail);
     }
@@ -85,7 +83,7 @@ std::string render_junit(const CheckOutcome& outcome) {
     Suite suite;
     suite.name = "thresholds";
     for (const ThresholdResult& result : outcome.thresholds) {
-      const std::string detail = result.threshold.path + " = " + shown(result.value);
+      const std::string detail = result.threshold.path + " = " + format_figure(result.value);
       switch (result.outcome) {
         case ThresholdOutcome::passed:
           add_case(suite, "sipmon.check.threshold", result.threshold.text(), "", "", "", "");

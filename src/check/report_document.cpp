@@ -145,4 +145,6 @@ std::string format_figure(const ReportJson& value) {
   return value.dump();
 }
 
+std::string format_figure(const std::optional<ReportJson>& value) { return value ? format_figure(*value) : "(absent)"; }
+
 }  // namespace sipmon

@@ -3,6 +3,7 @@
 // paths ("rfc6076.srd.p90", "responses.503"), in the order the report lists them, so that every
 // rendering of a comparison is deterministic.
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,5 +40,7 @@ Expected<ReportDocument> load_report_document(const std::string& path);
 
 // A figure as the table and the JUnit file show it: numbers as the report writes them.
 std::string format_figure(const ReportJson& value);
+// The same for a figure the report may lack: "(absent)" then.
+std::string format_figure(const std::optional<ReportJson>& value);
 
 }  // namespace sipmon

@@ -85,7 +85,7 @@ std::string labels(const OpenMetricsLabels& target, const std::vector<prometheus
   return out.empty() ? out : "{" + out + "}";
 }
 
-struct Family {
+struct MetricFamily {
   std::string name;  // OpenMetrics family name: counters without _total
   std::string help;
   std::string type;
@@ -101,15 +101,15 @@ std::string render_openmetrics_series(const Report& report, const OpenMetricsLab
   PrometheusMetrics metrics;
   Report running;
   running.rfc6076.emplace();
-  std::vector<Family> families;
+  std::vector<MetricFamily> families;
   std::map<std::string, std::size_t> family_index;
-  Family active{.name = "sipmon_dialogs_active_max",
-                .help =
-                    "The most confirmed dialogs active at once in the interval that ends at the sample's time "
-                    "(--interval series).",
-                .type = "gauge",
-                .order = {},
-                .points_by_set = {}};
+  MetricFamily active{.name = "sipmon_dialogs_active_max",
+                      .help =
+                          "The most confirmed dialogs active at once in the interval that ends at the sample's time "
+                          "(--interval series).",
+                      .type = "gauge",
+                      .order = {},
+                      .points_by_set = {}};
   // --peers: every peer from the start, with nothing counted, as a live instance's first report
   // has them; the registry then labels the RFC 6076 families by peer and shows a listed peer's
   // series from its first attempt on, as live (prometheus_metrics.cpp, update_call_peers).
@@ -133,7 +133,7 @@ std::string render_openmetrics_series(const Report& report, const OpenMetricsLab
       if (!carried(mf.name)) continue;
       auto [it, added] = family_index.emplace(mf.name, families.size());
       if (added) {
-        Family f;
+        MetricFamily f;
         f.help = mf.help;
         switch (mf.type) {
           case prometheus::MetricType::Counter:
@@ -155,7 +155,7 @@ std::string render_openmetrics_series(const Report& report, const OpenMetricsLab
         }
         families.push_back(std::move(f));
       }
-      Family& f = families[it->second];
+      MetricFamily& f = families[it->second];
       for (const prometheus::ClientMetric& m : mf.metric) {
         const std::string set = labels(target, m.label);
         auto [points, first] = f.points_by_set.try_emplace(set);
@@ -182,7 +182,7 @@ std::string render_openmetrics_series(const Report& report, const OpenMetricsLab
   }
   if (!series.intervals.empty()) families.push_back(std::move(active));
   std::string out;
-  for (const Family& f : families) {
+  for (const MetricFamily& f : families) {
     out += "# TYPE " + f.name + " " + f.type + "\n";
     out += "# HELP " + f.name + " " + escaped(f.help) + "\n";
     for (const std::string& set : f.order) out += f.points_by_set.at(set);
