@@ -11,7 +11,7 @@
 #        the engine compiled once for all of them;
 #     2. scripts/fuzz-check.sh on those targets: each replays its seeds and the kept crashers
 #        (tests/fuzz_regressions), then fuzzes with a fixed seed and a fixed number of runs;
-#     3. the unit tests and the replay end-to-end tests under ASan+UBSan.
+#     3. the unit tests and the input-driven replay end-to-end tests under ASan+UBSan.
 #     Steps 2 and 3 run side by side: the fuzz check keeps one core busy, one target at a time.
 # Each step says how long it took (wall and CPU time, scripts/lib/timed.sh); the end lists the
 # phases and the slowest tests of both trees. Tests that cannot run here (not root, a tool missing)
@@ -53,8 +53,10 @@ fuzz_check_step() {
 }
 
 sanitizer_tests() {
-  # The `asan` test preset takes the `unit` and `replay` labels (not `timing`, nor `scale`: the
-  # million-packet load test) and makes leaks and every UBSan report fail the test that caused them.
+  # The `asan` test preset takes the `unit` tests (one process per test file there) and the replay
+  # tests labelled `sanitize` (those about what sipmon computes from its input: tests/CMakeLists.txt;
+  # not `timing`, nor `scale`: the million-packet load test), and makes leaks and every UBSan report
+  # fail the test that caused them.
   ctest --preset asan -j"$jobs" >"$logs/build-asan.log" 2>&1
 }
 
