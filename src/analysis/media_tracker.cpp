@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "analysis/clock.h"
+#include "analysis/media_endpoint_key.h"
 #include "analysis/mos.h"
 #include "analysis/rtp_packet.h"
 #include "analysis/text.h"
@@ -12,19 +13,10 @@
 namespace sipmon {
 namespace {
 
-constexpr std::uint64_t kEndpointDomain = 1;
+// Key domains of the stream tables (endpoints: kMediaEndpointKeyDomain, 1).
 constexpr std::uint64_t kCallStreamDomain = 2;
 constexpr std::uint64_t kFlowStreamDomain = 3;
 constexpr std::uint8_t kNoPayloadType = 0xff;
-
-CallKey endpoint_key(const IpAddress& address, std::uint16_t port) {
-  char bytes[19];
-  std::memcpy(bytes, address.bytes.data(), 16);
-  bytes[16] = static_cast<char>(address.family);
-  bytes[17] = static_cast<char>(port >> 8);
-  bytes[18] = static_cast<char>(port & 0xff);
-  return binary_key(kEndpointDomain, std::string_view(bytes, sizeof bytes));
-}
 
 CallKey call_stream_key(const CallKey& call, std::uint8_t direction, std::uint32_t ssrc) {
   char bytes[21];
@@ -169,7 +161,7 @@ void MediaTracker::forget_side(CallTable::Index index, Side side) {
   for (std::size_t i = 0; i < call.media_count[side]; ++i) {
     const EndpointAddress& old = call.media[side][i];
     for (const std::uint16_t port : {old.rtp_port, old.rtcp_port}) {
-      const EndpointTable::Index e = endpoints_.find(endpoint_key(old.address, port));
+      const EndpointTable::Index e = endpoints_.find(media_endpoint_key(old.address, port));
       // Only if it is still this call's: another call may have taken the address since.
       if (e != EndpointTable::kNone && endpoints_[e].call == key) {
         if (config_.endpoint_observer) config_.endpoint_observer->media_endpoint_removed(old.address, port);
@@ -182,7 +174,7 @@ void MediaTracker::forget_side(CallTable::Index index, Side side) {
 
 void MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port, bool rtp,
                                 bool rtcp, const SdpMedia& media) {
-  const CallKey key = endpoint_key(address, port);
+  const CallKey key = media_endpoint_key(address, port);
   bool created = false;
   EndpointTable::Index index = endpoints_.find(key);
   if (index == EndpointTable::kNone) {
@@ -234,7 +226,7 @@ MediaEndpointPayloads MediaTracker::endpoint_payloads(const Endpoint& endpoint) 
 }
 
 bool MediaTracker::on_measured_stream(const MeasuredRtpStream& measured) {
-  const EndpointTable::Index e = endpoints_.find(endpoint_key(measured.dst, measured.dst_port));
+  const EndpointTable::Index e = endpoints_.find(media_endpoint_key(measured.dst, measured.dst_port));
   if (e == EndpointTable::kNone) return false;
   const Endpoint& endpoint = endpoints_[e];
   const auto direction = endpoint.owner == Side::caller ? Direction::callee_to_caller : Direction::caller_to_callee;
@@ -261,7 +253,7 @@ bool MediaTracker::on_udp(const Payload& payload) {
   // Version 2 in the top bits: SIP (ASCII text, below 0x80) never gets past this test.
   if (bytes.size() < 8 || (bytes[0] >> 6) != 2) return false;
   if (!active()) return false;
-  const EndpointTable::Index index = endpoints_.find(endpoint_key(payload.dst, payload.dst_port));
+  const EndpointTable::Index index = endpoints_.find(media_endpoint_key(payload.dst, payload.dst_port));
   if (index == EndpointTable::kNone) {
     if (!config_.rtp_heuristic || looks_like_rtcp(bytes)) return false;
     const std::optional<RtpHeader> rtp = parse_rtp(bytes);

@@ -106,6 +106,10 @@ kernel = live["capture"]["kernel"]
 # The fallback keeps all UDP and never swaps its filter (a swap drains the socket: packets lost).
 if source == "pcap" and (kernel.get("filter_all_udp") != 1 or kernel.get("filter_updates", 0) != 0):
     problems.append("libpcap: filter_all_udp %s, filter_updates %s; expected all UDP and no swap" % (kernel.get("filter_all_udp"), kernel.get("filter_updates")))
+# Each side's SDP has one m= line without a=rtcp or a=rtcp-mux: its RTP port and RTCP on the next
+# port (RFC 3550 section 11), four endpoints the engine announces, each counted once.
+if source == "pcap" and kernel.get("filter_media_endpoints") != 4:
+    problems.append("libpcap: filter_media_endpoints %s, expected 4 (two SDPs, RTP and RTCP each)" % kernel.get("filter_media_endpoints"))
 # The kernel path copies each stream's first packet only: 198 of the 200 stay in the kernel.
 if source == "ebpf" and kernel.get("rtp_in_kernel") != 198:
     problems.append("ebpf: rtp_in_kernel %s, expected 198 (200 RTP packets, 2 first packets copied)" % kernel.get("rtp_in_kernel"))
