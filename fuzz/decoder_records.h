@@ -10,6 +10,7 @@
 #include <span>
 
 #include "analysis/engine.h"
+#include "small_decoder_limits.h"
 
 namespace sipmon::fuzz {
 
@@ -26,19 +27,11 @@ inline constexpr std::size_t kMaxDecoderFrames = 256;
 // time in memset. A largest clock step of 16 s (steps go up to 32 s) makes the engine hold
 // frames after time jumps and settle them as jumps or outliers.
 inline EngineConfig decoder_fuzz_config() {
-  DecoderLimits limits;
-  limits.ip = {.max_datagrams = 4, .max_datagram_bytes = 65535, .max_total_bytes = 16384, .timeout_ns = 30'000'000'000};
-  limits.tcp = {.max_flows = 8,
-                .max_flow_bytes = 8192,
-                .max_total_bytes = 32768,
-                .max_out_of_order = 4,
-                .idle_timeout_ns = 60'000'000'000};
-  limits.sctp = {.max_messages = 2, .max_message_bytes = 8192, .timeout_ns = 30'000'000'000};
   return EngineConfig{
       .ports = {},
       .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
       .transactions = {.capacity = 16},
-      .decoder = limits,
+      .decoder = small_decoder_limits(),
       .max_time_step_ns = 16'000'000'000,
       .media = {.max_endpoints = 8, .max_streams = 4, .max_calls = 4, .rtp_heuristic = true, .max_samples = 16}};
 }

@@ -6,6 +6,7 @@
 
 #include "analysis/engine.h"
 #include "frame_records.h"
+#include "small_decoder_limits.h"
 
 using namespace sipmon;
 
@@ -29,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       .ports = {},
       .calls = {.max_dialogs = 64, .max_session_attempts = 64, .max_registration_attempts = 64},
       .transactions = {.capacity = 16},
+      .decoder = fuzz::small_decoder_limits(),
       .max_time_step_ns = 10'000'000'000,
       // Small media tables, and the heuristic so that any RTP-looking
       // datagram takes the media path too.

@@ -19,6 +19,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 . "$ROOT/scripts/lib/fuzz_common.sh"
+. "$ROOT/scripts/lib/timed.sh"
+# Runs a command with its output in a log file (so that `timed` still writes its line to stderr).
+logged_to() {
+  local log=$1
+  shift
+  "$@" >"$log" 2>&1
+}
 SEED=${FUZZ_SEED:-1}
 # Runs per target: each about 10 s of CPU on the development machine (the whole engine per input
 # in frame_fuzzer is ~20 times slower than the parser alone).
@@ -68,8 +75,9 @@ for target in "${TARGETS[@]}"; do
 
   echo "== $target: replay $inputs inputs, then $RUNS runs with -seed=$SEED"
   # -runs=0 with corpus directories runs each input once and stops.
-  if ! "${NO_ASLR[@]}" "$binary" -runs=0 "${FLAGS[@]}" -artifact_prefix="$artifacts" "$OUT/seeds/$target" "${shared_dirs[@]}" \
-      "${regressions[@]}" >"$OUT/$target.replay.log" 2>&1; then
+  # Each step says its wall and CPU time (not in the test command's table of phases: TIMED_LOG='').
+  if ! TIMED_LOG='' timed "$target: replay" logged_to "$OUT/$target.replay.log" "${NO_ASLR[@]}" "$binary" -runs=0 "${FLAGS[@]}" -artifact_prefix="$artifacts" "$OUT/seeds/$target" "${shared_dirs[@]}" \
+      "${regressions[@]}"; then
     echo "!! $target: replaying the corpus and the kept crashers failed; see $OUT/$target.replay.log and $artifacts" >&2
     tail -40 "$OUT/$target.replay.log" >&2
     status=1
@@ -77,8 +85,8 @@ for target in "${TARGETS[@]}"; do
   fi
   # -runs counts the initial corpus too: add it so that every target mutates RUNS times.
   seeds=$(find "$OUT/seeds/$target" "${regressions[@]}" -type f | wc -l)
-  if ! "${NO_ASLR[@]}" "$binary" -seed="$SEED" -runs=$((seeds + RUNS)) "${FLAGS[@]}" -artifact_prefix="$artifacts" \
-      "$OUT/new/$target" "$OUT/seeds/$target" "${regressions[@]}" >"$OUT/$target.log" 2>&1; then
+  if ! TIMED_LOG='' timed "$target: $RUNS runs" logged_to "$OUT/$target.log" "${NO_ASLR[@]}" "$binary" -seed="$SEED" -runs=$((seeds + RUNS)) "${FLAGS[@]}" -artifact_prefix="$artifacts" \
+      "$OUT/new/$target" "$OUT/seeds/$target" "${regressions[@]}"; then
     echo "!! $target: fuzzing with -seed=$SEED found a failure; see $OUT/$target.log and $artifacts" >&2
     echo "   minimize it, add it under tests/fuzz_regressions/$target/ and fix the bug (tests/fuzz_regressions/README.md)" >&2
     tail -40 "$OUT/$target.log" >&2
