@@ -182,7 +182,7 @@ CallRecorder::Table::Index CallRecorder::resolve() {
   resolved_ = true;
   current_ = Table::kNone;
   const SipMessage& m = *message_;
-  const Method method = m.is_request ? m.method_id : m.cseq_method_id;
+  const Method method = message_method(m);
   const bool in_call = method == Method::invite || method == Method::ack || method == Method::cancel ||
                        method == Method::bye || !m.to_tag.empty();
   if (!in_call || m.call_id.empty()) return Table::kNone;
@@ -277,7 +277,7 @@ void CallRecorder::add_message(Table::Index index) {
   entry.src = CallEndpoint{payload_->src, payload_->src_port};
   entry.dst = CallEndpoint{payload_->dst, payload_->dst_port};
   entry.status_code = m.is_request ? 0 : m.status_code;
-  entry.method = m.is_request ? m.method_id : m.cseq_method_id;
+  entry.method = message_method(m);
   entry.retransmission = retransmission_;
   if (keeps_raw(open)) store_raw(index, open.message_count - 1u);
 }

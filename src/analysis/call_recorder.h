@@ -80,7 +80,7 @@ class CallRecorder final : public AttemptObserver, public MediaStreamObserver {
   void begin_message(const Payload& payload, const SipMessage& message, bool retransmission);
   // Starts loading the table slot begin_message(message) probes first (a hint: changes nothing).
   void prefetch(const SipMessage& message) const {
-    const Method method = message.is_request ? message.method_id : message.cseq_method_id;
+    const Method method = message_method(message);
     if (method == Method::invite || method == Method::bye || !message.to_tag.empty())
       table_.prefetch(message_attempt_key(message));
   }

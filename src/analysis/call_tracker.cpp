@@ -58,7 +58,7 @@ void CallTracker::on_message(const SipMessage& message, std::int64_t ts_ns, Peer
 }
 
 void CallTracker::prefetch(const SipMessage& message) const {
-  const Method method = message.is_request ? message.method_id : message.cseq_method_id;
+  const Method method = message_method(message);
   if (method == Method::register_) {
     registrations_.prefetch(message_call_key(message));
     return;

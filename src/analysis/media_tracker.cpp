@@ -49,7 +49,7 @@ bool is_unspecified(const IpAddress& address) {
 
 // Requests and responses that carry an offer or an answer (RFC 3264, RFC 3262, RFC 3311).
 bool may_carry_sdp(const SipMessage& message) {
-  const Method method = message.is_request ? message.method_id : message.cseq_method_id;
+  const Method method = message_method(message);
   if (method != Method::invite && method != Method::ack && method != Method::update && method != Method::prack) {
     return false;
   }

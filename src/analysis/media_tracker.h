@@ -77,7 +77,7 @@ class MediaTracker {
   bool on_udp(const Payload& payload);
   // Starts loading the call-table slot on_sip_message(message) will probe (a hint: changes nothing).
   void prefetch(const SipMessage& message) const {
-    const Method method = message.is_request ? message.method_id : message.cseq_method_id;
+    const Method method = message_method(message);
     if (method == Method::invite || method == Method::bye || !message.body.empty())
       calls_.prefetch(message_call_key(message));
   }

@@ -110,6 +110,9 @@ struct SipMessage {
   }
 };
 
+// The method a message is about: a request's own, a response's from its CSeq.
+inline Method message_method(const SipMessage& m) { return m.is_request ? m.method_id : m.cseq_method_id; }
+
 namespace detail {
 inline bool same_view(std::string_view a, std::string_view b) { return a.data() == b.data() && a.size() == b.size(); }
 

@@ -79,7 +79,7 @@ class FingerprintHasher {
 
 // The transaction's method: responses name it in CSeq; ACK belongs with its INVITE.
 std::string_view transaction_method(const SipMessage& message) {
-  const Method method = message.is_request ? message.method_id : message.cseq_method_id;
+  const Method method = message_method(message);
   if (method == Method::ack) return "INVITE";
   return message.is_request ? message.method : message.cseq_method;
 }
