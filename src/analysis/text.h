@@ -1,5 +1,7 @@
 #pragma once
 // Small text helpers for SIP's case-insensitive, whitespace-tolerant grammar. All are views.
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <optional>
@@ -102,8 +104,10 @@ inline constexpr std::string_view trim(std::string_view text) {
 
 inline constexpr bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-// RFC 3261 token characters (method names, parameter names).
-inline constexpr bool is_token_char(char c) {
+namespace text_detail {
+
+// RFC 3261 token characters (method names, parameter names), as the rule reads.
+inline constexpr bool is_token_char_rule(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c)) return true;
   switch (c) {
     case '-':
@@ -121,6 +125,19 @@ inline constexpr bool is_token_char(char c) {
       return false;
   }
 }
+
+inline constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> table{};
+  for (std::size_t c = 0; c < table.size(); ++c) table[c] = is_token_char_rule(static_cast<char>(c));
+  return table;
+}();
+
+}  // namespace text_detail
+
+// RFC 3261 token characters (method names, parameter names). One table load instead of the rule's
+// range checks and switch: every message's CSeq method and every request's method are checked
+// byte by byte.
+inline constexpr bool is_token_char(char c) { return text_detail::kTokenChars[static_cast<unsigned char>(c)]; }
 
 // Parses a non-empty run of digits that fits in 32 bits; anything else is nullopt.
 inline constexpr std::optional<std::uint32_t> parse_u32(std::string_view digits) {
