@@ -25,15 +25,17 @@
 namespace sipmon {
 
 struct MediaConfig {
-  // Defaults: 29 MiB reserved with every table full (docs/media.md), which keeps the engine's
-  // whole reservation under the 256 MiB docs/metrics.md promises.
-  std::size_t max_endpoints = 1u << 16;
+  // Defaults: what 5 000 calls/s of bench/load_capture.cpp's mix (ringing 1-15 s, talk 30-60 s,
+  // ~170 000 calls talking at once) holds at its peak, with RTP both ways, entries freed 5 s after
+  // each call's end: 750 000 endpoints, 230 000 calls, ~380 000 streams (docs/media.md, "Bounds").
+  // 380 MiB reserved with every table full; pages are touched only as entries are used.
+  std::size_t max_endpoints = 1u << 20;
   // Optional (live): told of every endpoint added to and removed from the endpoint table, so
   // that the capture can pass their packets (the kernel filter's media map). Must outlive the
   // tracker.
   MediaEndpointObserver* endpoint_observer = nullptr;
-  std::size_t max_streams = 1u << 15;
-  std::size_t max_calls = 1u << 15;
+  std::size_t max_streams = 1u << 19;
+  std::size_t max_calls = 1u << 18;
   // --rtp-heuristic: measure RTP to endpoints no captured SDP announced.
   bool rtp_heuristic = false;
   // --media-timeout: an answered call with a direction silent this long is one-way.
