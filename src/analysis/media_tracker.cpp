@@ -153,7 +153,7 @@ void MediaTracker::follow_lifetime(CallTable::Index index, const SipMessage& mes
     end_call(index, ts_ns);
     return;
   }
-  if (answered_before) return;  // an answered call ends only as above
+  if (answered_before) return;                                    // an answered call ends only as above
   if (call.timer_list == kEnded && call.ended_cseq == 0) return;  // ended by a BYE: over whatever follows
   if (invite_response && status >= 200 && status < 300) {
     // Answered, possibly within the linger of a failure (another fork's, or a 487 losing the race
@@ -186,6 +186,7 @@ void MediaTracker::end_call(CallTable::Index index, std::int64_t ts_ns, std::uin
 
 void MediaTracker::free_call(CallTable::Index index) {
   call_timers_.remove(index);
+  prefetch_endpoints(index);
   forget_side(index, Side::caller);
   forget_side(index, Side::callee);
   const Call& call = calls_[index];
@@ -195,6 +196,26 @@ void MediaTracker::free_call(CallTable::Index index) {
     if (streams_.live(s) && streams_[s].call == key) finish_stream(s);
   }
   calls_.erase(index);
+}
+
+void MediaTracker::prefetch_endpoints(CallTable::Index index) const {
+  // A call's endpoints were last touched when it was set up, tens of seconds and tens of MiB of
+  // tables ago: every lookup of them is two cache misses (index slot, entry). All the slots first,
+  // then all the entries, so that the misses overlap (docs/performance.md, "Media tables").
+  const Call& call = calls_[index];
+  std::array<CallKey, 2 * 2 * kMaxMediaPerSide> keys;
+  std::size_t n = 0;
+  for (const Side side : {Side::caller, Side::callee}) {
+    for (std::size_t i = 0; i < call.media_count[side]; ++i) {
+      const EndpointAddress& endpoint = call.media[side][i];
+      for (const std::uint16_t port : {endpoint.rtp_port, endpoint.rtcp_port}) {
+        keys[n] = media_endpoint_key(endpoint.address, port);
+        endpoints_.prefetch(keys[n++]);
+      }
+    }
+  }
+  calls_.prefetch(calls_.key(index));  // its own slot, which erase() probes for
+  for (std::size_t i = 0; i < n; ++i) endpoints_.prefetch_entry(keys[i]);
 }
 
 void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, Side sender) {

@@ -149,11 +149,11 @@ class MediaTracker {
     std::uint16_t rtcp_port;
   };
   struct Call {
-    std::uint32_t caller_tag;     // tag_hash of the caller's From-tag
-    std::uint32_t ended_cseq;     // the INVITE CSeq of the failure that ended it (0: not a failure)
-    std::int64_t established_ns;  // 2xx to the INVITE; 0: not answered
-    std::int64_t deadline_ns;     // when its timer list (below) frees it
-    std::array<std::uint64_t, 2> packets;                                // RTP per direction
+    std::uint32_t caller_tag;              // tag_hash of the caller's From-tag
+    std::uint32_t ended_cseq;              // the INVITE CSeq of the failure that ended it (0: not a failure)
+    std::int64_t established_ns;           // 2xx to the INVITE; 0: not answered
+    std::int64_t deadline_ns;              // when its timer list (below) frees it
+    std::array<std::uint64_t, 2> packets;  // RTP per direction
     std::array<std::array<EndpointAddress, kMaxMediaPerSide>, 2> media;  // per side
     std::array<std::uint8_t, 2> media_count;
     RecordRef record;  // the call record its streams are reported to
@@ -256,6 +256,8 @@ class MediaTracker {
   // Frees the call's entry and the endpoints still its own (the endpoint observer is told), and
   // finishes its streams.
   void free_call(CallTable::Index index);
+  // Starts loading what freeing the call will touch in the endpoint table.
+  void prefetch_endpoints(CallTable::Index index) const;
 
   MediaConfig config_;
   MediaStreamObserver* observer_;
