@@ -404,8 +404,7 @@ TEST_CASE("media lifetime: a cancelled INVITE ends at its 487, not at the CANCEL
   CHECK(raced.media().endpoint_count() == 4);
 }
 
-TEST_CASE("media lifetime: an INVITE nobody answers is freed Timer C after it or its last provisional",
-          "[media]") {
+TEST_CASE("media lifetime: an INVITE nobody answers is freed Timer C after it or its last provisional", "[media]") {
   constexpr std::int64_t kTimerC = 181'000 * kMs;
   WatchedEndpoints w;
   Watched call(w);
@@ -463,7 +462,7 @@ TEST_CASE("media lifetime: an address and port reused by a later call are that c
   call.sip(message("SIP/2.0 200 OK", "1 INVITE", true, sdp("10.0.0.2", 50000), "media-2"), false);
   CHECK(call.media().call_count() == 2);
   CHECK(call.media().endpoint_count() == 4);  // re-assigned, not duplicated
-  call.at(bye + kLinger);  // media-1 is freed: the endpoints are media-2's and stay watched
+  call.at(bye + kLinger);                     // media-1 is freed: the endpoints are media-2's and stay watched
   CHECK(call.media().call_count() == 1);
   CHECK(call.media().endpoint_count() == 4);
   CHECK(w.watched.size() == 4);
