@@ -64,6 +64,15 @@ bool sdp_content_type(std::string_view content_type) {
   return content_type.empty() || istarts_with(trim(content_type), "application/sdp");
 }
 
+// RFC 3261 §12.2.1.2: a 481 or 408 to a request inside a dialog ends it, as DialogTracker has it.
+// Not to an INVITE: keyed by Call-ID alone, the tracker cannot tell a re-INVITE's answer from
+// another fork's late answer to the initial INVITE, which ends no dialog of this call.
+bool ends_dialog(const SipMessage& message) {
+  const Method method = message.cseq_method_id;
+  return !message.is_request && (message.status_code == 481 || message.status_code == 408) && !message.to_tag.empty() &&
+         method != Method::invite && method != Method::cancel && method != Method::register_;
+}
+
 double jitter_mean_ms(const sipmon_rtp_stats& s) {
   if (s.jitter_samples == 0) return 0;
   return static_cast<double>(s.jitter_sum_q4_ns) / 16.0 / static_cast<double>(s.jitter_samples) / 1e6;
@@ -105,10 +114,7 @@ void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns,
   const bool invite_response = !message.is_request && message.cseq_method_id == Method::invite;
   const bool answer_2xx = invite_response && message.status_code >= 200 && message.status_code < 300;
   const bool bye = message.is_request && message.method_id == Method::bye;
-  // RFC 3261 §12.2.1.2: a 481 or 408 to a request inside a dialog ends it (as DialogTracker has it).
-  const bool dialog_error = !message.is_request && (message.status_code == 481 || message.status_code == 408) &&
-                            !message.to_tag.empty() && message.cseq_method_id != Method::cancel &&
-                            message.cseq_method_id != Method::register_;
+  const bool dialog_error = ends_dialog(message);
   // Every response to an INVITE is looked at: a provisional one keeps an unanswered call, a final
   // failure ends it (their call-table slot is prefetched like the INVITE's).
   if (!initial_invite && !carries_sdp && !invite_response && !bye && !dialog_error) return;
@@ -144,9 +150,8 @@ void MediaTracker::follow_lifetime(CallTable::Index index, const SipMessage& mes
   const bool invite_response = !request && message.cseq_method_id == Method::invite;
   const std::uint16_t status = message.status_code;
   // The dialog ends: a BYE (whatever its answer, as DialogTracker counts it), or a 481/408 in an
-  // answered call (a failed re-INVITE or UPDATE leaves the call as it was).
-  if ((request && message.method_id == Method::bye) ||
-      (!request && answered_before && (status == 481 || status == 408) && !message.to_tag.empty())) {
+  // answered call (any other failure of a re-INVITE or UPDATE leaves the call as it was).
+  if ((request && message.method_id == Method::bye) || (answered_before && ends_dialog(message))) {
     // Judged once, at its end: a call shorter than the media timeout never is (docs/media.md).
     decide_call(call, ts_ns, totals_);
     call.decided = true;

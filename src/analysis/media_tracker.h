@@ -42,7 +42,7 @@ struct MediaConfig {
   std::int64_t media_timeout_ns = 10'000'000'000;
   // A stream with no packet for this long is finished: its figures move into the totals.
   std::int64_t stream_idle_ns = 30'000'000'000;
-  // A call that ended (BYE, a final failure, 481/408 in the dialog) keeps its entry and endpoints
+  // A call that ended (BYE, a final failure, 481/408 to an in-dialog request) keeps its entry and endpoints
   // this long, then they are freed: RFC 3261's T4, "the maximum duration a message will remain in
   // the network" (Timers I and K keep a transaction as long to absorb what is still in flight), so
   // late RTP/RTCP and a 2xx racing a CANCEL or another fork's failure still find the call

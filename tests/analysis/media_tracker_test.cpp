@@ -404,6 +404,31 @@ TEST_CASE("media lifetime: a cancelled INVITE ends at its 487, not at the CANCEL
   CHECK(raced.media().endpoint_count() == 4);
 }
 
+TEST_CASE("media lifetime: a 481 to an in-dialog request ends the call, a late fork's 408 to the INVITE not",
+          "[media]") {
+  WatchedEndpoints w;
+  Watched call(w);
+  call.answer();
+  call.t += 1'000 * kMs;
+  call.sip(message("SIP/2.0 408 Request Timeout", "1 INVITE", true, ""), false);  // another branch's
+  call.sip(message("UPDATE sip:b@10.0.0.2 SIP/2.0", "2 UPDATE", true, ""), true);
+  call.sip(message("SIP/2.0 491 Request Pending", "2 UPDATE", true, ""), false);  // a failed refresh
+  call.at(call.t + 60'000 * kMs);
+  CHECK(call.media().call_count() == 1);
+  CHECK(call.media().endpoint_count() == 4);
+  call.sip(message("INFO sip:b@10.0.0.2 SIP/2.0", "3 INFO", true, ""), true);
+  call.sip(message("SIP/2.0 481 Call/Transaction Does Not Exist", "3 INFO", true, ""), false);
+  const std::int64_t ended = call.t;
+  call.at(ended + kLinger - 1);
+  CHECK(call.media().call_count() == 1);
+  call.at(ended + kLinger);
+  CHECK(call.media().call_count() == 0);
+  CHECK(call.media().endpoint_count() == 0);
+  CHECK(w.watched.empty());
+  // Answered, no RTP, 61 s until its end: judged no-media at the 481, as at a BYE.
+  CHECK(call.engine.report().media->no_media_calls == 1);
+}
+
 TEST_CASE("media lifetime: an INVITE nobody answers is freed Timer C after it or its last provisional", "[media]") {
   constexpr std::int64_t kTimerC = 181'000 * kMs;
   WatchedEndpoints w;
