@@ -44,7 +44,7 @@ struct capture_event {
  * RTP and RTCP endpoint the calls' SDP announced, the filter copies UDP to or from one of them.
  * As many as the media tracker's endpoint table (MediaConfig::max_endpoints): user space removes
  * what the table removes, so the map never fills first. */
-#define SIPMON_MAX_MEDIA_ENDPOINTS 65536
+#define SIPMON_MAX_MEDIA_ENDPOINTS 1048576
 struct sipmon_media_endpoint {
   __u8 address[16]; /* network order; IPv4 in the first 4 bytes, the rest zero */
   __u16 port;       /* host order */

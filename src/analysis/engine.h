@@ -108,6 +108,7 @@ class Engine final : public FrameSink, private PayloadSink {
 
   const TransactionTable& transactions() const { return transactions_; }
   const CallTracker& calls() const { return calls_; }
+  const MediaTracker& media() const { return media_; }
   // Live (issue 22): the capture hands the RTP streams it measured itself to the media tracker.
   MediaTracker& media() { return media_; }
 

@@ -2,9 +2,9 @@
 // The media endpoints the SDP of the calls announced, for a capture that must let their RTP and
 // RTCP through (live: the kernel filter's media map, docs/live.md "Media"). The media tracker
 // tells it of each endpoint it adds to its table and of each it removes (replaced by a new offer
-// or answer of the same side, or evicted from the full table), so the set it is told of is never
-// larger than MediaConfig::max_endpoints. Called in the engine's thread, per SIP message, never
-// per packet.
+// or answer of the same side, freed with its call after the call ended, or evicted from the full
+// table), so the set it is told of is never larger than MediaConfig::max_endpoints. Called in the
+// engine's thread, per SIP message or packet-time step (a call freed), never per RTP packet.
 #include <array>
 #include <cstdint>
 

@@ -64,6 +64,15 @@ bool sdp_content_type(std::string_view content_type) {
   return content_type.empty() || istarts_with(trim(content_type), "application/sdp");
 }
 
+// RFC 3261 §12.2.1.2: a 481 or 408 to a request inside a dialog ends it, as DialogTracker has it.
+// Not to an INVITE: keyed by Call-ID alone, the tracker cannot tell a re-INVITE's answer from
+// another fork's late answer to the initial INVITE, which ends no dialog of this call.
+bool ends_dialog(const SipMessage& message) {
+  const Method method = message.cseq_method_id;
+  return !message.is_request && (message.status_code == 481 || message.status_code == 408) && !message.to_tag.empty() &&
+         method != Method::invite && method != Method::cancel && method != Method::register_;
+}
+
 double jitter_mean_ms(const sipmon_rtp_stats& s) {
   if (s.jitter_samples == 0) return 0;
   return static_cast<double>(s.jitter_sum_q4_ns) / 16.0 / static_cast<double>(s.jitter_samples) / 1e6;
@@ -87,13 +96,14 @@ MediaTracker::CallTable::Index MediaTracker::call_for(const SipMessage& message,
   index = calls_.insert(key, [this, ts_ns](CallTable::Index victim) {
     ++call_evictions_;
     decide_call(calls_[victim], ts_ns, totals_);
+    call_timers_.remove(victim);
   });
   Call& call = calls_[index];
   // The first message seen of a call is its initial INVITE unless the capture began mid-call:
   // its From side is taken as the caller.
   call.caller_tag = tag_hash(message.is_request ? message.from_tag : message.from_tag);
-  call.last_ns = ts_ns;
   call.peer = kNoPeer;
+  call.timer_list = CallTimers::kNoList;
   return index;
 }
 
@@ -101,16 +111,25 @@ void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns,
   const bool initial_invite = message.is_request && message.method_id == Method::invite && message.to_tag.empty();
   const bool carries_sdp =
       !message.body.empty() && may_carry_sdp(message) && sdp_content_type(message.header(HeaderId::content_type));
-  const bool answer_2xx = !message.is_request && message.cseq_method_id == Method::invite &&
-                          message.status_code >= 200 && message.status_code < 300;
+  const bool invite_response = !message.is_request && message.cseq_method_id == Method::invite;
+  const bool answer_2xx = invite_response && message.status_code >= 200 && message.status_code < 300;
   const bool bye = message.is_request && message.method_id == Method::bye;
-  if (!initial_invite && !carries_sdp && !answer_2xx && !bye) return;
+  const bool dialog_error = ends_dialog(message);
+  // Every response to an INVITE is looked at: a provisional one keeps an unanswered call, a final
+  // failure ends it (their call-table slot is prefetched like the INVITE's).
+  if (!initial_invite && !carries_sdp && !invite_response && !bye && !dialog_error) return;
 
-  const CallTable::Index index = call_for(message, ts_ns, initial_invite || carries_sdp);
+  CallTable::Index index = call_for(message, ts_ns, initial_invite || carries_sdp);
   if (index == CallTable::kNone) return;
+  // A new INVITE (not a retransmission of one that failed) after the call ended starts afresh: a
+  // Call-ID reused after a BYE, or the INVITE that answers a 401/407 or follows a 3xx.
+  if (initial_invite && calls_[index].timer_list == kEnded && message.cseq_number != calls_[index].ended_cseq) {
+    free_call(index);
+    index = call_for(message, ts_ns, true);
+  }
   Call& call = calls_[index];
-  call.last_ns = std::max(call.last_ns, ts_ns);
   calls_.touch(index);
+  const bool answered_before = call.established_ns != 0;
   if (call.peer == kNoPeer) call.peer = peer;
   // The latest attempt of the Call-ID with a record (a new INVITE after a 3xx has its own).
   if (record.index != RecordRef{}.index) call.record = record;
@@ -121,7 +140,87 @@ void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns,
     const Side sender = (message.is_request == from_caller) ? Side::caller : Side::callee;
     learn_sdp(message, index, sender);
   }
-  if (bye) decide_call(call, ts_ns, totals_);
+  follow_lifetime(index, message, ts_ns, answered_before);
+}
+
+void MediaTracker::follow_lifetime(CallTable::Index index, const SipMessage& message, std::int64_t ts_ns,
+                                   bool answered_before) {
+  Call& call = calls_[index];
+  const bool request = message.is_request;
+  const bool invite_response = !request && message.cseq_method_id == Method::invite;
+  const std::uint16_t status = message.status_code;
+  // The dialog ends: a BYE (whatever its answer, as DialogTracker counts it), or a 481/408 in an
+  // answered call (any other failure of a re-INVITE or UPDATE leaves the call as it was).
+  if ((request && message.method_id == Method::bye) || (answered_before && ends_dialog(message))) {
+    // Judged once, at its end: a call shorter than the media timeout never is (docs/media.md).
+    decide_call(call, ts_ns, totals_);
+    call.decided = true;
+    end_call(index, ts_ns);
+    return;
+  }
+  if (answered_before) return;                                    // an answered call ends only as above
+  if (call.timer_list == kEnded && call.ended_cseq == 0) return;  // ended by a BYE: over whatever follows
+  if (invite_response && status >= 200 && status < 300) {
+    // Answered, possibly within the linger of a failure (another fork's, or a 487 losing the race
+    // with this 2xx): the call goes on.
+    call_timers_.remove(index);
+    return;
+  }
+  if (call.timer_list == kEnded) return;  // a retransmission, an ACK or a late 1xx of a failed INVITE
+  if (invite_response && status >= 300) {
+    // The INVITE failed (487 after a CANCEL included): the attempt is over. The CANCEL itself
+    // decides nothing, as in the call tracker: a 2xx may still win the race.
+    end_call(index, ts_ns, message.cseq_number);
+    return;
+  }
+  // Timer C starts with the INVITE and each 101-199 restarts it (RFC 3261 §16.6, §16.7); a 100 does not.
+  const bool initial_invite = request && message.method_id == Method::invite && message.to_tag.empty();
+  if (initial_invite || (invite_response && status > 100 && status < 200)) {
+    call.deadline_ns = deadline_after(ts_ns, config_.unanswered_timeout_ns);
+    call_timers_.push_back(kUnanswered, index);
+  }
+}
+
+void MediaTracker::end_call(CallTable::Index index, std::int64_t ts_ns, std::uint32_t failed_cseq) {
+  Call& call = calls_[index];
+  if (call.timer_list == kEnded) return;  // a retransmitted BYE or failure: the first end counts
+  call.ended_cseq = failed_cseq;
+  call.deadline_ns = deadline_after(ts_ns, config_.ended_linger_ns);
+  call_timers_.push_back(kEnded, index);
+}
+
+void MediaTracker::free_call(CallTable::Index index) {
+  call_timers_.remove(index);
+  prefetch_endpoints(index);
+  forget_side(index, Side::caller);
+  forget_side(index, Side::callee);
+  const Call& call = calls_[index];
+  const CallKey& key = calls_.key(index);
+  for (std::size_t i = 0; i < call.stream_count; ++i) {
+    const StreamTable::Index s = call.streams[i];
+    if (streams_.live(s) && streams_[s].call == key) finish_stream(s);
+  }
+  calls_.erase(index);
+}
+
+void MediaTracker::prefetch_endpoints(CallTable::Index index) const {
+  // A call's endpoints were last touched when it was set up, tens of seconds and tens of MiB of
+  // tables ago: every lookup of them is two cache misses (index slot, entry). All the slots first,
+  // then all the entries, so that the misses overlap (docs/performance.md, "Media tables").
+  const Call& call = calls_[index];
+  std::array<CallKey, 2 * 2 * kMaxMediaPerSide> keys;
+  std::size_t n = 0;
+  for (const Side side : {Side::caller, Side::callee}) {
+    for (std::size_t i = 0; i < call.media_count[side]; ++i) {
+      const EndpointAddress& endpoint = call.media[side][i];
+      for (const std::uint16_t port : {endpoint.rtp_port, endpoint.rtcp_port}) {
+        keys[n] = media_endpoint_key(endpoint.address, port);
+        endpoints_.prefetch(keys[n++]);
+      }
+    }
+  }
+  calls_.prefetch(calls_.key(index));  // its own slot, which erase() probes for
+  for (std::size_t i = 0; i < n; ++i) endpoints_.prefetch_entry(keys[i]);
 }
 
 void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, Side sender) {
@@ -327,7 +426,9 @@ void MediaTracker::on_rtp(const Payload& payload, const Endpoint* endpoint) {
     // media came from; a heuristic stream has no call and takes its own addresses' peer.
     stream.peer = kNoPeer;
     if (c != CallTable::kNone) {
-      stream.peer = calls_[c].peer;
+      Call& call = calls_[c];
+      stream.peer = call.peer;
+      if (call.stream_count < kStreamsPerCall) call.streams[call.stream_count++] = index;
     } else if (peers_ != nullptr && endpoint == nullptr) {
       stream.peer = static_cast<PeerId>(peers_->peer_of(payload.src, payload.dst));
     }
@@ -535,6 +636,12 @@ void MediaTracker::decide_call(Call& call, std::int64_t now_ns, Totals& totals) 
 }
 
 void MediaTracker::advance(std::int64_t now_ns) {
+  for (const CallTimer list : {kEnded, kUnanswered}) {
+    for (CallTable::Index i = call_timers_.front(list); i != CallTable::kNone && calls_[i].deadline_ns <= now_ns;
+         i = call_timers_.front(list)) {
+      free_call(i);
+    }
+  }
   while (streams_.size() != 0) {
     const StreamTable::Index oldest = streams_.oldest();
     if (deadline_after(static_cast<std::int64_t>(streams_[oldest].stats.last_ns), config_.stream_idle_ns) > now_ns)

@@ -20,25 +20,37 @@
 #include "analysis/sample_stats.h"
 #include "analysis/sdp_parser.h"
 #include "analysis/sip_message.h"
+#include "analysis/timer_lists.h"
 
 namespace sipmon {
 
 struct MediaConfig {
-  // Defaults: 29 MiB reserved with every table full (docs/media.md), which keeps the engine's
-  // whole reservation under the 256 MiB docs/metrics.md promises.
-  std::size_t max_endpoints = 1u << 16;
+  // Defaults: what 5 000 calls/s of bench/load_capture.cpp's mix (ringing 1-15 s, talk 30-60 s,
+  // ~170 000 calls talking at once) holds at its peak, with RTP both ways, entries freed 5 s after
+  // each call's end: 750 000 endpoints, 230 000 calls, ~380 000 streams (docs/media.md, "Bounds").
+  // 380 MiB reserved with every table full; pages are touched only as entries are used.
+  std::size_t max_endpoints = 1u << 20;
   // Optional (live): told of every endpoint added to and removed from the endpoint table, so
   // that the capture can pass their packets (the kernel filter's media map). Must outlive the
   // tracker.
   MediaEndpointObserver* endpoint_observer = nullptr;
-  std::size_t max_streams = 1u << 15;
-  std::size_t max_calls = 1u << 15;
+  std::size_t max_streams = 1u << 19;
+  std::size_t max_calls = 1u << 18;
   // --rtp-heuristic: measure RTP to endpoints no captured SDP announced.
   bool rtp_heuristic = false;
   // --media-timeout: an answered call with a direction silent this long is one-way.
   std::int64_t media_timeout_ns = 10'000'000'000;
   // A stream with no packet for this long is finished: its figures move into the totals.
   std::int64_t stream_idle_ns = 30'000'000'000;
+  // A call that ended (BYE, a final failure, 481/408 to an in-dialog request) keeps its entry and endpoints
+  // this long, then they are freed: RFC 3261's T4, "the maximum duration a message will remain in
+  // the network" (Timers I and K keep a transaction as long to absorb what is still in flight), so
+  // late RTP/RTCP and a 2xx racing a CANCEL or another fork's failure still find the call
+  // (docs/media.md, "Lifetime").
+  std::int64_t ended_linger_ns = 5'000'000'000;
+  // An INVITE not answered is given up this long after it or its latest 101-199 response, and the
+  // call freed: Timer C (CallTrackerConfig::timer_c_ns), by which the engine has decided the attempt.
+  std::int64_t unanswered_timeout_ns = 181'000'000'000;
   std::size_t max_samples = 1u << 16;  // values kept per statistic for percentiles
 };
 
@@ -96,6 +108,11 @@ class MediaTracker {
   const MediaAnomalies& anomalies() const { return anomalies_; }
   bool active() const { return seen_sdp_ || config_.rtp_heuristic; }
 
+  // Entries in each table now (tests, docs/media.md "Lifetime").
+  std::size_t endpoint_count() const { return endpoints_.size(); }
+  std::size_t stream_count() const { return streams_.size(); }
+  std::size_t call_count() const { return calls_.size(); }
+
   // Reserved bytes of the three tables (docs/media.md: memory per stream).
   std::size_t reserved_bytes() const {
     return endpoints_.reserved_bytes() + streams_.reserved_bytes() + calls_.reserved_bytes();
@@ -104,6 +121,7 @@ class MediaTracker {
   static constexpr std::size_t kMaxPayloadMaps = 8;
   static constexpr PeerId kNoPeer = sipmon::kNoPeer;
   static constexpr std::size_t kMaxMediaPerSide = SdpSession::kMaxMedia;
+  static constexpr std::size_t kStreamsPerCall = 4;  // a stream each way, and one SSRC change each
 
  private:
   enum Side : std::uint8_t { caller = 0, callee = 1 };
@@ -131,16 +149,27 @@ class MediaTracker {
     std::uint16_t rtcp_port;
   };
   struct Call {
-    std::uint32_t caller_tag;     // tag_hash of the caller's From-tag
-    std::int64_t established_ns;  // 2xx to the INVITE; 0: not answered
-    std::int64_t last_ns;
-    std::array<std::uint64_t, 2> packets;                                // RTP per direction
+    std::uint32_t caller_tag;              // tag_hash of the caller's From-tag
+    std::uint32_t ended_cseq;              // the INVITE CSeq of the failure that ended it (0: not a failure)
+    std::int64_t established_ns;           // 2xx to the INVITE; 0: not answered
+    std::int64_t deadline_ns;              // when its timer list (below) frees it
+    std::array<std::uint64_t, 2> packets;  // RTP per direction
     std::array<std::array<EndpointAddress, kMaxMediaPerSide>, 2> media;  // per side
     std::array<std::uint8_t, 2> media_count;
     RecordRef record;  // the call record its streams are reported to
     PeerId peer;       // of the message that created it (kNoPeer: none)
     bool start_delay_recorded;
     bool decided;  // one-way / no-media already judged
+    // Lifetime (docs/media.md): on the `ended` list from its end to its linger's end, on the
+    // `unanswered` list while an INVITE waits for its answer (TimerLists' fields).
+    std::uint8_t timer_list;
+    std::uint32_t timer_prev;
+    std::uint32_t timer_next;
+    // Its first streams, finished when it is freed (no packet can reach them once its endpoints
+    // are gone); more (SSRC changes) wait for their idle timeout. Checked against the stream's
+    // call before use: a slot may have been finished and reused since.
+    std::array<std::uint32_t, kStreamsPerCall> streams;
+    std::uint8_t stream_count;
   };
   struct Stream {
     sipmon_rtp_stats stats;
@@ -174,6 +203,9 @@ class MediaTracker {
   using EndpointTable = BoundedTable<Endpoint>;
   using StreamTable = BoundedTable<Stream>;
   using CallTable = BoundedTable<Call>;
+  // Deadlines "event + constant": one constant per list, so each list is in deadline order.
+  enum CallTimer : std::uint8_t { kEnded = 0, kUnanswered = 1 };
+  using CallTimers = TimerLists<CallTable, 2>;
 
   // Totals of finished streams and decided calls.
   struct Totals {
@@ -215,6 +247,17 @@ class MediaTracker {
   // Totals, then the call record's observer: a stream leaves the table.
   void retire(const Stream& stream);
   void decide_call(Call& call, std::int64_t now_ns, Totals& totals) const;
+  // Follows the call's state after `message` (docs/media.md, "Lifetime"): ended, answered, or
+  // still waiting for its answer. `answered_before`: the call was answered before this message.
+  void follow_lifetime(CallTable::Index index, const SipMessage& message, std::int64_t ts_ns, bool answered_before);
+  // The call ends at `ts_ns`: freed after the linger (a repeated end does not extend it).
+  // `failed_cseq`: the CSeq of the INVITE whose final failure ended it (0: ended otherwise).
+  void end_call(CallTable::Index index, std::int64_t ts_ns, std::uint32_t failed_cseq = 0);
+  // Frees the call's entry and the endpoints still its own (the endpoint observer is told), and
+  // finishes its streams.
+  void free_call(CallTable::Index index);
+  // Starts loading what freeing the call will touch in the endpoint table.
+  void prefetch_endpoints(CallTable::Index index) const;
 
   MediaConfig config_;
   MediaStreamObserver* observer_;
@@ -223,6 +266,7 @@ class MediaTracker {
   EndpointTable endpoints_;
   StreamTable streams_;
   CallTable calls_;
+  CallTimers call_timers_{calls_};
   Totals totals_;
   MediaAnomalies anomalies_;
   std::uint64_t rtcp_packets_ = 0;

@@ -2,7 +2,10 @@
 #include <catch2/catch.hpp>
 
 #include <cstring>
+#include <limits>
+#include <set>
 #include <string>
+#include <utility>
 
 #include "analysis/engine.h"
 #include "analysis/mos.h"
@@ -265,4 +268,277 @@ TEST_CASE("media: IPv6 endpoints, and RTP inside a GRE tunnel", "[media]") {
   CHECK(report.media->streams == 2);
   CHECK(report.media->packets == 20);
   CHECK(report.media->lost == 0);
+}
+
+// Lifetime of a call's entries (docs/media.md, "Lifetime"): freed 5 s (T4) after the call ends,
+// Timer C after an INVITE nobody answered. Counts worked out from the messages sent: an answered
+// call holds 4 endpoints (each side's RTP port and RTCP port + 1) and 1 call entry.
+namespace {
+
+constexpr std::int64_t kLinger = 5'000 * kMs;
+
+// The endpoints a live capture is told to watch (as the kernel filter's media map is).
+struct WatchedEndpoints final : MediaEndpointObserver {
+  std::set<std::pair<std::uint8_t, std::uint16_t>> watched;  // (address's last byte, port)
+  int removed = 0;
+  void media_endpoint_added(const IpAddress& address, std::uint16_t port, const MediaEndpointPayloads&) override {
+    watched.insert({address.bytes[3], port});
+  }
+  void media_endpoint_removed(const IpAddress& address, std::uint16_t port) override {
+    CHECK(watched.erase({address.bytes[3], port}) == 1);  // only what was added
+    ++removed;
+  }
+};
+
+struct Watched : Call {
+  WatchedEndpoints* endpoints;
+  explicit Watched(WatchedEndpoints& w, EngineConfig config = {})
+      : Call([&] {
+          config.media.endpoint_observer = &w;
+          return config;
+        }()),
+        endpoints(&w) {}
+  const MediaTracker& media() const { return engine.media(); }
+  // Moves the packet clock to `at` with a datagram that is neither SIP nor media.
+  void at(std::int64_t when) {
+    t = when;
+    udp("not sip", true, 7000, 7001);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("media lifetime: a call ended by BYE is freed after the linger, with its streams", "[media]") {
+  WatchedEndpoints w;
+  Watched call(w);
+  call.answer();
+  call.talk(10);
+  call.bye();
+  const std::int64_t bye = call.t;
+  CHECK(call.media().call_count() == 1);
+  CHECK(call.media().endpoint_count() == 4);
+  CHECK(call.media().stream_count() == 2);
+  CHECK(w.watched.size() == 4);
+  call.t += 500 * kMs;  // a retransmitted BYE does not restart the linger
+  call.bye();
+  call.at(bye + kLinger - 1);
+  CHECK(call.media().call_count() == 1);
+  CHECK(call.media().endpoint_count() == 4);
+  call.at(bye + kLinger);
+  CHECK(call.media().call_count() == 0);
+  CHECK(call.media().endpoint_count() == 0);
+  CHECK(w.watched.empty());
+  CHECK(w.removed == 4);
+  CHECK(call.media().stream_count() == 0);  // finished: their figures are in the totals
+  const Report report = call.engine.report();
+  CHECK(report.media->streams == 2);
+  CHECK(report.media->packets == 20);
+  CHECK(report.table_evictions[EvictingTable::media_calls] == 0);
+  CHECK(report.table_evictions[EvictingTable::media_endpoints] == 0);
+}
+
+TEST_CASE("media lifetime: the streams of a call still up finish at their idle timeout", "[media]") {
+  WatchedEndpoints w;
+  Watched call(w);
+  call.answer();
+  call.talk(10);  // the last packets at t - 20 ms, then silence (on hold, say)
+  const std::int64_t last_rtp = call.t - 20 * kMs;
+  call.at(last_rtp + 30'000 * kMs - 1);
+  CHECK(call.media().stream_count() == 2);
+  call.at(last_rtp + 30'000 * kMs);
+  CHECK(call.media().stream_count() == 0);
+  CHECK(call.media().call_count() == 1);  // the call and its endpoints stay
+  CHECK(call.media().endpoint_count() == 4);
+  CHECK(call.engine.report().media->streams == 2);
+}
+
+TEST_CASE("media lifetime: a failed INVITE is freed after the linger", "[media]") {
+  WatchedEndpoints w;
+  Watched call(w);
+  call.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false, sdp("10.0.0.1", 40000)), true);
+  call.sip(message("SIP/2.0 180 Ringing", "1 INVITE", true, ""), false);
+  call.t += 2'000 * kMs;
+  call.sip(message("SIP/2.0 486 Busy Here", "1 INVITE", true, ""), false);
+  const std::int64_t busy = call.t;
+  call.sip(message("ACK sip:b@10.0.0.2 SIP/2.0", "1 ACK", true, ""), true);
+  call.t += 200 * kMs;  // the INVITE retransmitted across the 486 revives nothing
+  call.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false, sdp("10.0.0.1", 40000)), true);
+  CHECK(call.media().call_count() == 1);
+  CHECK(call.media().endpoint_count() == 2);  // the caller's RTP and RTCP
+  call.at(busy + kLinger - 1);
+  CHECK(call.media().endpoint_count() == 2);
+  call.at(busy + kLinger);
+  CHECK(call.media().call_count() == 0);
+  CHECK(call.media().endpoint_count() == 0);
+  CHECK(w.watched.empty());
+}
+
+TEST_CASE("media lifetime: a cancelled INVITE ends at its 487, not at the CANCEL", "[media]") {
+  WatchedEndpoints w;
+  Watched call(w);
+  call.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false, sdp("10.0.0.1", 40000)), true);
+  call.sip(message("SIP/2.0 180 Ringing", "1 INVITE", true, ""), false);
+  call.t += 3'000 * kMs;
+  call.sip(message("CANCEL sip:b@10.0.0.2 SIP/2.0", "1 CANCEL", false, ""), true);
+  call.sip(message("SIP/2.0 200 OK", "1 CANCEL", true, ""), false);
+  call.t += 1'000 * kMs;  // a slow 487
+  call.sip(message("SIP/2.0 487 Request Terminated", "1 INVITE", true, ""), false);
+  const std::int64_t terminated = call.t;
+  call.sip(message("ACK sip:b@10.0.0.2 SIP/2.0", "1 ACK", true, ""), true);
+  call.at(terminated + kLinger - 1);  // 6 s after the CANCEL
+  CHECK(call.media().call_count() == 1);
+  CHECK(call.media().endpoint_count() == 2);
+  call.at(terminated + kLinger);
+  CHECK(call.media().call_count() == 0);
+  CHECK(call.media().endpoint_count() == 0);
+  CHECK(w.watched.empty());
+
+  // A 200 OK that wins the race with the CANCEL: the call goes on, whatever the linger.
+  WatchedEndpoints w2;
+  Watched raced(w2);
+  raced.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false, sdp("10.0.0.1", 40000)), true);
+  raced.sip(message("CANCEL sip:b@10.0.0.2 SIP/2.0", "1 CANCEL", false, ""), true);
+  raced.sip(message("SIP/2.0 200 OK", "1 INVITE", true, sdp("10.0.0.2", 50000)), false);
+  raced.at(raced.t + 60'000 * kMs);
+  CHECK(raced.media().call_count() == 1);
+  CHECK(raced.media().endpoint_count() == 4);
+}
+
+TEST_CASE("media lifetime: a 481 to an in-dialog request ends the call, a late fork's 408 to the INVITE not",
+          "[media]") {
+  WatchedEndpoints w;
+  Watched call(w);
+  call.answer();
+  call.t += 1'000 * kMs;
+  call.sip(message("SIP/2.0 408 Request Timeout", "1 INVITE", true, ""), false);  // another branch's
+  call.sip(message("UPDATE sip:b@10.0.0.2 SIP/2.0", "2 UPDATE", true, ""), true);
+  call.sip(message("SIP/2.0 491 Request Pending", "2 UPDATE", true, ""), false);  // a failed refresh
+  call.at(call.t + 60'000 * kMs);
+  CHECK(call.media().call_count() == 1);
+  CHECK(call.media().endpoint_count() == 4);
+  call.sip(message("INFO sip:b@10.0.0.2 SIP/2.0", "3 INFO", true, ""), true);
+  call.sip(message("SIP/2.0 481 Call/Transaction Does Not Exist", "3 INFO", true, ""), false);
+  const std::int64_t ended = call.t;
+  call.at(ended + kLinger - 1);
+  CHECK(call.media().call_count() == 1);
+  call.at(ended + kLinger);
+  CHECK(call.media().call_count() == 0);
+  CHECK(call.media().endpoint_count() == 0);
+  CHECK(w.watched.empty());
+  // Answered, no RTP, 61 s until its end: judged no-media at the 481, as at a BYE.
+  CHECK(call.engine.report().media->no_media_calls == 1);
+}
+
+TEST_CASE("media lifetime: an INVITE nobody answers is freed Timer C after it or its last provisional", "[media]") {
+  constexpr std::int64_t kTimerC = 181'000 * kMs;
+  WatchedEndpoints w;
+  Watched call(w);
+  call.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false, sdp("10.0.0.1", 40000)), true);
+  const std::int64_t invite = call.t;
+  call.t += 10 * kMs;
+  call.sip(message("SIP/2.0 100 Trying", "1 INVITE", false, ""), false);  // a 100 does not restart Timer C
+  call.at(invite + kTimerC - 1);
+  CHECK(call.media().call_count() == 1);
+  call.at(invite + kTimerC);
+  CHECK(call.media().call_count() == 0);
+  CHECK(call.media().endpoint_count() == 0);
+
+  WatchedEndpoints w2;
+  Watched ringing(w2);
+  ringing.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false, sdp("10.0.0.1", 40000)), true);
+  ringing.t += 120'000 * kMs;
+  ringing.sip(message("SIP/2.0 180 Ringing", "1 INVITE", true, ""), false);  // restarts it
+  const std::int64_t ring = ringing.t;
+  ringing.at(ring + kTimerC - 1);
+  CHECK(ringing.media().call_count() == 1);
+  ringing.at(ring + kTimerC);
+  CHECK(ringing.media().call_count() == 0);
+}
+
+TEST_CASE("media lifetime: late RTP within the linger is counted, after it not", "[media]") {
+  WatchedEndpoints w;
+  Watched call(w);
+  call.answer();
+  call.talk(10);  // 20 packets, sequence 100-109 forward
+  call.bye();
+  const std::int64_t bye = call.t;
+  call.t = bye + 4'000 * kMs;  // still in flight 4 s after the BYE
+  call.udp(rtp(110, 1600, 0xaaaa), true, 40000, 50000);
+  call.at(bye + kLinger);
+  call.udp(rtp(111, 1760, 0xaaaa), true, 40000, 50000);  // the endpoint is gone: not media
+  const Report report = call.engine.report();
+  CHECK(report.media->packets == 21);
+  CHECK(report.media->lost == 0);
+  CHECK(report.capture.outcomes[FrameOutcome::rtp] == 21);
+  // The last packet and the clock step (at()) are neither SIP nor media.
+  CHECK(report.capture.outcomes[FrameOutcome::payload_not_sip] == 2);
+}
+
+TEST_CASE("media lifetime: an address and port reused by a later call are that call's", "[media]") {
+  WatchedEndpoints w;
+  Watched call(w);
+  call.answer();  // media-1: 10.0.0.1:40000 and 10.0.0.2:50000
+  call.talk(5);
+  call.bye();
+  const std::int64_t bye = call.t;
+  // A second call takes the same ports within the first one's linger.
+  call.t += 1'000 * kMs;
+  call.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false, sdp("10.0.0.1", 40000), "media-2"), true);
+  call.sip(message("SIP/2.0 200 OK", "1 INVITE", true, sdp("10.0.0.2", 50000), "media-2"), false);
+  CHECK(call.media().call_count() == 2);
+  CHECK(call.media().endpoint_count() == 4);  // re-assigned, not duplicated
+  call.at(bye + kLinger);                     // media-1 is freed: the endpoints are media-2's and stay watched
+  CHECK(call.media().call_count() == 1);
+  CHECK(call.media().endpoint_count() == 4);
+  CHECK(w.watched.size() == 4);
+  CHECK(w.removed == 0);
+  // Same SSRCs as media-1's streams (finished when media-1 was freed): new streams of the new
+  // call, not a continuation of the old ones.
+  call.talk(5);
+  CHECK(call.media().stream_count() == 2);
+  const Report report = call.engine.report();
+  CHECK(report.media->streams == 4);
+  CHECK(report.media->packets == 20);
+  CHECK(report.media->lost == 0);
+  CHECK(report.capture.outcomes[FrameOutcome::rtp] == 20);
+
+  // After media-2's own end and linger, a third call on the same ports adds them afresh.
+  call.sip(message("BYE sip:b@10.0.0.2 SIP/2.0", "2 BYE", true, "", "media-2"), true);
+  call.at(call.t + kLinger);
+  CHECK(call.media().endpoint_count() == 0);
+  CHECK(w.removed == 4);
+  call.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false, sdp("10.0.0.1", 40000), "media-3"), true);
+  CHECK(w.watched.size() == 2);
+}
+
+TEST_CASE("media lifetime: more sequential calls than the tables hold evict nothing", "[media]") {
+  // 100 calls one after the other, each answered, 1 s of talk, then BYE; the next starts 10 s
+  // later (past the 5 s linger). Tables of 8 calls and 16 endpoints (4 calls' worth).
+  constexpr int kCalls = 100;
+  auto run = [](std::int64_t linger_ns) {
+    EngineConfig config;
+    config.media.max_calls = 8;
+    config.media.max_endpoints = 16;
+    config.media.ended_linger_ns = linger_ns;
+    Call call(config);
+    for (int i = 0; i < kCalls; ++i) {
+      const std::string id = "seq-" + std::to_string(i);
+      const int port = 40000 + 2 * i;  // each call its own ports, as a gateway's allocator gives them
+      call.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false, sdp("10.0.0.1", port), id), true);
+      call.sip(message("SIP/2.0 200 OK", "1 INVITE", true, sdp("10.0.0.2", port + 10000), id), false);
+      call.sip(message("ACK sip:b@10.0.0.2 SIP/2.0", "1 ACK", true, "", id), true);
+      call.t += 1'000 * kMs;
+      call.sip(message("BYE sip:b@10.0.0.2 SIP/2.0", "2 BYE", true, "", id), true);
+      call.t += 10'000 * kMs;
+    }
+    return call.engine.report().table_evictions;
+  };
+  const TableEvictions freed = run(kLinger);
+  CHECK(freed[EvictingTable::media_calls] == 0);
+  CHECK(freed[EvictingTable::media_endpoints] == 0);
+  // Never freed (an infinite linger: the tracker before ended calls were freed), every call past
+  // the 8th evicts one call (92), and every endpoint past the 16th one endpoint (400 - 16 = 384).
+  const TableEvictions kept = run(std::numeric_limits<std::int64_t>::max());
+  CHECK(kept[EvictingTable::media_calls] == kCalls - 8);
+  CHECK(kept[EvictingTable::media_endpoints] == 4 * kCalls - 16);
 }

@@ -8,6 +8,9 @@ live transactions (each lives 32 s after its last message, whatever the talk tim
 live at once depends on the rate) -- about 0.6 M at once. The capture is piped into
 `sipmon replay --json -` with default settings (nothing on disk), which must report:
   - table_evictions.transactions == 0 (and no evicted session attempt or registration),
+  - no media call or endpoint evicted either (a call's media entries are freed 5 s after its end,
+    docs/media.md "Lifetime"), and no call judged no-media: every answered call's BYE comes 1-3 s
+    after its ACK, before the 10 s media timeout, so none has lasted long enough to be judged,
   - the generator's request, response and retransmission counts, exactly: retransmission
     detection still works at that rate.
 Not timed. Prints `P passed, F failed`; exits 1 on a failure, 77 (SKIPPED) without the generator.
@@ -54,6 +57,9 @@ def main():
     check("session attempt evictions", evictions["session_attempts"], 0)
     check("registration attempt evictions", evictions["registration_attempts"], 0)
     check("dialog evictions", evictions["dialogs"], 0)
+    check("media call evictions", evictions["media_calls"], 0)
+    check("media endpoint evictions", evictions["media_endpoints"], 0)
+    check("no-media calls", report["media"]["no_media_calls"], 0)
     check("SIP messages", report["capture"]["sip_messages"], expected["packets"])
     for field in ("requests", "responses", "retransmissions"):
         check(field, {k: v for k, v in report[field].items() if v}, expected[field])

@@ -36,7 +36,7 @@ class PcapWriter {
     bytes_.insert(bytes_.end(), packet.begin(), packet.end());
   }
   std::string save(const std::string& name, std::size_t cut_to = std::string::npos) const {
-    const std::string path = std::string("/tmp/sipmon_test_") + name;
+    const std::string path = (std::filesystem::temp_directory_path() / ("sipmon_test_" + name)).string();
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(bytes_.data()),
               static_cast<std::streamsize>(std::min(cut_to, bytes_.size())));
@@ -69,7 +69,7 @@ class PcapngWriter {
     block(0x00000006, words, data);
   }
   std::string save(const std::string& name) const {
-    const std::string path = std::string("/tmp/sipmon_test_") + name;
+    const std::string path = (std::filesystem::temp_directory_path() / ("sipmon_test_" + name)).string();
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(bytes_.data()), static_cast<std::streamsize>(bytes_.size()));
     return path;
@@ -134,7 +134,7 @@ TEST_CASE("a capture cut inside a record yields the packets before the damage", 
 }
 
 TEST_CASE("a file that is not a capture, or gives not one packet, is an input error", "[pcap]") {
-  const std::string text = "/tmp/sipmon_test_not_a_capture.txt";
+  const std::string text = (std::filesystem::temp_directory_path() / "sipmon_test_not_a_capture.txt").string();
   std::ofstream(text) << "hello, this is not a capture file\n";
   auto not_capture = PcapFileSource::open({text});
   REQUIRE_FALSE(not_capture);
@@ -147,7 +147,8 @@ TEST_CASE("a file that is not a capture, or gives not one packet, is an input er
   REQUIRE_FALSE(damaged_first);
   CHECK(damaged_first.error().message.find("not one packet") != std::string::npos);
 
-  auto missing = PcapFileSource::open({"/tmp/sipmon_test_does_not_exist.pcap"});
+  auto missing =
+      PcapFileSource::open({(std::filesystem::temp_directory_path() / "sipmon_test_does_not_exist.pcap").string()});
   REQUIRE_FALSE(missing);
   CHECK(missing.error().message.find("does_not_exist") != std::string::npos);
 }

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <thread>
 
@@ -113,7 +114,8 @@ TEST_CASE("steady-state filter: what is not on the list fails with EPERM") {
 }
 
 TEST_CASE("steady-state filter: what the live loop needs still works") {
-  const int status = run_filtered([] {
+  const std::string pattern = (std::filesystem::temp_directory_path() / "i16b-seccomp-XXXXXX").string();
+  const int status = run_filtered([&pattern] {
     // A thread (the metrics server and the push client start them), an IPv4 socket, a file
     // written and renamed (--out), and memory.
     int thread_result = -1;
@@ -123,12 +125,12 @@ TEST_CASE("steady-state filter: what the live loop needs still works") {
     const int udp = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (udp < 0) return 2;
     ::close(udp);
-    char path[] = "/tmp/i16b-seccomp-XXXXXX";
-    const int file = ::mkstemp(path);
+    std::string path = pattern;
+    const int file = ::mkstemp(path.data());
     if (file < 0 || ::write(file, "x", 1) != 1 || ::fsync(file) != 0) return 3;
     ::close(file);
-    const std::string renamed = std::string(path) + ".done";
-    if (::rename(path, renamed.c_str()) != 0) return 4;
+    const std::string renamed = path + ".done";
+    if (::rename(path.c_str(), renamed.c_str()) != 0) return 4;
     if (::unlink(renamed.c_str()) != 0) return 5;
     void* memory = std::malloc(64 << 20);
     if (memory == nullptr) return 6;
