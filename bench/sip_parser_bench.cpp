@@ -1,4 +1,4 @@
-// Per-message cost of the hot path: parsing a typical INVITE and 200 OK, and the whole engine from
+// Per-message cost of the hot path: parsing a typical INVITE, 200 OK and SDP offer, and the whole engine from
 // an Ethernet frame (decode, parse, count, transaction lookup). Budget: ~100 ns per message.
 #include <cstring>
 #include <string>
@@ -7,6 +7,7 @@
 #include <benchmark/benchmark.h>
 
 #include "analysis/engine.h"
+#include "analysis/sdp_parser.h"
 #include "analysis/sip_fields.h"
 #include "analysis/sip_parser.h"
 #include "udp_frame.h"
@@ -67,6 +68,23 @@ void BM_Parse200Ok(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_Parse200Ok);
+
+// The offer of bench/load_capture.cpp's INVITEs (every INVITE and 200 OK of the load carries one
+// like it): what MediaTracker::learn_sdp pays in parse_sdp per offer or answer.
+const std::string kLoadSdp =
+    "v=0\r\no=- 160242292 160242292 IN IP4 10.1.0.41\r\ns=-\r\nc=IN IP4 10.1.0.41\r\nt=0 0\r\n"
+    "m=audio 26224 RTP/AVP 8 0 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\n"
+    "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv\r\n";
+
+void BM_ParseSdp(benchmark::State& state) {
+  SdpSession sdp;
+  for (auto _ : state) {
+    parse_sdp(kLoadSdp, sdp);
+    benchmark::DoNotOptimize(sdp.media[0].port);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseSdp);
 
 // The on-demand readers (not on the counting path): what the call recorder pays per INVITE.
 void BM_FieldReaders(benchmark::State& state) {

@@ -56,8 +56,9 @@ enum class Nesting {
   quotes_and_angles,  // skip quoted strings and <...> (comma-separated value lists)
 };
 
-// Index of the first byte at or after `from` that is one of `stops` (one or two characters) and
-// not nested as `nesting` says, or npos. A backslash inside quotes escapes the next byte.
+// Index of the first byte at or after `from` that is one of `stops` (one or two characters, never
+// '"' or '\\') and not nested as `nesting` says, or npos. A backslash inside quotes escapes the next
+// byte.
 // Forced inline: every caller passes constant stops and nesting, which then fold into the vector
 // compares (callgrind: 4 897 -> 4 696 instructions per INVITE parse, 4 742 -> 4 410 per 200 OK).
 // Forcing find_first_of4 itself inline everywhere did not pay (docs/performance.md).
@@ -72,6 +73,24 @@ __attribute__((always_inline)) inline std::size_t find_unnested(std::string_view
   std::size_t i = find_first_of4(text, from, stop0, stop1, '"', angles ? '<' : '"');
   if (i == text.size()) return std::string_view::npos;
   if (text[i] == stop0 || text[i] == stop1) return i;
+  if (!angles) {
+    // text[i] opens a quoted string (a display name: From: "Caller" <sip:...>;tag=...). Jump from
+    // quote to quote with the same vector scan instead of walking it byte by byte, then look for a
+    // stop again after it (callgrind, load capture: name_addr_tag, From and To, 586 -> 402
+    // instructions a message, with find_param below reading the whole value).
+    for (;;) {
+      std::size_t close = i + 1;
+      for (;;) {
+        close = find_first_of4(text, close, '"', '\\', '"', '\\');
+        if (close >= text.size()) return std::string_view::npos;  // never closed
+        if (text[close] == '"') break;
+        close += 2;  // a backslash escapes the byte after it
+      }
+      i = find_first_of4(text, close + 1, stop0, stop1, '"', '"');
+      if (i == text.size()) return std::string_view::npos;
+      if (text[i] != '"') return i;
+    }
+  }
   bool quoted = false;
   int angle = 0;
   for (; i < text.size(); ++i) {
