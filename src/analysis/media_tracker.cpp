@@ -108,22 +108,24 @@ MediaTracker::CallTable::Index MediaTracker::call_for(const SipMessage& message,
 }
 
 void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns, RecordRef record, PeerId peer) {
-  const bool initial_invite = message.is_request && message.method_id == Method::invite && message.to_tag.empty();
+  const CallEvent event{
+      .initial_invite = message.is_request && message.method_id == Method::invite && message.to_tag.empty(),
+      .invite_response = !message.is_request && message.cseq_method_id == Method::invite,
+      .bye = message.is_request && message.method_id == Method::bye,
+      .dialog_error = ends_dialog(message),
+  };
   const bool carries_sdp =
       !message.body.empty() && may_carry_sdp(message) && sdp_content_type(message.header(HeaderId::content_type));
-  const bool invite_response = !message.is_request && message.cseq_method_id == Method::invite;
-  const bool answer_2xx = invite_response && message.status_code >= 200 && message.status_code < 300;
-  const bool bye = message.is_request && message.method_id == Method::bye;
-  const bool dialog_error = ends_dialog(message);
+  const bool answer_2xx = event.invite_response && message.status_code >= 200 && message.status_code < 300;
   // Every response to an INVITE is looked at: a provisional one keeps an unanswered call, a final
   // failure ends it (their call-table slot is prefetched like the INVITE's).
-  if (!initial_invite && !carries_sdp && !invite_response && !bye && !dialog_error) return;
+  if (!event.initial_invite && !carries_sdp && !event.invite_response && !event.bye && !event.dialog_error) return;
 
-  CallTable::Index index = call_for(message, ts_ns, initial_invite || carries_sdp);
+  CallTable::Index index = call_for(message, ts_ns, event.initial_invite || carries_sdp);
   if (index == CallTable::kNone) return;
   // A new INVITE (not a retransmission of one that failed) after the call ended starts afresh: a
   // Call-ID reused after a BYE, or the INVITE that answers a 401/407 or follows a 3xx.
-  if (initial_invite && calls_[index].timer_list == kEnded && message.cseq_number != calls_[index].ended_cseq) {
+  if (event.initial_invite && calls_[index].timer_list == kEnded && message.cseq_number != calls_[index].ended_cseq) {
     free_call(index);
     index = call_for(message, ts_ns, true);
   }
@@ -140,18 +142,17 @@ void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns,
     const Side sender = (message.is_request == from_caller) ? Side::caller : Side::callee;
     learn_sdp(message, index, sender);
   }
-  follow_lifetime(index, message, ts_ns, answered_before);
+  follow_lifetime(index, message, event, ts_ns, answered_before);
 }
 
-void MediaTracker::follow_lifetime(CallTable::Index index, const SipMessage& message, std::int64_t ts_ns,
-                                   bool answered_before) {
+void MediaTracker::follow_lifetime(CallTable::Index index, const SipMessage& message, const CallEvent& event,
+                                   std::int64_t ts_ns, bool answered_before) {
   Call& call = calls_[index];
-  const bool request = message.is_request;
-  const bool invite_response = !request && message.cseq_method_id == Method::invite;
+  const bool invite_response = event.invite_response;
   const std::uint16_t status = message.status_code;
   // The dialog ends: a BYE (whatever its answer, as DialogTracker counts it), or a 481/408 in an
   // answered call (any other failure of a re-INVITE or UPDATE leaves the call as it was).
-  if ((request && message.method_id == Method::bye) || (answered_before && ends_dialog(message))) {
+  if (event.bye || (answered_before && event.dialog_error)) {
     // Judged once, at its end: a call shorter than the media timeout never is (docs/media.md).
     decide_call(call, ts_ns, totals_);
     call.decided = true;
@@ -174,8 +175,7 @@ void MediaTracker::follow_lifetime(CallTable::Index index, const SipMessage& mes
     return;
   }
   // Timer C starts with the INVITE and each 101-199 restarts it (RFC 3261 §16.6, §16.7); a 100 does not.
-  const bool initial_invite = request && message.method_id == Method::invite && message.to_tag.empty();
-  if (initial_invite || (invite_response && status > 100 && status < 200)) {
+  if (event.initial_invite || (invite_response && status > 100 && status < 200)) {
     call.deadline_ns = deadline_after(ts_ns, config_.unanswered_timeout_ns);
     call_timers_.push_back(kUnanswered, index);
   }

@@ -247,9 +247,18 @@ class MediaTracker {
   // Totals, then the call record's observer: a stream leaves the table.
   void retire(const Stream& stream);
   void decide_call(Call& call, std::int64_t now_ns, Totals& totals) const;
+  // What a SIP message can say about its call's lifetime, worked out once per message
+  // (on_sip_message decides from it whether the message concerns the tracker at all).
+  struct CallEvent {
+    bool initial_invite;   // an INVITE without a To-tag
+    bool invite_response;  // a response to an INVITE
+    bool bye;
+    bool dialog_error;  // a 481/408 that ends the dialog of a request other than INVITE
+  };
   // Follows the call's state after `message` (docs/media.md, "Lifetime"): ended, answered, or
   // still waiting for its answer. `answered_before`: the call was answered before this message.
-  void follow_lifetime(CallTable::Index index, const SipMessage& message, std::int64_t ts_ns, bool answered_before);
+  void follow_lifetime(CallTable::Index index, const SipMessage& message, const CallEvent& event, std::int64_t ts_ns,
+                       bool answered_before);
   // The call ends at `ts_ns`: freed after the linger (a repeated end does not extend it).
   // `failed_cseq`: the CSeq of the INVITE whose final failure ended it (0: ended otherwise).
   void end_call(CallTable::Index index, std::int64_t ts_ns, std::uint32_t failed_cseq = 0);
