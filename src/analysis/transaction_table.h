@@ -14,10 +14,10 @@ namespace sipmon {
 
 struct TransactionTableConfig {
   // The bound: the most entries the table may grow to, rounded up to a power of two. 57 bytes an
-  // entry (TransactionTable::kEntryBytes): 2^22 entries take 228 MiB. Sized from the rate the defaults are documented for
-  // (docs/transactions.md, "Sizing"): 5 000 calls/s with registrations keep ~0.6 M transactions
-  // live (each lives 32 s after its last message), which the bounded probe window holds without
-  // evicting at 2^21 entries; the default leaves twice that.
+  // entry (TransactionTable::kEntryBytes): 2^22 entries take 228 MiB. Sized from the rate the defaults are documented
+  // for (docs/transactions.md, "Sizing"): 5 000 calls/s with registrations keep ~0.6 M transactions live (each lives 32
+  // s after its last message), which the bounded probe window holds without evicting at 2^21 entries; the default
+  // leaves twice that.
   std::size_t capacity = std::size_t{1} << 22;
   // Entries allocated at first (at most `capacity`). The table doubles, rehashing its live entries,
   // whenever an insertion would otherwise evict a live transaction, until `capacity`: a small

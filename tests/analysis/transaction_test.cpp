@@ -473,13 +473,12 @@ class ReferenceTable {
 
 }  // namespace
 
-TEST_CASE("the table agrees with the reference layout on random traffic: events, lookups, counters",
-          "[transactions]") {
+TEST_CASE("the table agrees with the reference layout on random traffic: events, lookups, counters", "[transactions]") {
   // Small tables and few distinct keys whose low bits collide, so that windows fill, overflow into
   // their second window, grow, expire and (at the bound) evict; time mostly forward, sometimes
   // back, sometimes jumping past the lifetime.
-  const auto [capacity, initial, keys] = GENERATE(std::tuple{64, 8, 40}, std::tuple{256, 16, 600},
-                                                  std::tuple{1024, 8, 3000}, std::tuple{32, 32, 200});
+  const auto [capacity, initial, keys] =
+      GENERATE(std::tuple{64, 8, 40}, std::tuple{256, 16, 600}, std::tuple{1024, 8, 3000}, std::tuple{32, 32, 200});
   const TransactionTableConfig config{.capacity = static_cast<std::size_t>(capacity),
                                       .initial_capacity = static_cast<std::size_t>(initial),
                                       .lifetime_ns = 2 * kSec,
@@ -494,9 +493,15 @@ TEST_CASE("the table agrees with the reference layout on random traffic: events,
     const TransactionKey key{.hi = n * 0x9E3779B97F4A7C15ull >> 7, .lo = (n % 97) * 1'000'003 + (n >> 3)};
     const std::uint64_t what = random();
     switch (what % 64) {
-      case 0: ts -= static_cast<std::int64_t>(random() % 100) * kMs; break;
-      case 1: ts += static_cast<std::int64_t>(random() % 3000) * kMs; break;
-      default: ts += static_cast<std::int64_t>(random() % 6) * kMs; break;
+      case 0:
+        ts -= static_cast<std::int64_t>(random() % 100) * kMs;
+        break;
+      case 1:
+        ts += static_cast<std::int64_t>(random() % 3000) * kMs;
+        break;
+      default:
+        ts += static_cast<std::int64_t>(random() % 6) * kMs;
+        break;
     }
     INFO("step " << step << " key " << n);
     if (what % 23 == 0) {
@@ -512,12 +517,13 @@ TEST_CASE("the table agrees with the reference layout on random traffic: events,
       }
     } else {
       const std::uint64_t kind = (what >> 8) % 6;
-      const TransactionMessage message{.key = key,
-                                       .is_request = kind < 3,
-                                       .is_ack = kind == 2,
-                                       .status_code = static_cast<std::uint16_t>(kind == 3 ? 180 : 200 + (kind - 4) * 286),
-                                       .to_tag_hash = static_cast<std::uint32_t>((what >> 16) % 2),
-                                       .ts_ns = ts};
+      const TransactionMessage message{
+          .key = key,
+          .is_request = kind < 3,
+          .is_ack = kind == 2,
+          .status_code = static_cast<std::uint16_t>(kind == 3 ? 180 : 200 + (kind - 4) * 286),
+          .to_tag_hash = static_cast<std::uint32_t>((what >> 16) % 2),
+          .ts_ns = ts};
       REQUIRE(table.observe(message) == reference.observe(message));
     }
     REQUIRE(table.capacity() == reference.capacity());
