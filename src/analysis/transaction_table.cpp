@@ -53,6 +53,23 @@ std::size_t TransactionTable::find_in(std::size_t first, const TransactionKey& k
   return kNotFound;
 }
 
+void TransactionTable::prefetch(const TransactionKey& key) const {
+  const std::size_t home = static_cast<std::size_t>(key.lo) & mask_;
+  __builtin_prefetch(&control_[home]);
+  __builtin_prefetch(&control_[home + kProbeWindow - 1]);
+  __builtin_prefetch(&last_ns_[home]);
+  __builtin_prefetch(&last_ns_[(home + kProbeWindow - 1) & mask_]);
+  for (std::size_t i = 0; i < kProbeWindow; i += 2) prefetch_entry((home + i) & mask_);
+  prefetch_entry((home + kProbeWindow - 1) & mask_);
+}
+
+void TransactionTable::prefetch_entry(std::size_t slot) const {
+  const Entry* entry = &entries_[slot];
+  __builtin_prefetch(entry);
+  __builtin_prefetch(reinterpret_cast<const char*>(entry + 1) - 1);  // 48 bytes may span two lines
+  __builtin_prefetch(&last_ns_[slot]);
+}
+
 std::size_t TransactionTable::victim_in(std::size_t first, std::int64_t now) const {
   // Prefer an empty slot, then one whose transaction is over, then the least recently used. An
   // empty slot is known from the control bytes alone; only a window without one reads its times.
