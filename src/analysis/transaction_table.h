@@ -13,11 +13,11 @@
 namespace sipmon {
 
 struct TransactionTableConfig {
-  // The bound: the most entries the table may grow to, rounded up to a power of two. 57 bytes an
-  // entry (TransactionTable::kEntryBytes): 2^22 entries take 228 MiB. Sized from the rate the defaults are documented
-  // for (docs/transactions.md, "Sizing"): 5 000 calls/s with registrations keep ~0.6 M transactions live (each lives 32
-  // s after its last message), which the bounded probe window holds without evicting at 2^21 entries; the default
-  // leaves twice that.
+  // The bound: the most entries the table may grow to, rounded up to a power of two. 56 bytes an
+  // entry: 2^22 entries take 224 MiB. Sized from the rate the defaults are documented for
+  // (docs/transactions.md, "Sizing"): 5 000 calls/s with registrations keep ~0.6 M transactions
+  // live (each lives 32 s after its last message), which the bounded probe window holds without
+  // evicting at 2^21 entries; the default leaves twice that.
   std::size_t capacity = std::size_t{1} << 22;
   // Entries allocated at first (at most `capacity`). The table doubles, rehashing its live entries,
   // whenever an insertion would otherwise evict a live transaction, until `capacity`: a small
@@ -64,13 +64,12 @@ class TransactionTable {
   explicit TransactionTable(TransactionTableConfig config = {});
 
   TransactionEvent observe(const TransactionMessage& message);
-  // Starts loading the lines observe() will read for `key` (a hint: changes nothing). The control
-  // bytes are read here, not merely prefetched: they are 1 byte a slot (4 MiB at the default bound),
-  // so they mostly stay in the last-level cache and cost no memory round trip, and they say which
-  // entries the lookup will read: those lines, and the slot's last-seen time, are all that is
-  // fetched for a message of a known transaction. A key not in its home window will be inserted:
-  // see the definition for what that fetches.
-  void prefetch(const TransactionKey& key) const;
+  // Starts loading the window observe() will scan first for `key` (a hint: changes nothing).
+  void prefetch(const TransactionKey& key) const {
+    const std::size_t home = static_cast<std::size_t>(key.lo) & mask_;
+    for (std::size_t i = 0; i < kProbeWindow; i += 2) __builtin_prefetch(&entries_[(home + i) & mask_]);
+    __builtin_prefetch(&entries_[(home + kProbeWindow - 1) & mask_]);
+  }
 
   // A CANCEL seen for the first time: marks the live INVITE transaction `invite_key` as cancelled.
   // Returns whether that INVITE was found.
@@ -97,14 +96,10 @@ class TransactionTable {
   // load a, a random window of 8 is full about a^8 of the time; two must both be.
   static constexpr std::size_t kProbeWindow = 8;
 
-  // A slot is split over three arrays so that a lookup reads only what it needs (docs/performance.md,
-  // "Transaction table: one probe"): one control byte (which slots may hold the key: a window is one
-  // 8-byte load), the slot's last-seen time (only read for the slot found, or for the whole window
-  // when an insert finds no empty slot and must choose what to replace), and the entry itself, read
-  // only where the control byte matches.
   struct Entry {
     std::uint64_t key_hi = 0;
-    std::uint64_t key_lo = 0;
+    std::uint64_t key_lo = 0;  // hi == lo == 0: empty
+    std::int64_t last_ns = 0;  // last message of any kind, for expiry and eviction
     std::int64_t request_ns = 0;
     std::int64_t ack_ns = 0;
     std::int64_t final_ns = 0;
@@ -112,67 +107,44 @@ class TransactionTable {
     std::uint16_t final_code = 0;
     std::uint8_t flags = 0;
   };
-  static_assert(sizeof(Entry) <= 48, "keep entries small: the table is sized once for the worst case");
+  static_assert(sizeof(Entry) <= 56, "keep entries small: the table is sized once for the worst case");
 
  public:
-  // One slot: its entry, its last-seen time and its control byte (bench/flood_memory.cpp, the docs'
-  // memory figures).
-  static constexpr std::size_t kEntryBytes = sizeof(Entry) + sizeof(std::int64_t) + sizeof(std::uint8_t);
+  static constexpr std::size_t kEntryBytes = sizeof(Entry);  // one slot (bench/flood_memory.cpp)
 
  private:
-  // Zero-filled (all zero is an empty slot), huge pages advised before they are first written
-  // (zeroed_array.h), where a std::vector would have written every page first.
+  // The slots: zero-filled (all zero is an empty Entry{}), huge pages advised before they are
+  // first written (zeroed_array.h), where a std::vector would have written every page first.
   using Entries = ZeroedArray<Entry>;
-  using Times = ZeroedArray<std::int64_t>;
-  using Controls = ZeroedArray<std::uint8_t>;
   static constexpr std::uint8_t kRequestSeen = 1;
   static constexpr std::uint8_t kAckSeen = 2;
   static constexpr std::uint8_t kCancelled = 4;
-  // Control byte: the low 7 bits are the key's fingerprint (1-127; 0: the slot is empty), the top bit
-  // belongs to the slot, not its entry: a key whose home this is lives in its second window.
-  static constexpr std::uint8_t kFingerprintBits = 0x7f;
-  static constexpr std::uint8_t kOverflowed = 0x80;
-  static constexpr std::size_t kNotFound = ~std::size_t{0};
+  static constexpr std::uint8_t kOverflowed = 8;  // of the slot: a key whose home this is lives in its second window
+  Entry* find_live(const TransactionKey& key, std::int64_t now);
+  const Entry* find_live(const TransactionKey& key, std::int64_t now) const;
 
-  static std::uint8_t fingerprint(const TransactionKey& key) {
-    // From bits the slot index does not use (the top of a product of both halves), never 0.
-    const std::uint64_t mixed = (key.hi ^ key.lo) * 0x9E3779B97F4A7C15ull;
-    const auto fp = static_cast<std::uint8_t>(mixed >> 57);
-    return fp != 0 ? fp : 1;
+  bool live(const Entry& entry, std::int64_t now) const {
+    return (entry.key_hi | entry.key_lo) != 0 && now - entry.last_ns <= config_.lifetime_ns;
   }
-  // The control bytes of the window from `first`, byte i for slot first + i (the array repeats its
-  // first kProbeWindow - 1 bytes after its end, so a window that wraps is one load too).
-  std::uint64_t window(std::size_t first) const;
-  void set_control(std::size_t slot, std::uint8_t value) {
-    control_[slot] = value;
-    if (slot < kProbeWindow - 1) control_[slot + entries_.size()] = value;
+  // 0: empty, 1: expired, 2: live.
+  int rank(const Entry& entry, std::int64_t now) const {
+    if ((entry.key_hi | entry.key_lo) == 0) return 0;
+    return live(entry, now) ? 2 : 1;
   }
-  // The slot of the window from `first` holding `key` (the first in window order), or kNotFound.
-  std::size_t find_in(std::size_t first, const TransactionKey& key, std::uint8_t fp) const;
-  std::size_t find_live(const TransactionKey& key, std::int64_t now) const;
-  void prefetch_entry(std::size_t slot) const;  // the entry's line(s) and its last-seen time
-
-  bool occupied(std::size_t slot) const { return (control_[slot] & kFingerprintBits) != 0; }
-  bool live(std::size_t slot, std::int64_t now) const {
-    return occupied(slot) && now - last_ns_[slot] <= config_.lifetime_ns;
-  }
-  std::size_t find_or_insert(const TransactionKey& key, std::int64_t now);
-  // The best slot of the window from `first` to take: the first empty one, else the first expired
-  // one least recently used, else the least recently used (ties: the first in window order).
-  std::size_t victim_in(std::size_t first, std::int64_t now) const;
-  // Makes `slot` a new, empty entry for the key (its overflow bit kept).
-  void take(std::size_t slot, const TransactionKey& key, std::uint8_t fp);
+  Entry& find_or_insert(const TransactionKey& key, std::int64_t now);
+  // The window from `home`: the entry holding `key`, or null; `victim` becomes the best slot to
+  // take among those scanned (empty, then expired, then least recently used).
+  Entry* scan(std::size_t home, const TransactionKey& key, std::int64_t now, Entry*& victim);
+  // Makes `slot` a new, empty entry for the key (its slot bit kept).
+  static void take(Entry& slot, std::uint64_t key_hi, std::uint64_t key_lo);
   // Doubles the table, keeping the live entries (expired ones are dropped: they are over anyway).
   // Allocates: rare (at most log2(bound / initial) times in a process), never per message after.
   void grow(std::int64_t now);
-  void allocate(std::size_t capacity);
-  // Puts the old arrays' live entries into the (empty) table; returns how many found no room.
-  std::size_t place_all(const Controls& control, const Times& last_ns, const Entries& entries, std::int64_t now);
+  // Puts `from`'s live entries into the (empty) table; returns how many found no room.
+  std::size_t place_all(const Entries& from, std::int64_t now);
   TransactionEvent repeat(std::int64_t& last_copy_ns, std::int64_t now) const;
 
   TransactionTableConfig config_;
-  Controls control_;  // capacity + kProbeWindow - 1 bytes
-  Times last_ns_;     // last message of any kind, for expiry and for choosing what to replace
   Entries entries_;
   std::size_t mask_ = 0;
   std::size_t max_capacity_ = 0;

@@ -329,9 +329,10 @@ TEST_CASE("keys whose home window is full live in their second window and are fo
 
 namespace {
 
-// The table as it was before its slots were split into control bytes, times and entries (one
-// 56-byte struct a slot, every slot of a window read): the reference the faster layout must agree
-// with, event for event and counter for counter.
+// The table's rules transcribed plainly (one struct a slot, every slot of a window read, no
+// prefetch): the reference a faster layout of TransactionTable must agree with, event for event and
+// counter for counter. Kept from an attempt at a split layout (control bytes, times, entries;
+// docs/performance.md, "Transaction table: one probe"), which it checked.
 class ReferenceTable {
  public:
   explicit ReferenceTable(TransactionTableConfig config) : config_(config) {
