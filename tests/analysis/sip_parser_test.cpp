@@ -291,3 +291,29 @@ TEST_CASE("a SIP start line with none of the five mandatory headers is told apar
   CHECK(m.defect != MessageDefect::none);
   CHECK_FALSE(m.mandatory_headers_ok);
 }
+
+// The line and value scans step 16 bytes at a time (and a block scan would step 64): a header
+// name, colon, fold or tag on either side of any such boundary, and a message shorter than one
+// step, must read as anywhere else.
+TEST_CASE("headers read the same wherever 16- and 64-byte scan boundaries fall", "[sip_parser]") {
+  for (std::size_t pad = 0; pad < 70; ++pad) {
+    const std::string uri = "sip:" + std::string(pad, 'u') + "@example.com";
+    const std::string text =
+        crlf({"INVITE " + uri + " SIP/2.0", "v: SIP/2.0/UDP 10.0.0.1:5062", " ;branch=z9hG4bKw", "f: <sip:a@x>;tag=ft",
+              "t: <sip:b@x>", "i: w" + std::to_string(pad), "CSeq: 7", "\tINVITE", "l: 0"});
+    const SipMessage m = parse_ok(text);
+    INFO("pad " << pad);
+    CHECK(m.defect == MessageDefect::none);
+    CHECK(m.via_branch == "z9hG4bKw");
+    CHECK(m.via_sent_by == "10.0.0.1:5062");
+    CHECK(m.from_tag == "ft");
+    CHECK(m.call_id == "w" + std::to_string(pad));
+    CHECK(m.cseq_method == "INVITE");
+    CHECK(m.wire_length == text.size());
+  }
+  SipMessage m;
+  REQUIRE(parse_sip_message("BYE sip:a SIP/2.0\ni:s\nv:SIP/2.0/TCP h\n\n", m) == SipParseStatus::message);
+  CHECK(m.call_id == "s");
+  CHECK(m.via_sent_by == "h");
+  CHECK(m.defect == MessageDefect::sip_missing_cseq);
+}
