@@ -233,7 +233,7 @@ void MediaTracker::prefetch_next_free() {
   // neighbours, each needing the one before. Started in free_call these are rounds of misses
   // waited for in turn (they were ~8 % of a replay's time, docs/performance.md); started here one
   // round per packet from the moment the call heads the list, they have landed by its deadline
-  // (~8 packets later at the load capture's rate, 3 needed). Hints only: nothing changes.
+  // (5-8 packets later at the load capture's rate, 3 needed). Hints only: nothing changes.
   const CallTable::Index index = call_timers_.front(kEnded);
   if (index == CallTable::kNone) return;
   if (index != next_free_) {

@@ -29,7 +29,7 @@ struct MediaConfig {
   // Defaults: what 5 000 calls/s of bench/load_capture.cpp's mix (ringing 1-15 s, talk 30-60 s,
   // ~170 000 calls talking at once) holds at its peak, with RTP both ways, entries freed 5 s after
   // each call's end: 750 000 endpoints, 230 000 calls, ~380 000 streams (docs/media.md, "Bounds").
-  // 380 MiB reserved with every table full; pages are touched only as entries are used.
+  // 404 MiB reserved with every table full; pages are touched only as entries are used.
   std::size_t max_endpoints = 1u << 20;
   // Optional (live): told of every endpoint added to and removed from the endpoint table, so
   // that the capture can pass their packets (the kernel filter's media map). Must outlive the
