@@ -57,7 +57,7 @@ std::string format_replay_progress(const ReadProgress& position, std::uint64_t f
                   static_cast<unsigned long long>(left % 60));
     text += eta;
   }
-  // Which file reader reads the input (docs/performance.md): "mmap" or "libpcap".
+  // Which file reader reads the input (docs/performance.md): "blocks" or "libpcap".
   if (position.reader != nullptr && *position.reader != '\0') text += std::string(" [") + position.reader + "]";
   return text;
 }

@@ -21,7 +21,7 @@ bool stderr_is_watched();
 
 // "12.5 MB of 40.0 MB (31%), 180000 packets/s, ETA 0:09", or without a known total (stdin)
 // "12.5 MB, 180000 packets/s", then the reader in brackets when the position names it
-// (" [mmap]"). `elapsed_s` > 0.
+// (" [blocks]"). `elapsed_s` > 0.
 std::string format_replay_progress(const ReadProgress& position, std::uint64_t frames, double elapsed_s);
 
 // Forwards every frame to `inner` and, once the replay has taken more than a second, redraws a

@@ -1,11 +1,12 @@
 #include "sources/mapped_capture.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <utility>
 
 #include "analysis/frame.h"
@@ -60,8 +61,8 @@ std::uint16_t MappedCaptureParser::u16(std::size_t at) const {
   return swapped_ ? static_cast<std::uint16_t>(__builtin_bswap16(v)) : v;
 }
 
-std::optional<MappedCaptureParser> MappedCaptureParser::start(Bytes file) {
-  MappedCaptureParser parser(file);
+std::optional<MappedCaptureParser> MappedCaptureParser::start(Bytes file, bool complete) {
+  MappedCaptureParser parser(file, complete);
   if (file.size() < 4) return std::nullopt;
   std::uint32_t magic = 0;
   __builtin_memcpy(&magic, file.data(), 4);
@@ -95,6 +96,7 @@ bool MappedCaptureParser::start_pcap() {
 
 MappedCaptureParser::Next MappedCaptureParser::next_pcap(MappedRecord& out) {
   const std::size_t remaining = file_.size() - pos_;
+  if (remaining < 16 && !complete_) return Next::more;
   if (remaining == 0) return Next::end;
   if (remaining < 16) {
     damage_ = "truncated dump file; tried to read 16 header bytes, only got " + std::to_string(remaining);
@@ -103,6 +105,7 @@ MappedCaptureParser::Next MappedCaptureParser::next_pcap(MappedRecord& out) {
   const std::uint32_t caplen = u32(pos_ + 8);
   // A record longer than the snap length: libpcap clips or refuses it.
   if (caplen > pcap_.snaplen) return Next::handoff;
+  if (remaining - 16 < caplen && !complete_) return Next::more;
   if (remaining - 16 < caplen) {
     damage_ = "truncated dump file; tried to read " + std::to_string(caplen) + " captured bytes, only got " +
               std::to_string(remaining - 16);
@@ -210,6 +213,7 @@ bool MappedCaptureParser::add_interface(Bytes body) {
 MappedCaptureParser::Next MappedCaptureParser::next_pcapng(MappedRecord& out) {
   for (;;) {
     const std::size_t remaining = file_.size() - pos_;
+    if (remaining < 8 && !complete_) return Next::more;
     if (remaining == 0) return Next::end;
     if (remaining < 8) {
       damage_ = "truncated pcapng dump file; tried to read 8 bytes, only got " + std::to_string(remaining);
@@ -218,6 +222,7 @@ MappedCaptureParser::Next MappedCaptureParser::next_pcapng(MappedRecord& out) {
     const std::uint32_t type = u32(pos_);
     const std::uint32_t length = u32(pos_ + 4);
     if (length < 12 || length % 4 != 0 || length > kMaxBlock) return Next::handoff;
+    if (length > remaining && !complete_) return Next::more;
     if (length > remaining) {
       damage_ = "truncated pcapng dump file; tried to read " + std::to_string(length - 8) + " bytes, only got " +
                 std::to_string(remaining - 8);
@@ -296,37 +301,71 @@ MappedCaptureParser::Next MappedCaptureParser::next(MappedRecord& out) {
   return pcapng_ ? next_pcapng(out) : next_pcap(out);
 }
 
-std::optional<FileMapping> FileMapping::map(const std::string& path) {
+static_assert(CaptureFileBlocks::kBufferBytes >= 2 * std::size_t{kMaxBlock} &&
+                  CaptureFileBlocks::kBufferBytes >= 2 * (16 + std::size_t{kMaxSnapLength}),
+              "a block the parser walks fits in the buffer after what is left of the previous one");
+
+std::optional<CaptureFileBlocks> CaptureFileBlocks::open(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   struct stat st {};
-  void* base = MAP_FAILED;
-  std::size_t size = 0;
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
-    size = static_cast<std::size_t>(st.st_size);
-    base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+    ::close(fd);
+    return std::nullopt;
   }
-  ::close(fd);
-  if (base == MAP_FAILED) return std::nullopt;
-  // One pass from start to end: read ahead aggressively, drop pages behind.
-  ::madvise(base, size, MADV_SEQUENTIAL);
-  return FileMapping(base, size);
+  // One pass from start to end: the kernel reads ahead more and drops pages behind sooner.
+  (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  CaptureFileBlocks blocks(fd, static_cast<std::uint64_t>(st.st_size));
+  blocks.refill(0);
+  if (blocks.window().empty()) return std::nullopt;
+  return blocks;
 }
 
-FileMapping::FileMapping(FileMapping&& other) noexcept
-    : base_(std::exchange(other.base_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+CaptureFileBlocks::CaptureFileBlocks(int fd, std::uint64_t size) : fd_(fd), size_(size), buffer_(kBufferBytes) {}
 
-FileMapping& FileMapping::operator=(FileMapping&& other) noexcept {
+void CaptureFileBlocks::refill(std::size_t consumed) {
+  start_ += std::min(consumed, end_ - start_);
+  if (complete_) return;
+  // What is left is less than one block: moving it to the front is cheap and keeps one buffer.
+  std::memmove(buffer_.data(), buffer_.data() + start_, end_ - start_);
+  end_ -= start_;
+  start_ = 0;
+  while (end_ < buffer_.size()) {
+    const ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      // The end of the file, or a read error: the parser then reports the block it cuts short
+      // as damage, as libpcap would at the same record.
+      complete_ = true;
+      return;
+    }
+    end_ += static_cast<std::size_t>(got);
+  }
+}
+
+CaptureFileBlocks::CaptureFileBlocks(CaptureFileBlocks&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      size_(other.size_),
+      buffer_(std::move(other.buffer_)),
+      start_(other.start_),
+      end_(other.end_),
+      complete_(other.complete_) {}
+
+CaptureFileBlocks& CaptureFileBlocks::operator=(CaptureFileBlocks&& other) noexcept {
   if (this != &other) {
-    if (base_ != nullptr) ::munmap(base_, size_);
-    base_ = std::exchange(other.base_, nullptr);
-    size_ = std::exchange(other.size_, 0);
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(other.fd_, -1);
+    size_ = other.size_;
+    buffer_ = std::move(other.buffer_);
+    start_ = other.start_;
+    end_ = other.end_;
+    complete_ = other.complete_;
   }
   return *this;
 }
 
-FileMapping::~FileMapping() {
-  if (base_ != nullptr) ::munmap(base_, size_);
+CaptureFileBlocks::~CaptureFileBlocks() {
+  if (fd_ >= 0) ::close(fd_);
 }
 
 }  // namespace sipmon

@@ -1,7 +1,7 @@
 #pragma once
-// The fast path of the replay's file reader: a pcap or pcapng file mapped in memory and walked in
-// place, each record handed on as a view into the mapping (no copy, no read() per 4 KiB as
-// libpcap's stdio does). It handles what captures are made of -- classic pcap in either byte order
+// The fast path of the replay's file reader: a pcap or pcapng file read in large blocks
+// (CaptureFileBlocks) and walked in place, each record handed on as a view into the block (no copy
+// per packet, no read() per 4 KiB as libpcap's stdio does). It handles what captures are made of -- classic pcap in either byte order
 // with micro- or nanosecond timestamps, pcapng sections (SHB) of either byte order with their
 // interfaces (IDB: link type, snap length, if_tsresol, if_tsoffset), enhanced and simple packet
 // blocks (EPB, SPB), other blocks skipped -- and hands everything else back to libpcap
@@ -35,6 +35,7 @@ class MappedCaptureParser {
  public:
   enum class Next {
     record,   // `out` holds the next record
+    more,     // the window ends inside the next block: slide() it on (never when complete)
     end,      // the file ended cleanly
     damaged,  // the file ends inside a block: damage() says so in libpcap's words
     handoff,  // a block this parser does not handle: let libpcap read on from record number `records() + 1`
@@ -42,12 +43,24 @@ class MappedCaptureParser {
 
   // Reads the file header (and, for pcapng, the blocks up to the first interface). Empty when
   // the file is not one this parser reads from its start: libpcap then reads all of it.
-  static std::optional<MappedCaptureParser> start(Bytes file);
+  // `file` is the whole file, or (`complete` false) its first bytes: the window the parser walks,
+  // which slide() moves on through the file. Records are views into the window.
+  static std::optional<MappedCaptureParser> start(Bytes file, bool complete = true);
 
   Next next(MappedRecord& out);
 
+  // After Next::more: `window` holds the file from offset() on (the bytes not consumed, then
+  // more); `complete` when it reaches the end of the file. Records handed on before are gone.
+  void slide(Bytes window, bool complete) {
+    base_ += pos_;
+    pos_ = 0;
+    file_ = window;
+    complete_ = complete;
+  }
+  std::size_t window_position() const { return pos_; }  // bytes of the window consumed
+
   const std::string& damage() const { return damage_; }
-  std::uint64_t offset() const { return pos_; }       // bytes of the file consumed
+  std::uint64_t offset() const { return base_ + pos_; }  // bytes of the file consumed
   std::uint64_t records() const { return records_; }  // records handed on so far
   bool pcapng() const { return pcapng_; }
   bool nanosecond() const { return nanosecond_; }  // classic pcap: nanosecond magic
@@ -62,7 +75,7 @@ class MappedCaptureParser {
     bool binary = false;              // units is a power of 2
   };
 
-  MappedCaptureParser(Bytes file) : file_(file) {}
+  MappedCaptureParser(Bytes file, bool complete) : file_(file), complete_(complete) {}
   bool start_pcap();
   bool start_pcapng();
   Next next_pcap(MappedRecord& out);
@@ -72,8 +85,10 @@ class MappedCaptureParser {
   std::uint32_t u32(std::size_t at) const;
   std::uint16_t u16(std::size_t at) const;
 
-  Bytes file_;
-  std::size_t pos_ = 0;
+  Bytes file_;               // the window: file bytes from base_ on
+  bool complete_ = true;     // file_ reaches the end of the file: a block cut short there is damage
+  std::uint64_t base_ = 0;   // file offset of file_'s first byte
+  std::size_t pos_ = 0;      // in file_
   std::uint64_t records_ = 0;
   bool swapped_ = false;
   bool pcapng_ = false;
@@ -84,22 +99,40 @@ class MappedCaptureParser {
   std::string damage_;
 };
 
-// A file mapped read-only for a sequential walk. Empty (the caller falls back to libpcap) when
-// it is not a regular file, is empty, or cannot be mapped.
-class FileMapping {
+// A regular file read from start to end in large blocks into one buffer, which the parser walks
+// in place (slide()). Not a memory mapping: on the virtual machines this project runs on, the first
+// touch of each page of a mapped file costs ~3 us (a fault to the hypervisor, whatever was mapped
+// ahead), which made the mapped walk alone cost more than libpcap's copying reads; read() copies
+// from the page cache in the kernel at a fraction of that (docs/performance.md, "Block reader").
+class CaptureFileBlocks {
  public:
-  static std::optional<FileMapping> map(const std::string& path);
-  FileMapping(FileMapping&& other) noexcept;
-  FileMapping& operator=(FileMapping&& other) noexcept;
-  FileMapping(const FileMapping&) = delete;
-  FileMapping& operator=(const FileMapping&) = delete;
-  ~FileMapping();
-  Bytes bytes() const { return {static_cast<const std::uint8_t*>(base_), size_}; }
+  // Large enough for any block the parser walks (a pcap record of the largest snap length, a
+  // pcapng block up to its limit) with room to spare, so that one read() serves ~2 000 packets.
+  static constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
+
+  // Empty when `path` is not a regular, non-empty file that can be read (libpcap is then asked).
+  static std::optional<CaptureFileBlocks> open(const std::string& path);
+  CaptureFileBlocks(CaptureFileBlocks&& other) noexcept;
+  CaptureFileBlocks& operator=(CaptureFileBlocks&& other) noexcept;
+  CaptureFileBlocks(const CaptureFileBlocks&) = delete;
+  CaptureFileBlocks& operator=(const CaptureFileBlocks&) = delete;
+  ~CaptureFileBlocks();
+
+  Bytes window() const { return {buffer_.data() + start_, end_ - start_}; }
+  // No byte of the file lies beyond window(): it was read to its end (or a read failed).
+  bool complete() const { return complete_; }
+  std::uint64_t size() const { return size_; }  // the file's size when opened, for progress
+  // Drops the first `consumed` bytes of window(), keeps the rest and reads more after them.
+  void refill(std::size_t consumed);
 
  private:
-  FileMapping(void* base, std::size_t size) : base_(base), size_(size) {}
-  void* base_ = nullptr;
-  std::size_t size_ = 0;
+  CaptureFileBlocks(int fd, std::uint64_t size);
+  int fd_ = -1;
+  std::uint64_t size_ = 0;
+  std::vector<std::uint8_t> buffer_;
+  std::size_t start_ = 0;  // window() is buffer_[start_, end_)
+  std::size_t end_ = 0;
+  bool complete_ = false;
 };
 
 }  // namespace sipmon

@@ -82,11 +82,11 @@ bool nanosecond_magic(const CaptureStreamState& stream) {
 struct PcapFileSource::Impl {
   struct Reader {
     std::string path;
-    // The mapped reader while it reads; reset when libpcap takes over (the mapping stays).
-    std::optional<FileMapping> mapping;
+    // The block reader while it reads; reset when libpcap takes over.
+    std::optional<CaptureFileBlocks> blocks;
     std::optional<MappedCaptureParser> parser;
     bool handed_off = false;
-    // libpcap, when it reads the file (from the start, or from where the mapped reader stopped).
+    // libpcap, when it reads the file (from the start, or from where the block reader stopped).
     PcapHandle handle;
     std::shared_ptr<const CaptureStreamState> stream;  // bytes read, compression, decompression errors
     std::uint32_t link_type = 0;
@@ -98,7 +98,11 @@ struct PcapFileSource::Impl {
     bool done = false;
 
     std::int64_t ts_ns() const { return frame.ts_ns; }
-    const char* reader_name() const { return parser || mapping ? (handed_off ? "mmap+libpcap" : "mmap") : "libpcap"; }
+    const char* reader_name() const {
+      return block_reader ? (handed_off ? "blocks+libpcap" : "blocks") : "libpcap";
+    }
+    bool block_reader = false;    // the block reader started on it
+    std::uint64_t size_read = 0;  // bytes the block reader consumed, once it stopped (progress)
   };
 
   std::vector<Reader> readers;
@@ -109,7 +113,20 @@ struct PcapFileSource::Impl {
   void advance(Reader& reader) {
     if (reader.parser) {
       MappedRecord record;
-      switch (reader.parser->next(record)) {
+      MappedCaptureParser::Next next = reader.parser->next(record);
+      while (next == MappedCaptureParser::Next::more) {
+        const std::size_t before = reader.blocks->window().size() - reader.parser->window_position();
+        reader.blocks->refill(reader.parser->window_position());
+        if (reader.blocks->window().size() == before && !reader.blocks->complete()) {
+          next = MappedCaptureParser::Next::handoff;  // no room to read on (cannot happen: the buffer holds two blocks)
+          break;
+        }
+        reader.parser->slide(reader.blocks->window(), reader.blocks->complete());
+        next = reader.parser->next(record);
+      }
+      switch (next) {
+        case MappedCaptureParser::Next::more:
+          break;  // not after the loop above
         case MappedCaptureParser::Next::record:
           reader.frame = Frame{
               .ts_ns = record.ts_ns, .link_type = record.link_type, .wire_len = record.wire_len, .data = record.data};
@@ -117,9 +134,11 @@ struct PcapFileSource::Impl {
           return;
         case MappedCaptureParser::Next::end:
           reader.done = true;
+          reader.size_read = reader.parser->offset();
           return;
         case MappedCaptureParser::Next::damaged:
           reader.done = true;
+          reader.size_read = reader.parser->offset();
           read_errors.push_back(ReadError{reader.path, reader.records_read + 1, reader.parser->damage()});
           return;
         case MappedCaptureParser::Next::handoff:
@@ -154,11 +173,13 @@ struct PcapFileSource::Impl {
     }
   }
 
-  // libpcap takes over a mapped file at its next record: opened afresh, it skips the records the
-  // mapped reader handed on (rare: a block the mapped reader does not handle). False when it
+  // libpcap takes over a file at its next record: opened afresh, it skips the records the
+  // block reader handed on (rare: a block the block reader does not handle). False when it
   // cannot (the file vanished, or libpcap fails before that record), which is then damage.
   bool hand_off(Reader& reader) {
+    reader.size_read = reader.parser->offset();
     reader.parser.reset();
+    reader.blocks.reset();
     reader.handed_off = true;
     auto input = open_with_libpcap(reader.path);
     if (!input) {
@@ -176,7 +197,7 @@ struct PcapFileSource::Impl {
         reader.done = true;
         read_errors.push_back(ReadError{reader.path, reader.records_read + 1,
                                         status == PCAP_ERROR ? pcap_geterr(reader.handle.get())
-                                                             : "libpcap found fewer packets than the mapped reader"});
+                                                             : "libpcap found fewer packets than the block reader"});
         return false;
       }
     }
@@ -195,14 +216,15 @@ Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& pa
     Impl::Reader reader;
     reader.path = path;
     if (which == FileReader::automatic && path != kStdinPath) {
-      // A regular file in a format the mapped reader knows (not compressed, not archaic).
-      if (auto mapping = FileMapping::map(path)) {
-        if (auto parser = MappedCaptureParser::start(mapping->bytes())) {
+      // A regular file in a format the block reader knows (not compressed, not archaic).
+      if (auto blocks = CaptureFileBlocks::open(path)) {
+        if (auto parser = MappedCaptureParser::start(blocks->window(), blocks->complete())) {
           reader.link_type = parser->first_link_type();
           reader.pcapng = parser->pcapng();
           reader.nanosecond = parser->nanosecond();
           reader.parser = std::move(parser);
-          reader.mapping = std::move(mapping);
+          reader.blocks = std::move(blocks);
+          reader.block_reader = true;
         }
       }
     }
@@ -277,15 +299,15 @@ ReadProgress PcapFileSource::progress() const {
   ReadProgress progress;
   for (const auto& reader : impl_->readers) {
     const char* name = reader.reader_name();
-    progress.reader = *progress.reader == '\0' || std::string_view(progress.reader) == name ? name : "mmap+libpcap";
+    progress.reader = *progress.reader == '\0' || std::string_view(progress.reader) == name ? name : "blocks+libpcap";
     if (reader.parser) {
       progress.bytes_read += reader.parser->offset();
-      if (progress.bytes_total) *progress.bytes_total += reader.mapping->bytes().size();
+      if (progress.bytes_total) *progress.bytes_total += std::max(reader.blocks->size(), reader.parser->offset());
       continue;
     }
-    if (reader.mapping && !reader.handle) {  // done before libpcap was needed
-      progress.bytes_read += reader.mapping->bytes().size();
-      if (progress.bytes_total) *progress.bytes_total += reader.mapping->bytes().size();
+    if (reader.block_reader && !reader.handle) {  // the block reader read it all
+      progress.bytes_read += reader.size_read;
+      if (progress.bytes_total) *progress.bytes_total += reader.size_read;
       continue;
     }
     progress.bytes_read += reader.stream->raw_bytes_read;

@@ -1,9 +1,9 @@
 #pragma once
 // Replay source: one or more pcap/pcapng files merged into one stream in timestamp order. A plain
-// file is mapped in memory and read in place (mapped_capture.h: no copy per packet); standard
-// input ("-"), gzip or zstd compressed files (capture_stream.h) and whatever the mapped reader
-// does not handle are read with libpcap, which also takes over a mapped file at a block the
-// mapped reader leaves to it. libpcap's headers stay inside the .cpp (they clash with libbpf's).
+// file is read in 1 MiB blocks and walked in place (mapped_capture.h: one read() per ~2 000
+// packets, each record handed on as a view into the block); standard input ("-"), gzip or zstd
+// compressed files (capture_stream.h) and whatever the block reader does not handle are read with
+// libpcap, which also takes over a file at a block the block reader leaves to it. libpcap's headers stay inside the .cpp (they clash with libbpf's).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,8 +22,8 @@ struct CaptureFileInfo {
   std::uint32_t link_type = 0;  // a LinkType value (frame.h)
   bool pcapng = false;          // pcapng; otherwise classic pcap
   bool nanosecond = true;       // a classic pcap with nanosecond timestamps (pcapng: always true)
-  // Which reader read it: "mmap", "libpcap", or "mmap+libpcap" (libpcap took over at a block
-  // the mapped reader does not handle).
+  // Which reader read it: "blocks", "libpcap", or "blocks+libpcap" (libpcap took over at a block
+  // the block reader does not handle).
   std::string reader;
 };
 
@@ -35,7 +35,7 @@ enum class FileReader { automatic, libpcap };
 struct ReadProgress {
   std::uint64_t bytes_read = 0;
   std::optional<std::uint64_t> bytes_total = 0;  // unknown when a file is a pipe (stdin)
-  const char* reader = "";                       // "mmap", "libpcap" or "mmap+libpcap" (all files)
+  const char* reader = "";                       // "blocks", "libpcap" or "blocks+libpcap" (all files)
 };
 
 class PcapFileSource {

@@ -1,4 +1,4 @@
-// The mapped reader (mapped_capture.h) and libpcap give the same frames, frame for frame
+// The block reader (mapped_capture.h) and libpcap give the same frames, frame for frame
 // (time, link type, captured and original length, bytes) and the same damage, on every sample,
 // every capture of the shared corpus and generated edge cases. libpcap is the truth: it is read
 // through `--reader libpcap`'s path (FileReader::libpcap).
@@ -55,7 +55,7 @@ ReadAll read_all(const std::string& path, FileReader which) {
   return out;
 }
 
-// Both readers on `path`; returns the automatic reader's name ("mmap", "mmap+libpcap", "libpcap").
+// Both readers on `path`; returns the automatic reader's name ("blocks", "blocks+libpcap", "libpcap").
 std::string check_agreement(const std::string& path) {
   INFO(path);
   const ReadAll fast = read_all(path, FileReader::automatic);
@@ -174,7 +174,7 @@ std::vector<std::filesystem::path> captures_in(const std::filesystem::path& dir)
 TEST_CASE("the mapped reader and libpcap agree on every sample", "[pcap][reader]") {
   const auto files = captures_in(std::filesystem::path(SIPMON_SOURCE_DIR) / "samples");
   REQUIRE(files.size() >= 10);
-  for (const auto& file : files) CHECK(check_agreement(file.string()) == "mmap");
+  for (const auto& file : files) CHECK(check_agreement(file.string()) == "blocks");
 }
 
 TEST_CASE("the mapped reader and libpcap agree on every capture of the shared corpus", "[pcap][reader][corpus]") {
@@ -189,7 +189,7 @@ TEST_CASE("the mapped reader and libpcap agree on every capture of the shared co
     return;
   }
   std::size_t mapped = 0;
-  for (const auto& file : files) mapped += check_agreement(file.string()) == "mmap" ? 1 : 0;
+  for (const auto& file : files) mapped += check_agreement(file.string()) == "blocks" ? 1 : 0;
   // Nearly all are plain captures the mapped reader reads alone; the rest were compared too.
   CHECK(mapped * 10 >= files.size() * 8);
 }
@@ -203,7 +203,7 @@ TEST_CASE("big-endian and nanosecond pcaps, and times past 2038, agree", "[pcap]
       w.pcap_record(0xF0000000u, 999'999, packet("a2"), 1500);  // a sign bit in the seconds
       w.pcap_record(0, 0, packet("a3"));
       const std::string name = std::string(big ? "be" : "le") + (nano ? "_nano" : "_micro") + ".pcap";
-      CHECK(check_agreement(w.save(name)) == "mmap");
+      CHECK(check_agreement(w.save(name)) == "blocks");
     }
   }
   // Hand-worked: 1 700 000 000 s and 123 456 us.
@@ -212,7 +212,7 @@ TEST_CASE("big-endian and nanosecond pcaps, and times past 2038, agree", "[pcap]
   const ReadAll read = read_all(w.save("be_hand.pcap"), FileReader::automatic);
   REQUIRE(read.frames.size() == 1);
   CHECK(read.frames[0].ts_ns == 1'700'000'000'123'456'000);
-  CHECK(read.reader == "mmap");
+  CHECK(read.reader == "blocks");
 }
 
 TEST_CASE("truncated pcaps: the good part read, the damage reported as libpcap reports it", "[pcap][reader]") {
@@ -222,7 +222,7 @@ TEST_CASE("truncated pcaps: the good part read, the damage reported as libpcap r
   const std::size_t last = packet("p3").size() + 16;
   for (const std::size_t cut : {std::size_t{1}, std::size_t{10}, std::size_t{16}, std::size_t{20}, last - 1}) {
     const std::string path = w.save("cut_" + std::to_string(cut) + ".pcap", w.size() - last + cut);
-    CHECK(check_agreement(path) == "mmap");
+    CHECK(check_agreement(path) == "blocks");
     const ReadAll read = read_all(path, FileReader::automatic);
     CHECK(read.frames.size() == 3);
     REQUIRE(read.errors.size() == 1);
@@ -252,7 +252,7 @@ TEST_CASE("a pcapng with two interfaces of different resolutions, sections, bloc
     const std::string path = w.save(big ? "two_if_be.pcapng" : "two_if_le.pcapng");
     const std::string reader = check_agreement(path);
     // The SPB's data is shorter than min(original length, snap length): libpcap's to read.
-    CHECK(reader == "mmap+libpcap");
+    CHECK(reader == "blocks+libpcap");
     const ReadAll read = read_all(path, FileReader::automatic);
     REQUIRE(read.frames.size() >= 3);
     CHECK(read.frames[0].ts_ns == 1'700'000'000'123'456'000);
@@ -260,14 +260,14 @@ TEST_CASE("a pcapng with two interfaces of different resolutions, sections, bloc
     CHECK(read.frames[1].wire_len == 900);
     CHECK(read.frames[2].ts_ns == 1'700'000'001'500'000'000);  // 2^19 / 2^20 s
   }
-  // The same without the odd SPB: the mapped reader alone.
+  // The same without the odd SPB: the block reader alone.
   Writer w(false);
   w.shb().idb(1, 0, 6).idb(1, 0, 9);
   w.epb(0, 1'700'000'000'000'001ull, packet("m1"));
   w.epb(1, 1'700'000'000'000'000'002ull, packet("m2"));
   w.block(3, [&](Writer& b) { b.u32(std::uint32_t(packet("s1").size())).raw(packet("s1")); });
   w.shb().idb(1, 0).epb(0, 5, packet("m3"));  // libpcap wants the first snap length again
-  CHECK(check_agreement(w.save("two_if_plain.pcapng")) == "mmap");
+  CHECK(check_agreement(w.save("two_if_plain.pcapng")) == "blocks");
 }
 
 TEST_CASE("truncated pcapng blocks and records libpcap must clip are reported as libpcap does", "[pcap][reader]") {
@@ -276,32 +276,32 @@ TEST_CASE("truncated pcapng blocks and records libpcap must clip are reported as
   for (int i = 0; i < 3; ++i) w.epb(0, 1'000'000ull * (i + 1), packet("q" + std::to_string(i)));
   for (const std::size_t cut : {std::size_t{3}, std::size_t{8}, std::size_t{40}}) {
     const std::string path = w.save("cut_" + std::to_string(cut) + ".pcapng", w.size() - cut);
-    CHECK(check_agreement(path) == "mmap");
+    CHECK(check_agreement(path) == "blocks");
     const ReadAll read = read_all(path, FileReader::automatic);
     CHECK(read.frames.size() == 2);
     REQUIRE(read.errors.size() == 1);
     CHECK(read.errors[0].packet == 3);
   }
   // A record longer than the snap length: libpcap clips it (pcap) or refuses it (pcapng); the
-  // mapped reader hands that record to libpcap.
+  // block reader hands that record to libpcap.
   Writer p(false);
   p.pcap_header(false, 100, 1).pcap_record(1, 0, packet("c1")).pcap_record(2, 0, std::vector<std::uint8_t>(150, 7));
   p.pcap_record(3, 0, packet("c3"));
-  CHECK(check_agreement(p.save("over_snaplen.pcap")) == "mmap+libpcap");
+  CHECK(check_agreement(p.save("over_snaplen.pcap")) == "blocks+libpcap");
   Writer n(false);
   n.shb().idb(1, 100).epb(0, 1, packet("d1")).epb(0, 2, std::vector<std::uint8_t>(150, 7));
-  CHECK(check_agreement(n.save("over_snaplen.pcapng")) == "mmap+libpcap");
+  CHECK(check_agreement(n.save("over_snaplen.pcapng")) == "blocks+libpcap");
 }
 
 TEST_CASE("a pcapng whose interfaces differ in link type: each packet keeps its own", "[pcap][reader]") {
-  // mergecap's output; libpcap stops at the second interface, the mapped reader reads it all.
+  // mergecap's output; libpcap stops at the second interface, the block reader reads it all.
   Writer w(false);
   w.shb().idb(1, 0).idb(101, 0);
   w.epb(0, 1'000'000, packet("e1"));
   w.epb(1, 2'000'000, test::udp_ip_packet("r1"));
   const std::string path = w.save("mixed_links.pcapng");
   const ReadAll fast = read_all(path, FileReader::automatic);
-  CHECK(fast.reader == "mmap");
+  CHECK(fast.reader == "blocks");
   REQUIRE(fast.frames.size() == 2);
   CHECK(fast.frames[0].link_type == 1);
   CHECK(fast.frames[1].link_type == 101);
@@ -322,4 +322,39 @@ TEST_CASE("what the mapped reader does not start on is read by libpcap", "[pcap]
   CHECK(!MappedCaptureParser::start(Bytes()).has_value());
   const std::uint8_t gzip[] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
   CHECK(!MappedCaptureParser::start(Bytes(gzip)).has_value());
+}
+
+TEST_CASE("files longer than the block reader's buffer: records across its edges, damage at the end", "[pcap][reader]") {
+  // Records of every size from a few bytes to 70 000, so that the 1 MiB buffer's edge falls inside
+  // headers and bodies at many offsets; ~6 MiB, several refills.
+  const std::size_t target = 6 * CaptureFileBlocks::kBufferBytes;
+  const auto body = [](std::uint32_t i) {
+    return std::vector<std::uint8_t>(1 + (i * 7919u) % 70'000u, static_cast<std::uint8_t>(i));
+  };
+  Writer p(false);
+  p.pcap_header(true, 0, 1);
+  std::uint32_t records = 0;
+  for (; p.size() < target; ++records) p.pcap_record(records, records, body(records));
+  CHECK(check_agreement(p.save("long.pcap")) == "blocks");
+  const ReadAll whole = read_all(p.save("long.pcap"), FileReader::automatic);
+  CHECK(whole.frames.size() == records);
+  CHECK(whole.errors.empty());
+  // Cut in the last record's header and in its body: all the others read, the damage reported.
+  for (const std::size_t cut : {std::size_t{5}, std::size_t{1000}}) {
+    const std::string path = p.save("long_cut_" + std::to_string(cut) + ".pcap", p.size() - cut);
+    CHECK(check_agreement(path) == "blocks");
+    const ReadAll read = read_all(path, FileReader::automatic);
+    CHECK(read.frames.size() == records - 1);
+    REQUIRE(read.errors.size() == 1);
+    CHECK(read.errors[0].packet == records);
+  }
+  Writer n(false);
+  n.shb().idb(1, 0, 9);
+  std::uint32_t blocks = 0;
+  for (; n.size() < target; ++blocks) {
+    n.epb(0, 1'000'000ull * blocks, body(blocks));
+    if (blocks % 97 == 0) n.block(0x0BAD, [](Writer& b) { b.u32(1).u32(2).u32(3); });  // skipped
+  }
+  CHECK(check_agreement(n.save("long.pcapng")) == "blocks");
+  CHECK(check_agreement(n.save("long_cut.pcapng", n.size() - 9)) == "blocks");
 }
