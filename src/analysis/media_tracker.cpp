@@ -310,14 +310,12 @@ void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, 
     auto& side = call.media[sender];
     std::uint8_t& count = call.media_count[sender];
     if (count < kMaxMediaPerSide) {
-      // Named by the media address and the RTCP port even when a=rtcp gave another address, as
-      // forget_side has always looked them up: that RTCP endpoint is then not found there (its
-      // slot does not hold that address) and stays until evicted.
       side[count++] = EndpointAddress{.rtp_entry = rtp_entry,
                                       .rtcp_entry = rtcp_entry,
                                       .address = media.address,
                                       .rtp_port = media.port,
-                                      .rtcp_port = rtcp_port};
+                                      .rtcp_port = rtcp_port,
+                                      .rtcp_elsewhere = !(rtcp_address == media.address)};
     }
   }
 }
@@ -336,8 +334,21 @@ void MediaTracker::forget_side(CallTable::Index index, Side side) {
   for (std::size_t i = 0; i < call.media_count[side]; ++i) {
     const EndpointAddress& old = call.media[side][i];
     forget(old.rtp_entry, old.address, old.rtp_port);
-    // Muxed (RTCP on the RTP port): the same endpoint, just forgotten or left to another call.
-    if (old.rtcp_port != old.rtp_port) forget(old.rtcp_entry, old.address, old.rtcp_port);
+    if (old.rtcp_elsewhere) {
+      // Its slot still holds it if it holds this port for this call's side: the entry was not
+      // evicted, and no other call took the address since (a later SDP of this side would have
+      // forgotten this list first).
+      const EndpointTable::Index e = old.rtcp_entry;
+      if (endpoints_.live(e) && endpoints_[e].port == old.rtcp_port && endpoints_[e].call == key &&
+          endpoints_[e].owner == side) {
+        if (config_.endpoint_observer)
+          config_.endpoint_observer->media_endpoint_removed(endpoints_[e].address, old.rtcp_port);
+        endpoints_.erase(e);
+      }
+    } else if (old.rtcp_port != old.rtp_port) {
+      // Muxed (RTCP on the RTP port): the same endpoint, just forgotten or left to another call.
+      forget(old.rtcp_entry, old.address, old.rtcp_port);
+    }
   }
   call.media_count[side] = 0;
 }

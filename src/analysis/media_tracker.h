@@ -155,6 +155,9 @@ class MediaTracker {
     IpAddress address;
     std::uint16_t rtp_port;
     std::uint16_t rtcp_port;
+    // a=rtcp named another address (RFC 3605): the RTCP endpoint is not `address`; it is found by
+    // its slot alone, while that slot holds this port for this call and side.
+    bool rtcp_elsewhere;
   };
   struct Call {
     // What every message of the call reads or writes comes first, in the cache line of the node's
