@@ -191,7 +191,10 @@ void MediaTracker::end_call(CallTable::Index index, std::int64_t ts_ns, std::uin
 
 void MediaTracker::free_call(CallTable::Index index) {
   call_timers_.remove(index);
-  prefetch_endpoints(index);
+  // prefetch_next_free has loaded everything when the call was at the head of the ended list for
+  // three packets (the usual case); otherwise the loads start now.
+  if (index != next_free_ || next_free_steps_ < 3) prefetch_endpoints(index);
+  next_free_ = CallTable::kNone;
   forget_side(index, Side::caller);
   forget_side(index, Side::callee);
   const Call& call = calls_[index];
@@ -205,22 +208,79 @@ void MediaTracker::free_call(CallTable::Index index) {
 
 void MediaTracker::prefetch_endpoints(CallTable::Index index) const {
   // A call's endpoints were last touched when it was set up, tens of seconds and tens of MiB of
-  // tables ago: every lookup of them is two cache misses (index slot, entry). All the slots first,
-  // then all the entries, so that the misses overlap (docs/performance.md, "Media tables").
+  // tables ago: each is two cache misses (its entry, then the index slot its key names, which
+  // erase() probes). All the entries first, then all the slots, so that the misses overlap.
   const Call& call = calls_[index];
-  std::array<CallKey, 2 * 2 * kMaxMediaPerSide> keys;
-  std::size_t n = 0;
   for (const Side side : {Side::caller, Side::callee}) {
     for (std::size_t i = 0; i < call.media_count[side]; ++i) {
-      const EndpointAddress& endpoint = call.media[side][i];
-      for (const std::uint16_t port : {endpoint.rtp_port, endpoint.rtcp_port}) {
-        keys[n] = media_endpoint_key(endpoint.address, port);
-        endpoints_.prefetch(keys[n++]);
-      }
+      __builtin_prefetch(&endpoints_[call.media[side][i].rtp_entry]);
+      __builtin_prefetch(&endpoints_[call.media[side][i].rtcp_entry]);
     }
   }
   calls_.prefetch(calls_.key(index));  // its own slot, which erase() probes for
-  for (std::size_t i = 0; i < n; ++i) endpoints_.prefetch_entry(keys[i]);
+  for (const Side side : {Side::caller, Side::callee}) {
+    for (std::size_t i = 0; i < call.media_count[side]; ++i) {
+      for (const std::uint32_t entry : {call.media[side][i].rtp_entry, call.media[side][i].rtcp_entry}) {
+        if (endpoints_.live(entry)) endpoints_.prefetch(endpoints_.key(entry));
+      }
+    }
+  }
+}
+
+void MediaTracker::prefetch_next_free() {
+  // Freeing a call misses the caches all along: its entry, last touched by its BYE 5 s ago, then
+  // its endpoints' entries, last touched at its set-up, then their index slots and age-list
+  // neighbours, each needing the one before. Started in free_call these are rounds of misses
+  // waited for in turn (they were ~8 % of a replay's time, docs/performance.md); started here one
+  // round per packet from the moment the call heads the list, they have landed by its deadline
+  // (5-8 packets later at the load capture's rate, 3 needed). Hints only: nothing changes.
+  const CallTable::Index index = call_timers_.front(kEnded);
+  if (index == CallTable::kNone) return;
+  if (index != next_free_) {
+    next_free_ = index;
+    next_free_steps_ = 0;
+  }
+  const Call& call = calls_[index];
+  switch (next_free_steps_) {
+    case 0: {
+      const auto* bytes = reinterpret_cast<const char*>(&call);
+      for (std::size_t offset = 0; offset < sizeof(Call); offset += 64) __builtin_prefetch(bytes + offset);
+      // The next call to free: advance() reads its deadline as soon as this one is freed.
+      if (call.timer_next != CallTable::kNone) __builtin_prefetch(&calls_[call.timer_next]);
+      break;
+    }
+    case 1:
+      for (const Side side : {Side::caller, Side::callee}) {
+        for (std::size_t i = 0; i < call.media_count[side]; ++i) {
+          __builtin_prefetch(&endpoints_[call.media[side][i].rtp_entry]);
+          __builtin_prefetch(&endpoints_[call.media[side][i].rtcp_entry]);
+        }
+      }
+      for (std::size_t i = 0; i < call.stream_count; ++i) {
+        __builtin_prefetch(&streams_[call.streams[i]]);
+        __builtin_prefetch(&streams_[call.streams[i]].call);
+      }
+      calls_.prefetch(calls_.key(index));
+      if (const CallTable::Index younger = calls_.younger(index); younger != CallTable::kNone)
+        __builtin_prefetch(&calls_[younger]);
+      break;
+    case 2:
+      for (const Side side : {Side::caller, Side::callee}) {
+        for (std::size_t i = 0; i < call.media_count[side]; ++i) {
+          for (const std::uint32_t entry : {call.media[side][i].rtp_entry, call.media[side][i].rtcp_entry}) {
+            if (!endpoints_.live(entry)) continue;
+            endpoints_.prefetch(endpoints_.key(entry));
+            // erase() relinks its age-list neighbours (only the younger one can be named here).
+            if (const EndpointTable::Index younger = endpoints_.younger(entry); younger != EndpointTable::kNone)
+              __builtin_prefetch(&endpoints_[younger]);
+          }
+        }
+      }
+      break;
+    default:
+      return;
+  }
+  ++next_free_steps_;
 }
 
 void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, Side sender) {
@@ -244,12 +304,18 @@ void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, 
     const std::uint16_t rtcp_port = media.rtcp_destination_port();
     const IpAddress& rtcp_address = media.has_rtcp_address ? media.rtcp_address : media.address;
     const bool muxed = rtcp_port == media.port && rtcp_address == media.address;
-    add_endpoint(key, sender, media.address, media.port, true, muxed, media);
-    if (!muxed) add_endpoint(key, sender, rtcp_address, rtcp_port, false, true, media);
+    const EndpointTable::Index rtp_entry = add_endpoint(key, sender, media.address, media.port, true, muxed, media);
+    const EndpointTable::Index rtcp_entry =
+        muxed ? rtp_entry : add_endpoint(key, sender, rtcp_address, rtcp_port, false, true, media);
     auto& side = call.media[sender];
     std::uint8_t& count = call.media_count[sender];
     if (count < kMaxMediaPerSide) {
-      side[count++] = EndpointAddress{.address = media.address, .rtp_port = media.port, .rtcp_port = rtcp_port};
+      side[count++] = EndpointAddress{.rtp_entry = rtp_entry,
+                                      .rtcp_entry = rtcp_entry,
+                                      .address = media.address,
+                                      .rtp_port = media.port,
+                                      .rtcp_port = rtcp_port,
+                                      .rtcp_elsewhere = !(rtcp_address == media.address)};
     }
   }
 }
@@ -257,22 +323,47 @@ void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, 
 void MediaTracker::forget_side(CallTable::Index index, Side side) {
   Call& call = calls_[index];
   const CallKey key = calls_.key(index);
+  const auto forget = [&](std::uint32_t entry, const IpAddress& address, std::uint16_t port) {
+    const EndpointTable::Index e = endpoint_at(entry, address, port);
+    // Only if it is still this call's: another call may have taken the address since.
+    if (e != EndpointTable::kNone && endpoints_[e].call == key) {
+      if (config_.endpoint_observer) config_.endpoint_observer->media_endpoint_removed(address, port);
+      endpoints_.erase(e);
+    }
+  };
   for (std::size_t i = 0; i < call.media_count[side]; ++i) {
     const EndpointAddress& old = call.media[side][i];
-    for (const std::uint16_t port : {old.rtp_port, old.rtcp_port}) {
-      const EndpointTable::Index e = endpoints_.find(media_endpoint_key(old.address, port));
-      // Only if it is still this call's: another call may have taken the address since.
-      if (e != EndpointTable::kNone && endpoints_[e].call == key) {
-        if (config_.endpoint_observer) config_.endpoint_observer->media_endpoint_removed(old.address, port);
+    forget(old.rtp_entry, old.address, old.rtp_port);
+    if (old.rtcp_elsewhere) {
+      // Its slot still holds it if it holds this port for this call's side: the entry was not
+      // evicted, and no other call took the address since (a later SDP of this side would have
+      // forgotten this list first).
+      const EndpointTable::Index e = old.rtcp_entry;
+      if (endpoints_.live(e) && endpoints_[e].port == old.rtcp_port && endpoints_[e].call == key &&
+          endpoints_[e].owner == side) {
+        if (config_.endpoint_observer)
+          config_.endpoint_observer->media_endpoint_removed(endpoints_[e].address, old.rtcp_port);
         endpoints_.erase(e);
       }
+    } else if (old.rtcp_port != old.rtp_port) {
+      // Muxed (RTCP on the RTP port): the same endpoint, just forgotten or left to another call.
+      forget(old.rtcp_entry, old.address, old.rtcp_port);
     }
   }
   call.media_count[side] = 0;
 }
 
-void MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port, bool rtp,
-                                bool rtcp, const SdpMedia& media) {
+MediaTracker::EndpointTable::Index MediaTracker::endpoint_at(std::uint32_t entry, const IpAddress& address,
+                                                             std::uint16_t port) const {
+  // An entry's address and port are set when it is created and name its key: a live entry holding
+  // them is the one the key finds.
+  if (endpoints_.live(entry) && endpoints_[entry].port == port && endpoints_[entry].address == address) return entry;
+  return endpoints_.find(media_endpoint_key(address, port));
+}
+
+MediaTracker::EndpointTable::Index MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress& address,
+                                                              std::uint16_t port, bool rtp, bool rtcp,
+                                                              const SdpMedia& media) {
   const CallKey key = media_endpoint_key(address, port);
   bool created = false;
   EndpointTable::Index index = endpoints_.find(key);
@@ -308,6 +399,7 @@ void MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress
     const MediaEndpointPayloads payloads = endpoint_payloads(endpoint);
     if (created || !(payloads == before)) config_.endpoint_observer->media_endpoint_added(address, port, payloads);
   }
+  return index;
 }
 
 MediaEndpointPayloads MediaTracker::endpoint_payloads(const Endpoint& endpoint) {
@@ -642,6 +734,7 @@ void MediaTracker::advance(std::int64_t now_ns) {
       free_call(i);
     }
   }
+  prefetch_next_free();
   while (streams_.size() != 0) {
     const StreamTable::Index oldest = streams_.oldest();
     if (deadline_after(static_cast<std::int64_t>(streams_[oldest].stats.last_ns), config_.stream_idle_ns) > now_ns)

@@ -6,6 +6,7 @@
 // call and side), streams, and calls (who is the caller, when the call was answered, whether each
 // direction carried RTP). docs/media.md has every figure and rule.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 
 #include "analysis/bounded_table.h"
@@ -28,7 +29,7 @@ struct MediaConfig {
   // Defaults: what 5 000 calls/s of bench/load_capture.cpp's mix (ringing 1-15 s, talk 30-60 s,
   // ~170 000 calls talking at once) holds at its peak, with RTP both ways, entries freed 5 s after
   // each call's end: 750 000 endpoints, 230 000 calls, ~380 000 streams (docs/media.md, "Bounds").
-  // 380 MiB reserved with every table full; pages are touched only as entries are used.
+  // 404 MiB reserved with every table full; pages are touched only as entries are used.
   std::size_t max_endpoints = 1u << 20;
   // Optional (live): told of every endpoint added to and removed from the endpoint table, so
   // that the capture can pass their packets (the kernel filter's media map). Must outlive the
@@ -143,34 +144,51 @@ class MediaTracker {
     bool rtp;
     bool rtcp;
   };
+  // Where one media section of a side receives: its endpoints' table slots as they were filled
+  // in, and the address and ports that name them. A slot is used only while the entry there still
+  // holds that address and port (an entry may have been evicted, or freed with another call, and
+  // its slot reused since): then it is the entry a lookup of the key would find, without the
+  // lookup's first cache miss (the index slot) or the key's hash.
   struct EndpointAddress {
+    std::uint32_t rtp_entry;
+    std::uint32_t rtcp_entry;
     IpAddress address;
     std::uint16_t rtp_port;
     std::uint16_t rtcp_port;
+    // a=rtcp named another address (RFC 3605): the RTCP endpoint is not `address`; it is found by
+    // its slot alone, while that slot holds this port for this call and side.
+    bool rtcp_elsewhere;
   };
   struct Call {
-    std::uint32_t caller_tag;              // tag_hash of the caller's From-tag
-    std::uint32_t ended_cseq;              // the INVITE CSeq of the failure that ended it (0: not a failure)
-    std::int64_t established_ns;           // 2xx to the INVITE; 0: not answered
-    std::int64_t deadline_ns;              // when its timer list (below) frees it
-    std::array<std::uint64_t, 2> packets;  // RTP per direction
-    std::array<std::array<EndpointAddress, kMaxMediaPerSide>, 2> media;  // per side
-    std::array<std::uint8_t, 2> media_count;
-    RecordRef record;  // the call record its streams are reported to
-    PeerId peer;       // of the message that created it (kNoPeer: none)
+    // What every message of the call reads or writes comes first, in the cache line of the node's
+    // own links (BoundedTable: key, age links, value): a message then misses one line, not two.
+    std::uint32_t caller_tag;     // tag_hash of the caller's From-tag
+    std::uint32_t ended_cseq;     // the INVITE CSeq of the failure that ended it (0: not a failure)
+    std::int64_t established_ns;  // 2xx to the INVITE; 0: not answered
+    std::int64_t deadline_ns;     // when its timer list (below) frees it
+    RecordRef record;             // the call record its streams are reported to
+    PeerId peer;                  // of the message that created it (kNoPeer: none)
     bool start_delay_recorded;
     bool decided;  // one-way / no-media already judged
     // Lifetime (docs/media.md): on the `ended` list from its end to its linger's end, on the
     // `unanswered` list while an INVITE waits for its answer (TimerLists' fields).
     std::uint8_t timer_list;
+    std::array<std::uint8_t, 2> media_count;
+    std::uint8_t stream_count;
     std::uint32_t timer_prev;
     std::uint32_t timer_next;
+    std::array<std::uint64_t, 2> packets;  // RTP per direction
     // Its first streams, finished when it is freed (no packet can reach them once its endpoints
     // are gone); more (SSRC changes) wait for their idle timeout. Checked against the stream's
     // call before use: a slot may have been finished and reused since.
     std::array<std::uint32_t, kStreamsPerCall> streams;
-    std::uint8_t stream_count;
+    std::array<std::array<EndpointAddress, kMaxMediaPerSide>, 2> media;  // per side
+    // Makes the node (24 bytes of key and age links, then this) a whole number of cache lines, so
+    // that the fields above share the links' line in every node of the mapped (page-aligned) array.
+    std::array<std::uint8_t, 24> padding;
   };
+  static_assert((sizeof(Call) + sizeof(CallKey) + 2 * sizeof(std::uint32_t)) % 64 == 0);
+  static_assert(offsetof(Call, timer_prev) + sizeof(CallKey) + 2 * sizeof(std::uint32_t) <= 64);
   struct Stream {
     sipmon_rtp_stats stats;
     CallKey call;
@@ -231,8 +249,12 @@ class MediaTracker {
   void learn_sdp(const SipMessage& message, CallTable::Index call, Side sender);
   static MediaEndpointPayloads endpoint_payloads(const Endpoint& endpoint);
   void forget_side(CallTable::Index call, Side side);
-  void add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port, bool rtp, bool rtcp,
-                    const SdpMedia& media);
+  // Returns the endpoint's slot in the table.
+  EndpointTable::Index add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port,
+                                    bool rtp, bool rtcp, const SdpMedia& media);
+  // The table entry of the endpoint `address`:`port` (kNone: none): `entry`, the slot it was added
+  // at, while that slot still holds it; else a lookup by key (EndpointAddress).
+  EndpointTable::Index endpoint_at(std::uint32_t entry, const IpAddress& address, std::uint16_t port) const;
   CallTable::Index call_for(const SipMessage& message, std::int64_t ts_ns, bool create);
   void on_rtp(const Payload& payload, const Endpoint* endpoint);
   void on_rtcp(const Payload& payload, const Endpoint& endpoint);
@@ -265,8 +287,12 @@ class MediaTracker {
   // Frees the call's entry and the endpoints still its own (the endpoint observer is told), and
   // finishes its streams.
   void free_call(CallTable::Index index);
-  // Starts loading what freeing the call will touch in the endpoint table.
+  // Starts loading what freeing the call will touch in the endpoint table: its entries, then
+  // (once they have come) their index slots. Two rounds of cache misses, waited for in turn.
   void prefetch_endpoints(CallTable::Index index) const;
+  // Starts loading, one step per packet, what freeing the next call of the `ended` list will
+  // touch, so that it is in the caches by its deadline (docs/performance.md, "Media tracker").
+  void prefetch_next_free();
 
   MediaConfig config_;
   MediaStreamObserver* observer_;
@@ -283,6 +309,9 @@ class MediaTracker {
   std::uint64_t stream_evictions_ = 0;
   std::uint64_t call_evictions_ = 0;
   bool seen_sdp_ = false;
+  // prefetch_next_free's progress: the call it loads and the steps done (3: all of them).
+  CallTable::Index next_free_ = CallTable::kNone;
+  std::uint8_t next_free_steps_ = 0;
   SdpSession sdp_;  // reused for every body
 };
 

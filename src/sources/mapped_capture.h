@@ -1,8 +1,8 @@
 #pragma once
 // The fast path of the replay's file reader: a pcap or pcapng file read in large blocks
 // (CaptureFileBlocks) and walked in place, each record handed on as a view into the block (no copy
-// per packet, no read() per 4 KiB as libpcap's stdio does). It handles what captures are made of -- classic pcap in either byte order
-// with micro- or nanosecond timestamps, pcapng sections (SHB) of either byte order with their
+// per packet, no read() per 4 KiB as libpcap's stdio does). It handles what captures are made of -- classic pcap in
+// either byte order with micro- or nanosecond timestamps, pcapng sections (SHB) of either byte order with their
 // interfaces (IDB: link type, snap length, if_tsresol, if_tsoffset), enhanced and simple packet
 // blocks (EPB, SPB), other blocks skipped -- and hands everything else back to libpcap
 // (pcap_file_source.cpp), so that both readers always give the same frames:
@@ -61,7 +61,7 @@ class MappedCaptureParser {
 
   const std::string& damage() const { return damage_; }
   std::uint64_t offset() const { return base_ + pos_; }  // bytes of the file consumed
-  std::uint64_t records() const { return records_; }  // records handed on so far
+  std::uint64_t records() const { return records_; }     // records handed on so far
   bool pcapng() const { return pcapng_; }
   bool nanosecond() const { return nanosecond_; }  // classic pcap: nanosecond magic
   std::uint32_t first_link_type() const { return first_link_type_; }
@@ -85,10 +85,10 @@ class MappedCaptureParser {
   std::uint32_t u32(std::size_t at) const;
   std::uint16_t u16(std::size_t at) const;
 
-  Bytes file_;               // the window: file bytes from base_ on
-  bool complete_ = true;     // file_ reaches the end of the file: a block cut short there is damage
-  std::uint64_t base_ = 0;   // file offset of file_'s first byte
-  std::size_t pos_ = 0;      // in file_
+  Bytes file_;              // the window: file bytes from base_ on
+  bool complete_ = true;    // file_ reaches the end of the file: a block cut short there is damage
+  std::uint64_t base_ = 0;  // file offset of file_'s first byte
+  std::size_t pos_ = 0;     // in file_
   std::uint64_t records_ = 0;
   bool swapped_ = false;
   bool pcapng_ = false;

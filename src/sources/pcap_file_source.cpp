@@ -98,9 +98,7 @@ struct PcapFileSource::Impl {
     bool done = false;
 
     std::int64_t ts_ns() const { return frame.ts_ns; }
-    const char* reader_name() const {
-      return block_reader ? (handed_off ? "blocks+libpcap" : "blocks") : "libpcap";
-    }
+    const char* reader_name() const { return block_reader ? (handed_off ? "blocks+libpcap" : "blocks") : "libpcap"; }
     bool block_reader = false;    // the block reader started on it
     std::uint64_t size_read = 0;  // bytes the block reader consumed, once it stopped (progress)
   };

@@ -352,6 +352,28 @@ TEST_CASE("media lifetime: the streams of a call still up finish at their idle t
   CHECK(call.engine.report().media->streams == 2);
 }
 
+TEST_CASE("media lifetime: an RTCP endpoint at another address (a=rtcp, RFC 3605) is freed with its call", "[media]") {
+  WatchedEndpoints w;
+  Watched call(w);
+  // The caller receives RTP on 10.0.0.1:40000 and RTCP on 10.0.0.9:40011; the callee on
+  // 10.0.0.2:50000/50001: four endpoints.
+  call.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false,
+                   sdp("10.0.0.1", 40000, "a=rtcp:40011 IN IP4 10.0.0.9\r\n")),
+           true);
+  call.t += 100 * kMs;
+  call.sip(message("SIP/2.0 200 OK", "1 INVITE", true, sdp("10.0.0.2", 50000)), false);
+  call.t += 10 * kMs;
+  call.sip(message("ACK sip:b@10.0.0.2 SIP/2.0", "1 ACK", true, ""), true);
+  CHECK(call.media().endpoint_count() == 4);
+  CHECK(w.watched.count({9, 40011}) == 1);
+  call.bye();
+  call.at(call.t + kLinger);
+  CHECK(call.media().call_count() == 0);
+  CHECK(call.media().endpoint_count() == 0);
+  CHECK(w.watched.empty());
+  CHECK(w.removed == 4);
+}
+
 TEST_CASE("media lifetime: a failed INVITE is freed after the linger", "[media]") {
   WatchedEndpoints w;
   Watched call(w);

@@ -324,7 +324,8 @@ TEST_CASE("what the mapped reader does not start on is read by libpcap", "[pcap]
   CHECK(!MappedCaptureParser::start(Bytes(gzip)).has_value());
 }
 
-TEST_CASE("files longer than the block reader's buffer: records across its edges, damage at the end", "[pcap][reader]") {
+TEST_CASE("files longer than the block reader's buffer: records across its edges, damage at the end",
+          "[pcap][reader]") {
   // Records of every size from a few bytes to 70 000, so that the 1 MiB buffer's edge falls inside
   // headers and bodies at many offsets; ~6 MiB, several refills.
   const std::size_t target = 6 * CaptureFileBlocks::kBufferBytes;
