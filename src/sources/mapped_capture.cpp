@@ -325,7 +325,7 @@ CaptureFileBlocks::CaptureFileBlocks(int fd, std::uint64_t size) : fd_(fd), size
 
 void CaptureFileBlocks::refill(std::size_t consumed) {
   start_ += std::min(consumed, end_ - start_);
-  if (complete_) return;
+  if (complete_ || failed_) return;
   // What is left is less than one block: moving it to the front is cheap and keeps one buffer.
   std::memmove(buffer_.data(), buffer_.data() + start_, end_ - start_);
   end_ -= start_;
@@ -333,9 +333,11 @@ void CaptureFileBlocks::refill(std::size_t consumed) {
   while (end_ < buffer_.size()) {
     const ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
     if (got < 0 && errno == EINTR) continue;
-    if (got <= 0) {
-      // The end of the file, or a read error: the parser then reports the block it cuts short
-      // as damage, as libpcap would at the same record.
+    if (got < 0) {
+      failed_ = true;
+      return;
+    }
+    if (got == 0) {  // the end: a block it cuts short is damage, as libpcap says at that record
       complete_ = true;
       return;
     }
@@ -349,7 +351,8 @@ CaptureFileBlocks::CaptureFileBlocks(CaptureFileBlocks&& other) noexcept
       buffer_(std::move(other.buffer_)),
       start_(other.start_),
       end_(other.end_),
-      complete_(other.complete_) {}
+      complete_(other.complete_),
+      failed_(other.failed_) {}
 
 CaptureFileBlocks& CaptureFileBlocks::operator=(CaptureFileBlocks&& other) noexcept {
   if (this != &other) {
@@ -360,6 +363,7 @@ CaptureFileBlocks& CaptureFileBlocks::operator=(CaptureFileBlocks&& other) noexc
     start_ = other.start_;
     end_ = other.end_;
     complete_ = other.complete_;
+    failed_ = other.failed_;
   }
   return *this;
 }

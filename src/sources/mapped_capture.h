@@ -1,10 +1,10 @@
 #pragma once
 // The fast path of the replay's file reader: a pcap or pcapng file read in large blocks
-// (CaptureFileBlocks) and walked in place, each record handed on as a view into the block (no copy
-// per packet, no read() per 4 KiB as libpcap's stdio does). It handles what captures are made of -- classic pcap in
-// either byte order with micro- or nanosecond timestamps, pcapng sections (SHB) of either byte order with their
-// interfaces (IDB: link type, snap length, if_tsresol, if_tsoffset), enhanced and simple packet
-// blocks (EPB, SPB), other blocks skipped -- and hands everything else back to libpcap
+// (CaptureFileBlocks) and walked in place, each record handed on as a view into the block (no
+// copy per packet, no read() per 4 KiB as libpcap's stdio does). It handles what captures are
+// made of -- classic pcap in either byte order with micro- or nanosecond timestamps, pcapng
+// sections (SHB) of either byte order with their interfaces (IDB: link type, snap length, if_tsresol, if_tsoffset),
+// enhanced and simple packet blocks (EPB, SPB), other blocks skipped -- and hands everything else back to libpcap
 // (pcap_file_source.cpp), so that both readers always give the same frames:
 //   - a file it does not recognise (compressed, a pipe, an archaic or modified pcap, a link type
 //     libpcap rewrites or that is not decoded) is read by libpcap from the start;
@@ -119,8 +119,10 @@ class CaptureFileBlocks {
   ~CaptureFileBlocks();
 
   Bytes window() const { return {buffer_.data() + start_, end_ - start_}; }
-  // No byte of the file lies beyond window(): it was read to its end (or a read failed).
+  // No byte of the file lies beyond window(): it was read to its end.
   bool complete() const { return complete_; }
+  // A read() failed (an I/O error): libpcap takes over there and reports it in its own words.
+  bool failed() const { return failed_; }
   std::uint64_t size() const { return size_; }  // the file's size when opened, for progress
   // Drops the first `consumed` bytes of window(), keeps the rest and reads more after them.
   void refill(std::size_t consumed);
@@ -133,6 +135,7 @@ class CaptureFileBlocks {
   std::size_t start_ = 0;  // window() is buffer_[start_, end_)
   std::size_t end_ = 0;
   bool complete_ = false;
+  bool failed_ = false;
 };
 
 }  // namespace sipmon

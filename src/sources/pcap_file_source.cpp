@@ -115,8 +115,10 @@ struct PcapFileSource::Impl {
       while (next == MappedCaptureParser::Next::more) {
         const std::size_t before = reader.blocks->window().size() - reader.parser->window_position();
         reader.blocks->refill(reader.parser->window_position());
-        if (reader.blocks->window().size() == before && !reader.blocks->complete()) {
-          next = MappedCaptureParser::Next::handoff;  // no room to read on (cannot happen: the buffer holds two blocks)
+        // A read error, or no room to read on (cannot happen: the buffer holds two blocks):
+        // libpcap reads the file from there, and says what is wrong with it if anything is.
+        if (reader.blocks->failed() || (reader.blocks->window().size() == before && !reader.blocks->complete())) {
+          next = MappedCaptureParser::Next::handoff;
           break;
         }
         reader.parser->slide(reader.blocks->window(), reader.blocks->complete());
