@@ -321,17 +321,21 @@ std::optional<CaptureFileBlocks> CaptureFileBlocks::open(const std::string& path
   return blocks;
 }
 
-CaptureFileBlocks::CaptureFileBlocks(int fd, std::uint64_t size) : fd_(fd), size_(size), buffer_(kBufferBytes) {}
+CaptureFileBlocks::CaptureFileBlocks(int fd, std::uint64_t size)
+    : fd_(fd),
+      size_(size),
+      buffer_(new std::uint8_t[std::min<std::uint64_t>(size, kBufferBytes)]),
+      capacity_(std::min<std::uint64_t>(size, kBufferBytes)) {}
 
 void CaptureFileBlocks::refill(std::size_t consumed) {
   start_ += std::min(consumed, end_ - start_);
   if (complete_ || failed_) return;
   // What is left is less than one block: moving it to the front is cheap and keeps one buffer.
-  std::memmove(buffer_.data(), buffer_.data() + start_, end_ - start_);
+  std::memmove(buffer_.get(), buffer_.get() + start_, end_ - start_);
   end_ -= start_;
   start_ = 0;
-  while (end_ < buffer_.size()) {
-    const ssize_t got = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+  while (end_ < capacity_) {
+    const ssize_t got = ::read(fd_, buffer_.get() + end_, capacity_ - end_);
     if (got < 0 && errno == EINTR) continue;
     if (got < 0) {
       failed_ = true;
@@ -349,6 +353,7 @@ CaptureFileBlocks::CaptureFileBlocks(CaptureFileBlocks&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       size_(other.size_),
       buffer_(std::move(other.buffer_)),
+      capacity_(other.capacity_),
       start_(other.start_),
       end_(other.end_),
       complete_(other.complete_),
@@ -360,6 +365,7 @@ CaptureFileBlocks& CaptureFileBlocks::operator=(CaptureFileBlocks&& other) noexc
     fd_ = std::exchange(other.fd_, -1);
     size_ = other.size_;
     buffer_ = std::move(other.buffer_);
+    capacity_ = other.capacity_;
     start_ = other.start_;
     end_ = other.end_;
     complete_ = other.complete_;

@@ -16,6 +16,7 @@
 // type, where libpcap stops at the second interface.
 // Without libpcap headers, so that it can be tested and fuzzed over plain bytes.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,7 +119,7 @@ class CaptureFileBlocks {
   CaptureFileBlocks& operator=(const CaptureFileBlocks&) = delete;
   ~CaptureFileBlocks();
 
-  Bytes window() const { return {buffer_.data() + start_, end_ - start_}; }
+  Bytes window() const { return {buffer_.get() + start_, end_ - start_}; }
   // No byte of the file lies beyond window(): it was read to its end.
   bool complete() const { return complete_; }
   // A read() failed (an I/O error): libpcap takes over there and reports it in its own words.
@@ -131,7 +132,11 @@ class CaptureFileBlocks {
   CaptureFileBlocks(int fd, std::uint64_t size);
   int fd_ = -1;
   std::uint64_t size_ = 0;
-  std::vector<std::uint8_t> buffer_;
+  // kBufferBytes, or the file's size if smaller (a sample, a fuzz input: no 1 MiB to allocate for
+  // each); not zero-filled: only bytes read are looked at. A file that grows past a small buffer
+  // while read is handed to libpcap when the buffer cannot take the next block.
+  std::unique_ptr<std::uint8_t[]> buffer_;
+  std::size_t capacity_ = 0;
   std::size_t start_ = 0;  // window() is buffer_[start_, end_)
   std::size_t end_ = 0;
   bool complete_ = false;
