@@ -211,20 +211,11 @@ void MediaTracker::prefetch_endpoints(CallTable::Index index) const {
   // tables ago: each is two cache misses (its entry, then the index slot its key names, which
   // erase() probes). All the entries first, then all the slots, so that the misses overlap.
   const Call& call = calls_[index];
-  for (const Side side : {Side::caller, Side::callee}) {
-    for (std::size_t i = 0; i < call.media_count[side]; ++i) {
-      __builtin_prefetch(&endpoints_[call.media[side][i].rtp_entry]);
-      __builtin_prefetch(&endpoints_[call.media[side][i].rtcp_entry]);
-    }
-  }
+  for_each_endpoint_slot(call, [this](std::uint32_t entry) { __builtin_prefetch(&endpoints_[entry]); });
   calls_.prefetch(calls_.key(index));  // its own slot, which erase() probes for
-  for (const Side side : {Side::caller, Side::callee}) {
-    for (std::size_t i = 0; i < call.media_count[side]; ++i) {
-      for (const std::uint32_t entry : {call.media[side][i].rtp_entry, call.media[side][i].rtcp_entry}) {
-        if (endpoints_.live(entry)) endpoints_.prefetch(endpoints_.key(entry));
-      }
-    }
-  }
+  for_each_endpoint_slot(call, [this](std::uint32_t entry) {
+    if (endpoints_.live(entry)) endpoints_.prefetch(endpoints_.key(entry));
+  });
 }
 
 void MediaTracker::prefetch_next_free() {
@@ -250,12 +241,7 @@ void MediaTracker::prefetch_next_free() {
       break;
     }
     case 1:
-      for (const Side side : {Side::caller, Side::callee}) {
-        for (std::size_t i = 0; i < call.media_count[side]; ++i) {
-          __builtin_prefetch(&endpoints_[call.media[side][i].rtp_entry]);
-          __builtin_prefetch(&endpoints_[call.media[side][i].rtcp_entry]);
-        }
-      }
+      for_each_endpoint_slot(call, [this](std::uint32_t entry) { __builtin_prefetch(&endpoints_[entry]); });
       for (std::size_t i = 0; i < call.stream_count; ++i) {
         __builtin_prefetch(&streams_[call.streams[i]]);
         __builtin_prefetch(&streams_[call.streams[i]].call);
@@ -265,17 +251,13 @@ void MediaTracker::prefetch_next_free() {
         __builtin_prefetch(&calls_[younger]);
       break;
     case 2:
-      for (const Side side : {Side::caller, Side::callee}) {
-        for (std::size_t i = 0; i < call.media_count[side]; ++i) {
-          for (const std::uint32_t entry : {call.media[side][i].rtp_entry, call.media[side][i].rtcp_entry}) {
-            if (!endpoints_.live(entry)) continue;
-            endpoints_.prefetch(endpoints_.key(entry));
-            // erase() relinks its age-list neighbours (only the younger one can be named here).
-            if (const EndpointTable::Index younger = endpoints_.younger(entry); younger != EndpointTable::kNone)
-              __builtin_prefetch(&endpoints_[younger]);
-          }
-        }
-      }
+      for_each_endpoint_slot(call, [this](std::uint32_t entry) {
+        if (!endpoints_.live(entry)) return;
+        endpoints_.prefetch(endpoints_.key(entry));
+        // erase() relinks its age-list neighbours (only the younger one can be named here).
+        if (const EndpointTable::Index younger = endpoints_.younger(entry); younger != EndpointTable::kNone)
+          __builtin_prefetch(&endpoints_[younger]);
+      });
       break;
     default:
       return;
@@ -323,13 +305,15 @@ void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, 
 void MediaTracker::forget_side(CallTable::Index index, Side side) {
   Call& call = calls_[index];
   const CallKey key = calls_.key(index);
+  const auto erase = [&](EndpointTable::Index e) {
+    if (config_.endpoint_observer)
+      config_.endpoint_observer->media_endpoint_removed(endpoints_[e].address, endpoints_[e].port);
+    endpoints_.erase(e);
+  };
   const auto forget = [&](std::uint32_t entry, const IpAddress& address, std::uint16_t port) {
     const EndpointTable::Index e = endpoint_at(entry, address, port);
     // Only if it is still this call's: another call may have taken the address since.
-    if (e != EndpointTable::kNone && endpoints_[e].call == key) {
-      if (config_.endpoint_observer) config_.endpoint_observer->media_endpoint_removed(address, port);
-      endpoints_.erase(e);
-    }
+    if (e != EndpointTable::kNone && endpoints_[e].call == key) erase(e);
   };
   for (std::size_t i = 0; i < call.media_count[side]; ++i) {
     const EndpointAddress& old = call.media[side][i];
@@ -341,9 +325,7 @@ void MediaTracker::forget_side(CallTable::Index index, Side side) {
       const EndpointTable::Index e = old.rtcp_entry;
       if (endpoints_.live(e) && endpoints_[e].port == old.rtcp_port && endpoints_[e].call == key &&
           endpoints_[e].owner == side) {
-        if (config_.endpoint_observer)
-          config_.endpoint_observer->media_endpoint_removed(endpoints_[e].address, old.rtcp_port);
-        endpoints_.erase(e);
+        erase(e);
       }
     } else if (old.rtcp_port != old.rtp_port) {
       // Muxed (RTCP on the RTP port): the same endpoint, just forgotten or left to another call.

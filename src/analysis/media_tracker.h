@@ -293,6 +293,17 @@ class MediaTracker {
   // Starts loading, one step per packet, what freeing the next call of the `ended` list will
   // touch, so that it is in the caches by its deadline (docs/performance.md, "Media tracker").
   void prefetch_next_free();
+  // Calls `visit` with the table slot of each endpoint `call` announced: per media section its RTP
+  // slot, then its RTCP slot (the same slot again when muxed). Slots may be stale: check live().
+  template <typename Visit>
+  static void for_each_endpoint_slot(const Call& call, Visit&& visit) {
+    for (const Side side : {Side::caller, Side::callee}) {
+      for (std::size_t i = 0; i < call.media_count[side]; ++i) {
+        visit(call.media[side][i].rtp_entry);
+        visit(call.media[side][i].rtcp_entry);
+      }
+    }
+  }
 
   MediaConfig config_;
   MediaStreamObserver* observer_;
