@@ -92,8 +92,8 @@ class Hasher {
 }  // namespace
 
 // The Call-ID is absorbed once (domain 0), then a domain word tells the kinds apart: a message's
-// keys (sip_message.h, message_attempt_key ...) share that one pass over its Call-ID, and each
-// function below gives the same key for the same fields.
+// keys (message_keys.h) share that one pass over its Call-ID, and each function below gives the
+// same key for the same fields.
 namespace {
 constexpr std::uint64_t kAttemptDomain = 1;
 constexpr std::uint64_t kCallDomain = 2;

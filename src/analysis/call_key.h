@@ -29,8 +29,8 @@ CallKey media_call_key(std::string_view call_id);
 CallKey binary_key(std::uint64_t domain, std::string_view bytes);
 
 // The same keys from a Call-ID hashed once (the longest field, which every key starts with): a
-// message's keys share it (sip_message.h, message_attempt_key and the others). call_key is
-// registration_key and media_call_key alike: they index different tables.
+// message's keys share it (message_keys.h). call_key is registration_key and media_call_key
+// alike: they index different tables.
 struct CallIdHash {
   std::uint64_t a = 0;
   std::uint64_t b = 0;

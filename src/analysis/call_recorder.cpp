@@ -149,10 +149,12 @@ void CallRecorder::set_reason(Table::Index index, std::uint8_t rank, const SipMe
   set_string(index, CallString::reason_text, chosen.text);
 }
 
-void CallRecorder::begin_message(const Payload& payload, const SipMessage& message, bool retransmission) {
+void CallRecorder::begin_message(const Payload& payload, const SipMessage& message, const MessageKeys& keys,
+                                 bool retransmission) {
   expire_ack_waits(payload.ts_ns);
   payload_ = &payload;
   message_ = &message;
+  keys_ = &keys;
   retransmission_ = retransmission;
   handled_ = false;
   resolved_ = false;
@@ -167,6 +169,7 @@ RecordRef CallRecorder::end_message() {
   }
   payload_ = nullptr;
   message_ = nullptr;
+  keys_ = nullptr;
   return record;
 }
 
@@ -186,14 +189,14 @@ CallRecorder::Table::Index CallRecorder::resolve() {
   const bool in_call = method == Method::invite || method == Method::ack || method == Method::cancel ||
                        method == Method::bye || !m.to_tag.empty();
   if (!in_call || m.call_id.empty()) return Table::kNone;
-  Table::Index index = find(message_attempt_key(m));
+  Table::Index index = find(keys_->attempt());
   current_from_caller_ = true;
   if (index == Table::kNone && !m.to_tag.empty() && m.is_request) {
-    index = find(attempt_key(m.call_id, m.to_tag));
+    index = find(keys_->callee_attempt());
     current_from_caller_ = false;
   } else if (index == Table::kNone && !m.to_tag.empty()) {
     // A response to the callee's request (its BYE): From is the callee's, To the caller's.
-    index = find(attempt_key(m.call_id, m.to_tag));
+    index = find(keys_->callee_attempt());
     current_from_caller_ = false;
   }
   // A closed attempt waiting for its streams takes no more messages.

@@ -19,6 +19,7 @@
 #include "analysis/bounded_table.h"
 #include "analysis/call_media.h"
 #include "analysis/call_record.h"
+#include "analysis/message_keys.h"
 #include "analysis/payload.h"
 #include "analysis/peer_table.h"
 #include "analysis/sip_message.h"
@@ -75,14 +76,13 @@ class CallRecorder final : public AttemptObserver, public MediaStreamObserver {
   CallRecorder(const CallRecorder&) = delete;
   CallRecorder& operator=(const CallRecorder&) = delete;
 
-  // Around CallTracker::on_message: the message's carrier, and whether the transaction table saw
-  // it as a retransmission. Both pointers must stay valid until end_message().
-  void begin_message(const Payload& payload, const SipMessage& message, bool retransmission);
+  // Around CallTracker::on_message: the message's carrier, its keys (message_keys.h), and whether
+  // the transaction table saw it as a retransmission. All must stay valid until end_message().
+  void begin_message(const Payload& payload, const SipMessage& message, const MessageKeys& keys, bool retransmission);
   // Starts loading the table slot begin_message(message) probes first (a hint: changes nothing).
-  void prefetch(const SipMessage& message) const {
+  void prefetch(const SipMessage& message, const MessageKeys& keys) const {
     const Method method = message_method(message);
-    if (method == Method::invite || method == Method::bye || !message.to_tag.empty())
-      table_.prefetch(message_attempt_key(message));
+    if (method == Method::invite || method == Method::bye || !message.to_tag.empty()) table_.prefetch(keys.attempt());
   }
   // Returns the record the message belongs to (none: outside any open record), for the media
   // tracker to report the call's streams to.
@@ -223,6 +223,7 @@ class CallRecorder final : public AttemptObserver, public MediaStreamObserver {
   // The message being processed (begin_message .. end_message).
   const Payload* payload_ = nullptr;
   const SipMessage* message_ = nullptr;
+  const MessageKeys* keys_ = nullptr;
   bool retransmission_ = false;
   bool handled_ = false;   // the current message has been noted in its record
   bool resolved_ = false;  // resolve() has looked the current message up

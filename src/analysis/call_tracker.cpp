@@ -15,19 +15,19 @@ CallTracker::CallTracker(const CallTrackerConfig& config)
                 config.peers),
       registrations_(config.max_registration_attempts, config.timer_f_ns, config.peers) {}
 
-void CallTracker::on_message(const SipMessage& message, std::int64_t ts_ns, PeerId peer) {
+void CallTracker::on_message(const SipMessage& message, const MessageKeys& keys, std::int64_t ts_ns, PeerId peer) {
   if (message.is_request) {
     switch (message.method_id) {
       case Method::invite:
         // Only an INVITE without a To-tag is a session attempt; a re-INVITE refreshes its dialog.
         if (message.to_tag.empty()) {
-          sessions_.on_initial_invite(message, ts_ns, peer);
+          sessions_.on_initial_invite(message, keys, ts_ns, peer);
         } else {
-          dialogs_.on_in_dialog_request(message, ts_ns, peer);
+          dialogs_.on_in_dialog_request(message, keys, ts_ns, peer);
         }
         return;
       case Method::register_:
-        registrations_.on_register(message, ts_ns, peer);
+        registrations_.on_register(message, keys, ts_ns, peer);
         return;
       case Method::ack:
       case Method::cancel:
@@ -36,45 +36,45 @@ void CallTracker::on_message(const SipMessage& message, std::int64_t ts_ns, Peer
         // A BYE is in a dialog even without a To-tag: the caller's BYE in a dialog an RFC 2543
         // callee answered without one (its remote tag is null, RFC 3261 §12.1.2).
         if (!message.to_tag.empty() || message.method_id == Method::bye)
-          dialogs_.on_in_dialog_request(message, ts_ns, peer);
+          dialogs_.on_in_dialog_request(message, keys, ts_ns, peer);
         return;
     }
   }
   switch (message.cseq_method_id) {
     case Method::invite:
-      on_invite_response(message, ts_ns, peer);
+      on_invite_response(message, keys, ts_ns, peer);
       return;
     case Method::register_:
-      registrations_.on_register_response(message, ts_ns);
+      registrations_.on_register_response(message, keys, ts_ns);
       return;
     case Method::ack:
     case Method::cancel:
       return;
     default:
       if (!message.to_tag.empty() || message.cseq_method_id == Method::bye)
-        dialogs_.on_in_dialog_response(message, ts_ns);
+        dialogs_.on_in_dialog_response(message, keys, ts_ns);
       return;
   }
 }
 
-void CallTracker::prefetch(const SipMessage& message) const {
+void CallTracker::prefetch(const SipMessage& message, const MessageKeys& keys) const {
   const Method method = message_method(message);
   if (method == Method::register_) {
-    registrations_.prefetch(message_call_key(message));
+    registrations_.prefetch(keys.call());
     return;
   }
   if (method == Method::ack || method == Method::cancel) return;
-  if (method == Method::invite && (!message.is_request || message.to_tag.empty()))
-    sessions_.prefetch(message_attempt_key(message));
-  if (!message.to_tag.empty() || method == Method::bye) dialogs_.prefetch(message_dialog_key(message));
+  if (method == Method::invite && (!message.is_request || message.to_tag.empty())) sessions_.prefetch(keys.attempt());
+  if (!message.to_tag.empty() || method == Method::bye) dialogs_.prefetch(keys.dialog());
 }
 
-void CallTracker::on_invite_response(const SipMessage& response, std::int64_t ts_ns, PeerId peer) {
-  const SessionTracker::ResponseResult attempt = sessions_.on_invite_response(response, ts_ns);
+void CallTracker::on_invite_response(const SipMessage& response, const MessageKeys& keys, std::int64_t ts_ns,
+                                     PeerId peer) {
+  const SessionTracker::ResponseResult attempt = sessions_.on_invite_response(response, keys, ts_ns);
   // A dialog inherits its attempt's peer; an INVITE never seen leaves the response's own.
   const PeerId dialog_peer = attempt.attempt != SessionTracker::kNoAttempt ? attempt.peer : peer;
-  const DialogRef early =
-      dialogs_.on_invite_response(response, ts_ns, attempt.proposed_session_expires, attempt.established, dialog_peer);
+  const DialogRef early = dialogs_.on_invite_response(response, keys, ts_ns, attempt.proposed_session_expires,
+                                                      attempt.established, dialog_peer);
   if (early.valid()) sessions_.add_early_dialog(attempt.attempt, early);
   // The INVITE transaction is over: the forks that did not answer are over too (a later 2xx from
   // one of them creates its dialog anyway).

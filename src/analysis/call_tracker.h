@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "analysis/dialog_tracker.h"
+#include "analysis/message_keys.h"
 #include "analysis/registration_tracker.h"
 #include "analysis/report.h"
 #include "analysis/session_tracker.h"
@@ -43,9 +44,15 @@ class CallTracker {
   // A message without defects, with its packet timestamp. `peer` (with --peers): the peer of the
   // request it is or answers, PeerTable::peer_of(request's source, request's destination); a new
   // attempt takes it from its first INVITE or REGISTER, and everything later inherits that.
-  void on_message(const SipMessage& message, std::int64_t ts_ns, PeerId peer = kNoPeer);
-  // Starts loading the table slots on_message(message) will probe (a hint: changes nothing).
-  void prefetch(const SipMessage& message) const;
+  // `keys`: the message's (message_keys.h), shared with the engine's other tables; the overload
+  // without computes them for this call alone.
+  void on_message(const SipMessage& message, const MessageKeys& keys, std::int64_t ts_ns, PeerId peer = kNoPeer);
+  void on_message(const SipMessage& message, std::int64_t ts_ns, PeerId peer = kNoPeer) {
+    on_message(message, MessageKeys(message), ts_ns, peer);
+  }
+  // Starts loading the table slots on_message(message) will probe (a hint: changes nothing). The
+  // keys it computes for that stay in `keys` for on_message.
+  void prefetch(const SipMessage& message, const MessageKeys& keys) const;
   // Runs every deadline that `now_ns` (from the engine's clock) has passed.
   void advance(std::int64_t now_ns);
   // rfc6076, dialogs, timers and table_evictions. Attempts undecided at this moment are pending: the
@@ -63,7 +70,7 @@ class CallTracker {
   }
 
  private:
-  void on_invite_response(const SipMessage& response, std::int64_t ts_ns, PeerId peer);
+  void on_invite_response(const SipMessage& response, const MessageKeys& keys, std::int64_t ts_ns, PeerId peer);
 
   struct {
     std::int64_t b, c, f;  // c is never below b

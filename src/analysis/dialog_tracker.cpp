@@ -12,8 +12,6 @@ constexpr std::int64_t kNsPerSecond = 1'000'000'000;
 
 std::int64_t floor_seconds(std::int64_t ns) { return ns / kNsPerSecond - (ns % kNsPerSecond < 0 ? 1 : 0); }
 
-CallKey key_of(const SipMessage& message) { return message_dialog_key(message); }
-
 // Which side of the dialog sent the request (a response carries its request's From): the two tags
 // differ, so their order names the side without storing them.
 bool from_low_tag(const SipMessage& message) { return message.from_tag < message.to_tag; }
@@ -114,7 +112,7 @@ void DialogTracker::end_early_dialog(DialogRef dialog) {
 
 // --- events -------------------------------------------------------------------------------------
 
-DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int64_t ts_ns,
+DialogRef DialogTracker::on_invite_response(const SipMessage& response, const MessageKeys& keys, std::int64_t ts_ns,
                                             std::uint32_t proposed_session_expires, bool establishes_attempt,
                                             PeerId peer) {
   const std::uint16_t status = response.status_code;
@@ -122,7 +120,7 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
   // 2543 callee) still creates a dialog whose remote tag is null (§12.1.2); its key is then
   // Call-ID and From-tag alone, which the BYEs of either side carry too.
   if (status == 100 || (status < 200 && response.to_tag.empty())) return {};
-  const CallKey key = key_of(response);
+  const CallKey& key = keys.dialog();
   Table::Index index = table_.find(key);
   if (status < 200) {
     if (index == Table::kNone) {
@@ -139,9 +137,9 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
   if (status < 300) {
     if (index == Table::kNone) {
       index = create(key, peer);  // an INVITE never seen: the dialog is real all the same
-      confirm(index, response, ts_ns, proposed_session_expires, establishes_attempt);
+      confirm(index, response, keys, ts_ns, proposed_session_expires, establishes_attempt);
     } else if (table_[index].state == State::early) {
-      confirm(index, response, ts_ns, proposed_session_expires, establishes_attempt);
+      confirm(index, response, keys, ts_ns, proposed_session_expires, establishes_attempt);
     } else {
       if (table_[index].state == State::confirmed && !answers_refresh(table_[index], response)) {
         refresh(index, response, ts_ns);  // 2xx to a re-INVITE (not a repeated 2xx)
@@ -151,7 +149,7 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
       if (establishes_attempt) {
         tallies_.add(peer, [](DialogTally& t) { ++t.closed_established; });
         if (observer_ != nullptr) {
-          observer_->attempt_dialog_ended(observer_->attempt_confirmed(message_attempt_key(response)), false);
+          observer_->attempt_dialog_ended(observer_->attempt_confirmed(keys.attempt()), false);
         }
       }
     }
@@ -167,14 +165,14 @@ DialogRef DialogTracker::on_invite_response(const SipMessage& response, std::int
   return {};
 }
 
-void DialogTracker::confirm(Table::Index index, const SipMessage& response, std::int64_t ts_ns, std::uint32_t proposed,
-                            bool establishes_attempt) {
+void DialogTracker::confirm(Table::Index index, const SipMessage& response, const MessageKeys& keys, std::int64_t ts_ns,
+                            std::uint32_t proposed, bool establishes_attempt) {
   Dialog& d = table_[index];
   d.state = State::confirmed;
   d.confirmed_ts = ts_ns;
   d.completes_attempt = establishes_attempt;
   if (establishes_attempt && observer_ != nullptr) {
-    d.record = observer_->attempt_confirmed(message_attempt_key(response));
+    d.record = observer_->attempt_confirmed(keys.attempt());
   }
   d.proposed_interval = proposed;
   tallies_.add(d.peer, [](DialogTally& t) {
@@ -202,8 +200,9 @@ void DialogTracker::refresh(Table::Index index, const SipMessage& response, std:
   schedule(index, deadline_after(ts_ns, interval_ns));
 }
 
-void DialogTracker::on_in_dialog_request(const SipMessage& request, std::int64_t ts_ns, PeerId peer) {
-  const CallKey key = key_of(request);
+void DialogTracker::on_in_dialog_request(const SipMessage& request, const MessageKeys& keys, std::int64_t ts_ns,
+                                         PeerId peer) {
+  const CallKey& key = keys.dialog();
   Table::Index index = table_.find(key);
   if (request.method_id == Method::bye) {
     on_bye(index, key, request, ts_ns, peer);
@@ -247,8 +246,8 @@ void DialogTracker::on_bye(Table::Index index, const CallKey& key, const SipMess
   schedule(index, deadline_after(ts_ns, timers_.timer_f_ns));
 }
 
-void DialogTracker::on_in_dialog_response(const SipMessage& response, std::int64_t ts_ns) {
-  const Table::Index index = table_.find(key_of(response));
+void DialogTracker::on_in_dialog_response(const SipMessage& response, const MessageKeys& keys, std::int64_t ts_ns) {
+  const Table::Index index = table_.find(keys.dialog());
   if (index == Table::kNone) return;
   Dialog& d = table_[index];
   const std::uint16_t status = response.status_code;

@@ -14,6 +14,7 @@
 #include "analysis/bounded_table.h"
 #include "analysis/delay_histogram.h"
 #include "analysis/dialog_ref.h"
+#include "analysis/message_keys.h"
 #include "analysis/peer_tallies.h"
 #include "analysis/session_tracker.h"
 #include "analysis/sip_message.h"
@@ -62,13 +63,15 @@ class DialogTracker final : public EarlyDialogEnder {
   // provisional response created or refreshed, for the attempt to end it if the INVITE fails.
   // `peer`: the attempt's peer (or, for an INVITE never seen, the response's), which a dialog it
   // creates keeps for its whole life.
-  DialogRef on_invite_response(const SipMessage& response, std::int64_t ts_ns, std::uint32_t proposed_session_expires,
-                               bool establishes_attempt, PeerId peer = kNoPeer);
+  // `keys` (here and below): the message's (message_keys.h).
+  DialogRef on_invite_response(const SipMessage& response, const MessageKeys& keys, std::int64_t ts_ns,
+                               std::uint32_t proposed_session_expires, bool establishes_attempt, PeerId peer = kNoPeer);
   // A request with a To-tag: BYE, re-INVITE, UPDATE, or any other in-dialog request. `peer`: the
   // request's own, used only by a BYE for a dialog never seen.
-  void on_in_dialog_request(const SipMessage& request, std::int64_t ts_ns, PeerId peer = kNoPeer);
+  void on_in_dialog_request(const SipMessage& request, const MessageKeys& keys, std::int64_t ts_ns,
+                            PeerId peer = kNoPeer);
   // A response with a To-tag to a request other than INVITE, CANCEL or REGISTER.
-  void on_in_dialog_response(const SipMessage& response, std::int64_t ts_ns);
+  void on_in_dialog_response(const SipMessage& response, const MessageKeys& keys, std::int64_t ts_ns);
   void end_early_dialog(DialogRef dialog) override;
 
   // Fires every deadline in seconds before the current one (expiry is at most 1 s late).
@@ -112,8 +115,8 @@ class DialogTracker final : public EarlyDialogEnder {
   using Table = BoundedTable<Dialog>;
 
   Table::Index create(const CallKey& key, PeerId peer);
-  void confirm(Table::Index index, const SipMessage& response, std::int64_t ts_ns, std::uint32_t proposed,
-               bool establishes_attempt);
+  void confirm(Table::Index index, const SipMessage& response, const MessageKeys& keys, std::int64_t ts_ns,
+               std::uint32_t proposed, bool establishes_attempt);
   void refresh(Table::Index index, const SipMessage& response, std::int64_t ts_ns);
   void on_bye(Table::Index index, const CallKey& key, const SipMessage& bye, std::int64_t ts_ns, PeerId peer);
   // A 2xx repeating the one that last confirmed or refreshed the session.

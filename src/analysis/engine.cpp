@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "analysis/message_keys.h"
 #include "analysis/rtp_packet.h"
 #include "analysis/sip_parser.h"
 #include "analysis/transaction_key.h"
@@ -281,7 +282,7 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
           static_cast<PeerId>(message.is_request ? peer_counters_->peer_of(*config_.peers, payload.src, payload.dst)
                                                  : peer_counters_->peer_of(*config_.peers, payload.dst, payload.src));
     }
-    media_.on_sip_message(message, payload.ts_ns, RecordRef{}, call_peer);
+    media_.on_sip_message(message, MessageKeys(message), payload.ts_ns, RecordRef{}, call_peer);
     return;
   }
   count_sip_message(payload, message, true);
@@ -308,13 +309,15 @@ void Engine::on_dispatched_message(const Payload& payload, const SipMessage& mes
 void Engine::count_sip_message(const Payload& payload, const SipMessage& message, bool media) {
   // Every table this message will probe starts loading now, so that their cache misses (tables of
   // tens of MiB, hit at random) overlap instead of following one another: docs/performance.md.
+  // The keys computed for that are kept in `keys` for the tables' own lookups (message_keys.h).
   TransactionKey key{};
+  const MessageKeys keys(message);
   if (message.mandatory_headers_ok) {
     key = transaction_key(message, payload.src, payload.dst);
     transactions_.prefetch(key);
-    calls_.prefetch(message);
-    if (recorder_) recorder_->prefetch(message);
-    if (media) media_.prefetch(message);
+    calls_.prefetch(message, keys);
+    if (recorder_) recorder_->prefetch(message, keys);
+    if (media) media_.prefetch(message, keys);
   }
   // Raw counts include retransmissions and broken messages alike: that is what tshark counts.
   if (message.is_request) {
@@ -340,22 +343,23 @@ void Engine::count_sip_message(const Payload& payload, const SipMessage& message
   if (config_.observer) config_.observer->on_sip_message(payload, message);
   if (!message.mandatory_headers_ok) return;
   // The transaction table first: a call record counts the retransmissions of its INVITEs.
-  const bool repeated = track_transaction(payload, message, key);
-  if (recorder_) recorder_->begin_message(payload, message, repeated);
-  calls_.on_message(message, payload.ts_ns, call_peer);
+  const bool repeated = track_transaction(payload, message, keys, key);
+  if (recorder_) recorder_->begin_message(payload, message, keys, repeated);
+  calls_.on_message(message, keys, payload.ts_ns, call_peer);
   if (series_) series_->observe_active(calls_.dialogs().active());
   // The media tracker reports a call's streams to the record of the message's attempt.
   const RecordRef record = recorder_ ? recorder_->end_message() : RecordRef{};
-  if (media) media_.on_sip_message(message, payload.ts_ns, record, call_peer);
+  if (media) media_.on_sip_message(message, keys, payload.ts_ns, record, call_peer);
 }
 
-bool Engine::track_transaction(const Payload& payload, const SipMessage& message, const TransactionKey& key) {
+bool Engine::track_transaction(const Payload& payload, const SipMessage& message, const MessageKeys& keys,
+                               const TransactionKey& key) {
   const TransactionEvent event = transactions_.observe(TransactionMessage{
       .key = key,
       .is_request = message.is_request,
       .is_ack = message.is_request && message.method_id == Method::ack,
       .status_code = message.status_code,
-      .to_tag_hash = tag_hash(message.to_tag),
+      .to_tag_hash = keys.to_tag_hash(),
       .ts_ns = payload.ts_ns,
   });
   // §9.2: a CANCEL is matched to the INVITE it cancels (same key but for the method).

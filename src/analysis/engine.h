@@ -127,7 +127,8 @@ class Engine final : public FrameSink, private PayloadSink {
   void on_sip_message(const Payload& payload, const SipMessage& message);
   void count_sip_message(const Payload& payload, const SipMessage& message, bool media);
   // Returns whether the message repeats one already seen (a UDP retransmission or duplicate).
-  bool track_transaction(const Payload& payload, const SipMessage& message, const TransactionKey& key);
+  bool track_transaction(const Payload& payload, const SipMessage& message, const MessageKeys& keys,
+                         const TransactionKey& key);
   void record_frame_outcome(FrameOutcome outcome);
   SeriesSnapshot series_snapshot() const;
   bool port_selected(std::uint16_t src, std::uint16_t dst) const;

@@ -89,8 +89,8 @@ MediaTracker::MediaTracker(const MediaConfig& config, MediaStreamObserver* obser
       calls_(config.max_calls),
       totals_(config.max_samples) {}
 
-MediaTracker::CallTable::Index MediaTracker::call_for(const SipMessage& message, std::int64_t ts_ns, bool create) {
-  const CallKey key = message_call_key(message);
+MediaTracker::CallTable::Index MediaTracker::call_for(const MessageKeys& keys, std::int64_t ts_ns, bool create) {
+  const CallKey& key = keys.call();
   CallTable::Index index = calls_.find(key);
   if (index != CallTable::kNone || !create) return index;
   index = calls_.insert(key, [this, ts_ns](CallTable::Index victim) {
@@ -101,13 +101,14 @@ MediaTracker::CallTable::Index MediaTracker::call_for(const SipMessage& message,
   Call& call = calls_[index];
   // The first message seen of a call is its initial INVITE unless the capture began mid-call:
   // its From side is taken as the caller.
-  call.caller_tag = tag_hash(message.is_request ? message.from_tag : message.from_tag);
+  call.caller_tag = keys.from_tag_hash();
   call.peer = kNoPeer;
   call.timer_list = CallTimers::kNoList;
   return index;
 }
 
-void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns, RecordRef record, PeerId peer) {
+void MediaTracker::on_sip_message(const SipMessage& message, const MessageKeys& keys, std::int64_t ts_ns,
+                                  RecordRef record, PeerId peer) {
   const CallEvent event{
       .initial_invite = message.is_request && message.method_id == Method::invite && message.to_tag.empty(),
       .invite_response = !message.is_request && message.cseq_method_id == Method::invite,
@@ -121,13 +122,13 @@ void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns,
   // failure ends it (their call-table slot is prefetched like the INVITE's).
   if (!event.initial_invite && !carries_sdp && !event.invite_response && !event.bye && !event.dialog_error) return;
 
-  CallTable::Index index = call_for(message, ts_ns, event.initial_invite || carries_sdp);
+  CallTable::Index index = call_for(keys, ts_ns, event.initial_invite || carries_sdp);
   if (index == CallTable::kNone) return;
   // A new INVITE (not a retransmission of one that failed) after the call ended starts afresh: a
   // Call-ID reused after a BYE, or the INVITE that answers a 401/407 or follows a 3xx.
   if (event.initial_invite && calls_[index].timer_list == kEnded && message.cseq_number != calls_[index].ended_cseq) {
     free_call(index);
-    index = call_for(message, ts_ns, true);
+    index = call_for(keys, ts_ns, true);
   }
   Call& call = calls_[index];
   calls_.touch(index);
@@ -137,7 +138,7 @@ void MediaTracker::on_sip_message(const SipMessage& message, std::int64_t ts_ns,
   if (record.index != RecordRef{}.index) call.record = record;
   if (answer_2xx && call.established_ns == 0) call.established_ns = ts_ns;
   if (carries_sdp) {
-    const bool from_caller = tag_hash(message.from_tag) == call.caller_tag;
+    const bool from_caller = keys.from_tag_hash() == call.caller_tag;
     // A request comes from its From side; a response from the other one.
     const Side sender = (message.is_request == from_caller) ? Side::caller : Side::callee;
     learn_sdp(message, index, sender);

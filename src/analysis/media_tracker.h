@@ -13,6 +13,7 @@
 #include "analysis/call_media.h"
 #include "analysis/media_codec.h"
 #include "analysis/media_endpoint_observer.h"
+#include "analysis/message_keys.h"
 #include "analysis/payload.h"
 #include "analysis/peer_table.h"
 #include "analysis/peer_tallies.h"
@@ -84,15 +85,16 @@ class MediaTracker {
   // A SIP message without defects in its mandatory headers; `record` is the call record it
   // belongs to (none without --calls): the call's streams are reported to it. `peer` is the
   // message's peer (PeerTable::peer_of; kNoPeer without --peers): a call takes its first message's.
-  void on_sip_message(const SipMessage& message, std::int64_t ts_ns, RecordRef record = {}, PeerId peer = kNoPeer);
+  // `keys`: the message's (message_keys.h).
+  void on_sip_message(const SipMessage& message, const MessageKeys& keys, std::int64_t ts_ns, RecordRef record = {},
+                      PeerId peer = kNoPeer);
   // A UDP payload. True when it was RTP or RTCP of a known (or, with the heuristic, plausible)
   // stream and is now counted; false leaves it to SIP detection. Cheap when it cannot be RTP.
   bool on_udp(const Payload& payload);
   // Starts loading the call-table slot on_sip_message(message) will probe (a hint: changes nothing).
-  void prefetch(const SipMessage& message) const {
+  void prefetch(const SipMessage& message, const MessageKeys& keys) const {
     const Method method = message_method(message);
-    if (method == Method::invite || method == Method::bye || !message.body.empty())
-      calls_.prefetch(message_call_key(message));
+    if (method == Method::invite || method == Method::bye || !message.body.empty()) calls_.prefetch(keys.call());
   }
   // Live, issue 22: the figures of a stream the capture measured replace the ones the tracker
   // computed from the packets it was copied (the stream's first ones). False when no such stream
@@ -255,7 +257,7 @@ class MediaTracker {
   // The table entry of the endpoint `address`:`port` (kNone: none): `entry`, the slot it was added
   // at, while that slot still holds it; else a lookup by key (EndpointAddress).
   EndpointTable::Index endpoint_at(std::uint32_t entry, const IpAddress& address, std::uint16_t port) const;
-  CallTable::Index call_for(const SipMessage& message, std::int64_t ts_ns, bool create);
+  CallTable::Index call_for(const MessageKeys& keys, std::int64_t ts_ns, bool create);
   void on_rtp(const Payload& payload, const Endpoint* endpoint);
   void on_rtcp(const Payload& payload, const Endpoint& endpoint);
   StreamTable::Index find_or_create_stream(const CallKey& key, bool& created);

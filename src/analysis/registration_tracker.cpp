@@ -22,8 +22,9 @@ void RegistrationTracker::start(Table::Index index, std::uint32_t cseq, std::int
   });
 }
 
-void RegistrationTracker::on_register(const SipMessage& request, std::int64_t ts_ns, PeerId peer) {
-  const CallKey key = message_call_key(request);
+void RegistrationTracker::on_register(const SipMessage& request, const MessageKeys& keys, std::int64_t ts_ns,
+                                      PeerId peer) {
+  const CallKey& key = keys.call();
   Table::Index index = table_.find(key);
   if (index == Table::kNone) {
     index = table_.insert(key, [this](Table::Index victim) {
@@ -51,8 +52,9 @@ void RegistrationTracker::on_register(const SipMessage& request, std::int64_t ts
   set_deadline(index, deadline_after(ts_ns, timer_f_ns_));
 }
 
-void RegistrationTracker::on_register_response(const SipMessage& response, std::int64_t ts_ns) {
-  const Table::Index index = table_.find(message_call_key(response));
+void RegistrationTracker::on_register_response(const SipMessage& response, const MessageKeys& keys,
+                                               std::int64_t ts_ns) {
+  const Table::Index index = table_.find(keys.call());
   if (index == Table::kNone) return;
   Attempt& attempt = table_[index];
   const std::uint16_t status = response.status_code;

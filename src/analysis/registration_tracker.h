@@ -12,6 +12,7 @@
 
 #include "analysis/bounded_table.h"
 #include "analysis/delay_histogram.h"
+#include "analysis/message_keys.h"
 #include "analysis/peer_tallies.h"
 #include "analysis/report.h"
 #include "analysis/sip_message.h"
@@ -36,8 +37,9 @@ class RegistrationTracker {
 
   // `peer`: the REGISTER's peer (PeerTable::peer_of its addresses); the attempt keeps the one of
   // its first REGISTER (an authenticated retry continues it, a refresh starts a new attempt).
-  void on_register(const SipMessage& request, std::int64_t ts_ns, PeerId peer = kNoPeer);
-  void on_register_response(const SipMessage& response, std::int64_t ts_ns);
+  // `keys`: the message's (message_keys.h).
+  void on_register(const SipMessage& request, const MessageKeys& keys, std::int64_t ts_ns, PeerId peer = kNoPeer);
+  void on_register_response(const SipMessage& response, const MessageKeys& keys, std::int64_t ts_ns);
   void advance(std::int64_t now_ns);
 
   const RegistrationTally& tally() const { return tallies_.total(); }

@@ -34,8 +34,9 @@ void SessionTracker::arm(Table::Index index, List list, std::int64_t deadline) {
   lists_.push_back(list, index);
 }
 
-void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts_ns, PeerId peer) {
-  const CallKey key = message_attempt_key(invite);
+void SessionTracker::on_initial_invite(const SipMessage& invite, const MessageKeys& keys, std::int64_t ts_ns,
+                                       PeerId peer) {
+  const CallKey& key = keys.attempt();
   Table::Index index = table_.find(key);
   if (index != Table::kNone) {
     Attempt& attempt = table_[index];
@@ -85,9 +86,10 @@ void SessionTracker::on_initial_invite(const SipMessage& invite, std::int64_t ts
   if (observer_ != nullptr) observer_->attempt_opened(table_.key(index), invite, ts_ns);
 }
 
-SessionTracker::ResponseResult SessionTracker::on_invite_response(const SipMessage& response, std::int64_t ts_ns) {
+SessionTracker::ResponseResult SessionTracker::on_invite_response(const SipMessage& response, const MessageKeys& keys,
+                                                                  std::int64_t ts_ns) {
   ResponseResult result;
-  const Table::Index index = table_.find(message_attempt_key(response));
+  const Table::Index index = table_.find(keys.attempt());
   if (index == Table::kNone) return result;  // an INVITE never seen (or a re-INVITE): no attempt
   Attempt& attempt = table_[index];
   result.attempt = index;

@@ -22,6 +22,7 @@
 #include "analysis/bounded_table.h"
 #include "analysis/delay_histogram.h"
 #include "analysis/dialog_ref.h"
+#include "analysis/message_keys.h"
 #include "analysis/peer_tallies.h"
 #include "analysis/report.h"
 #include "analysis/sip_message.h"
@@ -72,7 +73,8 @@ class SessionTracker {
 
   // An INVITE without a To-tag (the caller filters re-INVITEs out). `peer`: the peer of this
   // INVITE (PeerTable::peer_of its addresses); only the attempt's first INVITE sets it.
-  void on_initial_invite(const SipMessage& invite, std::int64_t ts_ns, PeerId peer = kNoPeer);
+  // `keys`: the INVITE's (message_keys.h).
+  void on_initial_invite(const SipMessage& invite, const MessageKeys& keys, std::int64_t ts_ns, PeerId peer = kNoPeer);
 
   struct ResponseResult {
     AttemptId attempt = kNoAttempt;                           // the attempt the response belongs to, if any
@@ -83,7 +85,7 @@ class SessionTracker {
     std::array<DialogRef, kMaxEarlyDialogs> early_dialogs{};  // to end, when decided
   };
   // A response whose CSeq method is INVITE, before the dialog tracker sees it.
-  ResponseResult on_invite_response(const SipMessage& response, std::int64_t ts_ns);
+  ResponseResult on_invite_response(const SipMessage& response, const MessageKeys& keys, std::int64_t ts_ns);
   // Remembers an early dialog created by a provisional response to this attempt.
   void add_early_dialog(AttemptId attempt, DialogRef dialog);
 

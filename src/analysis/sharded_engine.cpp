@@ -70,10 +70,9 @@ struct ParsedHead {
 };
 static_assert(std::is_trivially_copyable_v<ParsedHead>);
 // Tripwire: a field added to SipMessage must be handed over here too (or the shard would see it
-// default), like SipMessage::clear() (sip_message.h). The key memo is not handed over: take_over()
-// clears the message, and the shard's trackers compute its keys again from the views.
-static_assert(sizeof(void*) != 8 ||
-                  sizeof(SipMessage) == 272 + sizeof(SipMessage::KeyMemo) + kHeaderIdCount * sizeof(std::string_view),
+// default), like SipMessage::clear() (sip_message.h). The message's keys are not handed over: the
+// shard engine computes them again from the views (message_keys.h), as one engine does.
+static_assert(sizeof(void*) != 8 || sizeof(SipMessage) == 272 + kHeaderIdCount * sizeof(std::string_view),
               "SipMessage changed: update ParsedHead and its copies in sharded_engine.cpp");
 
 // False when the view lies outside `bytes` (the parser only makes views into its input; if that

@@ -6,7 +6,6 @@
 #include <string_view>
 
 #include "analysis/anomaly.h"
-#include "analysis/call_key.h"
 #include "analysis/sip_header_names.h"
 #include "analysis/sip_method.h"
 
@@ -60,21 +59,6 @@ struct SipMessage {
 
   std::string_view header(HeaderId id) const { return headers[static_cast<std::size_t>(id)]; }
 
-  // The call tables' keys of this message (message_attempt_key() and the others below): each
-  // computed on first use, from one hash of the Call-ID, however many trackers ask. Kept only for a
-  // message clear() prepared (the parser's: its views stay on one payload until the next parse),
-  // and recomputed if the views they came from were changed; a message put together by hand, whose
-  // text may change under the same views, gets them computed afresh on every call.
-  struct KeyMemo {
-    static constexpr std::uint8_t kCallId = 1, kAttempt = 2, kDialog = 4, kCall = 8;
-    bool armed = false;  // set by clear()
-    std::uint8_t have = 0;
-    std::string_view call_id, from_tag, to_tag;  // the views they were computed from
-    CallIdHash call_id_hash;
-    CallKey attempt, dialog, call;
-  };
-  mutable KeyMemo key_memo{};
-
   // Back to a default-constructed message. `*this = SipMessage{}` would zero every header slot
   // (~500 bytes) for every message; only the filled ones need it. A field added above must be
   // reset here too (the size check is the reminder).
@@ -105,65 +89,14 @@ struct SipMessage {
     wire_length = 0;
     defect = MessageDefect::none;
     mandatory_headers_ok = false;
-    key_memo.have = 0;
-    key_memo.armed = true;
   }
 };
 
 // The method a message is about: a request's own, a response's from its CSeq.
 inline Method message_method(const SipMessage& m) { return m.is_request ? m.method_id : m.cseq_method_id; }
 
-namespace detail {
-inline bool same_view(std::string_view a, std::string_view b) { return a.data() == b.data() && a.size() == b.size(); }
-
-// The memo of `m`, its Call-ID hashed (once per message unless a field changed).
-inline SipMessage::KeyMemo& key_memo(const SipMessage& m) {
-  SipMessage::KeyMemo& memo = m.key_memo;
-  if (!memo.armed || memo.have == 0 || !same_view(memo.call_id, m.call_id) || !same_view(memo.from_tag, m.from_tag) ||
-      !same_view(memo.to_tag, m.to_tag)) {
-    memo.call_id_hash = call_id_hash(m.call_id);
-    memo.call_id = m.call_id;
-    memo.from_tag = m.from_tag;
-    memo.to_tag = m.to_tag;
-    memo.have = SipMessage::KeyMemo::kCallId;
-  }
-  return memo;
-}
-}  // namespace detail
-
-// attempt_key(call_id, from_tag) of `m` (call_key.h), computed once per message.
-inline const CallKey& message_attempt_key(const SipMessage& m) {
-  SipMessage::KeyMemo& memo = detail::key_memo(m);
-  if ((memo.have & SipMessage::KeyMemo::kAttempt) == 0) {
-    memo.attempt = attempt_key(memo.call_id_hash, m.from_tag);
-    memo.have |= SipMessage::KeyMemo::kAttempt;
-  }
-  return memo.attempt;
-}
-
-// dialog_key(call_id, from_tag, to_tag) of `m`, computed once per message.
-inline const CallKey& message_dialog_key(const SipMessage& m) {
-  SipMessage::KeyMemo& memo = detail::key_memo(m);
-  if ((memo.have & SipMessage::KeyMemo::kDialog) == 0) {
-    memo.dialog = dialog_key(memo.call_id_hash, m.from_tag, m.to_tag);
-    memo.have |= SipMessage::KeyMemo::kDialog;
-  }
-  return memo.dialog;
-}
-
-// The Call-ID's own key of `m` (registration_key, media_call_key), computed once per message.
-inline const CallKey& message_call_key(const SipMessage& m) {
-  SipMessage::KeyMemo& memo = detail::key_memo(m);
-  if ((memo.have & SipMessage::KeyMemo::kCall) == 0) {
-    memo.call = call_key(memo.call_id_hash);
-    memo.have |= SipMessage::KeyMemo::kCall;
-  }
-  return memo.call;
-}
-
 // Tripwire for clear(): a new field changes the size (on LP64).
-static_assert(sizeof(void*) != 8 ||
-                  sizeof(SipMessage) == 272 + sizeof(SipMessage::KeyMemo) + kHeaderIdCount * sizeof(std::string_view),
+static_assert(sizeof(void*) != 8 || sizeof(SipMessage) == 272 + kHeaderIdCount * sizeof(std::string_view),
               "SipMessage changed: update SipMessage::clear()");
 
 }  // namespace sipmon
