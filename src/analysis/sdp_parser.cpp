@@ -99,25 +99,40 @@ bool parse_connection(const BodyScan& scan, std::string_view value, IpAddress& a
   return (type == "IP4" && address.family == 4) || (type == "IP6" && address.family == 6);
 }
 
-void parse_rtpmap(const BodyScan& scan, std::string_view value, SdpMedia& media) {
-  std::string_view rest = value;
-  const auto pt = parse_u32(scan.next_word(rest));
-  if (!pt || *pt > 127) return;
-  const std::string_view spec = scan.next_word(rest);
-  const std::size_t slash = scan.find(spec, '/');
-  if (slash == std::string_view::npos) return;
-  std::string_view rate = spec.substr(slash + 1);
-  if (const std::size_t channels = scan.find(rate, '/'); channels != std::string_view::npos) {
-    rate = rate.substr(0, channels);
+// a=rtpmap:<payload type> <encoding name>/<clock rate>[/<channels>] (RFC 4566 §6), `value` from
+// after the colon. One walk: the words are those next_word gives (runs of anything but a space),
+// the numbers those parse_u32 takes (1 to 10 decimal digits).
+void parse_rtpmap(std::string_view value, SdpMedia& media) {
+  const char* p = value.data();
+  const char* const end = p + value.size();
+  while (p != end && *p == ' ') ++p;
+  const char* const pt_begin = p;
+  std::uint64_t pt = 0;
+  for (; p != end && *p != ' '; ++p) {
+    const unsigned digit = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
+    if (digit > 9) return;
+    pt = pt * 10 + digit;
   }
-  const auto clock_rate = parse_u32(rate);
-  if (!clock_rate) return;
+  if (p == pt_begin || p - pt_begin > 10 || pt > 127) return;
+  while (p != end && *p == ' ') ++p;
+  const char* const encoding = p;
+  while (p != end && *p != '/' && *p != ' ') ++p;
+  if (p == end || *p != '/') return;  // no '/' in the word: no clock rate
+  const std::string_view name(encoding, static_cast<std::size_t>(p - encoding));
+  const char* const rate_begin = ++p;
+  std::uint64_t rate = 0;
+  for (; p != end && *p != '/' && *p != ' '; ++p) {
+    const unsigned digit = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
+    if (digit > 9) return;
+    rate = rate * 10 + digit;
+  }
+  if (p == rate_begin || p - rate_begin > 10 || rate > 0xffffffffu) return;
   if (media.rtpmap_count == SdpMedia::kMaxRtpMaps) {
     media.formats_truncated = true;
     return;
   }
   media.rtpmaps[media.rtpmap_count++] = SdpRtpMap{
-      .payload_type = static_cast<std::uint8_t>(*pt), .clock_rate = *clock_rate, .encoding = spec.substr(0, slash)};
+      .payload_type = static_cast<std::uint8_t>(pt), .clock_rate = static_cast<std::uint32_t>(rate), .encoding = name};
 }
 
 // a=rtcp:<port> [IN IP4 <address>] (RFC 3605).
@@ -129,41 +144,218 @@ void parse_rtcp(const BodyScan& scan, std::string_view value, SdpMedia& media) {
   media.has_rtcp_address = parse_connection(scan, trim(rest), media.rtcp_address);
 }
 
-bool parse_media_line(const BodyScan& scan, std::string_view value, SdpMedia& media) {
-  std::string_view rest = value;
-  media.media = scan.next_word(rest);
-  std::string_view port = scan.next_word(rest);
+// The space-separated words of a field, as BodyScan::next_word splits them, for the m= line whose
+// words are read one after the other.
+class Words {
+ public:
+  explicit Words(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+
+  std::string_view next() {
+    while (p_ != end_ && *p_ == ' ') ++p_;
+    const char* const begin = p_;
+    while (p_ != end_ && *p_ != ' ') ++p_;
+    return std::string_view(begin, static_cast<std::size_t>(p_ - begin));
+  }
+
+  // The payload types that follow the protocol: each word of 1 to 10 digits (parse_u32) up to
+  // 127 is kept, any other word skipped (e.g. "webrtc-datachannel").
+  void formats(SdpMedia& media) {
+    for (;;) {
+      while (p_ != end_ && *p_ == ' ') ++p_;
+      if (p_ == end_) return;
+      const char* const begin = p_;
+      std::uint64_t value = 0;
+      bool digits = true;
+      for (; p_ != end_ && *p_ != ' '; ++p_) {
+        const unsigned digit = static_cast<unsigned char>(*p_) - static_cast<unsigned>('0');
+        digits = digits && digit <= 9;
+        value = value * 10 + digit;  // wraps on long words, which are then rejected by length
+      }
+      if (!digits || p_ - begin > 10 || value > 127) continue;
+      if (media.format_count == SdpMedia::kMaxFormats) {
+        media.formats_truncated = true;
+        return;
+      }
+      media.formats[media.format_count++] = static_cast<std::uint8_t>(value);
+    }
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+};
+
+// m=<media> <port>[/<number of ports>] <proto> <fmt> ... (RFC 4566 §5.14).
+bool parse_media_line(std::string_view value, SdpMedia& media) {
+  Words words(value);
+  media.media = words.next();
+  std::string_view port = words.next();
   // <port>/<number of ports>: only the first is used for RTP.
-  if (const std::size_t slash = scan.find(port, '/'); slash != std::string_view::npos) port = port.substr(0, slash);
+  if (const std::size_t slash = port.find('/'); slash != std::string_view::npos) port = port.substr(0, slash);
   const auto parsed = parse_port(port);
-  media.protocol = scan.next_word(rest);
+  media.protocol = words.next();
   if (!parsed || media.protocol.empty()) return false;
   media.port = *parsed;
-  for (std::string_view format = scan.next_word(rest); !format.empty(); format = scan.next_word(rest)) {
-    const auto pt = parse_u32(format);
-    if (!pt || *pt > 127) continue;  // not an RTP payload type (e.g. "webrtc-datachannel")
-    if (media.format_count == SdpMedia::kMaxFormats) {
-      media.formats_truncated = true;
-      break;
-    }
-    media.formats[media.format_count++] = static_cast<std::uint8_t>(*pt);
-  }
+  words.formats(media);
   return true;
 }
 
+// True when the attribute's name (what comes before its first ':', or all of it) is `name`.
+inline bool attribute_is(std::string_view attribute, std::string_view name) {
+  return attribute.size() >= name.size() && std::memcmp(attribute.data(), name.data(), name.size()) == 0 &&
+         (attribute.size() == name.size() || attribute[name.size()] == ':');
+}
+
+inline bool starts_with(std::string_view text, std::string_view prefix) {
+  return text.size() >= prefix.size() && std::memcmp(text.data(), prefix.data(), prefix.size()) == 0;
+}
+
+// a=sendrecv, a=sendonly, a=recvonly, a=inactive (RFC 3264 §5.1). Dispatched on the first byte:
+// most attributes (fmtp, ptime, ...) start with none of these.
 bool direction_attribute(std::string_view attribute, SdpDirection& direction) {
-  if (attribute == "sendrecv")
-    direction = SdpDirection::sendrecv;
-  else if (attribute == "sendonly")
-    direction = SdpDirection::sendonly;
-  else if (attribute == "recvonly")
-    direction = SdpDirection::recvonly;
-  else if (attribute == "inactive")
-    direction = SdpDirection::inactive;
+  if (attribute.empty()) return false;
+  switch (attribute[0]) {
+    case 's':
+      if (attribute_is(attribute, "sendrecv")) {
+        direction = SdpDirection::sendrecv;
+        return true;
+      }
+      if (attribute_is(attribute, "sendonly")) {
+        direction = SdpDirection::sendonly;
+        return true;
+      }
+      return false;
+    case 'r':
+      if (attribute_is(attribute, "recvonly")) {
+        direction = SdpDirection::recvonly;
+        return true;
+      }
+      return false;
+    case 'i':
+      if (attribute_is(attribute, "inactive")) {
+        direction = SdpDirection::inactive;
+        return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+// An a= line inside a media section: the direction, rtpmap, rtcp and rtcp-mux; every other
+// attribute is left after one look at its first byte.
+void media_attribute(const BodyScan& scan, std::string_view attribute, SdpMedia& media) {
+  if (attribute.empty()) return;
+  if (attribute[0] != 'r') {
+    direction_attribute(attribute, media.direction);
+    return;
+  }
+  if (starts_with(attribute, "rtpmap:"))
+    parse_rtpmap(attribute.substr(7), media);
+  else if (starts_with(attribute, "rtcp:"))
+    parse_rtcp(scan, attribute.substr(5), media);
+  else if (attribute_is(attribute, "rtcp-mux"))
+    media.rtcp_mux = true;
   else
-    return false;
+    direction_attribute(attribute, media.direction);
+}
+
+// An m= line claims a section: every field but the arrays past their counts starts over.
+void reset_media(SdpMedia& media, SdpDirection direction) {
+  media.media = {};
+  media.protocol = {};
+  media.port = 0;
+  media.has_address = false;
+  media.address = IpAddress{};
+  media.rtcp_port = 0;
+  media.has_rtcp_address = false;
+  media.rtcp_address = IpAddress{};
+  media.rtcp_mux = false;
+  media.direction = direction;
+  media.format_count = 0;
+  media.rtpmap_count = 0;
+  media.formats_truncated = false;
+}
+
+// c=IN IP4 <dotted quad>[/ttl[/count]], nearly every c= line, read in one walk. True only where
+// parse_connection gives the same address (the same dotted quad as parse_ipv4: four octets of at
+// most 255 without a leading zero, ending the word or followed by '/'); anything else, such as
+// extra spaces or IPv6, is left to parse_connection.
+bool parse_ipv4_connection(std::string_view value, IpAddress& address) {
+  if (value.size() < 8 || std::memcmp(value.data(), "IN IP4 ", 7) != 0) return false;
+  const char* p = value.data() + 7;
+  const char* const end = value.data() + value.size();
+  IpAddress parsed;
+  for (std::size_t i = 0; i < 4; ++i) {
+    if (i != 0) {
+      if (p == end || *p != '.') return false;
+      ++p;
+    }
+    if (p == end || !is_digit(*p)) return false;
+    unsigned octet = static_cast<unsigned>(*p++ - '0');
+    if (octet != 0 && p != end && is_digit(*p)) {  // after a 0 a digit would be a leading zero
+      octet = octet * 10 + static_cast<unsigned>(*p++ - '0');
+      if (p != end && is_digit(*p)) {
+        octet = octet * 10 + static_cast<unsigned>(*p++ - '0');
+        if (octet > 255) return false;
+      }
+    }
+    parsed.bytes[i] = static_cast<std::uint8_t>(octet);
+  }
+  if (p != end && *p != '/' && *p != ' ') return false;
+  parsed.family = 4;
+  address = parsed;
   return true;
 }
+
+// Where each line of a body ends. One 16-byte compare finds every '\n' among 16 bytes, and its
+// bits serve the lines that follow, instead of a search from each line's start (SDP lines are
+// 10 to 40 bytes: one to three searches a line before). The last step loads the body's last 16
+// bytes rather than reading past its end.
+class LineEnds {
+ public:
+  explicit LineEnds(std::string_view body) : data_(body.data()), size_(body.size()) { load(0); }
+
+  // Index of the next '\n' after the previous one returned, or the body's size.
+  std::size_t next() {
+    while (mask_ == 0) {
+      if (base_ + 16 >= size_) return size_;
+      load(base_ + 16);
+    }
+    const std::size_t at = base_ + static_cast<std::size_t>(__builtin_ctz(mask_));
+    mask_ &= mask_ - 1;
+    return at;
+  }
+
+ private:
+  // Bit i of mask_: byte base_ + i is a '\n'.
+  void load(std::size_t base) {
+    base_ = base;
+#if defined(__SSE2__)
+    const __m128i newline = _mm_set1_epi8('\n');
+    if (base + 16 <= size_) {
+      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data_ + base));
+      mask_ = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, newline)));
+      return;
+    }
+    if (size_ >= 16) {
+      const std::size_t back = size_ - 16;
+      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data_ + back));
+      mask_ = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, newline))) >> (base - back);
+      return;
+    }
+#endif
+    mask_ = 0;
+    for (std::size_t i = base; i < size_ && i < base + 16; ++i) {
+      if (data_[i] == '\n') mask_ |= 1u << (i - base);
+    }
+  }
+
+  const char* data_;
+  std::size_t size_;
+  std::size_t base_ = 0;
+  unsigned mask_ = 0;
+};
 
 }  // namespace
 
@@ -207,11 +399,11 @@ void parse_sdp(std::string_view body, SdpSession& session) {
   bool first = true;
 
   const BodyScan scan(body);
+  LineEnds ends(body);
   std::size_t pos = 0;
   while (pos < body.size()) {
-    // 16 bytes a step (SSE2) rather than a memchr call per line: SDP lines are short.
-    const std::size_t end = find_first_of4(body, pos, '\n', '\n', '\n', '\n');
-    std::string_view line = body.substr(pos, end - pos);
+    const std::size_t end = ends.next();
+    std::string_view line(body.data() + pos, end - pos);
     pos = end == body.size() ? end : end + 1;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;  // a trailing blank line is common and harmless
@@ -221,7 +413,7 @@ void parse_sdp(std::string_view body, SdpSession& session) {
       break;
     }
     const char type = line[0];
-    const std::string_view value = line.substr(2);
+    const std::string_view value(line.data() + 2, line.size() - 2);
     if (first) {
       if (type != 'v') return;  // RFC 4566 §5: v= comes first
       first = false;
@@ -231,7 +423,7 @@ void parse_sdp(std::string_view body, SdpSession& session) {
     switch (type) {
       case 'c': {
         IpAddress address;
-        if (!parse_connection(scan, value, address)) {
+        if (!parse_ipv4_connection(value, address) && !parse_connection(scan, value, address)) {
           session.status = SdpStatus::bad_connection;
           break;
         }
@@ -252,37 +444,23 @@ void parse_sdp(std::string_view body, SdpSession& session) {
           break;
         }
         current = &session.media[session.media_count++];
-        *current = SdpMedia{};
-        current->direction = session_direction;
-        if (!parse_media_line(scan, value, *current)) {
+        reset_media(*current, session_direction);
+        if (!parse_media_line(value, *current)) {
           session.status = SdpStatus::bad_media;
           --session.media_count;
-          *current = SdpMedia{};
           current = nullptr;
         }
         break;
       }
-      case 'a': {
-        const std::size_t colon = scan.find(value, ':');
-        const std::string_view name = value.substr(0, colon);
-        const std::string_view attribute_value =
-            colon == std::string_view::npos ? std::string_view{} : value.substr(colon + 1);
+      case 'a':
         if (!in_media) {
-          direction_attribute(name, session_direction);
-          break;
+          direction_attribute(value, session_direction);
+        } else if (current) {
+          media_attribute(scan, value, *current);
         }
-        if (!current) break;
-        if (direction_attribute(name, current->direction)) break;
-        if (name == "rtpmap")
-          parse_rtpmap(scan, attribute_value, *current);
-        else if (name == "rtcp")
-          parse_rtcp(scan, attribute_value, *current);
-        else if (name == "rtcp-mux")
-          current->rtcp_mux = true;
         break;
-      }
       default:
-        break;
+        break;  // o=, s=, t=, b=, ...: nothing media measurement reads
     }
   }
   // RFC 4566 §5.7: a media section without its own c= uses the session's.
