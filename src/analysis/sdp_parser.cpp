@@ -125,8 +125,8 @@ inline unsigned stops16(const char* p, const char* line_end, const char* body_en
 
 // Decimal digits as parse_u32 takes them (1 to 10 digits, at most 2^32 - 1); -1 otherwise.
 inline std::int64_t decimal(const char* p, const char* end) {
-  const std::ptrdiff_t size = end - p;
-  if (size == 0 || size > 10) return -1;
+  const std::size_t size = static_cast<std::size_t>(end - p);
+  if (size - 1 >= 10) return -1;  // empty or more than 10 digits
   std::uint64_t value = 0;
   for (; p != end; ++p) {
     const unsigned digit = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
@@ -188,59 +188,77 @@ void parse_rtcp(const BodyScan& scan, std::string_view value, SdpMedia& media) {
   media.has_rtcp_address = parse_connection(scan, trim(rest), media.rtcp_address);
 }
 
-// The space-separated words of a field, as BodyScan::next_word splits them, for the m= line whose
-// words are read one after the other.
-class Words {
- public:
-  explicit Words(std::string_view text) : p_(text.data()), end_(text.data() + text.size()) {}
+// The end of the word at `p` (the next space, or the line's end).
+inline const char* word_end(const char* p, const char* line_end, const char* body_end) {
+  const unsigned stops = stops16(p, line_end, body_end, ' ', ' ');
+  if (stops != 0) return p + __builtin_ctz(stops);
+  p += 16;
+  while (p != line_end && *p != ' ') ++p;
+  return p;
+}
 
-  std::string_view next() {
-    while (p_ != end_ && *p_ == ' ') ++p_;
-    const char* const begin = p_;
-    while (p_ != end_ && *p_ != ' ') ++p_;
-    return std::string_view(begin, static_cast<std::size_t>(p_ - begin));
-  }
+inline const char* skip_spaces(const char* p, const char* end) {
+  while (p != end && *p == ' ') ++p;
+  return p;
+}
 
-  // The payload types that follow the protocol: each word of 1 to 10 digits (parse_u32) up to
-  // 127 is kept, any other word skipped (e.g. "webrtc-datachannel").
-  void formats(SdpMedia& media) {
-    for (;;) {
-      while (p_ != end_ && *p_ == ' ') ++p_;
-      if (p_ == end_) return;
-      const char* const begin = p_;
-      std::uint64_t value = 0;
-      bool digits = true;
-      for (; p_ != end_ && *p_ != ' '; ++p_) {
-        const unsigned digit = static_cast<unsigned char>(*p_) - static_cast<unsigned>('0');
-        digits = digits && digit <= 9;
-        value = value * 10 + digit;  // wraps on long words, which are then rejected by length
-      }
-      if (!digits || p_ - begin > 10 || value > 127) continue;
-      if (media.format_count == SdpMedia::kMaxFormats) {
-        media.formats_truncated = true;
-        return;
-      }
-      media.formats[media.format_count++] = static_cast<std::uint8_t>(value);
+// The payload types that follow the protocol: each word that parse_u32 reads as at most 127 is
+// kept, any other skipped (e.g. "webrtc-datachannel").
+void parse_formats(const char* p, const char* end, const char* body_end, SdpMedia& media) {
+  while (p != end) {
+    if (*p == ' ') {
+      ++p;
+      continue;
     }
+    const char* const word = p;
+    // Nearly every format is one to three digits: read in place.
+    unsigned value = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
+    if (value <= 9) {
+      ++p;
+      unsigned digit;
+      if (p != end && (digit = static_cast<unsigned char>(*p) - static_cast<unsigned>('0')) <= 9) {
+        value = value * 10 + digit;
+        ++p;
+        if (p != end && (digit = static_cast<unsigned char>(*p) - static_cast<unsigned>('0')) <= 9) {
+          value = value * 10 + digit;
+          ++p;
+        }
+      }
+    }
+    std::int64_t pt = value;
+    if (p == word || (p != end && *p != ' ')) {  // not a word of 1 to 3 digits
+      p = word_end(word, end, body_end);
+      pt = decimal(word, p);
+    }
+    if (pt < 0 || pt > 127) continue;
+    if (media.format_count == SdpMedia::kMaxFormats) {
+      media.formats_truncated = true;
+      return;
+    }
+    media.formats[media.format_count++] = static_cast<std::uint8_t>(pt);
   }
+}
 
- private:
-  const char* p_;
-  const char* end_;
-};
-
-// m=<media> <port>[/<number of ports>] <proto> <fmt> ... (RFC 4566 §5.14).
-bool parse_media_line(std::string_view value, SdpMedia& media) {
-  Words words(value);
-  media.media = words.next();
-  std::string_view port = words.next();
+// m=<media> <port>[/<number of ports>] <proto> <fmt> ... (RFC 4566 §5.14). The words are those
+// next_word gives, each end found by one 16-byte compare.
+bool parse_media_line(std::string_view value, const char* body_end, SdpMedia& media) {
+  const char* const end = value.data() + value.size();
+  const char* p = skip_spaces(value.data(), end);
+  const char* word = p;
+  p = word_end(p, end, body_end);
+  media.media = std::string_view(word, static_cast<std::size_t>(p - word));
+  word = p = skip_spaces(p, end);
+  p = word_end(p, end, body_end);
   // <port>/<number of ports>: only the first is used for RTP.
-  if (const std::size_t slash = port.find('/'); slash != std::string_view::npos) port = port.substr(0, slash);
-  const auto parsed = parse_port(port);
-  media.protocol = words.next();
-  if (!parsed || media.protocol.empty()) return false;
-  media.port = *parsed;
-  words.formats(media);
+  const char* port_end = word;
+  while (port_end != p && *port_end != '/') ++port_end;
+  const std::int64_t port = decimal(word, port_end);
+  word = p = skip_spaces(p, end);
+  p = word_end(p, end, body_end);
+  media.protocol = std::string_view(word, static_cast<std::size_t>(p - word));
+  if (port < 0 || port > 0xffff || media.protocol.empty()) return false;
+  media.port = static_cast<std::uint16_t>(port);
+  parse_formats(p, end, body_end, media);
   return true;
 }
 
@@ -483,7 +501,7 @@ void parse_sdp(std::string_view body, SdpSession& session) {
         }
         current = &session.media[session.media_count++];
         reset_media(*current, session_direction);
-        if (!parse_media_line(value, *current)) {
+        if (!parse_media_line(value, scan.end(), *current)) {
           session.status = SdpStatus::bad_media;
           --session.media_count;
           current = nullptr;
