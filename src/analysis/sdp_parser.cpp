@@ -136,6 +136,43 @@ inline std::int64_t decimal(const char* p, const char* end) {
   return value > 0xffffffffu ? -1 : static_cast<std::int64_t>(value);
 }
 
+// The end of the word at `p` (the next space, or the line's end).
+inline const char* word_end(const char* p, const char* line_end, const char* body_end) {
+  const unsigned stops = stops16(p, line_end, body_end, ' ', ' ');
+  if (stops != 0) return p + __builtin_ctz(stops);
+  p += 16;
+  while (p != line_end && *p != ' ') ++p;
+  return p;
+}
+
+inline const char* skip_spaces(const char* p, const char* end) {
+  while (p != end && *p == ' ') ++p;
+  return p;
+}
+
+// The number parse_u32 reads in the word at `p`, or -1; `p` moves to the word's end. Nearly every
+// such word (payload types) is one to three digits followed by a space or the line's end: read in
+// place.
+inline std::int64_t number_word(const char*& p, const char* end, const char* body_end) {
+  const char* const word = p;
+  unsigned value = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
+  if (value <= 9) {
+    ++p;
+    unsigned digit;
+    if (p != end && (digit = static_cast<unsigned char>(*p) - static_cast<unsigned>('0')) <= 9) {
+      value = value * 10 + digit;
+      ++p;
+      if (p != end && (digit = static_cast<unsigned char>(*p) - static_cast<unsigned>('0')) <= 9) {
+        value = value * 10 + digit;
+        ++p;
+      }
+    }
+    if (p == end || *p == ' ') return value;
+  }
+  p = word_end(word, end, body_end);
+  return decimal(word, p);
+}
+
 // a=rtpmap:<payload type> <encoding name>/<clock rate>[/<channels>] (RFC 4566 §6), `value` from
 // after the colon. The words are those next_word gives (runs of anything but a space), the
 // numbers those parse_u32 takes; the encoding name and clock rate are delimited by one 16-byte
@@ -143,12 +180,11 @@ inline std::int64_t decimal(const char* p, const char* end) {
 void parse_rtpmap(std::string_view value, const char* body_end, SdpMedia& media) {
   const char* p = value.data();
   const char* const end = p + value.size();
-  while (p != end && *p == ' ') ++p;
-  const char* const pt_begin = p;
-  while (p != end && *p != ' ') ++p;
-  const std::int64_t pt = decimal(pt_begin, p);
+  p = skip_spaces(p, end);
+  if (p == end) return;
+  const std::int64_t pt = number_word(p, end, body_end);
   if (pt < 0 || pt > 127) return;
-  while (p != end && *p == ' ') ++p;
+  p = skip_spaces(p, end);
   const char* const encoding = p;
   const char* slash;
   const char* rate_end;
@@ -159,8 +195,10 @@ void parse_rtpmap(std::string_view value, const char* body_end, SdpMedia& media)
     stops &= ~((2u << (slash - p)) - 1);
     if (stops != 0) {
       rate_end = p + __builtin_ctz(stops);
+    } else if (const unsigned more = stops16(slash + 1, end, body_end, '/', ' '); more != 0) {
+      rate_end = slash + 1 + __builtin_ctz(more);
     } else {
-      for (rate_end = slash + 1; rate_end != end && *rate_end != '/' && *rate_end != ' ';) ++rate_end;
+      for (rate_end = slash + 17; rate_end != end && *rate_end != '/' && *rate_end != ' ';) ++rate_end;
     }
   } else {
     for (slash = p; slash != end && *slash != '/' && *slash != ' ';) ++slash;
@@ -188,20 +226,6 @@ void parse_rtcp(const BodyScan& scan, std::string_view value, SdpMedia& media) {
   media.has_rtcp_address = parse_connection(scan, trim(rest), media.rtcp_address);
 }
 
-// The end of the word at `p` (the next space, or the line's end).
-inline const char* word_end(const char* p, const char* line_end, const char* body_end) {
-  const unsigned stops = stops16(p, line_end, body_end, ' ', ' ');
-  if (stops != 0) return p + __builtin_ctz(stops);
-  p += 16;
-  while (p != line_end && *p != ' ') ++p;
-  return p;
-}
-
-inline const char* skip_spaces(const char* p, const char* end) {
-  while (p != end && *p == ' ') ++p;
-  return p;
-}
-
 // The payload types that follow the protocol: each word that parse_u32 reads as at most 127 is
 // kept, any other skipped (e.g. "webrtc-datachannel").
 void parse_formats(const char* p, const char* end, const char* body_end, SdpMedia& media) {
@@ -210,26 +234,7 @@ void parse_formats(const char* p, const char* end, const char* body_end, SdpMedi
       ++p;
       continue;
     }
-    const char* const word = p;
-    // Nearly every format is one to three digits: read in place.
-    unsigned value = static_cast<unsigned char>(*p) - static_cast<unsigned>('0');
-    if (value <= 9) {
-      ++p;
-      unsigned digit;
-      if (p != end && (digit = static_cast<unsigned char>(*p) - static_cast<unsigned>('0')) <= 9) {
-        value = value * 10 + digit;
-        ++p;
-        if (p != end && (digit = static_cast<unsigned char>(*p) - static_cast<unsigned>('0')) <= 9) {
-          value = value * 10 + digit;
-          ++p;
-        }
-      }
-    }
-    std::int64_t pt = value;
-    if (p == word || (p != end && *p != ' ')) {  // not a word of 1 to 3 digits
-      p = word_end(word, end, body_end);
-      pt = decimal(word, p);
-    }
+    const std::int64_t pt = number_word(p, end, body_end);
     if (pt < 0 || pt > 127) continue;
     if (media.format_count == SdpMedia::kMaxFormats) {
       media.formats_truncated = true;
