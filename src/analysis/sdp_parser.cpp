@@ -314,7 +314,7 @@ bool direction_attribute(std::string_view attribute, SdpDirection& direction) {
 void media_attribute(const BodyScan& scan, std::string_view attribute, SdpMedia& media) {
   if (attribute.empty()) return;
   if (attribute[0] != 'r') {
-    direction_attribute(attribute, media.direction);
+    if (attribute[0] == 's' || attribute[0] == 'i') direction_attribute(attribute, media.direction);
     return;
   }
   if (starts_with(attribute, "rtpmap:"))
