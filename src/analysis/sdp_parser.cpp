@@ -463,18 +463,22 @@ void parse_sdp(std::string_view body, SdpSession& session) {
       }
       newlines = newlines64(data, size, base);
     }
-    std::size_t line_end = end;
-    if (line_end != pos && data[line_end - 1] == '\r') --line_end;
-    const std::string_view line(data + pos, line_end - pos);
+    const char* const line = data + pos;
+    std::size_t length = end - pos;
     pos = end + 1;
-    if (line.empty()) continue;  // a trailing blank line is common and harmless
-    if (line.size() < 2 || line[1] != '=') {
+    if (length >= 3) {  // "x=" and at least one byte: a CR can go without leaving it shorter than 2
+      length -= line[length - 1] == '\r';
+    } else {
+      if (length != 0 && line[length - 1] == '\r') --length;
+      if (length == 0) continue;  // a trailing blank line is common and harmless
+    }
+    if (length < 2 || line[1] != '=') {
       if (first) return;  // not_sdp
       session.status = SdpStatus::bad_line;
       break;
     }
     const char type = line[0];
-    const std::string_view value(line.data() + 2, line.size() - 2);
+    const std::string_view value(line + 2, length - 2);
     if (first) {
       if (type != 'v') return;  // RFC 4566 §5: v= comes first
       first = false;
