@@ -255,13 +255,19 @@ bool parse_media_line(std::string_view value, const char* body_end, SdpMedia& me
   word = p = skip_spaces(p, end);
   p = word_end(p, end, body_end);
   // <port>/<number of ports>: only the first is used for RTP.
+  std::uint64_t port = 0;
   const char* port_end = word;
-  while (port_end != p && *port_end != '/') ++port_end;
-  const std::int64_t port = decimal(word, port_end);
+  bool digits = true;
+  for (; port_end != p && *port_end != '/'; ++port_end) {
+    const unsigned digit = static_cast<unsigned char>(*port_end) - static_cast<unsigned>('0');
+    digits = digits && digit <= 9;
+    port = port * 10 + digit;  // wraps on long words, which are then rejected by length
+  }
+  const bool port_ok = digits && port_end != word && port_end - word <= 10 && port <= 0xffff;
   word = p = skip_spaces(p, end);
   p = word_end(p, end, body_end);
   media.protocol = std::string_view(word, static_cast<std::size_t>(p - word));
-  if (port < 0 || port > 0xffff || media.protocol.empty()) return false;
+  if (!port_ok || media.protocol.empty()) return false;
   media.port = static_cast<std::uint16_t>(port);
   parse_formats(p, end, body_end, media);
   return true;
