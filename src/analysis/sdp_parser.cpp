@@ -5,17 +5,17 @@
 #include <algorithm>
 #include <cstring>
 
-#include "analysis/sip_scan.h"  // find_first_of4 (and SSE2)
+#include "analysis/sip_scan.h"  // SSE2
 #include "analysis/text.h"
 
 namespace sipmon {
 namespace {
 
-// Finds bytes inside the fields of one SDP body. The fields are a few bytes long, and the parser
-// looked for a space, '/' or ':' in each one byte by byte or through std::string_view::find's call
-// into memchr (callgrind: ~3 400 instructions per offer before, docs/performance.md). Here one
-// 16-byte compare settles nearly every field: the load may run past the field's end, never past
-// the body's (`end`), and hits beyond the field are ignored.
+// Finds bytes inside the fields of one SDP body with one 16-byte compare per field: the load may
+// run past the field's end, never past the body's (`end`), and hits beyond the field are ignored.
+// What reads it word by word now is only the rare: a=rtcp, and c= lines other than "IN IP4
+// <dotted quad>" (IPv6, extra spaces, host names); the common lines are read in one walk each
+// below (docs/performance.md, "SDP parser instructions").
 class BodyScan {
  public:
   explicit BodyScan(std::string_view body) : end_(body.data() + body.size()) {}
@@ -110,8 +110,8 @@ inline unsigned stops16(const char* p, const char* line_end, const char* body_en
 #if defined(__SSE2__)
   if (body_end - p >= 16) {
     const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    mask = static_cast<unsigned>(
-        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(a)), _mm_cmpeq_epi8(chunk, _mm_set1_epi8(b)))));
+    mask = static_cast<unsigned>(_mm_movemask_epi8(
+        _mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(a)), _mm_cmpeq_epi8(chunk, _mm_set1_epi8(b)))));
   } else
 #endif
   {
