@@ -7,6 +7,10 @@
 #include "analysis/sip_scan.h"
 #include "analysis/text.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sipmon {
 namespace {
 
@@ -97,43 +101,109 @@ void note_defect(SipMessage& out, MessageDefect anomaly) {
 
 constexpr std::size_t kHeaderCutShort = std::string_view::npos;
 
+// A header name without the SP/HT around it (RFC 3261 §7.3.1 allows white space before the colon;
+// a name holds no CR or LF, being before its line's end): nearly every name has none, which two
+// byte compares settle before trim()'s loops.
+inline std::string_view header_name_at(std::string_view text, std::size_t pos, std::size_t length) {
+  const std::string_view name = text.substr(pos, length);
+  if (length != 0 && static_cast<unsigned char>(name.front()) > ' ' && static_cast<unsigned char>(name.back()) > ' ') {
+    return name;
+  }
+  return trim(name);
+}
+
+// trim() of a header value [begin, end): "Name: value" is the usual shape, one SP after the colon
+// and none at the end, which the first compares settle.
+inline std::string_view header_value_at(std::string_view text, std::size_t begin, std::size_t end) {
+  if (begin < end && text[begin] == ' ') ++begin;
+  if (begin<end&& static_cast<unsigned char>(text[begin])> ' ' && static_cast<unsigned char>(text[end - 1]) > ' ') {
+    return text.substr(begin, end - begin);
+  }
+  return trim(text.substr(begin, end - begin));
+}
+
 // Reads the header block starting at `pos`; returns where the body begins, or kHeaderCutShort.
+// Each line's first 16 bytes are loaded once for its colon, its line end and (SSE2) its name; only
+// a line longer than that is searched further.
 std::size_t parse_headers(std::string_view text, const LineReader& lines, std::size_t pos, SipMessage& out) {
   const std::size_t block_start = pos;
-  while (pos < text.size()) {
-    const LineReader::HeaderLine header = lines.header_at(pos);
-    const std::string_view line = header.first;
-    if (line.empty()) {
-      out.header_block = text.substr(block_start, pos - block_start);
-      return header.next;  // the blank line that ends the headers
+  const std::size_t size = text.size();
+  while (pos < size) {
+    unsigned breaks = 0;  // bit i: byte pos + i is CR or LF (of the first 16, inside the text)
+    unsigned colons = 0;  // bit i: byte pos + i is ':'
+    bool named = false;   // `id` already known from the first 16 bytes
+    HeaderId id = HeaderId::other;
+#if defined(__SSE2__)
+    if (pos + 16 <= size) {
+      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + pos));
+      breaks = static_cast<unsigned>(_mm_movemask_epi8(
+          _mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(chunk, _mm_set1_epi8('\n')))));
+      colons = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(':'))));
+      // The colon before the line end, within these 16 bytes: the name is their first bytes.
+      const unsigned name_colons = colons & ((breaks & (0u - breaks)) - 1u);
+      if (name_colons != 0) {
+        named = known_header_in_chunk(chunk, static_cast<std::size_t>(__builtin_ctz(name_colons)), id);
+      }
+    } else
+#endif
+    {
+      const LineReader::LineMasks masks = lines.masks_at(pos);
+      breaks = masks.breaks;
+      colons = masks.colons;
     }
+    if ((breaks & 1u) != 0) {
+      // The blank line that ends the headers (header_at: a fold after it still belongs to it).
+      out.header_block = text.substr(block_start, pos - block_start);
+      return lines.header_at(pos).next;
+    }
+    const std::size_t end =
+        breaks != 0 ? pos + static_cast<std::size_t>(__builtin_ctz(breaks)) : lines.find_line_end(pos + 16);
     // A header line that runs into the end of the payload without a line end: the message was
     // cut inside its headers. tshark does not count such a message (its dissector throws), so to
     // agree with it neither do we. (A cut inside a folded continuation line it does count.)
-    if (pos + line.size() == text.size()) return kHeaderCutShort;
-    const std::size_t colon = lines.find_colon(pos, line.size());
+    if (end >= size) return kHeaderCutShort;
+    // The first colon before the line end: among the first 16 bytes, or (a long name, or none)
+    // searched further.
+    const unsigned before_end = breaks != 0 ? (breaks & (0u - breaks)) - 1u : 0xffffu;
+    std::size_t colon = std::string_view::npos;
+    if ((colons & before_end) != 0) {
+      colon = static_cast<std::size_t>(__builtin_ctz(colons & before_end));
+    } else if (end - pos > 16) {
+      colon = lines.find_colon(pos, end - pos);
+    }
+    // Continuation lines (RFC 3261 §7.3.1: a line starting with SP or HT) belong to this header.
+    std::size_t value_end = end;
+    std::size_t next = lines.after_line_end(end);
+    while (next < size && (text[next] == ' ' || text[next] == '\t')) {
+      value_end = lines.find_line_end(next);
+      next = lines.after_line_end(value_end);
+    }
     if (colon == std::string_view::npos) {
       note_defect(out, MessageDefect::sip_header_without_colon);
-    } else {
-      const HeaderId id = header_id(trim(line.substr(0, colon)));
-      if (id != HeaderId::other) {
-        const std::string_view value = trim(text.substr(pos + colon + 1, header.value_end - pos - colon - 1));
-        const auto slot_index = static_cast<std::size_t>(id);
-        std::string_view& slot = out.headers[slot_index];
-        if (id == HeaderId::via) {
-          const ValueScan scan = scan_values(value);
-          // Saturates: a 64 KB message of commas must not wrap the count around.
-          const std::uint32_t total = std::uint32_t{out.via_count} + scan.count;
-          out.via_count = static_cast<std::uint16_t>(std::min<std::uint32_t>(total, 0xffff));
-          if (slot.empty()) out.top_via = trim(value.substr(0, scan.first_end));
-        }
-        if (slot.empty()) {
-          slot = value;
-          out.filled_headers |= std::uint64_t{1} << slot_index;
-        }
+      pos = next;
+      continue;
+    }
+    if (!named) {
+      const std::string_view name = header_name_at(text, pos, colon);
+      id = header_id(name, size - static_cast<std::size_t>(name.data() - text.data()));
+    }
+    if (id != HeaderId::other) {
+      const std::string_view value = header_value_at(text, pos + colon + 1, value_end);
+      const auto slot_index = static_cast<std::size_t>(id);
+      std::string_view& slot = out.headers[slot_index];
+      if (id == HeaderId::via) {
+        const ValueScan scan = scan_values(value);
+        // Saturates: a 64 KB message of commas must not wrap the count around.
+        const std::uint32_t total = std::uint32_t{out.via_count} + scan.count;
+        out.via_count = static_cast<std::uint16_t>(std::min<std::uint32_t>(total, 0xffff));
+        if (slot.empty()) out.top_via = trim(value.substr(0, scan.first_end));
+      }
+      if (slot.empty()) {
+        slot = value;
+        out.filled_headers |= std::uint64_t{1} << slot_index;
       }
     }
-    pos = header.next;
+    pos = next;
   }
   note_defect(out, MessageDefect::sip_headers_unterminated);
   out.header_block = text.substr(block_start);
