@@ -319,16 +319,40 @@ bool has_header_param(std::string_view params, std::string_view lower_name) {
   return find_param(params, 0, lower_name).found;
 }
 
+namespace {
+
+// find_param(value, from, "tag").value, with the usual shape, ";tag=" right at `from` (after the
+// <URI> of a From or To), read as one 4-byte word rather than by find_param's walk: the end of the
+// value is then the next ';' outside quotes, as find_param would find it. Any other shape goes to
+// find_param.
+std::string_view tag_param(std::string_view value, std::size_t from) {
+  if (from + 5 <= value.size() && value[from] == ';') {
+    std::uint32_t word;
+    std::memcpy(&word, value.data() + from + 1, sizeof word);
+    // "tag=" in little-endian order; bit 0x20 lower-cases the three letters only ('=' must match
+    // as it is: 0x1d | 0x20 would also give '=').
+    constexpr std::uint32_t kTagEquals = 't' | ('a' << 8) | ('g' << 16) | (std::uint32_t{'='} << 24);
+    if ((word | 0x00202020u) == kTagEquals) {
+      const std::size_t end = find_unnested(value, from + 5, ";", Nesting::quotes);
+      const std::size_t stop = end == std::string_view::npos ? value.size() : end;
+      return trim(value.substr(from + 5, stop - from - 5));
+    }
+  }
+  return find_param(value, from, "tag").value;
+}
+
+}  // namespace
+
 std::string_view name_addr_tag(std::string_view value) {
   // Header parameters follow the <URI> in name-addr form, or start at the first ';' in addr-spec
   // form (RFC 3261 §20.10: there the URI cannot carry parameters of its own).
   const std::size_t i = find_unnested(value, 0, "<;", Nesting::quotes);
   if (i == std::string_view::npos) return {};
-  if (value[i] == ';') return find_param(value, i, "tag").value;
+  if (value[i] == ';') return tag_param(value, i);
   // The vector scan, not std::string_view::find's call into memchr, for this one byte.
   const std::size_t close = find_first_of4(value, i, '>', '>', '>', '>');
   if (close == value.size()) return {};
-  return find_param(value, close + 1, "tag").value;
+  return tag_param(value, close + 1);
 }
 
 bool looks_like_sip_start(std::string_view payload) {
