@@ -2,6 +2,7 @@
 // The headers the engine reads, found by full or compact name, case-insensitively
 // (RFC 3261 §7.3.1, §7.3.3 and the compact forms registered since).
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -203,9 +204,11 @@ inline constexpr std::array<PrefixMask, 16> kPrefixMasks = [] {
 }();
 #endif
 
+// Eight bytes as a little-endian word (as word_of() builds the table's), whatever the machine's order.
 inline std::uint64_t load_word(const char* p) {
   std::uint64_t word;
   std::memcpy(&word, p, sizeof word);
+  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
   return word;
 }
 
