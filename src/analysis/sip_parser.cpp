@@ -50,19 +50,30 @@ StartLine parse_status_line(std::string_view line, SipMessage& out) {
 
 // "INVITE sip:bob@example.com SIP/2.0"
 StartLine parse_request_line(std::string_view line, SipMessage& out) {
-  const std::size_t first_space = line.find(' ');
-  const std::size_t last_space = line.rfind(' ');
-  if (first_space == std::string_view::npos || first_space == last_space) return StartLine::not_sip;
-  if (!iequals(line.substr(last_space + 1), kSipVersion)) return StartLine::not_sip;
+  // The vector scan rather than find()'s call into memchr: the method is a few bytes long.
+  std::size_t first_space = find_first_of4(line, 0, ' ', ' ', ' ', ' ');
+  if (first_space == line.size()) return StartLine::not_sip;
+  // The usual end, " SIP/2.0": then the space 8 bytes from the end is the last one, found without
+  // rfind()'s walk back (the 7 bytes after it, equal to "sip/2.0", hold none).
+  std::size_t last_space = line.size() - 8;
+  if (line.size() < 8 || line[last_space] != ' ' || !iequals(line.substr(last_space + 1), kSipVersion)) {
+    last_space = line.rfind(' ');
+    if (!iequals(line.substr(last_space + 1), kSipVersion)) return StartLine::not_sip;
+  }
+  if (first_space == last_space) return StartLine::not_sip;
   const std::string_view method = line.substr(0, first_space);
   const std::string_view uri = trim(line.substr(first_space + 1, last_space - first_space - 1));
   if (method.empty() || uri.empty()) return StartLine::broken;
-  for (char c : method) {
-    if (!is_token_char(c)) return StartLine::broken;
+  // A known method is upper-case letters, all token characters: only another one is checked.
+  const Method method_id = method_from_token(method);
+  if (method_id == Method::other) {
+    for (char c : method) {
+      if (!is_token_char(c)) return StartLine::broken;
+    }
   }
   out.is_request = true;
   out.method = method;
-  out.method_id = method_from_token(method);
+  out.method_id = method_id;
   out.request_uri = uri;
   return StartLine::request;
 }
@@ -74,17 +85,34 @@ StartLine parse_start_line_text(std::string_view line, SipMessage& out) {
   return parse_request_line(line, out);
 }
 
-StartLine parse_start_line(std::string_view line, SipMessage& out) {
+// `has_nul`: the line holds a NUL byte.
+StartLine parse_start_line(std::string_view line, bool has_nul, SipMessage& out) {
   const StartLine kind = parse_start_line_text(line, out);
   // A NUL cannot be in a start line (RFC 3261 §25.1 allows no control characters there); tshark
   // does not take such a line for SIP, so it is not counted as a message.
-  if ((kind == StartLine::request || kind == StartLine::response) && line.find('\0') != std::string_view::npos) {
-    return StartLine::broken;
-  }
+  if ((kind == StartLine::request || kind == StartLine::response) && has_nul) return StartLine::broken;
   return kind;
 }
 
-bool is_keepalive(std::string_view payload) { return !payload.empty() && skip_leading_crlf(payload) == payload.size(); }
+// The start line from `start` without its line end, where the next line starts, and whether it holds
+// a NUL: the NUL is looked for by the same 16-byte compares as the line end, not by a second pass
+// (a call into memchr for every message).
+struct StartLineText {
+  std::string_view line;
+  std::size_t next = 0;
+  bool has_nul = false;
+};
+StartLineText start_line_at(std::string_view payload, const LineReader& lines, std::size_t start) {
+  StartLineText out;
+  std::size_t end = find_first_of4(payload, start, '\r', '\n', '\0', '\0');
+  if (end < payload.size() && payload[end] == '\0') {
+    out.has_nul = true;
+    end = lines.find_line_end(end);
+  }
+  out.line = payload.substr(start, end - start);
+  out.next = lines.after_line_end(end);
+  return out;
+}
 
 // Values in a comma-separated header list (quoted strings and <URIs> may hold commas), and where
 // the first one ends: one pass serves both the Via count and the top Via.
@@ -377,18 +405,20 @@ bool looks_like_sip_start(std::string_view payload) {
   std::size_t next = 0;
   SipMessage scratch;
   LineReader lines(payload);
-  const StartLine kind = parse_start_line(lines.line_at(start, next), scratch);
+  const std::string_view line = lines.line_at(start, next);
+  const StartLine kind = parse_start_line(line, line.find('\0') != std::string_view::npos, scratch);
   return kind == StartLine::request || kind == StartLine::response;
 }
 
 SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool truncated) {
   out.clear();
-  if (is_keepalive(payload)) return SipParseStatus::keepalive;
-  // RFC 3261 §7.5: CRLFs before a start line are to be ignored.
+  // RFC 3261 §7.5: CRLFs before a start line are to be ignored; nothing else is a keep-alive.
   const std::size_t start = skip_leading_crlf(payload);
-  std::size_t pos = 0;
+  if (!payload.empty() && start == payload.size()) return SipParseStatus::keepalive;
   LineReader lines(payload);
-  const StartLine kind = parse_start_line(lines.line_at(start, pos), out);
+  const StartLineText start_line = start_line_at(payload, lines, start);
+  const std::size_t pos = start_line.next;
+  const StartLine kind = parse_start_line(start_line.line, start_line.has_nul, out);
   if (kind == StartLine::not_sip) return SipParseStatus::not_sip;
   if (kind == StartLine::broken) return SipParseStatus::bad_start_line;
 
