@@ -253,28 +253,47 @@ std::size_t parse_headers(std::string_view text, const LineReader& lines, std::s
   return text.size();
 }
 
+// "CSeq: 314159 INVITE". The number is read in the same walk that finds its end (at most 10
+// digits, as parse_u32 allows), a known method skips the byte-wise token check and, on a request,
+// the text compare with the request method (two known methods are equal when their ids are).
 void parse_cseq(SipMessage& out) {
   const std::string_view cseq = out.header(HeaderId::cseq);
   std::size_t i = 0;
-  while (i < cseq.size() && is_digit(cseq[i])) ++i;
-  const auto number = parse_u32(cseq.substr(0, i));
-  const std::string_view method = trim(cseq.substr(i));
-  if (!number || *number > 0x7fffffffu || method.empty() || i == cseq.size() || !is_lws(cseq[i])) {
+  std::uint64_t number = 0;
+  while (i < cseq.size() && is_digit(cseq[i])) {
+    if (i < 10) number = number * 10 + static_cast<std::uint64_t>(cseq[i] - '0');
+    ++i;
+  }
+  if (i == 0 || i > 10 || number > 0x7fffffffu || i == cseq.size() || !is_lws(cseq[i])) {
     note_defect(out, MessageDefect::sip_bad_cseq);
     return;
   }
-  for (char c : method) {
-    if (!is_token_char(c)) {
-      note_defect(out, MessageDefect::sip_bad_cseq);
-      return;
+  std::string_view method = cseq.substr(i + 1);
+  if (method.empty() || static_cast<unsigned char>(method.front()) <= ' ' ||
+      static_cast<unsigned char>(method.back()) <= ' ') {
+    method = trim(method);
+  }
+  if (method.empty()) {
+    note_defect(out, MessageDefect::sip_bad_cseq);
+    return;
+  }
+  const Method method_id = method_from_token(method);
+  if (method_id == Method::other) {
+    for (char c : method) {
+      if (!is_token_char(c)) {
+        note_defect(out, MessageDefect::sip_bad_cseq);
+        return;
+      }
     }
   }
-  out.cseq_number = *number;
+  out.cseq_number = static_cast<std::uint32_t>(number);
   out.cseq_method = method;
-  out.cseq_method_id = method_from_token(method);
+  out.cseq_method_id = method_id;
   // RFC 3261 §8.1.1.5: a request's CSeq method MUST match its request method (ACK and CANCEL
   // included); responses carry their request's.
-  if (out.is_request && method != out.method) note_defect(out, MessageDefect::sip_cseq_method_mismatch);
+  if (out.is_request && (method_id == Method::other || method_id != out.method_id) && method != out.method) {
+    note_defect(out, MessageDefect::sip_cseq_method_mismatch);
+  }
 }
 
 void check_mandatory_headers(SipMessage& out) {
