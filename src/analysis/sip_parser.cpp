@@ -322,6 +322,18 @@ std::string_view via_sent_by(std::string_view via) {
   // "SIP/2.0/UDP host:port;params": sent-by is what follows the protocol, up to the parameters.
   std::size_t i = 0;
   int slashes = 0;
+#if defined(__SSE2__)
+  // Both slashes of "SIP/2.0/" in the first 16 bytes, from one compare, rather than a byte walk.
+  if (via.size() >= 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(via.data()));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('/'))));
+    const unsigned second = mask & (mask - 1);
+    if (second != 0) {
+      i = static_cast<std::size_t>(__builtin_ctz(second)) + 1;
+      slashes = 2;
+    }
+  }
+#endif
   while (i < via.size() && slashes < 2) {
     if (via[i] == '/') ++slashes;
     ++i;
@@ -383,25 +395,50 @@ bool has_header_param(std::string_view params, std::string_view lower_name) {
 
 namespace {
 
-// find_param(value, from, "tag").value, with the usual shape, ";tag=" right at `from` (after the
-// <URI> of a From or To), read as one 4-byte word rather than by find_param's walk: the end of the
+// ";name=" as a little-endian word of its bytes (as load_prefix reads them) and the bits that
+// lower-case its letters: for the parameters read in every message, branch and tag.
+struct ParamPrefix {
+  std::uint64_t word = 0;
+  std::uint64_t lower = 0;  // 0x20 under each letter ('=' and ';' must match as they are: 0x1d | 0x20
+                            // would also give '=')
+};
+template <std::size_t N>
+constexpr ParamPrefix param_prefix(const char (&text)[N]) {
+  static_assert(N - 1 <= 8, "a prefix is one 64-bit word");
+  ParamPrefix prefix;
+  for (std::size_t i = 0; i + 1 < N; ++i) {
+    prefix.word |= std::uint64_t{static_cast<std::uint8_t>(text[i])} << (8 * i);
+    if (text[i] >= 'a' && text[i] <= 'z') prefix.lower |= std::uint64_t{0x20} << (8 * i);
+  }
+  return prefix;
+}
+
+// find_param(value, from, name).value, with the usual shape, ";name=" right at `from` (after the
+// <URI> of a From or To, the first ';' of a Via), read as one word rather than by find_param's
+// walk (white space, an 8-byte lower-casing compare of the name, white space, '='): the end of the
 // value is then the next ';' outside quotes, as find_param would find it. Any other shape goes to
-// find_param.
-std::string_view tag_param(std::string_view value, std::size_t from) {
-  if (from + 5 <= value.size() && value[from] == ';') {
-    std::uint32_t word;
-    std::memcpy(&word, value.data() + from + 1, sizeof word);
-    if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap32(word);
-    // "tag=" in little-endian order; bit 0x20 lower-cases the three letters only ('=' must match
-    // as it is: 0x1d | 0x20 would also give '=').
-    constexpr std::uint32_t kTagEquals = 't' | ('a' << 8) | ('g' << 16) | (std::uint32_t{'='} << 24);
-    if ((word | 0x00202020u) == kTagEquals) {
-      const std::size_t end = find_unnested(value, from + 5, ";", Nesting::quotes);
+// find_param. `Size`: the bytes of ";name=".
+template <std::size_t Size>
+std::string_view param_value(std::string_view value, std::size_t from, const ParamPrefix& prefix,
+                             std::string_view lower_name) {
+  if (from + Size <= value.size() && value[from] == ';') {
+    std::uint64_t word = 0;
+    std::memcpy(&word, value.data() + from, Size);
+    if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
+    if ((word | prefix.lower) == prefix.word) {
+      const std::size_t end = find_unnested(value, from + Size, ";", Nesting::quotes);
       const std::size_t stop = end == std::string_view::npos ? value.size() : end;
-      return trim(value.substr(from + 5, stop - from - 5));
+      return trim(value.substr(from + Size, stop - from - Size));
     }
   }
-  return find_param(value, from, "tag").value;
+  return find_param(value, from, lower_name).value;
+}
+
+constexpr ParamPrefix kTagPrefix = param_prefix(";tag=");
+constexpr ParamPrefix kBranchPrefix = param_prefix(";branch=");
+
+std::string_view tag_param(std::string_view value, std::size_t from) {
+  return param_value<5>(value, from, kTagPrefix, "tag");
 }
 
 }  // namespace
@@ -445,7 +482,11 @@ SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool
   if (body_start == kHeaderCutShort) return SipParseStatus::header_cut_short;
 
   out.call_id = out.header(HeaderId::call_id);
-  out.via_branch = find_param(out.top_via, 0, "branch").value;
+  // The first ';' outside quotes, where find_param would start, then ";branch=" read at once there.
+  const std::size_t via_params = find_unnested(out.top_via, 0, ";", Nesting::quotes);
+  out.via_branch = via_params == std::string_view::npos
+                       ? std::string_view{}
+                       : param_value<8>(out.top_via, via_params, kBranchPrefix, "branch");
   out.via_sent_by = via_sent_by(out.top_via);
   out.from_tag = name_addr_tag(out.header(HeaderId::from));
   out.to_tag = name_addr_tag(out.header(HeaderId::to));
