@@ -72,9 +72,11 @@ struct sipmon_media_endpoint_value {
  * direction, and the SSRC). The filter updates the RFC 3550 state of rtp_stats.h in place and
  * copies only a stream's first packet, packets whose payload type differs from the first one's
  * (RFC 4733 events, codec changes) and RTCP; user space reads the entries, hands them to the media
- * tracker and deletes those whose stream it finished. LRU: a full map drops the least recently
- * updated stream (counted by user space as a restart it can see: its first packet comes again). */
-#define SIPMON_MAX_RTP_STREAMS 65536
+ * tracker and deletes those whose stream it finished. Not an LRU: a full map never drops a stream
+ * being measured; a new stream that finds no room is copied to user space, which measures it, and
+ * counted (rtp_stream_map_full). User space sizes the map to the media tracker's stream table
+ * (MediaConfig::max_streams, --max-media-streams) before loading; this is the default. */
+#define SIPMON_MAX_RTP_STREAMS 524288
 struct sipmon_rtp_stream_key {
   struct sipmon_media_endpoint dst;
   __u32 ssrc; /* host order */

@@ -76,10 +76,13 @@ struct {
 } media_endpoints SEC(".maps");
 
 /* Per-stream RFC 3550 state (capture_event.h): updated in place by the filter, read and deleted
- * by user space. */
+ * by user space. A plain hash, not preallocated: memory follows the streams present, and a full
+ * map refuses a new stream (counted, the packet copied) instead of evicting one being measured,
+ * as an LRU map would, silently. */
 struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, SIPMON_MAX_RTP_STREAMS);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
   __type(key, struct sipmon_rtp_stream_key);
   __type(value, struct sipmon_rtp_kernel_stream);
 } rtp_streams SEC(".maps");

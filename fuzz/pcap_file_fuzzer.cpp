@@ -2,7 +2,7 @@
 // into a small engine. The input is written to an anonymous memory file and opened by its
 // /proc/self/fd path, so the source is exercised exactly as `sipmon replay` uses it. Every frame
 // handed on must be accounted for by the engine, whatever the timestamps, lengths and blocks say.
-// The file is read twice, by the mapped reader (mapped_capture.h, the default) and by libpcap
+// The file is read twice, by the block reader (capture_blocks.h, the default) and by libpcap
 // alone: wherever libpcap reads the whole file without damage, both must hand on the same frames.
 #include <sys/mman.h>
 #include <unistd.h>

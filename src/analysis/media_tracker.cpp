@@ -47,6 +47,17 @@ bool is_unspecified(const IpAddress& address) {
   return true;
 }
 
+// An RTP profile (RTP/AVP, RTP/SAVPF, UDP/TLS/RTP/SAVPF, ...; case-insensitive, as istarts_with):
+// the common "RTP/" by four byte compares inline rather than two istarts_with calls (callgrind:
+// ~115 instructions a body). A letter's case bit set gives 'r', 't', 'p' only from 'R'/'r' etc.
+bool rtp_protocol(std::string_view protocol) {
+  if (protocol.size() >= 4 && (protocol[0] | 0x20) == 'r' && (protocol[1] | 0x20) == 't' &&
+      (protocol[2] | 0x20) == 'p' && protocol[3] == '/') {
+    return true;
+  }
+  return istarts_with(protocol, "udp/tls/rtp/");
+}
+
 // Requests and responses that carry an offer or an answer (RFC 3264, RFC 3262, RFC 3311).
 bool may_carry_sdp(const SipMessage& message) {
   const Method method = message_method(message);
@@ -282,7 +293,7 @@ void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, 
     const SdpMedia& media = sdp_.media[i];
     if (media.formats_truncated) ++anomalies_.sdp_truncated;
     if (media.port == 0 || !media.has_address || is_unspecified(media.address)) continue;  // rejected or on hold
-    if (!istarts_with(media.protocol, "rtp/") && !istarts_with(media.protocol, "udp/tls/rtp/")) continue;
+    if (!rtp_protocol(media.protocol)) continue;
     const std::uint16_t rtcp_port = media.rtcp_destination_port();
     const IpAddress& rtcp_address = media.has_rtcp_address ? media.rtcp_address : media.address;
     const bool muxed = rtcp_port == media.port && rtcp_address == media.address;

@@ -36,6 +36,8 @@ struct SdpMedia {
   bool rtcp_mux = false;   // a=rtcp-mux (RFC 5761)
   SdpDirection direction = SdpDirection::sendrecv;
 
+  // Only the first format_count formats and rtpmap_count rtpmaps are this section's: an m= line
+  // resets the counts, not the arrays (entries past the counts keep what an earlier body left).
   std::array<std::uint8_t, kMaxFormats> formats{};  // payload types of the m= line, in order
   std::uint8_t format_count = 0;
   std::array<SdpRtpMap, kMaxRtpMaps> rtpmaps{};
@@ -60,7 +62,7 @@ struct SdpSession {
   static constexpr std::size_t kMaxMedia = 4;
 
   SdpStatus status = SdpStatus::not_sdp;
-  std::array<SdpMedia, kMaxMedia> media{};
+  std::array<SdpMedia, kMaxMedia> media{};  // the first media_count are this body's
   std::uint8_t media_count = 0;
   bool media_truncated = false;  // more m= sections than kept (counted by the caller)
 };

@@ -43,6 +43,13 @@ void add_engine_table_options(CLI::App& command, EngineTableOptions& options) {
                        std::to_string(kMaxSessionExpiresDefaultS) + ")")
       ->check(CLI::Range(std::int64_t{1}, kMaxSessionExpiresDefaultS))
       ->capture_default_str();
+  // Media tables (docs/media.md, "Bounds"): live sizes the kernel filter's media maps to the same.
+  add_cap(*tables, "--max-media-endpoints", options.max_media_endpoints,
+          "RTP/RTCP endpoints announced by SDP (address and port)", "least recently announced");
+  add_cap(*tables, "--max-media-streams", options.max_media_streams, "RTP streams (endpoint and SSRC)",
+          "least recently active");
+  add_cap(*tables, "--max-media-calls", options.max_media_calls, "calls with SDP (their media state)",
+          "least recently signalled");
   tables->add_flag("--rtp-heuristic", options.rtp_heuristic,
                    "Also measure RTP streams whose SDP was not captured (RTP version 2, an audio or dynamic payload "
                    "type, progressing sequence numbers)");
@@ -106,6 +113,9 @@ void apply_engine_table_options(const EngineTableOptions& options, EngineConfig&
   config.calls.max_registration_attempts = options.max_registrations;
   config.calls.default_session_expires_ns = options.session_expires_default_s * 1'000'000'000;
   config.transactions.capacity = options.max_transactions;
+  config.media.max_endpoints = options.max_media_endpoints;
+  config.media.max_streams = options.max_media_streams;
+  config.media.max_calls = options.max_media_calls;
   config.media.rtp_heuristic = options.rtp_heuristic;
   config.media.media_timeout_ns = static_cast<std::int64_t>(options.media_timeout_s * 1e9);
   config.calls.timer_b_ns = std::llround(options.timer_b_s * 1e9);

@@ -3,9 +3,10 @@
 // `replay`, `check` and `live` so that a capture replayed with the caps of a live deployment
 // counts what that deployment would count:
 //   --max-dialogs N  --max-session-attempts N  --max-registrations N  --max-transactions N
+//   --max-media-endpoints N  --max-media-streams N  --max-media-calls N
 //   --session-expires-default SECONDS  --timer-b SECONDS  --invite-timeout SECONDS  --timer-f SECONDS
 //   --hosts CIDR,...
-// Defaults are those of CallTrackerConfig and TransactionTableConfig; out-of-range values are
+// Defaults are those of CallTrackerConfig, TransactionTableConfig and MediaConfig; out-of-range values are
 // usage errors (CLI11 validators, so exit code 2 before anything runs).
 #include <cstdint>
 #include <string>
@@ -33,6 +34,9 @@ struct EngineTableOptions {
   std::size_t max_transactions = TransactionTableConfig{}.capacity;
   std::int64_t session_expires_default_s = CallTrackerConfig{}.default_session_expires_ns / 1'000'000'000;
   // Media (docs/media.md).
+  std::size_t max_media_endpoints = MediaConfig{}.max_endpoints;
+  std::size_t max_media_streams = MediaConfig{}.max_streams;
+  std::size_t max_media_calls = MediaConfig{}.max_calls;
   bool rtp_heuristic = MediaConfig{}.rtp_heuristic;
   double media_timeout_s = static_cast<double>(MediaConfig{}.media_timeout_ns) / 1e9;
   double timer_b_s = static_cast<double>(CallTrackerConfig{}.timer_b_ns) * 1e-9;
@@ -48,7 +52,7 @@ struct EngineTableOptions {
   bool defaults() const { return *this == EngineTableOptions{}; }
 };
 
-// Adds the ten options to `command`, in an option group of their own in --help.
+// Adds the thirteen options to `command`, in an option group of their own in --help.
 void add_engine_table_options(CLI::App& command, EngineTableOptions& options);
 
 // Sets the caps, the default session expiry and the timers in `config`; everything else is left

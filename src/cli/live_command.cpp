@@ -47,7 +47,9 @@ Opened open_source(const LiveOptions& options) {
                               .buffer_bytes = static_cast<std::uint32_t>(options.ringbuf_size),
                               .vxlan_port = options.tables.vxlan_port,
                               .promiscuous = options.promiscuous,
-                              .rtp_in_kernel = !options.rtp_in_user_space};
+                              .rtp_in_kernel = !options.rtp_in_user_space,
+                              .max_media_endpoints = static_cast<std::uint32_t>(options.tables.max_media_endpoints),
+                              .max_rtp_streams = static_cast<std::uint32_t>(options.tables.max_media_streams)};
   if (options.source != "pcap") {
     auto ebpf = EbpfLiveSource::open(settings);
     if (ebpf) return Opened{std::move(*ebpf)};

@@ -28,8 +28,9 @@ void add_replay_input_options(CLI::App& command, ReplayInputOptions& options) {
       ->check(CLI::Range(0.001, 86400.0));
   command
       .add_option("--reader", options.reader,
-                  "How plain capture files are read: auto (mapped in memory, libpcap for stdin, compressed "
-                  "input and what the mapped reader does not handle) or libpcap (docs/performance.md)")
+                  "How plain capture files are read: auto (in 1 MiB blocks, each packet a view into the block; "
+                  "libpcap for stdin, compressed input and what the block reader does not handle) or libpcap "
+                  "(docs/performance.md, \"Block reader\")")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, FileReader>{{"auto", FileReader::automatic}, {"libpcap", FileReader::libpcap}}));
   command

@@ -1,6 +1,6 @@
 #pragma once
 // The numbers of the two capture file formats sipmon reads and writes: libpcap's classic savefile
-// (pcap-savefile(5)) and pcapng (draft-ietf-opsawg-pcapng). One place for both ends: the mapped
+// (pcap-savefile(5)) and pcapng (draft-ietf-opsawg-pcapng). One place for both ends: the block
 // reader and the libpcap source (src/sources) and the capture writers (src/outputs).
 
 #include <cstdint>

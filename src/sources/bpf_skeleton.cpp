@@ -26,8 +26,10 @@ namespace sipmon {
 static_assert(DecoderLimits{}.max_tunnel_depth == SIPMON_MAX_TUNNEL_DEPTH);
 static_assert(DecoderLimits{}.vxlan_port == SIPMON_DEFAULT_VXLAN_PORT);
 static_assert(kGtpUserPort == SIPMON_GTPU_PORT);
-// The media endpoint map holds every endpoint the media tracker can hold.
-static_assert(MediaConfig{}.max_endpoints <= SIPMON_MAX_MEDIA_ENDPOINTS);
+// By default the media maps hold every endpoint and stream the media tracker can hold (live sizes
+// them to the tracker's caps when these are changed).
+static_assert(MediaConfig{}.max_endpoints == SIPMON_MAX_MEDIA_ENDPOINTS);
+static_assert(MediaConfig{}.max_streams == SIPMON_MAX_RTP_STREAMS);
 
 namespace {
 
@@ -76,8 +78,12 @@ tl::expected<BpfSkeleton, LoadError> BpfSkeleton::load(const BpfFilterSettings& 
   skeleton->rodata->loopback_ifindex = settings.loopback_ifindex;
   skeleton->rodata->vxlan_port = settings.vxlan_port;
   skeleton->rodata->rtp_in_kernel = settings.rtp_in_kernel ? 1 : 0;
+  if (settings.max_media_endpoints == 0 || settings.max_rtp_streams == 0)
+    return fail(ErrorKind::usage, "the media maps need room for at least one entry");
   if (bpf_map__set_max_entries(skeleton->maps.events, settings.ringbuf_bytes) != 0 ||
-      bpf_map__set_max_entries(skeleton->maps.scratch, static_cast<__u32>(cpus)) != 0) {
+      bpf_map__set_max_entries(skeleton->maps.scratch, static_cast<__u32>(cpus)) != 0 ||
+      bpf_map__set_max_entries(skeleton->maps.media_endpoints, settings.max_media_endpoints) != 0 ||
+      bpf_map__set_max_entries(skeleton->maps.rtp_streams, settings.max_rtp_streams) != 0) {
     return fail(ErrorKind::input, "cannot size the BPF maps");
   }
 

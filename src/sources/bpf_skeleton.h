@@ -24,6 +24,10 @@ struct BpfFilterSettings {
   std::uint32_t loopback_ifindex = 0;                          // its outgoing copies are skipped; 0: none
   std::uint16_t vxlan_port = SIPMON_DEFAULT_VXLAN_PORT;        // UDP port whose payload is VXLAN
   bool rtp_in_kernel = false;  // issue 22: RTP to media endpoints measured in the rtp_streams map
+  // Sizes of the media maps: the media tracker's endpoint and stream tables (MediaConfig), so that
+  // the kernel can hold whatever the tracker holds. Neither map is preallocated.
+  std::uint32_t max_media_endpoints = SIPMON_MAX_MEDIA_ENDPOINTS;
+  std::uint32_t max_rtp_streams = SIPMON_MAX_RTP_STREAMS;
 };
 
 using KernelCounters = std::array<std::uint64_t, SIPMON_COUNTER_COUNT>;

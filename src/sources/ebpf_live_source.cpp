@@ -48,6 +48,7 @@ struct EbpfLiveSource::Impl final : RecordSink {
   std::uint64_t ring_records = 0;       // records read from the ring buffer
   std::uint64_t ring_bytes = 0;         // and the ring buffer space they took
   bool rtp_in_kernel = false;
+  std::size_t max_rtp_streams = SIPMON_MAX_RTP_STREAMS;  // the stream map's size
   // collect_rtp_streams' buffers, sized once: the entries to delete, the batches, the fallback walk.
   std::vector<sipmon_rtp_stream_key> stream_keys;
   std::vector<sipmon_rtp_stream_key> batch_keys = std::vector<sipmon_rtp_stream_key>(kRtpBatch);
@@ -67,13 +68,16 @@ tl::expected<std::unique_ptr<EbpfLiveSource>, EbpfLiveSource::OpenError> EbpfLiv
                                                       .ringbuf_bytes = settings.buffer_bytes,
                                                       .loopback_ifindex = loopback_ifindex(),
                                                       .vxlan_port = settings.vxlan_port,
-                                                      .rtp_in_kernel = settings.rtp_in_kernel});
+                                                      .rtp_in_kernel = settings.rtp_in_kernel,
+                                                      .max_media_endpoints = settings.max_media_endpoints,
+                                                      .max_rtp_streams = settings.max_rtp_streams});
   if (!skeleton) return Fail(skeleton.error());
 
   auto impl = std::make_unique<Impl>(std::move(*skeleton));
   impl->rtp_in_kernel = settings.rtp_in_kernel;
-  impl->stream_keys.reserve(SIPMON_MAX_RTP_STREAMS);
-  impl->walk_keys.reserve(SIPMON_MAX_RTP_STREAMS);
+  impl->max_rtp_streams = settings.max_rtp_streams;
+  impl->stream_keys.reserve(settings.max_rtp_streams);
+  impl->walk_keys.reserve(settings.max_rtp_streams);
   auto reader = RingbufReader::open(impl->skeleton.events_fd(), *impl);
   if (!reader) return Fail(OpenError{reader.error(), false});
   impl->reader.emplace(std::move(*reader));
@@ -136,7 +140,7 @@ void EbpfLiveSource::collect_rtp_streams(MediaTracker& tracker) {
     // (ring buffer full). Deleted once a second old, so that a first packet still in the ring
     // buffer is not raced; a stream still sending starts a new entry (and copy) at its next packet.
     if (now_ns - static_cast<std::int64_t>(value.stats.first_ns) > 1'000'000'000 &&
-        doomed.size() < SIPMON_MAX_RTP_STREAMS)
+        doomed.size() < impl_->max_rtp_streams)
       doomed.push_back(entry);
   };
   // Read in batches of kRtpBatch entries (BPF_MAP_LOOKUP_BATCH, one system call each): reading
@@ -168,7 +172,7 @@ void EbpfLiveSource::collect_rtp_streams(MediaTracker& tracker) {
     keys.clear();
     sipmon_rtp_stream_key key{};
     const void* previous = nullptr;
-    while (keys.size() < SIPMON_MAX_RTP_STREAMS && bpf_map_get_next_key(fd, previous, &key) == 0) {
+    while (keys.size() < impl_->max_rtp_streams && bpf_map_get_next_key(fd, previous, &key) == 0) {
       keys.push_back(key);
       previous = &keys.back();
     }

@@ -23,6 +23,8 @@ inline constexpr std::uint32_t kLiveDefaultSnaplen = SIPMON_DEFAULT_SNAPLEN;  //
 inline constexpr std::uint32_t kLiveDefaultBufferBytes = SIPMON_DEFAULT_RINGBUF_BYTES;  // ring buffer
 inline constexpr std::size_t kLiveMaxPorts = SIPMON_MAX_PORTS;
 inline constexpr std::uint16_t kLiveDefaultVxlanPort = SIPMON_DEFAULT_VXLAN_PORT;
+inline constexpr std::uint32_t kLiveDefaultMediaEndpoints = SIPMON_MAX_MEDIA_ENDPOINTS;
+inline constexpr std::uint32_t kLiveDefaultRtpStreams = SIPMON_MAX_RTP_STREAMS;
 
 // The one check of --ports, for every source: 1 to kLiveMaxPorts ports, none of them 0.
 inline std::optional<std::string> live_ports_error(std::span<const std::uint16_t> ports) {
@@ -43,6 +45,10 @@ struct LiveSettings {
   std::uint16_t vxlan_port = kLiveDefaultVxlanPort;  // UDP port the eBPF filter follows into VXLAN
   bool promiscuous = false;                          // also frames addressed to other MACs (mirror ports)
   bool rtp_in_kernel = true;  // eBPF: measure RTP in the filter's stream map (false: --rtp-in-user-space)
+  // The media tracker's endpoint and stream caps (MediaConfig, --max-media-*): the kernel filter's
+  // media maps and the libpcap fallback's endpoint set hold as many.
+  std::uint32_t max_media_endpoints = kLiveDefaultMediaEndpoints;
+  std::uint32_t max_rtp_streams = kLiveDefaultRtpStreams;
 };
 
 struct LiveCounters {

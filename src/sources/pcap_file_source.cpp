@@ -7,8 +7,8 @@
 
 #include "analysis/frame.h"
 #include "formats/capture_file_format.h"
+#include "sources/capture_blocks.h"
 #include "sources/capture_stream.h"
-#include "sources/mapped_capture.h"
 
 namespace sipmon {
 namespace {
@@ -84,7 +84,7 @@ struct PcapFileSource::Impl {
     std::string path;
     // The block reader while it reads; reset when libpcap takes over.
     std::optional<CaptureFileBlocks> blocks;
-    std::optional<MappedCaptureParser> parser;
+    std::optional<CaptureBlockParser> parser;
     bool handed_off = false;
     // libpcap, when it reads the file (from the start, or from where the block reader stopped).
     PcapHandle handle;
@@ -110,38 +110,38 @@ struct PcapFileSource::Impl {
   // Reads the next record of `reader`; records damage and end of file.
   void advance(Reader& reader) {
     if (reader.parser) {
-      MappedRecord record;
-      MappedCaptureParser::Next next = reader.parser->next(record);
-      while (next == MappedCaptureParser::Next::more) {
+      BlockRecord record;
+      CaptureBlockParser::Next next = reader.parser->next(record);
+      while (next == CaptureBlockParser::Next::more) {
         const std::size_t before = reader.blocks->window().size() - reader.parser->window_position();
         reader.blocks->refill(reader.parser->window_position());
         // A read error, or no room to read on (cannot happen: the buffer holds two blocks):
         // libpcap reads the file from there, and says what is wrong with it if anything is.
         if (reader.blocks->failed() || (reader.blocks->window().size() == before && !reader.blocks->complete())) {
-          next = MappedCaptureParser::Next::handoff;
+          next = CaptureBlockParser::Next::handoff;
           break;
         }
         reader.parser->slide(reader.blocks->window(), reader.blocks->complete());
         next = reader.parser->next(record);
       }
       switch (next) {
-        case MappedCaptureParser::Next::more:
+        case CaptureBlockParser::Next::more:
           break;  // not after the loop above
-        case MappedCaptureParser::Next::record:
+        case CaptureBlockParser::Next::record:
           reader.frame = Frame{
               .ts_ns = record.ts_ns, .link_type = record.link_type, .wire_len = record.wire_len, .data = record.data};
           ++reader.records_read;
           return;
-        case MappedCaptureParser::Next::end:
+        case CaptureBlockParser::Next::end:
           reader.done = true;
           reader.size_read = reader.parser->offset();
           return;
-        case MappedCaptureParser::Next::damaged:
+        case CaptureBlockParser::Next::damaged:
           reader.done = true;
           reader.size_read = reader.parser->offset();
           read_errors.push_back(ReadError{reader.path, reader.records_read + 1, reader.parser->damage()});
           return;
-        case MappedCaptureParser::Next::handoff:
+        case CaptureBlockParser::Next::handoff:
           if (!hand_off(reader)) return;
           break;
       }
@@ -218,7 +218,7 @@ Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& pa
     if (which == FileReader::automatic && path != kStdinPath) {
       // A regular file in a format the block reader knows (not compressed, not archaic).
       if (auto blocks = CaptureFileBlocks::open(path)) {
-        if (auto parser = MappedCaptureParser::start(blocks->window(), blocks->complete())) {
+        if (auto parser = CaptureBlockParser::start(blocks->window(), blocks->complete())) {
           reader.link_type = parser->first_link_type();
           reader.pcapng = parser->pcapng();
           reader.nanosecond = parser->nanosecond();

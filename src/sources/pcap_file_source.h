@@ -1,6 +1,6 @@
 #pragma once
 // Replay source: one or more pcap/pcapng files merged into one stream in timestamp order. A plain
-// file is read in 1 MiB blocks and walked in place (mapped_capture.h: one read() per ~2 000
+// file is read in 1 MiB blocks and walked in place (capture_blocks.h: one read() per ~2 000
 // packets, each record handed on as a view into the block); standard input ("-"), gzip or zstd
 // compressed files (capture_stream.h) and whatever the block reader does not handle are read with
 // libpcap, which also takes over a file at a block the block reader leaves to it. libpcap's headers stay inside the

@@ -74,6 +74,7 @@ std::string pcap_filter_expression(const std::vector<std::uint16_t>& ports,
 }
 
 struct PcapLiveSource::Impl {
+  explicit Impl(std::size_t max_endpoints) : endpoints(max_endpoints) {}
   ~Impl() {
     for (Handle& handle : handles)
       if (handle.pcap != nullptr) pcap_close(handle.pcap);
@@ -100,17 +101,17 @@ struct PcapLiveSource::Impl {
   std::vector<std::uint16_t> ports;
   // The endpoints the engine announced, kept for their count only (the filter keeps all UDP): a
   // set, since an endpoint is announced again when its payloads change. As many as the kernel
-  // filter's media map, which is the media tracker's default endpoint table (the observer is never
-  // told of more); inserted in O(1), where a list searched per SDP took 45 % of the capture thread's
+  // filter's media map, which is the media tracker's endpoint table (the observer is never told
+  // of more); inserted in O(1), where a list searched per SDP took 45 % of the capture thread's
   // time at 2 000 calls/s (docs/performance.md, "Live ceiling").
   struct Watched {};
-  BoundedTable<Watched> endpoints{SIPMON_MAX_MEDIA_ENDPOINTS};
+  BoundedTable<Watched> endpoints;
 };
 
 tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiveSource::open(
     const LiveSettings& settings) {
   using Fail = tl::unexpected<OpenError>;
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<Impl>(settings.max_media_endpoints);
   impl->ports = settings.ports;
   for (const std::string& interface : settings.interfaces) {
     char errbuf[PCAP_ERRBUF_SIZE] = {};

@@ -146,3 +146,72 @@ TEST_CASE("parse_ip_address: IPv4, IPv6 forms, rejects") {
   CHECK_FALSE(parse_ip_address("", a));
   CHECK_FALSE(parse_ip_address(std::string(80, '1'), a));
 }
+
+// The parser finds line ends 64 bytes at a time and words 16 bytes at a time, byte by byte near
+// the body's end: the same lines must read alike wherever they fall against those boundaries and
+// the end, with CRLF or LF, with or without a last line end. Expected values worked by hand from
+// RFC 4566 (a ttl after the address, a port count, "0008" is payload type 8, a non-numeric format
+// skipped, a channel count after the clock rate).
+TEST_CASE("SDP: lines read alike at every offset against the body's end and scan boundaries") {
+  for (const std::string_view eol : {std::string_view("\r\n"), std::string_view("\n")}) {
+    for (std::size_t pad = 0; pad < 70; ++pad) {
+      for (const bool last_eol : {true, false}) {
+        std::string body =
+            lines({"v=0", "s=" + std::string(pad, 'x'), "c=IN IP4 192.0.2.199/127",
+                   "m=audio 49170/2 RTP/AVP 0008 webrtc-datachannel 101 96", "a=rtpmap:101 telephone-event/8000",
+                   "a=rtpmap:96 a-rather-long-codec/90000/2", "a=sendonly", "a=rtcp-mux"},
+                  eol);
+        if (!last_eol) body.resize(body.size() - eol.size());
+        SdpSession sdp;
+        parse_sdp(body, sdp);
+        INFO("pad " << pad << (eol.size() == 2 ? " CRLF" : " LF") << (last_eol ? "" : ", no last line end"));
+        REQUIRE(sdp.status == SdpStatus::ok);
+        REQUIRE(sdp.media_count == 1);
+        const SdpMedia& audio = sdp.media[0];
+        CHECK(audio.media == "audio");
+        CHECK(audio.port == 49170);
+        CHECK(audio.protocol == "RTP/AVP");
+        CHECK(audio.address == v4(192, 0, 2, 199));
+        REQUIRE(audio.format_count == 3);
+        CHECK(audio.formats[0] == 8);
+        CHECK(audio.formats[1] == 101);
+        CHECK(audio.formats[2] == 96);
+        REQUIRE(audio.rtpmap_count == 2);
+        CHECK(audio.rtpmap(101)->encoding == "telephone-event");
+        CHECK(audio.rtpmap(101)->clock_rate == 8000);
+        CHECK(audio.rtpmap(96)->encoding == "a-rather-long-codec");
+        CHECK(audio.rtpmap(96)->clock_rate == 90000);
+        CHECK(audio.direction == SdpDirection::sendonly);
+        CHECK(audio.rtcp_mux);
+        CHECK(audio.rtcp_destination_port() == 49170);
+      }
+    }
+  }
+}
+
+TEST_CASE("SDP: malformed numbers and addresses in the common lines are rejected as before") {
+  SdpSession sdp;
+  // A leading zero or an octet above 255 is no IPv4 address (inet_pton): bad_connection.
+  parse_sdp(lines({"v=0", "c=IN IP4 010.0.0.1", "m=audio 4000 RTP/AVP 0"}), sdp);
+  CHECK(sdp.status == SdpStatus::bad_connection);
+  parse_sdp(lines({"v=0", "c=IN IP4 10.0.0.256", "m=audio 4000 RTP/AVP 0"}), sdp);
+  CHECK(sdp.status == SdpStatus::bad_connection);
+  // Two spaces between the fields are still two words apart.
+  parse_sdp(lines({"v=0", "c=IN IP4  10.0.0.1", "m=audio  4000  RTP/AVP  0"}), sdp);
+  CHECK(sdp.status == SdpStatus::ok);
+  REQUIRE(sdp.media_count == 1);
+  CHECK(sdp.media[0].address == v4(10, 0, 0, 1));
+  CHECK(sdp.media[0].port == 4000);
+  CHECK(sdp.media[0].formats[0] == 0);
+  // A port above 65535, or with a letter, is a bad m= line; a payload type above 127, or of
+  // more than 10 digits, is skipped; an rtpmap without a clock rate is ignored.
+  parse_sdp(lines({"v=0", "m=audio 65536 RTP/AVP 0", "m=audio 4x00 RTP/AVP 0", "m=audio 4000 RTP/AVP 128 00000000001 9",
+                   "a=rtpmap:9 G722", "a=rtpmap:9 G722/"}),
+            sdp);
+  CHECK(sdp.status == SdpStatus::bad_media);
+  REQUIRE(sdp.media_count == 1);
+  CHECK(sdp.media[0].port == 4000);
+  REQUIRE(sdp.media[0].format_count == 1);
+  CHECK(sdp.media[0].formats[0] == 9);
+  CHECK(sdp.media[0].rtpmap_count == 0);
+}

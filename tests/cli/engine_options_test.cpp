@@ -34,6 +34,10 @@ TEST_CASE("without table options the engine keeps its own defaults", "[engine-op
   CHECK(config.calls.max_registration_attempts == calls.max_registration_attempts);
   CHECK(config.calls.default_session_expires_ns == calls.default_session_expires_ns);
   CHECK(config.transactions.capacity == TransactionTableConfig{}.capacity);
+  const MediaConfig media{};
+  CHECK(config.media.max_endpoints == media.max_endpoints);
+  CHECK(config.media.max_streams == media.max_streams);
+  CHECK(config.media.max_calls == media.max_calls);
 }
 
 TEST_CASE("table options set the caps and the default session expiry", "[engine-options]") {
@@ -45,12 +49,20 @@ TEST_CASE("table options set the caps and the default session expiry", "[engine-
   CHECK(config.calls.max_registration_attempts == 9);
   CHECK(config.transactions.capacity == 4096);
   CHECK(config.calls.default_session_expires_ns == 1800LL * 1'000'000'000);
+  CHECK(config.media.max_endpoints == MediaConfig{}.max_endpoints);
+  const EngineConfig media =
+      parsed_config({"--max-media-endpoints", "40", "--max-media-streams", "30", "--max-media-calls", "20"});
+  CHECK(media.media.max_endpoints == 40);
+  CHECK(media.media.max_streams == 30);
+  CHECK(media.media.max_calls == 20);
+  CHECK(media.calls.max_dialogs == CallTrackerConfig{}.max_dialogs);
   // Timers without an option stay as they were.
   CHECK(config.calls.timer_b_ns == CallTrackerConfig{}.timer_b_ns);
 }
 
 TEST_CASE("out-of-range or malformed table options are usage errors", "[engine-options]") {
-  for (const char* option : {"--max-dialogs", "--max-session-attempts", "--max-registrations", "--max-transactions"}) {
+  for (const char* option : {"--max-dialogs", "--max-session-attempts", "--max-registrations", "--max-transactions",
+                             "--max-media-endpoints", "--max-media-streams", "--max-media-calls"}) {
     INFO(option);
     CHECK_THROWS_AS(parsed_config({option, "0"}), CLI::ValidationError);
     CHECK_THROWS_AS(parsed_config({option, "-5"}), CLI::ParseError);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The table caps and timers on the command line (--max-dialogs, --max-session-attempts,
-# --max-registrations, --max-transactions, --session-expires-default, --timer-b, --invite-timeout,
-# --timer-f): taken by replay, check and
+# --max-registrations, --max-transactions, --max-media-endpoints, --max-media-streams,
+# --max-media-calls, --session-expires-default, --timer-b, --invite-timeout, --timer-f): taken by
+# replay, check and
 # live, out-of-range values refused with exit 2, and a cap that is too small for the traffic evicts
 # undecided attempts and counts them in table_evictions.
 #
@@ -64,6 +65,23 @@ check "--max-session-attempts 1 on calls one after another: decided attempts rec
 run check --max-session-attempts 1 "${OVERLAP[@]}" --expect 'table_evictions.session_attempts==2'
 check "check takes the same option and sees the same evictions" exit_is 0
 
+# The media call table. All five calls carry SDP (three answered: offer and answer; two busy: the
+# offer) and a call's media entry stays 5 s after its end, so all five are in the table at once.
+# With room for four, the fifth evicts the oldest: 1. With room for one, worked out from the
+# capture's order: busy-1's INVITE evicts answered-1 (1); answered-1's 200 with SDP brings it back
+# and evicts busy-1 (2); answered-2's INVITE evicts answered-1 (3); answered-3's INVITE evicts
+# answered-2 (4); busy-2's INVITE evicts answered-3 (5); answered-3's 200 brings it back and evicts
+# busy-2 (6).
+run replay --json "${OVERLAP[@]}"
+check "default media caps: nothing evicted" json_is 'r["table_evictions"]["media_calls"]' 0
+run replay --json --max-media-calls 4 "${OVERLAP[@]}"
+check "--max-media-calls 4: five calls with SDP at once, one evicted" json_is 'r["table_evictions"]["media_calls"]' 1
+run replay --json --max-media-calls 1 "${OVERLAP[@]}"
+check "--max-media-calls 1: six evictions, as worked out from the capture's order" \
+  json_is 'r["table_evictions"]["media_calls"]' 6
+run check --max-media-endpoints 2 "${OVERLAP[@]}" --expect 'table_evictions.media_endpoints>0'
+check "check takes --max-media-endpoints: two endpoints cannot hold five calls' SDP" exit_is 0
+
 run replay --json "$SAMPLES/call-answered.pcap"
 cp "$WORK/out" "$WORK/stored.json"
 run check --report "$WORK/stored.json" --max-dialogs 10 --expect 'responses.200==6'
@@ -71,7 +89,7 @@ check "check --report with a table cap is a usage error (nothing is replayed)" \
   eval 'exit_is 2 && err_has "not to a stored --report"'
 
 for option in --max-dialogs --max-session-attempts --max-registrations --max-transactions \
-  --session-expires-default; do
+  --max-media-endpoints --max-media-streams --max-media-calls --session-expires-default; do
   run replay "$option" 0 "$SAMPLES/call-answered.pcap"
   check "replay $option 0 is a usage error naming the option" eval 'exit_is 2 && err_has "$option"'
 done
@@ -88,6 +106,8 @@ check "live --max-registrations 0 is a usage error naming the option" \
 run live --help
 check "live --help lists the table options with their defaults" \
   eval 'grep -qF -- "--max-dialogs" "$WORK/out" && grep -qF -- "--session-expires-default" "$WORK/out" && grep -qF "1048576" "$WORK/out"'
+check "live --help lists the media caps, which also size the kernel's media maps" \
+  eval 'grep -qF -- "--max-media-endpoints" "$WORK/out" && grep -qF -- "--max-media-streams" "$WORK/out" && grep -qF -- "--max-media-calls" "$WORK/out"'
 
 # RFC 3261 timers: --timer-b, --invite-timeout (Timer C), --timer-f.
 run replay --json --timer-b 1 --invite-timeout 2 --timer-f 3 "$SAMPLES/call-long-ring.pcap"

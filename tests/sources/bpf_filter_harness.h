@@ -32,13 +32,14 @@ struct Records : RecordSink {
 struct Filter {
   explicit Filter(std::vector<std::uint16_t> ports = {5060, 5061}, std::uint32_t snaplen = SIPMON_DEFAULT_SNAPLEN,
                   std::uint32_t ringbuf_bytes = 1u << 20, std::uint16_t vxlan_port = SIPMON_DEFAULT_VXLAN_PORT,
-                  bool rtp_in_kernel = false)
+                  bool rtp_in_kernel = false, std::uint32_t max_rtp_streams = SIPMON_MAX_RTP_STREAMS)
       : ports_(std::move(ports)) {
     auto loaded = BpfSkeleton::load(BpfFilterSettings{.ports = ports_,
                                                       .snaplen = snaplen,
                                                       .ringbuf_bytes = ringbuf_bytes,
                                                       .vxlan_port = vxlan_port,
-                                                      .rtp_in_kernel = rtp_in_kernel});
+                                                      .rtp_in_kernel = rtp_in_kernel,
+                                                      .max_rtp_streams = max_rtp_streams});
     if (!loaded) FAIL("cannot load the filter: " << loaded.error().error.message);
     skeleton.emplace(std::move(*loaded));
     auto ring = RingbufReader::open(skeleton->events_fd(), sink);

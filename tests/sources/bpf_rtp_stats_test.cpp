@@ -213,6 +213,33 @@ TEST_CASE("bpf rtp stats: a packet finding its stream's entry busy leaves it alo
   CHECK(filter.counter(SIPMON_COUNTER_RTP_IN_KERNEL) == 2);
 }
 
+// A full stream map must never drop a stream being measured (an LRU map did, silently: its count
+// restarted). A new stream that finds no room is refused and counted, and its packets are copied
+// for user space to measure. The map is loaded with room for two streams; three send.
+TEST_CASE("bpf rtp stats: a full stream map refuses new streams, keeps the measured ones and copies",
+          "[bpf][media][rtp]") {
+  Filter filter({5060}, SIPMON_DEFAULT_SNAPLEN, 1u << 20, SIPMON_DEFAULT_VXLAN_PORT, true, 2);
+  REQUIRE(filter.skeleton->watch_media_endpoint(callee(), 50000, true, MediaEndpointPayloads{}));
+  const int streams_fd = filter.skeleton->rtp_streams_fd();
+  const std::uint32_t ssrcs[] = {0xa1, 0xb2, 0xc3};
+  for (std::uint16_t seq = 1; seq <= 3; ++seq) {
+    for (const std::uint32_t ssrc : ssrcs) filter.run(frame(rtp_payload({.seq = seq, .ts = 160u * seq, .ssrc = ssrc})));
+  }
+  CHECK(filter.counter(SIPMON_COUNTER_RTP_STREAMS) == 2);
+  CHECK(filter.counter(SIPMON_COUNTER_RTP_STREAM_MAP_FULL) == 3);  // every packet of the third stream
+  CHECK(filter.counter(SIPMON_COUNTER_RTP_IN_KERNEL) == 4);        // packets 2 and 3 of the first two
+  CHECK(filter.take().size() == 2 + 3);  // the first two streams' first packets, all of the third
+  for (const std::uint32_t ssrc : {ssrcs[0], ssrcs[1]}) {
+    const sipmon_rtp_stream_key key = key_of(ssrc);
+    sipmon_rtp_kernel_stream entry{};
+    REQUIRE(bpf_map_lookup_elem(streams_fd, &key, &entry) == 0);
+    CHECK(entry.stats.packets == 3);
+  }
+  const sipmon_rtp_stream_key third = key_of(ssrcs[2]);
+  sipmon_rtp_kernel_stream entry{};
+  CHECK(bpf_map_lookup_elem(streams_fd, &third, &entry) != 0);
+}
+
 TEST_CASE("bpf rtp stats: with rtp_in_kernel off every RTP packet is copied", "[bpf][media][rtp]") {
   Filter filter({5060});
   REQUIRE(filter.skeleton->watch_media_endpoint(callee(), 50000, true, MediaEndpointPayloads{}));

@@ -1,4 +1,4 @@
-// The block reader (mapped_capture.h) and libpcap give the same frames, frame for frame
+// The block reader (capture_blocks.h) and libpcap give the same frames, frame for frame
 // (time, link type, captured and original length, bytes) and the same damage, on every sample,
 // every capture of the shared corpus and generated edge cases. libpcap is the truth: it is read
 // through `--reader libpcap`'s path (FileReader::libpcap).
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "sources/mapped_capture.h"
+#include "sources/capture_blocks.h"
 #include "sources/pcap_file_source.h"
 #include "support/frame_builder.h"
 
@@ -319,9 +319,9 @@ TEST_CASE("what the mapped reader does not start on is read by libpcap", "[pcap]
   Writer odd(false);
   odd.pcap_header(false, 65535, 147).pcap_record(1, 0, packet("x1"));
   CHECK(check_agreement(odd.save("linktype147.pcap")) == "libpcap");
-  CHECK(!MappedCaptureParser::start(Bytes()).has_value());
+  CHECK(!CaptureBlockParser::start(Bytes()).has_value());
   const std::uint8_t gzip[] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-  CHECK(!MappedCaptureParser::start(Bytes(gzip)).has_value());
+  CHECK(!CaptureBlockParser::start(Bytes(gzip)).has_value());
 }
 
 TEST_CASE("files longer than the block reader's buffer: records across its edges, damage at the end",

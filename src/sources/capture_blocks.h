@@ -25,14 +25,14 @@
 
 namespace sipmon {
 
-struct MappedRecord {
+struct BlockRecord {
   std::int64_t ts_ns = 0;       // as libpcap gives it at nanosecond precision (frame_time_ns)
   std::uint32_t link_type = 0;  // LINKTYPE_* of the record's interface
   std::uint32_t wire_len = 0;   // original length
-  Bytes data;                   // the captured bytes, inside the mapped file
+  Bytes data;                   // the captured bytes, inside the block buffer
 };
 
-class MappedCaptureParser {
+class CaptureBlockParser {
  public:
   enum class Next {
     record,   // `out` holds the next record
@@ -46,9 +46,9 @@ class MappedCaptureParser {
   // the file is not one this parser reads from its start: libpcap then reads all of it.
   // `file` is the whole file, or (`complete` false) its first bytes: the window the parser walks,
   // which slide() moves on through the file. Records are views into the window.
-  static std::optional<MappedCaptureParser> start(Bytes file, bool complete = true);
+  static std::optional<CaptureBlockParser> start(Bytes file, bool complete = true);
 
-  Next next(MappedRecord& out);
+  Next next(BlockRecord& out);
 
   // After Next::more: `window` holds the file from offset() on (the bytes not consumed, then
   // more); `complete` when it reaches the end of the file. Records handed on before are gone.
@@ -76,11 +76,11 @@ class MappedCaptureParser {
     bool binary = false;              // units is a power of 2
   };
 
-  MappedCaptureParser(Bytes file, bool complete) : file_(file), complete_(complete) {}
+  CaptureBlockParser(Bytes file, bool complete) : file_(file), complete_(complete) {}
   bool start_pcap();
   bool start_pcapng();
-  Next next_pcap(MappedRecord& out);
-  Next next_pcapng(MappedRecord& out);
+  Next next_pcap(BlockRecord& out);
+  Next next_pcapng(BlockRecord& out);
   // Adds the interface described by the IDB whose body is `body`; false if not handled.
   bool add_interface(Bytes body);
   std::uint32_t u32(std::size_t at) const;

@@ -1,4 +1,4 @@
-#include "sources/mapped_capture.h"
+#include "sources/capture_blocks.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -49,20 +49,20 @@ std::uint32_t effective_snaplen(std::uint32_t snaplen) {
 
 }  // namespace
 
-std::uint32_t MappedCaptureParser::u32(std::size_t at) const {
+std::uint32_t CaptureBlockParser::u32(std::size_t at) const {
   std::uint32_t v = 0;
   __builtin_memcpy(&v, file_.data() + at, 4);
   return swapped_ ? bswap32(v) : v;
 }
 
-std::uint16_t MappedCaptureParser::u16(std::size_t at) const {
+std::uint16_t CaptureBlockParser::u16(std::size_t at) const {
   std::uint16_t v = 0;
   __builtin_memcpy(&v, file_.data() + at, 2);
   return swapped_ ? static_cast<std::uint16_t>(__builtin_bswap16(v)) : v;
 }
 
-std::optional<MappedCaptureParser> MappedCaptureParser::start(Bytes file, bool complete) {
-  MappedCaptureParser parser(file, complete);
+std::optional<CaptureBlockParser> CaptureBlockParser::start(Bytes file, bool complete) {
+  CaptureBlockParser parser(file, complete);
   if (file.size() < 4) return std::nullopt;
   std::uint32_t magic = 0;
   __builtin_memcpy(&magic, file.data(), 4);
@@ -71,7 +71,7 @@ std::optional<MappedCaptureParser> MappedCaptureParser::start(Bytes file, bool c
   return parser;
 }
 
-bool MappedCaptureParser::start_pcap() {
+bool CaptureBlockParser::start_pcap() {
   if (file_.size() < 24) return false;
   std::uint32_t magic = 0;
   __builtin_memcpy(&magic, file_.data(), 4);
@@ -94,7 +94,7 @@ bool MappedCaptureParser::start_pcap() {
   return true;
 }
 
-MappedCaptureParser::Next MappedCaptureParser::next_pcap(MappedRecord& out) {
+CaptureBlockParser::Next CaptureBlockParser::next_pcap(BlockRecord& out) {
   const std::size_t remaining = file_.size() - pos_;
   if (remaining < 16 && !complete_) return Next::more;
   if (remaining == 0) return Next::end;
@@ -126,7 +126,7 @@ MappedCaptureParser::Next MappedCaptureParser::next_pcap(MappedRecord& out) {
   return Next::record;
 }
 
-bool MappedCaptureParser::start_pcapng() {
+bool CaptureBlockParser::start_pcapng() {
   pcapng_ = true;
   nanosecond_ = true;
   if (file_.size() < 28) return false;
@@ -164,7 +164,7 @@ bool MappedCaptureParser::start_pcapng() {
   }
 }
 
-bool MappedCaptureParser::add_interface(Bytes body) {
+bool CaptureBlockParser::add_interface(Bytes body) {
   if (body.size() < 8) return false;
   const std::size_t base = static_cast<std::size_t>(body.data() - file_.data());
   Interface iface;
@@ -210,7 +210,7 @@ bool MappedCaptureParser::add_interface(Bytes body) {
   return true;
 }
 
-MappedCaptureParser::Next MappedCaptureParser::next_pcapng(MappedRecord& out) {
+CaptureBlockParser::Next CaptureBlockParser::next_pcapng(BlockRecord& out) {
   for (;;) {
     const std::size_t remaining = file_.size() - pos_;
     if (remaining < 8 && !complete_) return Next::more;
@@ -297,7 +297,7 @@ MappedCaptureParser::Next MappedCaptureParser::next_pcapng(MappedRecord& out) {
   }
 }
 
-MappedCaptureParser::Next MappedCaptureParser::next(MappedRecord& out) {
+CaptureBlockParser::Next CaptureBlockParser::next(BlockRecord& out) {
   return pcapng_ ? next_pcapng(out) : next_pcap(out);
 }
 
