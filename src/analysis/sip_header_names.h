@@ -120,8 +120,9 @@ static_assert([] {
 // Full names are compared as 64-bit words: the first 8 bytes (zero-padded below 8), the last 8 and,
 // past 16 bytes, bytes 8-15; a name is found by a multiplicative hash of its first word and length.
 // One load, one OR, one multiply and one table entry per header line, which runs for every header
-// of every message (callgrind, load capture: ~35 -> ~15 instructions a line, against the earlier
-// hash of length, first and last letter, then a view and a compare loop).
+// of every message (callgrind, load capture: with the parser's one 16-byte load per line, which
+// compares names under 16 bytes in that register, parse_sip_message 3 480 -> 3 050 instructions a
+// packet, against the earlier hash of length, first and last letter, a view and a compare loop).
 //
 // Header names are letters and '-': setting bit 0x20 lower-cases a letter, and among the bytes that
 // can be in a name (no CR, no LF: it ends before its line's end) only '-' itself maps to '-'.
