@@ -134,7 +134,9 @@ std::size_t header_values(const SipMessage& message, HeaderId id, std::span<std:
     const LineReader::HeaderLine header = lines.header_at(pos);
     const std::string_view line = header.first;
     const std::size_t colon = lines.find_colon(pos, line.size());
-    if (colon != std::string_view::npos && header_id(trim(line.substr(0, colon))) == id) {
+    const std::string_view name = colon != std::string_view::npos ? trim(line.substr(0, colon)) : std::string_view{};
+    if (colon != std::string_view::npos &&
+        header_id(name, block.size() - static_cast<std::size_t>(name.data() - block.data())) == id) {
       for_each_value(block.substr(pos + colon + 1, header.value_end - pos - colon - 1), [&](std::string_view value) {
         if (value.empty()) return true;
         if (count < out.size()) out[count] = value;

@@ -53,24 +53,39 @@ class LineReader {
     return out;
   }
 
-  // Index of the first ':' in the line [pos, pos + length), or npos. Header names are short: one
-  // 16-byte compare settles nearly every line without a call into memchr.
-  std::size_t find_colon(std::size_t pos, std::size_t length) const {
+  // Where the line starting at `pos` has its first line end and its colons, from one 16-byte load:
+  // bit i stands for byte pos + i, for the bytes of [pos, pos + 16) inside the text (none past its
+  // end). The parser's header loop asks both questions of every header line; one load answers the
+  // colon (a header name is nearly always under 16 bytes) and most of the line end's search.
+  struct LineMasks {
+    unsigned breaks = 0;  // CR or LF
+    unsigned colons = 0;  // ':'
+  };
+  LineMasks masks_at(std::size_t pos) const {
+    const char* data = text_.data();
+    const std::size_t size = text_.size();
+    LineMasks out;
 #if defined(__SSE2__)
-    if (pos + 16 <= text_.size()) {
-      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text_.data() + pos));
-      unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(':'))));
-      if (length < 16) mask &= (1u << length) - 1;
-      if (mask != 0) return static_cast<std::size_t>(__builtin_ctz(mask));
-      if (length <= 16) return std::string_view::npos;
+    if (size >= 16) {
+      // Near the end, the text's last 16 bytes, shifted so that bit 0 is `pos`: never a read past it.
+      const std::size_t base = pos + 16 <= size ? pos : size - 16;
+      const unsigned shift = static_cast<unsigned>(pos - base);
+      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + base));
+      const __m128i breaks =
+          _mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(chunk, _mm_set1_epi8('\n')));
+      out.breaks = static_cast<unsigned>(_mm_movemask_epi8(breaks)) >> shift;
+      out.colons = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(':')))) >> shift;
+      return out;
     }
 #endif
-    const void* colon = std::memchr(text_.data() + pos, ':', length);
-    return colon ? static_cast<std::size_t>(static_cast<const char*>(colon) - (text_.data() + pos))
-                 : std::string_view::npos;
+    const std::size_t stop = std::min(size, pos + 16);
+    for (std::size_t i = pos; i < stop; ++i) {
+      if (data[i] == '\r' || data[i] == '\n') out.breaks |= 1u << (i - pos);
+      if (data[i] == ':') out.colons |= 1u << (i - pos);
+    }
+    return out;
   }
 
- private:
   // Index of the first CR or LF at or after `pos`, or the text size.
   std::size_t find_line_end(std::size_t pos) const {
     const char* data = text_.data();
@@ -89,6 +104,30 @@ class LineReader {
     return pos < size ? pos : size;
   }
 
+  // Where the line after a line end at `end` starts: past CRLF, a bare CR or a bare LF.
+  std::size_t after_line_end(std::size_t end) const {
+    if (end == text_.size()) return end;
+    return end + (text_[end] == '\r' && end + 1 < text_.size() && text_[end + 1] == '\n' ? 2 : 1);
+  }
+
+  // Index of the first ':' in the line [pos, pos + length), or npos. Header names are short: one
+  // 16-byte compare settles nearly every line without a call into memchr.
+  std::size_t find_colon(std::size_t pos, std::size_t length) const {
+#if defined(__SSE2__)
+    if (pos + 16 <= text_.size()) {
+      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text_.data() + pos));
+      unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(':'))));
+      if (length < 16) mask &= (1u << length) - 1;
+      if (mask != 0) return static_cast<std::size_t>(__builtin_ctz(mask));
+      if (length <= 16) return std::string_view::npos;
+    }
+#endif
+    const void* colon = std::memchr(text_.data() + pos, ':', length);
+    return colon ? static_cast<std::size_t>(static_cast<const char*>(colon) - (text_.data() + pos))
+                 : std::string_view::npos;
+  }
+
+ private:
   std::string_view text_;
 };
 

@@ -1,14 +1,27 @@
 #include "analysis/sip_parser.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "analysis/sip_lines.h"
 #include "analysis/sip_scan.h"
 #include "analysis/text.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace sipmon {
 namespace {
+
+// Two bytes as a little-endian word, whatever the machine's order (so that constants read as text).
+inline std::uint16_t load_u16(const char* p) {
+  std::uint16_t word;
+  std::memcpy(&word, p, sizeof word);
+  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap16(word);
+  return word;
+}
 
 constexpr std::string_view kSipVersion = "sip/2.0";
 
@@ -37,19 +50,30 @@ StartLine parse_status_line(std::string_view line, SipMessage& out) {
 
 // "INVITE sip:bob@example.com SIP/2.0"
 StartLine parse_request_line(std::string_view line, SipMessage& out) {
-  const std::size_t first_space = line.find(' ');
-  const std::size_t last_space = line.rfind(' ');
-  if (first_space == std::string_view::npos || first_space == last_space) return StartLine::not_sip;
-  if (!iequals(line.substr(last_space + 1), kSipVersion)) return StartLine::not_sip;
+  // The vector scan rather than find()'s call into memchr: the method is a few bytes long.
+  std::size_t first_space = find_first_of4(line, 0, ' ', ' ', ' ', ' ');
+  if (first_space == line.size()) return StartLine::not_sip;
+  // The usual end, " SIP/2.0": then the space 8 bytes from the end is the last one, found without
+  // rfind()'s walk back (the 7 bytes after it, equal to "sip/2.0", hold none).
+  std::size_t last_space = line.size() - 8;
+  if (line.size() < 8 || line[last_space] != ' ' || !iequals(line.substr(last_space + 1), kSipVersion)) {
+    last_space = line.rfind(' ');
+    if (!iequals(line.substr(last_space + 1), kSipVersion)) return StartLine::not_sip;
+  }
+  if (first_space == last_space) return StartLine::not_sip;
   const std::string_view method = line.substr(0, first_space);
   const std::string_view uri = trim(line.substr(first_space + 1, last_space - first_space - 1));
   if (method.empty() || uri.empty()) return StartLine::broken;
-  for (char c : method) {
-    if (!is_token_char(c)) return StartLine::broken;
+  // A known method is upper-case letters, all token characters: only another one is checked.
+  const Method method_id = method_from_token(method);
+  if (method_id == Method::other) {
+    for (char c : method) {
+      if (!is_token_char(c)) return StartLine::broken;
+    }
   }
   out.is_request = true;
   out.method = method;
-  out.method_id = method_from_token(method);
+  out.method_id = method_id;
   out.request_uri = uri;
   return StartLine::request;
 }
@@ -61,17 +85,34 @@ StartLine parse_start_line_text(std::string_view line, SipMessage& out) {
   return parse_request_line(line, out);
 }
 
-StartLine parse_start_line(std::string_view line, SipMessage& out) {
+// `has_nul`: the line holds a NUL byte.
+StartLine parse_start_line(std::string_view line, bool has_nul, SipMessage& out) {
   const StartLine kind = parse_start_line_text(line, out);
   // A NUL cannot be in a start line (RFC 3261 §25.1 allows no control characters there); tshark
   // does not take such a line for SIP, so it is not counted as a message.
-  if ((kind == StartLine::request || kind == StartLine::response) && line.find('\0') != std::string_view::npos) {
-    return StartLine::broken;
-  }
+  if ((kind == StartLine::request || kind == StartLine::response) && has_nul) return StartLine::broken;
   return kind;
 }
 
-bool is_keepalive(std::string_view payload) { return !payload.empty() && skip_leading_crlf(payload) == payload.size(); }
+// The start line from `start` without its line end, where the next line starts, and whether it holds
+// a NUL: the NUL is looked for by the same 16-byte compares as the line end, not by a second pass
+// (a call into memchr for every message).
+struct StartLineText {
+  std::string_view line;
+  std::size_t next = 0;
+  bool has_nul = false;
+};
+StartLineText start_line_at(std::string_view payload, const LineReader& lines, std::size_t start) {
+  StartLineText out;
+  std::size_t end = find_first_of4(payload, start, '\r', '\n', '\0', '\0');
+  if (end < payload.size() && payload[end] == '\0') {
+    out.has_nul = true;
+    end = lines.find_line_end(end);
+  }
+  out.line = payload.substr(start, end - start);
+  out.next = lines.after_line_end(end);
+  return out;
+}
 
 // Values in a comma-separated header list (quoted strings and <URIs> may hold commas), and where
 // the first one ends: one pass serves both the Via count and the top Via.
@@ -96,72 +137,163 @@ void note_defect(SipMessage& out, MessageDefect anomaly) {
 }
 
 constexpr std::size_t kHeaderCutShort = std::string_view::npos;
+constexpr std::uint16_t kCrLf = '\r' | ('\n' << 8);  // "\r\n" as load_u16 reads it
+
+// A header name without the SP/HT around it (RFC 3261 §7.3.1 allows white space before the colon;
+// a name holds no CR or LF, being before its line's end): nearly every name has none, which two
+// byte compares settle before trim()'s loops.
+inline std::string_view header_name_at(std::string_view text, std::size_t pos, std::size_t length) {
+  const std::string_view name = text.substr(pos, length);
+  if (length != 0 && static_cast<unsigned char>(name.front()) > ' ' && static_cast<unsigned char>(name.back()) > ' ') {
+    return name;
+  }
+  return trim(name);
+}
+
+// trim() of a header value [begin, end): "Name: value" is the usual shape, one SP after the colon
+// and none at the end, which the first compares settle.
+inline std::string_view header_value_at(std::string_view text, std::size_t begin, std::size_t end) {
+  if (begin < end && text[begin] == ' ') ++begin;
+  if (begin<end&& static_cast<unsigned char>(text[begin])> ' ' && static_cast<unsigned char>(text[end - 1]) > ' ') {
+    return text.substr(begin, end - begin);
+  }
+  return trim(text.substr(begin, end - begin));
+}
 
 // Reads the header block starting at `pos`; returns where the body begins, or kHeaderCutShort.
+// Each line's first 16 bytes are loaded once for its colon, its line end and (SSE2) its name; only
+// a line longer than that is searched further.
 std::size_t parse_headers(std::string_view text, const LineReader& lines, std::size_t pos, SipMessage& out) {
   const std::size_t block_start = pos;
-  while (pos < text.size()) {
-    const LineReader::HeaderLine header = lines.header_at(pos);
-    const std::string_view line = header.first;
-    if (line.empty()) {
-      out.header_block = text.substr(block_start, pos - block_start);
-      return header.next;  // the blank line that ends the headers
+  const std::size_t size = text.size();
+  while (pos < size) {
+    unsigned breaks = 0;  // bit i: byte pos + i is CR or LF (of the first 16, inside the text)
+    unsigned colons = 0;  // bit i: byte pos + i is ':'
+    bool named = false;   // `id` already known from the first 16 bytes
+    HeaderId id = HeaderId::other;
+#if defined(__SSE2__)
+    if (pos + 16 <= size) {
+      const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + pos));
+      breaks = static_cast<unsigned>(_mm_movemask_epi8(
+          _mm_or_si128(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('\r')), _mm_cmpeq_epi8(chunk, _mm_set1_epi8('\n')))));
+      colons = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8(':'))));
+      // The colon before the line end, within these 16 bytes: the name is their first bytes.
+      const unsigned name_colons = colons & ((breaks & (0u - breaks)) - 1u);
+      if (name_colons != 0) {
+        named = known_header_in_chunk(chunk, static_cast<std::size_t>(__builtin_ctz(name_colons)), id);
+      }
+    } else
+#endif
+    {
+      const LineReader::LineMasks masks = lines.masks_at(pos);
+      breaks = masks.breaks;
+      colons = masks.colons;
     }
+    if ((breaks & 1u) != 0) {
+      // The blank line that ends the headers (header_at: a fold after it still belongs to it).
+      out.header_block = text.substr(block_start, pos - block_start);
+      return lines.header_at(pos).next;
+    }
+    const std::size_t end =
+        breaks != 0 ? pos + static_cast<std::size_t>(__builtin_ctz(breaks)) : lines.find_line_end(pos + 16);
     // A header line that runs into the end of the payload without a line end: the message was
     // cut inside its headers. tshark does not count such a message (its dissector throws), so to
     // agree with it neither do we. (A cut inside a folded continuation line it does count.)
-    if (pos + line.size() == text.size()) return kHeaderCutShort;
-    const std::size_t colon = lines.find_colon(pos, line.size());
-    if (colon == std::string_view::npos) {
-      note_defect(out, MessageDefect::sip_header_without_colon);
-    } else {
-      const HeaderId id = header_id(trim(line.substr(0, colon)));
-      if (id != HeaderId::other) {
-        const std::string_view value = trim(text.substr(pos + colon + 1, header.value_end - pos - colon - 1));
-        const auto slot_index = static_cast<std::size_t>(id);
-        std::string_view& slot = out.headers[slot_index];
-        if (id == HeaderId::via) {
-          const ValueScan scan = scan_values(value);
-          // Saturates: a 64 KB message of commas must not wrap the count around.
-          const std::uint32_t total = std::uint32_t{out.via_count} + scan.count;
-          out.via_count = static_cast<std::uint16_t>(std::min<std::uint32_t>(total, 0xffff));
-          if (slot.empty()) out.top_via = trim(value.substr(0, scan.first_end));
-        }
-        if (slot.empty()) {
-          slot = value;
-          out.filled_headers |= std::uint64_t{1} << slot_index;
-        }
+    if (end >= size) return kHeaderCutShort;
+    // The first colon before the line end: among the first 16 bytes, or (a long name, or none)
+    // searched further.
+    const unsigned before_end = breaks != 0 ? (breaks & (0u - breaks)) - 1u : 0xffffu;
+    std::size_t colon = std::string_view::npos;
+    if ((colons & before_end) != 0) {
+      colon = static_cast<std::size_t>(__builtin_ctz(colons & before_end));
+    } else if (end - pos > 16) {
+      colon = lines.find_colon(pos, end - pos);
+    }
+    // Continuation lines (RFC 3261 §7.3.1: a line starting with SP or HT) belong to this header.
+    // The usual case, CRLF and a next line that starts above SP (no fold), in one 2-byte compare and
+    // one byte compare.
+    std::size_t value_end = end;
+    std::size_t next = end + 2;
+    if (end + 2 >= size || load_u16(text.data() + end) != kCrLf || static_cast<unsigned char>(text[end + 2]) <= ' ') {
+      next = lines.after_line_end(end);
+      while (next < size && (text[next] == ' ' || text[next] == '\t')) {
+        value_end = lines.find_line_end(next);
+        next = lines.after_line_end(value_end);
       }
     }
-    pos = header.next;
+    if (colon == std::string_view::npos) {
+      note_defect(out, MessageDefect::sip_header_without_colon);
+      pos = next;
+      continue;
+    }
+    if (!named) {
+      const std::string_view name = header_name_at(text, pos, colon);
+      id = header_id(name, size - static_cast<std::size_t>(name.data() - text.data()));
+    }
+    if (id != HeaderId::other) {
+      const std::string_view value = header_value_at(text, pos + colon + 1, value_end);
+      const auto slot_index = static_cast<std::size_t>(id);
+      std::string_view& slot = out.headers[slot_index];
+      if (id == HeaderId::via) {
+        const ValueScan scan = scan_values(value);
+        // Saturates: a 64 KB message of commas must not wrap the count around.
+        const std::uint32_t total = std::uint32_t{out.via_count} + scan.count;
+        out.via_count = static_cast<std::uint16_t>(std::min<std::uint32_t>(total, 0xffff));
+        if (slot.empty()) out.top_via = trim(value.substr(0, scan.first_end));
+      }
+      if (slot.empty()) {
+        slot = value;
+        out.filled_headers |= std::uint64_t{1} << slot_index;
+      }
+    }
+    pos = next;
   }
   note_defect(out, MessageDefect::sip_headers_unterminated);
   out.header_block = text.substr(block_start);
   return text.size();
 }
 
+// "CSeq: 314159 INVITE". The number is read in the same walk that finds its end (at most 10
+// digits, as parse_u32 allows), a known method skips the byte-wise token check and, on a request,
+// the text compare with the request method (two known methods are equal when their ids are).
 void parse_cseq(SipMessage& out) {
   const std::string_view cseq = out.header(HeaderId::cseq);
   std::size_t i = 0;
-  while (i < cseq.size() && is_digit(cseq[i])) ++i;
-  const auto number = parse_u32(cseq.substr(0, i));
-  const std::string_view method = trim(cseq.substr(i));
-  if (!number || *number > 0x7fffffffu || method.empty() || i == cseq.size() || !is_lws(cseq[i])) {
+  std::uint64_t number = 0;
+  while (i < cseq.size() && is_digit(cseq[i])) {
+    if (i < 10) number = number * 10 + static_cast<std::uint64_t>(cseq[i] - '0');
+    ++i;
+  }
+  if (i == 0 || i > 10 || number > 0x7fffffffu || i == cseq.size() || !is_lws(cseq[i])) {
     note_defect(out, MessageDefect::sip_bad_cseq);
     return;
   }
-  for (char c : method) {
-    if (!is_token_char(c)) {
-      note_defect(out, MessageDefect::sip_bad_cseq);
-      return;
+  std::string_view method = cseq.substr(i + 1);
+  if (method.empty() || static_cast<unsigned char>(method.front()) <= ' ' ||
+      static_cast<unsigned char>(method.back()) <= ' ') {
+    method = trim(method);
+  }
+  if (method.empty()) {
+    note_defect(out, MessageDefect::sip_bad_cseq);
+    return;
+  }
+  const Method method_id = method_from_token(method);
+  if (method_id == Method::other) {
+    for (char c : method) {
+      if (!is_token_char(c)) {
+        note_defect(out, MessageDefect::sip_bad_cseq);
+        return;
+      }
     }
   }
-  out.cseq_number = *number;
+  out.cseq_number = static_cast<std::uint32_t>(number);
   out.cseq_method = method;
-  out.cseq_method_id = method_from_token(method);
+  out.cseq_method_id = method_id;
   // RFC 3261 §8.1.1.5: a request's CSeq method MUST match its request method (ACK and CANCEL
   // included); responses carry their request's.
-  if (out.is_request && method != out.method) note_defect(out, MessageDefect::sip_cseq_method_mismatch);
+  if (out.is_request && (method_id == Method::other || method_id != out.method_id) && method != out.method) {
+    note_defect(out, MessageDefect::sip_cseq_method_mismatch);
+  }
 }
 
 void check_mandatory_headers(SipMessage& out) {
@@ -190,6 +322,18 @@ std::string_view via_sent_by(std::string_view via) {
   // "SIP/2.0/UDP host:port;params": sent-by is what follows the protocol, up to the parameters.
   std::size_t i = 0;
   int slashes = 0;
+#if defined(__SSE2__)
+  // Both slashes of "SIP/2.0/" in the first 16 bytes, from one compare, rather than a byte walk.
+  if (via.size() >= 16) {
+    const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(via.data()));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(chunk, _mm_set1_epi8('/'))));
+    const unsigned second = mask & (mask - 1);
+    if (second != 0) {
+      i = static_cast<std::size_t>(__builtin_ctz(second)) + 1;
+      slashes = 2;
+    }
+  }
+#endif
   while (i < via.size() && slashes < 2) {
     if (via[i] == '/') ++slashes;
     ++i;
@@ -249,16 +393,66 @@ bool has_header_param(std::string_view params, std::string_view lower_name) {
   return find_param(params, 0, lower_name).found;
 }
 
+namespace {
+
+// ";name=" as a little-endian word of its bytes (as load_prefix reads them) and the bits that
+// lower-case its letters: for the parameters read in every message, branch and tag.
+struct ParamPrefix {
+  std::uint64_t word = 0;
+  std::uint64_t lower = 0;  // 0x20 under each letter ('=' and ';' must match as they are: 0x1d | 0x20
+                            // would also give '=')
+};
+template <std::size_t N>
+constexpr ParamPrefix param_prefix(const char (&text)[N]) {
+  static_assert(N - 1 <= 8, "a prefix is one 64-bit word");
+  ParamPrefix prefix;
+  for (std::size_t i = 0; i + 1 < N; ++i) {
+    prefix.word |= std::uint64_t{static_cast<std::uint8_t>(text[i])} << (8 * i);
+    if (text[i] >= 'a' && text[i] <= 'z') prefix.lower |= std::uint64_t{0x20} << (8 * i);
+  }
+  return prefix;
+}
+
+// find_param(value, from, name).value, with the usual shape, ";name=" right at `from` (after the
+// <URI> of a From or To, the first ';' of a Via), read as one word rather than by find_param's
+// walk (white space, an 8-byte lower-casing compare of the name, white space, '='): the end of the
+// value is then the next ';' outside quotes, as find_param would find it. Any other shape goes to
+// find_param. `Size`: the bytes of ";name=".
+template <std::size_t Size>
+std::string_view param_value(std::string_view value, std::size_t from, const ParamPrefix& prefix,
+                             std::string_view lower_name) {
+  if (from + Size <= value.size() && value[from] == ';') {
+    std::uint64_t word = 0;
+    std::memcpy(&word, value.data() + from, Size);
+    if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
+    if ((word | prefix.lower) == prefix.word) {
+      const std::size_t end = find_unnested(value, from + Size, ";", Nesting::quotes);
+      const std::size_t stop = end == std::string_view::npos ? value.size() : end;
+      return trim(value.substr(from + Size, stop - from - Size));
+    }
+  }
+  return find_param(value, from, lower_name).value;
+}
+
+constexpr ParamPrefix kTagPrefix = param_prefix(";tag=");
+constexpr ParamPrefix kBranchPrefix = param_prefix(";branch=");
+
+std::string_view tag_param(std::string_view value, std::size_t from) {
+  return param_value<5>(value, from, kTagPrefix, "tag");
+}
+
+}  // namespace
+
 std::string_view name_addr_tag(std::string_view value) {
   // Header parameters follow the <URI> in name-addr form, or start at the first ';' in addr-spec
   // form (RFC 3261 §20.10: there the URI cannot carry parameters of its own).
   const std::size_t i = find_unnested(value, 0, "<;", Nesting::quotes);
   if (i == std::string_view::npos) return {};
-  if (value[i] == ';') return find_param(value, i, "tag").value;
+  if (value[i] == ';') return tag_param(value, i);
   // The vector scan, not std::string_view::find's call into memchr, for this one byte.
   const std::size_t close = find_first_of4(value, i, '>', '>', '>', '>');
   if (close == value.size()) return {};
-  return find_param(value, close + 1, "tag").value;
+  return tag_param(value, close + 1);
 }
 
 bool looks_like_sip_start(std::string_view payload) {
@@ -267,18 +461,20 @@ bool looks_like_sip_start(std::string_view payload) {
   std::size_t next = 0;
   SipMessage scratch;
   LineReader lines(payload);
-  const StartLine kind = parse_start_line(lines.line_at(start, next), scratch);
+  const std::string_view line = lines.line_at(start, next);
+  const StartLine kind = parse_start_line(line, line.find('\0') != std::string_view::npos, scratch);
   return kind == StartLine::request || kind == StartLine::response;
 }
 
 SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool truncated) {
   out.clear();
-  if (is_keepalive(payload)) return SipParseStatus::keepalive;
-  // RFC 3261 §7.5: CRLFs before a start line are to be ignored.
+  // RFC 3261 §7.5: CRLFs before a start line are to be ignored; nothing else is a keep-alive.
   const std::size_t start = skip_leading_crlf(payload);
-  std::size_t pos = 0;
+  if (!payload.empty() && start == payload.size()) return SipParseStatus::keepalive;
   LineReader lines(payload);
-  const StartLine kind = parse_start_line(lines.line_at(start, pos), out);
+  const StartLineText start_line = start_line_at(payload, lines, start);
+  const std::size_t pos = start_line.next;
+  const StartLine kind = parse_start_line(start_line.line, start_line.has_nul, out);
   if (kind == StartLine::not_sip) return SipParseStatus::not_sip;
   if (kind == StartLine::broken) return SipParseStatus::bad_start_line;
 
@@ -286,7 +482,11 @@ SipParseStatus parse_sip_message(std::string_view payload, SipMessage& out, bool
   if (body_start == kHeaderCutShort) return SipParseStatus::header_cut_short;
 
   out.call_id = out.header(HeaderId::call_id);
-  out.via_branch = find_param(out.top_via, 0, "branch").value;
+  // The first ';' outside quotes, where find_param would start, then ";branch=" read at once there.
+  const std::size_t via_params = find_unnested(out.top_via, 0, ";", Nesting::quotes);
+  out.via_branch = via_params == std::string_view::npos
+                       ? std::string_view{}
+                       : param_value<8>(out.top_via, via_params, kBranchPrefix, "branch");
   out.via_sent_by = via_sent_by(out.top_via);
   out.from_tag = name_addr_tag(out.header(HeaderId::from));
   out.to_tag = name_addr_tag(out.header(HeaderId::to));
