@@ -8,6 +8,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "analysis/bytes.h"
 #include "analysis/text.h"
 
 #if defined(__SSE2__)
@@ -205,14 +206,6 @@ inline constexpr std::array<PrefixMask, 16> kPrefixMasks = [] {
 }();
 #endif
 
-// Eight bytes as a little-endian word (as word_of() builds the table's), whatever the machine's order.
-inline std::uint64_t load_word(const char* p) {
-  std::uint64_t word;
-  std::memcpy(&word, p, sizeof word);
-  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
-  return word;
-}
-
 }  // namespace header_names_detail
 
 // The known header `name` is (full or compact, any case), or HeaderId::other. `readable`: how many
@@ -229,9 +222,9 @@ __attribute__((always_inline)) inline HeaderId header_id(std::string_view name, 
   }
   std::uint64_t head;
   if (n >= 8) {
-    head = load_word(p) | kLowerBits;
+    head = load_le_text(p) | kLowerBits;
   } else if (readable >= 8) {
-    head = (load_word(p) | kLowerBits) & (~std::uint64_t{0} >> (64 - 8 * n));
+    head = (load_le_text(p) | kLowerBits) & (~std::uint64_t{0} >> (64 - 8 * n));
   } else {
     head = 0;  // at the very end of the text: byte by byte
     for (std::size_t i = 0; i < n; ++i) head |= std::uint64_t{static_cast<std::uint8_t>(p[i] | 0x20)} << (8 * i);
@@ -239,8 +232,8 @@ __attribute__((always_inline)) inline HeaderId header_id(std::string_view name, 
   const NameEntry& entry = kByHash[bucket_of(head, n, kMultiplier)];
   if (entry.head != head || entry.length != n) return HeaderId::other;
   if (n > 8) {
-    if ((load_word(p + n - 8) | kLowerBits) != entry.tail) return HeaderId::other;
-    if (n > 16 && (load_word(p + 8) | kLowerBits) != entry.mid) return HeaderId::other;
+    if ((load_le_text(p + n - 8) | kLowerBits) != entry.tail) return HeaderId::other;
+    if (n > 16 && (load_le_text(p + 8) | kLowerBits) != entry.mid) return HeaderId::other;
   }
   return entry.id;
 }

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstring>
 
+#include "analysis/bytes.h"
 #include "analysis/sip_lines.h"
 #include "analysis/sip_scan.h"
 #include "analysis/text.h"
@@ -14,14 +15,6 @@
 
 namespace sipmon {
 namespace {
-
-// Two bytes as a little-endian word, whatever the machine's order (so that constants read as text).
-inline std::uint16_t load_u16(const char* p) {
-  std::uint16_t word;
-  std::memcpy(&word, p, sizeof word);
-  if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap16(word);
-  return word;
-}
 
 constexpr std::string_view kSipVersion = "sip/2.0";
 
@@ -137,7 +130,7 @@ void note_defect(SipMessage& out, MessageDefect anomaly) {
 }
 
 constexpr std::size_t kHeaderCutShort = std::string_view::npos;
-constexpr std::uint16_t kCrLf = '\r' | ('\n' << 8);  // "\r\n" as load_u16 reads it
+constexpr std::uint64_t kCrLf = '\r' | ('\n' << 8);  // "\r\n" as load_le_text reads it
 
 // A header name without the SP/HT around it (RFC 3261 §7.3.1 allows white space before the colon;
 // a name holds no CR or LF, being before its line's end): nearly every name has none, which two
@@ -214,7 +207,8 @@ std::size_t parse_headers(std::string_view text, const LineReader& lines, std::s
     // one byte compare.
     std::size_t value_end = end;
     std::size_t next = end + 2;
-    if (end + 2 >= size || load_u16(text.data() + end) != kCrLf || static_cast<unsigned char>(text[end + 2]) <= ' ') {
+    if (end + 2 >= size || load_le_text(text.data() + end, 2) != kCrLf ||
+        static_cast<unsigned char>(text[end + 2]) <= ' ') {
       next = lines.after_line_end(end);
       while (next < size && (text[next] == ' ' || text[next] == '\t')) {
         value_end = lines.find_line_end(next);
@@ -422,10 +416,7 @@ template <std::size_t Size>
 std::string_view param_value(std::string_view value, std::size_t from, const ParamPrefix& prefix,
                              std::string_view lower_name) {
   if (from + Size <= value.size() && value[from] == ';') {
-    std::uint64_t word = 0;
-    std::memcpy(&word, value.data() + from, Size);
-    if constexpr (std::endian::native == std::endian::big) word = __builtin_bswap64(word);
-    if ((word | prefix.lower) == prefix.word) {
+    if ((load_le_text(value.data() + from, Size) | prefix.lower) == prefix.word) {
       const std::size_t end = find_unnested(value, from + Size, ";", Nesting::quotes);
       const std::size_t stop = end == std::string_view::npos ? value.size() : end;
       return trim(value.substr(from + Size, stop - from - Size));
