@@ -105,6 +105,7 @@ struct sipmon_rtp_kernel_stream {
   X(SEEN, "seen", 0)                                   /* packets the filter ran on (loopback duplicates excluded) */  \
   X(LOOPBACK_OUT, "loopback_outgoing_skipped", 0)      /* loopback's outgoing copies: seen again on input */           \
   X(MATCHED, "matched", 0)                             /* SIP-port UDP/TCP/SCTP, media UDP, or a fragment */           \
+  X(MEDIA, "media", 0)                                 /* matched as UDP to or from a call's media endpoint */         \
   X(COPIED, "copied", 0)                               /* matched packets written to the ring buffer */                \
   X(TRUNCATED, "truncated", 0)                         /* copied, but longer than the snap length */                   \
   X(RINGBUF_FULL, "ring_buffer_full", 0)               /* matched but lost: no room in the ring buffer */              \

@@ -119,7 +119,7 @@ struct walk {
   __u8 v6_more;
   __u16 v6_frag_offset;
   __u8 media_dst;     /* UDP to a media endpoint (its destination is in the map) */
-  __u32 media_offset; /* the UDP payload of that datagram */
+  __u32 media_offset; /* the UDP payload of that datagram (0: not media; a payload is never at 0) */
 };
 
 struct scratch {
@@ -759,6 +759,7 @@ int sipmon_filter(struct __sk_buff *skb) {
   if (!w->matched) return 0;
 
   count(SIPMON_COUNTER_MATCHED);
+  if (w->media_offset) count(SIPMON_COUNTER_MEDIA);
   if (w->fragment) count(SIPMON_COUNTER_FRAGMENTS);
   if (skb->vlan_present) crossed(w, SIPMON_COUNTER_VLAN);
   count_encapsulations(w->encapsulations);

@@ -44,6 +44,7 @@ TEST_CASE("bpf filter: a SIP datagram is copied whole, once, with its lengths", 
   CHECK(payload_of(records[0]) == frame);
   CHECK(filter.counter(SIPMON_COUNTER_SEEN) == 1);
   CHECK(filter.counter(SIPMON_COUNTER_MATCHED) == 1);
+  CHECK(filter.counter(SIPMON_COUNTER_MEDIA) == 0);  // matched by its SIP port
   CHECK(filter.counter(SIPMON_COUNTER_COPIED) == 1);
   CHECK(filter.counter(SIPMON_COUNTER_TRUNCATED) == 0);
   CHECK(filter.counter(SIPMON_COUNTER_RINGBUF_FULL) == 0);
@@ -259,6 +260,7 @@ TEST_CASE("bpf filter: UDP to or from a media endpoint in the map is copied, unt
   CHECK(payload_of(records[0]) == to_endpoint);
   CHECK(payload_of(records[1]) == from_endpoint);
   CHECK(filter.counter(SIPMON_COUNTER_MATCHED) == 2);
+  CHECK(filter.counter(SIPMON_COUNTER_MEDIA) == 2);  // the other port and host are not media
 
   SECTION("removed: no longer copied") {
     REQUIRE(filter.skeleton->watch_media_endpoint(callee, 50000, false, MediaEndpointPayloads{}));
