@@ -28,57 +28,43 @@ class MessageKeys {
 
   // The Call-ID absorbed once: every key below starts from it.
   const CallIdHash& call_id() const {
-    if ((have_ & kCallId) == 0) {
-      call_id_ = call_id_hash(message_.call_id);
-      have_ |= kCallId;
-    }
-    return call_id_;
+    return once(kCallId, call_id_, [this] { return call_id_hash(message_.call_id); });
   }
   // attempt_key(Call-ID, From-tag): the session attempt (and its call record).
   const CallKey& attempt() const {
-    if ((have_ & kAttempt) == 0) {
-      attempt_ = attempt_key(call_id(), message_.from_tag);
-      have_ |= kAttempt;
-    }
-    return attempt_;
+    return once(kAttempt, attempt_, [this] { return attempt_key(call_id(), message_.from_tag); });
   }
   // attempt_key(Call-ID, To-tag): the attempt of a request the callee sent (or a response to one),
   // for the call records. Rare: not kept.
   CallKey callee_attempt() const { return attempt_key(call_id(), message_.to_tag); }
   // dialog_key(Call-ID, From-tag, To-tag).
   const CallKey& dialog() const {
-    if ((have_ & kDialog) == 0) {
-      dialog_ = dialog_key(call_id(), message_.from_tag, message_.to_tag);
-      have_ |= kDialog;
-    }
-    return dialog_;
+    return once(kDialog, dialog_, [this] { return dialog_key(call_id(), message_.from_tag, message_.to_tag); });
   }
   // call_key(Call-ID): registrations and media calls (registration_key, media_call_key).
   const CallKey& call() const {
-    if ((have_ & kCall) == 0) {
-      call_ = call_key(call_id());
-      have_ |= kCall;
-    }
-    return call_;
+    return once(kCall, call_, [this] { return call_key(call_id()); });
   }
   // tag_hash of the From and To tags.
   std::uint32_t from_tag_hash() const {
-    if ((have_ & kFromTag) == 0) {
-      from_tag_hash_ = tag_hash(message_.from_tag);
-      have_ |= kFromTag;
-    }
-    return from_tag_hash_;
+    return once(kFromTag, from_tag_hash_, [this] { return tag_hash(message_.from_tag); });
   }
   std::uint32_t to_tag_hash() const {
-    if ((have_ & kToTag) == 0) {
-      to_tag_hash_ = tag_hash(message_.to_tag);
-      have_ |= kToTag;
-    }
-    return to_tag_hash_;
+    return once(kToTag, to_tag_hash_, [this] { return tag_hash(message_.to_tag); });
   }
 
  private:
   static constexpr std::uint8_t kCallId = 1, kAttempt = 2, kDialog = 4, kCall = 8, kFromTag = 16, kToTag = 32;
+
+  // The one step every key above shares: computes `slot` the first time `bit` is asked for.
+  template <typename Value, typename Compute>
+  const Value& once(std::uint8_t bit, Value& slot, Compute compute) const {
+    if ((have_ & bit) == 0) {
+      slot = compute();
+      have_ |= bit;
+    }
+    return slot;
+  }
 
   const SipMessage& message_;
   mutable std::uint8_t have_ = 0;
