@@ -1,5 +1,8 @@
 #include "analysis/dialog_tracker.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "analysis/call_key.h"
 #include "analysis/clock.h"
 #include "analysis/session_timer.h"
@@ -46,6 +49,8 @@ void DialogTracker::unschedule(Table::Index index) {
 }
 
 void DialogTracker::advance(std::int64_t now_ns) {
+  // Most packets fall in the second the wheel last stepped in: one compare, no division.
+  if (wheel_started_ && now_ns < next_step_ns_) return;
   const std::int64_t now_s = floor_seconds(now_ns);
   if (!wheel_started_) {
     wheel_started_ = true;
@@ -53,6 +58,12 @@ void DialogTracker::advance(std::int64_t now_ns) {
   }
   // Every deadline in a second before now_s is before now_ns: fire those slots, whole.
   const std::int64_t target = now_s - 1;
+  // The wheel steps again once floor_seconds(now) reaches cursor + 2 (saturated: a clock near the
+  // end of int64 time, which no capture's timestamps reach, would just never skip).
+  const std::int64_t next_second = std::max(target, wheel_cursor_s_) + 2;
+  next_step_ns_ = next_second < std::numeric_limits<std::int64_t>::max() / kNsPerSecond
+                      ? next_second * kNsPerSecond
+                      : std::numeric_limits<std::int64_t>::min();
   if (target <= wheel_cursor_s_) return;
   const std::int64_t steps = std::min<std::int64_t>(target - wheel_cursor_s_, kWheelSlots);
   for (std::int64_t step = 1; step <= steps; ++step) {

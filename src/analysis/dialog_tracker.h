@@ -139,6 +139,7 @@ class DialogTracker final : public EarlyDialogEnder {
   std::vector<std::uint32_t> wheel_;
   std::int64_t wheel_cursor_s_ = 0;  // every slot up to this second has been fired
   bool wheel_started_ = false;
+  std::int64_t next_step_ns_ = 0;  // advance() before this time would step no slot
   PeerTallies<DialogTally> tallies_;
 };
 

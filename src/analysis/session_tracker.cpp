@@ -32,6 +32,7 @@ SessionTracker::SessionTracker(std::size_t max_attempts, Timers timers, EarlyDia
 void SessionTracker::arm(Table::Index index, List list, std::int64_t deadline) {
   table_[index].deadline = deadline;
   lists_.push_back(list, index);
+  next_deadline_.lower_to(deadline);
 }
 
 void SessionTracker::on_initial_invite(const SipMessage& invite, const MessageKeys& keys, std::int64_t ts_ns,
@@ -237,6 +238,7 @@ void SessionTracker::expire(Table::Index index, List list) {
 }
 
 void SessionTracker::advance(std::int64_t now_ns) {
+  if (!next_deadline_.may_be_due(now_ns)) return;
   for (;;) {
     // The earliest deadline is at the head of one of the lists.
     Table::Index next = Table::kNone;
@@ -248,8 +250,11 @@ void SessionTracker::advance(std::int64_t now_ns) {
         next_list = static_cast<List>(list);
       }
     }
-    if (next == Table::kNone || table_[next].deadline >= now_ns) return;
-    expire(next, next_list);
+    if (next == Table::kNone || table_[next].deadline >= now_ns) {
+      next_deadline_.set(next == Table::kNone ? DeadlineBound::kNever : table_[next].deadline);
+      return;
+    }
+    expire(next, next_list);  // may arm it again (lowering the bound): the next round sees its head
   }
 }
 

@@ -138,6 +138,7 @@ class SessionTracker {
 
   Table table_;
   Lists lists_{table_};
+  DeadlineBound next_deadline_;  // advance() looks at the heads only once the clock reaches it
   Timers timers_;
   EarlyDialogEnder* ender_;
   AttemptObserver* observer_;

@@ -7,8 +7,10 @@
 //
 // Value must have `std::uint32_t timer_prev, timer_next` and `std::uint8_t timer_list`
 // (kNoList when on no list).
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <limits>
 
 namespace sipmon {
 
@@ -50,6 +52,21 @@ class TimerLists {
   Table& table_;
   std::array<Index, N> heads_;
   std::array<Index, N> tails_;
+};
+
+// A lower bound on the earliest deadline of a tracker's timer lists, so that the check made for
+// every packet is one compare while nothing is due. Arming a timer lowers it; removing one leaves
+// it a looser lower bound; a scan of the heads that finds nothing due sets it to what it found.
+class DeadlineBound {
+ public:
+  void lower_to(std::int64_t deadline) { bound_ = std::min(bound_, deadline); }
+  // False only when no timer's deadline is at or before now_ns: the heads need no look.
+  bool may_be_due(std::int64_t now_ns) const { return bound_ <= now_ns; }
+  void set(std::int64_t earliest) { bound_ = earliest; }
+  static constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+
+ private:
+  std::int64_t bound_ = kNever;
 };
 
 }  // namespace sipmon
