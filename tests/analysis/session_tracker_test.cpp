@@ -409,6 +409,26 @@ TEST_CASE("attempts on different timers time out in deadline order", "[sessions]
   CHECK(sessions(script.report()).pending == 0);
 }
 
+// The tracker skips its timer lists while the clock is before the earliest deadline it last saw
+// (DeadlineBound): an attempt armed afterwards with an earlier deadline must lower that bound.
+TEST_CASE("an INVITE due before every timer already seen still times out on time", "[sessions][timers]") {
+  const CallIds ringing{.call_id = "ringing@example.test"};
+  const CallIds silent{.call_id = "silent@example.test"};
+  CallTrackerConfig config;
+  config.timer_c_ns = seconds(100);
+  CallScript script(config);
+  script.at(0.0, request("INVITE", ringing, 1)).at(0.1, response(180, "INVITE", answered(ringing, "r"), 1));
+  script.until(1.0);                             // nothing due: the earliest deadline seen is Timer C at 100.1
+  script.at(2.0, request("INVITE", silent, 1));  // Timer B: 34.0
+  script.until(33.9);
+  CHECK(sessions(script.report()).timeouts == 0);
+  script.until(34.1);
+  CHECK(sessions(script.report()).timeouts == 1);
+  CHECK(sessions(script.report()).pending == 1);
+  script.until(100.2);
+  CHECK(sessions(script.report()).timeouts == 2);
+}
+
 TEST_CASE("the report carries the timers in force", "[sessions][timers]") {
   CallTrackerConfig config;
   config.timer_b_ns = seconds(16);
