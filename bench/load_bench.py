@@ -7,7 +7,8 @@ in the page cache:
   libpcap   a bare pcap_next_ex walk (bench/read_floor.cpp): the floor sipmon is measured against
   read      a plain read() walk of the pcap records: the file without libpcap
   sipmon    `sipmon replay --json` (every other binary given with --sipmon too, e.g. a baseline)
-and once, on the first 100 000 packets, tshark's `-z sip,stat`. Prints, per tool, the median over
+and once, on the first 100 000 packets, tshark's `-z sip,stat` and sngrep reading the file without
+its interface (`-N -q`: it parses and stores every dialog, then exits). Prints, per tool, the median over
 rounds of the CPU time (user + system, from getrusage of the child: what the process itself cost,
 the fairest figure on a machine shared with other work) and of the wall-clock time, each per
 packet and as a ratio to libpcap; then sipmon's table evictions and whether its counts match the
@@ -108,13 +109,20 @@ def main():
             print(f"{name:<40} {cpu * 1e9 / packets:>11.0f} {cpu / floor_cpu:>10.2f} {wall * 1e9 / packets:>12.0f} "
                   f"{wall / floor_wall:>10.2f}")
 
-        # tshark on a subset (it is ~100x slower): the same first packets for sipmon and the floor.
+        # tshark and sngrep on a subset (they are 10-100x slower): the same first packets for sipmon
+        # and the floor.
         if shutil.which("tshark") and shutil.which("editcap"):
             subset = os.path.join(work, "subset.pcap")
             subset_packets = min(100000, packets)
             subprocess.run(["editcap", "-r", capture, subset, f"1-{subset_packets}"], check=True)
             rows = [("libpcap", [floor, "libpcap", subset]), ("sipmon", [binaries[0], "replay", "--json", subset]),
                     ("tshark -z sip,stat", ["tshark", "-n", "-q", "-z", "sip,stat", "-r", subset])]
+            if shutil.which("sngrep"):
+                # -F: no user configuration; -l: a dialog limit above what the subset holds (20 000
+                # by default), so that it keeps every dialog as sipmon does.
+                rows.append(("sngrep -N -q", ["sngrep", "-N", "-q", "-F", "-l", "10000000", "-I", subset]))
+            else:
+                print("\nsngrep: not installed, left out of the subset table")
             first = {}
             print(f"\nfirst {subset_packets} packets, one run each:")
             for name, argv in rows:

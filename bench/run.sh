@@ -1,7 +1,8 @@
 #!/bin/sh
 # One command for the end-to-end benchmark (docs/performance.md, "Method"): builds what it needs
 # in BUILD_DIR (default build-perf, RelWithDebInfo), writes a realistic load capture to a
-# temporary directory and times libpcap, a read() walk, sipmon and tshark over it, alternately.
+# temporary directory and times libpcap, a read() walk and sipmon over it, alternately, then
+# tshark and sngrep on its first 100 000 packets.
 #
 #   bench/run.sh [BUILD_DIR] [load_bench.py options: --calls N --rate R --rounds K --sipmon BIN ...]
 set -eu

@@ -16,6 +16,7 @@ packages=(
   # tests and tools
   sip-tester tshark tcpdump tcpreplay prometheus prometheus-pushgateway iproute2 libxml2-utils
   python3 python3-yaml procps curl strace nftables
+  sngrep  # compared with in the benchmark harness (bench/load_bench.py)
   chromium  # the HTML report opened headless (tests/e2e/html_report_test.py)
   systemd  # systemd-analyze verify of the shipped unit (tests/e2e/systemd_unit_test.sh)
   # HEP tests: a real SIP server exporting HEP (siptrace) and storing it (sipcapture, db_text),
