@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The benchmarks' CI smoke run (issue 26), ctest's perf.bench_smoke: every test command builds
+# bench/, and this runs each harness briefly. No figure is judged (times are never pass/fail in a
+# test); it fails when a harness does not run to its end, or when the load replay's counts differ
+# from what the generator computed (bench/load_bench.py checks them).
+#
+#   bench/smoke.sh BUILD_DIR
+set -euo pipefail
+build=${1:?usage: smoke.sh BUILD_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+# Every Google Benchmark micro-benchmark, for about a millisecond each.
+"$build/bench/sipmon_bench" --benchmark_min_time=0.001 >/dev/null
+# The end-to-end harness on a small load capture: one round of libpcap, read(), sipmon, and the
+# subset table (tshark and sngrep when installed).
+python3 "$here/load_bench.py" --build "$build" --calls 300 --rounds 1
