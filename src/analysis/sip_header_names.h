@@ -2,10 +2,8 @@
 // The headers the engine reads, found by full or compact name, case-insensitively
 // (RFC 3261 §7.3.1, §7.3.3 and the compact forms registered since).
 #include <array>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <string_view>
 
 #include "analysis/bytes.h"

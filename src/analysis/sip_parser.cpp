@@ -1,8 +1,6 @@
 #include "analysis/sip_parser.h"
 
 #include <algorithm>
-#include <bit>
-#include <cstring>
 
 #include "analysis/bytes.h"
 #include "analysis/sip_lines.h"
