@@ -50,7 +50,7 @@ void DialogTracker::unschedule(Table::Index index) {
 
 void DialogTracker::advance(std::int64_t now_ns) {
   // Most packets fall in the second the wheel last stepped in: one compare, no division.
-  if (wheel_started_ && now_ns < next_step_ns_) return;
+  if (now_ns < next_step_ns_) return;
   const std::int64_t now_s = floor_seconds(now_ns);
   if (!wheel_started_) {
     wheel_started_ = true;

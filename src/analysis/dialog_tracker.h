@@ -9,6 +9,7 @@
 // The BYE's final response gives RFC 6076 SDD, the time from the 2xx to the BYE gives SDT, and a
 // BYE answered 2xx ending the dialog that established an attempt is an SCR completion.
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "analysis/bounded_table.h"
@@ -139,7 +140,8 @@ class DialogTracker final : public EarlyDialogEnder {
   std::vector<std::uint32_t> wheel_;
   std::int64_t wheel_cursor_s_ = 0;  // every slot up to this second has been fired
   bool wheel_started_ = false;
-  std::int64_t next_step_ns_ = 0;  // advance() before this time would step no slot
+  // advance() before this time would step no slot (the minimum until the wheel has started).
+  std::int64_t next_step_ns_ = std::numeric_limits<std::int64_t>::min();
   PeerTallies<DialogTally> tallies_;
 };
 
