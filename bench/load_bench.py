@@ -7,6 +7,10 @@ in the page cache:
   libpcap   a bare pcap_next_ex walk (bench/read_floor.cpp): the floor sipmon is measured against
   read      a plain read() walk of the pcap records: the file without libpcap
   sipmon    `sipmon replay --json` (every other binary given with --sipmon too, e.g. a baseline)
+  sipmon, tables in cache: the first sipmon over a second capture of the same calls, made at
+            --reference-rate calls/s (default 10): a few hundred calls at once, so the engine's
+            tables stay in the caches while it runs the same code per message. The difference
+            to the `sipmon` row is what the misses into the tables cost at the load rate.
 and once, on the first 100 000 packets, tshark's `-z sip,stat` and sngrep reading the file without
 its interface (`-N -q`: it parses and stores every dialog, then exits). Prints, per tool, the median over
 rounds of the CPU time (user + system, from getrusage of the child: what the process itself cost,
@@ -54,6 +58,8 @@ def main():
     parser.add_argument("--threads", type=int, action="append", default=[],
                         help="also time `replay --threads N` (repeatable)")
     parser.add_argument("--keep", help="write the capture here and keep it (default: a temporary directory)")
+    parser.add_argument("--reference-rate", type=float, default=10,
+                        help="calls/s of the tables-in-cache reference capture (0: leave it out)")
     args = parser.parse_args()
     build = os.path.abspath(args.build)
     binaries = [os.path.abspath(b) for b in args.sipmon] or [os.path.join(build, "sipmon")]
@@ -66,9 +72,11 @@ def main():
     work = tempfile.mkdtemp(prefix="sipmon-load-bench.")
     try:
         capture = args.keep or os.path.join(work, "load.pcap")
-        made = subprocess.run([generator, capture, "--calls", str(args.calls), "--rate", str(args.rate),
-                               "--seed", str(args.seed)], check=True, capture_output=True, text=True)
-        expected = json.loads(made.stdout)
+        def make(path, rate):
+            made = subprocess.run([generator, path, "--calls", str(args.calls), "--rate", str(rate),
+                                   "--seed", str(args.seed)], check=True, capture_output=True, text=True)
+            return json.loads(made.stdout)
+        expected = make(capture, args.rate)
         packets = expected["packets"]
         size = os.path.getsize(capture)
         print(f"capture: {packets} packets, {size / 1e6:.0f} MB, {expected['calls']} calls at "
@@ -83,6 +91,17 @@ def main():
             tools.append((name, [binary, "replay", "--json", capture]))
             for threads in args.threads:
                 tools.append((f"{name} --threads {threads}", [binary, "replay", "--json", "--threads", str(threads), capture]))
+        # Tool name -> (capture, what the generator computed for it, its packets).
+        inputs = {name: (capture, expected, packets) for name, _ in tools}
+        if args.reference_rate > 0:
+            reference = os.path.join(work, "reference.pcap")
+            reference_expected = make(reference, args.reference_rate)
+            name = f"sipmon, tables in cache ({args.reference_rate:g} calls/s)"
+            tools.append((name, [binaries[0], "replay", "--json", reference]))
+            inputs[name] = (reference, reference_expected, reference_expected["packets"])
+            print(f"reference: the same {reference_expected['calls']} calls at {args.reference_rate:g}/s, "
+                  f"{reference_expected['packets']} packets, peak {reference_expected['peak_confirmed_dialogs']} "
+                  f"confirmed dialogs")
         # Warm the page cache, and keep every sipmon's report for the checks below.
         reports = {}
         texts = {}
@@ -103,11 +122,21 @@ def main():
         print(f"\nmedian of {args.rounds} alternating rounds, per packet ({os.cpu_count()} cores, load "
               f"{os.getloadavg()[0]:.1f}):")
         print(f"{'tool':<40} {'cpu ns/pkt':>11} {'x libpcap':>10} {'wall ns/pkt':>12} {'x libpcap':>10}")
+        per_packet = {}
         for name, _ in tools:
             wall = statistics.median(w for w, _ in samples[name])
             cpu = statistics.median(c for _, c in samples[name])
-            print(f"{name:<40} {cpu * 1e9 / packets:>11.0f} {cpu / floor_cpu:>10.2f} {wall * 1e9 / packets:>12.0f} "
-                  f"{wall / floor_wall:>10.2f}")
+            count = inputs[name][2]
+            per_packet[name] = cpu * 1e9 / count
+            # Ratios per packet: the reference capture has a few more packets (OPTIONS pings over
+            # its longer span) than the load capture the floor was timed on.
+            print(f"{name:<40} {cpu * 1e9 / count:>11.0f} {cpu * 1e9 / count / (floor_cpu * 1e9 / packets):>10.2f} "
+                  f"{wall * 1e9 / count:>12.0f} {wall * 1e9 / count / (floor_wall * 1e9 / packets):>10.2f}")
+        if args.reference_rate > 0:
+            loaded = per_packet[tools[2][0]]
+            cached = per_packet[tools[-1][0]]
+            print(f"misses into the tables at {args.rate:g} calls/s: ~{loaded - cached:.0f} CPU ns a packet, "
+                  f"{(loaded - cached) / loaded:.0%} of sipmon's")
 
         # tshark and sngrep on a subset (they are 10-100x slower): the same first packets for sipmon
         # and the floor.
@@ -134,15 +163,16 @@ def main():
 
         failures = 0
         for name, report in reports.items():
+            _, want, count = inputs[name]
             print(f"\n{name}: table_evictions {json.dumps(report['table_evictions'], sort_keys=True)}")
             for field in ("requests", "responses", "retransmissions"):
                 got = {k: v for k, v in report[field].items() if v}
-                if got != expected[field]:
+                if got != want[field]:
                     failures += 1
-                    print(f"  {field}: sipmon {got} != generator {expected[field]}")
-            if report["capture"]["sip_messages"] != packets:
+                    print(f"  {field}: sipmon {got} != generator {want[field]}")
+            if report["capture"]["sip_messages"] != count:
                 failures += 1
-                print(f"  sip_messages {report['capture']['sip_messages']} != {packets}")
+                print(f"  sip_messages {report['capture']['sip_messages']} != {count}")
         for name in texts:
             base = name.split(" --threads ")[0]
             if name != base and texts[name] != texts[base]:

@@ -10,6 +10,6 @@ build=${1:?usage: smoke.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 # Every Google Benchmark micro-benchmark, for about a millisecond each.
 "$build/bench/sipmon_bench" --benchmark_min_time=0.001 >/dev/null
-# The end-to-end harness on a small load capture: one round of libpcap, read(), sipmon, and the
-# subset table (tshark and sngrep when installed).
+# The end-to-end harness on a small load capture: one round of libpcap, read(), sipmon, sipmon on
+# the tables-in-cache reference capture, and the subset table (tshark and sngrep when installed).
 python3 "$here/load_bench.py" --build "$build" --calls 300 --rounds 1
