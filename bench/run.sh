@@ -1,8 +1,9 @@
 #!/bin/sh
 # One command for the end-to-end benchmark (docs/performance.md, "Method"): builds what it needs
 # in BUILD_DIR (default build-perf, RelWithDebInfo), writes a realistic load capture to a
-# temporary directory and times libpcap, a read() walk and sipmon over it, alternately, then
-# tshark and sngrep on its first 100 000 packets.
+# temporary directory and times libpcap, a read() walk and sipmon over it, alternately, with sipmon
+# over the same calls at 10 calls/s (tables in cache) beside, then tshark and sngrep on its first
+# 100 000 packets.
 #
 #   bench/run.sh [BUILD_DIR] [load_bench.py options: --calls N --rate R --rounds K --sipmon BIN ...]
 set -eu
