@@ -8,6 +8,9 @@ namespace {
 
 constexpr std::size_t kIpv4MinHeader = 20;
 constexpr std::size_t kIpv6Header = 40;
+// The flags and fragment offset field (RFC 791 §3.1): MF, and the offset in units of 8 bytes.
+constexpr std::uint16_t kMoreFragments = 0x2000;
+constexpr std::uint16_t kFragmentOffset = 0x1fff;
 // Extension headers a datagram may legitimately stack before its transport header; the bound
 // keeps a crafted chain from looping.
 constexpr int kMaxIpv6ExtensionHeaders = 16;
@@ -34,6 +37,13 @@ Bytes trim_to(Bytes packet, std::size_t header, std::size_t ip_length, bool& tru
   truncated = ip_length > packet.size();
   const std::size_t end = std::min(ip_length, packet.size());
   return packet.subspan(header, end - header);
+}
+
+IpAddress ipv4_address(const std::uint8_t* p) {
+  IpAddress address;
+  address.family = 4;
+  std::memcpy(address.bytes.data(), p, 4);
+  return address;
 }
 
 }  // namespace
@@ -71,17 +81,30 @@ IpPacket decode_ipv4(Bytes packet) {
   if (packet.size() < header) return ip_failure(FrameOutcome::truncated_ipv4_header);
 
   IpPacket ip;
-  ip.src.family = ip.dst.family = 4;
-  std::memcpy(ip.src.bytes.data(), p + 12, 4);
-  std::memcpy(ip.dst.bytes.data(), p + 16, 4);
+  ip.src = ipv4_address(p + 12);
+  ip.dst = ipv4_address(p + 16);
   ip.protocol = p[9];
   const std::uint16_t flags_offset = load_be16(p + 6);
-  ip.more_fragments = (flags_offset & 0x2000) != 0;
-  ip.fragment_offset = std::uint32_t{flags_offset & 0x1fffu} * 8;
+  ip.more_fragments = (flags_offset & kMoreFragments) != 0;
+  ip.fragment_offset = static_cast<std::uint32_t>(flags_offset & kFragmentOffset) * 8;
   ip.is_fragment = ip.more_fragments || ip.fragment_offset != 0;
   ip.fragment_id = load_be16(p + 4);
   ip.payload = trim_to(packet, header, total, ip.truncated);
   return ip;
+}
+
+bool read_plain_ipv4(Bytes packet, std::uint8_t protocol, IpAddress& src, IpAddress& dst, Bytes& payload) {
+  if (packet.size() < kIpv4MinHeader) return false;
+  const std::uint8_t* p = packet.data();
+  const std::size_t total = load_be16(p + 2);
+  // 0x45: version 4, header length 5 words. The total length between the header and what was
+  // captured: neither bad_ipv4_header nor truncated.
+  if (p[0] != 0x45 || p[9] != protocol || total < kIpv4MinHeader || total > packet.size()) return false;
+  if ((load_be16(p + 6) & (kMoreFragments | kFragmentOffset)) != 0) return false;
+  src = ipv4_address(p + 12);
+  dst = ipv4_address(p + 16);
+  payload = packet.subspan(kIpv4MinHeader, total - kIpv4MinHeader);
+  return true;
 }
 
 IpPacket decode_ipv6(Bytes packet) {

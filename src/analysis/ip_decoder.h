@@ -51,4 +51,10 @@ IpPacket decode_ipv4(Bytes packet);
 IpPacket decode_ipv6(Bytes packet);
 IpPacket decode_ip(NetworkProtocol protocol, Bytes packet);
 
+// The packet decoder's fast path (issue 26): an IPv4 datagram with a 20-byte header (no options),
+// not a fragment, captured whole and carrying `protocol`. Sets `src`, `dst` and `payload` as
+// decode_ipv4 would (whose is_fragment and truncated would be false) and returns true; returns
+// false for anything else, which decode_ipv4 then takes (and names, if it is an anomaly).
+bool read_plain_ipv4(Bytes packet, std::uint8_t protocol, IpAddress& src, IpAddress& dst, Bytes& payload);
+
 }  // namespace sipmon
