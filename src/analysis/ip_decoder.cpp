@@ -6,11 +6,7 @@
 namespace sipmon {
 namespace {
 
-constexpr std::size_t kIpv4MinHeader = 20;
 constexpr std::size_t kIpv6Header = 40;
-// The flags and fragment offset field (RFC 791 §3.1): MF, and the offset in units of 8 bytes.
-constexpr std::uint16_t kMoreFragments = 0x2000;
-constexpr std::uint16_t kFragmentOffset = 0x1fff;
 // Extension headers a datagram may legitimately stack before its transport header; the bound
 // keeps a crafted chain from looping.
 constexpr int kMaxIpv6ExtensionHeaders = 16;
@@ -39,13 +35,6 @@ Bytes trim_to(Bytes packet, std::size_t header, std::size_t ip_length, bool& tru
   return packet.subspan(header, end - header);
 }
 
-IpAddress ipv4_address(const std::uint8_t* p) {
-  IpAddress address;
-  address.family = 4;
-  std::memcpy(address.bytes.data(), p, 4);
-  return address;
-}
-
 }  // namespace
 
 bool skip_ipv6_extension_headers(std::uint8_t& protocol, Bytes& payload) {
@@ -72,39 +61,25 @@ bool skip_ipv6_extension_headers(std::uint8_t& protocol, Bytes& payload) {
 }
 
 IpPacket decode_ipv4(Bytes packet) {
-  if (packet.size() < kIpv4MinHeader) return ip_failure(FrameOutcome::truncated_ipv4_header);
+  if (packet.size() < ipv4::kMinHeader) return ip_failure(FrameOutcome::truncated_ipv4_header);
   const std::uint8_t* p = packet.data();
   if ((p[0] >> 4) != 4) return ip_failure(FrameOutcome::ip_version_mismatch);
   const std::size_t header = std::size_t{p[0] & 0x0fu} * 4;
   const std::size_t total = load_be16(p + 2);
-  if (header < kIpv4MinHeader || total < header) return ip_failure(FrameOutcome::bad_ipv4_header);
+  if (header < ipv4::kMinHeader || total < header) return ip_failure(FrameOutcome::bad_ipv4_header);
   if (packet.size() < header) return ip_failure(FrameOutcome::truncated_ipv4_header);
 
   IpPacket ip;
-  ip.src = ipv4_address(p + 12);
-  ip.dst = ipv4_address(p + 16);
+  ip.src = ipv4::address(p + 12);
+  ip.dst = ipv4::address(p + 16);
   ip.protocol = p[9];
   const std::uint16_t flags_offset = load_be16(p + 6);
-  ip.more_fragments = (flags_offset & kMoreFragments) != 0;
-  ip.fragment_offset = static_cast<std::uint32_t>(flags_offset & kFragmentOffset) * 8;
+  ip.more_fragments = (flags_offset & ipv4::kMoreFragments) != 0;
+  ip.fragment_offset = static_cast<std::uint32_t>(flags_offset & ipv4::kFragmentOffset) * 8;
   ip.is_fragment = ip.more_fragments || ip.fragment_offset != 0;
   ip.fragment_id = load_be16(p + 4);
   ip.payload = trim_to(packet, header, total, ip.truncated);
   return ip;
-}
-
-bool read_plain_ipv4(Bytes packet, std::uint8_t protocol, IpAddress& src, IpAddress& dst, Bytes& payload) {
-  if (packet.size() < kIpv4MinHeader) return false;
-  const std::uint8_t* p = packet.data();
-  const std::size_t total = load_be16(p + 2);
-  // 0x45: version 4, header length 5 words. The total length between the header and what was
-  // captured: neither bad_ipv4_header nor truncated.
-  if (p[0] != 0x45 || p[9] != protocol || total < kIpv4MinHeader || total > packet.size()) return false;
-  if ((load_be16(p + 6) & (kMoreFragments | kFragmentOffset)) != 0) return false;
-  src = ipv4_address(p + 12);
-  dst = ipv4_address(p + 16);
-  payload = packet.subspan(kIpv4MinHeader, total - kIpv4MinHeader);
-  return true;
 }
 
 IpPacket decode_ipv6(Bytes packet) {

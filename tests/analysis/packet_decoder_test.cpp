@@ -105,10 +105,9 @@ struct SeenPayload {
 struct CopyingSink : PayloadSink {
   std::vector<SeenPayload> seen;
   void on_payload(const Payload& p) override {
-    seen.push_back(SeenPayload{p.ts_ns, p.transport, p.src, p.dst, p.src_port, p.dst_port, p.truncated,
-                               std::string(as_text(p.bytes)),
-                               std::vector<FrameNumber>(p.origin.frames.begin(), p.origin.frames.end()),
-                               p.origin.incomplete});
+    seen.push_back(SeenPayload{
+        p.ts_ns, p.transport, p.src, p.dst, p.src_port, p.dst_port, p.truncated, std::string(as_text(p.bytes)),
+        std::vector<FrameNumber>(p.origin.frames.begin(), p.origin.frames.end()), p.origin.incomplete});
   }
 };
 
@@ -117,9 +116,15 @@ struct Decoded {
   std::vector<SeenPayload> payloads;
 };
 
+DecoderLimits tracking_frames() {
+  DecoderLimits limits;
+  limits.track_frames = true;
+  return limits;
+}
+
 // One frame through a fresh decoder that tracks frames (so that the origin is compared too).
 Decoded decode_alone(const std::vector<std::uint8_t>& frame, LinkType link = LinkType::ethernet,
-                     DecoderLimits limits = {.track_frames = true}) {
+                     DecoderLimits limits = tracking_frames()) {
   PacketDecoder decoder(limits);
   CopyingSink sink;
   const FrameOutcome outcome = decoder.decode(make_frame(frame, link, 77), sink);
@@ -288,9 +293,11 @@ TEST_CASE("UDP on a tunnel port is left to the tunnel decoders", "[decoder][fast
   vxlan.append(inner.begin(), inner.end());
   for (const std::uint16_t port : {kVxlanPort, std::uint16_t{8472}}) {
     INFO("VXLAN on port " << port);
-    const Decoded tunnelled = decode_alone(
-        ethernet(udp_ip_packet(vxlan, UdpSpec{.src_port = 40000, .dst_port = port}), false), LinkType::ethernet,
-        DecoderLimits{.vxlan_port = port});
+    DecoderLimits limits;
+    limits.vxlan_port = port;
+    const Decoded tunnelled =
+        decode_alone(ethernet(udp_ip_packet(vxlan, UdpSpec{.src_port = 40000, .dst_port = port}), false),
+                     LinkType::ethernet, limits);
     REQUIRE(tunnelled.payloads.size() == 1);
     CHECK(tunnelled.payloads[0].bytes == kInvite);
     CHECK(tunnelled.payloads[0].src.bytes[3] == 7);
@@ -305,8 +312,9 @@ TEST_CASE("UDP on a tunnel port is left to the tunnel decoders", "[decoder][fast
     CHECK(plain.payloads[0].src_port == port);
   }
   // A depth limit below zero refuses even the outermost datagram.
-  CHECK(decode_alone(sip_udp_frame("x"), LinkType::ethernet, DecoderLimits{.max_tunnel_depth = -1}).outcome ==
-        FrameOutcome::tunnel_too_deep);
+  DecoderLimits no_depth;
+  no_depth.max_tunnel_depth = -1;
+  CHECK(decode_alone(sip_udp_frame("x"), LinkType::ethernet, no_depth).outcome == FrameOutcome::tunnel_too_deep);
 }
 
 TEST_CASE("IPv6 behind every link header takes the general path", "[decoder][fast_path]") {
