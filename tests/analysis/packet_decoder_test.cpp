@@ -131,15 +131,20 @@ Decoded decode_alone(const std::vector<std::uint8_t>& frame, LinkType link = Lin
   return {outcome, std::move(sink.seen)};
 }
 
-// Inserts a 4-byte IPv4 option (four NOPs) and fixes the header and total lengths.
-std::vector<std::uint8_t> with_ipv4_option(std::vector<std::uint8_t> ip) {
-  ip.insert(ip.begin() + 20, {1, 1, 1, 1});
-  ip[0] = 0x46;
-  const std::size_t total = (std::size_t{ip[2]} << 8 | ip[3]) + 4;
+// Inserts IPv4 options (whole 4-byte words) and fixes the header and total lengths.
+std::vector<std::uint8_t> with_ipv4_options(std::vector<std::uint8_t> ip, const std::vector<std::uint8_t>& options) {
+  ip.insert(ip.begin() + 20, options.begin(), options.end());
+  ip[0] = static_cast<std::uint8_t>(0x40 | (20 + options.size()) / 4);
+  const std::size_t total = (std::size_t{ip[2]} << 8 | ip[3]) + options.size();
   ip[2] = static_cast<std::uint8_t>(total >> 8);
   ip[3] = static_cast<std::uint8_t>(total);
   return ip;
 }
+
+// Eight bytes that read as a UDP header (5060 -> 5060, length 8: no payload). Placed where a
+// decoder that misjudged the IP header would look for UDP, they make its mistake a payload that
+// is handed on, not a malformed header that the general path takes back.
+const std::vector<std::uint8_t> kDecoyUdpHeader = {0x13, 0xc4, 0x13, 0xc4, 0x00, 0x08, 0x00, 0x00};
 
 std::vector<std::uint8_t> prefixed(std::vector<std::uint8_t> head, const std::vector<std::uint8_t>& ip) {
   head.insert(head.end(), ip.begin(), ip.end());
@@ -181,10 +186,13 @@ TEST_CASE("every link header in front of a plain IPv4/UDP datagram hands on what
     REQUIRE(decoded.payloads.size() == 1);
     CHECK(decoded.payloads[0] == expected);
   }
-  // Options move the UDP header, nothing else.
-  const Decoded options = decode_alone(ethernet(with_ipv4_option(ip), false));
-  REQUIRE(options.payloads.size() == 1);
-  CHECK(options.payloads[0] == expected);
+  // Options move the UDP header, nothing else: four NOPs, and options whose bytes (NOP, then end
+  // of list and padding) would read as a UDP header where one without options begins.
+  for (const auto& options : {std::vector<std::uint8_t>{1, 1, 1, 1}, kDecoyUdpHeader}) {
+    const Decoded with_options = decode_alone(ethernet(with_ipv4_options(ip, options), false));
+    REQUIRE(with_options.payloads.size() == 1);
+    CHECK(with_options.payloads[0] == expected);
+  }
   // Without frame tracking the origin stays empty on both paths.
   const Decoded untracked = decode_alone(ethernet(ip, false), LinkType::ethernet, DecoderLimits{});
   REQUIRE(untracked.payloads.size() == 1);
@@ -245,6 +253,26 @@ TEST_CASE("fragments still go to the reassembler, not past it", "[decoder][fast_
   CopyingSink nothing;
   CHECK(fresh.decode(make_frame(ethernet(pieces.front(), false)), nothing) == FrameOutcome::ip_fragment_buffered);
   CHECK(nothing.seen.empty());
+}
+
+TEST_CASE("pieces that would read as whole datagrams are still held", "[decoder][fast_path]") {
+  // UDP length zero (the IP length rules): a first piece read as a whole datagram would be a
+  // plausible payload. Only the MF flag says it is not.
+  auto zero_length = udp_ip_packet(kInvite);
+  zero_length[20 + 4] = zero_length[20 + 5] = 0;
+  // A later piece that starts with what reads as a UDP header: only the offset says it is a piece.
+  std::string decoy_inside(kInvite.substr(0, 16));
+  decoy_inside.append(kDecoyUdpHeader.begin(), kDecoyUdpHeader.end());
+  decoy_inside.append(kInvite.substr(16));
+  for (const auto& [whole, piece] :
+       {std::pair{zero_length, std::size_t{0}}, std::pair{udp_ip_packet(decoy_inside), std::size_t{1}}}) {
+    const auto pieces = ipv4_fragments(whole, 24);
+    REQUIRE(pieces.size() > piece + 1);
+    INFO("piece " << piece);
+    const Decoded alone = decode_alone(ethernet(pieces[piece], false));
+    CHECK(alone.outcome == FrameOutcome::ip_fragment_buffered);
+    CHECK(alone.payloads.empty());
+  }
 }
 
 TEST_CASE("UDP lengths the fast path must leave to the general path keep their outcomes", "[decoder][fast_path]") {
