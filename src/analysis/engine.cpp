@@ -38,14 +38,6 @@ Engine::Engine(EngineConfig config)
     series_ = std::make_unique<IntervalSeries>(config_.series_interval_ns, config_.max_series_intervals);
 }
 
-bool Engine::port_selected(std::uint16_t src, std::uint16_t dst) const {
-  return config_.ports.empty() || port_selected_[src] || port_selected_[dst];
-}
-
-bool Engine::host_selected(const IpAddress& src, const IpAddress& dst) const {
-  return !config_.hosts || config_.hosts->keeps(src, dst);
-}
-
 void Engine::on_frame(const Frame& frame) {
   ++packets_;
   bytes_ += frame.wire_len;

@@ -6,7 +6,6 @@
 namespace sipmon {
 namespace {
 
-constexpr std::size_t kIpv4MinHeader = 20;
 constexpr std::size_t kIpv6Header = 40;
 // Extension headers a datagram may legitimately stack before its transport header; the bound
 // keeps a crafted chain from looping.
@@ -62,22 +61,21 @@ bool skip_ipv6_extension_headers(std::uint8_t& protocol, Bytes& payload) {
 }
 
 IpPacket decode_ipv4(Bytes packet) {
-  if (packet.size() < kIpv4MinHeader) return ip_failure(FrameOutcome::truncated_ipv4_header);
+  if (packet.size() < ipv4::kMinHeader) return ip_failure(FrameOutcome::truncated_ipv4_header);
   const std::uint8_t* p = packet.data();
   if ((p[0] >> 4) != 4) return ip_failure(FrameOutcome::ip_version_mismatch);
   const std::size_t header = std::size_t{p[0] & 0x0fu} * 4;
   const std::size_t total = load_be16(p + 2);
-  if (header < kIpv4MinHeader || total < header) return ip_failure(FrameOutcome::bad_ipv4_header);
+  if (header < ipv4::kMinHeader || total < header) return ip_failure(FrameOutcome::bad_ipv4_header);
   if (packet.size() < header) return ip_failure(FrameOutcome::truncated_ipv4_header);
 
   IpPacket ip;
-  ip.src.family = ip.dst.family = 4;
-  std::memcpy(ip.src.bytes.data(), p + 12, 4);
-  std::memcpy(ip.dst.bytes.data(), p + 16, 4);
+  ip.src = ipv4::address(p + 12);
+  ip.dst = ipv4::address(p + 16);
   ip.protocol = p[9];
   const std::uint16_t flags_offset = load_be16(p + 6);
-  ip.more_fragments = (flags_offset & 0x2000) != 0;
-  ip.fragment_offset = std::uint32_t{flags_offset & 0x1fffu} * 8;
+  ip.more_fragments = (flags_offset & ipv4::kMoreFragments) != 0;
+  ip.fragment_offset = static_cast<std::uint32_t>(flags_offset & ipv4::kFragmentOffset) * 8;
   ip.is_fragment = ip.more_fragments || ip.fragment_offset != 0;
   ip.fragment_id = load_be16(p + 4);
   ip.payload = trim_to(packet, header, total, ip.truncated);

@@ -84,7 +84,7 @@ bool IpReassembler::complete(const Datagram& d) const {
   return covered == d.total_length;
 }
 
-void IpReassembler::begin_frame() {
+void IpReassembler::release_finished() {
   for (std::size_t i = 0; i < finished_count_; ++i) release(*finished_[i]);
   finished_count_ = 0;
 }

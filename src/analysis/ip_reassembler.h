@@ -39,7 +39,10 @@ class IpReassembler {
 
   // Called once per captured frame: datagrams handed out while decoding the previous frame are
   // released here, not earlier, because a tunnel may nest a fragmented datagram inside another.
-  void begin_frame();
+  // Inline: it runs for every frame, and nearly always has nothing to release.
+  void begin_frame() {
+    if (finished_count_ != 0) release_finished();
+  }
 
   // `ip` must be a fragment (ip.is_fragment). Events that concern other datagrams (timeouts,
   // evictions) are added to `events`. `origin` is the frame(s) the fragment came in: one frame
@@ -76,6 +79,7 @@ class IpReassembler {
 
   Datagram* find_or_claim(std::int64_t ts_ns, const IpPacket& ip, DecoderEventCounts& events);
   void release(Datagram& d);
+  void release_finished();
   bool complete(const Datagram& d) const;
 
   IpReassemblyLimits limits_;

@@ -56,6 +56,20 @@ LinkResult from_family(std::uint32_t family, Bytes frame) {
   return result;
 }
 
+// Written in the capturing host's byte order, which the file does not record: the family is a
+// small number, so whichever order gives one is right.
+std::uint32_t null_family(Bytes frame) {
+  const std::uint32_t family = load_le32(frame.data());
+  return family > 0xffff ? load_be32(frame.data()) : family;
+}
+
+// The network header after a fixed-size link header whose protocol field at `type_offset` says
+// IPv4; empty when the frame is shorter than the header or the field says anything else.
+Bytes ipv4_after(Bytes frame, std::size_t type_offset, std::size_t header) {
+  if (frame.size() < header || load_be16(frame.data() + type_offset) != kEthertypeIpv4) return {};
+  return frame.subspan(header);
+}
+
 }  // namespace
 
 LinkResult decode_ethertype_chain(Bytes frame, std::size_t type_offset) {
@@ -153,14 +167,9 @@ LinkResult decode_link(std::uint32_t link_type, Bytes frame) {
       }
       return result;
     }
-    case LinkType::null_bsd: {
+    case LinkType::null_bsd:
       if (frame.size() < kNullHeader) return link_failure(FrameOutcome::truncated_link_header);
-      // Written in the capturing host's byte order, which the file does not record: the family
-      // is a small number, so whichever order gives one is right.
-      std::uint32_t family = load_le32(frame.data());
-      if (family > 0xffff) family = load_be32(frame.data());
-      return from_family(family, frame);
-    }
+      return from_family(null_family(frame), frame);
     case LinkType::loop:
       if (frame.size() < kNullHeader) return link_failure(FrameOutcome::truncated_link_header);
       return from_family(load_be32(frame.data()), frame);
@@ -172,6 +181,29 @@ LinkResult decode_link(std::uint32_t link_type, Bytes frame) {
       return LinkResult{.protocol = NetworkProtocol::ipv6, .network = frame};
   }
   return link_failure(FrameOutcome::unsupported_link_type);
+}
+
+Bytes plain_ipv4_network(std::uint32_t link_type, Bytes frame) {
+  switch (static_cast<LinkType>(link_type)) {
+    case LinkType::ethernet:
+      return ipv4_after(frame, 12, kEthernetHeader);
+    case LinkType::linux_sll:
+      return ipv4_after(frame, 14, kSllHeader);
+    case LinkType::linux_sll2:
+      return ipv4_after(frame, 0, kSll2Header);
+    case LinkType::null_bsd:
+      if (frame.size() < kNullHeader || null_family(frame) != kAfInet) return {};
+      return frame.subspan(kNullHeader);
+    case LinkType::loop:
+      if (frame.size() < kNullHeader || load_be32(frame.data()) != kAfInet) return {};
+      return frame.subspan(kNullHeader);
+    case LinkType::raw:  // the version nibble decides: the IPv4 reader checks it
+    case LinkType::ipv4:
+      return frame;
+    case LinkType::ipv6:
+      break;
+  }
+  return {};
 }
 
 }  // namespace sipmon

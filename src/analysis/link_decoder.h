@@ -23,6 +23,11 @@ LinkResult decode_ethertype_chain(Bytes frame, std::size_t type_offset);
 
 LinkResult decode_link(std::uint32_t link_type, Bytes frame);
 
+// The packet decoder's fast path (issue 26): when the link header says that IPv4 follows it
+// directly (no VLAN tag, PPPoE or MPLS), the bytes decode_link would hand on as `network`.
+// Empty for anything else, which decode_link then takes (and names, if it is an anomaly).
+Bytes plain_ipv4_network(std::uint32_t link_type, Bytes frame);
+
 // PPP (RFC 1661) frame from its address/control or protocol field: used inside PPPoE and GRE.
 LinkResult decode_ppp(Bytes frame);
 

@@ -53,6 +53,8 @@ class PacketDecoder {
   const TcpReassembler& tcp_reassembler() const { return tcp_; }
 
  private:
+  // The common shape, straight-line; false: not that shape, nothing handed on.
+  bool decode_plain_udp(const Frame& frame, const FrameRefs& origin, PayloadSink& sink);
   FrameOutcome decode_network(std::int64_t ts_ns, const LinkResult& link, int depth, FrameRefs origin,
                               PayloadSink& sink);
   FrameOutcome decode_udp(std::int64_t ts_ns, const IpPacket& ip, int depth, FrameRefs origin, PayloadSink& sink);
