@@ -76,6 +76,12 @@ class CaptureBlockParser {
     bool binary = false;              // units is a power of 2
   };
 
+  struct PcapngTime {
+    std::uint64_t seconds = 0;
+    std::uint64_t fraction_ns = 0;
+  };
+  static PcapngTime split_time(std::uint64_t t, const Interface& iface);
+
   CaptureBlockParser(Bytes file, bool complete) : file_(file), complete_(complete) {}
   bool start_pcap();
   bool start_pcapng();

@@ -240,9 +240,13 @@ TEST_CASE("a pcapng with two interfaces of different resolutions, sections, bloc
     w.idb(1, 0, 6);     // microseconds, snap length 0 (none)
     w.idb(1, 0, 9);     // nanoseconds
     w.idb(1, 0, 0x94);  // 2^-20 s
+    w.idb(1, 0, 3);     // milliseconds: the general decimal case, units under 10^9
+    w.idb(1, 0, 12);    // picoseconds: units over 10^9
     w.epb(0, 1'700'000'000'123'456ull, packet("n1"));
     w.epb(1, 1'700'000'000'123'456'789ull, packet("n2"), 900);
     w.epb(2, (1'700'000'001ull << 20) + 524'288, packet("n3"));
+    w.epb(3, 1'700'000'003'250ull, packet("n5"));
+    w.epb(4, 5'123'456'789'012ull, packet("n6"));                    // 2^64 ps is ~213 days: a time near 0
     w.block(5, [](Writer& b) { b.u32(0).u32(0).u32(0); });           // interface statistics
     w.block(0x0BAD, [](Writer& b) { b.u32(1).u32(2); });             // unknown: skipped
     w.block(3, [&](Writer& b) { b.u32(60000).raw(packet("s1")); });  // SPB: original length > data
@@ -254,11 +258,13 @@ TEST_CASE("a pcapng with two interfaces of different resolutions, sections, bloc
     // The SPB's data is shorter than min(original length, snap length): libpcap's to read.
     CHECK(reader == "blocks+libpcap");
     const ReadAll read = read_all(path, FileReader::automatic);
-    REQUIRE(read.frames.size() >= 3);
+    REQUIRE(read.frames.size() >= 5);
     CHECK(read.frames[0].ts_ns == 1'700'000'000'123'456'000);
     CHECK(read.frames[1].ts_ns == 1'700'000'000'123'456'789);
     CHECK(read.frames[1].wire_len == 900);
     CHECK(read.frames[2].ts_ns == 1'700'000'001'500'000'000);  // 2^19 / 2^20 s
+    CHECK(read.frames[3].ts_ns == 1'700'000'003'250'000'000);
+    CHECK(read.frames[4].ts_ns == 5'123'456'789);  // libpcap truncates below a nanosecond
   }
   // The same without the odd SPB: the block reader alone.
   Writer w(false);
