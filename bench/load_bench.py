@@ -88,17 +88,19 @@ def main():
         tools = [("libpcap", [floor, "libpcap", capture]), ("read", [floor, "read", capture])]
         for index, binary in enumerate(binaries):
             name = "sipmon" if len(binaries) == 1 else f"sipmon[{index}] {binary}"
+            if index == 0:
+                first_sipmon = name
             tools.append((name, [binary, "replay", "--json", capture]))
             for threads in args.threads:
                 tools.append((f"{name} --threads {threads}", [binary, "replay", "--json", "--threads", str(threads), capture]))
-        # Tool name -> (capture, what the generator computed for it, its packets).
-        inputs = {name: (capture, expected, packets) for name, _ in tools}
+        # Tool name -> (what the generator computed for its capture, the capture's packets).
+        inputs = {name: (expected, packets) for name, _ in tools}
         if args.reference_rate > 0:
             reference = os.path.join(work, "reference.pcap")
             reference_expected = make(reference, args.reference_rate)
-            name = f"sipmon, tables in cache ({args.reference_rate:g} calls/s)"
-            tools.append((name, [binaries[0], "replay", "--json", reference]))
-            inputs[name] = (reference, reference_expected, reference_expected["packets"])
+            reference_name = f"sipmon, tables in cache ({args.reference_rate:g} calls/s)"
+            tools.append((reference_name, [binaries[0], "replay", "--json", reference]))
+            inputs[reference_name] = (reference_expected, reference_expected["packets"])
             print(f"reference: the same {reference_expected['calls']} calls at {args.reference_rate:g}/s, "
                   f"{reference_expected['packets']} packets, peak {reference_expected['peak_confirmed_dialogs']} "
                   f"confirmed dialogs")
@@ -122,19 +124,21 @@ def main():
         print(f"\nmedian of {args.rounds} alternating rounds, per packet ({os.cpu_count()} cores, load "
               f"{os.getloadavg()[0]:.1f}):")
         print(f"{'tool':<40} {'cpu ns/pkt':>11} {'x libpcap':>10} {'wall ns/pkt':>12} {'x libpcap':>10}")
-        per_packet = {}
+        # Ratios per packet: the reference capture has a few more packets (OPTIONS pings over its
+        # longer span) than the load capture the floor was timed on.
+        floor_cpu_ns = floor_cpu * 1e9 / packets
+        floor_wall_ns = floor_wall * 1e9 / packets
+        cpu_per_packet = {}
         for name, _ in tools:
-            wall = statistics.median(w for w, _ in samples[name])
-            cpu = statistics.median(c for _, c in samples[name])
-            count = inputs[name][2]
-            per_packet[name] = cpu * 1e9 / count
-            # Ratios per packet: the reference capture has a few more packets (OPTIONS pings over
-            # its longer span) than the load capture the floor was timed on.
-            print(f"{name:<40} {cpu * 1e9 / count:>11.0f} {cpu * 1e9 / count / (floor_cpu * 1e9 / packets):>10.2f} "
-                  f"{wall * 1e9 / count:>12.0f} {wall * 1e9 / count / (floor_wall * 1e9 / packets):>10.2f}")
+            count = inputs[name][1]
+            cpu_ns = statistics.median(c for _, c in samples[name]) * 1e9 / count
+            wall_ns = statistics.median(w for w, _ in samples[name]) * 1e9 / count
+            cpu_per_packet[name] = cpu_ns
+            print(f"{name:<40} {cpu_ns:>11.0f} {cpu_ns / floor_cpu_ns:>10.2f} {wall_ns:>12.0f} "
+                  f"{wall_ns / floor_wall_ns:>10.2f}")
         if args.reference_rate > 0:
-            loaded = per_packet[tools[2][0]]
-            cached = per_packet[tools[-1][0]]
+            loaded = cpu_per_packet[first_sipmon]
+            cached = cpu_per_packet[reference_name]
             print(f"misses into the tables at {args.rate:g} calls/s: ~{loaded - cached:.0f} CPU ns a packet, "
                   f"{(loaded - cached) / loaded:.0%} of sipmon's")
 
@@ -163,7 +167,7 @@ def main():
 
         failures = 0
         for name, report in reports.items():
-            _, want, count = inputs[name]
+            want, count = inputs[name]
             print(f"\n{name}: table_evictions {json.dumps(report['table_evictions'], sort_keys=True)}")
             for field in ("requests", "responses", "retransmissions"):
                 got = {k: v for k, v in report[field].items() if v}
