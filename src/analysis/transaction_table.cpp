@@ -63,11 +63,21 @@ void TransactionTable::grow(std::int64_t now) {
   stats_.evicted += lost;  // only at the bound
 }
 
+// A slot, once taken, is never emptied again (an entry that is over stays until a new one takes its
+// slot; only grow() rebuilds, placing each entry in the first empty slot of its window). And a key
+// is put in the first empty slot of its window when there is one. So a window holds no key of its
+// own past an empty slot: the scans stop there. Exactly what the whole window would give (the first
+// empty slot is also the victim the rules below choose), with fewer lines read while a table still
+// has room (issue 26: fewer random lines a message).
 TransactionTable::Entry* TransactionTable::scan(std::size_t home, const TransactionKey& key, std::int64_t now,
                                                 Entry*& victim) {
   for (std::size_t i = 0; i < kProbeWindow; ++i) {
     Entry& entry = entries_[(home + i) & mask_];
     if (entry.key_hi == key.hi && entry.key_lo == key.lo) return &entry;
+    if ((entry.key_hi | entry.key_lo) == 0) {
+      victim = &entry;
+      return nullptr;
+    }
     // Prefer an empty slot, then one whose transaction is over, then the least recently used.
     if (victim == nullptr || rank(entry, now) < rank(*victim, now) ||
         (rank(entry, now) == rank(*victim, now) && entry.last_ns < victim->last_ns)) {
@@ -121,6 +131,7 @@ const TransactionTable::Entry* TransactionTable::find_live(const TransactionKey&
     for (std::size_t i = 0; i < kProbeWindow; ++i) {
       const Entry& entry = entries_[(first + i) & mask_];
       if (entry.key_hi == key.hi && entry.key_lo == key.lo) return &entry;
+      if ((entry.key_hi | entry.key_lo) == 0) return nullptr;  // none past an empty slot: scan()
     }
     return nullptr;
   };
