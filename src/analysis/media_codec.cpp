@@ -1,5 +1,7 @@
 #include "analysis/media_codec.h"
 
+#include <cstring>
+
 #include "analysis/text.h"
 
 namespace sipmon {
@@ -32,28 +34,59 @@ CodecInfo static_payload_type(std::uint8_t payload_type) {
   }
 }
 
+namespace {
+
+// A 4-byte name as its little-endian word, as the lower-cased load below reads it.
+constexpr std::uint32_t name_word(const char (&name)[5]) {
+  std::uint32_t word = 0;
+  for (std::size_t i = 0; i < 4; ++i) word |= std::uint32_t{static_cast<std::uint8_t>(name[i])} << (8 * i);
+  return word;
+}
+
+Codec codec_of_4_byte_name(std::string_view encoding) {
+  std::uint32_t raw;
+  std::memcpy(&raw, encoding.data(), 4);
+  switch (static_cast<std::uint32_t>(text_detail::lower_ascii_word(raw))) {
+    case name_word("pcmu"):
+      return Codec::pcmu;
+    case name_word("pcma"):
+      return Codec::pcma;
+    case name_word("g722"):
+      return Codec::g722;
+    case name_word("g729"):
+      return Codec::g729;
+    case name_word("g723"):
+      return Codec::g723;
+    case name_word("opus"):
+      return Codec::opus;
+    default:
+      return Codec::unknown;
+  }
+}
+
+}  // namespace
+
+// Runs for every rtpmap of every SDP (several a call): the name's length picks the one or few
+// candidates, and a 4-byte name is one lower-cased word switched on, not a chain of compares.
 CodecInfo codec_from_rtpmap(std::string_view encoding, std::uint32_t clock_rate) {
   Codec codec = Codec::unknown;
-  if (iequals(encoding, "pcmu"))
-    codec = Codec::pcmu;
-  else if (iequals(encoding, "pcma"))
-    codec = Codec::pcma;
-  else if (iequals(encoding, "g722"))
-    codec = Codec::g722;
-  else if (iequals(encoding, "g729"))
-    codec = Codec::g729;
-  else if (iequals(encoding, "g723"))
-    codec = Codec::g723;
-  else if (iequals(encoding, "gsm"))
-    codec = Codec::gsm;
-  else if (iequals(encoding, "opus"))
-    codec = Codec::opus;
-  else if (iequals(encoding, "telephone-event"))
-    codec = Codec::telephone_event;
-  else if (iequals(encoding, "cn"))
-    codec = Codec::comfort_noise;
-  else if (clock_rate == 90000)
-    codec = Codec::video;
+  switch (encoding.size()) {
+    case 2:
+      if (iequals(encoding, "cn")) codec = Codec::comfort_noise;
+      break;
+    case 3:
+      if (iequals(encoding, "gsm")) codec = Codec::gsm;
+      break;
+    case 4:
+      codec = codec_of_4_byte_name(encoding);
+      break;
+    case 15:
+      if (iequals(encoding, "telephone-event")) codec = Codec::telephone_event;
+      break;
+    default:
+      break;
+  }
+  if (codec == Codec::unknown && clock_rate == 90000) codec = Codec::video;
   return {codec, clock_rate};
 }
 

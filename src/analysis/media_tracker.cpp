@@ -298,9 +298,10 @@ void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, 
     const std::uint16_t rtcp_port = media.rtcp_destination_port();
     const IpAddress& rtcp_address = media.has_rtcp_address ? media.rtcp_address : media.address;
     const bool muxed = rtcp_port == media.port && rtcp_address == media.address;
-    const EndpointTable::Index rtp_entry = add_endpoint(key, sender, media.address, media.port, true, muxed, media);
+    const PayloadMaps payloads = payload_maps(media);
+    const EndpointTable::Index rtp_entry = add_endpoint(key, sender, media.address, media.port, true, muxed, payloads);
     const EndpointTable::Index rtcp_entry =
-        muxed ? rtp_entry : add_endpoint(key, sender, rtcp_address, rtcp_port, false, true, media);
+        muxed ? rtp_entry : add_endpoint(key, sender, rtcp_address, rtcp_port, false, true, payloads);
     auto& side = call.media[sender];
     std::uint8_t& count = call.media_count[sender];
     if (count < kMaxMediaPerSide) {
@@ -355,9 +356,19 @@ MediaTracker::EndpointTable::Index MediaTracker::endpoint_at(std::uint32_t entry
   return endpoints_.find(media_endpoint_key(address, port));
 }
 
+MediaTracker::PayloadMaps MediaTracker::payload_maps(const SdpMedia& media) {
+  PayloadMaps payloads;
+  for (std::size_t i = 0; i < media.rtpmap_count && payloads.count < kMaxPayloadMaps; ++i) {
+    const SdpRtpMap& map = media.rtpmaps[i];
+    const CodecInfo info = codec_from_rtpmap(map.encoding, map.clock_rate);
+    payloads.maps[payloads.count++] = PayloadMap{map.payload_type, info.codec, info.clock_rate};
+  }
+  return payloads;
+}
+
 MediaTracker::EndpointTable::Index MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress& address,
                                                               std::uint16_t port, bool rtp, bool rtcp,
-                                                              const SdpMedia& media) {
+                                                              const PayloadMaps& announced) {
   const CallKey key = media_endpoint_key(address, port);
   bool created = false;
   EndpointTable::Index index = endpoints_.find(key);
@@ -382,12 +393,8 @@ MediaTracker::EndpointTable::Index MediaTracker::add_endpoint(const CallKey& cal
   endpoint.owner = owner;
   endpoint.rtp = rtp;
   endpoint.rtcp = rtcp;
-  endpoint.map_count = 0;
-  for (std::size_t i = 0; i < media.rtpmap_count && endpoint.map_count < kMaxPayloadMaps; ++i) {
-    const SdpRtpMap& map = media.rtpmaps[i];
-    const CodecInfo info = codec_from_rtpmap(map.encoding, map.clock_rate);
-    endpoint.maps[endpoint.map_count++] = PayloadMap{map.payload_type, info.codec, info.clock_rate};
-  }
+  endpoint.maps = announced.maps;
+  endpoint.map_count = announced.count;
   // Told after the endpoint is filled in: a capture that measures RTP needs its clock rates.
   if (config_.endpoint_observer) {
     const MediaEndpointPayloads payloads = endpoint_payloads(endpoint);

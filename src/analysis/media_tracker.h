@@ -252,8 +252,14 @@ class MediaTracker {
   static MediaEndpointPayloads endpoint_payloads(const Endpoint& endpoint);
   void forget_side(CallTable::Index call, Side side);
   // Returns the endpoint's slot in the table.
+  // A media section's payload maps, read from its rtpmaps once for both its endpoints (RTP, RTCP).
+  struct PayloadMaps {
+    std::array<PayloadMap, kMaxPayloadMaps> maps{};
+    std::uint8_t count = 0;
+  };
+  static PayloadMaps payload_maps(const SdpMedia& media);
   EndpointTable::Index add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port,
-                                    bool rtp, bool rtcp, const SdpMedia& media);
+                                    bool rtp, bool rtcp, const PayloadMaps& announced);
   // The table entry of the endpoint `address`:`port` (kNone: none): `entry`, the slot it was added
   // at, while that slot still holds it; else a lookup by key (EndpointAddress).
   EndpointTable::Index endpoint_at(std::uint32_t entry, const IpAddress& address, std::uint16_t port) const;
