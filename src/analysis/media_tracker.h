@@ -251,13 +251,13 @@ class MediaTracker {
   void learn_sdp(const SipMessage& message, CallTable::Index call, Side sender);
   static MediaEndpointPayloads endpoint_payloads(const Endpoint& endpoint);
   void forget_side(CallTable::Index call, Side side);
-  // Returns the endpoint's slot in the table.
   // A media section's payload maps, read from its rtpmaps once for both its endpoints (RTP, RTCP).
   struct PayloadMaps {
     std::array<PayloadMap, kMaxPayloadMaps> maps{};
     std::uint8_t count = 0;
   };
   static PayloadMaps payload_maps(const SdpMedia& media);
+  // Returns the endpoint's slot in the table.
   EndpointTable::Index add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port,
                                     bool rtp, bool rtcp, const PayloadMaps& announced);
   // The table entry of the endpoint `address`:`port` (kNone: none): `entry`, the slot it was added
