@@ -78,7 +78,8 @@ TransactionTable::Entry* TransactionTable::scan(std::size_t home, const Transact
       victim = &entry;
       return nullptr;
     }
-    // Prefer an empty slot, then one whose transaction is over, then the least recently used.
+    // Prefer a slot whose transaction is over, then the least recently used (an empty slot, the
+    // first choice, ended the scan above).
     if (victim == nullptr || rank(entry, now) < rank(*victim, now) ||
         (rank(entry, now) == rank(*victim, now) && entry.last_ns < victim->last_ns)) {
       victim = &entry;
