@@ -37,10 +37,8 @@ CodecInfo static_payload_type(std::uint8_t payload_type) {
 namespace {
 
 // A 4-byte name as its little-endian word, as the lower-cased load below reads it.
-constexpr std::uint32_t name_word(const char (&name)[5]) {
-  std::uint32_t word = 0;
-  for (std::size_t i = 0; i < 4; ++i) word |= std::uint32_t{static_cast<std::uint8_t>(name[i])} << (8 * i);
-  return word;
+constexpr std::uint32_t name_word(std::string_view name) {
+  return static_cast<std::uint32_t>(text_detail::little_endian_word(name, 0, 4));
 }
 
 Codec codec_of_4_byte_name(std::string_view encoding) {

@@ -127,13 +127,6 @@ static_assert([] {
 // can be in a name (no CR, no LF: it ends before its line's end) only '-' itself maps to '-'.
 inline constexpr std::uint64_t kLowerBits = 0x2020202020202020ull;
 
-// The little-endian word of `length` (at most 8) bytes of `text` from `at`, zero-padded.
-constexpr std::uint64_t word_of(std::string_view text, std::size_t at, std::size_t length) {
-  std::uint64_t word = 0;
-  for (std::size_t i = 0; i < length; ++i) word |= std::uint64_t{static_cast<std::uint8_t>(text[at + i])} << (8 * i);
-  return word;
-}
-
 struct alignas(32) NameEntry {
   std::uint64_t head = 0;   // bytes 0-7, zero-padded
   std::uint64_t mid = 0;    // bytes 8-15, zero-padded (with head: the first 16 bytes, one SSE2 load)
@@ -163,7 +156,8 @@ constexpr std::uint64_t find_multiplier() {
     bool collision = false;
     for (const auto& name : kHeaderNames) {
       const std::size_t n = name.lower.size();
-      const std::uint64_t bit = std::uint64_t{1} << bucket_of(word_of(name.lower, 0, n < 8 ? n : 8), n, multiplier);
+      const std::uint64_t bit =
+          std::uint64_t{1} << bucket_of(text_detail::little_endian_word(name.lower, 0, n < 8 ? n : 8), n, multiplier);
       collision = collision || (used & bit) != 0;
       used |= bit;
     }
@@ -180,9 +174,9 @@ inline constexpr std::array<NameEntry, kBuckets> kByHash = [] {
     const std::string_view name = kHeaderNames[i].lower;
     const std::size_t n = name.size();
     NameEntry entry;
-    entry.head = word_of(name, 0, n < 8 ? n : 8);
-    if (n > 8) entry.tail = word_of(name, n - 8, 8);
-    if (n > 8) entry.mid = word_of(name, 8, n < 16 ? n - 8 : 8);
+    entry.head = text_detail::little_endian_word(name, 0, n < 8 ? n : 8);
+    if (n > 8) entry.tail = text_detail::little_endian_word(name, n - 8, 8);
+    if (n > 8) entry.mid = text_detail::little_endian_word(name, 8, n < 16 ? n - 8 : 8);
     entry.length = static_cast<std::uint8_t>(n);
     entry.id = static_cast<HeaderId>(i);
     table[bucket_of(entry.head, n, kMultiplier)] = entry;

@@ -26,6 +26,14 @@ inline constexpr std::uint64_t lower_ascii_word(std::uint64_t w) {
   return w | (upper >> 2);
 }
 
+// The little-endian word of `length` (at most 8) bytes of `text` from `at`, zero-padded: a
+// literal as the word a load of the same bytes reads, for switches and tables built at compile time.
+constexpr std::uint64_t little_endian_word(std::string_view text, std::size_t at, std::size_t length) {
+  std::uint64_t word = 0;
+  for (std::size_t i = 0; i < length; ++i) word |= std::uint64_t{static_cast<std::uint8_t>(text[at + i])} << (8 * i);
+  return word;
+}
+
 // `n` (1 to 8) bytes at `p` in one word: the first and the last 1, 2 or 4 (overlapping when `n` is
 // not a power of two), or all 8. Both sides of a compare are loaded alike, so the overlap is harmless.
 inline std::uint64_t load_up_to_8(const char* p, std::size_t n) {
