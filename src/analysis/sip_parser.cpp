@@ -225,17 +225,20 @@ std::size_t parse_headers(std::string_view text, const LineReader& lines, std::s
     if (id != HeaderId::other) {
       const std::string_view value = header_value_at(text, pos + colon + 1, value_end);
       const auto slot_index = static_cast<std::size_t>(id);
-      std::string_view& slot = out.headers[slot_index];
+      const std::uint64_t bit = std::uint64_t{1} << slot_index;
+      // The first value is kept; a slot holds one only while its bit is set (clear() resets the
+      // bits alone), and an empty first value is still replaced by a later one.
+      const bool vacant = (out.filled_headers & bit) == 0 || out.headers[slot_index].empty();
       if (id == HeaderId::via) {
         const ValueScan scan = scan_values(value);
         // Saturates: a 64 KB message of commas must not wrap the count around.
         const std::uint32_t total = std::uint32_t{out.via_count} + scan.count;
         out.via_count = static_cast<std::uint16_t>(std::min<std::uint32_t>(total, 0xffff));
-        if (slot.empty()) out.top_via = trim(value.substr(0, scan.first_end));
+        if (vacant) out.top_via = trim(value.substr(0, scan.first_end));
       }
-      if (slot.empty()) {
-        slot = value;
-        out.filled_headers |= std::uint64_t{1} << slot_index;
+      if (vacant) {
+        out.headers[slot_index] = value;
+        out.filled_headers |= bit;
       }
     }
     pos = next;

@@ -77,7 +77,7 @@ TEST_CASE("random message soup: every count identity holds at every step, tables
     m.call_id = call_ids[random() % call_ids.size()];
     m.from_tag = tags[1 + random() % 2];
     m.to_tag = tags[random() % tags.size()];
-    m.headers[static_cast<std::size_t>(HeaderId::session_expires)] = session_expires[random() % session_expires.size()];
+    m.set_header(HeaderId::session_expires, session_expires[random() % session_expires.size()]);
     now += static_cast<std::int64_t>(random() % 3'000'000'000);  // 0 to 3 s apart
     tracker.advance(now);
     tracker.on_message(m, now);

@@ -317,3 +317,33 @@ TEST_CASE("headers read the same wherever 16- and 64-byte scan boundaries fall",
   CHECK(m.via_sent_by == "h");
   CHECK(m.defect == MessageDefect::sip_missing_cseq);
 }
+
+// The engine parses every message into one SipMessage, and clear() empties the header slots by
+// their bits alone: no header of a message may show through in the next one parsed into it.
+TEST_CASE("a reused SipMessage keeps no header of the message parsed before", "[sip_parser]") {
+  std::string every_header = "INVITE sip:bob@example.com SIP/2.0\r\n";
+  for (const auto& name : header_names_detail::kHeaderNames) {
+    every_header += std::string(name.lower) + ": value of " + std::string(name.lower) + "\r\n";
+  }
+  every_header += "\r\n";
+  const std::string bare = crlf({"SIP/2.0 180 Ringing", "Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK1",
+                                 "From: <sip:a@example.com>;tag=1", "To: <sip:b@example.com>", "Call-ID: c1",
+                                 "CSeq: 1 INVITE", "Subject:", "Subject: second", "Content-Length: 0"});
+  SipMessage reused;
+  REQUIRE(parse_sip_message(every_header, reused) == SipParseStatus::message);
+  for (std::size_t i = 0; i < kHeaderIdCount; ++i) {
+    CHECK(reused.header(static_cast<HeaderId>(i)) ==
+          "value of " + std::string(header_names_detail::kHeaderNames[i].lower));
+  }
+  REQUIRE(parse_sip_message(bare, reused) == SipParseStatus::message);
+  const SipMessage fresh = parse_ok(bare);
+  for (std::size_t i = 0; i < kHeaderIdCount; ++i) {
+    INFO("header " << header_names_detail::kHeaderNames[i].lower);
+    CHECK(reused.header(static_cast<HeaderId>(i)) == fresh.header(static_cast<HeaderId>(i)));
+  }
+  CHECK(reused.header(HeaderId::contact).empty());
+  CHECK(reused.header(HeaderId::user_agent).empty());
+  // An empty first value gives way to a later one, as a first value with text does not.
+  CHECK(reused.header(HeaderId::subject) == "second");
+  CHECK(reused.header(HeaderId::call_id) == "c1");
+}
