@@ -96,6 +96,7 @@ MediaTracker::MediaTracker(const MediaConfig& config, MediaStreamObserver* obser
       observer_(observer),
       peers_(peers),
       endpoints_(config.max_endpoints),
+      endpoint_maps_(endpoints_.capacity()),
       streams_(config.max_streams),
       calls_(config.max_calls),
       totals_(config.max_samples) {}
@@ -387,32 +388,36 @@ MediaTracker::EndpointTable::Index MediaTracker::add_endpoint(const CallKey& cal
   } else {
     endpoints_.touch(index);
   }
+  const MediaEndpointPayloads before = config_.endpoint_observer ? endpoint_payloads(index) : MediaEndpointPayloads{};
   Endpoint& endpoint = endpoints_[index];
-  const MediaEndpointPayloads before = endpoint_payloads(endpoint);
   endpoint.call = call;
   endpoint.owner = owner;
   endpoint.rtp = rtp;
   endpoint.rtcp = rtcp;
-  endpoint.maps = announced.maps;
-  endpoint.map_count = announced.count;
+  // Payload types name RTP payloads only (RFC 3550 §5.1; RTCP packets carry none): an endpoint
+  // that receives only RTCP keeps no maps.
+  endpoint.map_count = rtp ? announced.count : 0;
+  if (rtp) endpoint_maps_[index].maps = announced.maps;
   // Told after the endpoint is filled in: a capture that measures RTP needs its clock rates.
   if (config_.endpoint_observer) {
-    const MediaEndpointPayloads payloads = endpoint_payloads(endpoint);
+    const MediaEndpointPayloads payloads = endpoint_payloads(index);
     if (created || !(payloads == before)) config_.endpoint_observer->media_endpoint_added(address, port, payloads);
   }
   return index;
 }
 
-MediaEndpointPayloads MediaTracker::endpoint_payloads(const Endpoint& endpoint) {
+MediaEndpointPayloads MediaTracker::endpoint_payloads(EndpointTable::Index index) const {
   static_assert(kMaxPayloadMaps == MediaEndpointPayloads::kMaxMaps);
+  const Endpoint& endpoint = endpoints_[index];
+  const auto& maps = endpoint_maps_[index].maps;
   MediaEndpointPayloads payloads;
   payloads.rtp = endpoint.rtp;
   payloads.rtcp = endpoint.rtcp;
   payloads.count = endpoint.map_count;
   for (std::size_t i = 0; i < endpoint.map_count; ++i) {
-    payloads.payload_types[i] = endpoint.maps[i].payload_type;
+    payloads.payload_types[i] = maps[i].payload_type;
     // As on_rtp: RFC 4733 events do not move the jitter.
-    payloads.clock_rates[i] = endpoint.maps[i].codec == Codec::telephone_event ? 0 : endpoint.maps[i].clock_rate;
+    payloads.clock_rates[i] = maps[i].codec == Codec::telephone_event ? 0 : maps[i].clock_rate;
   }
   return payloads;
 }
@@ -451,7 +456,7 @@ bool MediaTracker::on_udp(const Payload& payload) {
     const std::optional<RtpHeader> rtp = parse_rtp(bytes);
     // Plausible RTP: a static audio type or a dynamic one, and a payload.
     if (!rtp || rtp->payload.empty() || (rtp->payload_type > 34 && rtp->payload_type < 96)) return false;
-    on_rtp(payload, nullptr);
+    on_rtp(payload, EndpointTable::kNone);
     return true;
   }
   const Endpoint& endpoint = endpoints_[index];
@@ -460,7 +465,7 @@ bool MediaTracker::on_udp(const Payload& payload) {
     return true;
   }
   if (endpoint.rtp) {
-    on_rtp(payload, &endpoint);
+    on_rtp(payload, index);
     return true;
   }
   ++anomalies_.rtcp_malformed;
@@ -480,7 +485,8 @@ MediaTracker::StreamTable::Index MediaTracker::find_or_create_stream(const CallK
   });
 }
 
-void MediaTracker::on_rtp(const Payload& payload, const Endpoint* endpoint) {
+void MediaTracker::on_rtp(const Payload& payload, EndpointTable::Index endpoint_index) {
+  const Endpoint* endpoint = endpoint_index != EndpointTable::kNone ? &endpoints_[endpoint_index] : nullptr;
   const std::optional<RtpHeader> rtp = parse_rtp(payload.bytes);
   if (!rtp) {
     ++anomalies_.rtp_malformed;
@@ -498,9 +504,10 @@ void MediaTracker::on_rtp(const Payload& payload, const Endpoint* endpoint) {
   // Payload type -> codec and clock rate: the endpoint's rtpmap first, then RFC 3551.
   CodecInfo info = static_payload_type(rtp->payload_type);
   if (endpoint) {
+    const auto& maps = endpoint_maps_[endpoint_index].maps;
     for (std::size_t i = 0; i < endpoint->map_count; ++i) {
-      if (endpoint->maps[i].payload_type == rtp->payload_type) {
-        info = CodecInfo{endpoint->maps[i].codec, endpoint->maps[i].clock_rate};
+      if (maps[i].payload_type == rtp->payload_type) {
+        info = CodecInfo{maps[i].codec, maps[i].clock_rate};
         break;
       }
     }

@@ -23,6 +23,7 @@
 #include "analysis/sdp_parser.h"
 #include "analysis/sip_message.h"
 #include "analysis/timer_lists.h"
+#include "analysis/zeroed_array.h"
 
 namespace sipmon {
 
@@ -118,7 +119,8 @@ class MediaTracker {
 
   // Reserved bytes of the three tables (docs/media.md: memory per stream).
   std::size_t reserved_bytes() const {
-    return endpoints_.reserved_bytes() + streams_.reserved_bytes() + calls_.reserved_bytes();
+    return endpoints_.reserved_bytes() + endpoints_.capacity() * sizeof(EndpointMaps) + streams_.reserved_bytes() +
+           calls_.reserved_bytes();
   }
 
   static constexpr std::size_t kMaxPayloadMaps = 8;
@@ -140,11 +142,18 @@ class MediaTracker {
     CallKey call;
     IpAddress address;  // the key's, for the endpoint observer
     std::uint16_t port;
-    std::array<PayloadMap, kMaxPayloadMaps> maps;
-    std::uint8_t map_count;
-    Side owner;  // the side that receives here
+    std::uint8_t map_count;  // of its payload maps, kept beside the table (endpoint_maps_); 0 without RTP
+    Side owner;              // the side that receives here
     bool rtp;
     bool rtcp;
+  };
+  // With the table's key and age links an entry is one cache line: a lookup, an insert or a free
+  // reads and writes that line alone (the maps, 64 bytes more, are read only for RTP).
+  static_assert(sizeof(Endpoint) + sizeof(CallKey) + 2 * sizeof(std::uint32_t) == 64);
+  // An RTP endpoint's payload maps, by its entry's index. Kept out of the entries: an endpoint that
+  // receives only RTCP (half of them) has none, and inserting it then touches no second line.
+  struct alignas(64) EndpointMaps {
+    std::array<PayloadMap, kMaxPayloadMaps> maps;
   };
   // Where one media section of a side receives: its endpoints' table slots as they were filled
   // in, and the address and ports that name them. A slot is used only while the entry there still
@@ -249,7 +258,7 @@ class MediaTracker {
   };
 
   void learn_sdp(const SipMessage& message, CallTable::Index call, Side sender);
-  static MediaEndpointPayloads endpoint_payloads(const Endpoint& endpoint);
+  MediaEndpointPayloads endpoint_payloads(EndpointTable::Index index) const;
   void forget_side(CallTable::Index call, Side side);
   // A media section's payload maps, read from its rtpmaps once for both its endpoints (RTP, RTCP).
   struct PayloadMaps {
@@ -264,7 +273,8 @@ class MediaTracker {
   // at, while that slot still holds it; else a lookup by key (EndpointAddress).
   EndpointTable::Index endpoint_at(std::uint32_t entry, const IpAddress& address, std::uint16_t port) const;
   CallTable::Index call_for(const MessageKeys& keys, std::int64_t ts_ns, bool create);
-  void on_rtp(const Payload& payload, const Endpoint* endpoint);
+  // `endpoint`: the entry the packet was sent to; kNone for a stream the heuristic found.
+  void on_rtp(const Payload& payload, EndpointTable::Index endpoint);
   void on_rtcp(const Payload& payload, const Endpoint& endpoint);
   StreamTable::Index find_or_create_stream(const CallKey& key, bool& created);
   void finish_stream(StreamTable::Index index);
@@ -318,6 +328,7 @@ class MediaTracker {
   std::uint64_t measured_behind_ = 0;  // measured figures older than the tracker's (kept its own)
   const PeerTable* peers_;
   EndpointTable endpoints_;
+  ZeroedArray<EndpointMaps> endpoint_maps_;  // by endpoints_' index
   StreamTable streams_;
   CallTable calls_;
   CallTimers call_timers_{calls_};

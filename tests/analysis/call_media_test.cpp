@@ -2,6 +2,7 @@
 // SDP offer/answer, RTP frames, BYE; each stream's figures are worked out by hand here.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -356,6 +357,59 @@ TEST_CASE("media endpoints: the capture is told of each endpoint the SDP adds, m
   f.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "3 INVITE", true, sdp("10.0.0.1", 40010)), true);
   CHECK(endpoints.events ==
         std::vector<std::string>{"-10.0.0.1:40000", "-10.0.0.1:40001", "+10.0.0.1:40010", "+10.0.0.1:40011"});
+}
+
+namespace {
+// What the capture is told of each endpoint: its payload maps and whether RTP and RTCP arrive.
+struct EndpointPayloads final : MediaEndpointObserver {
+  std::map<std::string, MediaEndpointPayloads> watched;
+  void media_endpoint_added(const IpAddress& a, std::uint16_t port, const MediaEndpointPayloads& payloads) override {
+    watched[Endpoints::text(a, port)] = payloads;
+  }
+  void media_endpoint_removed(const IpAddress& a, std::uint16_t port) override {
+    watched.erase(Endpoints::text(a, port));
+  }
+};
+}  // namespace
+
+// The tracker keeps an RTP endpoint's payload maps beside its table entry and none for an endpoint
+// that receives only RTCP (RTCP packets carry no payload type); a muxed endpoint receives both.
+TEST_CASE("media endpoints: an RTP endpoint carries its payload maps, an RTCP-only endpoint none", "[media][live]") {
+  EndpointPayloads endpoints;
+  Fixture f({}, nullptr, false, &endpoints);
+  f.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false, sdp("10.0.0.1", 40000)), true);
+  std::string muxed = sdp("10.0.0.2", 50000);
+  muxed += "a=rtpmap:8 PCMA/8000\r\na=rtcp-mux\r\n";
+  f.t += 100 * kMs;
+  f.sip(message("SIP/2.0 200 OK", "1 INVITE", true, muxed), false);
+  REQUIRE(endpoints.watched.size() == 3);
+
+  const MediaEndpointPayloads& caller_rtp = endpoints.watched.at("10.0.0.1:40000");
+  CHECK(caller_rtp.rtp);
+  CHECK_FALSE(caller_rtp.rtcp);
+  REQUIRE(caller_rtp.count == 1);
+  CHECK(caller_rtp.payload_types[0] == 101);
+  CHECK(caller_rtp.clock_rates[0] == 0);  // RFC 4733 events: no clock for the jitter
+
+  const MediaEndpointPayloads& caller_rtcp = endpoints.watched.at("10.0.0.1:40001");
+  CHECK_FALSE(caller_rtcp.rtp);
+  CHECK(caller_rtcp.rtcp);
+  CHECK(caller_rtcp.count == 0);
+
+  const MediaEndpointPayloads& both = endpoints.watched.at("10.0.0.2:50000");
+  CHECK(both.rtp);
+  CHECK(both.rtcp);
+  REQUIRE(both.count == 2);
+  CHECK(both.payload_types[0] == 101);
+  CHECK(both.payload_types[1] == 8);
+  CHECK(both.clock_rates[1] == 8000);
+
+  // RTP is read with the maps of the endpoint it reaches: payload type 101 (dynamic) is an RFC 4733
+  // event only because both SDPs mapped it so; each new timestamp is one event.
+  for (std::uint16_t i = 0; i < 3; ++i) f.udp(rtp(i, 160u * i, 0xbbbb, 101), false, 50000, 40000);
+  for (std::uint16_t i = 0; i < 2; ++i) f.udp(rtp(i, 160u * i, 0xaaaa, 101), true, 40000, 50000);
+  f.engine->finish();
+  CHECK(f.engine->report().media->dtmf_events == 5);
 }
 
 TEST_CASE("media endpoints: an endpoint evicted from the full table is removed from the capture too", "[media][live]") {
