@@ -252,6 +252,10 @@ void SessionTracker::advance(std::int64_t now_ns) {
     }
     if (next == Table::kNone || table_[next].deadline >= now_ns) {
       next_deadline_.set(next == Table::kNone ? DeadlineBound::kNever : table_[next].deadline);
+      // The entry to expire next, just read: start loading what erasing it touches (its index
+      // slot, its age-list neighbours), so that it is in the caches by its deadline, a few
+      // packets from now at a busy trunk's rate (docs/performance.md).
+      if (next != Table::kNone) table_.prefetch_erase(next);
       return;
     }
     expire(next, next_list);  // may arm it again (lowering the bound): the next round sees its head
