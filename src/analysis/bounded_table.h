@@ -12,11 +12,18 @@
 //   it and undo its links) and reuses its slot: what operators expect, and O(1).
 // - The index is open addressing with linear probing on CallKey::lo and backward-shift deletion
 //   (no tombstones, so probe chains never degrade); it has at least twice as many slots as the
-//   capacity. Each slot holds the entry's number and the low 32 bits of its key: probing and
+//   entries. Each slot holds the entry's number and the low 32 bits of its key: probing and
 //   shifting never touch an entry that does not match, which keeps a lookup in a large table to
 //   about one cache miss (a flood's INVITEs are all misses).
+// - The index grows with the entries, from kInitialIndexSlots to twice the capacity, doubling
+//   (rehashed from the slots alone: no entry is read) when it would be more than half full. Sized
+//   for the capacity at once, each index was touched all over by random keys whatever the load:
+//   ~60 MiB of pages the kernel had to zero even for a small capture, a tenth of a replay's CPU
+//   time on the project's machines (docs/performance.md, "Indexes that grow with their tables").
+#include <cstddef>
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "analysis/call_key.h"
 #include "analysis/zeroed_array.h"
@@ -32,9 +39,13 @@ class BoundedTable {
   using Index = std::uint32_t;
   static constexpr Index kNone = 0xffffffffu;
 
+  // Index slots at first (or twice the capacity, when that is less): 32 KiB.
+  static constexpr Index kInitialIndexSlots = 4096;
+
   explicit BoundedTable(std::size_t capacity)
       : capacity_(static_cast<Index>(capacity == 0 ? 1 : (capacity >= kNone / 4 ? kNone / 4 : capacity))),
-        mask_(index_size(capacity_) - 1),
+        max_mask_(index_size(capacity_) - 1),
+        mask_(max_mask_ < kInitialIndexSlots ? max_mask_ : kInitialIndexSlots - 1),
         nodes_(capacity_),
         index_(std::size_t{mask_} + 1) {}
   BoundedTable(const BoundedTable&) = delete;
@@ -42,10 +53,13 @@ class BoundedTable {
 
   std::size_t capacity() const { return capacity_; }
   std::size_t size() const { return size_; }
-  // Address space reserved at construction: the most this table can ever occupy.
+  // The most this table can ever occupy: its entries, reserved at construction, and its index at
+  // full size.
   std::size_t reserved_bytes() const {
-    return std::size_t{capacity_} * sizeof(Node) + (std::size_t{mask_} + 1) * sizeof(Slot);
+    return std::size_t{capacity_} * sizeof(Node) + (std::size_t{max_mask_} + 1) * sizeof(Slot);
   }
+  // Index slots now (tests).
+  std::size_t index_slots() const { return std::size_t{mask_} + 1; }
 
   Index find(const CallKey& key) const {
     const auto low = static_cast<std::uint32_t>(key.lo);
@@ -87,6 +101,7 @@ class BoundedTable {
   // entry before it is removed and its slot reused.
   template <typename OnEvict>
   Index insert(const CallKey& key, OnEvict&& on_evict) {
+    if (2 * std::size_t{size_} >= std::size_t{mask_} && mask_ < max_mask_) grow_index();
     if (size_ == capacity_) {
       const Index victim = head_;
       on_evict(victim);
@@ -166,6 +181,23 @@ class BoundedTable {
     return size;
   }
 
+  // Doubles the index: every slot placed again from its home in the larger one (any order keeps
+  // each entry reachable from its home). Allocates (at most log2(capacity / kInitialIndexSlots)
+  // times in a table's life); when that fails the table is left as it was.
+  void grow_index() {
+    const Index grown_mask = 2 * mask_ + 1;
+    ZeroedArray<Slot> grown(std::size_t{grown_mask} + 1);
+    for (std::size_t i = 0; i <= mask_; ++i) {
+      const Slot stored = index_[i];
+      if (stored.node == 0) continue;
+      Index slot = stored.low & grown_mask;
+      while (grown[slot].node != 0) slot = (slot + 1) & grown_mask;
+      grown[slot] = stored;
+    }
+    index_ = std::move(grown);
+    mask_ = grown_mask;
+  }
+
   void link_tail(Index node) {
     nodes_[node].prev = tail_;
     nodes_[node].next = kNone;
@@ -182,6 +214,7 @@ class BoundedTable {
   }
 
   Index capacity_;
+  Index max_mask_;  // of the index at full size: twice the capacity or more
   Index mask_;
   ZeroedArray<Node> nodes_;
   ZeroedArray<Slot> index_;

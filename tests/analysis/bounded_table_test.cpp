@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <random>
 
@@ -60,5 +61,49 @@ TEST_CASE("random inserts and erases agree with a reference map, even with colli
     }
     REQUIRE(table.size() == reference.size());
     REQUIRE(table.size() <= 200);
+  }
+}
+
+// The index starts small and doubles as entries come (rehashed from its slots alone): lookups,
+// inserts, erases and evictions must agree with a reference map through every doubling, with home
+// slots that collide in the low bits (long chains carried into the larger index).
+TEST_CASE("the index grows with the entries and every entry stays found", "[table]") {
+  using Table = BoundedTable<std::uint64_t>;
+  constexpr std::size_t kCapacity = 40'000;
+  Table table(kCapacity);
+  REQUIRE(table.index_slots() == Table::kInitialIndexSlots);
+  std::map<std::uint64_t, std::uint64_t> reference;  // n -> value
+  std::mt19937_64 random(29);
+  std::size_t largest = 0;
+  for (int step = 0; step < 400'000; ++step) {
+    // Mostly inserts while the table fills (growth), then an even mix at its capacity (eviction).
+    const std::uint64_t n = random() % 60'000;
+    const CallKey k{(n % 4099) | (n << 20), n};
+    const auto found = table.find(k);
+    REQUIRE((found != Table::kNone) == (reference.count(n) == 1));
+    if (found != Table::kNone) {
+      REQUIRE(table[found] == reference[n]);
+      if (random() % 4 == 0) {
+        table.erase(found);
+        reference.erase(n);
+      }
+    } else {
+      const auto index =
+          table.insert(k, [&](Table::Index victim) { REQUIRE(reference.erase(table.key(victim).hi) == 1); });
+      table[index] = n * 7;
+      reference[n] = n * 7;
+    }
+    REQUIRE(table.size() == reference.size());
+    largest = std::max(largest, table.size());
+    // Never more than half full, and never larger than the entries needed.
+    REQUIRE(2 * table.size() <= table.index_slots());
+    REQUIRE(table.index_slots() <= std::max<std::size_t>(Table::kInitialIndexSlots, 4 * largest));
+  }
+  CHECK(table.size() == kCapacity);
+  CHECK(table.index_slots() == 131'072);  // twice the capacity, rounded up to a power of two
+  for (const auto& [n, value] : reference) {
+    const auto found = table.find(CallKey{(n % 4099) | (n << 20), n});
+    REQUIRE(found != Table::kNone);
+    CHECK(table[found] == value);
   }
 }
