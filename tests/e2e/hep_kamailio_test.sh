@@ -74,6 +74,12 @@ kill -TERM "$kam_pid" 2>/dev/null || true
 wait "$kam_pid" 2>/dev/null || true
 stop_and_wait "$tcpdump_pid" 10 || true
 python3 "$here/tshark_sip_counts.py" "$work/legs.pcap" "$uac_port" "$uas_port" "$kam_port" >"$work/tshark.json"
+# Calls answered on the wire: Call-IDs with a 2xx to their INVITE (Kamailio keeps the Call-ID on
+# both legs). Counted, not derived from the 200s: a loaded machine makes SIPp retransmit a BYE,
+# whose second 200 is one more 200 but not one more call.
+tshark -n -r "$work/legs.pcap" -d "udp.port==$uac_port,sip" -d "udp.port==$uas_port,sip" -d "udp.port==$kam_port,sip" \
+  -Y 'sip.Status-Code >= 200 && sip.Status-Code < 300 && sip.CSeq.method == "INVITE"' -T fields -e sip.Call-ID |
+  sort -u | grep -c . >"$work/answered.txt" || true
 python3 "$here/lib/sipp_counts.py" "$work" uac >"$work/uac-counts.json"
 status=0
 stop_and_wait "$sipmon_pid" 10 || status=$?
@@ -101,8 +107,10 @@ if hep["sip_payloads"] != sum(wire.values()):
 if report["capture"].get("source") not in ("ebpf", "pcap"):
     problems.append("no live capture section: the interface did not run beside the listener")
 sessions = report["rfc6076"]
-# Every call is answered on loopback (tshark's 200s: two per call and leg).
-answered = wire["200"] // 4 if wire["200"] == 4 * calls else None
+# Every call is answered on loopback: tshark's answered Call-IDs are the calls.
+answered = int(open(f"{work}/answered.txt").read().strip() or 0)
+if answered != calls:
+    problems.append(f"tshark: {answered} calls answered on the wire, SIPp made {calls}")
 if sessions["session_attempts"] != calls or sessions["sessions_established"] != answered:
     problems.append(f"sessions: {sessions['session_attempts']} attempts, {sessions['sessions_established']} "
                     f"established; {calls} calls, {answered} answered on the wire")
