@@ -259,17 +259,12 @@ void MediaTracker::prefetch_next_free() {
         __builtin_prefetch(&streams_[call.streams[i]]);
         __builtin_prefetch(&streams_[call.streams[i]].call);
       }
-      calls_.prefetch(calls_.key(index));
-      if (const CallTable::Index younger = calls_.younger(index); younger != CallTable::kNone)
-        __builtin_prefetch(&calls_[younger]);
+      calls_.prefetch_erase(index);  // its entry came in step 0
       break;
     case 2:
+      // Their entries came in step 1: erase()'s index slots and age-list neighbours now.
       for_each_endpoint_slot(call, [this](std::uint32_t entry) {
-        if (!endpoints_.live(entry)) return;
-        endpoints_.prefetch(endpoints_.key(entry));
-        // erase() relinks its age-list neighbours (only the younger one can be named here).
-        if (const EndpointTable::Index younger = endpoints_.younger(entry); younger != EndpointTable::kNone)
-          __builtin_prefetch(&endpoints_[younger]);
+        if (endpoints_.live(entry)) endpoints_.prefetch_erase(entry);
       });
       break;
     default:
