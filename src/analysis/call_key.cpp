@@ -146,4 +146,14 @@ CallKey binary_key(std::uint64_t domain, std::string_view bytes) {
   return h.finish();
 }
 
+// Three words and no length word: a fixed-size identity under its own domains (0x200 + domain),
+// so it never meets a key of the byte version, whose fields are length-prefixed.
+CallKey binary_key(std::uint64_t domain, std::uint64_t w0, std::uint64_t w1, std::uint64_t w2) {
+  Hasher h(0x200 + domain);
+  h.add_word(w0);
+  h.add_word(w1);
+  h.add_word(w2);
+  return h.finish();
+}
+
 }  // namespace sipmon

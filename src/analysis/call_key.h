@@ -27,6 +27,9 @@ CallKey dialog_key(std::string_view call_id, std::string_view tag_a, std::string
 // a domain number that keeps the kinds apart.
 CallKey media_call_key(std::string_view call_id);
 CallKey binary_key(std::uint64_t domain, std::string_view bytes);
+// The same for an identity of three words (an address and a port, a call key and an SSRC): no
+// byte buffer, two hashing steps (an RTP packet computes two such keys).
+CallKey binary_key(std::uint64_t domain, std::uint64_t w0, std::uint64_t w1, std::uint64_t w2);
 
 // The same keys from a Call-ID hashed once (the longest field, which every key starts with): a
 // message's keys share it (message_keys.h). call_key is registration_key and media_call_key

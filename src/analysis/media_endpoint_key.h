@@ -4,7 +4,6 @@
 // of (MediaEndpointObserver) uses the same key in a BoundedTable of its own.
 #include <cstdint>
 #include <cstring>
-#include <string_view>
 
 #include "analysis/call_key.h"
 #include "analysis/ip_decoder.h"
@@ -15,12 +14,11 @@ namespace sipmon {
 inline constexpr std::uint64_t kMediaEndpointKeyDomain = 1;
 
 inline CallKey media_endpoint_key(const IpAddress& address, std::uint16_t port) {
-  char bytes[19];
-  std::memcpy(bytes, address.bytes.data(), 16);
-  bytes[16] = static_cast<char>(address.family);
-  bytes[17] = static_cast<char>(port >> 8);
-  bytes[18] = static_cast<char>(port & 0xff);
-  return binary_key(kMediaEndpointKeyDomain, std::string_view(bytes, sizeof bytes));
+  std::uint64_t low;
+  std::uint64_t high;
+  std::memcpy(&low, address.bytes.data(), 8);
+  std::memcpy(&high, address.bytes.data() + 8, 8);
+  return binary_key(kMediaEndpointKeyDomain, low, high, std::uint64_t{address.family} | std::uint64_t{port} << 8);
 }
 
 }  // namespace sipmon

@@ -19,12 +19,7 @@ constexpr std::uint64_t kFlowStreamDomain = 3;
 constexpr std::uint8_t kNoPayloadType = 0xff;
 
 CallKey call_stream_key(const CallKey& call, std::uint8_t direction, std::uint32_t ssrc) {
-  char bytes[21];
-  std::memcpy(bytes, &call.lo, 8);
-  std::memcpy(bytes + 8, &call.hi, 8);
-  bytes[16] = static_cast<char>(direction);
-  std::memcpy(bytes + 17, &ssrc, 4);
-  return binary_key(kCallStreamDomain, std::string_view(bytes, sizeof bytes));
+  return binary_key(kCallStreamDomain, call.lo, call.hi, std::uint64_t{direction} | std::uint64_t{ssrc} << 8);
 }
 
 CallKey flow_stream_key(const Payload& payload, std::uint32_t ssrc) {

@@ -1,10 +1,12 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
 #include "analysis/call_key.h"
+#include "analysis/media_endpoint_key.h"
 #include "analysis/message_keys.h"
 #include "analysis/sip_parser.h"
 #include "analysis/transaction_key.h"
@@ -155,4 +157,44 @@ TEST_CASE("transaction keys keep their values: every field length, both address 
     CHECK(transaction_key(m, dst, src) == expected);
     CHECK(cancelled_invite_key(m, src, dst) == keys_test_reference_key(m, "INVITE", src, dst));
   }
+}
+
+TEST_CASE("three-word binary keys tell every word apart, and never meet the byte keys", "[calls]") {
+  // Every single-bit change of any word gives another key (an endpoint's port, its address family,
+  // a stream's SSRC or direction all live in some word), and so do swapped words.
+  const CallKey base = binary_key(1, 0x0102030405060708ull, 0x1112131415161718ull, 0x2122232425262728ull);
+  std::vector<CallKey> keys{base};
+  for (int word = 0; word < 3; ++word) {
+    for (int bit = 0; bit < 64; ++bit) {
+      std::uint64_t w[3] = {0x0102030405060708ull, 0x1112131415161718ull, 0x2122232425262728ull};
+      w[word] ^= std::uint64_t{1} << bit;
+      keys.push_back(binary_key(1, w[0], w[1], w[2]));
+    }
+  }
+  keys.push_back(binary_key(1, 0x1112131415161718ull, 0x0102030405060708ull, 0x2122232425262728ull));
+  keys.push_back(binary_key(2, 0x0102030405060708ull, 0x1112131415161718ull, 0x2122232425262728ull));
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    for (std::size_t j = i + 1; j < keys.size(); ++j) REQUIRE_FALSE(keys[i] == keys[j]);
+  }
+  CHECK(binary_key(1, 7, 8, 9) == binary_key(1, 7, 8, 9));
+  // The same 24 bytes as a byte string: another key (its own domains).
+  char bytes[24];
+  const std::uint64_t words[3] = {0x0102030405060708ull, 0x1112131415161718ull, 0x2122232425262728ull};
+  std::memcpy(bytes, words, sizeof bytes);
+  CHECK_FALSE(binary_key(1, std::string_view(bytes, sizeof bytes)) == base);
+}
+
+TEST_CASE("media endpoint keys: address, family and port each count", "[media]") {
+  IpAddress v4;
+  v4.family = 4;
+  v4.bytes[0] = 10, v4.bytes[3] = 1;
+  IpAddress v6 = v4;
+  v6.family = 6;
+  IpAddress other = v4;
+  other.bytes[3] = 2;
+  CHECK(media_endpoint_key(v4, 4000) == media_endpoint_key(v4, 4000));
+  CHECK_FALSE(media_endpoint_key(v4, 4000) == media_endpoint_key(v4, 4001));
+  CHECK_FALSE(media_endpoint_key(v4, 4000) == media_endpoint_key(v4, 4000 + 256));
+  CHECK_FALSE(media_endpoint_key(v4, 4000) == media_endpoint_key(v6, 4000));
+  CHECK_FALSE(media_endpoint_key(v4, 4000) == media_endpoint_key(other, 4000));
 }
