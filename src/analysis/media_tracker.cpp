@@ -475,6 +475,12 @@ MediaTracker::StreamTable::Index MediaTracker::find_or_create_stream(const CallK
   });
 }
 
+MediaTracker::CallTable::Index MediaTracker::call_of(Stream& stream) const {
+  if (calls_.live(stream.call_slot) && calls_.key(stream.call_slot) == stream.call) return stream.call_slot;
+  stream.call_slot = calls_.find(stream.call);
+  return stream.call_slot;
+}
+
 void MediaTracker::on_rtp(const Payload& payload, EndpointTable::Index endpoint_index) {
   const Endpoint* endpoint = endpoint_index != EndpointTable::kNone ? &endpoints_[endpoint_index] : nullptr;
   const std::optional<RtpHeader> rtp = parse_rtp(payload.bytes);
@@ -503,9 +509,11 @@ void MediaTracker::on_rtp(const Payload& payload, EndpointTable::Index endpoint_
     }
   }
   const bool event = info.codec == Codec::telephone_event;
-  const CallTable::Index c = endpoint ? calls_.find(endpoint->call) : CallTable::kNone;
+  // A stream found by its key belongs to the endpoint's call: that call is part of the key.
+  const CallTable::Index c = !endpoint ? CallTable::kNone : created ? calls_.find(endpoint->call) : call_of(stream);
   if (created) {
     stream.call = endpoint ? endpoint->call : CallKey{};
+    stream.call_slot = c;
     stream.record = c != CallTable::kNone ? calls_[c].record : RecordRef{};
     stream.src = CallEndpoint{payload.src, payload.src_port};
     stream.dst = CallEndpoint{payload.dst, payload.dst_port};

@@ -533,6 +533,41 @@ TEST_CASE("media lifetime: an address and port reused by a later call are that c
   CHECK(w.watched.size() == 2);
 }
 
+TEST_CASE("media: a stream outliving its call counts for the call that now holds its Call-ID", "[media]") {
+  // A stream remembers where its call's entry was (MediaTracker::call_of). Here that entry is freed
+  // and its slot taken by another call, then the stream's Call-ID comes back in a new entry: its
+  // packets must count for the new entry, not for whatever holds the old slot.
+  WatchedEndpoints w;
+  Watched call(w);
+  call.answer();  // media-1: 10.0.0.1:40000 and 10.0.0.2:50000
+  // Five SSRCs toward the callee: a call lists four streams (kStreamsPerCall), so the fifth is not
+  // finished with it and outlives it.
+  for (std::uint32_t ssrc = 1; ssrc <= 5; ++ssrc) call.udp(rtp(1, 0, ssrc), true, 40000, 50000);
+  call.bye();
+  call.at(call.t + kLinger);
+  REQUIRE(call.media().call_count() == 0);
+  REQUIRE(call.media().stream_count() == 1);
+  // "other" takes the freed slot; then media-1 comes back (a new INVITE, another branch).
+  call.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "1 INVITE", false, sdp("10.0.0.1", 41000), "other"), true);
+  call.sip(message("SIP/2.0 200 OK", "1 INVITE", true, sdp("10.0.0.2", 51000), "other"), false);
+  call.sip(message("INVITE sip:b@10.0.0.2 SIP/2.0", "3 INVITE", false, sdp("10.0.0.1", 40000)), true);
+  call.sip(message("SIP/2.0 200 OK", "3 INVITE", true, sdp("10.0.0.2", 50000)), false);
+  REQUIRE(call.media().call_count() == 2);
+  // Past the media timeout: media-1 gets the fifth SSRC again (caller to callee only), "other"
+  // RTP callee to caller only. Each is a one-way call.
+  for (int i = 0; i < 600; ++i) {
+    call.udp(rtp(static_cast<std::uint16_t>(2 + i), 160u * (i + 1), 5), true, 40000, 50000);
+    call.udp(rtp(static_cast<std::uint16_t>(i), 160u * i, 0xcccc), false, 51000, 41000);
+    call.t += 20 * kMs;
+  }
+  REQUIRE(call.media().stream_count() == 2);  // the fifth SSRC's stream went on: not a new one
+  call.sip(message("BYE sip:b@10.0.0.2 SIP/2.0", "4 BYE", true, ""), true);
+  call.sip(message("BYE sip:b@10.0.0.2 SIP/2.0", "2 BYE", true, "", "other"), true);
+  const Report report = call.engine.report();
+  CHECK(report.media->one_way_calls == 2);
+  CHECK(report.media->no_media_calls == 0);
+}
+
 TEST_CASE("media lifetime: more sequential calls than the tables hold evict nothing", "[media]") {
   // 100 calls one after the other, each answered, 1 s of talk, then BYE; the next starts 10 s
   // later (past the 5 s linger). Tables of 8 calls and 16 endpoints (4 calls' worth).
