@@ -115,13 +115,15 @@ def main():
                     texts[name] = out.read()
                     reports[name] = json.loads(texts[name])
         samples = {name: [] for name, _ in tools}
-        for _ in range(args.rounds):
-            for name, argv in tools:
+        # Every other round runs the tools in reverse order: on this project's VMs a process's
+        # place in a round moved its time by up to ~25 % (docs/performance.md, "Keys in words").
+        for round_number in range(args.rounds):
+            for name, argv in (tools if round_number % 2 == 0 else tools[::-1]):
                 samples[name].append(timed(argv, subprocess.DEVNULL))
 
         floor_wall = statistics.median(w for w, _ in samples["libpcap"])
         floor_cpu = statistics.median(c for _, c in samples["libpcap"])
-        print(f"\nmedian of {args.rounds} alternating rounds, per packet ({os.cpu_count()} cores, load "
+        print(f"\nmedian of {args.rounds} alternating rounds (every other one reversed), per packet ({os.cpu_count()} cores, load "
               f"{os.getloadavg()[0]:.1f}):")
         print(f"{'tool':<40} {'cpu ns/pkt':>11} {'x libpcap':>10} {'wall ns/pkt':>12} {'x libpcap':>10}")
         # Ratios per packet: the reference capture has a few more packets (OPTIONS pings over its
