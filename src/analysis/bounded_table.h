@@ -9,7 +9,8 @@
 //   2 MiB at a time.
 // - Entries are kept on an age list: insert() and touch() make an entry the youngest. When the
 //   table is full, insert() hands the oldest entry to the caller's eviction callback (to count
-//   it and undo its links) and reuses its slot: what operators expect, and O(1).
+//   it and undo its links) and reuses its slot: what operators expect, and O(1). A table built
+//   with AgeOrder::second_chance approximates that order (CLOCK): touch() only marks the entry.
 // - The index is open addressing with linear probing on CallKey::lo and backward-shift deletion
 //   (no tombstones, so probe chains never degrade); it has at least twice as many slots as the
 //   entries. Each slot holds the entry's number and the low 32 bits of its key: probing and
@@ -30,6 +31,21 @@
 
 namespace sipmon {
 
+// How a table orders its entries: which one a full table evicts, and the order of oldest() and
+// younger().
+enum class AgeOrder : std::uint8_t {
+  // touch() makes an entry the youngest: the order is that of last use, exactly. For tables whose
+  // order means more than eviction (expiry scans from the oldest entry).
+  last_use,
+  // touch() only marks the entry as used (a bit in an array beside the table, a few hundred KiB at
+  // most); a full table gives each marked entry at the old end a second chance (mark cleared,
+  // moved to the young end) and evicts the first unmarked one: the CLOCK approximation of least
+  // recently used. Relinking on every touch wrote two age-list neighbours, lines last used
+  // seconds before and cold by then: -4 % of a replay's CPU time (docs/performance.md, "Second
+  // chance"). For tables whose order serves eviction alone.
+  second_chance,
+};
+
 template <typename Value>
 class BoundedTable {
   // Nodes live in zero-filled memory (implicitly created aggregates) and are never destroyed.
@@ -42,12 +58,13 @@ class BoundedTable {
   // Index slots at first (or twice the capacity, when that is less): 32 KiB.
   static constexpr Index kInitialIndexSlots = 4096;
 
-  explicit BoundedTable(std::size_t capacity)
+  explicit BoundedTable(std::size_t capacity, AgeOrder order = AgeOrder::last_use)
       : capacity_(static_cast<Index>(capacity == 0 ? 1 : (capacity >= kNone / 4 ? kNone / 4 : capacity))),
         max_mask_(index_size(capacity_) - 1),
         mask_(max_mask_ < kInitialIndexSlots ? max_mask_ : kInitialIndexSlots - 1),
         nodes_(capacity_),
-        index_(std::size_t{mask_} + 1) {}
+        index_(std::size_t{mask_} + 1),
+        used_marks_(order == AgeOrder::second_chance ? capacity_ / 64 + 1 : 0) {}
   BoundedTable(const BoundedTable&) = delete;
   BoundedTable& operator=(const BoundedTable&) = delete;
 
@@ -56,7 +73,7 @@ class BoundedTable {
   // The most this table can ever occupy: its entries, reserved at construction, and its index at
   // full size.
   std::size_t reserved_bytes() const {
-    return std::size_t{capacity_} * sizeof(Node) + (std::size_t{max_mask_} + 1) * sizeof(Slot);
+    return std::size_t{capacity_} * sizeof(Node) + (std::size_t{max_mask_} + 1) * sizeof(Slot) + used_marks_.bytes();
   }
   // Index slots now (tests).
   std::size_t index_slots() const { return std::size_t{mask_} + 1; }
@@ -98,11 +115,22 @@ class BoundedTable {
   }
 
   // `key` must not be present. When the table is full, on_evict(index) is called for the oldest
-  // entry before it is removed and its slot reused.
+  // entry (AgeOrder::second_chance: the oldest not marked since it was last given a second chance)
+  // before it is removed and its slot reused.
   template <typename OnEvict>
   Index insert(const CallKey& key, OnEvict&& on_evict) {
     if (2 * std::size_t{size_} >= std::size_t{mask_} && mask_ < max_mask_) grow_index();
     if (size_ == capacity_) {
+      if (used_marks_) {
+        // Second chances: a marked entry at the old end is kept, as the youngest. Each pass clears
+        // a mark that a touch() set, so this is O(1) amortized.
+        while (marked(head_)) {
+          const Index kept = head_;
+          set_mark(kept, false);
+          unlink(kept);
+          link_tail(kept);
+        }
+      }
       const Index victim = head_;
       on_evict(victim);
       erase(victim);
@@ -116,7 +144,8 @@ class BoundedTable {
     }
     nodes_[node].key = key;
     nodes_[node].value = Value{};
-    link_tail(node);  // sets prev: live
+    link_tail(node);                         // sets prev: live
+    if (used_marks_) set_mark(node, false);  // a node handed out again starts unmarked
     Index slot = static_cast<Index>(key.lo) & mask_;
     while (index_[slot].node != 0) slot = (slot + 1) & mask_;
     index_[slot] = Slot{node + 1, static_cast<std::uint32_t>(key.lo)};
@@ -146,8 +175,12 @@ class BoundedTable {
     --size_;
   }
 
-  // Makes `node` the youngest entry.
+  // Makes `node` the youngest entry (AgeOrder::second_chance: marks it as used).
   void touch(Index node) {
+    if (used_marks_) {
+      set_mark(node, true);
+      return;
+    }
     if (tail_ == node) return;
     unlink(node);
     link_tail(node);
@@ -206,6 +239,12 @@ class BoundedTable {
     if (head_ == kNone) head_ = node;
   }
 
+  bool marked(Index node) const { return (used_marks_[node / 64] >> (node % 64) & 1) != 0; }
+  void set_mark(Index node, bool used) {
+    const std::uint64_t bit = std::uint64_t{1} << (node % 64);
+    used_marks_[node / 64] = used ? used_marks_[node / 64] | bit : used_marks_[node / 64] & ~bit;
+  }
+
   void unlink(Index node) {
     const Index prev = nodes_[node].prev;
     const Index next = nodes_[node].next;
@@ -218,7 +257,8 @@ class BoundedTable {
   Index mask_;
   ZeroedArray<Node> nodes_;
   ZeroedArray<Slot> index_;
-  Index used_ = 0;  // nodes [0, used_) have been handed out at least once
+  ZeroedArray<std::uint64_t> used_marks_;  // AgeOrder::second_chance: a bit an entry; else empty
+  Index used_ = 0;                         // nodes [0, used_) have been handed out at least once
   Index free_ = kNone;
   Index head_ = kNone;  // oldest
   Index tail_ = kNone;  // youngest

@@ -22,7 +22,11 @@ bool from_low_tag(const SipMessage& message) { return message.from_tag < message
 }  // namespace
 
 DialogTracker::DialogTracker(std::size_t max_dialogs, DialogTimers timers, AttemptObserver* observer, std::size_t peers)
-    : table_(max_dialogs), timers_(timers), observer_(observer), wheel_(kWheelSlots, kNil), tallies_(peers) {}
+    : table_(max_dialogs, AgeOrder::second_chance),
+      timers_(timers),
+      observer_(observer),
+      wheel_(kWheelSlots, kNil),
+      tallies_(peers) {}
 
 // --- timing wheel -------------------------------------------------------------------------------
 

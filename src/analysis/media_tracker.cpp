@@ -90,10 +90,10 @@ MediaTracker::MediaTracker(const MediaConfig& config, MediaStreamObserver* obser
     : config_(config),
       observer_(observer),
       peers_(peers),
-      endpoints_(config.max_endpoints),
+      endpoints_(config.max_endpoints, AgeOrder::second_chance),
       endpoint_maps_(endpoints_.capacity()),
       streams_(config.max_streams),
-      calls_(config.max_calls),
+      calls_(config.max_calls, AgeOrder::second_chance),
       totals_(config.max_samples) {}
 
 MediaTracker::CallTable::Index MediaTracker::call_for(const MessageKeys& keys, std::int64_t ts_ns, bool create) {

@@ -23,7 +23,7 @@ bool is_challenge(std::uint16_t status) { return status == 401 || status == 407;
 
 SessionTracker::SessionTracker(std::size_t max_attempts, Timers timers, EarlyDialogEnder* ender,
                                AttemptObserver* observer, std::size_t peers)
-    : table_(max_attempts),
+    : table_(max_attempts, AgeOrder::second_chance),  // its order serves eviction alone
       timers_{timers.timer_b_ns, std::max(timers.timer_c_ns, timers.timer_b_ns)},
       ender_(ender),
       observer_(observer),

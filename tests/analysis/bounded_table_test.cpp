@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 #include <random>
+#include <utility>
+#include <vector>
 
 #include "analysis/bounded_table.h"
 
@@ -35,6 +37,84 @@ TEST_CASE("a full table evicts the oldest entry, touch makes an entry young", "[
   CHECK(table.size() == 3);
   CHECK(table[table.find(key(1))] == 1);
   CHECK(table.find(key(2)) == BoundedTable<int>::kNone);
+}
+
+TEST_CASE("second chance: a full table evicts the oldest entry not used since its last chance", "[table]") {
+  BoundedTable<int> table(3, AgeOrder::second_chance);
+  std::vector<std::uint64_t> evicted;
+  auto on_evict = [&](BoundedTable<int>::Index i) { evicted.push_back(table.key(i).hi); };
+  const auto insert = [&](std::uint64_t n) { table[table.insert(key(n), on_evict)] = static_cast<int>(n); };
+  for (std::uint64_t n = 1; n <= 3; ++n) insert(n);
+  table.touch(table.find(key(1)));
+  insert(4);  // 1 was used: kept (as the youngest); 2 goes
+  REQUIRE(evicted == std::vector<std::uint64_t>{2});
+  // touch() marks without moving: the order is 3, 1, 4.
+  std::vector<int> order;
+  for (auto i = table.oldest(); i != BoundedTable<int>::kNone; i = table.younger(i)) order.push_back(table[i]);
+  CHECK(order == std::vector<int>{3, 1, 4});
+  table.touch(table.find(key(3)));
+  table.touch(table.find(key(1)));
+  insert(5);  // 3 and 1 get their second chance, 4 goes
+  REQUIRE(evicted == std::vector<std::uint64_t>{2, 4});
+  // Every entry used: each gets its chance once, then the oldest of them goes after all.
+  for (const std::uint64_t n : {3, 1, 5}) table.touch(table.find(key(n)));
+  insert(6);
+  REQUIRE(evicted == std::vector<std::uint64_t>{2, 4, 3});
+  // A node handed out again starts unmarked: 7 takes the node of a marked entry, erased.
+  table.touch(table.find(key(1)));
+  table.erase(table.find(key(1)));
+  insert(7);
+  insert(8);  // 5 (its chance spent above) goes, not 7
+  CHECK(evicted == std::vector<std::uint64_t>{2, 4, 3, 5});
+  CHECK(table.find(key(7)) != BoundedTable<int>::kNone);
+  CHECK(table.size() == 3);
+}
+
+TEST_CASE("second chance: random operations agree with a reference CLOCK", "[table]") {
+  // The reference: a list of (key, used) in age order, evicting as CLOCK does.
+  BoundedTable<std::uint64_t> table(50, AgeOrder::second_chance);
+  std::vector<std::pair<std::uint64_t, bool>> reference;
+  std::mt19937_64 random(7);
+  std::uint64_t evictions = 0;
+  for (int step = 0; step < 50'000; ++step) {
+    const std::uint64_t n = random() % 120 + 1;  // key 0 would read as "no victim"
+    const auto found = table.find(key(n));
+    const auto it = std::find_if(reference.begin(), reference.end(), [n](const auto& e) { return e.first == n; });
+    REQUIRE((found != BoundedTable<std::uint64_t>::kNone) == (it != reference.end()));
+    if (it != reference.end()) {
+      if (random() % 4 == 0) {
+        table.erase(found);
+        reference.erase(it);
+      } else {
+        table.touch(found);
+        it->second = true;
+      }
+      continue;
+    }
+    std::uint64_t expected_victim = 0;
+    if (reference.size() == 50) {
+      while (reference.front().second) {
+        auto kept = reference.front();
+        kept.second = false;
+        reference.erase(reference.begin());
+        reference.push_back(kept);
+      }
+      expected_victim = reference.front().first;
+      reference.erase(reference.begin());
+    }
+    std::uint64_t victim = 0;
+    table[table.insert(key(n), [&](BoundedTable<std::uint64_t>::Index i) { victim = table.key(i).hi; })] = n;
+    REQUIRE(victim == expected_victim);
+    evictions += victim != 0;
+    reference.emplace_back(n, false);
+  }
+  CHECK(evictions > 1'000);  // the table was full most of the time
+  std::vector<std::uint64_t> order;
+  for (auto i = table.oldest(); i != BoundedTable<std::uint64_t>::kNone; i = table.younger(i))
+    order.push_back(table[i]);
+  std::vector<std::uint64_t> expected;
+  for (const auto& e : reference) expected.push_back(e.first);
+  CHECK(order == expected);
 }
 
 TEST_CASE("random inserts and erases agree with a reference map, even with colliding home slots", "[table]") {
