@@ -1,7 +1,6 @@
 #include "analysis/call_tracker.h"
 
 #include <algorithm>
-#include <limits>
 
 #include "analysis/session_figures.h"
 
@@ -81,13 +80,6 @@ void CallTracker::on_invite_response(const SipMessage& response, const MessageKe
   if (attempt.decided) {
     for (const DialogRef dialog : attempt.early_dialogs) dialogs_.end_early_dialog(dialog);
   }
-}
-
-void CallTracker::advance(std::int64_t now_ns) {
-  if (now_ns == std::numeric_limits<std::int64_t>::min()) return;  // the packet clock before any packet
-  sessions_.advance(now_ns);
-  registrations_.advance(now_ns);
-  dialogs_.advance(now_ns);
 }
 
 void CallTracker::fill(Report& report) const {

@@ -4,6 +4,7 @@
 // forks; the 2xx that establishes an attempt marks its dialog for SCR). Fills the report's
 // rfc6076, dialogs and table_evictions.
 #include <cstdint>
+#include <limits>
 
 #include "analysis/dialog_tracker.h"
 #include "analysis/message_keys.h"
@@ -53,8 +54,15 @@ class CallTracker {
   // Starts loading the table slots on_message(message) will probe (a hint: changes nothing). The
   // keys it computes for that stay in `keys` for on_message.
   void prefetch(const SipMessage& message, const MessageKeys& keys) const;
-  // Runs every deadline that `now_ns` (from the engine's clock) has passed.
-  void advance(std::int64_t now_ns);
+  // Runs every deadline that `now_ns` (from the engine's clock) has passed. Inline, as are the
+  // trackers' own first checks: this runs for every packet (RTP included), and on nearly every
+  // one nothing is due.
+  void advance(std::int64_t now_ns) {
+    if (now_ns == std::numeric_limits<std::int64_t>::min()) return;  // the packet clock before any packet
+    sessions_.advance(now_ns);
+    registrations_.advance(now_ns);
+    dialogs_.advance(now_ns);
+  }
   // rfc6076, dialogs, timers and table_evictions. Attempts undecided at this moment are pending: the
   // clock has already timed out every older one.
   void fill(Report& report) const;

@@ -52,9 +52,7 @@ void DialogTracker::unschedule(Table::Index index) {
   d.wheel_slot = kNil;
 }
 
-void DialogTracker::advance(std::int64_t now_ns) {
-  // Most packets fall in the second the wheel last stepped in: one compare, no division.
-  if (now_ns < next_step_ns_) return;
+void DialogTracker::step_wheel(std::int64_t now_ns) {
   const std::int64_t now_s = floor_seconds(now_ns);
   if (!wheel_started_) {
     wheel_started_ = true;

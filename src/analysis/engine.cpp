@@ -99,12 +99,12 @@ void Engine::begin_frame(std::int64_t ts_ns) {
     last_ts_ns_ = std::max(last_ts_ns_, ts_ns);
   }
   clock_->observe_packet(ts_ns);
-  if (config_.dispatch) config_.dispatch->on_time(clock_->now_ns());
+  const std::int64_t now_ns = clock_->now_ns();  // one virtual call a packet, not four
+  if (config_.dispatch) config_.dispatch->on_time(now_ns);
   // Before the timers run: what they decide at this packet's time belongs to its interval.
-  if (series_ && series_->leaves_interval(clock_->now_ns()))
-    series_->enter(clock_->now_ns(), series_snapshot(), calls_.dialogs().active());
-  calls_.advance(clock_->now_ns());
-  media_.advance(clock_->now_ns());
+  if (series_ && series_->leaves_interval(now_ns)) series_->enter(now_ns, series_snapshot(), calls_.dialogs().active());
+  calls_.advance(now_ns);
+  media_.advance(now_ns);
 
   current_verdict_ = FrameVerdict::none;
 }

@@ -81,7 +81,7 @@ void RegistrationTracker::on_register_response(const SipMessage& response, const
   set_deadline(index, deadline_after(ts_ns, timer_f_ns_));  // kept one Timer F to recognize late copies
 }
 
-void RegistrationTracker::advance(std::int64_t now_ns) {
+void RegistrationTracker::expire_due(std::int64_t now_ns) {
   for (Table::Index index = table_.oldest(); index != Table::kNone; index = table_.oldest()) {
     Attempt& attempt = table_[index];
     if (attempt.deadline >= now_ns) return;

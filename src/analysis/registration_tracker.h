@@ -40,7 +40,12 @@ class RegistrationTracker {
   // `keys`: the message's (message_keys.h).
   void on_register(const SipMessage& request, const MessageKeys& keys, std::int64_t ts_ns, PeerId peer = kNoPeer);
   void on_register_response(const SipMessage& response, const MessageKeys& keys, std::int64_t ts_ns);
-  void advance(std::int64_t now_ns);
+  // Closes the attempts whose deadline has passed (the oldest first: deadlines follow the age
+  // order). Inline: it runs for every packet, and on nearly every one the oldest is not due.
+  void advance(std::int64_t now_ns) {
+    const Table::Index oldest = table_.oldest();
+    if (oldest != Table::kNone && table_[oldest].deadline < now_ns) expire_due(now_ns);
+  }
 
   const RegistrationTally& tally() const { return tallies_.total(); }
   const PeerTallies<RegistrationTally>& tallies() const { return tallies_; }
@@ -60,6 +65,8 @@ class RegistrationTracker {
     PeerId peer;
   };
   using Table = BoundedTable<Attempt>;
+
+  void expire_due(std::int64_t now_ns);
 
   void start(Table::Index index, std::uint32_t cseq, std::int64_t ts_ns, PeerId peer);
   void set_deadline(Table::Index index, std::int64_t deadline);

@@ -237,8 +237,7 @@ void SessionTracker::expire(Table::Index index, List list) {
   time_out(index);
 }
 
-void SessionTracker::advance(std::int64_t now_ns) {
-  if (!next_deadline_.may_be_due(now_ns)) return;
+void SessionTracker::expire_due(std::int64_t now_ns) {
   for (;;) {
     // The earliest deadline is at the head of one of the lists.
     Table::Index next = Table::kNone;
