@@ -37,8 +37,8 @@ enum class AgeOrder : std::uint8_t {
   // touch() makes an entry the youngest: the order is that of last use, exactly. For tables whose
   // order means more than eviction (expiry scans from the oldest entry).
   last_use,
-  // touch() only marks the entry as used (a bit in an array beside the table, a few hundred KiB at
-  // most); a full table gives each marked entry at the old end a second chance (mark cleared,
+  // touch() only marks the entry as used (a bit in an array beside the table: 128 KiB for 2^20
+  // entries); a full table gives each marked entry at the old end a second chance (mark cleared,
   // moved to the young end) and evicts the first unmarked one: the CLOCK approximation of least
   // recently used. Relinking on every touch wrote two age-list neighbours, lines last used
   // seconds before and cold by then: -4 % of a replay's CPU time (docs/performance.md, "Second
@@ -127,8 +127,7 @@ class BoundedTable {
         while (marked(head_)) {
           const Index kept = head_;
           set_mark(kept, false);
-          unlink(kept);
-          link_tail(kept);
+          make_youngest(kept);
         }
       }
       const Index victim = head_;
@@ -181,9 +180,7 @@ class BoundedTable {
       set_mark(node, true);
       return;
     }
-    if (tail_ == node) return;
-    unlink(node);
-    link_tail(node);
+    make_youngest(node);
   }
 
   Index oldest() const { return head_; }
@@ -237,6 +234,12 @@ class BoundedTable {
     if (tail_ != kNone) nodes_[tail_].next = node;
     tail_ = node;
     if (head_ == kNone) head_ = node;
+  }
+
+  void make_youngest(Index node) {
+    if (tail_ == node) return;
+    unlink(node);
+    link_tail(node);
   }
 
   bool marked(Index node) const { return (used_marks_[node / 64] >> (node % 64) & 1) != 0; }

@@ -475,7 +475,7 @@ MediaTracker::StreamTable::Index MediaTracker::find_or_create_stream(const CallK
   });
 }
 
-MediaTracker::CallTable::Index MediaTracker::call_of(Stream& stream) const {
+MediaTracker::CallTable::Index MediaTracker::call_of(Stream& stream) {
   if (calls_.live(stream.call_slot) && calls_.key(stream.call_slot) == stream.call) return stream.call_slot;
   stream.call_slot = calls_.find(stream.call);
   return stream.call_slot;

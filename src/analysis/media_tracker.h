@@ -317,7 +317,7 @@ class MediaTracker {
   void prefetch_next_free();
   // The call entry of an attributed stream (kNone: its call is gone), from the slot it remembers
   // when that slot still holds its call, else by lookup (and remembered).
-  CallTable::Index call_of(Stream& stream) const;
+  CallTable::Index call_of(Stream& stream);
   // Calls `visit` with the table slot of each endpoint `call` announced: per media section its RTP
   // slot, then its RTCP slot (the same slot again when muxed). Slots may be stale: check live().
   template <typename Visit>
