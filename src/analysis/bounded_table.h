@@ -10,7 +10,8 @@
 // - Entries are kept on an age list: insert() and touch() make an entry the youngest. When the
 //   table is full, insert() hands the oldest entry to the caller's eviction callback (to count
 //   it and undo its links) and reuses its slot: what operators expect, and O(1). A table built
-//   with AgeOrder::second_chance approximates that order (CLOCK): touch() only marks the entry.
+//   with AgeOrder::second_chance approximates that order (CLOCK) without a list: touch() only
+//   marks the entry, and a hand sweeping the entries picks the victim.
 // - The index is open addressing with linear probing on CallKey::lo and backward-shift deletion
 //   (no tombstones, so probe chains never degrade); it has at least twice as many slots as the
 //   entries. Each slot holds the entry's number and the low 32 bits of its key: probing and
@@ -21,6 +22,7 @@
 //   for the capacity at once, each index was touched all over by random keys whatever the load:
 //   ~60 MiB of pages the kernel had to zero even for a small capture, a tenth of a replay's CPU
 //   time on the project's machines (docs/performance.md, "Indexes that grow with their tables").
+#include <cassert>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -31,18 +33,20 @@
 
 namespace sipmon {
 
-// How a table orders its entries: which one a full table evicts, and the order of oldest() and
-// younger().
+// How a table orders its entries: which one a full table evicts.
 enum class AgeOrder : std::uint8_t {
-  // touch() makes an entry the youngest: the order is that of last use, exactly. For tables whose
-  // order means more than eviction (expiry scans from the oldest entry).
+  // touch() makes an entry the youngest: the order is that of last use, exactly, and oldest() and
+  // younger() walk it. For tables whose order means more than eviction (expiry scans from the
+  // oldest entry).
   last_use,
-  // touch() only marks the entry as used (a bit in an array beside the table: 128 KiB for 2^20
-  // entries); a full table gives each marked entry at the old end a second chance (mark cleared,
-  // moved to the young end) and evicts the first unmarked one: the CLOCK approximation of least
-  // recently used. Relinking on every touch wrote two age-list neighbours, lines last used
-  // seconds before and cold by then: -4 % of a replay's CPU time (docs/performance.md, "Second
-  // chance"). For tables whose order serves eviction alone.
+  // CLOCK, the classic approximation of least recently used: insert() and touch() only mark the
+  // entry as used (a bit in an array beside the table: 128 KiB for 2^20 entries). A full table
+  // sweeps a hand over its entries in storage order, clearing marks, and evicts the first
+  // unmarked entry: one that was not used since the hand last passed it. No age list at all:
+  // relinking on every touch wrote two neighbours, and so did every insert and erase, lines last
+  // used seconds before and cold by then (docs/performance.md, "Second chance" and "A clock hand
+  // instead of an age list"). For tables whose order serves eviction alone; they are walked
+  // with first_entry() and next_entry().
   second_chance,
 };
 
@@ -106,7 +110,7 @@ class BoundedTable {
   }
 
   // Starts loading what erase(node) touches besides the node itself: its index slot and its age-list
-  // neighbours. Reads the node's key and links, so the node should be in the caches already (a
+  // neighbours (AgeOrder::last_use). Reads the node's key and links, so the node should be in the caches already (a
   // caller that has just read it, and will erase it later: a timer's next expiry).
   void prefetch_erase(Index node) const {
     prefetch(nodes_[node].key);
@@ -115,22 +119,13 @@ class BoundedTable {
   }
 
   // `key` must not be present. When the table is full, on_evict(index) is called for the oldest
-  // entry (AgeOrder::second_chance: the oldest not marked since it was last given a second chance)
-  // before it is removed and its slot reused.
+  // entry (AgeOrder::second_chance: the first the clock hand finds unmarked) before it is removed
+  // and its slot reused.
   template <typename OnEvict>
   Index insert(const CallKey& key, OnEvict&& on_evict) {
     if (2 * std::size_t{size_} >= std::size_t{mask_} && mask_ < max_mask_) grow_index();
     if (size_ == capacity_) {
-      if (used_marks_) {
-        // Second chances: a marked entry at the old end is kept, as the youngest. Each pass clears
-        // a mark that a touch() set, so this is O(1) amortized.
-        while (marked(head_)) {
-          const Index kept = head_;
-          set_mark(kept, false);
-          make_youngest(kept);
-        }
-      }
-      const Index victim = head_;
+      const Index victim = used_marks_ ? clock_victim() : head_;
       on_evict(victim);
       erase(victim);
     }
@@ -143,8 +138,14 @@ class BoundedTable {
     }
     nodes_[node].key = key;
     nodes_[node].value = Value{};
-    link_tail(node);                         // sets prev: live
-    if (used_marks_) set_mark(node, false);  // a node handed out again starts unmarked
+    if (used_marks_) {
+      // Marked: a new entry is used, and is spared once even when the hand is just before it.
+      nodes_[node].prev = kNone;  // live, on no list
+      nodes_[node].next = kNone;
+      set_mark(node, true);
+    } else {
+      link_tail(node);  // sets prev: live
+    }
     Index slot = static_cast<Index>(key.lo) & mask_;
     while (index_[slot].node != 0) slot = (slot + 1) & mask_;
     index_[slot] = Slot{node + 1, static_cast<std::uint32_t>(key.lo)};
@@ -167,7 +168,7 @@ class BoundedTable {
       }
     }
     index_[slot] = Slot{};
-    unlink(node);
+    if (!used_marks_) unlink(node);
     nodes_[node].prev = kFreed;
     nodes_[node].next = free_;
     free_ = node;
@@ -183,8 +184,18 @@ class BoundedTable {
     make_youngest(node);
   }
 
-  Index oldest() const { return head_; }
-  Index younger(Index node) const { return nodes_[node].next; }
+  // The age list, oldest first (AgeOrder::last_use only: a second-chance table keeps none).
+  Index oldest() const {
+    assert(!used_marks_);
+    return head_;
+  }
+  Index younger(Index node) const {
+    assert(!used_marks_);
+    return nodes_[node].next;
+  }
+  // Every live entry in storage order, any table: first_entry(), then next_entry(i) until kNone.
+  Index first_entry() const { return live_from(0); }
+  Index next_entry(Index node) const { return live_from(node + 1); }
   bool live(Index node) const { return node < used_ && nodes_[node].prev != kFreed; }
 
   const CallKey& key(Index node) const { return nodes_[node].key; }
@@ -228,6 +239,25 @@ class BoundedTable {
     mask_ = grown_mask;
   }
 
+  Index live_from(Index node) const {
+    for (; node < used_; ++node) {
+      if (nodes_[node].prev != kFreed) return node;
+    }
+    return kNone;
+  }
+
+  // A full table: every node in [0, capacity_) is live. Each marked one the hand passes loses its
+  // mark (its second chance); the first unmarked one is the victim. Each mark cleared was set by
+  // an insert() or touch(), so this is O(1) amortized, and at most one sweep.
+  Index clock_victim() {
+    for (;;) {
+      const Index node = hand_;
+      hand_ = node + 1 == capacity_ ? 0 : node + 1;
+      if (!marked(node)) return node;
+      set_mark(node, false);
+    }
+  }
+
   void link_tail(Index node) {
     nodes_[node].prev = tail_;
     nodes_[node].next = kNone;
@@ -263,8 +293,9 @@ class BoundedTable {
   ZeroedArray<std::uint64_t> used_marks_;  // AgeOrder::second_chance: a bit an entry; else empty
   Index used_ = 0;                         // nodes [0, used_) have been handed out at least once
   Index free_ = kNone;
-  Index head_ = kNone;  // oldest
-  Index tail_ = kNone;  // youngest
+  Index head_ = kNone;  // oldest (AgeOrder::last_use)
+  Index tail_ = kNone;  // youngest (AgeOrder::last_use)
+  Index hand_ = 0;      // the next entry the clock looks at (AgeOrder::second_chance)
   Index size_ = 0;
 };
 

@@ -762,7 +762,7 @@ void MediaTracker::fill(Report& report, std::int64_t now_ns) const {
   for (StreamTable::Index i = streams_.oldest(); i != StreamTable::kNone; i = streams_.younger(i)) {
     account(streams_[i], totals, false);
   }
-  for (CallTable::Index i = calls_.oldest(); i != CallTable::kNone; i = calls_.younger(i)) {
+  for (CallTable::Index i = calls_.first_entry(); i != CallTable::kNone; i = calls_.next_entry(i)) {
     Call call = calls_[i];  // judged on a copy: a report changes nothing
     decide_call(call, now_ns, totals);
   }

@@ -39,82 +39,106 @@ TEST_CASE("a full table evicts the oldest entry, touch makes an entry young", "[
   CHECK(table.find(key(2)) == BoundedTable<int>::kNone);
 }
 
-TEST_CASE("second chance: a full table evicts the oldest entry not used since its last chance", "[table]") {
+TEST_CASE("second chance: a full table evicts the first entry the clock hand finds unused", "[table]") {
   BoundedTable<int> table(3, AgeOrder::second_chance);
   std::vector<std::uint64_t> evicted;
   auto on_evict = [&](BoundedTable<int>::Index i) { evicted.push_back(table.key(i).hi); };
-  const auto insert = [&](std::uint64_t n) { table[table.insert(key(n), on_evict)] = static_cast<int>(n); };
-  for (std::uint64_t n = 1; n <= 3; ++n) insert(n);
-  table.touch(table.find(key(1)));
-  insert(4);  // 1 was used: kept (as the youngest); 2 goes
-  REQUIRE(evicted == std::vector<std::uint64_t>{2});
-  // touch() marks without moving: the order is 3, 1, 4.
-  std::vector<int> order;
-  for (auto i = table.oldest(); i != BoundedTable<int>::kNone; i = table.younger(i)) order.push_back(table[i]);
-  CHECK(order == std::vector<int>{3, 1, 4});
-  table.touch(table.find(key(3)));
-  table.touch(table.find(key(1)));
-  insert(5);  // 3 and 1 get their second chance, 4 goes
-  REQUIRE(evicted == std::vector<std::uint64_t>{2, 4});
-  // Every entry used: each gets its chance once, then the oldest of them goes after all.
-  for (const std::uint64_t n : {3, 1, 5}) table.touch(table.find(key(n)));
+  const auto insert = [&](std::uint64_t n) {
+    const auto node = table.insert(key(n), on_evict);
+    table[node] = static_cast<int>(n);
+    return node;
+  };
+  // Storage order: 1, 2, 3 in nodes 0, 1, 2, each marked by its insert; the hand at node 0.
+  for (std::uint64_t n = 1; n <= 3; ++n) CHECK(insert(n) == n - 1);
+  // Every entry used: the hand clears all three marks and comes back to node 0.
+  CHECK(insert(4) == 0);
+  REQUIRE(evicted == std::vector<std::uint64_t>{1});
+  // The hand is at node 1. 2 is used again: spared once; 3, unused since the hand passed, goes.
+  table.touch(table.find(key(2)));
+  CHECK(insert(5) == 2);
+  REQUIRE(evicted == std::vector<std::uint64_t>{1, 3});
+  // The hand is at node 0 again: 4 was marked by its insert and is spared; 2 spent its chance.
   insert(6);
-  REQUIRE(evicted == std::vector<std::uint64_t>{2, 4, 3});
-  // A node handed out again starts unmarked: 7 takes the node of a marked entry, erased.
-  table.touch(table.find(key(1)));
-  table.erase(table.find(key(1)));
-  insert(7);
-  insert(8);  // 5 (its chance spent above) goes, not 7
-  CHECK(evicted == std::vector<std::uint64_t>{2, 4, 3, 5});
+  REQUIRE(evicted == std::vector<std::uint64_t>{1, 3, 2});
+  // A node freed and handed out again (not full: no eviction) carries the new entry's mark.
+  table.erase(table.find(key(5)));
+  CHECK(insert(7) == 2);
+  CHECK(evicted.size() == 3);
+  // The hand is at node 2: 7 (marked) is spared, 4 (mark cleared above) goes.
+  insert(8);
+  CHECK(evicted == std::vector<std::uint64_t>{1, 3, 2, 4});
   CHECK(table.find(key(7)) != BoundedTable<int>::kNone);
   CHECK(table.size() == 3);
+  // Storage order, whatever the use.
+  std::vector<int> stored;
+  for (auto i = table.first_entry(); i != BoundedTable<int>::kNone; i = table.next_entry(i)) stored.push_back(table[i]);
+  CHECK(stored == std::vector<int>{8, 6, 7});
 }
 
 TEST_CASE("second chance: random operations agree with a reference CLOCK", "[table]") {
-  // The reference: a list of (key, used) in age order, evicting as CLOCK does.
-  BoundedTable<std::uint64_t> table(50, AgeOrder::second_chance);
-  std::vector<std::pair<std::uint64_t, bool>> reference;
+  // The reference: the key and use mark of every node (node numbers as the table hands them out)
+  // and a hand over them, evicting as CLOCK does.
+  constexpr std::size_t kCapacity = 50;
+  BoundedTable<std::uint64_t> table(kCapacity, AgeOrder::second_chance);
+  struct Held {
+    std::uint64_t key = 0;  // 0: free
+    bool used = false;
+  };
+  std::vector<Held> nodes(kCapacity);
+  std::size_t hand = 0;
+  std::size_t size = 0;
   std::mt19937_64 random(7);
   std::uint64_t evictions = 0;
+  std::uint64_t spared = 0;
   for (int step = 0; step < 50'000; ++step) {
     const std::uint64_t n = random() % 120 + 1;  // key 0 would read as "no victim"
     const auto found = table.find(key(n));
-    const auto it = std::find_if(reference.begin(), reference.end(), [n](const auto& e) { return e.first == n; });
-    REQUIRE((found != BoundedTable<std::uint64_t>::kNone) == (it != reference.end()));
-    if (it != reference.end()) {
+    const auto it = std::find_if(nodes.begin(), nodes.end(), [n](const Held& h) { return h.key == n; });
+    REQUIRE((found != BoundedTable<std::uint64_t>::kNone) == (it != nodes.end()));
+    if (it != nodes.end()) {
+      REQUIRE(found == static_cast<std::size_t>(it - nodes.begin()));
       if (random() % 4 == 0) {
         table.erase(found);
-        reference.erase(it);
+        *it = Held{};
+        --size;
       } else {
         table.touch(found);
-        it->second = true;
+        it->used = true;
       }
       continue;
     }
     std::uint64_t expected_victim = 0;
-    if (reference.size() == 50) {
-      while (reference.front().second) {
-        auto kept = reference.front();
-        kept.second = false;
-        reference.erase(reference.begin());
-        reference.push_back(kept);
+    if (size == kCapacity) {
+      while (nodes[hand].used) {
+        nodes[hand].used = false;
+        ++spared;
+        hand = (hand + 1) % kCapacity;
       }
-      expected_victim = reference.front().first;
-      reference.erase(reference.begin());
+      expected_victim = nodes[hand].key;
+      nodes[hand] = Held{};
+      hand = (hand + 1) % kCapacity;
+      --size;
     }
     std::uint64_t victim = 0;
-    table[table.insert(key(n), [&](BoundedTable<std::uint64_t>::Index i) { victim = table.key(i).hi; })] = n;
+    const auto node = table.insert(key(n), [&](BoundedTable<std::uint64_t>::Index i) { victim = table.key(i).hi; });
+    table[node] = n;
     REQUIRE(victim == expected_victim);
+    REQUIRE(node < kCapacity);
+    REQUIRE(nodes[node].key == 0);  // a free node
+    nodes[node] = Held{n, true};
+    ++size;
     evictions += victim != 0;
-    reference.emplace_back(n, false);
   }
   CHECK(evictions > 1'000);  // the table was full most of the time
-  std::vector<std::uint64_t> order;
-  for (auto i = table.oldest(); i != BoundedTable<std::uint64_t>::kNone; i = table.younger(i))
-    order.push_back(table[i]);
+  CHECK(spared > 1'000);     // and marks saved entries
+  std::vector<std::uint64_t> stored;
+  for (auto i = table.first_entry(); i != BoundedTable<std::uint64_t>::kNone; i = table.next_entry(i))
+    stored.push_back(table[i]);
   std::vector<std::uint64_t> expected;
-  for (const auto& e : reference) expected.push_back(e.first);
-  CHECK(order == expected);
+  for (const Held& h : nodes) {
+    if (h.key != 0) expected.push_back(h.key);
+  }
+  CHECK(stored == expected);
 }
 
 TEST_CASE("random inserts and erases agree with a reference map, even with colliding home slots", "[table]") {
