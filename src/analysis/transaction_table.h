@@ -68,19 +68,10 @@ class TransactionTable {
   // line its 8 entries cover. 56-byte entries straddle lines, so the start of every other entry (as
   // this did until 2026-12-01) left two of the window's 7-8 lines to miss in scan().
   void prefetch(const TransactionKey& key) const {
-    const std::size_t home = static_cast<std::size_t>(key.lo) & mask_;
-    if (home + kProbeWindow <= entries_.size()) {
-      const char* first = reinterpret_cast<const char*>(&entries_[home]);
-      const char* last = first + kProbeWindow * sizeof(Entry) - 1;
-      for (const char* line = first; line < last; line += 64) __builtin_prefetch(line);
-      __builtin_prefetch(last);
-    } else {  // the window wraps to the table's start
-      for (std::size_t i = 0; i < kProbeWindow; ++i) {
-        const Entry* entry = &entries_[(home + i) & mask_];
-        __builtin_prefetch(entry);
-        __builtin_prefetch(reinterpret_cast<const char*>(entry + 1) - 1);
-      }
-    }
+    const char* first = reinterpret_cast<const char*>(window(static_cast<std::size_t>(key.lo)));
+    const char* last = first + kProbeWindow * sizeof(Entry) - 1;
+    for (const char* line = first; line < last; line += 64) __builtin_prefetch(line);
+    __builtin_prefetch(last);
   }
 
   // A CANCEL seen for the first time: marks the live INVITE transaction `invite_key` as cancelled.
@@ -96,16 +87,17 @@ class TransactionTable {
   std::optional<State> find(const TransactionKey& key) const;
 
   const TransactionTableStats& stats() const { return stats_; }
-  std::size_t capacity() const { return entries_.size(); }  // entries now (grows up to the bound)
+  std::size_t capacity() const { return windows_ * kProbeWindow; }  // entries now (grows up to the bound)
   std::size_t max_capacity() const { return max_capacity_; }
 
  private:
-  // How many slots from the home slot a key may live in. Bounded so a lookup is a few cache lines
-  // whatever the load. A window whose slots all hold live transactions overflows into a second
-  // window, found from the other half of the key (a bit in the home slot says some key did); with
-  // both full the table grows, and at its bound evicts the least recently used of the two. One
-  // window alone overflows too often for "no live transaction evicted" at millions of inserts: at
-  // load a, a random window of 8 is full about a^8 of the time; two must both be.
+  // The slots a key may live in: the window its hash names, 8 slots side by side (the table is
+  // cut into windows). Bounded so a lookup is a few cache lines whatever the load. A window whose
+  // slots all hold live transactions overflows into a second window, named by the other half of
+  // the key (a bit in the home window's first slot says some key did); with both full the table
+  // grows, and at its bound evicts the least recently used of the two. One window alone overflows
+  // too often for "no live transaction evicted" at millions of inserts: at load a, a random window
+  // of 8 is full about a^8 of the time; two must both be.
   static constexpr std::size_t kProbeWindow = 8;
 
   struct Entry {
@@ -125,8 +117,10 @@ class TransactionTable {
   static constexpr std::size_t kEntryBytes = sizeof(Entry);  // one slot (bench/flood_memory.cpp)
 
  private:
-  // The slots: zero-filled (all zero is an empty Entry{}), huge pages advised before they are
-  // first written (zeroed_array.h), where a std::vector would have written every page first.
+  // The slots: reserved for the bound at once and zero-filled (all zero is an empty Entry{}), huge
+  // pages advised before they are first written (zeroed_array.h). Only the first capacity() are
+  // in use: the kernel backs pages as they are first written, so memory follows the table's
+  // size, and a doubling takes the pages right after the ones in use (grow()).
   using Entries = ZeroedArray<Entry>;
   static constexpr std::uint8_t kRequestSeen = 1;
   static constexpr std::uint8_t kAckSeen = 2;
@@ -144,21 +138,22 @@ class TransactionTable {
     return live(entry, now) ? 2 : 1;
   }
   Entry& find_or_insert(const TransactionKey& key, std::int64_t now);
-  // The window from `home`: the entry holding `key`, or null; `victim` becomes the best slot to
-  // take among those scanned (empty, then expired, then least recently used).
-  Entry* scan(std::size_t home, const TransactionKey& key, std::int64_t now, Entry*& victim);
+  // The first slot of the window a hash names (its low bits, as many as the table has windows).
+  Entry* window(std::size_t hash) const { return &entries_[(hash & (windows_ - 1)) * kProbeWindow]; }
+  // The window `first`: the entry holding `key`, or null; `victim` becomes the best slot to take
+  // among those scanned (empty, then expired, then least recently used).
+  Entry* scan(Entry* first, const TransactionKey& key, std::int64_t now, Entry*& victim);
   // Makes `slot` a new, empty entry for the key (its slot bit kept).
   static void take(Entry& slot, std::uint64_t key_hi, std::uint64_t key_lo);
-  // Doubles the table, keeping the live entries (expired ones are dropped: they are over anyway).
-  // Allocates: rare (at most log2(bound / initial) times in a process), never per message after.
+  // Doubles the table in place, keeping the live entries (expired ones are dropped: they are over
+  // anyway): window w splits into w and w + the old count of windows. Allocates nothing; rare (at
+  // most log2(bound / initial) times in a process).
   void grow(std::int64_t now);
-  // Puts `from`'s live entries into the (empty) table; returns how many found no room.
-  std::size_t place_all(const Entries& from, std::int64_t now);
   TransactionEvent repeat(std::int64_t& last_copy_ns, std::int64_t now) const;
 
   TransactionTableConfig config_;
   Entries entries_;
-  std::size_t mask_ = 0;
+  std::size_t windows_ = 0;  // in use: a power of two
   std::size_t max_capacity_ = 0;
   std::int64_t now_ns_ = 0;  // latest packet time seen: time never runs backwards here
   TransactionTableStats stats_;

@@ -330,9 +330,11 @@ TEST_CASE("keys whose home window is full live in their second window and are fo
 namespace {
 
 // The table's rules transcribed plainly (one struct a slot, every slot of a window read, no
-// prefetch): the reference a faster layout of TransactionTable must agree with, event for event and
-// counter for counter. Kept from an attempt at a split layout (control bytes, times, entries;
-// docs/performance.md, "Transaction table: one probe"), which it checked.
+// prefetch, a doubling into a new vector): the reference a faster layout of TransactionTable must
+// agree with, event for event and counter for counter. Kept from an attempt at a split layout
+// (control bytes, times, entries; docs/performance.md, "Transaction table: one probe"), which it
+// checked; since 2026-12-02 the table's windows lie side by side and a doubling splits each in two
+// ("A table that doubles in place").
 class ReferenceTable {
  public:
   explicit ReferenceTable(TransactionTableConfig config) : config_(config) {
@@ -384,12 +386,15 @@ class ReferenceTable {
     bool overflowed = false;
     bool empty() const { return (hi | lo) == 0; }
   };
-  Slot& at(std::size_t i) { return slots_[i & (slots_.size() - 1)]; }
+  std::size_t windows() const { return slots_.size() / 8; }
+  // The first slot of the window a hash names.
+  std::size_t first_of(std::uint64_t hash) const { return (hash % windows()) * 8; }
+  Slot& at(std::size_t i) { return slots_[i]; }
   bool live(const Slot& e) const { return !e.empty() && now_ - e.last <= config_.lifetime_ns; }
   int rank(const Slot& e) const { return e.empty() ? 0 : live(e) ? 2 : 1; }
-  Slot* scan(std::size_t first, const TransactionKey& key, Slot*& victim) {
+  Slot* scan(std::uint64_t hash, const TransactionKey& key, Slot*& victim) {
     for (std::size_t i = 0; i < 8; ++i) {
-      Slot& e = at(first + i);
+      Slot& e = at(first_of(hash) + i);
       if (e.hi == key.hi && e.lo == key.lo) return &e;
       if (victim == nullptr || rank(e) < rank(*victim) || (rank(e) == rank(*victim) && e.last < victim->last))
         victim = &e;
@@ -399,14 +404,14 @@ class ReferenceTable {
   Slot* find_live(const TransactionKey& key) {
     Slot* ignored = nullptr;
     Slot* e = scan(key.lo, key, ignored);
-    if (e == nullptr && at(key.lo).overflowed) e = scan(key.hi, key, ignored);
+    if (e == nullptr && at(first_of(key.lo)).overflowed) e = scan(key.hi, key, ignored);
     return e != nullptr && live(*e) ? e : nullptr;
   }
   Slot& find_or_insert(const TransactionKey& key) {
     Slot* victim = nullptr;
     Slot* second_victim = nullptr;
     Slot* found = scan(key.lo, key, victim);
-    const bool overflowed = at(key.lo).overflowed;
+    const bool overflowed = at(first_of(key.lo)).overflowed;
     if (found == nullptr && overflowed) found = scan(key.hi, key, second_victim);
     if (found != nullptr) {
       if (live(*found)) return *found;
@@ -419,7 +424,7 @@ class ReferenceTable {
       }
       if (!live(*second_victim) || second_victim->last < victim->last) {
         victim = second_victim;
-        at(key.lo).overflowed = true;
+        at(first_of(key.lo)).overflowed = true;
       }
     }
     if (!victim->empty()) ++(live(*victim) ? stats.evicted : stats.expired);
@@ -429,37 +434,29 @@ class ReferenceTable {
     ++stats.created;
     return *victim;
   }
+  // Each old window's live keys, in their order, go to the first free slot of the window their
+  // hash names in a table twice the size (by the half of the key that put them where they were);
+  // a key in its second window marks its new home window.
   void grow() {
     const std::vector<Slot> old = std::move(slots_);
-    std::size_t lost = 0;
-    std::size_t size = old.size();
-    do {
-      size *= 2;
-      slots_.assign(size, Slot{});
-      ++stats.grown;
-      lost = 0;
-      for (const Slot& e : old) {
+    const std::size_t old_windows = old.size() / 8;
+    slots_.assign(2 * old.size(), Slot{});
+    ++stats.grown;
+    for (std::size_t w = 0; w < old_windows; ++w) {
+      for (std::size_t i = 0; i < 8; ++i) {
+        const Slot& e = old[w * 8 + i];
         if (!live(e)) continue;
-        auto empty_in = [&](std::size_t first) -> Slot* {
-          for (std::size_t i = 0; i < 8; ++i)
-            if (at(first + i).empty()) return &at(first + i);
-          return nullptr;
-        };
-        Slot* s = empty_in(e.lo);
-        if (s == nullptr) {
-          s = empty_in(e.hi);
-          if (s == nullptr) {
-            ++lost;
-            continue;
-          }
-          at(e.lo).overflowed = true;
-        }
-        const bool keep = s->overflowed;
-        *s = e;
-        s->overflowed = keep;
+        const bool at_home = e.lo % old_windows == w;
+        const std::size_t first = first_of(at_home ? e.lo : e.hi);
+        std::size_t free = first;
+        while (!at(free).empty()) ++free;
+        REQUIRE(free < first + 8);  // a window of 8 gives at most 8
+        const bool keep = at(free).overflowed;
+        at(free) = e;
+        at(free).overflowed = keep;
+        if (!at_home) at(first_of(e.lo)).overflowed = true;
       }
-    } while (lost != 0 && size < max_);
-    stats.evicted += lost;
+    }
   }
   TransactionEvent repeat(std::int64_t& copy, std::int64_t ts) const {
     const std::int64_t gap = ts > copy ? ts - copy : copy - ts;
