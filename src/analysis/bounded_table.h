@@ -241,7 +241,7 @@ class BoundedTable {
 
   Index live_from(Index node) const {
     for (; node < used_; ++node) {
-      if (nodes_[node].prev != kFreed) return node;
+      if (live(node)) return node;
     }
     return kNone;
   }

@@ -21,7 +21,7 @@ void TransactionTable::take(Entry& slot, std::uint64_t key_hi, std::uint64_t key
   slot.flags = overflowed;
 }
 
-// Copying the live entries into a new table twice the size (as this did until 2026-12-02) had the
+// Copying the live entries into a new table twice the size (as this did until 2026-12-03) had the
 // kernel zero the new table's pages while the old one's were still held: ~26 MiB more zeroed on
 // the load capture, 3-6 % of its replay's samples on this project's VMs (docs/performance.md, "A table that
 // doubles in place"). With windows side by side, doubling splits each window in two, in place:
@@ -58,11 +58,7 @@ void TransactionTable::grow(std::int64_t now) {
         put(low[kept++], entry);
       }
     }
-    for (std::size_t i = kept; i < kProbeWindow; ++i) {
-      const std::uint8_t overflowed = low[i].flags & kOverflowed;
-      low[i] = Entry{};
-      low[i].flags = overflowed;
-    }
+    for (std::size_t i = kept; i < kProbeWindow; ++i) take(low[i], 0, 0);  // empty, its slot bit kept
   }
 }
 
