@@ -1,7 +1,8 @@
 // Bytes per entry of the media tracker's three tables (streams, endpoints, calls), each with its
 // share of the table's index: the difference between the reservations of two trackers that differ
 // in one cap only, divided by the entries it added. Prints them and what a stream of a two-party
-// call costs (its entry, its share of the call's four endpoints, half a call), for
+// call costs (its entry, its share of the call's two endpoint entries, each an RTP port holding
+// its RTCP port, half a call), for
 // bench/media_replay_cost.py and docs/media.md ("Bounds").
 #include <cstdio>
 
@@ -32,7 +33,7 @@ int main() {
   std::printf(
       "{\"stream_bytes\": %.0f, \"endpoint_bytes\": %.0f, \"call_bytes\": %.0f, "
       "\"per_stream_of_a_call\": %.0f, \"default_reserved_bytes\": %zu}\n",
-      stream, endpoint, call, stream + 2 * endpoint + call / 2,
+      stream, endpoint, call, stream + endpoint + call / 2,
       reserved(defaults.max_endpoints, defaults.max_streams, defaults.max_calls));
   return 0;
 }

@@ -115,7 +115,7 @@ def main():
         if tables:
             print(f"tables: stream {tables['stream_bytes']} bytes, endpoint {tables['endpoint_bytes']}, call "
                   f"{tables['call_bytes']} (index share included); a stream of a two-party call "
-                  f"{tables['per_stream_of_a_call']} bytes with its 2 endpoints and half a call: "
+                  f"{tables['per_stream_of_a_call']} bytes with its endpoint entry (RTP and RTCP ports) and half a call: "
                   f"{tables['per_stream_of_a_call'] * streams / 2**20:.1f} MiB for {streams} streams; "
                   f"default caps reserve {tables['default_reserved_bytes'] / 2**20:.1f} MiB")
         print(f"truth: streams {truth['streams']}, packets {truth['packets']}, expected {truth['expected']}, "

@@ -42,8 +42,9 @@ struct capture_event {
 
 /* The media endpoint map (docs/live.md, "Media"): user space writes the (address, port) of every
  * RTP and RTCP endpoint the calls' SDP announced, the filter copies UDP to or from one of them.
- * As many as the media tracker's endpoint table (MediaConfig::max_endpoints): user space removes
- * what the table removes, so the map never fills first. */
+ * Twice the media tracker's endpoint table's entries (MediaConfig::max_endpoints: an entry holds
+ * an RTP port and the RTCP port next to it): user space removes what the table removes, so the
+ * map never fills first. */
 #define SIPMON_MAX_MEDIA_ENDPOINTS 1048576
 struct sipmon_media_endpoint {
   __u8 address[16]; /* network order; IPv4 in the first 4 bytes, the rest zero */

@@ -13,6 +13,9 @@
 namespace sipmon {
 namespace {
 
+// What the port above an RTP/RTCP pair receives (Endpoint::rtcp_above): RTCP, no payload types.
+MediaEndpointPayloads rtcp_only() { return MediaEndpointPayloads{.rtp = false, .rtcp = true}; }
+
 // Key domains of the stream tables (endpoints: kMediaEndpointKeyDomain, 1).
 constexpr std::uint64_t kCallStreamDomain = 2;
 constexpr std::uint64_t kFlowStreamDomain = 3;
@@ -289,10 +292,13 @@ void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, 
     const std::uint16_t rtcp_port = media.rtcp_destination_port();
     const IpAddress& rtcp_address = media.has_rtcp_address ? media.rtcp_address : media.address;
     const bool muxed = rtcp_port == media.port && rtcp_address == media.address;
+    // RFC 3550 §11's pair, RTP on an even port and RTCP on the next: one entry holds both.
+    const bool folded = rtcp_address == media.address && media.port % 2 == 0 && rtcp_port == media.port + 1;
     const PayloadMaps payloads = payload_maps(media);
-    const EndpointTable::Index rtp_entry = add_endpoint(key, sender, media.address, media.port, true, muxed, payloads);
+    const EndpointTable::Index rtp_entry =
+        add_endpoint(key, sender, media.address, media.port, true, muxed, folded, payloads);
     const EndpointTable::Index rtcp_entry =
-        muxed ? rtp_entry : add_endpoint(key, sender, rtcp_address, rtcp_port, false, true, payloads);
+        muxed || folded ? rtp_entry : add_endpoint(key, sender, rtcp_address, rtcp_port, false, true, false, payloads);
     auto& side = call.media[sender];
     std::uint8_t& count = call.media_count[sender];
     if (count < kMaxMediaPerSide) {
@@ -301,7 +307,8 @@ void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, 
                                       .address = media.address,
                                       .rtp_port = media.port,
                                       .rtcp_port = rtcp_port,
-                                      .rtcp_elsewhere = !(rtcp_address == media.address)};
+                                      .rtcp_elsewhere = !(rtcp_address == media.address),
+                                      .rtcp_folded = folded};
     }
   }
 }
@@ -309,19 +316,17 @@ void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, 
 void MediaTracker::forget_side(CallTable::Index index, Side side) {
   Call& call = calls_[index];
   const CallKey key = calls_.key(index);
-  const auto erase = [&](EndpointTable::Index e) {
-    if (config_.endpoint_observer)
-      config_.endpoint_observer->media_endpoint_removed(endpoints_[e].address, endpoints_[e].port);
-    endpoints_.erase(e);
-  };
   const auto forget = [&](std::uint32_t entry, const IpAddress& address, std::uint16_t port) {
     const EndpointTable::Index e = endpoint_at(entry, address, port);
     // Only if it is still this call's: another call may have taken the address since.
-    if (e != EndpointTable::kNone && endpoints_[e].call == key) erase(e);
+    if (e != EndpointTable::kNone && endpoints_[e].call == key) erase_endpoint(e);
   };
   for (std::size_t i = 0; i < call.media_count[side]; ++i) {
     const EndpointAddress& old = call.media[side][i];
-    forget(old.rtp_entry, old.address, old.rtp_port);
+    const EndpointTable::Index rtp = endpoint_at(old.rtp_entry, old.address, old.rtp_port);
+    const bool rtp_ours = rtp != EndpointTable::kNone && endpoints_[rtp].call == key;
+    const bool pair_holds_rtcp = rtp != EndpointTable::kNone && endpoints_[rtp].rtcp_above;
+    if (rtp_ours) erase_endpoint(rtp);  // with the RTCP port above it, if it still holds it
     if (old.rtcp_elsewhere) {
       // Its slot still holds it if it holds this port for this call's side: the entry was not
       // evicted, and no other call took the address since (a later SDP of this side would have
@@ -329,14 +334,33 @@ void MediaTracker::forget_side(CallTable::Index index, Side side) {
       const EndpointTable::Index e = old.rtcp_entry;
       if (endpoints_.live(e) && endpoints_[e].port == old.rtcp_port && endpoints_[e].call == key &&
           endpoints_[e].owner == side) {
-        erase(e);
+        erase_endpoint(e);
       }
+    } else if (old.rtcp_folded) {
+      // Gone with the pair that holds it (this one, or a later claim's on both ports). Else a later
+      // claim took it, or one on the RTP port alone left it an entry of its own (add_endpoint),
+      // which only an odd-port entry can be.
+      if (!pair_holds_rtcp && odd_port_entries_ != 0) forget(old.rtcp_entry, old.address, old.rtcp_port);
     } else if (old.rtcp_port != old.rtp_port) {
       // Muxed (RTCP on the RTP port): the same endpoint, just forgotten or left to another call.
       forget(old.rtcp_entry, old.address, old.rtcp_port);
     }
   }
   call.media_count[side] = 0;
+}
+
+void MediaTracker::erase_endpoint(EndpointTable::Index index) {
+  tell_removed(endpoints_[index]);
+  if (endpoints_[index].port % 2 == 1) --odd_port_entries_;
+  endpoints_.erase(index);
+}
+
+void MediaTracker::tell_removed(const Endpoint& endpoint) const {
+  MediaEndpointObserver* observer = config_.endpoint_observer;
+  if (observer == nullptr) return;
+  observer->media_endpoint_removed(endpoint.address, endpoint.port);
+  if (endpoint.rtcp_above)
+    observer->media_endpoint_removed(endpoint.address, static_cast<std::uint16_t>(endpoint.port + 1));
 }
 
 MediaTracker::EndpointTable::Index MediaTracker::endpoint_at(std::uint32_t entry, const IpAddress& address,
@@ -358,42 +382,84 @@ MediaTracker::PayloadMaps MediaTracker::payload_maps(const SdpMedia& media) {
 }
 
 MediaTracker::EndpointTable::Index MediaTracker::add_endpoint(const CallKey& call, Side owner, const IpAddress& address,
-                                                              std::uint16_t port, bool rtp, bool rtcp,
+                                                              std::uint16_t port, bool rtp, bool rtcp, bool rtcp_above,
                                                               const PayloadMaps& announced) {
+  // The latest claim on a port wins, wherever the earlier one is held.
+  if (port % 2 == 1) take_from_pair_below(address, port);
+  if (rtcp_above && odd_port_entries_ != 0) take_from_entry_above(address, port);
+  const auto evicted = [this](EndpointTable::Index victim) {
+    ++endpoint_evictions_;
+    if (endpoints_[victim].port % 2 == 1) --odd_port_entries_;
+    tell_removed(endpoints_[victim]);
+  };
   const CallKey key = media_endpoint_key(address, port);
   bool created = false;
   EndpointTable::Index index = endpoints_.find(key);
   if (index == EndpointTable::kNone) {
-    index = endpoints_.insert(key, [this](EndpointTable::Index victim) {
-      ++endpoint_evictions_;
-      const Endpoint& evicted = endpoints_[victim];
-      if (config_.endpoint_observer) config_.endpoint_observer->media_endpoint_removed(evicted.address, evicted.port);
-    });
+    index = endpoints_.insert(key, evicted);
+    if (port % 2 == 1) ++odd_port_entries_;
     endpoints_[index].address = address;
     endpoints_[index].port = port;
     endpoints_[index].map_count = 0;
     endpoints_[index].rtp = false;
     endpoints_[index].rtcp = false;
+    endpoints_[index].rtcp_above = false;
     created = true;
   } else {
     endpoints_.touch(index);
   }
   const MediaEndpointPayloads before = config_.endpoint_observer ? endpoint_payloads(index) : MediaEndpointPayloads{};
   Endpoint& endpoint = endpoints_[index];
+  const Endpoint earlier = endpoint;
   endpoint.call = call;
   endpoint.owner = owner;
   endpoint.rtp = rtp;
   endpoint.rtcp = rtcp;
+  endpoint.rtcp_above = rtcp_above;
   // Payload types name RTP payloads only (RFC 3550 §5.1; RTCP packets carry none): an endpoint
   // that receives only RTCP keeps no maps.
   endpoint.map_count = rtp ? announced.count : 0;
   if (rtp) endpoint_maps_[index].maps = announced.maps;
   // Told after the endpoint is filled in: a capture that measures RTP needs its clock rates.
-  if (config_.endpoint_observer) {
+  if (MediaEndpointObserver* observer = config_.endpoint_observer) {
     const MediaEndpointPayloads payloads = endpoint_payloads(index);
-    if (created || !(payloads == before)) config_.endpoint_observer->media_endpoint_added(address, port, payloads);
+    if (created || !(payloads == before)) observer->media_endpoint_added(address, port, payloads);
+    if (rtcp_above && !earlier.rtcp_above)
+      observer->media_endpoint_added(address, static_cast<std::uint16_t>(port + 1), rtcp_only());
+  }
+  if (earlier.rtcp_above && !rtcp_above) {
+    // A claim on the RTP port alone: the RTCP port above stays the earlier pair's, in an entry of
+    // its own, as if the pair had been two entries all along. Last: the insert may evict.
+    const EndpointTable::Index above =
+        endpoints_.insert(media_endpoint_key(address, static_cast<std::uint16_t>(port + 1)), evicted);
+    ++odd_port_entries_;
+    endpoints_[above] = Endpoint{.call = earlier.call,
+                                 .address = address,
+                                 .port = static_cast<std::uint16_t>(port + 1),
+                                 .map_count = 0,
+                                 .owner = earlier.owner,
+                                 .rtp = false,
+                                 .rtcp = true,
+                                 .rtcp_above = false};
   }
   return index;
+}
+
+void MediaTracker::take_from_pair_below(const IpAddress& address, std::uint16_t port) {
+  // The port stays watched: its new claim tells the observer its payloads.
+  if (const EndpointTable::Index below = pair_below(address, port); below != EndpointTable::kNone) {
+    endpoints_[below].rtcp_above = false;
+  }
+}
+
+void MediaTracker::take_from_entry_above(const IpAddress& address, std::uint16_t port) {
+  const EndpointTable::Index above = endpoints_.find(media_endpoint_key(address, static_cast<std::uint16_t>(port + 1)));
+  if (above != EndpointTable::kNone) erase_endpoint(above);
+}
+
+MediaTracker::EndpointTable::Index MediaTracker::pair_below(const IpAddress& address, std::uint16_t port) const {
+  const EndpointTable::Index below = endpoints_.find(media_endpoint_key(address, static_cast<std::uint16_t>(port - 1)));
+  return below != EndpointTable::kNone && endpoints_[below].rtcp_above ? below : EndpointTable::kNone;
 }
 
 MediaEndpointPayloads MediaTracker::endpoint_payloads(EndpointTable::Index index) const {
@@ -440,7 +506,13 @@ bool MediaTracker::on_udp(const Payload& payload) {
   // Version 2 in the top bits: SIP (ASCII text, below 0x80) never gets past this test.
   if (bytes.size() < 8 || (bytes[0] >> 6) != 2) return false;
   if (!active()) return false;
-  const EndpointTable::Index index = endpoints_.find(media_endpoint_key(payload.dst, payload.dst_port));
+  EndpointTable::Index index = endpoints_.find(media_endpoint_key(payload.dst, payload.dst_port));
+  // RTCP to the odd port of an RTP/RTCP pair: held by the entry below (the rare second lookup).
+  bool above = false;
+  if (index == EndpointTable::kNone && payload.dst_port % 2 == 1) {
+    index = pair_below(payload.dst, payload.dst_port);
+    above = index != EndpointTable::kNone;
+  }
   if (index == EndpointTable::kNone) {
     if (!config_.rtp_heuristic || looks_like_rtcp(bytes)) return false;
     const std::optional<RtpHeader> rtp = parse_rtp(bytes);
@@ -450,11 +522,12 @@ bool MediaTracker::on_udp(const Payload& payload) {
     return true;
   }
   const Endpoint& endpoint = endpoints_[index];
-  if (endpoint.rtcp && looks_like_rtcp(bytes)) {
+  // At the port above a pair, only its RTCP arrives.
+  if ((above || endpoint.rtcp) && looks_like_rtcp(bytes)) {
     on_rtcp(payload, endpoint);
     return true;
   }
-  if (endpoint.rtp) {
+  if (!above && endpoint.rtp) {
     on_rtp(payload, index);
     return true;
   }

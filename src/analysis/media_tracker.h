@@ -30,9 +30,10 @@ namespace sipmon {
 struct MediaConfig {
   // Defaults: what 5 000 calls/s of bench/load_capture.cpp's mix (ringing 1-15 s, talk 30-60 s,
   // ~170 000 calls talking at once) holds at its peak, with RTP both ways, entries freed 5 s after
-  // each call's end: 750 000 endpoints, 230 000 calls, ~380 000 streams (docs/media.md, "Bounds").
-  // 404 MiB reserved with every table full; pages are touched only as entries are used.
-  std::size_t max_endpoints = 1u << 20;
+  // each call's end: 750 000 endpoint ports in 376 000 entries (an RTP port holds its RTCP port),
+  // 230 000 calls, ~380 000 streams (docs/media.md, "Bounds"). 332 MiB reserved with every table
+  // full; pages are touched only as entries are used.
+  std::size_t max_endpoints = 1u << 19;
   // Optional (live): told of every endpoint added to and removed from the endpoint table, so
   // that the capture can pass their packets (the kernel filter's media map). Must outlive the
   // tracker.
@@ -112,7 +113,8 @@ class MediaTracker {
   const MediaAnomalies& anomalies() const { return anomalies_; }
   bool active() const { return seen_sdp_ || config_.rtp_heuristic; }
 
-  // Entries in each table now (tests, docs/media.md "Lifetime").
+  // Entries in each table now (tests, docs/media.md "Lifetime"). An RTP endpoint with its RTCP on
+  // the next port is one entry.
   std::size_t endpoint_count() const { return endpoints_.size(); }
   std::size_t stream_count() const { return streams_.size(); }
   std::size_t call_count() const { return calls_.size(); }
@@ -144,8 +146,14 @@ class MediaTracker {
     std::uint16_t port;
     std::uint8_t map_count;  // of its payload maps, kept beside the table (endpoint_maps_); 0 without RTP
     Side owner;              // the side that receives here
-    bool rtp;
-    bool rtcp;
+    bool rtp : 1;
+    bool rtcp : 1;
+    // RTCP arrives at port + 1 as well, for the same call and side: RFC 3550 §11's pair, RTP on an
+    // even port and RTCP on the next one, the usual case. One entry then holds both ports: half the
+    // inserts, erases and lines of a call's endpoints. Only an even port holds its neighbour, so a
+    // port is claimed by its own entry or by the pair below it, never both (docs/media.md,
+    // "Endpoints").
+    bool rtcp_above : 1;
   };
   // With the table's key and age links an entry is one cache line: a lookup, an insert or a free
   // reads and writes that line alone (the maps, 64 bytes more, are read only for RTP).
@@ -169,6 +177,9 @@ class MediaTracker {
     // a=rtcp named another address (RFC 3605): the RTCP endpoint is not `address`; it is found by
     // its slot alone, while that slot holds this port for this call and side.
     bool rtcp_elsewhere;
+    // RTCP on rtp_port + 1, held by the RTP endpoint's entry (Endpoint::rtcp_above): rtcp_entry is
+    // rtp_entry.
+    bool rtcp_folded;
   };
   struct Call {
     // What every message of the call reads or writes comes first, in the cache line of the node's
@@ -270,9 +281,19 @@ class MediaTracker {
     std::uint8_t count = 0;
   };
   static PayloadMaps payload_maps(const SdpMedia& media);
-  // Returns the endpoint's slot in the table.
+  // Returns the endpoint's slot in the table. `rtcp_above`: RTCP arrives at port + 1 too (an even
+  // port only), held by the same entry.
   EndpointTable::Index add_endpoint(const CallKey& call, Side owner, const IpAddress& address, std::uint16_t port,
-                                    bool rtp, bool rtcp, const PayloadMaps& announced);
+                                    bool rtp, bool rtcp, bool rtcp_above, const PayloadMaps& announced);
+  // A claim on `port` replaces any earlier one of another entry: the pair below an odd port stops
+  // holding it; an odd port's own entry is erased when the pair below it takes it.
+  void take_from_pair_below(const IpAddress& address, std::uint16_t port);
+  void take_from_entry_above(const IpAddress& address, std::uint16_t port);
+  // The entry of the RTP/RTCP pair below the odd `port` when it holds `port` (kNone: none).
+  EndpointTable::Index pair_below(const IpAddress& address, std::uint16_t port) const;
+  // Erases an entry and tells the endpoint observer of each port it held.
+  void erase_endpoint(EndpointTable::Index index);
+  void tell_removed(const Endpoint& endpoint) const;
   // The table entry of the endpoint `address`:`port` (kNone: none): `entry`, the slot it was added
   // at, while that slot still holds it; else a lookup by key (EndpointAddress).
   EndpointTable::Index endpoint_at(std::uint32_t entry, const IpAddress& address, std::uint16_t port) const;
@@ -319,13 +340,15 @@ class MediaTracker {
   // when that slot still holds its call, else by lookup (and remembered).
   CallTable::Index call_of(Stream& stream);
   // Calls `visit` with the table slot of each endpoint `call` announced: per media section its RTP
-  // slot, then its RTCP slot (the same slot again when muxed). Slots may be stale: check live().
+  // slot, then its RTCP slot unless it is the same one (muxed, or held by the RTP entry). Slots may be stale: check
+  // live().
   template <typename Visit>
   static void for_each_endpoint_slot(const Call& call, Visit&& visit) {
     for (const Side side : {Side::caller, Side::callee}) {
       for (std::size_t i = 0; i < call.media_count[side]; ++i) {
-        visit(call.media[side][i].rtp_entry);
-        visit(call.media[side][i].rtcp_entry);
+        const EndpointAddress& media = call.media[side][i];
+        visit(media.rtp_entry);
+        if (media.rtcp_entry != media.rtp_entry) visit(media.rtcp_entry);
       }
     }
   }
@@ -343,6 +366,9 @@ class MediaTracker {
   MediaAnomalies anomalies_;
   std::uint64_t rtcp_packets_ = 0;
   std::uint64_t endpoint_evictions_ = 0;
+  // Live endpoint entries on an odd port: while there are none (the usual case), a new RTP/RTCP
+  // pair need not look for one on its RTCP port to take.
+  std::size_t odd_port_entries_ = 0;
   std::uint64_t stream_evictions_ = 0;
   std::uint64_t call_evictions_ = 0;
   bool seen_sdp_ = false;

@@ -43,9 +43,12 @@ void add_engine_table_options(CLI::App& command, EngineTableOptions& options) {
                        std::to_string(kMaxSessionExpiresDefaultS) + ")")
       ->check(CLI::Range(std::int64_t{1}, kMaxSessionExpiresDefaultS))
       ->capture_default_str();
-  // Media tables (docs/media.md, "Bounds"): live sizes the kernel filter's media maps to the same.
+  // Media tables (docs/media.md, "Bounds"): live sizes the kernel filter's media maps to the same
+  // (the endpoint map, which holds ports, to twice the entries).
   add_cap(*tables, "--max-media-endpoints", options.max_media_endpoints,
-          "RTP/RTCP endpoints announced by SDP (address and port)", "least recently announced");
+          "RTP/RTCP endpoints announced by SDP (an address and port; an RTP port with its RTCP port next to it "
+          "is one)",
+          "least recently announced");
   add_cap(*tables, "--max-media-streams", options.max_media_streams, "RTP streams (endpoint and SSRC)",
           "least recently active");
   add_cap(*tables, "--max-media-calls", options.max_media_calls, "calls with SDP (their media state)",

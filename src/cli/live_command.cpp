@@ -48,7 +48,8 @@ Opened open_source(const LiveOptions& options) {
                               .vxlan_port = options.tables.vxlan_port,
                               .promiscuous = options.promiscuous,
                               .rtp_in_kernel = !options.rtp_in_user_space,
-                              .max_media_endpoints = static_cast<std::uint32_t>(options.tables.max_media_endpoints),
+                              // Ports: a tracker entry holds an RTP port and, next to it, its RTCP port.
+                              .max_media_endpoints = static_cast<std::uint32_t>(2 * options.tables.max_media_endpoints),
                               .max_rtp_streams = static_cast<std::uint32_t>(options.tables.max_media_streams)};
   if (options.source != "pcap") {
     auto ebpf = EbpfLiveSource::open(settings);

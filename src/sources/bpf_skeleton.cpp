@@ -26,9 +26,9 @@ namespace sipmon {
 static_assert(DecoderLimits{}.max_tunnel_depth == SIPMON_MAX_TUNNEL_DEPTH);
 static_assert(DecoderLimits{}.vxlan_port == SIPMON_DEFAULT_VXLAN_PORT);
 static_assert(kGtpUserPort == SIPMON_GTPU_PORT);
-// By default the media maps hold every endpoint and stream the media tracker can hold (live sizes
-// them to the tracker's caps when these are changed).
-static_assert(MediaConfig{}.max_endpoints == SIPMON_MAX_MEDIA_ENDPOINTS);
+// By default the media maps hold every endpoint port and stream the media tracker can hold (live
+// sizes them to the tracker's caps when these are changed): a tracker entry holds two ports.
+static_assert(2 * MediaConfig{}.max_endpoints == SIPMON_MAX_MEDIA_ENDPOINTS);
 static_assert(MediaConfig{}.max_streams == SIPMON_MAX_RTP_STREAMS);
 
 namespace {
