@@ -16,10 +16,11 @@ its interface (`-N -q`: it parses and stores every dialog, then exits). Prints, 
 rounds of the CPU time (user + system, from getrusage of the child: what the process itself cost,
 the fairest figure on a machine shared with other work) and of the wall-clock time, each per
 packet and as a ratio to libpcap; then sipmon's table evictions and whether its counts match the
-figures the generator computed. A measuring script: it fails only if a tool fails or a count is
-wrong, never on a time.
+figures the generator computed. The timed rounds run each one-thread tool on one CPU (--cpu,
+default the last): the target is one core, and unpinned rounds varied far more. A measuring
+script: it fails only if a tool fails or a count is wrong, never on a time.
 
-  bench/load_bench.py --build BUILD_DIR [--sipmon BIN ...] [--threads N ...] [--calls N] [--rate R] [--rounds K]
+  bench/load_bench.py --build BUILD_DIR [--sipmon BIN ...] [--threads N ...] [--calls N] [--rate R] [--rounds K] [--cpu C]
 
 --threads N (repeatable) times each sipmon also as `replay --threads N` (docs/performance.md,
 "Both cores"), and checks that its report is byte for byte the one-thread report.
@@ -36,11 +37,12 @@ import tempfile
 import time
 
 
-def timed(argv, stdout):
-    """Runs argv; returns (wall s, cpu s) of that child alone."""
+def timed(argv, stdout, cpu=None):
+    """Runs argv (on CPU `cpu` alone, when given); returns (wall s, cpu s) of that child alone."""
+    pin = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, stdout=stdout, stderr=subprocess.DEVNULL, check=True)
+    subprocess.run(argv, stdout=stdout, stderr=subprocess.DEVNULL, check=True, preexec_fn=pin)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -60,6 +62,9 @@ def main():
     parser.add_argument("--keep", help="write the capture here and keep it (default: a temporary directory)")
     parser.add_argument("--reference-rate", type=float, default=10,
                         help="calls/s of the tables-in-cache reference capture (0: leave it out)")
+    parser.add_argument("--cpu", type=int, default=max(os.sched_getaffinity(0)),
+                        help="run every one-thread tool on this CPU alone (default the last one this process may "
+                             "use; -1: anywhere)")
     args = parser.parse_args()
     build = os.path.abspath(args.build)
     binaries = [os.path.abspath(b) for b in args.sipmon] or [os.path.join(build, "sipmon")]
@@ -117,9 +122,13 @@ def main():
         samples = {name: [] for name, _ in tools}
         # Every other round runs the tools in reverse order: on this project's VMs a process's
         # place in a round moved its time by up to ~25 % (docs/performance.md, "Keys in words").
+        # One CPU for every one-thread tool: on these VMs a process the scheduler moves between the
+        # two CPUs took up to ~40 % longer in some rounds, and pinned rounds agree within ~2 %
+        # (docs/performance.md, "RTCP held by its RTP endpoint"). `--threads` runs use both.
+        cpu = args.cpu if args.cpu >= 0 else None
         for round_number in range(args.rounds):
             for name, argv in (tools if round_number % 2 == 0 else tools[::-1]):
-                samples[name].append(timed(argv, subprocess.DEVNULL))
+                samples[name].append(timed(argv, subprocess.DEVNULL, None if "--threads" in argv else cpu))
 
         floor_wall = statistics.median(w for w, _ in samples["libpcap"])
         floor_cpu = statistics.median(c for _, c in samples["libpcap"])
