@@ -3,7 +3,8 @@
 // RTCP through (live: the kernel filter's media map, docs/live.md "Media"). The media tracker
 // tells it of each endpoint it adds to its table and of each it removes (replaced by a new offer
 // or answer of the same side, freed with its call after the call ended, or evicted from the full
-// table), so the set it is told of is never larger than MediaConfig::max_endpoints. Called in the
+// table), so the set it is told of is never larger than twice MediaConfig::max_endpoints (an
+// entry holds an RTP port and the RTCP port next to it; each port is told). Called in the
 // engine's thread, per SIP message or packet-time step (a call freed), never per RTP packet.
 #include <array>
 #include <cstdint>

@@ -340,8 +340,8 @@ class MediaTracker {
   // when that slot still holds its call, else by lookup (and remembered).
   CallTable::Index call_of(Stream& stream);
   // Calls `visit` with the table slot of each endpoint `call` announced: per media section its RTP
-  // slot, then its RTCP slot unless it is the same one (muxed, or held by the RTP entry). Slots may be stale: check
-  // live().
+  // slot, then its RTCP slot unless it is the same one (muxed, or held by the RTP entry). Slots
+  // may be stale: check live().
   template <typename Visit>
   static void for_each_endpoint_slot(const Call& call, Visit&& visit) {
     for (const Side side : {Side::caller, Side::callee}) {
