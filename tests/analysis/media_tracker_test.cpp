@@ -685,7 +685,7 @@ TEST_CASE("media endpoints: an RTP port holding its RTCP port is seen as two cla
   config.media.endpoint_observer = &w;
   Call call(config);
   ClaimReference reference;
-  std::minstd_rand random(std::uint32_t{GENERATE(range(1, 17))});
+  std::minstd_rand random(static_cast<std::uint32_t>(GENERATE(range(1, 17))));
   const auto pick = [&](int n) { return static_cast<int>(random() % static_cast<std::uint32_t>(n)); };
   const auto sections = [&] {
     std::vector<Section> list(1 + (pick(4) == 0));
