@@ -184,6 +184,24 @@ TEST_CASE("three-word binary keys tell every word apart, and never meet the byte
   CHECK_FALSE(binary_key(1, std::string_view(bytes, sizeof bytes)) == base);
 }
 
+// The tables index by the low bits of a key's first half: consecutive ports of one address, or
+// consecutive SSRCs of one call, must spread over them as random keys would. 65 536 keys into 4 096
+// buckets: chi-square has 4 095 degrees of freedom (mean 4 095, standard deviation ~90); a
+// hash that left the port's bits in place would be far beyond 10 deviations.
+TEST_CASE("three-word binary keys spread consecutive ports and SSRCs over the index", "[calls]") {
+  const auto chi_square = [](auto&& key_of) {
+    std::vector<int> buckets(4096, 0);
+    for (std::uint64_t i = 0; i < 65536; ++i) ++buckets[key_of(i).lo & 4095];
+    double sum = 0;
+    for (const int n : buckets) sum += (n - 16.0) * (n - 16.0) / 16.0;
+    return sum;
+  };
+  const double ports = chi_square([](std::uint64_t port) { return binary_key(1, 0x0100000a, 0, 4 | port << 8); });
+  const double ssrcs = chi_square([](std::uint64_t ssrc) { return binary_key(2, 0x1234, 0x5678, ssrc << 8); });
+  CHECK(ports < 4095 + 10 * 90.5);
+  CHECK(ssrcs < 4095 + 10 * 90.5);
+}
+
 TEST_CASE("media endpoint keys: address, family and port each count", "[media]") {
   IpAddress v4;
   v4.family = 4;
