@@ -21,8 +21,9 @@ namespace sipmon {
 
 namespace zeroed_memory {
 inline constexpr std::size_t kMapThreshold = std::size_t{1} << 20;
-// Zeroed memory of `bytes` (nullptr when it cannot be had); `mapped` says how to give it back.
-void* allocate(std::size_t bytes, bool& mapped);
+// Zeroed memory of `bytes` aligned to `alignment` (a power of two, at most a page; nullptr when it
+// cannot be had); `mapped` says how to give it back.
+void* allocate(std::size_t bytes, std::size_t alignment, bool& mapped);
 void release(void* memory, std::size_t bytes, bool mapped);
 }  // namespace zeroed_memory
 
@@ -30,6 +31,7 @@ template <typename T>
 class ZeroedArray {
   // The elements are implicitly created by zero bytes and never destroyed.
   static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>);
+  static_assert(alignof(T) <= 4096, "mapped arrays are page-aligned");
 
  public:
   ZeroedArray() = default;
@@ -37,7 +39,7 @@ class ZeroedArray {
   explicit ZeroedArray(std::size_t count) : bytes_(count * sizeof(T)) {
     if (count != 0 && bytes_ / count != sizeof(T)) throw std::bad_alloc();
     if (bytes_ == 0) return;
-    data_ = static_cast<T*>(zeroed_memory::allocate(bytes_, mapped_));
+    data_ = static_cast<T*>(zeroed_memory::allocate(bytes_, alignof(T), mapped_));
     if (data_ == nullptr) throw std::bad_alloc();
   }
   ZeroedArray(ZeroedArray&& other) noexcept
