@@ -292,8 +292,7 @@ void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, 
     const std::uint16_t rtcp_port = media.rtcp_destination_port();
     const IpAddress& rtcp_address = media.has_rtcp_address ? media.rtcp_address : media.address;
     const bool muxed = rtcp_port == media.port && rtcp_address == media.address;
-    // RFC 3550 §11's pair, RTP on an even port and RTCP on the next: one entry holds both.
-    const bool folded = rtcp_address == media.address && media.port % 2 == 0 && rtcp_port == media.port + 1;
+    const bool folded = pairs(media.port, rtcp_port, rtcp_address == media.address);
     const PayloadMaps payloads = payload_maps(media);
     const EndpointTable::Index rtp_entry =
         add_endpoint(key, sender, media.address, media.port, true, muxed, folded, payloads);
@@ -307,8 +306,7 @@ void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, 
                                       .address = media.address,
                                       .rtp_port = media.port,
                                       .rtcp_port = rtcp_port,
-                                      .rtcp_elsewhere = !(rtcp_address == media.address),
-                                      .rtcp_folded = folded};
+                                      .rtcp_elsewhere = !(rtcp_address == media.address)};
     }
   }
 }
@@ -336,7 +334,7 @@ void MediaTracker::forget_side(CallTable::Index index, Side side) {
           endpoints_[e].owner == side) {
         erase_endpoint(e);
       }
-    } else if (old.rtcp_folded) {
+    } else if (old.rtcp_folded()) {
       // Gone with the pair that holds it (this one, or a later claim's on both ports). Else a later
       // claim took it, or one on the RTP port alone left it an entry of its own (add_endpoint),
       // which only an odd-port entry can be.
@@ -350,12 +348,12 @@ void MediaTracker::forget_side(CallTable::Index index, Side side) {
 }
 
 void MediaTracker::erase_endpoint(EndpointTable::Index index) {
-  tell_removed(endpoints_[index]);
-  if (endpoints_[index].port % 2 == 1) --odd_port_entries_;
+  leaving(endpoints_[index]);
   endpoints_.erase(index);
 }
 
-void MediaTracker::tell_removed(const Endpoint& endpoint) const {
+void MediaTracker::leaving(const Endpoint& endpoint) {
+  if (endpoint.port % 2 == 1) --odd_port_entries_;
   MediaEndpointObserver* observer = config_.endpoint_observer;
   if (observer == nullptr) return;
   observer->media_endpoint_removed(endpoint.address, endpoint.port);
@@ -389,8 +387,7 @@ MediaTracker::EndpointTable::Index MediaTracker::add_endpoint(const CallKey& cal
   if (rtcp_above && odd_port_entries_ != 0) take_from_entry_above(address, port);
   const auto evicted = [this](EndpointTable::Index victim) {
     ++endpoint_evictions_;
-    if (endpoints_[victim].port % 2 == 1) --odd_port_entries_;
-    tell_removed(endpoints_[victim]);
+    leaving(endpoints_[victim]);
   };
   const CallKey key = media_endpoint_key(address, port);
   bool created = false;

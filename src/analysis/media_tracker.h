@@ -179,8 +179,13 @@ class MediaTracker {
     bool rtcp_elsewhere;
     // RTCP on rtp_port + 1, held by the RTP endpoint's entry (Endpoint::rtcp_above): rtcp_entry is
     // rtp_entry.
-    bool rtcp_folded;
+    bool rtcp_folded() const { return pairs(rtp_port, rtcp_port, !rtcp_elsewhere); }
   };
+  // RFC 3550 §11's pair, RTP on an even port and RTCP on the next one at the same address: one
+  // entry holds both (Endpoint::rtcp_above).
+  static bool pairs(std::uint16_t rtp_port, std::uint16_t rtcp_port, bool same_address) {
+    return same_address && rtp_port % 2 == 0 && rtcp_port == rtp_port + 1;
+  }
   struct Call {
     // What every message of the call reads or writes comes first, in the cache line of the node's
     // own links (BoundedTable: key, age links, value): a message then misses one line, not two.
@@ -293,7 +298,9 @@ class MediaTracker {
   EndpointTable::Index pair_below(const IpAddress& address, std::uint16_t port) const;
   // Erases an entry and tells the endpoint observer of each port it held.
   void erase_endpoint(EndpointTable::Index index);
-  void tell_removed(const Endpoint& endpoint) const;
+  // An entry leaves the table (erased or evicted): the count of odd-port entries and the endpoint
+  // observer, told of each port it held.
+  void leaving(const Endpoint& endpoint);
   // The table entry of the endpoint `address`:`port` (kNone: none): `entry`, the slot it was added
   // at, while that slot still holds it; else a lookup by key (EndpointAddress).
   EndpointTable::Index endpoint_at(std::uint32_t entry, const IpAddress& address, std::uint16_t port) const;

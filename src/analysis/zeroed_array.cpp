@@ -12,8 +12,8 @@ namespace sipmon::zeroed_memory {
 
 void* allocate(std::size_t bytes, std::size_t alignment, bool& mapped) {
   mapped = bytes >= kMapThreshold;
-  if (!mapped && alignment <= alignof(std::max_align_t)) return std::calloc(1, bytes);
   if (!mapped) {
+    if (alignment <= alignof(std::max_align_t)) return std::calloc(1, bytes);
     // An over-aligned element (a table's cache-line-sized entries): calloc promises only
     // max_align_t, and a small table came back 16-byte aligned under the sanitizers.
     const std::size_t rounded = (bytes + alignment - 1) / alignment * alignment;

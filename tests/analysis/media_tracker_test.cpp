@@ -5,7 +5,6 @@
 #include <limits>
 #include <map>
 #include <random>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -281,12 +280,14 @@ namespace {
 
 constexpr std::int64_t kLinger = 5'000 * kMs;
 
-// The endpoints a live capture is told to watch (as the kernel filter's media map is).
+// The endpoints a live capture is told to watch (as the kernel filter's media map is), with what
+// it was last told arrives at each.
 struct WatchedEndpoints final : MediaEndpointObserver {
-  std::set<std::pair<std::uint8_t, std::uint16_t>> watched;  // (address's last byte, port)
+  std::map<std::pair<std::uint8_t, std::uint16_t>, MediaEndpointPayloads> watched;  // (address's last byte, port)
   int removed = 0;
-  void media_endpoint_added(const IpAddress& address, std::uint16_t port, const MediaEndpointPayloads&) override {
-    watched.insert({address.bytes[3], port});
+  void media_endpoint_added(const IpAddress& address, std::uint16_t port,
+                            const MediaEndpointPayloads& payloads) override {
+    watched[{address.bytes[3], port}] = payloads;
   }
   void media_endpoint_removed(const IpAddress& address, std::uint16_t port) override {
     CHECK(watched.erase({address.bytes[3], port}) == 1);  // only what was added
@@ -625,17 +626,6 @@ struct Section {
   int rtcp_port;  // == port: a=rtcp-mux
 };
 
-struct WatchedPayloads final : MediaEndpointObserver {
-  std::map<std::pair<std::uint8_t, std::uint16_t>, MediaEndpointPayloads> watched;  // (address's last byte, port)
-  void media_endpoint_added(const IpAddress& address, std::uint16_t port,
-                            const MediaEndpointPayloads& payloads) override {
-    watched[{address.bytes[3], port}] = payloads;
-  }
-  void media_endpoint_removed(const IpAddress& address, std::uint16_t port) override {
-    CHECK(watched.erase({address.bytes[3], port}) == 1);  // only what was added
-  }
-};
-
 std::string sdp_sections(std::string_view address, const std::vector<Section>& sections) {
   std::string text =
       "v=0\r\no=- 1 1 IN IP4 " + std::string(address) + "\r\ns=-\r\nc=IN IP4 " + std::string(address) + "\r\nt=0 0\r\n";
@@ -680,7 +670,7 @@ TEST_CASE("media endpoints: an RTP port holding its RTCP port is seen as two cla
   constexpr int kCalls = 5;
   constexpr int kBasePort = 40000;
   constexpr int kPorts = 8;  // every call on the same eight ports of each side's address
-  WatchedPayloads w;
+  WatchedEndpoints w;
   EngineConfig config;
   config.media.endpoint_observer = &w;
   Call call(config);
