@@ -291,8 +291,9 @@ void MediaTracker::learn_sdp(const SipMessage& message, CallTable::Index index, 
     if (!rtp_protocol(media.protocol)) continue;
     const std::uint16_t rtcp_port = media.rtcp_destination_port();
     const IpAddress& rtcp_address = media.has_rtcp_address ? media.rtcp_address : media.address;
-    const bool muxed = rtcp_port == media.port && rtcp_address == media.address;
-    const bool folded = pairs(media.port, rtcp_port, rtcp_address == media.address);
+    const bool same_address = rtcp_address == media.address;
+    const bool muxed = rtcp_port == media.port && same_address;
+    const bool folded = pairs(media.port, rtcp_port, same_address);
     const PayloadMaps payloads = payload_maps(media);
     const EndpointTable::Index rtp_entry =
         add_endpoint(key, sender, media.address, media.port, true, muxed, folded, payloads);

@@ -722,6 +722,12 @@ TEST_CASE("media endpoints: an RTP port holding its RTCP port is seen as two cla
     INFO("watched" << describe(seen) << "\nexpected" << describe(expected) << "\nafter" << history);
     REQUIRE(seen == expected);
   };
+  // An empty receiver report, sent to a port after each re-INVITE.
+  std::string rr(8, '\0');
+  rr[0] = '\x80';
+  rr[1] = '\xc9';
+  rr[3] = 1;
+  put32(rr, 4, 0x1234);
   std::vector<int> cseq(kCalls, 1);
   for (int c = 0; c < kCalls; ++c) {
     const auto offer = sections();
@@ -750,11 +756,6 @@ TEST_CASE("media endpoints: an RTP port holding its RTCP port is seen as two cla
     // on that port says, or nowhere.
     const int port = kBasePort + pick(kPorts + 1);
     const auto claim = reference.claims.find({1, port});
-    std::string rr(8, '\0');
-    rr[0] = '\x80';
-    rr[1] = '\xc9';
-    rr[3] = 1;
-    put32(rr, 4, 0x1234);
     const std::uint64_t rtcp_before = call.engine.report().media->rtcp_packets;
     call.udp(rr, true, 7000, static_cast<std::uint16_t>(port));
     CHECK(call.engine.report().media->rtcp_packets - rtcp_before ==
