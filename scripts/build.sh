@@ -4,14 +4,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/timed.sh
-configure() { cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo; }
+# -g1, not CMake's -g: line tables and function names (perf, callgrind, gdb backtraces with lines)
+# without the types and locals. It generates the same code, and compiles in ~30 % less CPU time
+# (6 of the heaviest files: 47.7 s with -g, 32.7 s with -g1, 2026-12-03): this build is on every
+# CI run's critical path. For full debug information use the `dev` preset.
+flags="-O2 -g1 -DNDEBUG"
+configure() {
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$flags" \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="$flags"
+}
 compile() {
   set -o pipefail
   cmake --build build -j"$(nproc)" 2>&1 | tee build/build.log
 }
 {
   timed "build/ configured" configure
-  timed "build/ built (gcc, RelWithDebInfo)" compile
+  timed "build/ built (gcc, RelWithDebInfo, -g1)" compile
 } >&2
 # gcc builds warn with the `dev` preset's -Wconversion -Wshadow too (CMakeLists.txt); there should
 # be none, and `cmake --preset dev && cmake --build --preset dev` makes them errors.
