@@ -9,16 +9,17 @@ namespace sipmon {
 TransactionTable::TransactionTable(TransactionTableConfig config) : config_(config) {
   max_capacity_ = std::bit_ceil(std::max(config_.capacity, kProbeWindow));
   const std::size_t capacity = std::min(max_capacity_, std::bit_ceil(std::max(config_.initial_capacity, kProbeWindow)));
-  entries_ = Entries(max_capacity_);  // address space for the bound; pages only as they are used
+  // Address space for the bound; pages only as they are used.
+  const std::size_t max_windows = max_capacity_ / kProbeWindow;
+  windows_array_ = ZeroedArray<Window>(max_windows);
+  overflowed_ = ZeroedArray<std::uint64_t>((max_windows + 63) / 64);
   windows_ = capacity / kProbeWindow;
 }
 
-void TransactionTable::take(Entry& slot, std::uint64_t key_hi, std::uint64_t key_lo) {
-  const std::uint8_t overflowed = slot.flags & kOverflowed;  // belongs to the slot, not the entry
-  slot = Entry{};
-  slot.key_hi = key_hi;
-  slot.key_lo = key_lo;
-  slot.flags = overflowed;
+void TransactionTable::take(Window& w, std::size_t i, std::uint64_t key_hi, std::uint64_t key_lo) {
+  w.keys[i] = Key{.hi = key_hi, .lo = key_lo};
+  w.last_ns[i] = 0;
+  w.states[i] = SlotState{};
 }
 
 // Copying the live entries into a new table twice the size (as this did until 2026-12-03) had the
@@ -31,138 +32,150 @@ void TransactionTable::take(Entry& slot, std::uint64_t key_hi, std::uint64_t key
 void TransactionTable::grow(std::int64_t now) {
   const std::size_t old_windows = windows_;
   // The overflow bits are set again below, from the keys living in their second window.
-  for (std::size_t w = 0; w < old_windows; ++w) entries_[w * kProbeWindow].flags &= ~kOverflowed;
+  for (std::size_t w = 0; w < (old_windows + 63) / 64; ++w) overflowed_[w] = 0;
   windows_ = 2 * old_windows;
   ++stats_.grown;
-  const auto put = [](Entry& slot, const Entry& entry) {
-    const std::uint8_t overflowed = slot.flags & kOverflowed;
-    slot = entry;
-    slot.flags = static_cast<std::uint8_t>((entry.flags & ~kOverflowed) | overflowed);
-  };
   for (std::size_t w = 0; w < old_windows; ++w) {
-    Entry* const low = &entries_[w * kProbeWindow];
-    Entry* const high = &entries_[(w + old_windows) * kProbeWindow];
+    Window& low = windows_array_[w];
+    Window& high = windows_array_[w + old_windows];
     std::size_t kept = 0;
     std::size_t moved = 0;
     for (std::size_t i = 0; i < kProbeWindow; ++i) {
-      const Entry entry = low[i];
-      if ((entry.key_hi | entry.key_lo) == 0) break;  // none past an empty slot
-      if (!live(entry, now)) continue;
+      const Key key = low.keys[i];
+      if ((key.hi | key.lo) == 0) break;  // none past an empty slot
+      if (!live(low, i, now)) continue;
+      const std::int64_t last_ns = low.last_ns[i];
+      const SlotState state = low.states[i];
       // A key is here by its home (the low half of the key), or overflowed by the other half.
-      const bool at_home = (static_cast<std::size_t>(entry.key_lo) & (old_windows - 1)) == w;
-      const std::size_t hash = static_cast<std::size_t>(at_home ? entry.key_lo : entry.key_hi);
-      if (!at_home) window(static_cast<std::size_t>(entry.key_lo))->flags |= kOverflowed;
-      if ((hash & old_windows) != 0) {
-        put(high[moved++], entry);
-      } else {
-        put(low[kept++], entry);
-      }
+      const bool at_home = (static_cast<std::size_t>(key.lo) & (old_windows - 1)) == w;
+      const std::size_t hash = static_cast<std::size_t>(at_home ? key.lo : key.hi);
+      if (!at_home) set_overflowed(window_number(static_cast<std::size_t>(key.lo)));
+      Window& to = (hash & old_windows) != 0 ? high : low;
+      const std::size_t slot = (hash & old_windows) != 0 ? moved++ : kept++;
+      to.keys[slot] = key;
+      to.last_ns[slot] = last_ns;
+      to.states[slot] = state;
     }
-    for (std::size_t i = kept; i < kProbeWindow; ++i) take(low[i], 0, 0);  // empty, its slot bit kept
+    for (std::size_t i = kept; i < kProbeWindow; ++i) take(low, i, 0, 0);  // empty
   }
 }
 
 // A slot, once taken, is never emptied again (an entry that is over stays until a new one takes its
 // slot; only grow() rebuilds, packing each window's keys at its start). And a key
 // is put in the first empty slot of its window when there is one. So a window holds no key of its
-// own past an empty slot: the scans stop there. Exactly what the whole window would give (the first
-// empty slot is also the victim the rules below choose), with fewer lines read while a table still
-// has room (issue 26: fewer random lines a message).
-TransactionTable::Entry* TransactionTable::scan(Entry* first, const TransactionKey& key, std::int64_t now,
-                                                Entry*& victim) {
+// own past an empty slot: the lookups stop there, having read only keys (issue 26: fewer random
+// lines a message).
+std::size_t TransactionTable::find_key(const Window& w, const TransactionKey& key, std::size_t& first_empty) const {
   for (std::size_t i = 0; i < kProbeWindow; ++i) {
-    Entry& entry = first[i];
-    if (entry.key_hi == key.hi && entry.key_lo == key.lo) return &entry;
-    if ((entry.key_hi | entry.key_lo) == 0) {
-      victim = &entry;
-      return nullptr;
-    }
-    // Prefer a slot whose transaction is over, then the least recently used (an empty slot, the
-    // first choice, ended the scan above).
-    if (victim == nullptr || rank(entry, now) < rank(*victim, now) ||
-        (rank(entry, now) == rank(*victim, now) && entry.last_ns < victim->last_ns)) {
-      victim = &entry;
+    const Key& k = w.keys[i];
+    if (k.hi == key.hi && k.lo == key.lo) return i;
+    if ((k.hi | k.lo) == 0) {
+      first_empty = i;
+      return kNotFound;
     }
   }
-  return nullptr;
+  first_empty = kNotFound;
+  return kNotFound;
 }
 
-TransactionTable::Entry& TransactionTable::find_or_insert(const TransactionKey& key, std::int64_t now) {
-  Entry* const home = window(static_cast<std::size_t>(key.lo));
-  Entry* const second = window(static_cast<std::size_t>(key.hi));
-  Entry* victim = nullptr;
-  Entry* found = scan(home, key, now, victim);
-  Entry* second_victim = nullptr;
-  const bool overflowed = (home->flags & kOverflowed) != 0;
-  if (found == nullptr && overflowed) found = scan(second, key, now, second_victim);
-  if (found != nullptr) {
-    if (live(*found, now)) return *found;
-    victim = found;  // same key after its lifetime: a new transaction in the same slot
-  } else if (live(*victim, now)) {
-    // Every slot of the home window holds a live transaction: the second window (by the other half
-    // of the key) takes the overflow. Only when both are full does the table grow, and only at
-    // its bound does it evict the least recently used of the two windows.
-    if (!overflowed) scan(second, key, now, second_victim);
-    if (live(*second_victim, now) && capacity() < max_capacity_) {
-      grow(now);
-      return find_or_insert(key, now);  // not in the table: inserts
-    }
-    if (!live(*second_victim, now) || second_victim->last_ns < victim->last_ns) {
-      victim = second_victim;
-      home->flags |= kOverflowed;
+// The slot to take in a window without `key`: its first empty slot, else one whose transaction is
+// over, else the least recently used.
+std::size_t TransactionTable::victim(const Window& w, std::size_t first_empty, std::int64_t now) const {
+  if (first_empty != kNotFound) return first_empty;
+  std::size_t best = 0;
+  bool best_live = live(w, 0, now);
+  for (std::size_t i = 1; i < kProbeWindow; ++i) {
+    const bool is_live = live(w, i, now);
+    if ((best_live && !is_live) || (best_live == is_live && w.last_ns[i] < w.last_ns[best])) {
+      best = i;
+      best_live = is_live;
     }
   }
-  if ((victim->key_hi | victim->key_lo) != 0) {
-    if (live(*victim, now)) {
+  return best;
+}
+
+TransactionTable::Slot TransactionTable::find_or_insert(const TransactionKey& key, std::int64_t now) {
+  const std::size_t home_number = window_number(static_cast<std::size_t>(key.lo));
+  Window* const home = &windows_array_[home_number];
+  Window* const second = window(static_cast<std::size_t>(key.hi));
+  std::size_t home_empty = kNotFound;
+  std::size_t second_empty = kNotFound;
+  bool second_scanned = false;
+  Slot found{home, find_key(*home, key, home_empty)};
+  const bool is_overflowed = overflowed(home_number);
+  if (found.i == kNotFound && is_overflowed) {
+    found = Slot{second, find_key(*second, key, second_empty)};
+    second_scanned = true;
+  }
+  Slot victim_slot{home, kNotFound};
+  if (found.i != kNotFound) {
+    if (live(found, now)) return found;
+    victim_slot = found;  // same key after its lifetime: a new transaction in the same slot
+  } else {
+    victim_slot.i = victim(*home, home_empty, now);
+    if (live(victim_slot, now)) {
+      // Every slot of the home window holds a live transaction: the second window (by the other half
+      // of the key) takes the overflow. Only when both are full does the table grow, and only at
+      // its bound does it evict the least recently used of the two.
+      if (!second_scanned) find_key(*second, key, second_empty);
+      const Slot second_victim{second, victim(*second, second_empty, now)};
+      if (live(second_victim, now) && capacity() < max_capacity_) {
+        grow(now);
+        return find_or_insert(key, now);  // not in the table: inserts
+      }
+      if (!live(second_victim, now) || second_victim.last_ns() < victim_slot.last_ns()) {
+        victim_slot = second_victim;
+        set_overflowed(home_number);
+      }
+    }
+  }
+  const Key& old = victim_slot.window->keys[victim_slot.i];
+  if ((old.hi | old.lo) != 0) {
+    if (live(victim_slot, now)) {
       ++stats_.evicted;
     } else {
       ++stats_.expired;
     }
   }
-  take(*victim, key.hi, key.lo);
-  victim->last_ns = now;
+  take(*victim_slot.window, victim_slot.i, key.hi, key.lo);
+  victim_slot.last_ns() = now;
   ++stats_.created;
-  return *victim;
+  return victim_slot;
 }
 
-const TransactionTable::Entry* TransactionTable::find_live(const TransactionKey& key, std::int64_t now) const {
-  const auto in_window = [&](const Entry* first) -> const Entry* {
-    for (std::size_t i = 0; i < kProbeWindow; ++i) {
-      const Entry& entry = first[i];
-      if (entry.key_hi == key.hi && entry.key_lo == key.lo) return &entry;
-      if ((entry.key_hi | entry.key_lo) == 0) return nullptr;  // none past an empty slot: scan()
-    }
-    return nullptr;
-  };
-  const Entry* home = window(static_cast<std::size_t>(key.lo));
-  const Entry* entry = in_window(home);
-  if (entry == nullptr && (home->flags & kOverflowed) != 0) entry = in_window(window(static_cast<std::size_t>(key.hi)));
-  return entry != nullptr && live(*entry, now) ? entry : nullptr;
-}
-
-TransactionTable::Entry* TransactionTable::find_live(const TransactionKey& key, std::int64_t now) {
-  return const_cast<Entry*>(std::as_const(*this).find_live(key, now));
+std::optional<TransactionTable::Slot> TransactionTable::find_live(const TransactionKey& key, std::int64_t now) const {
+  const std::size_t home_number = window_number(static_cast<std::size_t>(key.lo));
+  std::size_t first_empty = kNotFound;
+  Slot slot{&windows_array_[home_number], 0};
+  slot.i = find_key(*slot.window, key, first_empty);
+  if (slot.i == kNotFound && overflowed(home_number)) {
+    slot.window = window(static_cast<std::size_t>(key.hi));
+    slot.i = find_key(*slot.window, key, first_empty);
+  }
+  if (slot.i == kNotFound || !live(slot, now)) return std::nullopt;
+  return slot;
 }
 
 bool TransactionTable::cancel(const TransactionKey& invite_key, std::int64_t ts_ns) {
   now_ns_ = std::max(now_ns_, ts_ns);
-  Entry* invite = find_live(invite_key, now_ns_);
-  if (invite == nullptr) {
+  const std::optional<Slot> invite = find_live(invite_key, now_ns_);
+  if (!invite) {
     ++stats_.cancels_unmatched;
     return false;
   }
-  invite->flags |= kCancelled;
-  invite->last_ns = now_ns_;
+  invite->state().flags |= kCancelled;
+  invite->last_ns() = now_ns_;
   ++stats_.cancels_matched;
   return true;
 }
 
 std::optional<TransactionTable::State> TransactionTable::find(const TransactionKey& key) const {
-  const Entry* entry = find_live(key, now_ns_);
-  if (entry == nullptr) return std::nullopt;
-  return State{.request_seen = (entry->flags & kRequestSeen) != 0,
-               .cancelled = (entry->flags & kCancelled) != 0,
-               .final_code = entry->final_code};
+  const std::optional<Slot> slot = find_live(key, now_ns_);
+  if (!slot) return std::nullopt;
+  const SlotState& state = slot->state();
+  return State{.request_seen = (state.flags & kRequestSeen) != 0,
+               .cancelled = (state.flags & kCancelled) != 0,
+               .final_code = state.final_code};
 }
 
 TransactionEvent TransactionTable::repeat(std::int64_t& last_copy_ns, std::int64_t ts_ns) const {
@@ -175,8 +188,9 @@ TransactionEvent TransactionTable::observe(const TransactionMessage& message) {
   // Expiry runs on the latest packet time, so a capture file whose packets go briefly backwards
   // does not resurrect or expire anything early.
   now_ns_ = std::max(now_ns_, message.ts_ns);
-  Entry& entry = find_or_insert(message.key, now_ns_);
-  entry.last_ns = now_ns_;
+  const Slot slot = find_or_insert(message.key, now_ns_);
+  slot.last_ns() = now_ns_;
+  SlotState& entry = slot.state();
   const std::int64_t ts = message.ts_ns;
 
   if (message.is_request) {

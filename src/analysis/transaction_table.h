@@ -2,6 +2,7 @@
 // Live transactions: a fixed-capacity open-addressing table allocated once, bounded probing, entries
 // that expire by packet time. It decides, per message, whether the message starts or continues a
 // transaction and whether it repeats a message already seen in it (a retransmission).
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -64,14 +65,12 @@ class TransactionTable {
   explicit TransactionTable(TransactionTableConfig config = {});
 
   TransactionEvent observe(const TransactionMessage& message);
-  // Starts loading the window observe() will scan first for `key` (a hint: changes nothing): every
-  // line its 8 entries cover. 56-byte entries straddle lines, so the start of every other entry (as
-  // this did until 2026-12-01) left two of the window's 7-8 lines to miss in scan().
+  // Starts loading the window observe() will scan first for `key` (a hint: changes nothing): all
+  // its 7 lines. The slot's state line is known only once the keys are compared; loading the keys
+  // and times alone measured ~1 % slower (docs/performance.md, "Transaction windows by field").
   void prefetch(const TransactionKey& key) const {
     const char* first = reinterpret_cast<const char*>(window(static_cast<std::size_t>(key.lo)));
-    const char* last = first + kProbeWindow * sizeof(Entry) - 1;
-    for (const char* line = first; line < last; line += 64) __builtin_prefetch(line);
-    __builtin_prefetch(last);
+    for (std::size_t line = 0; line < sizeof(Window); line += 64) __builtin_prefetch(first + line);
   }
 
   // A CANCEL seen for the first time: marks the live INVITE transaction `invite_key` as cancelled.
@@ -94,16 +93,18 @@ class TransactionTable {
   // The slots a key may live in: the window its hash names, 8 slots side by side (the table is
   // cut into windows). Bounded so a lookup is a few cache lines whatever the load. A window whose
   // slots all hold live transactions overflows into a second window, named by the other half of
-  // the key (a bit in the home window's first slot says some key did); with both full the table
-  // grows, and at its bound evicts the least recently used of the two. One window alone overflows
-  // too often for "no live transaction evicted" at millions of inserts: at load a, a random window
-  // of 8 is full about a^8 of the time; two must both be.
+  // the key (a bit per window says some key did); with both full the table grows, and at its bound
+  // evicts the least recently used of the two. One window alone overflows too often for "no live
+  // transaction evicted" at millions of inserts: at load a, a random window of 8 is full about a^8
+  // of the time; two must both be.
   static constexpr std::size_t kProbeWindow = 8;
 
-  struct Entry {
-    std::uint64_t key_hi = 0;
-    std::uint64_t key_lo = 0;  // hi == lo == 0: empty
-    std::int64_t last_ns = 0;  // last message of any kind, for expiry and eviction
+  struct Key {
+    std::uint64_t hi = 0;
+    std::uint64_t lo = 0;  // hi == lo == 0: empty
+  };
+  // What the table knows of one transaction besides its key and last message.
+  struct SlotState {
     std::int64_t request_ns = 0;
     std::int64_t ack_ns = 0;
     std::int64_t final_ns = 0;
@@ -111,40 +112,56 @@ class TransactionTable {
     std::uint16_t final_code = 0;
     std::uint8_t flags = 0;
   };
-  static_assert(sizeof(Entry) <= 56, "keep entries small: the table is sized once for the worst case");
+  // A window's slots by field, not by slot: a lookup compares keys (lines 0-1) and stops at its key
+  // or the first empty slot; an insert into a full window also reads the last-message times
+  // (line 2) to choose its victim; only the slot found or taken has its state read or written (one
+  // line of lines 3-6). Slot by slot (56-byte entries, until 2026-12-03), an insert into a full
+  // window, the usual case once a table has run for a lifetime, read all 7 lines.
+  struct alignas(64) Window {
+    std::array<Key, kProbeWindow> keys;
+    std::array<std::int64_t, kProbeWindow> last_ns;  // last message of any kind, for expiry and eviction
+    std::array<SlotState, kProbeWindow> states;
+  };
+  static_assert(sizeof(Window) == kProbeWindow * 56, "keep slots small: the table is sized once for the worst case");
+  struct Slot {
+    Window* window;
+    std::size_t i;
+    SlotState& state() const { return window->states[i]; }
+    std::int64_t& last_ns() const { return window->last_ns[i]; }
+  };
 
  public:
-  static constexpr std::size_t kEntryBytes = sizeof(Entry);  // one slot (bench/flood_memory.cpp)
+  static constexpr std::size_t kEntryBytes = sizeof(Window) / kProbeWindow;  // one slot (bench/flood_memory.cpp)
 
  private:
-  // The slots: reserved for the bound at once and zero-filled (all zero is an empty Entry{}), huge
-  // pages advised before they are first written (zeroed_array.h). Only the first capacity() are
-  // in use: the kernel backs pages as they are first written, so memory follows the table's
+  // The windows: reserved for the bound at once and zero-filled (all zero is an empty window),
+  // huge pages advised before they are first written (zeroed_array.h). Only the first windows_
+  // are in use: the kernel backs pages as they are first written, so memory follows the table's
   // size, and a doubling takes the pages right after the ones in use (grow()).
-  using Entries = ZeroedArray<Entry>;
   static constexpr std::uint8_t kRequestSeen = 1;
   static constexpr std::uint8_t kAckSeen = 2;
   static constexpr std::uint8_t kCancelled = 4;
-  static constexpr std::uint8_t kOverflowed = 8;  // of the slot: a key whose home this is lives in its second window
-  Entry* find_live(const TransactionKey& key, std::int64_t now);
-  const Entry* find_live(const TransactionKey& key, std::int64_t now) const;
+  std::optional<Slot> find_live(const TransactionKey& key, std::int64_t now) const;
 
-  bool live(const Entry& entry, std::int64_t now) const {
-    return (entry.key_hi | entry.key_lo) != 0 && now - entry.last_ns <= config_.lifetime_ns;
+  bool live(const Window& window, std::size_t i, std::int64_t now) const {
+    const Key& key = window.keys[i];
+    return (key.hi | key.lo) != 0 && now - window.last_ns[i] <= config_.lifetime_ns;
   }
-  // 0: empty, 1: expired, 2: live.
-  int rank(const Entry& entry, std::int64_t now) const {
-    if ((entry.key_hi | entry.key_lo) == 0) return 0;
-    return live(entry, now) ? 2 : 1;
-  }
-  Entry& find_or_insert(const TransactionKey& key, std::int64_t now);
-  // The first slot of the window a hash names (its low bits, as many as the table has windows).
-  Entry* window(std::size_t hash) const { return &entries_[(hash & (windows_ - 1)) * kProbeWindow]; }
-  // The window `first`: the entry holding `key`, or null; `victim` becomes the best slot to take
-  // among those scanned (empty, then expired, then least recently used).
-  Entry* scan(Entry* first, const TransactionKey& key, std::int64_t now, Entry*& victim);
-  // Makes `slot` a new, empty entry for the key (its slot bit kept).
-  static void take(Entry& slot, std::uint64_t key_hi, std::uint64_t key_lo);
+  bool live(const Slot& slot, std::int64_t now) const { return live(*slot.window, slot.i, now); }
+  Slot find_or_insert(const TransactionKey& key, std::int64_t now);
+  // The window a hash names (its low bits, as many as the table has windows), and its number.
+  std::size_t window_number(std::size_t hash) const { return hash & (windows_ - 1); }
+  Window* window(std::size_t hash) const { return &windows_array_[window_number(hash)]; }
+  // Window `w`'s keys: the slot holding `key` (kNotFound: none). The victim, when not found: the best
+  // slot to take (empty, then expired, then least recently used).
+  static constexpr std::size_t kNotFound = kProbeWindow;
+  std::size_t find_key(const Window& w, const TransactionKey& key, std::size_t& first_empty) const;
+  std::size_t victim(const Window& w, std::size_t first_empty, std::int64_t now) const;
+  // Makes slot `i` of `w` a new, empty entry for the key.
+  static void take(Window& w, std::size_t i, std::uint64_t key_hi, std::uint64_t key_lo);
+  // Whether some key whose home is window `w` lives in its second window.
+  bool overflowed(std::size_t w) const { return (overflowed_[w / 64] >> (w % 64) & 1) != 0; }
+  void set_overflowed(std::size_t w) { overflowed_[w / 64] |= std::uint64_t{1} << (w % 64); }
   // Doubles the table in place, keeping the live entries (expired ones are dropped: they are over
   // anyway): window w splits into w and w + the old count of windows. Allocates nothing; rare (at
   // most log2(bound / initial) times in a process).
@@ -152,8 +169,9 @@ class TransactionTable {
   TransactionEvent repeat(std::int64_t& last_copy_ns, std::int64_t now) const;
 
   TransactionTableConfig config_;
-  Entries entries_;
-  std::size_t windows_ = 0;  // in use: a power of two
+  ZeroedArray<Window> windows_array_;
+  ZeroedArray<std::uint64_t> overflowed_;  // a bit per window (see kProbeWindow); a few KiB that stay in the caches
+  std::size_t windows_ = 0;                // in use: a power of two
   std::size_t max_capacity_ = 0;
   std::int64_t now_ns_ = 0;  // latest packet time seen: time never runs backwards here
   TransactionTableStats stats_;

@@ -327,6 +327,32 @@ TEST_CASE("keys whose home window is full live in their second window and are fo
   }
 }
 
+TEST_CASE("a key living in its second window is still found after the table doubles", "[transactions]") {
+  // Two windows at first. Keys 1-8 fill window 0 (their `lo` is a multiple of 4: window 0 at 2 and
+  // 4 windows); key 9 has its home there too, so it overflows into window 1 (its `hi`). Keys 10-16
+  // fill window 1, and key 17, home 0 and second 1, finds both full: the table doubles. Key 9 stays
+  // in window 1, not its home: only the overflow bit its home gets again in the doubling finds it.
+  TransactionTable table(TransactionTableConfig{.capacity = 1024, .initial_capacity = 16});
+  auto key = [](std::uint64_t n) {
+    if (n <= 9) return TransactionKey{.hi = n == 9 ? 1 : 4 * n, .lo = 4 * n};
+    if (n <= 16) return TransactionKey{.hi = 4 * n + 1, .lo = 4 * n + 1};
+    return TransactionKey{.hi = 4 * n + 1, .lo = 4 * n};
+  };
+  auto request = [&](std::uint64_t n, std::int64_t ts) {
+    return table.observe(TransactionMessage{.key = key(n), .is_request = true, .ts_ns = ts});
+  };
+  for (std::uint64_t n = 1; n <= 16; ++n) CHECK(request(n, 1) == TransactionEvent::first);
+  CHECK(table.stats().grown == 0);
+  CHECK(request(17, 1) == TransactionEvent::first);
+  CHECK(table.stats().grown >= 1);
+  CHECK(table.stats().evicted == 0);
+  for (std::uint64_t n = 1; n <= 17; ++n) {
+    INFO(n);
+    CHECK(table.find(key(n)).has_value());
+    CHECK(request(n, kSec) == TransactionEvent::retransmission);
+  }
+}
+
 namespace {
 
 // The table's rules transcribed plainly (one struct a slot, every slot of a window read, no
