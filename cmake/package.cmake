@@ -14,9 +14,11 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # sipmon_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# Invisible to dpkg-shlibdeps: libcurl (--push to an https:// gateway) needs the CA certificates;
+# Invisible to dpkg-shlibdeps: libcurl, loaded only when --push is given (src/outputs/libcurl_api.h);
+# libcurl (--push to an https:// gateway) needs the CA certificates;
 # the systemd unit needs systemd; setcap (docs/live.md) is in libcap2-bin; the Prometheus files in
 # /usr/share/sipmon are for a Prometheus server and Grafana, usually on another host.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4 (>= 7.84.0)")  # dpkg-shlibdeps' list is added to it
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "ca-certificates, systemd")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "libcap2-bin, prometheus, prometheus-pushgateway")
 # Tell systemd about the unit on install and removal; it is not enabled: the interface to watch

@@ -29,8 +29,11 @@ Expected<std::unique_ptr<MetricsOutputs>> MetricsOutputs::start(const MetricsOut
   Endpoints& endpoints = *outputs->endpoints_;
 
   if (config.push) {
-    endpoints.gateway = std::make_unique<PushgatewayClient>(config.push->base, config.push->job, config.push->labels,
-                                                            config.push->timeout);
+    // Loaded here, before live capture's steady-state allow-list, which has no dlopen.
+    const auto curl = load_libcurl();
+    if (!curl) return tl::unexpected(curl.error());
+    endpoints.gateway = std::make_unique<PushgatewayClient>(**curl, config.push->base, config.push->job,
+                                                            config.push->labels, config.push->timeout);
     outputs->metrics_.add_push_failures(0);  // the family exists from the start: 0 is measured
   }
 

@@ -1,7 +1,5 @@
 #include "outputs/pushgateway_client.h"
 
-#include <curl/curl.h>
-
 #include <cstring>
 #include <memory>
 #include <sstream>
@@ -29,45 +27,46 @@ int check_cancelled(void* flag, curl_off_t, curl_off_t, curl_off_t, curl_off_t) 
 }
 
 struct CurlDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
+  const LibcurlApi* api;
+  void operator()(CURL* curl) const { api->easy_cleanup(curl); }
 };
 struct HeaderListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+  const LibcurlApi* api;
+  void operator()(curl_slist* list) const { api->slist_free_all(list); }
 };
 
 }  // namespace
 
-PushgatewayClient::PushgatewayClient(std::string base, const std::string& job,
+PushgatewayClient::PushgatewayClient(const LibcurlApi& curl, std::string base, const std::string& job,
                                      const std::map<std::string, std::string>& grouping,
                                      std::chrono::milliseconds timeout)
-    : url_(std::move(base) + "/metrics/job/" + job), timeout_(timeout) {
+    : curl_(curl), url_(std::move(base) + "/metrics/job/" + job), timeout_(timeout) {
   for (const auto& [key, value] : grouping) url_ += "/" + key + "/" + value;
-  curl_global_init(CURL_GLOBAL_DEFAULT);  // thread-safe since libcurl 7.84; counted, cheap when repeated
 }
 
 Expected<void> PushgatewayClient::push(std::string_view exposition) {
   if (cancelled_) return make_error(ErrorKind::io, "push to " + url_ + " cancelled: sipmon is stopping");
-  std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
+  std::unique_ptr<CURL, CurlDeleter> curl(curl_.easy_init(), CurlDeleter{&curl_});
   if (!curl) return make_error(ErrorKind::io, "push to " + url_ + ": cannot start libcurl");
   std::unique_ptr<curl_slist, HeaderListDeleter> headers(
-      curl_slist_append(nullptr, "Content-Type: text/plain; version=0.0.4; charset=utf-8"));
+      curl_.slist_append(nullptr, "Content-Type: text/plain; version=0.0.4; charset=utf-8"), HeaderListDeleter{&curl_});
   Upload upload{exposition};
   char error_text[CURL_ERROR_SIZE] = "";
   CURL* c = curl.get();
-  curl_easy_setopt(c, CURLOPT_URL, url_.c_str());
-  curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);  // PUT: the group is replaced, as prometheus-cpp's Push() does
-  curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
-  curl_easy_setopt(c, CURLOPT_READDATA, &upload);
-  curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(exposition.size()));
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, error_text);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
-  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // never SIGALRM: signals belong to the event loop
-  curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_cancelled);
-  curl_easy_setopt(c, CURLOPT_XFERINFODATA, &cancelled_);
-  const CURLcode result = curl_easy_perform(c);
+  curl_.easy_setopt(c, CURLOPT_URL, url_.c_str());
+  curl_.easy_setopt(c, CURLOPT_UPLOAD, 1L);  // PUT: the group is replaced, as prometheus-cpp's Push() does
+  curl_.easy_setopt(c, CURLOPT_READFUNCTION, read_body);
+  curl_.easy_setopt(c, CURLOPT_READDATA, &upload);
+  curl_.easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(exposition.size()));
+  curl_.easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  curl_.easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
+  curl_.easy_setopt(c, CURLOPT_ERRORBUFFER, error_text);
+  curl_.easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+  curl_.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);  // never SIGALRM: signals belong to the event loop
+  curl_.easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+  curl_.easy_setopt(c, CURLOPT_XFERINFOFUNCTION, check_cancelled);
+  curl_.easy_setopt(c, CURLOPT_XFERINFODATA, &cancelled_);
+  const CURLcode result = curl_.easy_perform(c);
   if (result == CURLE_ABORTED_BY_CALLBACK)
     return make_error(ErrorKind::io, "push to " + url_ + " cancelled: sipmon is stopping");
   if (result == CURLE_OPERATION_TIMEDOUT) {
@@ -78,11 +77,11 @@ Expected<void> PushgatewayClient::push(std::string_view exposition) {
   }
   if (result != CURLE_OK) {
     return make_error(ErrorKind::io,
-                      "push to " + url_ +
-                          " failed: " + (error_text[0] != '\0' ? std::string(error_text) : curl_easy_strerror(result)));
+                      "push to " + url_ + " failed: " +
+                          (error_text[0] != '\0' ? std::string(error_text) : curl_.easy_strerror(result)));
   }
   long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  curl_.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   if (status < 200 || status >= 300)
     return make_error(ErrorKind::io, "push to " + url_ + " failed: HTTP status " + std::to_string(status));
   return {};

@@ -13,15 +13,16 @@
 #include <string_view>
 
 #include "analysis/error.h"
+#include "outputs/libcurl_api.h"
 
 namespace sipmon {
 
 class PushgatewayClient {
  public:
   // base: "http://HOST:PORT" (https too). grouping: label -> value, already checked to be usable
-  // as URL path segments.
-  PushgatewayClient(std::string base, const std::string& job, const std::map<std::string, std::string>& grouping,
-                    std::chrono::milliseconds timeout);
+  // as URL path segments. `curl`: load_libcurl()'s.
+  PushgatewayClient(const LibcurlApi& curl, std::string base, const std::string& job,
+                    const std::map<std::string, std::string>& grouping, std::chrono::milliseconds timeout);
 
   // Errors are one line: what went wrong and after how long ("timed out after 5 s").
   Expected<void> push(std::string_view exposition);
@@ -32,6 +33,7 @@ class PushgatewayClient {
   const std::string& url() const { return url_; }
 
  private:
+  const LibcurlApi& curl_;
   std::string url_;
   std::chrono::milliseconds timeout_;
   std::atomic<bool> cancelled_{false};
