@@ -9,11 +9,11 @@
 namespace sipmon {
 namespace {
 
+// Sets `out` to the library's `name`, or adds the name to `missing`.
 template <typename Function>
-bool bind(void* library, const char* name, Function& out, std::string& missing) {
+void bind_symbol(void* library, const char* name, Function& out, std::string& missing) {
   out = reinterpret_cast<Function>(::dlsym(library, name));
   if (out == nullptr) missing += std::string(missing.empty() ? "" : ", ") + name;
-  return out != nullptr;
 }
 
 Expected<LibcurlApi> open_libcurl(const char* soname) {
@@ -27,16 +27,17 @@ Expected<LibcurlApi> open_libcurl(const char* soname) {
   }
   LibcurlApi api{};
   std::string missing;
-  bind(library, "curl_global_init", api.global_init, missing);
-  bind(library, "curl_easy_init", api.easy_init, missing);
-  bind(library, "curl_easy_setopt", api.easy_setopt, missing);
-  bind(library, "curl_easy_perform", api.easy_perform, missing);
-  bind(library, "curl_easy_getinfo", api.easy_getinfo, missing);
-  bind(library, "curl_easy_strerror", api.easy_strerror, missing);
-  bind(library, "curl_easy_cleanup", api.easy_cleanup, missing);
-  bind(library, "curl_slist_append", api.slist_append, missing);
-  bind(library, "curl_slist_free_all", api.slist_free_all, missing);
+  bind_symbol(library, "curl_global_init", api.global_init, missing);
+  bind_symbol(library, "curl_easy_init", api.easy_init, missing);
+  bind_symbol(library, "curl_easy_setopt", api.easy_setopt, missing);
+  bind_symbol(library, "curl_easy_perform", api.easy_perform, missing);
+  bind_symbol(library, "curl_easy_getinfo", api.easy_getinfo, missing);
+  bind_symbol(library, "curl_easy_strerror", api.easy_strerror, missing);
+  bind_symbol(library, "curl_easy_cleanup", api.easy_cleanup, missing);
+  bind_symbol(library, "curl_slist_append", api.slist_append, missing);
+  bind_symbol(library, "curl_slist_free_all", api.slist_free_all, missing);
   if (!missing.empty()) {
+    ::dlclose(library);
     return make_error(ErrorKind::usage,
                       std::string("--push: ") + soname + " lacks " + missing + " (not libcurl 7.84 or later?)");
   }
