@@ -11,9 +11,9 @@ TransactionTable::TransactionTable(TransactionTableConfig config) : config_(conf
   const std::size_t capacity = std::min(max_capacity_, std::bit_ceil(std::max(config_.initial_capacity, kProbeWindow)));
   // Address space for the bound; pages only as they are used.
   const std::size_t max_windows = max_capacity_ / kProbeWindow;
-  windows_array_ = ZeroedArray<Window>(max_windows);
+  windows_ = ZeroedArray<Window>(max_windows);
   overflowed_ = ZeroedArray<std::uint64_t>((max_windows + 63) / 64);
-  windows_ = capacity / kProbeWindow;
+  windows_in_use_ = capacity / kProbeWindow;
 }
 
 void TransactionTable::take(Window& w, std::size_t i, std::uint64_t key_hi, std::uint64_t key_lo) {
@@ -30,14 +30,14 @@ void TransactionTable::take(Window& w, std::size_t i, std::uint64_t key_hi, std:
 // and those that stay move up to the window's start, so no key lives past an empty slot. Eight
 // keys at most leave a window of eight, so the new one always has room: nothing is lost.
 void TransactionTable::grow(std::int64_t now) {
-  const std::size_t old_windows = windows_;
+  const std::size_t old_windows = windows_in_use_;
   // The overflow bits are set again below, from the keys living in their second window.
   for (std::size_t w = 0; w < (old_windows + 63) / 64; ++w) overflowed_[w] = 0;
-  windows_ = 2 * old_windows;
+  windows_in_use_ = 2 * old_windows;
   ++stats_.grown;
   for (std::size_t w = 0; w < old_windows; ++w) {
-    Window& low = windows_array_[w];
-    Window& high = windows_array_[w + old_windows];
+    Window& low = windows_[w];
+    Window& high = windows_[w + old_windows];
     std::size_t kept = 0;
     std::size_t moved = 0;
     for (std::size_t i = 0; i < kProbeWindow; ++i) {
@@ -96,7 +96,7 @@ std::size_t TransactionTable::victim(const Window& w, std::size_t first_empty, s
 
 TransactionTable::Slot TransactionTable::find_or_insert(const TransactionKey& key, std::int64_t now) {
   const std::size_t home_number = window_number(static_cast<std::size_t>(key.lo));
-  Window* const home = &windows_array_[home_number];
+  Window* const home = &windows_[home_number];
   Window* const second = window(static_cast<std::size_t>(key.hi));
   std::size_t home_empty = kNotFound;
   std::size_t second_empty = kNotFound;
@@ -146,7 +146,7 @@ TransactionTable::Slot TransactionTable::find_or_insert(const TransactionKey& ke
 std::optional<TransactionTable::Slot> TransactionTable::find_live(const TransactionKey& key, std::int64_t now) const {
   const std::size_t home_number = window_number(static_cast<std::size_t>(key.lo));
   std::size_t first_empty = kNotFound;
-  Slot slot{&windows_array_[home_number], 0};
+  Slot slot{&windows_[home_number], 0};
   slot.i = find_key(*slot.window, key, first_empty);
   if (slot.i == kNotFound && overflowed(home_number)) {
     slot.window = window(static_cast<std::size_t>(key.hi));

@@ -67,7 +67,7 @@ class TransactionTable {
   TransactionEvent observe(const TransactionMessage& message);
   // Starts loading the window observe() will scan first for `key` (a hint: changes nothing): all
   // its 7 lines. The slot's state line is known only once the keys are compared; loading the keys
-  // and times alone measured ~1 % slower (docs/performance.md, "Transaction windows by field").
+  // and times alone measured ~1 % slower (docs/performance.md, "Transaction windows by field, once more").
   void prefetch(const TransactionKey& key) const {
     const char* first = reinterpret_cast<const char*>(window(static_cast<std::size_t>(key.lo)));
     for (std::size_t line = 0; line < sizeof(Window); line += 64) __builtin_prefetch(first + line);
@@ -86,7 +86,7 @@ class TransactionTable {
   std::optional<State> find(const TransactionKey& key) const;
 
   const TransactionTableStats& stats() const { return stats_; }
-  std::size_t capacity() const { return windows_ * kProbeWindow; }  // entries now (grows up to the bound)
+  std::size_t capacity() const { return windows_in_use_ * kProbeWindow; }  // entries now (grows up to the bound)
   std::size_t max_capacity() const { return max_capacity_; }
 
  private:
@@ -135,8 +135,8 @@ class TransactionTable {
 
  private:
   // The windows: reserved for the bound at once and zero-filled (all zero is an empty window),
-  // huge pages advised before they are first written (zeroed_array.h). Only the first windows_
-  // are in use: the kernel backs pages as they are first written, so memory follows the table's
+  // huge pages advised before they are first written (zeroed_array.h). Only the first windows_in_use_
+  // are: the kernel backs pages as they are first written, so memory follows the table's
   // size, and a doubling takes the pages right after the ones in use (grow()).
   static constexpr std::uint8_t kRequestSeen = 1;
   static constexpr std::uint8_t kAckSeen = 2;
@@ -150,10 +150,12 @@ class TransactionTable {
   bool live(const Slot& slot, std::int64_t now) const { return live(*slot.window, slot.i, now); }
   Slot find_or_insert(const TransactionKey& key, std::int64_t now);
   // The window a hash names (its low bits, as many as the table has windows), and its number.
-  std::size_t window_number(std::size_t hash) const { return hash & (windows_ - 1); }
-  Window* window(std::size_t hash) const { return &windows_array_[window_number(hash)]; }
-  // Window `w`'s keys: the slot holding `key` (kNotFound: none). The victim, when not found: the best
-  // slot to take (empty, then expired, then least recently used).
+  std::size_t window_number(std::size_t hash) const { return hash & (windows_in_use_ - 1); }
+  Window* window(std::size_t hash) const { return &windows_[window_number(hash)]; }
+  // find_key: the slot of window `w` holding `key` (kNotFound: none), from its keys alone;
+  // when it is not there, `first_empty` becomes the first empty slot (kNotFound: none), where it stopped.
+  // victim: the slot to take in a window without `key`: that empty slot, else one whose transaction
+  // is over, else the least recently used.
   static constexpr std::size_t kNotFound = kProbeWindow;
   std::size_t find_key(const Window& w, const TransactionKey& key, std::size_t& first_empty) const;
   std::size_t victim(const Window& w, std::size_t first_empty, std::int64_t now) const;
@@ -169,9 +171,11 @@ class TransactionTable {
   TransactionEvent repeat(std::int64_t& last_copy_ns, std::int64_t now) const;
 
   TransactionTableConfig config_;
-  ZeroedArray<Window> windows_array_;
-  ZeroedArray<std::uint64_t> overflowed_;  // a bit per window (see kProbeWindow); a few KiB that stay in the caches
-  std::size_t windows_ = 0;                // in use: a power of two
+  ZeroedArray<Window> windows_;
+  // A bit per window (see kProbeWindow): 64 KiB at the default bound, one bit for 448 bytes of
+  // table, so its lines stay in the caches.
+  ZeroedArray<std::uint64_t> overflowed_;
+  std::size_t windows_in_use_ = 0;  // in use: a power of two
   std::size_t max_capacity_ = 0;
   std::int64_t now_ns_ = 0;  // latest packet time seen: time never runs backwards here
   TransactionTableStats stats_;
