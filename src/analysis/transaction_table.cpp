@@ -50,8 +50,9 @@ void TransactionTable::grow(std::int64_t now) {
       const bool at_home = (static_cast<std::size_t>(key.lo) & (old_windows - 1)) == w;
       const std::size_t hash = static_cast<std::size_t>(at_home ? key.lo : key.hi);
       if (!at_home) set_overflowed(window_number(static_cast<std::size_t>(key.lo)));
-      Window& to = (hash & old_windows) != 0 ? high : low;
-      const std::size_t slot = (hash & old_windows) != 0 ? moved++ : kept++;
+      const bool to_high = (hash & old_windows) != 0;
+      Window& to = to_high ? high : low;
+      const std::size_t slot = to_high ? moved++ : kept++;
       to.keys[slot] = key;
       to.last_ns[slot] = last_ns;
       to.states[slot] = state;
@@ -100,13 +101,9 @@ TransactionTable::Slot TransactionTable::find_or_insert(const TransactionKey& ke
   Window* const second = window(static_cast<std::size_t>(key.hi));
   std::size_t home_empty = kNotFound;
   std::size_t second_empty = kNotFound;
-  bool second_scanned = false;
   Slot found{home, find_key(*home, key, home_empty)};
   const bool is_overflowed = overflowed(home_number);
-  if (found.i == kNotFound && is_overflowed) {
-    found = Slot{second, find_key(*second, key, second_empty)};
-    second_scanned = true;
-  }
+  if (found.i == kNotFound && is_overflowed) found = Slot{second, find_key(*second, key, second_empty)};
   Slot victim_slot{home, kNotFound};
   if (found.i != kNotFound) {
     if (live(found, now)) return found;
@@ -117,7 +114,7 @@ TransactionTable::Slot TransactionTable::find_or_insert(const TransactionKey& ke
       // Every slot of the home window holds a live transaction: the second window (by the other half
       // of the key) takes the overflow. Only when both are full does the table grow, and only at
       // its bound does it evict the least recently used of the two.
-      if (!second_scanned) find_key(*second, key, second_empty);
+      if (!is_overflowed) find_key(*second, key, second_empty);  // else searched above
       const Slot second_victim{second, victim(*second, second_empty, now)};
       if (live(second_victim, now) && capacity() < max_capacity_) {
         grow(now);

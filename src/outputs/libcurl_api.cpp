@@ -17,7 +17,8 @@ void bind_symbol(void* library, const char* name, Function& out, std::string& mi
 }
 
 Expected<LibcurlApi> open_libcurl(const char* soname) {
-  // Never unloaded: libcurl keeps global state (curl_global_init) for the life of the process.
+  // Once it is known to be libcurl, never unloaded: libcurl keeps global state (curl_global_init)
+  // for the life of the process.
   void* library = ::dlopen(soname, RTLD_NOW | RTLD_LOCAL);
   if (library == nullptr) {
     const char* why = ::dlerror();

@@ -2,7 +2,7 @@
 // libcurl, loaded the first time a push is configured instead of at every start. Linked, it and
 // the 18 libraries it brings (OpenSSL, Kerberos, LDAP, SSH, RTMP, ...) were 19 of sipmon's 51
 // shared objects, mapped and relocated by every run, while only --push uses them (docs/prometheus.md,
-// "Pushgateway"). The Debian package depends on libcurl4 all the same (cmake/package.cmake).
+// "Failures"). The Debian package depends on libcurl4 all the same (cmake/package.cmake).
 #include <curl/curl.h>
 
 #include "analysis/error.h"
