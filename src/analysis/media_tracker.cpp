@@ -493,8 +493,8 @@ bool MediaTracker::on_measured_stream(const MeasuredRtpStream& measured) {
   const std::uint64_t added = measured.stats.packets - stream.stats.packets;
   stream.stats = measured.stats;
   streams_.touch(index);
-  if (const CallTable::Index c = calls_.find(endpoint.call); c != CallTable::kNone && added != 0) {
-    carried_rtp(calls_[c], direction);
+  if (const CallTable::Index c = calls_.find(endpoint.call); c != CallTable::kNone) {
+    calls_[c].packets[direction] += added;
   }
   return true;
 }
@@ -625,7 +625,7 @@ void MediaTracker::on_rtp(const Payload& payload, EndpointTable::Index endpoint_
 
   if (c != CallTable::kNone) {
     Call& call = calls_[c];
-    carried_rtp(call, direction);
+    ++call.packets[direction];
     if (!call.start_delay_recorded && call.established_ns != 0 && payload.ts_ns >= call.established_ns) {
       call.start_delay_recorded = true;
       totals_.start_delay_ms.add(static_cast<double>(payload.ts_ns - call.established_ns) / 1e6);
@@ -792,8 +792,8 @@ void MediaTracker::decide_call(Call& call, std::int64_t now_ns, Totals& totals) 
     return;
   }
   call.decided = true;
-  const bool forward = call.rtp_to_callee;
-  const bool backward = call.rtp_to_caller;
+  const bool forward = call.packets[Direction::caller_to_callee] != 0;
+  const bool backward = call.packets[Direction::callee_to_caller] != 0;
   MediaReport::Peer* peer = call.peer < totals.peers.size() ? &totals.peers[call.peer] : nullptr;
   if (!forward && !backward) {
     ++totals.no_media;

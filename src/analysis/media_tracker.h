@@ -187,28 +187,27 @@ class MediaTracker {
     return same_address && rtp_port % 2 == 0 && rtcp_port == rtp_port + 1;
   }
   struct Call {
-    // What every message of the call reads or writes fits in the cache line of the node's own
-    // links (BoundedTable: key, age links, then these 40 bytes), its timer-list links included:
-    // the answer and the BYE of a call without RTP then load that line alone, not the next one
-    // too (docs/performance.md, "A media call in one line").
+    // What every message of the call reads or writes comes first: up to stream_count in the cache
+    // line of the node's own links (BoundedTable: key, age links, value), then the timer-list links
+    // and the RTP counts in the next line, the other half of the same aligned 128-byte pair, which
+    // arrives with the first. (Moving those into the first line measured no gain, or a loss:
+    // docs/performance.md, "A media call in one line".)
     std::uint32_t caller_tag;     // tag_hash of the caller's From-tag
     std::uint32_t ended_cseq;     // the INVITE CSeq of the failure that ended it (0: not a failure)
     std::int64_t established_ns;  // 2xx to the INVITE; 0: not answered
     std::int64_t deadline_ns;     // when its timer list (below) frees it
+    RecordRef record;             // the call record its streams are reported to
     PeerId peer;                  // of the message that created it (kNoPeer: none)
+    bool start_delay_recorded;
+    bool decided;  // one-way / no-media already judged
     // Lifetime (docs/media.md): on the `ended` list from its end to its linger's end, on the
     // `unanswered` list while an INVITE waits for its answer (TimerLists' fields).
     std::uint8_t timer_list;
     std::array<std::uint8_t, 2> media_count;
     std::uint8_t stream_count;
-    bool start_delay_recorded : 1;
-    bool decided : 1;  // one-way / no-media already judged
-    // RTP was seen in each direction (Direction): all the one-way and no-media judgement reads.
-    bool rtp_to_callee : 1;
-    bool rtp_to_caller : 1;
     std::uint32_t timer_prev;
     std::uint32_t timer_next;
-    RecordRef record;  // the call record its streams are reported to (--calls only)
+    std::array<std::uint64_t, 2> packets;  // RTP per direction
     // Its first streams, finished when it is freed (no packet can reach them once its endpoints
     // are gone); more (SSRC changes) wait for their idle timeout. Checked against the stream's
     // call before use: a slot may have been finished and reused since.
@@ -216,19 +215,13 @@ class MediaTracker {
     std::array<std::array<EndpointAddress, kMaxMediaPerSide>, 2> media;  // per side
     // Makes the node (24 bytes of key and age links, then this) a whole number of cache lines, so
     // that the fields above share the links' line in every node of the mapped (page-aligned) array.
-    std::array<std::uint8_t, 40> padding;
+    std::array<std::uint8_t, 24> padding;
   };
   static_assert((sizeof(Call) + sizeof(CallKey) + 2 * sizeof(std::uint32_t)) % 64 == 0);
-  static_assert(offsetof(Call, timer_next) + sizeof(Call::timer_next) + sizeof(CallKey) + 2 * sizeof(std::uint32_t) <=
+  static_assert(offsetof(Call, stream_count) + sizeof(Call::stream_count) + sizeof(CallKey) +
+                    2 * sizeof(std::uint32_t) <=
                 64);
-  // The call saw RTP in `direction`.
-  static void carried_rtp(Call& call, Direction direction) {
-    if (direction == caller_to_callee) {
-      call.rtp_to_callee = true;
-    } else {
-      call.rtp_to_caller = true;
-    }
-  }
+  static_assert(offsetof(Call, packets) + sizeof(Call::packets) + sizeof(CallKey) + 2 * sizeof(std::uint32_t) <= 128);
   struct Stream {
     sipmon_rtp_stats stats;
     CallKey call;
