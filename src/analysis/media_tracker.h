@@ -191,7 +191,7 @@ class MediaTracker {
     // line of the node's own links (BoundedTable: key, age links, value), then the timer-list links
     // and the RTP counts in the next line, the other half of the same aligned 128-byte pair, which
     // arrives with the first. (Moving those into the first line measured no gain, or a loss:
-    // docs/performance.md, "A media call in one line".)
+    // docs/performance.md, "A media call in one line, measured and reverted".)
     std::uint32_t caller_tag;     // tag_hash of the caller's From-tag
     std::uint32_t ended_cseq;     // the INVITE CSeq of the failure that ended it (0: not a failure)
     std::int64_t established_ns;  // 2xx to the INVITE; 0: not answered
