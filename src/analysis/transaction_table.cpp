@@ -16,10 +16,10 @@ TransactionTable::TransactionTable(TransactionTableConfig config) : config_(conf
   windows_in_use_ = capacity / kProbeWindow;
 }
 
-void TransactionTable::take(Window& w, std::size_t i, std::uint64_t key_hi, std::uint64_t key_lo) {
-  w.keys[i] = Key{.hi = key_hi, .lo = key_lo};
-  w.last_ns[i] = 0;
-  w.states[i] = SlotState{};
+void TransactionTable::put(Window& w, std::size_t i, const Key& key, std::int64_t last_ns, const SlotState& state) {
+  w.keys[i] = key;
+  w.last_ns[i] = last_ns;
+  w.states[i] = state;
 }
 
 // Copying the live entries into a new table twice the size (as this did until 2026-12-03) had the
@@ -45,19 +45,15 @@ void TransactionTable::grow(std::int64_t now) {
       if ((key.hi | key.lo) == 0) break;  // none past an empty slot
       if (!live(low, i, now)) continue;
       const std::int64_t last_ns = low.last_ns[i];
-      const SlotState state = low.states[i];
+      const SlotState state = low.states[i];  // copied first: its slot may be the one written
       // A key is here by its home (the low half of the key), or overflowed by the other half.
       const bool at_home = (static_cast<std::size_t>(key.lo) & (old_windows - 1)) == w;
       const std::size_t hash = static_cast<std::size_t>(at_home ? key.lo : key.hi);
       if (!at_home) set_overflowed(window_number(static_cast<std::size_t>(key.lo)));
       const bool to_high = (hash & old_windows) != 0;
-      Window& to = to_high ? high : low;
-      const std::size_t slot = to_high ? moved++ : kept++;
-      to.keys[slot] = key;
-      to.last_ns[slot] = last_ns;
-      to.states[slot] = state;
+      put(to_high ? high : low, to_high ? moved++ : kept++, key, last_ns, state);
     }
-    for (std::size_t i = kept; i < kProbeWindow; ++i) take(low, i, 0, 0);  // empty
+    for (std::size_t i = kept; i < kProbeWindow; ++i) put(low, i, Key{}, 0, SlotState{});  // empty
   }
 }
 
@@ -134,8 +130,7 @@ TransactionTable::Slot TransactionTable::find_or_insert(const TransactionKey& ke
       ++stats_.expired;
     }
   }
-  take(*victim_slot.window, victim_slot.i, key.hi, key.lo);
-  victim_slot.last_ns() = now;
+  put(*victim_slot.window, victim_slot.i, Key{.hi = key.hi, .lo = key.lo}, now, SlotState{});
   ++stats_.created;
   return victim_slot;
 }

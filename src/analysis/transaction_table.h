@@ -159,8 +159,9 @@ class TransactionTable {
   static constexpr std::size_t kNotFound = kProbeWindow;
   std::size_t find_key(const Window& w, const TransactionKey& key, std::size_t& first_empty) const;
   std::size_t victim(const Window& w, std::size_t first_empty, std::int64_t now) const;
-  // Makes slot `i` of `w` a new, empty entry for the key.
-  static void take(Window& w, std::size_t i, std::uint64_t key_hi, std::uint64_t key_lo);
+  // Writes slot `i` of `w` whole: a new transaction (empty state), an entry moved by grow(), or an
+  // empty slot (a zero key).
+  static void put(Window& w, std::size_t i, const Key& key, std::int64_t last_ns, const SlotState& state);
   // Whether some key whose home is window `w` lives in its second window.
   bool overflowed(std::size_t w) const { return (overflowed_[w / 64] >> (w % 64) & 1) != 0; }
   void set_overflowed(std::size_t w) { overflowed_[w / 64] |= std::uint64_t{1} << (w % 64); }
