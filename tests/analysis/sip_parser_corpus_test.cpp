@@ -14,6 +14,7 @@
 #include "analysis/engine.h"
 #include "outputs/report_names.h"
 #include "sources/pcap_file_source.h"
+#include "support/shared_corpus.h"
 
 using namespace sipmon;
 
@@ -21,15 +22,7 @@ namespace {
 
 using Counts = std::map<std::string, std::uint64_t>;
 
-// Beside the checkout, else where the other corpus tests look next (a clone elsewhere, as the
-// fresh-clone runs use, ran none of this file's checks and passed with a warning).
-std::filesystem::path corpus_dir() {
-  for (const std::filesystem::path& dir : {std::filesystem::path(SIPMON_SOURCE_DIR) / ".." / "shared" / "corpus",
-                                           std::filesystem::path("/work/shared/corpus")}) {
-    if (std::filesystem::exists(dir / "INDEX.tsv")) return dir;
-  }
-  return std::filesystem::path(SIPMON_SOURCE_DIR) / ".." / "shared" / "corpus";
-}
+std::filesystem::path corpus_dir() { return test::shared_corpus_dir(); }
 
 std::vector<std::string> split(const std::string& line, char sep) {
   std::vector<std::string> out;

@@ -9,6 +9,7 @@
 
 #include "analysis/engine.h"
 #include "sources/pcap_file_source.h"
+#include "support/shared_corpus.h"
 
 using namespace sipmon;
 
@@ -95,14 +96,8 @@ TEST_CASE("retransmissions on every sample recording match tshark's resent count
 TEST_CASE("retransmissions inside GRE/ERSPAN agree with tshark (docs/transactions.md)", "[transactions][tshark]") {
   // The one tunnelled capture of the shared corpus with resent messages: once listed as "not
   // decoded yet", now decoded (tunnel_decoder), so it must agree like every other capture.
-  std::string file;
-  for (const std::filesystem::path& dir : {std::filesystem::path(SIPMON_SOURCE_DIR) / ".." / "shared" / "corpus",
-                                           std::filesystem::path("/work/shared/corpus")}) {
-    if (std::filesystem::exists(dir / "heplify__erspan_sip_ipv4_udp.pcapng")) {
-      file = dir / "heplify__erspan_sip_ipv4_udp.pcapng";
-      break;
-    }
-  }
+  std::string file = test::shared_corpus_dir() / "heplify__erspan_sip_ipv4_udp.pcapng";
+  if (!std::filesystem::exists(file)) file.clear();
   if (!have_tshark() || file.empty()) {
     WARN("SKIPPED: tshark or the shared corpus's ERSPAN capture is missing");
     return;

@@ -13,6 +13,7 @@
 #include "sources/capture_blocks.h"
 #include "sources/pcap_file_source.h"
 #include "support/frame_builder.h"
+#include "support/shared_corpus.h"
 
 using namespace sipmon;
 
@@ -178,12 +179,7 @@ TEST_CASE("the mapped reader and libpcap agree on every sample", "[pcap][reader]
 }
 
 TEST_CASE("the mapped reader and libpcap agree on every capture of the shared corpus", "[pcap][reader][corpus]") {
-  std::vector<std::filesystem::path> files;
-  for (const std::filesystem::path& dir : {std::filesystem::path(SIPMON_SOURCE_DIR) / ".." / "shared" / "corpus",
-                                           std::filesystem::path("/work/shared/corpus")}) {
-    files = captures_in(dir);
-    if (!files.empty()) break;
-  }
+  const std::vector<std::filesystem::path> files = captures_in(test::shared_corpus_dir());
   if (files.empty()) {
     WARN("SKIPPED: the shared corpus (../shared/corpus) is missing");
     return;
