@@ -14,8 +14,8 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # sipmon_<version>_<arch>.deb
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# Invisible to dpkg-shlibdeps: libcurl, loaded only when --push is given (src/outputs/libcurl_api.h);
-# libcurl (--push to an https:// gateway) needs the CA certificates;
+# Invisible to dpkg-shlibdeps: libcurl, loaded only when --push is given (src/outputs/libcurl_api.h),
+# which needs the CA certificates to push to an https:// gateway;
 # the systemd unit needs systemd; setcap (docs/live.md) is in libcap2-bin; the Prometheus files in
 # /usr/share/sipmon are for a Prometheus server and Grafana, usually on another host.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4 (>= 7.84.0)")  # dpkg-shlibdeps' list is added to it
