@@ -4,7 +4,7 @@
 # exactly; CAP_BPF + CAP_NET_RAW run eBPF, and no capability is left once capture runs; SIGTERM flushes the report (exit 0); --report-interval rewrites it while running;
 # a forced loss (--snaplen shorter than the packets) is counted, in the report and on /metrics;
 # bad options exit 2.
-# Loopback only, on ports nobody else uses (PORT, default 26060). Needs root.
+# Loopback only, on ports nobody else uses (PORT, default 26060; lib/lo_ports.sh). Needs root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"

@@ -3,7 +3,7 @@
 # the filter must read through bpf_skb_load_bytes. Every segment on the SIP ports must reach user
 # space whole: kernel matched = copied = frames in a tcpdump recording, nothing lost, and the live
 # report equals `sipmon replay` of the recording and parses as many SIP messages as tshark finds.
-# Needs root. Knobs: CALLS (default 200), RATE (default 100), PORT_BASE (default 25160).
+# Needs root. Knobs: CALLS (default 200), RATE (default 100), PORT_BASE (default 25160; lib/lo_ports.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"

@@ -2,7 +2,7 @@
 # sipmon live on loopback while SIPp runs calls and tcpdump records the same traffic: the eBPF
 # capture and the libpcap fallback, running side by side, must both count exactly what
 # `sipmon replay` and tshark find in the recording (each packet once, nothing lost).
-# Needs root. Knobs: CALLS (default 400), RATE (calls/s, default 200), PORT_BASE (default 25060).
+# Needs root. Knobs: CALLS (default 400), RATE (calls/s, default 200), PORT_BASE (default 25060; lib/lo_ports.sh).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"

@@ -2,14 +2,15 @@
 # sipmon live's outputs on a bad day (issue 15): a Pushgateway that accepts and never answers
 # must not keep SIGTERM from stopping the capture nor cost the report (exit 3, one line naming the
 # push); an --out the process cannot write once its privileges are dropped is refused before
-# capturing (exit 2). Loopback only, on a random port; nothing is sent. Needs root.
+# capturing (exit 2). Loopback only, on a port of its own (lib/lo_ports.sh); nothing is sent. Needs root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
+source "$here/lib/lo_ports.sh"
 require_root
 : "${SIPMON:?path to the sipmon binary}"
 
-port=$(python3 -c 'import random; print(random.randint(30000, 39999))')
+port=$(lo_port live_outputs_test)
 work=$(mktemp -d /tmp/issue15-live-out.XXXXXX)
 pids=()
 cleanup() {

@@ -3,17 +3,17 @@
 # (systemd's JOURNAL_STREAM naming stderr's device:inode, reproduced here for a file), with the
 # packets, SIP messages, attempts, SER and drops so far; nothing when stderr is a plain file, or
 # with --status-interval 0. The figures of the last line match the final report.
-# Loopback only, on a random port. Needs root. Run under `flock /tmp/sipmon-live.lock`.
+# Loopback only, on a port of its own (lib/lo_ports.sh). Needs root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
+source "$here/lib/lo_ports.sh"
 require_root
 : "${SIPMON:?path to the sipmon binary}"
 
-# Below Linux's ephemeral range (32768-60999 by default): the capture counts every packet to or from
-# this port, and a connection of a test running beside this one once took it as its source port
-# (45 packets in the report against the 20 sent, after the last status line).
-port=$((20000 + RANDOM % 12000))
+# A block of ports no other test uses (lib/lo_ports.sh): the last status line must match the
+# report, so no other test's packet may reach this capture.
+port=$(lo_port live_status_test)
 work=$(mktemp -d /tmp/issue12-status.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }

@@ -3,14 +3,15 @@
 # with no capability, no_new_privs and the steady-state seccomp filter (Seccomp: 2), cannot read
 # /etc/shadow any more, and still captures every SIP message sent on lo. A --user that cannot be
 # honoured (unknown, root) exits 2 before capturing.
-# Loopback only, on a random port. Needs root.
+# Loopback only, on a port of its own (lib/lo_ports.sh). Needs root.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/live_common.sh"
+source "$here/lib/lo_ports.sh"
 require_root
 : "${SIPMON:?path to the sipmon binary}"
 
-port=${PORT:-$((20000 + RANDOM % 20000))}
+port=${PORT:-$(lo_port live_user_test)}
 live_work i16b-live-user
 chmod 0777 "$work"  # nobody writes the report here
 fail() { echo "FAIL: $*" >&2; exit 1; }
