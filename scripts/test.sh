@@ -2,17 +2,23 @@
 # Runs the whole test suite, deterministically (the same result on every run of the same tree).
 # Two lines of work run side by side, so that the CPU time the end-to-end tests spend waiting
 # (on servers, SIPp, timers) goes to the sanitizer build:
-#   - every test in build/ (built by scripts/build.sh): unit tests, root-only BPF tests,
-#     end-to-end tests (the real binary against samples, tshark, the shared corpus, real
-#     Prometheus/Pushgateway servers, the kernel's BPF);
-#   - at a lower priority (nice), so that those tests keep the CPU they ask for:
+#   - every test in build/ (built by scripts/build.sh): first the tests labelled `timing`
+#     (tests/CMakeLists.txt: they assert on rates, scrape intervals and delays), one at a time,
+#     then the others (unit tests, root-only BPF tests, end-to-end tests: the real binary against
+#     samples, tshark, the shared corpus, real Prometheus/Pushgateway servers, the kernel's BPF);
+#   - at a lower priority, so that those tests keep the CPU they ask for:
 #     1. build-asan/ (the `asan` preset: clang-14, ASan+UBSan, -DSIPMON_WITH_EBPF=OFF, which also
 #        proves that configuration builds): the unit tests, sipmon and the libFuzzer targets, with
-#        the engine compiled once for all of them;
+#        the engine compiled once for all of them. The compilers run as SCHED_IDLE (chrt --idle):
+#        the kernel runs them only on a core no other process wants, and a waking test process
+#        takes its core back at once, so the `timing` tests, which mostly wait (11 s of CPU in
+#        ~65 s), run beside this build as if alone, instead of after the whole line;
 #     2. scripts/fuzz-check.sh on those targets: each replays its seeds and the kept crashers
 #        (tests/fuzz_regressions), then fuzzes with a fixed seed and a fixed number of runs;
 #     3. the unit tests and the input-driven replay end-to-end tests under ASan+UBSan.
-#     Steps 2 and 3 run side by side: the fuzz check keeps one core busy, one target at a time.
+#     Steps 2 and 3 run side by side, at nice 10 (not SCHED_IDLE: their tests have timeouts of
+#     their own, and must not starve), and only once the `timing` tests are done: the fuzz check
+#     keeps one core busy, one target at a time.
 # Each step says how long it took (wall and CPU time, scripts/lib/timed.sh); the end lists the
 # phases and the slowest tests of both trees. Tests that cannot run here (not root, a tool missing)
 # are reported SKIPPED, and counted at the end. Expects scripts/setup.sh and scripts/build.sh to have
@@ -40,7 +46,7 @@ export SIPMON_TSHARK_CACHE=$logs/tshark-cache PATH=$PWD/tests/e2e/lib/tshark-cac
 
 build_asan() {
   echo "== build-asan/: ASan+UBSan with clang-14 (the \`asan\` preset): tests, sipmon, fuzz targets"
-  if ! { cmake --preset asan >/dev/null && cmake --build --preset asan -j"$jobs" >"$logs/asan-build.log" 2>&1; }; then
+  if ! { cmake --preset asan >/dev/null && $idle cmake --build --preset asan -j"$jobs" >"$logs/asan-build.log" 2>&1; }; then
     tail -60 "$logs/asan-build.log"
     echo "!! build-asan/ did not build"
     return 1
@@ -60,10 +66,16 @@ sanitizer_tests() {
   ctest --preset asan -j"$jobs" >"$logs/build-asan.log" 2>&1
 }
 
-# The sanitizer line: build-asan/, then the fuzz check beside the sanitizer tests.
+# SCHED_IDLE where the kernel has it (Linux 2.6.23 and later); nice alone otherwise.
+idle=
+chrt --idle 0 true 2>/dev/null && idle="chrt --idle 0"
+
+# The sanitizer line: build-asan/, then the fuzz check beside the sanitizer tests, once the
+# `timing` tests are done (they leave $logs/timing-done).
 sanitizer_line() {
   local status=0 fuzz_pid=
-  timed "build-asan/ (clang ASan+UBSan) built" build_asan || return 1
+  timed "build-asan/ (clang ASan+UBSan) built${idle:+, SCHED_IDLE}" build_asan || return 1
+  until [[ -e $logs/timing-done ]]; do sleep 1; done
   if [[ $fuzz_check == 1 ]]; then
     timed "fuzz check (build-asan/)" fuzz_check_step &
     fuzz_pid=$!
@@ -90,23 +102,24 @@ if [[ $fuzz_check == 1 || $sanitize == 1 ]]; then
   sanitizer_pid=$!
 fi
 
-# Tests labelled `timing` (tests/CMakeLists.txt) assert on rates and scrape intervals: they wait
-# until the sanitizer line is done and run alone, one at a time.
-main_tests() {
-  ctest --test-dir build --output-on-failure -j"$jobs" -LE timing | tee "$logs/build.log"
-}
+# Tests labelled `timing` (tests/CMakeLists.txt) assert on rates, scrape intervals and delays: they
+# run first, one at a time, with nothing beside them but the SCHED_IDLE compilers.
 timing_tests() {
   ctest --test-dir build --output-on-failure -L timing | tee "$logs/build-timing.log"
 }
+main_tests() {
+  ctest --test-dir build --output-on-failure -j"$jobs" -LE timing | tee "$logs/build.log"
+}
 
 status=0
+timed "timing-sensitive tests in build/${idle:+, beside SCHED_IDLE compilers only}" timing_tests || status=1
+touch "$logs/timing-done"
 timed "tests in build/" main_tests || status=1
 
 if [[ -n $sanitizer_pid ]]; then
   timed "waiting for the sanitizer line after build/'s tests" wait "$sanitizer_pid" || status=1
   cat "$logs/sanitizer.out" >&2
 fi
-timed "timing-sensitive tests in build/, alone" timing_tests || status=1
 
 # ctest lists skipped tests among those that "did not run"; say how many, and which.
 for log in "$logs"/build-asan.log "$logs"/build.log "$logs"/build-timing.log; do

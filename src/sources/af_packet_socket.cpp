@@ -18,10 +18,6 @@ namespace {
 
 using OpenError = AfPacketSocket::OpenError;
 
-tl::unexpected<OpenError> fail(ErrorKind kind, std::string message, bool permission = false) {
-  return tl::unexpected<OpenError>(OpenError{Error{kind, std::move(message)}, permission});
-}
-
 std::string describe(const std::string& what, const std::string& interface) {
   return what + " on " + interface + ": " + std::strerror(errno);
 }
@@ -31,43 +27,43 @@ std::string describe(const std::string& what, const std::string& interface) {
 tl::expected<AfPacketSocket, OpenError> AfPacketSocket::open(const std::string& interface, int program_fd,
                                                              bool promiscuous) {
   if (interface.empty() || interface.size() >= IFNAMSIZ)
-    return fail(ErrorKind::usage, "bad interface name '" + interface + "'");
+    return capture_open_failed(ErrorKind::usage, "bad interface name '" + interface + "'");
   const unsigned ifindex = if_nametoindex(interface.c_str());
-  if (ifindex == 0) return fail(ErrorKind::usage, "no such interface: " + interface);
+  if (ifindex == 0) return capture_open_failed(ErrorKind::usage, "no such interface: " + interface);
 
   // Protocol 0: the socket receives nothing until bind() below names ETH_P_ALL.
   const int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
-    return fail(ErrorKind::input, describe("cannot open a packet socket", interface),
-                errno == EPERM || errno == EACCES);
+    return capture_open_failed(ErrorKind::input, describe("cannot open a packet socket", interface),
+                               errno == EPERM || errno == EACCES);
   AfPacketSocket owner(fd, ifindex);
 
   // The filter reads Ethernet headers: refuse devices that have none (tun, ppp, ...).
   ifreq request{};
   std::memcpy(request.ifr_name, interface.c_str(), interface.size() + 1);
   if (::ioctl(fd, SIOCGIFHWADDR, &request) != 0)
-    return fail(ErrorKind::input, describe("cannot read the link type", interface));
+    return capture_open_failed(ErrorKind::input, describe("cannot read the link type", interface));
   const int hardware = request.ifr_hwaddr.sa_family;
   if (hardware != ARPHRD_ETHER && hardware != ARPHRD_LOOPBACK) {
-    return fail(ErrorKind::usage, interface + " is not an Ethernet or loopback device (ARPHRD " +
-                                      std::to_string(hardware) + "); use --source pcap");
+    return capture_open_failed(ErrorKind::usage, interface + " is not an Ethernet or loopback device (ARPHRD " +
+                                                     std::to_string(hardware) + "); use --source pcap");
   }
 
   if (::setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &program_fd, sizeof(program_fd)) != 0) {
-    return fail(ErrorKind::input, describe("cannot attach the BPF filter", interface),
-                errno == EPERM || errno == EACCES);
+    return capture_open_failed(ErrorKind::input, describe("cannot attach the BPF filter", interface),
+                               errno == EPERM || errno == EACCES);
   }
   sockaddr_ll address{};
   address.sll_family = AF_PACKET;
   address.sll_protocol = htons(ETH_P_ALL);
   address.sll_ifindex = static_cast<int>(ifindex);
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-    return fail(ErrorKind::input, describe("cannot bind the packet socket", interface),
-                errno == EPERM || errno == EACCES);
+    return capture_open_failed(ErrorKind::input, describe("cannot bind the packet socket", interface),
+                               errno == EPERM || errno == EACCES);
   }
   if (promiscuous && !owner.join_promiscuous(ifindex)) {
-    return fail(ErrorKind::input, describe("cannot put the interface in promiscuous mode", interface),
-                errno == EPERM || errno == EACCES);
+    return capture_open_failed(ErrorKind::input, describe("cannot put the interface in promiscuous mode", interface),
+                               errno == EPERM || errno == EACCES);
   }
   return owner;
 }

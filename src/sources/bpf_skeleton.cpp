@@ -35,10 +35,6 @@ namespace {
 
 using LoadError = BpfSkeleton::LoadError;
 
-tl::unexpected<LoadError> fail(ErrorKind kind, std::string message, bool permission = false) {
-  return tl::unexpected<LoadError>(LoadError{Error{kind, std::move(message)}, permission});
-}
-
 bool is_power_of_two(std::uint32_t value) { return value != 0 && (value & (value - 1)) == 0; }
 
 // libbpf narrates every failure (and the verifier log) on stderr. sipmon reports failures in one
@@ -52,23 +48,24 @@ int libbpf_log(enum libbpf_print_level level, const char* format, va_list args) 
 }  // namespace
 
 tl::expected<BpfSkeleton, LoadError> BpfSkeleton::load(const BpfFilterSettings& settings) {
-  if (auto error = live_ports_error(settings.ports)) return fail(ErrorKind::usage, std::move(*error));
-  if (settings.vxlan_port == 0) return fail(ErrorKind::usage, "--vxlan-port: 0 is not a port");
+  if (auto error = live_ports_error(settings.ports)) return capture_open_failed(ErrorKind::usage, std::move(*error));
+  if (settings.vxlan_port == 0) return capture_open_failed(ErrorKind::usage, "--vxlan-port: 0 is not a port");
   if (settings.snaplen < 64 || settings.snaplen > SIPMON_MAX_SNAPLEN) {
-    return fail(ErrorKind::usage, "--snaplen must be between 64 and " + std::to_string(SIPMON_MAX_SNAPLEN));
+    return capture_open_failed(ErrorKind::usage,
+                               "--snaplen must be between 64 and " + std::to_string(SIPMON_MAX_SNAPLEN));
   }
   const auto page = static_cast<std::uint32_t>(sysconf(_SC_PAGESIZE));
   if (!is_power_of_two(settings.ringbuf_bytes) || settings.ringbuf_bytes < page) {
-    return fail(ErrorKind::usage,
-                "--ringbuf-size must be a power of two of at least " + std::to_string(page) + " bytes");
+    return capture_open_failed(ErrorKind::usage,
+                               "--ringbuf-size must be a power of two of at least " + std::to_string(page) + " bytes");
   }
   libbpf_set_print(libbpf_log);
   const int cpus = libbpf_num_possible_cpus();
-  if (cpus <= 0) return fail(ErrorKind::input, "cannot count the possible CPUs");
+  if (cpus <= 0) return capture_open_failed(ErrorKind::input, "cannot count the possible CPUs");
 
   sipmon_bpf* skeleton = sipmon_bpf__open();
   if (skeleton == nullptr) {
-    return fail(ErrorKind::input, std::string("cannot open the BPF program: ") + std::strerror(errno));
+    return capture_open_failed(ErrorKind::input, std::string("cannot open the BPF program: ") + std::strerror(errno));
   }
   BpfSkeleton owner(skeleton);  // closes it on every early return
 
@@ -79,21 +76,22 @@ tl::expected<BpfSkeleton, LoadError> BpfSkeleton::load(const BpfFilterSettings& 
   skeleton->rodata->vxlan_port = settings.vxlan_port;
   skeleton->rodata->rtp_in_kernel = settings.rtp_in_kernel ? 1 : 0;
   if (settings.max_media_endpoints == 0 || settings.max_rtp_streams == 0)
-    return fail(ErrorKind::usage, "the media maps need room for at least one entry");
+    return capture_open_failed(ErrorKind::usage, "the media maps need room for at least one entry");
   if (bpf_map__set_max_entries(skeleton->maps.events, settings.ringbuf_bytes) != 0 ||
       bpf_map__set_max_entries(skeleton->maps.scratch, static_cast<__u32>(cpus)) != 0 ||
       bpf_map__set_max_entries(skeleton->maps.media_endpoints, settings.max_media_endpoints) != 0 ||
       bpf_map__set_max_entries(skeleton->maps.rtp_streams, settings.max_rtp_streams) != 0) {
-    return fail(ErrorKind::input, "cannot size the BPF maps");
+    return capture_open_failed(ErrorKind::input, "cannot size the BPF maps");
   }
 
   if (int err = sipmon_bpf__load(skeleton); err != 0) {
     const int error_number = -err;
     const bool permission = error_number == EPERM || error_number == EACCES;
-    return fail(ErrorKind::input,
-                std::string("cannot load the BPF program: ") + std::strerror(error_number) +
-                    (permission || std::getenv("SIPMON_DEBUG_BPF") ? "" : " (SIPMON_DEBUG_BPF=1 shows libbpf's log)"),
-                permission);
+    return capture_open_failed(
+        ErrorKind::input,
+        std::string("cannot load the BPF program: ") + std::strerror(error_number) +
+            (permission || std::getenv("SIPMON_DEBUG_BPF") ? "" : " (SIPMON_DEBUG_BPF=1 shows libbpf's log)"),
+        permission);
   }
   return owner;
 }
