@@ -14,6 +14,7 @@
 #include "analysis/engine.h"
 #include "outputs/report_names.h"
 #include "sources/pcap_file_source.h"
+#include "support/catch_session.h"
 #include "support/shared_corpus.h"
 
 using namespace sipmon;
@@ -75,7 +76,7 @@ void parse_sipstat(const std::filesystem::path& path, Counts& requests, Counts& 
 
 TEST_CASE("message counts agree with tshark sip,stat on every plain-UDP corpus capture", "[sip_parser][corpus]") {
   if (!std::filesystem::exists(corpus_dir() / "INDEX.tsv")) {
-    WARN("shared corpus not found beside the checkout: skipped");
+    test::skip("the shared corpus (../shared/corpus) is missing");
     return;
   }
   const auto files = plain_udp_captures();

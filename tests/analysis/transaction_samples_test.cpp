@@ -9,6 +9,7 @@
 
 #include "analysis/engine.h"
 #include "sources/pcap_file_source.h"
+#include "support/catch_session.h"
 #include "support/shared_corpus.h"
 
 using namespace sipmon;
@@ -71,7 +72,7 @@ std::vector<std::string> captures() {
 
 TEST_CASE("retransmissions on every sample recording match tshark's resent counts", "[transactions][tshark]") {
   if (!have_tshark()) {
-    WARN("tshark not installed: skipped");
+    test::skip("tshark is not installed");
     return;
   }
   const auto files = captures();
@@ -99,7 +100,7 @@ TEST_CASE("retransmissions inside GRE/ERSPAN agree with tshark (docs/transaction
   std::string file = test::shared_corpus_dir() / "heplify__erspan_sip_ipv4_udp.pcapng";
   if (!std::filesystem::exists(file)) file.clear();
   if (!have_tshark() || file.empty()) {
-    WARN("SKIPPED: tshark or the shared corpus's ERSPAN capture is missing");
+    test::skip("tshark or the shared corpus's ERSPAN capture is missing");
     return;
   }
   auto source = PcapFileSource::open({file});

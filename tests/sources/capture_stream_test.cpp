@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sources/capture_stream.h"
+#include "support/catch_session.h"
 
 using namespace sipmon;
 
@@ -63,7 +64,7 @@ bool have(const char* tool) {
 
 TEST_CASE("plain, gzip and zstd files give the same bytes, and count the bytes read", "[capture-stream]") {
   if (!have("gzip") || !have("zstd")) {
-    WARN("SKIPPED: gzip or zstd is not installed");
+    test::skip("gzip or zstd is not installed");
     return;
   }
   TempDir dir;
@@ -96,7 +97,7 @@ TEST_CASE("plain, gzip and zstd files give the same bytes, and count the bytes r
 
 TEST_CASE("gzip members and zstd frames concatenated read as one stream", "[capture-stream]") {
   if (!have("gzip") || !have("zstd")) {
-    WARN("SKIPPED: gzip or zstd is not installed");
+    test::skip("gzip or zstd is not installed");
     return;
   }
   TempDir dir;
@@ -120,7 +121,7 @@ TEST_CASE("gzip members and zstd frames concatenated read as one stream", "[capt
 
 TEST_CASE("a cut or corrupt compressed file ends in an error that says why", "[capture-stream]") {
   if (!have("gzip") || !have("zstd")) {
-    WARN("SKIPPED: gzip or zstd is not installed");
+    test::skip("gzip or zstd is not installed");
     return;
   }
   TempDir dir;

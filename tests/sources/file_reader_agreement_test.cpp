@@ -12,6 +12,7 @@
 
 #include "sources/capture_blocks.h"
 #include "sources/pcap_file_source.h"
+#include "support/catch_session.h"
 #include "support/frame_builder.h"
 #include "support/shared_corpus.h"
 
@@ -181,7 +182,7 @@ TEST_CASE("the mapped reader and libpcap agree on every sample", "[pcap][reader]
 TEST_CASE("the mapped reader and libpcap agree on every capture of the shared corpus", "[pcap][reader][corpus]") {
   const std::vector<std::filesystem::path> files = captures_in(test::shared_corpus_dir());
   if (files.empty()) {
-    WARN("SKIPPED: the shared corpus (../shared/corpus) is missing");
+    test::skip("the shared corpus (../shared/corpus) is missing");
     return;
   }
   std::size_t mapped = 0;

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "support/catch_session.h"
 
@@ -45,9 +46,22 @@ class ScratchDirectory {
   std::string path_;
 };
 
+// What skip() was told, in order: printed, and the exit code made SIPMON_SKIP_CODE, after the run.
+std::vector<std::string>& skip_reasons() {
+  static std::vector<std::string> reasons;
+  return reasons;
+}
+
 }  // namespace
+
+void sipmon::test::skip(const std::string& reason) {
+  skip_reasons().push_back(Catch::getResultCapture().getCurrentTestName() + ": " + reason);
+  WARN("SKIPPED: " << reason);
+}
 
 int sipmon::test::run_catch_session(int argc, char* argv[]) {
   const ScratchDirectory scratch;
-  return Catch::Session().run(argc, argv);
+  const int status = Catch::Session().run(argc, argv);
+  for (const std::string& reason : skip_reasons()) std::cout << "SKIPPED: " << reason << '\n';
+  return status == 0 && !skip_reasons().empty() ? SIPMON_SKIP_CODE : status;
 }
