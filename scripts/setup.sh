@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # build
-  build-essential cmake pkg-config git ca-certificates
+  build-essential cmake ninja-build pkg-config git ca-certificates
   clang llvm libbpf-dev bpftool
   libpcap-dev zlib1g-dev libzstd-dev prometheus-cpp-dev libcli11-dev nlohmann-json3-dev catch2 libexpected-dev
   libbenchmark-dev libclang-rt-14-dev libseccomp-dev

@@ -46,6 +46,11 @@ export SIPMON_TSHARK_CACHE=$logs/tshark-cache PATH=$PWD/tests/e2e/lib/tshark-cac
 
 build_asan() {
   echo "== build-asan/: ASan+UBSan with clang-14 (the \`asan\` preset): tests, sipmon, fuzz targets"
+  # The presets use Ninja; a build-asan/ configured with another generator is rebuilt from scratch
+  # (CMake refuses to switch one, and this tree is always derived).
+  if [[ -f build-asan/CMakeCache.txt ]] && ! grep -q '^CMAKE_GENERATOR:INTERNAL=Ninja$' build-asan/CMakeCache.txt; then
+    rm -rf build-asan
+  fi
   if ! { cmake --preset asan >/dev/null && $idle cmake --build --preset asan -j"$jobs" >"$logs/asan-build.log" 2>&1; }; then
     tail -60 "$logs/asan-build.log"
     echo "!! build-asan/ did not build"
