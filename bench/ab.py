@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
 """Two or more sipmon builds timed against each other on one capture: the A/B of a speed change.
 
-    bench/ab.py [--rounds N] [--cpu C] CAPTURE SIPMON_A SIPMON_B [SIPMON...]
+    bench/ab.py [--rounds N] [--copies K] [--cpu C] CAPTURE SIPMON_A SIPMON_B [SIPMON...]
 
-A first, untimed round runs every binary once: it brings the capture and the binaries into the
-page cache (the first run of a series is otherwise the slowest, by up to 20 %). Then each round
+Each binary is timed from K copies of its file (default 3), round r running copy r mod K: on these
+VMs two files with the same bytes ran up to 4.4 % apart, pinned and ABBA, in every round of a run
+(where the kernel put each file's pages: docs/performance.md, "Identical binaries, different
+times"), which is more than most single changes this harness is asked to judge. A first, untimed
+round runs every copy once: it brings the capture and the copies into the page cache (the first
+run of a series is otherwise the slowest, by up to 20 %). Then each round
 runs every binary once (`replay -q --json CAPTURE`, output discarded), all pinned to one CPU, the
 order reversed every other round (ABBA): a host that slows down or speeds up during the run then
 weighs on every binary alike. Prints, per binary, the median CPU time of a run
@@ -21,9 +25,11 @@ docs/performance.md section says how many rounds and runs a conclusion needs.
 import argparse
 import hashlib
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 
 
 def run_pinned(binary, capture, cpu):
@@ -51,6 +57,8 @@ def main():
     parser.add_argument("capture")
     parser.add_argument("binaries", nargs="+", metavar="sipmon")
     parser.add_argument("--rounds", type=int, default=8, help="rounds of one run per binary (default 8)")
+    parser.add_argument("--copies", type=int, default=3,
+                        help="files each binary is copied to and run from in turn (default 3)")
     parser.add_argument("--cpu", type=int, default=None,
                         help="the CPU every run is pinned to (default: the last one this process may use)")
     options = parser.parse_args()
@@ -58,6 +66,8 @@ def main():
         parser.error("give at least two sipmon binaries to compare")
     if options.rounds < 1:
         parser.error("--rounds must be at least 1")
+    if options.copies < 1:
+        parser.error("--copies must be at least 1")
     for binary in options.binaries:
         if not os.access(binary, os.X_OK):
             parser.error(f"not an executable: {binary}")
@@ -68,23 +78,31 @@ def main():
     names = [f"[{i}] {binary}" for i, binary in enumerate(options.binaries)]
     user = {name: [] for name in names}
     system = {name: [] for name in names}
-    reports = {name: run_pinned(binary, options.capture, cpu)[2] for name, binary in zip(names, options.binaries)}
-    for round_number in range(options.rounds):
-        order = list(zip(names, options.binaries))
-        if round_number % 2 == 1:
-            order.reverse()
-        for name, binary in order:
-            u, s, _ = run_pinned(binary, options.capture, cpu)
-            user[name].append(u)
-            system[name].append(s)
-        print(f"round {round_number + 1}/{options.rounds} done", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="sipmon-ab.") as scratch:
+        copies = {name: [shutil.copy2(binary, os.path.join(scratch, f"{i}-{k}"))
+                         for k in range(options.copies)]
+                  for i, (name, binary) in enumerate(zip(names, options.binaries))}
+        reports = {}
+        for name in names:
+            digests = {run_pinned(copy, options.capture, cpu)[2] for copy in copies[name]}
+            reports[name] = digests.pop() if len(digests) == 1 else "copies differ"
+        for round_number in range(options.rounds):
+            order = list(names)
+            if round_number % 2 == 1:
+                order.reverse()
+            for name in order:
+                u, s, _ = run_pinned(copies[name][round_number % options.copies], options.capture, cpu)
+                user[name].append(u)
+                system[name].append(s)
+            print(f"round {round_number + 1}/{options.rounds} done", file=sys.stderr)
 
     def median_total(name):
         return statistics.median(u + s for u, s in zip(user[name], system[name]))
 
     base_total = median_total(names[0])
     base_user = statistics.median(user[names[0]])
-    print(f"{options.rounds} rounds, ABBA, pinned to CPU {cpu}: {options.capture}")
+    print(f"{options.rounds} rounds, ABBA, {options.copies} copies of each binary in turn, pinned to CPU {cpu}: "
+          f"{options.capture}")
     print(f"{'binary':<48} {'cpu s':>7} {'change':>8} {'user s':>7} {'change':>8} {'sys s':>6}  all cpu s")
     for name in names:
         total = median_total(name)
