@@ -10,9 +10,8 @@ struct EbpfLiveSource::Impl {};
 
 tl::expected<std::unique_ptr<EbpfLiveSource>, EbpfLiveSource::OpenError> EbpfLiveSource::open(const LiveSettings&) {
   // Not `usage`: the user asked for nothing wrong, and `auto` must still fall back to libpcap.
-  return tl::unexpected(OpenError{
-      Error{ErrorKind::input, "this sipmon was built without eBPF capture (SIPMON_WITH_EBPF=OFF); use --source pcap"},
-      false});
+  return capture_open_failed(ErrorKind::input,
+                             "this sipmon was built without eBPF capture (SIPMON_WITH_EBPF=OFF); use --source pcap");
 }
 
 EbpfLiveSource::EbpfLiveSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -110,13 +110,12 @@ struct PcapLiveSource::Impl {
 
 tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiveSource::open(
     const LiveSettings& settings) {
-  using Fail = tl::unexpected<OpenError>;
   auto impl = std::make_unique<Impl>(settings.max_media_endpoints);
   impl->ports = settings.ports;
   for (const std::string& interface : settings.interfaces) {
     char errbuf[PCAP_ERRBUF_SIZE] = {};
     pcap_t* pcap = pcap_create(interface.c_str(), errbuf);
-    if (pcap == nullptr) return Fail(OpenError{Error{ErrorKind::input, interface + ": " + errbuf}, false});
+    if (pcap == nullptr) return capture_open_failed(ErrorKind::input, interface + ": " + errbuf);
     impl->handles.push_back(Handle{.pcap = pcap, .interface = interface});
     pcap_set_snaplen(pcap, static_cast<int>(settings.snaplen));
     pcap_set_promisc(pcap, settings.promiscuous ? 1 : 0);  // --promiscuous: a mirror port's frames to other MACs
@@ -132,11 +131,10 @@ tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiv
     pcap_set_tstamp_precision(pcap, PCAP_TSTAMP_PRECISION_NANO);
     if (const int status = pcap_activate(pcap); status < 0) {
       const std::string detail = status == PCAP_ERROR ? pcap_geterr(pcap) : pcap_statustostr(status);
-      return Fail(OpenError{Error{ErrorKind::input, "cannot capture on " + interface + ": " + detail},
-                            permission_error(status)});
+      return capture_open_failed(ErrorKind::input, "cannot capture on " + interface + ": " + detail,
+                                 permission_error(status));
     }
-    if (pcap_setnonblock(pcap, 1, errbuf) != 0)
-      return Fail(OpenError{Error{ErrorKind::input, interface + ": " + errbuf}, false});
+    if (pcap_setnonblock(pcap, 1, errbuf) != 0) return capture_open_failed(ErrorKind::input, interface + ": " + errbuf);
     impl->handles.back().link_type = static_cast<std::uint32_t>(pcap_datalink(pcap));
   }
   // All UDP from the start, never a filter swapped on the running capture: libpcap's
@@ -146,8 +144,7 @@ tl::expected<std::unique_ptr<PcapLiveSource>, PcapLiveSource::OpenError> PcapLiv
   // (Past the endpoint bound the expression keeps all UDP, inside both halves: "vlan" shifts the
   // offsets of everything after it, so "udp" cannot simply be appended.)
   const std::string expression = pcap_filter_expression(impl->ports, {PcapMediaEndpoint{}}, 0);
-  if (std::string error; !impl->set_filter(expression, error))
-    return Fail(OpenError{Error{ErrorKind::input, error}, false});
+  if (std::string error; !impl->set_filter(expression, error)) return capture_open_failed(ErrorKind::input, error);
   return std::unique_ptr<PcapLiveSource>(new PcapLiveSource(std::move(impl)));
 }
 
