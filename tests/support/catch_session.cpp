@@ -56,7 +56,6 @@ std::vector<std::string>& skip_reasons() {
 
 void sipmon::test::skip(const std::string& reason) {
   skip_reasons().push_back(Catch::getResultCapture().getCurrentTestName() + ": " + reason);
-  WARN("SKIPPED: " << reason);
 }
 
 int sipmon::test::run_catch_session(int argc, char* argv[]) {
