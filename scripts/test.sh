@@ -80,7 +80,9 @@ chrt --idle 0 true 2>/dev/null && idle="chrt --idle 0"
 sanitizer_line() {
   local status=0 fuzz_pid=
   timed "build-asan/ (clang ASan+UBSan) built${idle:+, SCHED_IDLE}" build_asan || return 1
-  until [[ -e $logs/timing-done ]]; do sleep 1; done
+  # Also ends if this script is gone ($logs removed by its exit trap), instead of polling forever.
+  until [[ -e $logs/timing-done || ! -d $logs ]]; do sleep 1; done
+  [[ -d $logs ]] || return 1
   if [[ $fuzz_check == 1 ]]; then
     timed "fuzz check (build-asan/)" fuzz_check_step &
     fuzz_pid=$!
