@@ -10,6 +10,8 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$here/build-perf}
 [ $# -gt 0 ] && shift
-cmake -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+. "$here/scripts/lib/cmake_generator.sh"
+cmake_generator "$build"
+cmake "${generator[@]}" -S "$here" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$build" -j2 --target sipmon sipmon_load_capture sipmon_read_floor >/dev/null
 exec python3 "$here/bench/load_bench.py" --build "$build" "$@"

@@ -12,9 +12,9 @@ flags="-O2 -g1 -DNDEBUG"
 # Ninja, not CMake's default Makefiles: a fresh build/ in 190 s and 374 s of CPU against 258 s and
 # 470 s (2 cores, 2026-12-03): no recursive make and dependency-scanning steps, and a target's
 # files compile while the libraries it links are still being built. A build/ configured before
-# keeps the generator it has (CMake refuses to switch one).
-generator=()
-[[ -f build/CMakeCache.txt ]] || generator=(-G Ninja)
+# keeps the generator it has (CMake refuses to switch one): scripts/lib/cmake_generator.sh.
+. scripts/lib/cmake_generator.sh
+cmake_generator build
 configure() {
   cmake "${generator[@]}" -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$flags" \
     -DCMAKE_C_FLAGS_RELWITHDEBINFO="$flags"

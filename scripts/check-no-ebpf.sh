@@ -62,7 +62,9 @@ if echo '#include <bpf/libbpf.h>' | cc -E -x c - >/dev/null 2>&1; then echo "FAI
 echo "hidden: clang (all of LLVM), bpftool, libbpf (pkg-config, headers, libraries)"
 
 rm -rf "$build"
-cmake -S "$ROOT" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ \
+. "$ROOT/scripts/lib/cmake_generator.sh"
+cmake_generator "$build"
+cmake "${generator[@]}" -S "$ROOT" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=gcc -DCMAKE_CXX_COMPILER=g++ \
   -DSIPMON_WITH_EBPF=OFF -DSIPMON_BUILD_TESTS=OFF -DSIPMON_BUILD_BENCH=OFF >"$build.configure.log" 2>&1 ||
   { cat "$build.configure.log" >&2; echo "FAIL: configuring with -DSIPMON_WITH_EBPF=OFF needs what was hidden" >&2; exit 1; }
 mv "$build.configure.log" "$build/configure.log"

@@ -23,7 +23,9 @@ for tool in debootstrap dpkg-shlibdeps help2man unshare python3; do
 done
 
 echo "== building the package in $BUILD" >&2
-cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
+. "$ROOT/scripts/lib/cmake_generator.sh"
+cmake_generator "$BUILD"
+cmake "${generator[@]}" -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr \
   -DSIPMON_BUILD_TESTS=OFF -DSIPMON_BUILD_BENCH=OFF >/dev/null
 cmake --build "$BUILD" -j"$(nproc)" >&2
 rm -f "$BUILD"/sipmon_*.deb

@@ -14,7 +14,9 @@ fuzz_build() {
     local cxx=${CXX:-clang++-14} cc=${CC:-clang-14}
     command -v "$cxx" >/dev/null || cxx=clang++
     command -v "$cc" >/dev/null || cc=clang
-    cmake -S "$ROOT" -B "$FUZZ_BUILD" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DCMAKE_C_FLAGS_DEBUG="-O1 -g" \
+    . "$ROOT/scripts/lib/cmake_generator.sh"
+    cmake_generator "$FUZZ_BUILD"
+    cmake "${generator[@]}" -S "$ROOT" -B "$FUZZ_BUILD" -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DCMAKE_C_FLAGS_DEBUG="-O1 -g" \
       -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" -DSIPMON_SANITIZE=address,undefined -DSIPMON_BUILD_FUZZ=ON \
       -DSIPMON_WITH_EBPF=OFF -DSIPMON_BUILD_TESTS=OFF -DSIPMON_BUILD_BENCH=OFF >/dev/null
   fi

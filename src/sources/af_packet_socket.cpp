@@ -13,6 +13,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sources/capture_privileges.h"
+
 namespace sipmon {
 namespace {
 
@@ -35,7 +37,7 @@ tl::expected<AfPacketSocket, OpenError> AfPacketSocket::open(const std::string& 
   const int fd = ::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
     return capture_open_failed(ErrorKind::input, describe("cannot open a packet socket", interface),
-                               errno == EPERM || errno == EACCES);
+                               is_permission_errno(errno));
   AfPacketSocket owner(fd, ifindex);
 
   // The filter reads Ethernet headers: refuse devices that have none (tun, ppp, ...).
@@ -51,7 +53,7 @@ tl::expected<AfPacketSocket, OpenError> AfPacketSocket::open(const std::string& 
 
   if (::setsockopt(fd, SOL_SOCKET, SO_ATTACH_BPF, &program_fd, sizeof(program_fd)) != 0) {
     return capture_open_failed(ErrorKind::input, describe("cannot attach the BPF filter", interface),
-                               errno == EPERM || errno == EACCES);
+                               is_permission_errno(errno));
   }
   sockaddr_ll address{};
   address.sll_family = AF_PACKET;
@@ -59,11 +61,11 @@ tl::expected<AfPacketSocket, OpenError> AfPacketSocket::open(const std::string& 
   address.sll_ifindex = static_cast<int>(ifindex);
   if (::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
     return capture_open_failed(ErrorKind::input, describe("cannot bind the packet socket", interface),
-                               errno == EPERM || errno == EACCES);
+                               is_permission_errno(errno));
   }
   if (promiscuous && !owner.join_promiscuous(ifindex)) {
     return capture_open_failed(ErrorKind::input, describe("cannot put the interface in promiscuous mode", interface),
-                               errno == EPERM || errno == EACCES);
+                               is_permission_errno(errno));
   }
   return owner;
 }
