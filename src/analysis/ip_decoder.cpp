@@ -104,17 +104,13 @@ IpPacket decode_ipv6(Bytes packet) {
       case ipv6_next::kDestinationOptions:
       case ipv6_next::kMobility:
       case ipv6_next::kHip:
-      case ipv6_next::kShim6: {
-        if (rest.size() < 8) return ip_failure(FrameOutcome::bad_ipv6_extension_header);
-        const std::size_t length = (std::size_t{rest[1]} + 1) * 8;
-        if (rest.size() < length) return ip_failure(FrameOutcome::bad_ipv6_extension_header);
-        next = rest[0];
-        rest = rest.subspan(length);
-        continue;
-      }
+      case ipv6_next::kShim6:
       case ipv6_next::kAuthentication: {
         if (rest.size() < 8) return ip_failure(FrameOutcome::bad_ipv6_extension_header);
-        const std::size_t length = (std::size_t{rest[1]} + 2) * 4;
+        // Hdr Ext Len counts 8-octet units past the first 8 (RFC 8200 §4.3); the Authentication
+        // Header's Payload Len counts 4-octet units, minus 2 (RFC 4302 §2.2).
+        const std::size_t length =
+            next == ipv6_next::kAuthentication ? (std::size_t{rest[1]} + 2) * 4 : (std::size_t{rest[1]} + 1) * 8;
         if (rest.size() < length) return ip_failure(FrameOutcome::bad_ipv6_extension_header);
         next = rest[0];
         rest = rest.subspan(length);

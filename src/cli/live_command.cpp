@@ -236,22 +236,12 @@ int run_live(const LiveOptions& options) {
     if (user) return kExitUsage;
   }
 
-  auto peers = load_peers(options.metrics);
-  if (!peers) {
-    std::cerr << "sipmon: " << peers.error().message << "\n";
-    return kExitUsage;
-  }
-  auto metrics_config = metrics_outputs_config(options.metrics);
-  if (!metrics_config) {
-    std::cerr << "sipmon: " << metrics_config.error().message << "\n";
-    return kExitUsage;
-  }
-  auto started = MetricsOutputs::start(*metrics_config);
+  auto started = start_metrics(options.metrics);
   if (!started) {
     std::cerr << "sipmon: " << started.error().message << "\n";
     return kExitUsage;
   }
-  MetricsOutputs& outputs = **started;
+  MetricsOutputs& outputs = *started->outputs;
   // With the rights the capture keeps (privileges are dropped above): a report that could not be
   // written at the end would cost the whole capture.
   if (!options.out.empty()) {
@@ -276,7 +266,7 @@ int run_live(const LiveOptions& options) {
   // Live, timeouts and session expiry run on the wall clock, which the session passes to the
   // engine (docs/metrics.md, "Time").
   EngineConfig config{
-      .ports = options.ports, .wall_clock = true, .peers = *peers, .hosts = {}, .observer = hep.sender.get()};
+      .ports = options.ports, .wall_clock = true, .peers = started->peers, .hosts = {}, .observer = hep.sender.get()};
   apply_engine_table_options(options.tables, config);
   // The eBPF filter passes the RTP and RTCP of the endpoints the calls' SDP announces.
   std::unique_ptr<LiveMediaEndpoints> media_endpoints;

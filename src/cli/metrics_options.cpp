@@ -204,4 +204,14 @@ Expected<MetricsOutputsConfig> metrics_outputs_config(const MetricsOptions& opti
   return config;
 }
 
+Expected<StartedMetrics> start_metrics(const MetricsOptions& options) {
+  auto peers = load_peers(options);
+  if (!peers) return tl::unexpected(peers.error());
+  auto config = metrics_outputs_config(options);
+  if (!config) return tl::unexpected(config.error());
+  auto outputs = MetricsOutputs::start(*config);
+  if (!outputs) return tl::unexpected(outputs.error());
+  return StartedMetrics{std::move(*peers), std::move(*outputs)};
+}
+
 }  // namespace sipmon

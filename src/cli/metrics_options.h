@@ -8,10 +8,10 @@
 //   --compat sip-exporter
 //   --peers FILE      per-peer request/response counts (the engine counts them; see EngineConfig)
 //
-// How a command wires them:
-//   auto peers = load_peers(opts);                       // for EngineConfig::peers
-//   auto config = metrics_outputs_config(opts);          // every option checked, nothing started
-//   auto outputs = MetricsOutputs::start(*config);       // binds --listen (a busy port fails here)
+// How a command wires them: start_metrics(opts), which does in this order
+//   load_peers(opts);                                    // for EngineConfig::peers
+//   metrics_outputs_config(opts);                        // every option checked, nothing started
+//   MetricsOutputs::start(config);                       // binds --listen (a busy port fails here)
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -70,5 +70,12 @@ Expected<MetricsOutputsConfig> metrics_outputs_config(const MetricsOptions& opti
 
 // The --peers table for EngineConfig::peers, or null without --peers.
 Expected<std::shared_ptr<const PeerTable>> load_peers(const MetricsOptions& options);
+
+// What a command's metrics options start, or the first of the three steps above that failed.
+struct StartedMetrics {
+  std::shared_ptr<const PeerTable> peers;  // null without --peers
+  std::unique_ptr<MetricsOutputs> outputs;
+};
+Expected<StartedMetrics> start_metrics(const MetricsOptions& options);
 
 }  // namespace sipmon

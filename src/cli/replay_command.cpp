@@ -95,21 +95,12 @@ int run_replay(const ReplayOptions& options) {
     }
     stop = std::move(*opened);
   }
-  auto peers = load_peers(options.metrics);
-  if (!peers) {
-    std::cerr << "sipmon: " << peers.error().message << "\n";
+  auto started = start_metrics(options.metrics);
+  if (!started) {
+    std::cerr << "sipmon: " << started.error().message << "\n";
     return kExitUsage;
   }
-  auto metrics_config = metrics_outputs_config(options.metrics);
-  if (!metrics_config) {
-    std::cerr << "sipmon: " << metrics_config.error().message << "\n";
-    return kExitUsage;
-  }
-  auto metrics = MetricsOutputs::start(*metrics_config);
-  if (!metrics) {
-    std::cerr << "sipmon: " << metrics.error().message << "\n";
-    return kExitUsage;
-  }
+  MetricsOutputs& metrics = *started->outputs;
   if (!options.openmetrics.empty() && options.input.interval_s <= 0) {
     std::cerr << "sipmon: --openmetrics writes the --interval series: give --interval too\n";
     return kExitUsage;
@@ -159,7 +150,7 @@ int run_replay(const ReplayOptions& options) {
     calls = std::move(*opened);
   }
   ReplayInputOptions input = options.input;
-  input.peers = *peers;
+  input.peers = started->peers;
   input.observer = hep_sender->get();
   // The failure analysis ("What failed", sipmon_session_failures_total) reads every closed call
   // record; --calls also writes the records out. The recorder costs about a fifth of a replay's
@@ -200,18 +191,18 @@ int run_replay(const ReplayOptions& options) {
   if (options.html.enabled()) deliver(write_file_atomically(options.html.path, render_html_report(*report, html)));
   if (!options.openmetrics.empty())
     deliver(write_file_atomically(options.openmetrics, render_openmetrics_series(*report, *openmetrics_labels)));
-  (*metrics)->metrics().update(*report);
-  PrometheusFailureMetrics failure_metrics(*(*metrics)->metrics().registry());
+  metrics.metrics().update(*report);
+  PrometheusFailureMetrics failure_metrics(*metrics.metrics().registry());
   failure_metrics.update(failures);
-  deliver((*metrics)->write_prom_file());
+  deliver(metrics.write_prom_file());
   // `--calls -` keeps standard output for the records alone: the summary or report goes to stderr.
   std::ostream& report_out = options.calls.path == "-" ? std::cerr : std::cout;
   report_out << (options.json ? render_json_report(*report)
                               : render_text_summary(*report) + render_failure_summary(failures))
              << std::flush;
-  deliver((*metrics)->push());
-  if ((*metrics)->listening()) {
-    std::cerr << "sipmon: serving " << (*metrics)->listen_url() << " until interrupted (SIGINT/SIGTERM)\n";
+  deliver(metrics.push());
+  if (metrics.listening()) {
+    std::cerr << "sipmon: serving " << metrics.listen_url() << " until interrupted (SIGINT/SIGTERM)\n";
     stop->wait();
   }
   return status;

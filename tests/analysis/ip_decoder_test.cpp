@@ -94,6 +94,21 @@ TEST_CASE("IPv6 extension headers are walked to the transport header", "[ip]") {
   CHECK(ip.dst.bytes[15] == 2);
 }
 
+TEST_CASE("IPv6 extension lengths: 8-octet units, and the Authentication Header's 4-octet ones", "[ip]") {
+  // Hop-by-hop with Hdr Ext Len 1: 16 bytes (RFC 8200 §4.3). Then an Authentication Header with
+  // Payload Len 4: (4 + 2) * 4 = 24 bytes (RFC 4302 §2.2), read as 8-octet units it would be 40.
+  std::vector<std::uint8_t> extensions(16 + 24, 0);
+  extensions[0] = 51;  // next: AH
+  extensions[1] = 1;
+  extensions[16] = 17;  // next: UDP
+  extensions[17] = 4;
+  const auto packet = ipv6_with_extensions(0, extensions, "hello");
+  const IpPacket ip = decode_ipv6(view(packet));
+  REQUIRE(ip.anomaly == FrameOutcome::none);
+  CHECK(ip.protocol == ip_protocol::kUdp);
+  CHECK(ip.payload.size() == 8 + 5);
+}
+
 TEST_CASE("an IPv6 atomic fragment is a whole datagram, a real fragment is not", "[ip]") {
   const std::vector<std::uint8_t> atomic = {17, 0, 0, 0, 0, 0, 0, 7};
   const IpPacket whole = decode_ipv6(view(ipv6_with_extensions(44, atomic, "hello")));
