@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/usr/bin/env bash
 # One command for the end-to-end benchmark (docs/performance.md, "Method"): builds what it needs
 # in BUILD_DIR (default build-perf, RelWithDebInfo), writes a realistic load capture to a
 # temporary directory and times libpcap, a read() walk and sipmon over it, alternately, with sipmon
