@@ -46,6 +46,14 @@ Expected<std::map<std::string, std::string>> grouping_labels(const std::vector<s
   return labels;
 }
 
+// The --peers table for EngineConfig::peers, or null without --peers.
+Expected<std::shared_ptr<const PeerTable>> load_peers(const MetricsOptions& options) {
+  if (options.peers_file.empty()) return std::shared_ptr<const PeerTable>();
+  auto peers = PeerTable::load(options.peers_file);
+  if (!peers) return tl::unexpected(peers.error());
+  return std::make_shared<const PeerTable>(std::move(*peers));
+}
+
 }  // namespace
 
 void add_metrics_options(CLI::App& command, MetricsOptions& options, MetricsCommand kind) {
@@ -161,13 +169,6 @@ Expected<PushTarget> parse_push_url(std::string_view url) {
   if (host.empty()) return bad("no host");
   if (!valid_port(port)) return bad("bad port");
   return PushTarget{std::string(scheme) + "://" + std::string(host), std::string(port)};
-}
-
-Expected<std::shared_ptr<const PeerTable>> load_peers(const MetricsOptions& options) {
-  if (options.peers_file.empty()) return std::shared_ptr<const PeerTable>();
-  auto peers = PeerTable::load(options.peers_file);
-  if (!peers) return tl::unexpected(peers.error());
-  return std::make_shared<const PeerTable>(std::move(*peers));
 }
 
 Expected<MetricsOutputsConfig> metrics_outputs_config(const MetricsOptions& options) {

@@ -9,7 +9,7 @@
 //   --peers FILE      per-peer request/response counts (the engine counts them; see EngineConfig)
 //
 // How a command wires them: start_metrics(opts), which does in this order
-//   load_peers(opts);                                    // for EngineConfig::peers
+//   the --peers table                                    // for EngineConfig::peers
 //   metrics_outputs_config(opts);                        // every option checked, nothing started
 //   MetricsOutputs::start(config);                       // binds --listen (a busy port fails here)
 #include <cstdint>
@@ -67,9 +67,6 @@ Expected<PushTarget> parse_push_url(std::string_view url);
 // Checks every metrics option together (--grouping needs --push, --web-config needs --listen, ...)
 // and says which one is wrong; starts nothing.
 Expected<MetricsOutputsConfig> metrics_outputs_config(const MetricsOptions& options);
-
-// The --peers table for EngineConfig::peers, or null without --peers.
-Expected<std::shared_ptr<const PeerTable>> load_peers(const MetricsOptions& options);
 
 // What a command's metrics options start, or the first of the three steps above that failed.
 struct StartedMetrics {

@@ -23,7 +23,7 @@ struct ReplayInputOptions {
   std::vector<std::string> files;
   std::vector<std::uint16_t> ports;
   EngineTableOptions tables;  // --max-dialogs, ... (the same options as `live`)
-  // Not an option of its own: `replay` sets it from --peers (load_peers).
+  // Not an option of its own: `replay` sets it from --peers (start_metrics).
   std::shared_ptr<const PeerTable> peers = nullptr;
   // Not an option either: `replay --hep-out` sets it (EngineConfig::observer).
   SipMessageObserver* observer = nullptr;
