@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -71,6 +72,28 @@ std::optional<CaptureBlockParser> CaptureBlockParser::start(Bytes file, bool com
   return parser;
 }
 
+void CaptureBlockParser::keep_header(std::size_t at, std::size_t length, bool afresh) {
+  if (afresh) {
+    header_bytes_.clear();
+    header_overflow_ = false;
+  }
+  if (header_overflow_) return;
+  if (header_bytes_.size() + length > kMaxHeaderBytes) {
+    header_bytes_.clear();
+    header_overflow_ = true;
+    return;
+  }
+  header_bytes_.insert(header_bytes_.end(), file_.data() + at, file_.data() + at + length);
+}
+
+std::vector<std::uint8_t> CaptureBlockParser::header_bytes() const {
+  if (header_overflow_) return {};
+  if (!later_section_) return header_bytes_;
+  std::vector<std::uint8_t> bytes = first_section_head_;
+  bytes.insert(bytes.end(), header_bytes_.begin(), header_bytes_.end());
+  return bytes;
+}
+
 bool CaptureBlockParser::start_pcap() {
   if (file_.size() < 24) return false;
   std::uint32_t magic = 0;
@@ -90,6 +113,7 @@ bool CaptureBlockParser::start_pcap() {
   pcap_.link_type = u32(20);
   if (!fast_link_type(pcap_.link_type, swapped_)) return false;
   first_link_type_ = pcap_.link_type;
+  keep_header(0, 24, true);
   pos_ = 24;
   return true;
 }
@@ -152,8 +176,11 @@ bool CaptureBlockParser::start_pcapng() {
     const Bytes body = file_.subspan(pos_ + 8, length - 12);
     if (type == kSectionHeaderBlock) {
       if (pos_ != 0 || body.size() < 16 || u16(pos_ + 12) != 1 || u16(pos_ + 14) != 0) return false;
+      keep_header(pos_, length, true);
     } else if (type == kInterfaceDescriptionBlock) {
       if (!add_interface(body)) return false;
+      keep_header(pos_, length, false);
+      first_section_head_ = header_bytes_;
       first_link_type_ = interfaces_.front().link_type;
       pos_ += length;
       return true;
@@ -296,6 +323,7 @@ CaptureBlockParser::Next CaptureBlockParser::next_pcapng(BlockRecord& out) {
       }
       case kInterfaceDescriptionBlock:
         if (!add_interface(file_.subspan(body, body_size))) return Next::handoff;
+        keep_header(pos_, length, false);
         break;
       case kSectionHeaderBlock: {
         // A new section: same byte order and version 1.0 here, its own interfaces.
@@ -306,6 +334,8 @@ CaptureBlockParser::Next CaptureBlockParser::next_pcapng(BlockRecord& out) {
           return Next::handoff;
         }
         interfaces_.clear();
+        keep_header(pos_, length, true);
+        later_section_ = true;
         break;
       }
       case 2:  // obsolete Packet Block
@@ -326,6 +356,10 @@ static_assert(CaptureFileBlocks::kBufferBytes >= 2 * std::size_t{kMaxBlock} &&
               "a block the parser walks fits in the buffer after what is left of the previous one");
 
 std::optional<CaptureFileBlocks> CaptureFileBlocks::open(const std::string& path) {
+  // Looked at before it is opened: opening a named pipe here would take its writer's first bytes
+  // (or, closed again, make it fail) before the capture stream opens it for good.
+  struct stat before {};
+  if (::stat(path.c_str(), &before) != 0 || !S_ISREG(before.st_mode)) return std::nullopt;
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return std::nullopt;
   struct stat st {};
@@ -347,6 +381,24 @@ CaptureFileBlocks::CaptureFileBlocks(int fd, std::uint64_t size)
       buffer_(new std::uint8_t[std::min<std::uint64_t>(size, kBufferBytes)]),
       capacity_(std::min<std::uint64_t>(size, kBufferBytes)) {}
 
+CaptureFileBlocks CaptureFileBlocks::from_stream(CaptureStream stream) {
+  CaptureFileBlocks blocks(std::move(stream));
+  blocks.refill(0);
+  return blocks;
+}
+
+CaptureFileBlocks::CaptureFileBlocks(CaptureStream stream)
+    : file_(stream.file),
+      state_(std::move(stream.state)),
+      buffer_(new std::uint8_t[kBufferBytes]),
+      capacity_(kBufferBytes) {}
+
+CaptureStream CaptureFileBlocks::release_stream() {
+  CaptureStream stream{std::exchange(file_, nullptr), state_};
+  complete_ = true;  // nothing more is read into the buffer
+  return stream;
+}
+
 void CaptureFileBlocks::refill(std::size_t consumed) {
   start_ += std::min(consumed, end_ - start_);
   if (complete_ || failed_) return;
@@ -354,6 +406,16 @@ void CaptureFileBlocks::refill(std::size_t consumed) {
   std::memmove(buffer_.get(), buffer_.get() + start_, end_ - start_);
   end_ -= start_;
   start_ = 0;
+  if (file_ != nullptr) {
+    // fread() returns short only at the end of the stream or on an error (a pipe's short reads and
+    // the decompressor's output sizes are its loop's business); the data before an error is read.
+    end_ += std::fread(buffer_.get() + end_, 1, capacity_ - end_, file_);
+    if (end_ < capacity_) {
+      complete_ = true;
+      stream_failed_ = std::ferror(file_) != 0;
+    }
+    return;
+  }
   while (end_ < capacity_) {
     const ssize_t got = ::read(fd_, buffer_.get() + end_, capacity_ - end_);
     if (got < 0 && errno == EINTR) continue;
@@ -371,18 +433,24 @@ void CaptureFileBlocks::refill(std::size_t consumed) {
 
 CaptureFileBlocks::CaptureFileBlocks(CaptureFileBlocks&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
+      file_(std::exchange(other.file_, nullptr)),
+      state_(std::move(other.state_)),
       size_(other.size_),
       buffer_(std::move(other.buffer_)),
       capacity_(other.capacity_),
       start_(other.start_),
       end_(other.end_),
       complete_(other.complete_),
-      failed_(other.failed_) {}
+      failed_(other.failed_),
+      stream_failed_(other.stream_failed_) {}
 
 CaptureFileBlocks& CaptureFileBlocks::operator=(CaptureFileBlocks&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
+    if (file_ != nullptr) std::fclose(file_);
     fd_ = std::exchange(other.fd_, -1);
+    file_ = std::exchange(other.file_, nullptr);
+    state_ = std::move(other.state_);
     size_ = other.size_;
     buffer_ = std::move(other.buffer_);
     capacity_ = other.capacity_;
@@ -390,12 +458,14 @@ CaptureFileBlocks& CaptureFileBlocks::operator=(CaptureFileBlocks&& other) noexc
     end_ = other.end_;
     complete_ = other.complete_;
     failed_ = other.failed_;
+    stream_failed_ = other.stream_failed_;
   }
   return *this;
 }
 
 CaptureFileBlocks::~CaptureFileBlocks() {
   if (fd_ >= 0) ::close(fd_);
+  if (file_ != nullptr) std::fclose(file_);
 }
 
 }  // namespace sipmon

@@ -6,8 +6,9 @@
 // sections (SHB) of either byte order with their interfaces (IDB: link type, snap length, if_tsresol, if_tsoffset),
 // enhanced and simple packet blocks (EPB, SPB), other blocks skipped -- and hands everything else back to libpcap
 // (pcap_file_source.cpp), so that both readers always give the same frames:
-//   - a file it does not recognise (compressed, a pipe, an archaic or modified pcap, a link type
-//     libpcap rewrites or that is not decoded) is read by libpcap from the start;
+//   - a file it does not recognise (an archaic or modified pcap, a link type libpcap rewrites or
+//     that is not decoded) is read by libpcap from the start (compressed input and pipes are
+//     recognised once decompressed: CaptureFileBlocks reads capture streams too);
 //   - a record it does not handle in the middle of a file (a length libpcap would clip or refuse,
 //     an obsolete packet block, malformed options, a section in another byte order) makes it
 //     stop with `handoff`: libpcap then takes over at that record.
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "analysis/bytes.h"
+#include "sources/capture_stream.h"
 
 namespace sipmon {
 
@@ -66,6 +68,14 @@ class CaptureBlockParser {
   bool pcapng() const { return pcapng_; }
   bool nanosecond() const { return nanosecond_; }  // classic pcap: nanosecond magic
   std::uint32_t first_link_type() const { return first_link_type_; }
+  // What libpcap must read first to take over at the next record of a stream that cannot be
+  // rewound (a pipe, a decompressor), as it was in the file: a classic pcap's file header; for a
+  // pcapng, the current section's header block and interface blocks, after the first section's
+  // header and first interface when the current section is a later one (libpcap holds every later
+  // interface to that first one's link type and snap length). Empty after more than
+  // kMaxHeaderBytes of them (thousands of interfaces): such a stream cannot be handed over.
+  std::vector<std::uint8_t> header_bytes() const;
+  static constexpr std::size_t kMaxHeaderBytes = 256 * 1024;
 
  private:
   struct Interface {
@@ -89,6 +99,9 @@ class CaptureBlockParser {
   Next next_pcapng(BlockRecord& out);
   // Adds the interface described by the IDB whose body is `body`; false if not handled.
   bool add_interface(Bytes body);
+  // header_bytes(): `block` (the window's bytes from `at`, `length` of them) starts them afresh
+  // (a file header, a section header) or is added to them (an interface block).
+  void keep_header(std::size_t at, std::size_t length, bool afresh);
   std::uint32_t u32(std::size_t at) const;
   std::uint16_t u16(std::size_t at) const;
 
@@ -101,16 +114,22 @@ class CaptureBlockParser {
   bool pcapng_ = false;
   bool nanosecond_ = false;
   std::uint32_t first_link_type_ = 0;
-  Interface pcap_{};                   // classic pcap: the file's one "interface"
-  std::vector<Interface> interfaces_;  // pcapng: this section's interfaces
+  Interface pcap_{};                              // classic pcap: the file's one "interface"
+  std::vector<Interface> interfaces_;             // pcapng: this section's interfaces
+  std::vector<std::uint8_t> header_bytes_;        // the current section's (pcapng), the file header (pcap)
+  std::vector<std::uint8_t> first_section_head_;  // pcapng: the first section header and first interface
+  bool later_section_ = false;                    // the current section is not the first
+  bool header_overflow_ = false;                  // header_bytes_ outgrew kMaxHeaderBytes (and was emptied)
   std::string damage_;
 };
 
-// A regular file read from start to end in large blocks into one buffer, which the parser walks
-// in place (slide()). Not a memory mapping: on the virtual machines this project runs on, the first
-// touch of each page of a mapped file costs ~3 us (a fault to the hypervisor, whatever was mapped
-// ahead), which made the mapped walk alone cost more than libpcap's copying reads; read() copies
-// from the page cache in the kernel at a fraction of that (docs/performance.md, "Block reader").
+// A capture read from start to end in large blocks into one buffer, which the parser walks in
+// place (slide()): a regular file through read(), or a capture stream (capture_stream.h: standard
+// input, a pipe, a gzip or zstd file, decompressed into the buffer) through fread(). Not a memory
+// mapping: on the virtual machines this project runs on, the first touch of each page of a mapped
+// file costs ~3 us (a fault to the hypervisor, whatever was mapped ahead), which made the mapped
+// walk alone cost more than libpcap's copying reads; read() copies from the page cache in the
+// kernel at a fraction of that (docs/performance.md, "Block reader").
 class CaptureFileBlocks {
  public:
   // Large enough for any block the parser walks (a pcap record of the largest snap length, a
@@ -119,6 +138,8 @@ class CaptureFileBlocks {
 
   // Empty when `path` is not a regular, non-empty file that can be read (libpcap is then asked).
   static std::optional<CaptureFileBlocks> open(const std::string& path);
+  // The stream's first block read, whatever it holds (an empty window: an empty stream).
+  static CaptureFileBlocks from_stream(CaptureStream stream);
   CaptureFileBlocks(CaptureFileBlocks&& other) noexcept;
   CaptureFileBlocks& operator=(CaptureFileBlocks&& other) noexcept;
   CaptureFileBlocks(const CaptureFileBlocks&) = delete;
@@ -126,17 +147,31 @@ class CaptureFileBlocks {
   ~CaptureFileBlocks();
 
   Bytes window() const { return {buffer_.get() + start_, end_ - start_}; }
-  // No byte of the file lies beyond window(): it was read to its end.
+  // No byte of the capture lies beyond window(): it was read to its end, or (a stream) to an
+  // error, which stream_error() names.
   bool complete() const { return complete_; }
-  // A read() failed (an I/O error): libpcap takes over there and reports it in its own words.
+  // A read() of a regular file failed (an I/O error): libpcap takes over there and reports it in
+  // its own words.
   bool failed() const { return failed_; }
-  std::uint64_t size() const { return size_; }  // the file's size when opened, for progress
+  std::uint64_t size() const { return size_; }  // a regular file's size when opened, for progress
   // Drops the first `consumed` bytes of window(), keeps the rest and reads more after them.
   void refill(std::size_t consumed);
 
+  // A stream's state (bytes taken from the file or pipe, its size if known, errors); null for a
+  // regular file read through read().
+  const std::shared_ptr<const CaptureStreamState>& stream_state() const { return state_; }
+  // Why a stream stopped before its end (a decompression or read error: the state's words); null
+  // when it did not.
+  const std::string* stream_error() const { return stream_failed_ ? &state_->error : nullptr; }
+  // The stream itself, for libpcap to read on (prepend_to_capture_stream); the blocks read no more.
+  CaptureStream release_stream();
+
  private:
   CaptureFileBlocks(int fd, std::uint64_t size);
+  explicit CaptureFileBlocks(CaptureStream stream);
   int fd_ = -1;
+  FILE* file_ = nullptr;  // a stream instead of fd_
+  std::shared_ptr<const CaptureStreamState> state_;
   std::uint64_t size_ = 0;
   // kBufferBytes, or the file's size if smaller (a sample, a fuzz input: no 1 MiB to allocate for
   // each); not zero-filled: only bytes read are looked at. A file that grows past a small buffer
@@ -147,6 +182,7 @@ class CaptureFileBlocks {
   std::size_t end_ = 0;
   bool complete_ = false;
   bool failed_ = false;
+  bool stream_failed_ = false;
 };
 
 }  // namespace sipmon

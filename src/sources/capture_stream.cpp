@@ -6,9 +6,12 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 namespace sipmon {
@@ -207,7 +210,54 @@ int cookie_close(void* cookie) {
   return 0;
 }
 
+// Bytes already taken from a stream, then the rest of it (prepend_to_capture_stream).
+class PrefixedStream {
+ public:
+  PrefixedStream(std::vector<std::uint8_t> prefix, FILE* rest) : prefix_(std::move(prefix)), rest_(rest) {}
+  ~PrefixedStream() { std::fclose(rest_); }
+  PrefixedStream(const PrefixedStream&) = delete;
+  PrefixedStream& operator=(const PrefixedStream&) = delete;
+
+  ssize_t read(char* out, std::size_t size) {
+    if (used_ < prefix_.size()) {
+      const std::size_t n = std::min(size, prefix_.size() - used_);
+      std::memcpy(out, prefix_.data() + used_, n);
+      used_ += n;
+      return static_cast<ssize_t>(n);
+    }
+    const std::size_t got = std::fread(out, 1, size, rest_);
+    if (got == 0 && std::ferror(rest_)) {
+      errno = EIO;  // the stream's state says why (a decompression error, a read error)
+      return -1;
+    }
+    return static_cast<ssize_t>(got);
+  }
+
+ private:
+  std::vector<std::uint8_t> prefix_;
+  std::size_t used_ = 0;
+  FILE* rest_;
+};
+
+ssize_t prefixed_read(void* cookie, char* buffer, std::size_t size) {
+  return static_cast<PrefixedStream*>(cookie)->read(buffer, size);
+}
+
+int prefixed_close(void* cookie) {
+  delete static_cast<PrefixedStream*>(cookie);
+  return 0;
+}
+
 }  // namespace
+
+Expected<CaptureStream> prepend_to_capture_stream(std::vector<std::uint8_t> prefix, CaptureStream rest) {
+  auto stream = std::make_unique<PrefixedStream>(std::move(prefix), rest.file);  // owns rest.file from here on
+  FILE* file = fopencookie(stream.get(), "r", cookie_io_functions_t{prefixed_read, nullptr, nullptr, prefixed_close});
+  if (file == nullptr)
+    return make_error(ErrorKind::input, std::string("cannot open a stream: ") + std::strerror(errno));
+  stream.release();  // the FILE* owns it now
+  return CaptureStream{file, std::move(rest.state)};
+}
 
 const char* compression_name(CaptureCompression compression) {
   switch (compression) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "analysis/error.h"
 
@@ -39,6 +40,12 @@ inline constexpr const char* kStdinPath = "-";
 // Opens `path` ("-" for standard input). Fails with a message naming the path when it cannot be
 // opened or read.
 Expected<CaptureStream> open_capture_stream(const std::string& path);
+
+// `rest` with `prefix` read before its bytes: what a reader that has taken bytes from a stream it
+// cannot rewind (a pipe, a decompressor) hands to libpcap, so that libpcap sees them again (the
+// file header, the records not yet read). Shares `rest`'s state; closing the result closes `rest`.
+// Fails only when the C library cannot make a stream (`rest` is then closed).
+Expected<CaptureStream> prepend_to_capture_stream(std::vector<std::uint8_t> prefix, CaptureStream rest);
 
 const char* compression_name(CaptureCompression compression);  // "gzip", "zstd", "" for none
 

@@ -51,10 +51,7 @@ struct LibpcapInput {
   std::shared_ptr<const CaptureStreamState> stream;
 };
 
-Expected<LibpcapInput> open_with_libpcap(const std::string& path) {
-  // Opened here rather than by libpcap: stdin ("-") and compressed captures, and a message that
-  // names the cause of a missing file.
-  auto stream = open_capture_stream(path);
+Expected<LibpcapInput> libpcap_over(const std::string& path, Expected<CaptureStream> stream) {
   if (!stream) return tl::unexpected(stream.error());
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   PcapHandle handle(pcap_fopen_offline_with_tstamp_precision(stream->file, PCAP_TSTAMP_PRECISION_NANO, errbuf));
@@ -66,6 +63,21 @@ Expected<LibpcapInput> open_with_libpcap(const std::string& path) {
     return make_error(ErrorKind::input, path + what + ": not a readable pcap or pcapng capture (" + cause + ")");
   }
   return LibpcapInput{std::move(handle), std::move(stream->state)};
+}
+
+Expected<LibpcapInput> open_with_libpcap(const std::string& path) {
+  // Opened here rather than by libpcap: stdin ("-") and compressed captures, and a message that
+  // names the cause of a missing file.
+  return libpcap_over(path, open_capture_stream(path));
+}
+
+// The bytes of `window` from `from` on, after `head`: what libpcap reads again of a stream.
+std::vector<std::uint8_t> replayed_bytes(const std::vector<std::uint8_t>& head, Bytes window, std::size_t from) {
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(head.size() + window.size() - from);
+  bytes.insert(bytes.end(), head.begin(), head.end());
+  bytes.insert(bytes.end(), window.begin() + static_cast<std::ptrdiff_t>(from), window.end());
+  return bytes;
 }
 
 // A classic pcap's magic number says nanosecond (either byte order) or microsecond.
@@ -133,14 +145,20 @@ struct PcapFileSource::Impl {
           ++reader.records_read;
           return;
         case CaptureBlockParser::Next::end:
+        case CaptureBlockParser::Next::damaged: {
           reader.done = true;
           reader.size_read = reader.parser->offset();
+          // A stream that stopped on an error (corrupt or cut-short compressed data, a read error)
+          // ends there whatever the parser made of its last bytes: libpcap reading the same
+          // stream would fail at that record with the stream's words, as this says.
+          const std::string* stream_error = reader.blocks->stream_error();
+          if (stream_error != nullptr) {
+            read_errors.push_back(ReadError{reader.path, reader.records_read + 1, *stream_error});
+          } else if (next == CaptureBlockParser::Next::damaged) {
+            read_errors.push_back(ReadError{reader.path, reader.records_read + 1, reader.parser->damage()});
+          }
           return;
-        case CaptureBlockParser::Next::damaged:
-          reader.done = true;
-          reader.size_read = reader.parser->offset();
-          read_errors.push_back(ReadError{reader.path, reader.records_read + 1, reader.parser->damage()});
-          return;
+        }
         case CaptureBlockParser::Next::handoff:
           if (!hand_off(reader)) return;
           break;
@@ -173,14 +191,18 @@ struct PcapFileSource::Impl {
     }
   }
 
-  // libpcap takes over a file at its next record: opened afresh, it skips the records the
-  // block reader handed on (rare: a block the block reader does not handle). False when it
-  // cannot (the file vanished, or libpcap fails before that record), which is then damage.
+  // libpcap takes over at the next record (rare: a block the block reader does not handle). A
+  // regular file is opened afresh and the records the block reader handed on are skipped. A
+  // stream (a pipe, compressed input) cannot be rewound: libpcap reads the file header or the
+  // section's header and interface blocks again, then the rest of the stream from that record.
+  // False when it cannot (the file vanished, libpcap fails before that record, a section header
+  // too large to keep), which is then damage.
   bool hand_off(Reader& reader) {
     reader.size_read = reader.parser->offset();
+    reader.handed_off = true;
+    if (reader.blocks->stream_state()) return hand_off_stream(reader);
     reader.parser.reset();
     reader.blocks.reset();
-    reader.handed_off = true;
     auto input = open_with_libpcap(reader.path);
     if (!input) {
       reader.done = true;
@@ -203,6 +225,26 @@ struct PcapFileSource::Impl {
     }
     return true;
   }
+
+  bool hand_off_stream(Reader& reader) {
+    const std::vector<std::uint8_t> head = reader.parser->header_bytes();
+    Expected<LibpcapInput> input =
+        make_error(ErrorKind::input, "the section header is too large to hand the stream to libpcap");
+    if (!head.empty()) {
+      std::vector<std::uint8_t> again = replayed_bytes(head, reader.blocks->window(), reader.parser->window_position());
+      input = libpcap_over(reader.path, prepend_to_capture_stream(std::move(again), reader.blocks->release_stream()));
+    }
+    reader.parser.reset();
+    reader.blocks.reset();
+    if (!input) {
+      reader.done = true;
+      read_errors.push_back(ReadError{reader.path, reader.records_read + 1, input.error().message});
+      return false;
+    }
+    reader.handle = std::move(input->handle);
+    reader.stream = std::move(input->stream);
+    return true;
+  }
 };
 
 PcapFileSource::PcapFileSource(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -215,21 +257,42 @@ Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& pa
   for (const std::string& path : paths) {
     Impl::Reader reader;
     reader.path = path;
+    const auto take_blocks = [&reader](CaptureFileBlocks& blocks) {
+      auto parser = CaptureBlockParser::start(blocks.window(), blocks.complete());
+      if (!parser) return false;
+      reader.link_type = parser->first_link_type();
+      reader.pcapng = parser->pcapng();
+      reader.nanosecond = parser->nanosecond();
+      reader.parser = std::move(parser);
+      reader.blocks = std::move(blocks);
+      reader.block_reader = true;
+      return true;
+    };
+    // libpcap's input when the block reader does not start: the file opened for it, or the stream
+    // the block reader began (its bytes read again first).
+    std::optional<Expected<CaptureStream>> libpcap_stream;
     if (which == FileReader::automatic && path != kStdinPath) {
       // A regular file in a format the block reader knows (not compressed, not archaic).
-      if (auto blocks = CaptureFileBlocks::open(path)) {
-        if (auto parser = CaptureBlockParser::start(blocks->window(), blocks->complete())) {
-          reader.link_type = parser->first_link_type();
-          reader.pcapng = parser->pcapng();
-          reader.nanosecond = parser->nanosecond();
-          reader.parser = std::move(parser);
-          reader.blocks = std::move(blocks);
-          reader.block_reader = true;
+      if (auto blocks = CaptureFileBlocks::open(path)) take_blocks(*blocks);
+    }
+    if (which == FileReader::automatic && !reader.parser) {
+      // Standard input, a pipe or compressed input: the block reader reads the stream libpcap
+      // would, in blocks of 1 MiB instead of its reads of a record at a time.
+      auto stream = open_capture_stream(path);
+      // (A plain regular file the block reader did not start on above goes to libpcap directly.)
+      if (stream &&
+          (stream->state->compression != CaptureCompression::none || !stream->state->raw_size || path == kStdinPath)) {
+        CaptureFileBlocks blocks = CaptureFileBlocks::from_stream(std::move(*stream));
+        if (!take_blocks(blocks)) {
+          std::vector<std::uint8_t> again = replayed_bytes({}, blocks.window(), 0);
+          libpcap_stream = prepend_to_capture_stream(std::move(again), blocks.release_stream());
         }
+      } else {
+        libpcap_stream = std::move(stream);
       }
     }
     if (!reader.parser) {
-      auto input = open_with_libpcap(path);
+      auto input = libpcap_stream ? libpcap_over(path, std::move(*libpcap_stream)) : open_with_libpcap(path);
       if (!input) return tl::unexpected(input.error());
       reader.handle = std::move(input->handle);
       reader.stream = std::move(input->stream);
@@ -300,19 +363,21 @@ ReadProgress PcapFileSource::progress() const {
   for (const auto& reader : impl_->readers) {
     const char* name = reader.reader_name();
     progress.reader = *progress.reader == '\0' || std::string_view(progress.reader) == name ? name : "blocks+libpcap";
-    if (reader.parser) {
+    // A stream's progress is in its own bytes (compressed ones for compressed input), whoever reads it.
+    const CaptureStreamState* stream = reader.parser ? reader.blocks->stream_state().get() : reader.stream.get();
+    if (stream == nullptr && reader.parser) {  // the block reader on a regular file
       progress.bytes_read += reader.parser->offset();
       if (progress.bytes_total) *progress.bytes_total += std::max(reader.blocks->size(), reader.parser->offset());
       continue;
     }
-    if (reader.block_reader && !reader.handle) {  // the block reader read it all
+    if (stream == nullptr) {  // the block reader stopped on a regular file, and no libpcap took over
       progress.bytes_read += reader.size_read;
       if (progress.bytes_total) *progress.bytes_total += reader.size_read;
       continue;
     }
-    progress.bytes_read += reader.stream->raw_bytes_read;
-    if (reader.stream->raw_size && progress.bytes_total) {
-      *progress.bytes_total += *reader.stream->raw_size;
+    progress.bytes_read += stream->raw_bytes_read;
+    if (stream->raw_size && progress.bytes_total) {
+      *progress.bytes_total += *stream->raw_size;
     } else {
       progress.bytes_total.reset();  // a pipe: the total is unknown
     }

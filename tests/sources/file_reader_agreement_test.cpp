@@ -4,13 +4,21 @@
 // through `--reader libpcap`'s path (FileReader::libpcap).
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "sources/capture_blocks.h"
+#include "sources/capture_stream.h"
 #include "sources/pcap_file_source.h"
 #include "support/catch_session.h"
 #include "support/frame_builder.h"
@@ -361,4 +369,201 @@ TEST_CASE("files longer than the block reader's buffer: records across its edges
   }
   CHECK(check_agreement(n.save("long.pcapng")) == "blocks");
   CHECK(check_agreement(n.save("long_cut.pcapng", n.size() - 9)) == "blocks");
+}
+
+// --- streams: standard input, pipes, compressed files -------------------------------------------
+// The block reader reads them too (CaptureFileBlocks::from_stream); libpcap, reading the same
+// stream, is the truth. A stream cannot be rewound, so what the block reader does not start on
+// and the records it hands over mid-stream reach libpcap through the bytes it kept
+// (prepend_to_capture_stream): the cases below are those of the files above.
+
+namespace {
+
+bool have_tool(const char* tool) {
+  return std::system((std::string("command -v ") + tool + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// `path` compressed by `tool` ("gzip" or "zstd") next to it; its name.
+std::string compressed(const std::string& path, const std::string& tool) {
+  const std::string out = path + (tool == "gzip" ? ".gz" : ".zst");
+  const std::string command = tool + (tool == "gzip" ? " -c " : " -q -c ") + path + " > " + out;
+  REQUIRE(std::system(command.c_str()) == 0);
+  return out;
+}
+
+// `path`'s bytes written into a named pipe by another thread while `which` reads the pipe.
+ReadAll read_through_fifo(const std::string& path, FileReader which) {
+  const std::string fifo = path + ".fifo";
+  std::filesystem::remove(fifo);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::thread writer([&] {
+    std::ifstream in(path, std::ios::binary);
+    const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+    const int fd = ::open(fifo.c_str(), O_WRONLY);
+    if (fd < 0) return;
+    // A reader that stops early (damage) closes its end: the rest fails with EPIPE, not SIGPIPE.
+    ::signal(SIGPIPE, SIG_IGN);
+    for (std::size_t done = 0; done < bytes.size();) {
+      const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+  });
+  ReadAll read = read_all(fifo, which);
+  writer.join();
+  std::filesystem::remove(fifo);
+  return read;
+}
+
+// The block reader on the stream agrees with libpcap on the same stream; returns its reader's
+// name. `fifo`: read through a named pipe (both readers), else `path` (a compressed file) itself.
+std::string check_stream_agreement(const std::string& path, bool fifo) {
+  INFO((fifo ? "through a pipe: " : "") << path);
+  const ReadAll fast = fifo ? read_through_fifo(path, FileReader::automatic) : read_all(path, FileReader::automatic);
+  const ReadAll slow = fifo ? read_through_fifo(path, FileReader::libpcap) : read_all(path, FileReader::libpcap);
+  INFO("opened: " << (fast.open_error.empty() ? "yes" : fast.open_error));
+  CHECK(fast.open_error == slow.open_error);
+  CHECK(fast.frames == slow.frames);
+  REQUIRE(fast.errors.size() == slow.errors.size());
+  for (std::size_t i = 0; i < fast.errors.size(); ++i) {
+    CHECK(fast.errors[i].packet == slow.errors[i].packet);
+    CHECK(fast.errors[i].message == slow.errors[i].message);
+  }
+  return fast.reader;
+}
+
+// Every way a capture can arrive as a stream: gzip, zstd, a pipe, gzip through a pipe. Each
+// gives the frames and damage libpcap gives, by the reader `expected` names.
+void check_every_stream(const std::string& path, const std::string& expected) {
+  const std::string gz = compressed(path, "gzip");
+  CHECK(check_stream_agreement(gz, false) == expected);
+  CHECK(check_stream_agreement(compressed(path, "zstd"), false) == expected);
+  CHECK(check_stream_agreement(path, true) == expected);
+  CHECK(check_stream_agreement(gz, true) == expected);
+}
+
+bool stream_tools() {
+  if (have_tool("gzip") && have_tool("zstd")) return true;
+  test::skip("gzip or zstd is not installed");
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("streams: every sample through gzip, zstd and a pipe is read by the block reader", "[pcap][reader]") {
+  if (!stream_tools()) return;
+  const auto files = captures_in(std::filesystem::path(SIPMON_SOURCE_DIR) / "samples");
+  REQUIRE(files.size() >= 10);
+  for (const auto& file : files) {
+    // Copied out of the source tree: the compressed files are written beside it.
+    const std::string copy =
+        (std::filesystem::temp_directory_path() / ("sipmon_stream_" + file.filename().string())).string();
+    std::filesystem::copy_file(file, copy, std::filesystem::copy_options::overwrite_existing);
+    check_every_stream(copy, "blocks");
+  }
+}
+
+TEST_CASE("streams: records across the buffer's edges, sections, damage and hand-overs agree with libpcap",
+          "[pcap][reader]") {
+  if (!stream_tools()) return;
+  // ~6 MiB of records of every size: several refills of the 1 MiB buffer from the stream.
+  const auto body = [](std::uint32_t i) {
+    return std::vector<std::uint8_t>(1 + (i * 7919u) % 70'000u, static_cast<std::uint8_t>(i));
+  };
+  Writer p(false);
+  p.pcap_header(true, 0, 1);
+  for (std::uint32_t i = 0; p.size() < 6 * CaptureFileBlocks::kBufferBytes; ++i) p.pcap_record(i, i, body(i));
+  check_every_stream(p.save("stream_long.pcap"), "blocks");
+  // Cut inside the last record (compressed whole): the parser's damage, in libpcap's words.
+  check_every_stream(p.save("stream_long_cut.pcap", p.size() - 1000), "blocks");
+
+  // Two sections of several interfaces, then a simple packet block libpcap must read: the block
+  // reader hands the stream over with the section's header and interfaces read again.
+  Writer s(false);
+  s.shb().idb(1, 0, 6).idb(1, 0, 9).epb(0, 1'700'000'000'123'456ull, packet("s1"));
+  s.epb(1, 1'700'000'000'123'456'789ull, packet("s2"));
+  s.shb().idb(1, 0).idb(1, 0, 9).epb(1, 5, packet("s3"));
+  s.block(3, [&](Writer& b) { b.u32(60000).raw(packet("s4")); });  // SPB: libpcap's
+  s.epb(0, 7, packet("s5"));
+  check_every_stream(s.save("stream_sections.pcapng"), "blocks+libpcap");
+  // A record over the snap length in the middle of a classic pcap: handed over too.
+  Writer o(false);
+  o.pcap_header(false, 100, 1).pcap_record(1, 0, packet("o1")).pcap_record(2, 0, std::vector<std::uint8_t>(150, 7));
+  o.pcap_record(3, 0, packet("o3"));
+  check_every_stream(o.save("stream_over_snaplen.pcap"), "blocks+libpcap");
+  // What the block reader does not start on: libpcap reads the stream from its first byte.
+  Writer old(false);
+  old.u32(0xa1b2c3d4).u16(2).u16(3).u32(0).u32(0).u32(65535).u32(1).pcap_record(1, 0, packet("v1"));
+  check_every_stream(old.save("stream_v23.pcap"), "libpcap");
+}
+
+TEST_CASE("streams: compressed data cut short or corrupt ends the read with the stream's words", "[pcap][reader]") {
+  if (!stream_tools()) return;
+  // Records of random bytes, which do not compress: half of the compressed file still holds whole
+  // zstd blocks (up to 128 KiB each) and many records.
+  Writer w(false);
+  w.pcap_header(false, 65535, 1);
+  std::uint32_t x = 2463534242u;
+  for (std::uint32_t i = 0; i < 2000; ++i) {
+    std::vector<std::uint8_t> noise(300);
+    for (auto& byte : noise) {
+      x ^= x << 13;
+      x ^= x >> 17;
+      x ^= x << 5;
+      byte = static_cast<std::uint8_t>(x);
+    }
+    w.pcap_record(i, 0, noise);
+  }
+  const std::string plain = w.save("stream_cut.pcap");
+  for (const std::string tool : {"gzip", "zstd"}) {
+    const std::string whole = compressed(plain, tool);
+    const auto size = std::filesystem::file_size(whole);
+    const std::string cut = whole + ".cut" + (tool == "gzip" ? ".gz" : ".zst");
+    std::filesystem::copy_file(whole, cut, std::filesystem::copy_options::overwrite_existing);
+    std::filesystem::resize_file(cut, size / 2);
+    CHECK(check_stream_agreement(cut, false) == "blocks");
+    const ReadAll read = read_all(cut, FileReader::automatic);
+    CHECK(read.frames.size() > 10);
+    CHECK(read.frames.size() < 2000);
+    REQUIRE(read.errors.size() == 1);
+    CHECK(read.errors[0].packet == read.frames.size() + 1);
+    CHECK(read.errors[0].message == tool + " stream cut short");
+  }
+}
+
+TEST_CASE("streams: a hand-over needing more section header than kept is reported, not guessed", "[pcap][reader]") {
+  if (!stream_tools()) return;
+  Writer w(false);
+  w.shb().idb(1, 0).epb(0, 1, packet("h1"));
+  // Interfaces past what the parser keeps to hand a stream over, then a block libpcap must read.
+  while (w.size() < CaptureBlockParser::kMaxHeaderBytes + 4096) w.idb(1, 0);
+  w.block(2, [&](Writer& b) { b.u16(0).u16(0).u32(0).u32(0).u32(0).u32(0).raw(packet("h2")); });  // obsolete
+  const std::string gz = compressed(w.save("stream_many_interfaces.pcapng"), "gzip");
+  const ReadAll read = read_all(gz, FileReader::automatic);
+  CHECK(read.reader == "blocks+libpcap");
+  REQUIRE(read.frames.size() == 1);
+  REQUIRE(read.errors.size() == 1);
+  CHECK(read.errors[0].packet == 2);
+  CHECK(read.errors[0].message.find("too large to hand the stream to libpcap") != std::string::npos);
+}
+
+TEST_CASE("standard input is read by the block reader, a regular file or a pipe", "[pcap][reader]") {
+  Writer w(false);
+  w.pcap_header(false, 65535, 1);
+  for (std::uint32_t i = 0; i < 50; ++i) w.pcap_record(i, 0, packet("i" + std::to_string(i)));
+  const std::string path = w.save("stream_stdin.pcap");
+  const ReadAll truth = read_all(path, FileReader::libpcap);
+  const int saved = ::dup(STDIN_FILENO);
+  REQUIRE(saved >= 0);
+  const int file = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(file >= 0);
+  ::dup2(file, STDIN_FILENO);
+  ::close(file);
+  const ReadAll read = read_all(kStdinPath, FileReader::automatic);
+  ::dup2(saved, STDIN_FILENO);
+  ::close(saved);
+  CHECK(read.reader == "blocks");
+  CHECK(read.frames == truth.frames);
+  CHECK(read.errors.empty());
 }
