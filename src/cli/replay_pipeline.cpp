@@ -28,8 +28,8 @@ void add_replay_input_options(CLI::App& command, ReplayInputOptions& options) {
       ->check(CLI::Range(0.001, 86400.0));
   command
       .add_option("--reader", options.reader,
-                  "How plain capture files are read: auto (in 1 MiB blocks, each packet a view into the block; "
-                  "libpcap for stdin, compressed input and what the block reader does not handle) or libpcap "
+                  "How captures are read: auto (files, stdin, pipes and gzip/zstd input in 1 MiB blocks, each "
+                  "packet a view into the block; libpcap for what the block reader does not handle) or libpcap "
                   "(docs/performance.md, \"Block reader\")")
       ->transform(CLI::CheckedTransformer(
           std::map<std::string, FileReader>{{"auto", FileReader::automatic}, {"libpcap", FileReader::libpcap}}));
