@@ -87,7 +87,8 @@ void CaptureBlockParser::keep_header(std::size_t at, std::size_t length, bool af
 }
 
 std::vector<std::uint8_t> CaptureBlockParser::header_bytes() const {
-  if (header_overflow_) return {};
+  // (The first section's head is empty only when it outgrew the limit itself.)
+  if (header_overflow_ || (later_section_ && first_section_head_.empty())) return {};
   if (!later_section_) return header_bytes_;
   std::vector<std::uint8_t> bytes = first_section_head_;
   bytes.insert(bytes.end(), header_bytes_.begin(), header_bytes_.end());
