@@ -200,10 +200,10 @@ struct PcapFileSource::Impl {
   bool hand_off(Reader& reader) {
     reader.size_read = reader.parser->offset();
     reader.handed_off = true;
-    if (reader.blocks->stream_state()) return hand_off_stream(reader);
+    const bool stream = reader.blocks->stream_state() != nullptr;
+    Expected<LibpcapInput> input = stream ? libpcap_on_stream(reader) : open_with_libpcap(reader.path);
     reader.parser.reset();
     reader.blocks.reset();
-    auto input = open_with_libpcap(reader.path);
     if (!input) {
       reader.done = true;
       read_errors.push_back(ReadError{reader.path, reader.records_read + 1, input.error().message});
@@ -211,6 +211,7 @@ struct PcapFileSource::Impl {
     }
     reader.handle = std::move(input->handle);
     reader.stream = std::move(input->stream);
+    if (stream) return true;  // it starts at the record the block reader stopped at
     for (std::uint64_t skipped = 0; skipped < reader.records_read; ++skipped) {
       pcap_pkthdr* header = nullptr;
       const u_char* data = nullptr;
@@ -226,24 +227,13 @@ struct PcapFileSource::Impl {
     return true;
   }
 
-  bool hand_off_stream(Reader& reader) {
+  // libpcap on the rest of the stream the block reader reads, with the header it needs first.
+  static Expected<LibpcapInput> libpcap_on_stream(Reader& reader) {
     const std::vector<std::uint8_t> head = reader.parser->header_bytes();
-    Expected<LibpcapInput> input =
-        make_error(ErrorKind::input, "the section header is too large to hand the stream to libpcap");
-    if (!head.empty()) {
-      std::vector<std::uint8_t> again = replayed_bytes(head, reader.blocks->window(), reader.parser->window_position());
-      input = libpcap_over(reader.path, prepend_to_capture_stream(std::move(again), reader.blocks->release_stream()));
-    }
-    reader.parser.reset();
-    reader.blocks.reset();
-    if (!input) {
-      reader.done = true;
-      read_errors.push_back(ReadError{reader.path, reader.records_read + 1, input.error().message});
-      return false;
-    }
-    reader.handle = std::move(input->handle);
-    reader.stream = std::move(input->stream);
-    return true;
+    if (head.empty())
+      return make_error(ErrorKind::input, "the section header is too large to hand the stream to libpcap");
+    std::vector<std::uint8_t> again = replayed_bytes(head, reader.blocks->window(), reader.parser->window_position());
+    return libpcap_over(reader.path, prepend_to_capture_stream(std::move(again), reader.blocks->release_stream()));
   }
 };
 
