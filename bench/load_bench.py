@@ -7,6 +7,7 @@ in the page cache:
   libpcap   a bare pcap_next_ex walk (bench/read_floor.cpp): the floor sipmon is measured against
   read      a plain read() walk of the pcap records: the file without libpcap
   sipmon    `sipmon replay --json` (every other binary given with --sipmon too, e.g. a baseline)
+  sipmon, from a pipe: the first sipmon reading the capture from standard input, a pipe
   sipmon, tables in cache: the first sipmon over a second capture of the same calls, made at
             --reference-rate calls/s (default 10): a few hundred calls at once, so the engine's
             tables stay in the caches while it runs the same code per message. The difference
@@ -34,15 +35,48 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 
-def timed(argv, stdout, cpu=None):
+# A tool whose argv names this file reads the capture from a pipe (`replay -`) instead.
+PIPE = "-"
+
+
+def run_tool(argv, stdout, pin=None, feed=None):
+    """Runs argv; with `feed` (a file), writes it into the tool's standard input through a pipe from
+    a thread of this process, whose CPU time is not the child's."""
+    if feed is None:
+        subprocess.run(argv, stdout=stdout, stderr=subprocess.DEVNULL, check=True, preexec_fn=pin)
+        return
+    read_end, write_end = os.pipe()
+
+    def write():
+        try:
+            with open(feed, "rb") as source:
+                offset, size = 0, os.fstat(source.fileno()).st_size
+                while offset < size:
+                    offset += os.sendfile(write_end, source.fileno(), offset, size - offset)
+        except BrokenPipeError:
+            pass  # the tool stopped reading: its exit status says why
+        finally:
+            os.close(write_end)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        subprocess.run(argv, stdin=read_end, stdout=stdout, stderr=subprocess.DEVNULL, check=True, preexec_fn=pin)
+    finally:
+        os.close(read_end)
+        writer.join()
+
+
+def timed(argv, stdout, cpu=None, feed=None):
     """Runs argv (on CPU `cpu` alone, when given); returns (wall s, cpu s) of that child alone."""
     pin = (lambda: os.sched_setaffinity(0, {cpu})) if cpu is not None else None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(argv, stdout=stdout, stderr=subprocess.DEVNULL, check=True, preexec_fn=pin)
+    run_tool(argv, stdout, pin, feed)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -98,6 +132,10 @@ def main():
             tools.append((name, [binary, "replay", "--json", capture]))
             for threads in args.threads:
                 tools.append((f"{name} --threads {threads}", [binary, "replay", "--json", "--threads", str(threads), capture]))
+        # The same replay with the capture arriving through a pipe, as from `tcpdump -w -` or a
+        # decompressor: read in blocks too (docs/performance.md, "Standard input, pipes and
+        # compressed input in blocks").
+        tools.append(("sipmon, from a pipe", [binaries[0], "replay", "--json", PIPE]))
         # Tool name -> (what the generator computed for its capture, the capture's packets).
         inputs = {name: (expected, packets) for name, _ in tools}
         if args.reference_rate > 0:
@@ -112,9 +150,11 @@ def main():
         # Warm the page cache, and keep every sipmon's report for the checks below.
         reports = {}
         texts = {}
+        def feed_of(argv):
+            return capture if argv[-1] == PIPE else None
         for name, argv in tools:
             with open(os.path.join(work, "out.json"), "w") as out:
-                subprocess.run(argv, stdout=out, stderr=subprocess.DEVNULL, check=True)
+                run_tool(argv, out, feed=feed_of(argv))
             if argv[1] == "replay":
                 with open(os.path.join(work, "out.json")) as out:
                     texts[name] = out.read()
@@ -128,7 +168,7 @@ def main():
         cpu = args.cpu if args.cpu >= 0 else None
         for round_number in range(args.rounds):
             for name, argv in (tools if round_number % 2 == 0 else tools[::-1]):
-                samples[name].append(timed(argv, subprocess.DEVNULL, None if "--threads" in argv else cpu))
+                samples[name].append(timed(argv, subprocess.DEVNULL, None if "--threads" in argv else cpu, feed_of(argv)))
 
         floor_wall = statistics.median(w for w, _ in samples["libpcap"])
         floor_cpu = statistics.median(c for _, c in samples["libpcap"])
@@ -189,8 +229,10 @@ def main():
                 failures += 1
                 print(f"  sip_messages {report['capture']['sip_messages']} != {count}")
         for name in texts:
-            base = name.split(" --threads ")[0]
-            if name != base and texts[name] != texts[base]:
+            base = first_sipmon if name == "sipmon, from a pipe" else name.split(" --threads ")[0]
+            # (A pipe's report names its input "-": the rest must be the file's, byte for byte.)
+            text = texts[name].replace('"-"', json.dumps(capture)) if name == "sipmon, from a pipe" else texts[name]
+            if name != base and text != texts[base]:
                 failures += 1
                 print(f"  {name}: report differs from {base}'s")
         print("\ncounts: " + ("all match the generator" if failures == 0 else f"{failures} mismatches"))
