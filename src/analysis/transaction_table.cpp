@@ -137,12 +137,12 @@ TransactionTable::Slot TransactionTable::find_or_insert(const TransactionKey& ke
 
 std::optional<TransactionTable::Slot> TransactionTable::find_live(const TransactionKey& key, std::int64_t now) const {
   const std::size_t home_number = window_number(static_cast<std::size_t>(key.lo));
-  std::size_t first_empty = kNotFound;
+  std::size_t insert_at = kNotFound;  // find_key's answer for an insert: a lookup alone has no use for it
   Slot slot{&windows_[home_number], 0};
-  slot.i = find_key(*slot.window, key, first_empty);
+  slot.i = find_key(*slot.window, key, insert_at);
   if (slot.i == kNotFound && overflowed(home_number)) {
     slot.window = window(static_cast<std::size_t>(key.hi));
-    slot.i = find_key(*slot.window, key, first_empty);
+    slot.i = find_key(*slot.window, key, insert_at);
   }
   if (slot.i == kNotFound || !live(slot, now)) return std::nullopt;
   return slot;
