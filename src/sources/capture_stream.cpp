@@ -100,7 +100,12 @@ class Stream {
   }
 
   ssize_t read(char* out, std::size_t size) {
-    if (state_->compression == CaptureCompression::none) return raw_.read(out, size);
+    if (state_->compression == CaptureCompression::none) {
+      const ssize_t got = raw_.read(out, size);
+      // Named in the state, as a decompression error is, for whoever reports it.
+      if (got < 0 && state_->error.empty()) state_->error = std::string("read error: ") + std::strerror(errno);
+      return got;
+    }
     // Bytes decompressed before an error are delivered first; the error comes with the next
     // read, so that libpcap reports the damage after the last whole record.
     const std::size_t produced = failed_                                           ? 0

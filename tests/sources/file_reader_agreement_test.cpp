@@ -567,3 +567,20 @@ TEST_CASE("standard input is read by the block reader, a regular file or a pipe"
   CHECK(read.frames == truth.frames);
   CHECK(read.errors.empty());
 }
+
+TEST_CASE("standard input that cannot be read is refused with the read error's words", "[pcap][reader]") {
+  const std::string path = (std::filesystem::temp_directory_path() / "sipmon_reader_write_only").string();
+  std::ofstream(path).put('x');
+  const int saved = ::dup(STDIN_FILENO);
+  REQUIRE(saved >= 0);
+  const int write_only = ::open(path.c_str(), O_WRONLY);
+  REQUIRE(write_only >= 0);
+  ::dup2(write_only, STDIN_FILENO);
+  ::close(write_only);
+  const ReadAll fast = read_all(kStdinPath, FileReader::automatic);
+  const ReadAll slow = read_all(kStdinPath, FileReader::libpcap);
+  ::dup2(saved, STDIN_FILENO);
+  ::close(saved);
+  CHECK(fast.open_error.find("read error: Bad file descriptor") != std::string::npos);
+  CHECK(fast.open_error == slow.open_error);
+}
