@@ -389,13 +389,10 @@ CaptureFileBlocks CaptureFileBlocks::from_stream(CaptureStream stream) {
 }
 
 CaptureFileBlocks::CaptureFileBlocks(CaptureStream stream)
-    : file_(stream.file),
-      state_(std::move(stream.state)),
-      buffer_(new std::uint8_t[kBufferBytes]),
-      capacity_(kBufferBytes) {}
+    : stream_(std::move(stream)), buffer_(new std::uint8_t[kBufferBytes]), capacity_(kBufferBytes) {}
 
 CaptureStream CaptureFileBlocks::release_stream() {
-  CaptureStream stream{std::exchange(file_, nullptr), state_};
+  CaptureStream stream = std::exchange(stream_, CaptureStream{});
   complete_ = true;  // nothing more is read into the buffer
   return stream;
 }
@@ -407,13 +404,24 @@ void CaptureFileBlocks::refill(std::size_t consumed) {
   std::memmove(buffer_.get(), buffer_.get() + start_, end_ - start_);
   end_ -= start_;
   start_ = 0;
-  if (file_ != nullptr) {
-    // fread() returns short only at the end of the stream or on an error (a pipe's short reads and
-    // the decompressor's output sizes are its loop's business); the data before an error is read.
-    end_ += std::fread(buffer_.get() + end_, 1, capacity_ - end_, file_);
-    if (end_ < capacity_) {
-      complete_ = true;
-      stream_failed_ = std::ferror(file_) != 0;
+  if (stream_.file != nullptr) {
+    // Until the buffer is full, or as soon as the stream has no more for now: a pipe's read gives
+    // what the writer has written (at most the pipe's 64 KiB), and when nothing more is waiting the
+    // buffer goes to the parser as it is. So a slow pipe (tcpdump -w - at a few packets a second)
+    // is analysed as its packets come instead of once a whole buffer has arrived, and a fast one
+    // still fills the buffer (a read that would wait is not begun while the parser could work).
+    // Steps of at most kStreamStep, so that a decompressor on a slow pipe waits for no more than
+    // that of output.
+    while (end_ < capacity_) {
+      const std::size_t asked = std::min(capacity_ - end_, kStreamStep);
+      const ssize_t got = stream_.read_some(buffer_.get() + end_, asked);
+      if (got <= 0) {  // the end, or an error the stream's state names (stream_error())
+        complete_ = true;
+        stream_failed_ = got < 0;
+        return;
+      }
+      end_ += static_cast<std::size_t>(got);
+      if (static_cast<std::size_t>(got) < asked && !stream_.more_waiting()) return;
     }
     return;
   }
@@ -434,8 +442,7 @@ void CaptureFileBlocks::refill(std::size_t consumed) {
 
 CaptureFileBlocks::CaptureFileBlocks(CaptureFileBlocks&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
-      file_(std::exchange(other.file_, nullptr)),
-      state_(std::move(other.state_)),
+      stream_(std::exchange(other.stream_, CaptureStream{})),
       size_(other.size_),
       buffer_(std::move(other.buffer_)),
       capacity_(other.capacity_),
@@ -448,10 +455,9 @@ CaptureFileBlocks::CaptureFileBlocks(CaptureFileBlocks&& other) noexcept
 CaptureFileBlocks& CaptureFileBlocks::operator=(CaptureFileBlocks&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
-    if (file_ != nullptr) std::fclose(file_);
+    if (stream_.file != nullptr) std::fclose(stream_.file);
     fd_ = std::exchange(other.fd_, -1);
-    file_ = std::exchange(other.file_, nullptr);
-    state_ = std::move(other.state_);
+    stream_ = std::exchange(other.stream_, CaptureStream{});
     size_ = other.size_;
     buffer_ = std::move(other.buffer_);
     capacity_ = other.capacity_;
@@ -466,7 +472,7 @@ CaptureFileBlocks& CaptureFileBlocks::operator=(CaptureFileBlocks&& other) noexc
 
 CaptureFileBlocks::~CaptureFileBlocks() {
   if (fd_ >= 0) ::close(fd_);
-  if (file_ != nullptr) std::fclose(file_);
+  if (stream_.file != nullptr) std::fclose(stream_.file);
 }
 
 }  // namespace sipmon

@@ -159,19 +159,20 @@ class CaptureFileBlocks {
 
   // A stream's state (bytes taken from the file or pipe, its size if known, errors); null for a
   // regular file read through read().
-  const std::shared_ptr<const CaptureStreamState>& stream_state() const { return state_; }
+  const std::shared_ptr<const CaptureStreamState>& stream_state() const { return stream_.state; }
   // Why a stream stopped before its end (a decompression or read error: the state's words); null
   // when it did not.
-  const std::string* stream_error() const { return stream_failed_ ? &state_->error : nullptr; }
+  const std::string* stream_error() const { return stream_failed_ ? &stream_.state->error : nullptr; }
   // The stream itself, for libpcap to read on (prepend_to_capture_stream); the blocks read no more.
   CaptureStream release_stream();
 
  private:
   CaptureFileBlocks(int fd, std::uint64_t size);
   explicit CaptureFileBlocks(CaptureStream stream);
+  // A stream's largest read (refill()).
+  static constexpr std::size_t kStreamStep = 64 * 1024;
   int fd_ = -1;
-  FILE* file_ = nullptr;  // a stream instead of fd_
-  std::shared_ptr<const CaptureStreamState> state_;
+  CaptureStream stream_;  // instead of fd_ (its file null otherwise)
   std::uint64_t size_ = 0;
   // kBufferBytes, or the file's size if smaller (a sample, a fuzz input: no 1 MiB to allocate for
   // each); not zero-filled: only bytes read are looked at. A file that grows past a small buffer

@@ -1,6 +1,7 @@
 #include "sources/capture_stream.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -255,13 +256,19 @@ int prefixed_close(void* cookie) {
 
 }  // namespace
 
+bool CaptureStream::more_waiting() const {
+  if (raw_fd < 0) return true;
+  pollfd ask{.fd = raw_fd, .events = POLLIN, .revents = 0};
+  return ::poll(&ask, 1, 0) != 0;  // readable, at its end, or an error the next read reports
+}
+
 Expected<CaptureStream> prepend_to_capture_stream(std::vector<std::uint8_t> prefix, CaptureStream rest) {
   auto stream = std::make_unique<PrefixedStream>(std::move(prefix), rest.file);  // owns rest.file from here on
   FILE* file = fopencookie(stream.get(), "r", cookie_io_functions_t{prefixed_read, nullptr, nullptr, prefixed_close});
   if (file == nullptr)
     return make_error(ErrorKind::input, std::string("cannot open a stream: ") + std::strerror(errno));
-  stream.release();  // the FILE* owns it now
-  return CaptureStream{file, std::move(rest.state)};
+  // The FILE* owns the stream from here on.
+  return CaptureStream{file, std::move(rest.state), prefixed_read, stream.release(), rest.raw_fd};
 }
 
 const char* compression_name(CaptureCompression compression) {
@@ -302,8 +309,8 @@ Expected<CaptureStream> open_capture_stream(const std::string& path) {
   if (auto started = stream->start(path); !started) return tl::unexpected(started.error());
   FILE* file = fopencookie(stream.get(), "r", cookie_io_functions_t{cookie_read, nullptr, nullptr, cookie_close});
   if (file == nullptr) return make_error(ErrorKind::input, path + ": cannot open: " + std::strerror(errno));
-  stream.release();  // the FILE* owns it now: cookie_close frees it
-  return CaptureStream{file, std::move(state)};
+  // The FILE* owns the stream from here on: cookie_close frees it (and closes fd).
+  return CaptureStream{file, std::move(state), cookie_read, stream.release(), fd};
 }
 
 }  // namespace sipmon

@@ -3,6 +3,8 @@
 // file, standard input ("-"), or a gzip or zstd compressed capture, recognized by its first bytes
 // (not its name), decompressed on the fly with zlib / libzstd. Without pcap headers, so that it
 // can be tested and used on its own.
+#include <sys/types.h>
+
 #include <array>
 #include <cstdint>
 #include <cstdio>
@@ -33,6 +35,21 @@ struct CaptureStreamState {
 struct CaptureStream {
   FILE* file = nullptr;  // to be closed with fclose (pcap_close does it), which frees the rest
   std::shared_ptr<const CaptureStreamState> state;
+
+  // What the stream has now, at most `size` bytes, as read(2) gives it: > 0 bytes, 0 at the end,
+  // -1 on an error (the state names it). Unlike fread(), which waits for all `size` bytes, this
+  // returns what a pipe holds, so that a slow one (tcpdump -w - at a few packets a second) is read
+  // as its packets come. Not to be mixed with stdio reads of `file` that came before it (their
+  // buffer would be skipped); stdio reads after it are fine.
+  ssize_t read_some(void* out, std::size_t size) const { return read_function(cookie, static_cast<char*>(out), size); }
+  // Whether a read_some() now would return at once: the raw input holds bytes (or its end), or the
+  // reader does not know (no descriptor to ask).
+  bool more_waiting() const;
+  // The stream's own read function and its state, behind `file` (which owns them), and the raw
+  // input's descriptor (-1: none to ask).
+  ssize_t (*read_function)(void* cookie, char* out, std::size_t size) = nullptr;
+  void* cookie = nullptr;
+  int raw_fd = -1;
 };
 
 inline constexpr const char* kStdinPath = "-";

@@ -273,7 +273,12 @@ Expected<PcapFileSource> PcapFileSource::open(const std::vector<std::string>& pa
       if (stream &&
           (stream->state->compression != CaptureCompression::none || !stream->state->raw_size || path == kStdinPath)) {
         CaptureFileBlocks blocks = CaptureFileBlocks::from_stream(std::move(*stream));
-        if (!take_blocks(blocks)) {
+        // A pipe may hold only the capture's first bytes yet: more is read until the parser can
+        // start, the stream ends, or a buffer's worth says it never will.
+        while (!take_blocks(blocks) && !blocks.complete() && blocks.window().size() < CaptureFileBlocks::kBufferBytes) {
+          blocks.refill(0);
+        }
+        if (!reader.parser) {
           std::vector<std::uint8_t> again = replayed_bytes({}, blocks.window(), 0);
           libpcap_stream = prepend_to_capture_stream(std::move(again), blocks.release_stream());
         }

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <cstdlib>
@@ -113,6 +115,7 @@ class Writer {
     return *this;
   }
   std::size_t size() const { return bytes_.size(); }
+  std::string bytes() const { return std::string(bytes_.begin(), bytes_.end()); }
   // pcapng: a block whose body `body` writes; lengths filled in.
   template <typename Body>
   Writer& block(std::uint32_t type, Body body) {
@@ -581,4 +584,49 @@ TEST_CASE("standard input that cannot be read is refused with the read error's w
   const ReadAll slow = read_as_stdin(path, O_WRONLY, FileReader::libpcap);
   CHECK(fast.open_error.find("read error: Bad file descriptor") != std::string::npos);
   CHECK(fast.open_error == slow.open_error);
+}
+
+TEST_CASE("a slow pipe is read as its packets come, not once a buffer is full", "[pcap][reader]") {
+  // tcpdump -w - | sipmon replay -: three packets written, then nothing until the reader has seen
+  // them. A reader that waited for a full block (or the end) would see none of them in time.
+  Writer head(false);
+  head.pcap_header(false, 65535, 1);
+  for (std::uint32_t i = 0; i < 3; ++i) head.pcap_record(i, 0, packet("early" + std::to_string(i)));
+  Writer tail(false);
+  tail.pcap_record(3, 0, packet("late"));
+  const std::string fifo = (std::filesystem::temp_directory_path() / "sipmon_reader_slow.fifo").string();
+  std::filesystem::remove(fifo);
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::atomic<int> seen{0};
+  std::atomic<bool> waited_in_vain{false};
+  std::thread writer([&] {
+    const int fd = ::open(fifo.c_str(), O_WRONLY);
+    if (fd < 0) return;
+    const auto put = [fd](const Writer& w) {
+      const std::string bytes = w.bytes();
+      return ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size());
+    };
+    put(head);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (seen.load() < 3 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    waited_in_vain = seen.load() < 3;
+    put(tail);
+    ::close(fd);
+  });
+  auto source = PcapFileSource::open({fifo});
+  REQUIRE(source);
+  struct Counter : FrameSink {
+    std::atomic<int>* seen;
+    void on_frame(const Frame&) override { ++*seen; }
+  } counter;
+  counter.seen = &seen;
+  source->run(counter);
+  writer.join();
+  std::filesystem::remove(fifo);
+  CHECK(source->files().front().reader == "blocks");
+  CHECK_FALSE(waited_in_vain);
+  CHECK(seen.load() == 4);
+  CHECK(source->read_errors().empty());
 }
