@@ -125,7 +125,7 @@ class CaptureBlockParser {
 
 // A capture read from start to end in large blocks into one buffer, which the parser walks in
 // place (slide()): a regular file through read(), or a capture stream (capture_stream.h: standard
-// input, a pipe, a gzip or zstd file, decompressed into the buffer) through fread(). Not a memory
+// input, a pipe, a gzip or zstd file, decompressed into the buffer) through its read_some(). Not a memory
 // mapping: on the virtual machines this project runs on, the first touch of each page of a mapped
 // file costs ~3 us (a fault to the hypervisor, whatever was mapped ahead), which made the mapped
 // walk alone cost more than libpcap's copying reads; read() copies from the page cache in the

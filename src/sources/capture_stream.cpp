@@ -20,6 +20,28 @@ namespace {
 
 constexpr std::size_t kInputChunk = 128 * 1024;
 
+// Bytes already taken from an input, handed back before its next ones: what RawInput read to
+// recognize the format, what the block reader read before libpcap takes over (PrefixedStream).
+class Replayed {
+ public:
+  Replayed() = default;
+  explicit Replayed(std::vector<std::uint8_t> bytes) : bytes_(std::move(bytes)) {}
+
+  std::vector<std::uint8_t>& bytes() { return bytes_; }
+  bool done() const { return used_ == bytes_.size(); }
+  // Up to `size` of the bytes not handed back yet (> 0 unless done()).
+  ssize_t take(void* out, std::size_t size) {
+    const std::size_t n = std::min(size, bytes_.size() - used_);
+    std::memcpy(out, bytes_.data() + used_, n);
+    used_ += n;
+    return static_cast<ssize_t>(n);
+  }
+
+ private:
+  std::vector<std::uint8_t> bytes_;
+  std::size_t used_ = 0;
+};
+
 // Reads from a file descriptor, first handing back the bytes already read to recognize the
 // format. Counts every byte taken from the descriptor for the progress line.
 class RawInput {
@@ -31,27 +53,20 @@ class RawInput {
 
   // Reads the first bytes (up to 4) so that the caller can look at them; they are read again.
   std::size_t peek(unsigned char* out, std::size_t size) {
-    while (prefix_.size() < size) {
+    std::vector<std::uint8_t>& prefix = prefix_.bytes();
+    while (prefix.size() < size) {
       unsigned char byte[4];
-      const ssize_t got = read_fd(byte, size - prefix_.size());
+      const ssize_t got = read_fd(byte, size - prefix.size());
       if (got <= 0) break;
-      prefix_.insert(prefix_.end(), byte, byte + got);
+      prefix.insert(prefix.end(), byte, byte + got);
     }
     // An empty input leaves nothing to copy (and memcpy may not be handed a null source).
-    if (!prefix_.empty()) std::memcpy(out, prefix_.data(), prefix_.size());
-    return prefix_.size();
+    if (!prefix.empty()) std::memcpy(out, prefix.data(), prefix.size());
+    return prefix.size();
   }
 
   // read(2) semantics: > 0 bytes, 0 at the end, -1 with errno on an error.
-  ssize_t read(void* out, std::size_t size) {
-    if (prefix_used_ < prefix_.size()) {
-      const std::size_t n = std::min(size, prefix_.size() - prefix_used_);
-      std::memcpy(out, prefix_.data() + prefix_used_, n);
-      prefix_used_ += n;
-      return static_cast<ssize_t>(n);
-    }
-    return read_fd(out, size);
-  }
+  ssize_t read(void* out, std::size_t size) { return prefix_.done() ? read_fd(out, size) : prefix_.take(out, size); }
 
  private:
   ssize_t read_fd(void* out, std::size_t size) {
@@ -65,8 +80,7 @@ class RawInput {
 
   int fd_;
   std::shared_ptr<CaptureStreamState> state_;
-  std::vector<unsigned char> prefix_;
-  std::size_t prefix_used_ = 0;
+  Replayed prefix_;  // peek()'s bytes
 };
 
 // One open capture: the raw input and, for compressed files, the decompressor between it and
@@ -216,33 +230,24 @@ int cookie_close(void* cookie) {
   return 0;
 }
 
-// Bytes already taken from a stream, then the rest of it (prepend_to_capture_stream).
+// Bytes already taken from a stream, then the rest of it (prepend_to_capture_stream), read as
+// the block reader read it (read_some: no stdio buffer of its own in between).
 class PrefixedStream {
  public:
-  PrefixedStream(std::vector<std::uint8_t> prefix, FILE* rest) : prefix_(std::move(prefix)), rest_(rest) {}
-  ~PrefixedStream() { std::fclose(rest_); }
+  PrefixedStream(std::vector<std::uint8_t> prefix, const CaptureStream& rest)
+      : prefix_(std::move(prefix)), rest_(rest) {}
+  ~PrefixedStream() { std::fclose(rest_.file); }
   PrefixedStream(const PrefixedStream&) = delete;
   PrefixedStream& operator=(const PrefixedStream&) = delete;
 
+  // read(2) semantics; an error's cause is in the stream's state (a decompression or read error).
   ssize_t read(char* out, std::size_t size) {
-    if (used_ < prefix_.size()) {
-      const std::size_t n = std::min(size, prefix_.size() - used_);
-      std::memcpy(out, prefix_.data() + used_, n);
-      used_ += n;
-      return static_cast<ssize_t>(n);
-    }
-    const std::size_t got = std::fread(out, 1, size, rest_);
-    if (got == 0 && std::ferror(rest_)) {
-      errno = EIO;  // the stream's state says why (a decompression error, a read error)
-      return -1;
-    }
-    return static_cast<ssize_t>(got);
+    return prefix_.done() ? rest_.read_some(out, size) : prefix_.take(out, size);
   }
 
  private:
-  std::vector<std::uint8_t> prefix_;
-  std::size_t used_ = 0;
-  FILE* rest_;
+  Replayed prefix_;
+  CaptureStream rest_;
 };
 
 ssize_t prefixed_read(void* cookie, char* buffer, std::size_t size) {
@@ -263,7 +268,7 @@ bool CaptureStream::more_waiting() const {
 }
 
 Expected<CaptureStream> prepend_to_capture_stream(std::vector<std::uint8_t> prefix, CaptureStream rest) {
-  auto stream = std::make_unique<PrefixedStream>(std::move(prefix), rest.file);  // owns rest.file from here on
+  auto stream = std::make_unique<PrefixedStream>(std::move(prefix), rest);  // owns rest.file from here on
   FILE* file = fopencookie(stream.get(), "r", cookie_io_functions_t{prefixed_read, nullptr, nullptr, prefixed_close});
   if (file == nullptr)
     return make_error(ErrorKind::input, std::string("cannot open a stream: ") + std::strerror(errno));
