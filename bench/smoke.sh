@@ -13,6 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 # The end-to-end harness on a small load capture: one round of libpcap, read(), sipmon, sipmon on
 # the tables-in-cache reference capture, and the subset table (tshark and sngrep when installed).
 python3 "$here/load_bench.py" --build "$build" --calls 300 --rounds 1
+# The split-by-Call-ID harness on the same kind of capture: the split replays' counts must add up.
+python3 "$here/partition_bench.py" --build "$build" --calls 300 --parts 4 --rounds 1 >/dev/null
 # The A/B timer on a sample, the build against itself: it runs to its end and finds the reports
 # the same.
 python3 "$here/ab.py" --rounds 1 "$here/../samples/call-answered.pcap" "$build/sipmon" "$build/sipmon" >/dev/null
