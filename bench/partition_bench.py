@@ -41,28 +41,35 @@ def fnv1a(data):
     return h
 
 
-def split(capture, parts, directory):
-    """Writes capture's records into `parts` classic pcap files by Call-ID; returns their paths."""
+def split(capture, parts_list, directory):
+    """Writes capture's records into classic pcap files by Call-ID, `parts` files for each number in
+    parts_list, in one pass over the capture (each record's Call-ID is found and hashed once);
+    returns {parts: the files' paths}."""
     with open(capture, "rb") as source:
         data = source.read()
     magic = struct.unpack_from("<I", data, 0)[0]
     if magic not in (0xA1B2C3D4, 0xA1B23C4D):
         sys.exit(f"{capture}: not a little-endian classic pcap file (sipmon_load_capture writes one)")
-    paths = [os.path.join(directory, f"part{parts}-{i:03d}.pcap") for i in range(parts)]
-    outputs = [open(path, "wb") for path in paths]
+    paths = {parts: [os.path.join(directory, f"part{parts}-{i:03d}.pcap") for i in range(parts)]
+             for parts in parts_list}
+    outputs = {parts: [open(path, "wb") for path in files] for parts, files in paths.items()}
     try:
-        for output in outputs:
-            output.write(data[:24])
+        for files in outputs.values():
+            for output in files:
+                output.write(data[:24])
         pos = 24
         while pos + 16 <= len(data):
             length = struct.unpack_from("<I", data, pos + 8)[0]
             record = data[pos:pos + 16 + length]
             found = CALL_ID.search(record, 16)
-            outputs[fnv1a(found.group(1).strip()) % parts if found else 0].write(record)
+            hashed = fnv1a(found.group(1).strip()) if found else None
+            for parts, files in outputs.items():
+                files[hashed % parts if hashed is not None else 0].write(record)
             pos += 16 + length
     finally:
-        for output in outputs:
-            output.close()
+        for files in outputs.values():
+            for output in files:
+                output.close()
     return paths
 
 
@@ -104,8 +111,8 @@ def main():
         with open(capture, "rb") as source, open(empty, "wb") as out:
             out.write(source.read(24))
         sets = {"whole": [capture]}
-        for parts in parts_list:
-            sets[f"{parts} files"] = split(capture, parts, work)
+        for parts, paths in split(capture, parts_list, work).items():
+            sets[f"{parts} files"] = paths
 
         # The reports, once (this also warms the page cache): the split replays must count what
         # the whole one counts.
