@@ -8,6 +8,7 @@ in the page cache:
   read      a plain read() walk of the pcap records: the file without libpcap
   sipmon    `sipmon replay --json` (every other binary given with --sipmon too, e.g. a baseline)
   sipmon, from a pipe: the first sipmon reading the capture from standard input, a pipe
+  sipmon --no-media: the first sipmon, signalling only (no SDP read, no media tables)
   sipmon, tables in cache: the first sipmon over a second capture of the same calls, made at
             --reference-rate calls/s (default 10): a few hundred calls at once, so the engine's
             tables stay in the caches while it runs the same code per message. The difference
@@ -136,6 +137,9 @@ def main():
         # decompressor: read in blocks too (docs/performance.md, "Standard input, pipes and
         # compressed input in blocks").
         tools.append(("sipmon, from a pipe", [binaries[0], "replay", "--json", PIPE]))
+        # Signalling only (`--no-media`): the engine as issue 26 scopes it, without the media
+        # tracker's SDP reading and tables (docs/performance.md, "Signalling only").
+        tools.append(("sipmon --no-media", [binaries[0], "replay", "--json", "--no-media", capture]))
         # Tool name -> (what the generator computed for its capture, the capture's packets).
         inputs = {name: (expected, packets) for name, _ in tools}
         if args.reference_rate > 0:

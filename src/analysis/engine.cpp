@@ -182,7 +182,7 @@ bool is_sip_port(std::uint16_t port) { return port == 5060 || port == 5061; }
 void Engine::on_payload(const Payload& payload) {
   // RTP and RTCP go to ports SDP chose, never the SIP ports: looked at before the port filter.
   // SIP text fails the media test on its first byte.
-  if (payload.transport == Transport::udp && media_.on_udp(payload)) {
+  if (config_.measure_media && payload.transport == Transport::udp && media_.on_udp(payload)) {
     outcomes_.add(looks_like_rtcp(payload.bytes) ? FrameOutcome::rtcp : FrameOutcome::rtp);
     current_verdict_ = std::max(current_verdict_, FrameVerdict::non_sip);
     return;
@@ -267,7 +267,7 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
     // The front stage of --threads: the shard owning the call counts the message; media stays
     // here, where every message and RTP packet comes in capture order.
     config_.dispatch->on_sip_message(payload, message);
-    if (!message.mandatory_headers_ok) return;
+    if (!message.mandatory_headers_ok || !config_.measure_media) return;
     PeerId call_peer = kNoPeer;
     if (peer_counters_) {
       call_peer =
@@ -277,7 +277,7 @@ void Engine::on_sip_message(const Payload& payload, const SipMessage& message) {
     media_.on_sip_message(message, MessageKeys(message), payload.ts_ns, RecordRef{}, call_peer);
     return;
   }
-  count_sip_message(payload, message, true);
+  count_sip_message(payload, message, config_.measure_media);
 }
 
 void Engine::on_dispatched_time(std::int64_t now_ns) {
@@ -431,7 +431,7 @@ Report Engine::report() const {
     report.table_evictions.add(EvictingTable::call_records, recorder_->evicted());
   if (recorder_ && recorder_->media_dropped() > 0)
     report.table_evictions.add(EvictingTable::call_record_media, recorder_->media_dropped());
-  media_.fill(report, clock_->now_ns());
+  if (config_.measure_media) media_.fill(report, clock_->now_ns());
   if (series_) {
     SeriesSnapshot now{report.requests, report.responses, *report.rfc6076, {}};
     std::vector<std::string> peer_names;

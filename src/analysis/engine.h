@@ -58,6 +58,12 @@ struct EngineConfig {
   SipMessageObserver* observer = nullptr;
   // RTP/RTCP of the calls (docs/media.md): table caps, --rtp-heuristic, --media-timeout.
   MediaConfig media{};
+  // false (--no-media): signalling only. No SDP is read and no packet is taken for RTP or RTCP: the
+  // media tables stay empty and the report has no media section. For captures and feeds without
+  // media (HEP from SIP servers, a signalling-only mirror port), where the media tracker would
+  // learn endpoints no packet reaches and judge every answered call "no media": about a third of
+  // a replay's CPU on such a capture (docs/performance.md, "Signalling only").
+  bool measure_media = true;
   // Optional (--calls, docs/calls.md): receives one record per session attempt when it closes,
   // and the open ones at finish(). Not owned; must outlive the engine.
   CallRecordSink* call_records = nullptr;

@@ -53,9 +53,16 @@ void add_engine_table_options(CLI::App& command, EngineTableOptions& options) {
           "least recently active");
   add_cap(*tables, "--max-media-calls", options.max_media_calls, "calls with SDP (their media state)",
           "least recently signalled");
-  tables->add_flag("--rtp-heuristic", options.rtp_heuristic,
-                   "Also measure RTP streams whose SDP was not captured (RTP version 2, an audio or dynamic payload "
-                   "type, progressing sequence numbers)");
+  CLI::Option* heuristic =
+      tables->add_flag("--rtp-heuristic", options.rtp_heuristic,
+                       "Also measure RTP streams whose SDP was not captured (RTP version 2, an audio or dynamic "
+                       "payload type, progressing sequence numbers)");
+  tables
+      ->add_flag("--no-media", options.no_media,
+                 "Signalling only: read no SDP and take no packet for RTP/RTCP; the report has no media section. "
+                 "For captures and HEP feeds that carry no media, where every answered call would count as "
+                 "no-media; about a third less CPU on such a capture (docs/media.md, \"Signalling only\")")
+      ->excludes(heuristic);
   tables
       ->add_option("--media-timeout", options.media_timeout_s,
                    "Seconds an answered call may go without RTP in a direction before it counts as one-way "
@@ -120,6 +127,7 @@ void apply_engine_table_options(const EngineTableOptions& options, EngineConfig&
   config.media.max_streams = options.max_media_streams;
   config.media.max_calls = options.max_media_calls;
   config.media.rtp_heuristic = options.rtp_heuristic;
+  config.measure_media = !options.no_media;
   config.media.media_timeout_ns = static_cast<std::int64_t>(options.media_timeout_s * 1e9);
   config.calls.timer_b_ns = std::llround(options.timer_b_s * 1e9);
   config.calls.timer_c_ns = std::llround(options.invite_timeout_s * 1e9);

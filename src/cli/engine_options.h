@@ -3,7 +3,7 @@
 // `replay`, `check` and `live` so that a capture replayed with the caps of a live deployment
 // counts what that deployment would count:
 //   --max-dialogs N  --max-session-attempts N  --max-registrations N  --max-transactions N
-//   --max-media-endpoints N  --max-media-streams N  --max-media-calls N
+//   --max-media-endpoints N  --max-media-streams N  --max-media-calls N  --no-media
 //   --session-expires-default SECONDS  --timer-b SECONDS  --invite-timeout SECONDS  --timer-f SECONDS
 //   --hosts CIDR,...
 // Defaults are those of CallTrackerConfig, TransactionTableConfig and MediaConfig; out-of-range values are
@@ -38,6 +38,7 @@ struct EngineTableOptions {
   std::size_t max_media_streams = MediaConfig{}.max_streams;
   std::size_t max_media_calls = MediaConfig{}.max_calls;
   bool rtp_heuristic = MediaConfig{}.rtp_heuristic;
+  bool no_media = !EngineConfig{}.measure_media;
   double media_timeout_s = static_cast<double>(MediaConfig{}.media_timeout_ns) / 1e9;
   double timer_b_s = static_cast<double>(CallTrackerConfig{}.timer_b_ns) * 1e-9;
   double invite_timeout_s = static_cast<double>(CallTrackerConfig{}.timer_c_ns) * 1e-9;
@@ -52,7 +53,7 @@ struct EngineTableOptions {
   bool defaults() const { return *this == EngineTableOptions{}; }
 };
 
-// Adds the thirteen options to `command`, in an option group of their own in --help.
+// Adds the options above to `command`, in an option group of their own in --help.
 void add_engine_table_options(CLI::App& command, EngineTableOptions& options);
 
 // Sets the caps, the default session expiry and the timers in `config`; everything else is left

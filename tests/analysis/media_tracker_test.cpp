@@ -110,6 +110,45 @@ TEST_CASE("media: RTP to the endpoints of an offer/answer is measured per direct
   CHECK(report.capture.sip_packets == 4);
 }
 
+TEST_CASE("media: --no-media counts the signalling alone, the same, and no packet as RTP", "[media]") {
+  EngineConfig config;
+  config.measure_media = false;  // --no-media
+  Call signalling(config), whole;
+  for (Call* call : {&signalling, &whole}) {
+    call->answer();
+    call->talk(50);
+    call->t += 11'000 * kMs;  // silent past the media timeout: a no-media call, if media were judged
+    call->bye();
+    call->sip(message("SIP/2.0 200 OK", "2 BYE", true, ""), false);
+  }
+  const Report off = signalling.engine.report();
+  const Report on = whole.engine.report();
+  REQUIRE(on.media);  // the same traffic measured: streams and packets to lose
+  CHECK(on.media->streams == 2);
+  CHECK(on.capture.outcomes[FrameOutcome::rtp] == 100);
+  CHECK_FALSE(off.media);  // no section at all, rather than a call judged without media
+  // Nothing was learnt from the SDP either: no media call, no endpoint (the measured call's
+  // linger after its BYE has not passed).
+  CHECK(signalling.engine.media().call_count() == 0);
+  CHECK(signalling.engine.media().endpoint_count() == 0);
+  CHECK(whole.engine.media().call_count() == 1);
+  CHECK(whole.engine.media().endpoint_count() == 2);
+  CHECK(off.capture.outcomes[FrameOutcome::rtp] == 0);
+  // The RTP goes to ports SIP does not use: counted as payloads that are not SIP.
+  CHECK(off.capture.outcomes[FrameOutcome::payload_not_sip] == 100);
+  CHECK(off.capture.sip_packets == on.capture.sip_packets);
+  CHECK(off.requests.standard == on.requests.standard);
+  CHECK(off.responses.total() == on.responses.total());
+  REQUIRE(off.rfc6076);
+  REQUIRE(on.rfc6076);
+  CHECK(off.rfc6076->sessions.established == 1);
+  CHECK(off.rfc6076->sessions.completed == 1);
+  CHECK(on.rfc6076->sessions.completed == 1);
+  // No media table is even listed: nothing in them to evict.
+  CHECK_FALSE(off.table_evictions.listed(EvictingTable::media_endpoints));
+  CHECK(on.table_evictions.listed(EvictingTable::media_endpoints));
+}
+
 TEST_CASE("media: a call with RTP in one direction only is one-way, with none no-media", "[media]") {
   Call one_way;
   one_way.answer();

@@ -122,3 +122,18 @@ TEST_CASE("an invite timeout shorter than Timer B or out of range is a usage err
     CHECK_THROWS_AS(parsed_config({option, "soon"}), CLI::ParseError);
   }
 }
+
+TEST_CASE("--no-media turns the media tracker off, and contradicts --rtp-heuristic", "[engine-options]") {
+  CHECK(parsed_config({}).measure_media);
+  CHECK_FALSE(parsed_config({"--no-media"}).measure_media);
+  // Media caps are still taken (they size nothing that is used), and so is the rest.
+  const EngineConfig config = parsed_config({"--no-media", "--max-dialogs", "5"});
+  CHECK_FALSE(config.measure_media);
+  CHECK(config.calls.max_dialogs == 5);
+  // Measuring RTP without SDP while measuring no media at all: one of them is a mistake.
+  CHECK_THROWS_AS(parsed_config({"--no-media", "--rtp-heuristic"}), CLI::ExcludesError);
+  CHECK_THROWS_AS(parsed_config({"--rtp-heuristic", "--no-media"}), CLI::ExcludesError);
+  EngineTableOptions options;
+  options.no_media = true;
+  CHECK_FALSE(options.defaults());  // `check --report` refuses it: nothing is replayed there
+}

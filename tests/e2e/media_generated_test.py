@@ -7,7 +7,9 @@ Then:
   1. `sipmon replay --json` must report the same sums (streams, packets, expected, lost,
      duplicates, late, loss_pct) and the same statistics over streams (jitter_ms count/mean/min/max
      = the streams' jitter_mean_ms; mos min/max = the E-model of each stream's loss);
-  2. tshark's `-z rtp,streams` (streams found through the SDP in the capture) must show each
+  2. `replay --no-media` must give the same report without its media section, every RTP/RTCP
+     packet counted as a payload that is not SIP;
+  3. tshark's `-z rtp,streams` (streams found through the SDP in the capture) must show each
      stream's packets, lost, mean and max jitter as the generator computed them (tshark counts
      sequence cycles its own way: patterns where its method differs from RFC 3550 A.3 by design
      are compared on packets and jitter only).
@@ -52,6 +54,28 @@ def tshark_streams(path):
     return streams
 
 
+def signalling_only_problems(path, whole):
+    """`replay --no-media` of the same capture: the same report without its media (no section, no
+    media tables), every RTP/RTCP packet a payload that is not SIP."""
+    proc = subprocess.run([SIPMON, "replay", path, "--json", "--no-media"], capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        return [f"--no-media: sipmon exited {proc.returncode}: {proc.stderr.strip()}"]
+    alone = json.loads(proc.stdout)
+    problems = []
+    if "media" in alone:
+        problems.append("--no-media: the report has a media section")
+    if any(table.startswith("media_") for table in alone["table_evictions"]):
+        problems.append(f"--no-media: media tables listed: {alone['table_evictions']}")
+    media_packets = sum(whole["capture"]["non_sip_by_reason"].get(k, 0) for k in ("rtp", "rtcp"))
+    if media_packets == 0 or alone["capture"]["non_sip_by_reason"] != {"payload_not_sip": media_packets}:
+        problems.append(f"--no-media: non-SIP {alone['capture']['non_sip_by_reason']}, "
+                        f"{media_packets} RTP/RTCP packets in the capture")
+    for key in whole:
+        if key not in ("media", "table_evictions", "capture", "sipmon_version") and alone.get(key) != whole[key]:
+            problems.append(f"--no-media: {key} differs from the whole replay's")
+    return problems
+
+
 def check_pattern(pattern, workdir):
     problems = []
     path = os.path.join(workdir, pattern + ".pcap")
@@ -60,9 +84,11 @@ def check_pattern(pattern, workdir):
     proc = subprocess.run([SIPMON, "replay", path, "--json"], capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         return [f"sipmon exited {proc.returncode}: {proc.stderr.strip()}"]
-    media = json.loads(proc.stdout).get("media")
+    report = json.loads(proc.stdout)
+    media = report.get("media")
     if media is None:
         return ["report has no media object"]
+    problems += signalling_only_problems(path, report)
 
     def expect(name, got, want, tolerance=0):
         if got is None or abs(got - want) > tolerance:
