@@ -123,7 +123,7 @@ TEST_CASE("an invite timeout shorter than Timer B or out of range is a usage err
   }
 }
 
-TEST_CASE("--no-media turns the media tracker off, and contradicts --rtp-heuristic", "[engine-options]") {
+TEST_CASE("the --no-media flag turns the media tracker off, and contradicts --rtp-heuristic", "[engine-options]") {
   CHECK(parsed_config({}).measure_media);
   CHECK_FALSE(parsed_config({"--no-media"}).measure_media);
   // Media caps are still taken (they size nothing that is used), and so is the rest.
