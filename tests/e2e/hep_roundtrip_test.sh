@@ -27,8 +27,12 @@ for transport in udp tcp; do
   metrics_port=$(free_port)
   # The samples' timestamps are years old: keep them (a huge skew tolerance) so that
   # retransmissions, found by time windows, can be compared too.
+  # HEP carries no RTP: the TCP run says so with --no-media (docs/hep.md), and must count the same
+  # SIP with no media figures at all, where the UDP run has them (the captures' SDP).
+  media_flag=()
+  [[ $transport == tcp ]] && media_flag=(--no-media)
   "$SIPMON" live --hep-listen "127.0.0.1:$port" --hep-key "k-$transport" --hep-max-skew 2000000000s \
-    --listen "127.0.0.1:$metrics_port" \
+    --listen "127.0.0.1:$metrics_port" "${media_flag[@]}" \
     --out "$work/hep-$transport.json" >"$work/live-$transport.out" 2>"$work/live-$transport.err" &
   live_pid=$!; pids+=("$live_pid")
   wait_for_line "$work/live-$transport.err" "receiving HEP on 127.0.0.1:$port" 10
@@ -50,6 +54,15 @@ for transport in udp tcp; do
   status=0
   stop_and_wait "$live_pid" 10 || status=$?
   [[ $status -eq 0 ]] || { echo "FAIL: sipmon live --hep-listen exited with $status" >&2; cat "$work/live-$transport.err" >&2; exit 1; }
+  media_families=$(grep -cE "^sipmon_(rtp_|rtcp_|calls_no_media|calls_one_way|call_mos)" "$work/metrics-$transport.txt" || true)
+  has_media=$(python3 -c 'import json,sys; print("media" in json.load(open(sys.argv[1])))' "$work/hep-$transport.json")
+  if [[ $transport == tcp ]]; then
+    [[ $has_media == False && $media_families -eq 0 ]] ||
+      { echo "FAIL: live --no-media reported media (JSON: $has_media, /metrics lines: $media_families)" >&2; exit 1; }
+  else
+    [[ $has_media == True && $media_families -gt 0 ]] ||
+      { echo "FAIL: live without --no-media reported no media (JSON: $has_media, /metrics lines: $media_families)" >&2; exit 1; }
+  fi
   echo "== HEP over $transport"
   python3 "$here/hep_compare.py" --hep "$work/hep-$transport.json" --replay "$work/replay.json" \
     --sender "$work/sender-$transport.json" --retransmissions
