@@ -25,12 +25,12 @@ done
 for transport in udp tcp; do
   port=$(free_port)
   metrics_port=$(free_port)
-  # The samples' timestamps are years old: keep them (a huge skew tolerance) so that
-  # retransmissions, found by time windows, can be compared too.
   # HEP carries no RTP: the TCP run says so with --no-media (docs/hep.md), and must count the same
   # SIP with no media figures at all, where the UDP run has them (the captures' SDP).
   media_flag=()
   [[ $transport == tcp ]] && media_flag=(--no-media)
+  # The samples' timestamps are years old: keep them (a huge skew tolerance) so that
+  # retransmissions, found by time windows, can be compared too.
   "$SIPMON" live --hep-listen "127.0.0.1:$port" --hep-key "k-$transport" --hep-max-skew 2000000000s \
     --listen "127.0.0.1:$metrics_port" "${media_flag[@]}" \
     --out "$work/hep-$transport.json" >"$work/live-$transport.out" 2>"$work/live-$transport.err" &
